@@ -1,0 +1,387 @@
+// The data catalog: builds datasets from catalog.yaml entries (checked against each type's schema),
+// serves parameters as `params:` inputs, matches dataset factories, and wraps every load and save
+// with hooks, timing and errors that name the dataset.
+
+import { DatasetError, CatalogError, ConfigError, didYouMean, messageOf, type DagrunError, type SourceLocation } from './errors.js';
+import type { ConfigSection } from './config.js';
+import type { Dataset, DatasetContext, DatasetType, SaveInfo, Storage, StorageOptions } from './datasets/dataset.js';
+import { MemoryDataset } from './datasets/builtins.js';
+import { LocalStorage } from './datasets/local-storage.js';
+import type { HookManager } from './hooks.js';
+import type { Node } from './pipeline/node.js';
+import type { Registry } from './registry.js';
+import { checkSchema } from './schema.js';
+import { isPlainObject } from './config.js';
+
+/** What runners and tools need from a catalog; they depend on this, not on DataCatalog. */
+export interface Catalog {
+  has(name: string): boolean;
+  load(name: string, node?: Node): Promise<unknown>;
+  save(name: string, data: unknown, node?: Node): Promise<SaveInfo | undefined>;
+  exists(name: string): Promise<boolean>;
+  release(name: string): Promise<void>;
+  /** False for memory datasets, undeclared intermediates and parameters. */
+  isPersistent(name: string): boolean;
+  /** Declared (or factory-matched) in catalog.yaml, as opposed to made up in memory. */
+  isDeclared(name: string): boolean;
+  describe(name: string): Record<string, unknown>;
+  /** Declared dataset names (factories not expanded). */
+  list(): string[];
+  /** Adds an in-memory dataset for a name the catalog does not hold. */
+  addMemory(name: string): void;
+  /** Feeds a value in (e.g. a request body when serving). */
+  feed(name: string, data: unknown): void;
+  close(): Promise<void>;
+}
+
+const CORE_KEYS = new Set(['type', 'credentials', 'metadata']);
+
+export interface CatalogOptions {
+  readonly config: ConfigSection | undefined;
+  readonly credentials: ConfigSection | undefined;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly registry: Registry;
+  readonly projectDir: string;
+  readonly saveVersion: string;
+  readonly loadVersions?: ReadonlyMap<string, string> | undefined;
+  readonly hooks?: HookManager | undefined;
+  readonly runId?: string | undefined;
+}
+
+interface Entry {
+  readonly name: string;
+  readonly config: Record<string, unknown>;
+  readonly type: DatasetType;
+  readonly location: SourceLocation;
+  readonly credentials: Readonly<Record<string, unknown>> | undefined;
+}
+
+interface Pattern extends Entry {
+  readonly regex: RegExp;
+  readonly keys: string[];
+  readonly specificity: number;
+}
+
+export class DataCatalog implements Catalog {
+  readonly #opts: CatalogOptions;
+  readonly #datasets = new Map<string, Dataset>();
+  readonly #declared = new Set<string>();
+  readonly #types = new Map<string, DatasetType>();
+  readonly #patterns: Pattern[];
+  readonly #params: Map<string, unknown>;
+  readonly #storages = new Map<string, Storage>();
+  readonly #local: LocalStorage;
+  runId: string | undefined;
+
+  private constructor(opts: CatalogOptions, entries: Entry[], patterns: Pattern[]) {
+    this.#opts = opts;
+    this.runId = opts.runId;
+    this.#local = new LocalStorage(opts.projectDir);
+    this.#patterns = patterns;
+    this.#params = flattenParams(opts.params);
+    for (const e of entries) this.#instantiate(e);
+  }
+
+  /** Builds the catalog, or returns every problem with its entry's file:line. */
+  static create(opts: CatalogOptions): { catalog: DataCatalog; errors: DagrunError[] } {
+    const errors: DagrunError[] = [];
+    const entries: Entry[] = [];
+    const patterns: Pattern[] = [];
+    const data = opts.config?.data ?? {};
+    for (const [name, raw] of Object.entries(data)) {
+      const entry = checkEntry(name, raw, opts, errors);
+      if (!entry) continue;
+      if (name.includes('{')) patterns.push(toPattern(entry));
+      else entries.push(entry);
+    }
+    patterns.sort((a, b) => b.specificity - a.specificity || a.keys.length - b.keys.length || a.name.localeCompare(b.name));
+    const catalog = new DataCatalog(opts, [], patterns);
+    for (const e of entries) {
+      try {
+        catalog.#instantiate(e);
+      } catch (err) {
+        errors.push(new CatalogError('DAGRUN_ERR_CATALOG_OPTIONS', `Catalog entry '${e.name}': expected a dataset to be built from it, but got ${messageOf(err)}`, { location: e.location, cause: err }));
+      }
+    }
+    return { catalog, errors };
+  }
+
+  #context(entry: Entry): DatasetContext {
+    return {
+      name: entry.name,
+      projectDir: this.#opts.projectDir,
+      credentials: entry.credentials,
+      version: { load: this.#opts.loadVersions?.get(entry.name), save: this.#opts.saveVersion },
+      storageFor: (location, options) => this.#storageFor(entry.name, location, options),
+      codecs: this.#opts.registry,
+    };
+  }
+
+  #storageFor(dataset: string, location: string, options?: StorageOptions): Storage {
+    const m = /^([a-z][a-z0-9+.-]*):\/\//i.exec(location);
+    const protocol = m?.[1]?.toLowerCase();
+    if (!protocol || protocol === 'file') return this.#local;
+    const factory = this.#opts.registry.storage(protocol);
+    if (!factory) {
+      throw new DatasetError('DAGRUN_ERR_DATASET_STORAGE', `Location of dataset '${dataset}': expected a protocol with a registered storage (${this.#opts.registry.storageProtocols().join(', ')}), but got '${protocol}://'.`, {
+        hint: `Hint: add the plugin that provides ${protocol}:// storage (e.g. @dagrun/datasets-${protocol}) to plugins in dagrun.yaml.`,
+      });
+    }
+    const key = `${protocol}|${JSON.stringify(options?.credentials ?? null)}|${JSON.stringify(options?.options ?? null)}`;
+    let s = this.#storages.get(key);
+    if (!s) {
+      s = factory.create(options ?? {});
+      this.#storages.set(key, s);
+    }
+    return s;
+  }
+
+  #instantiate(e: Entry): Dataset {
+    const options = Object.fromEntries(Object.entries(e.config).filter(([k]) => !CORE_KEYS.has(k)));
+    const ds = e.type.create(options as never, this.#context(e));
+    this.#datasets.set(e.name, ds);
+    this.#declared.add(e.name);
+    this.#types.set(e.name, e.type);
+    return ds;
+  }
+
+  /** The dataset behind a name: declared, factory-matched, or undefined. */
+  dataset(name: string): Dataset | undefined {
+    const ds = this.#datasets.get(name);
+    if (ds) return ds;
+    for (const p of this.#patterns) {
+      const m = p.regex.exec(name);
+      if (!m) continue;
+      const values = Object.fromEntries(p.keys.map((k, i) => [k, m[i + 1] ?? '']));
+      const config = substitute(p.config, values) as Record<string, unknown>;
+      return this.#instantiate({ ...p, name, config });
+    }
+    return undefined;
+  }
+
+  /** The catalog entry (or pattern) a name resolves to, for messages and viz. */
+  entryType(name: string): string | undefined {
+    if (this.#params.has(name)) return 'parameter';
+    this.dataset(name);
+    return this.#types.get(name)?.name ?? (this.#datasets.has(name) ? 'memory' : undefined);
+  }
+
+  has(name: string): boolean {
+    return this.#params.has(name) || this.dataset(name) !== undefined;
+  }
+
+  isDeclared(name: string): boolean {
+    if (this.#declared.has(name)) return true;
+    this.dataset(name); // a factory match declares it
+    return this.#declared.has(name);
+  }
+
+  isPersistent(name: string): boolean {
+    if (this.#params.has(name)) return true;
+    if (!this.isDeclared(name)) return false;
+    return this.#types.get(name)?.persistent !== false;
+  }
+
+  list(): string[] {
+    return [...this.#declared];
+  }
+
+  patterns(): string[] {
+    return this.#patterns.map((p) => p.name);
+  }
+
+  describe(name: string): Record<string, unknown> {
+    if (this.#params.has(name)) return { type: 'parameter', value: this.#params.get(name) };
+    const ds = this.dataset(name);
+    if (!ds) return { type: 'memory', declared: false };
+    return { ...ds.describe(), ...(this.#declared.has(name) ? {} : { declared: false }) };
+  }
+
+  addMemory(name: string): void {
+    if (!this.#datasets.has(name)) this.#datasets.set(name, new MemoryDataset(name));
+  }
+
+  feed(name: string, data: unknown): void {
+    const ds = this.dataset(name);
+    if (ds instanceof MemoryDataset) ds.save(data);
+    else {
+      const m = new MemoryDataset(name);
+      m.save(data);
+      this.#datasets.set(name, m);
+    }
+  }
+
+  async exists(name: string): Promise<boolean> {
+    if (this.#params.has(name)) return true;
+    const ds = this.dataset(name);
+    if (!ds) return false;
+    return ds.exists ? ds.exists() : true;
+  }
+
+  async release(name: string): Promise<void> {
+    const ds = this.#datasets.get(name);
+    await ds?.release?.();
+  }
+
+  async load(name: string, node?: Node): Promise<unknown> {
+    if (this.#params.has(name)) return this.#params.get(name);
+    const ds = this.dataset(name);
+    if (!ds) throw this.#unknown(name);
+    const hooks = this.#opts.hooks;
+    const ev = { runId: this.runId, name, node };
+    if (hooks?.has('beforeDatasetLoaded')) await hooks.call('beforeDatasetLoaded', ev);
+    const t0 = performance.now();
+    let data: unknown;
+    try {
+      data = await ds.load();
+    } catch (err) {
+      throw wrap('load', name, ds, err);
+    }
+    if (hooks?.has('afterDatasetLoaded')) await hooks.call('afterDatasetLoaded', { ...ev, data, durationMs: performance.now() - t0 });
+    return data;
+  }
+
+  async save(name: string, data: unknown, node?: Node): Promise<SaveInfo | undefined> {
+    if (data === undefined) {
+      throw new DatasetError('DAGRUN_ERR_DATASET_UNDEFINED', `Output '${name}'${node ? ` of node '${node.name}'` : ''}: expected a value, but got undefined.`, {
+        hint: 'Hint: the function must return a value for each declared output (null is allowed).',
+      });
+    }
+    let ds = this.dataset(name);
+    if (!ds) {
+      this.addMemory(name);
+      ds = this.#datasets.get(name)!;
+    }
+    const hooks = this.#opts.hooks;
+    const ev = { runId: this.runId, name, node, data };
+    if (hooks?.has('beforeDatasetSaved')) await hooks.call('beforeDatasetSaved', ev);
+    const t0 = performance.now();
+    let info: SaveInfo | undefined;
+    try {
+      info = (await ds.save(data)) ?? undefined;
+    } catch (err) {
+      throw wrap('save', name, ds, err);
+    }
+    if (hooks?.has('afterDatasetSaved')) await hooks.call('afterDatasetSaved', { ...ev, durationMs: performance.now() - t0, version: info?.version });
+    return info;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#storages.values()].map((s) => s.close?.()));
+    await Promise.all([...this.#datasets.values()].map(async (d) => (d as { close?: () => Promise<void> }).close?.()));
+  }
+
+  #unknown(name: string): CatalogError {
+    const mean = didYouMean(name, [...this.#declared, ...this.#params.keys()]);
+    return new CatalogError('DAGRUN_ERR_CATALOG_UNKNOWN_DATASET', `Dataset '${name}': expected it in the catalog, but got no such entry.`, { hint: mean ? `Hint: ${mean}` : undefined });
+  }
+}
+
+/** Checks one catalog entry's shape, type, options and credentials. */
+const checkEntry = (name: string, raw: unknown, opts: CatalogOptions, errors: DagrunError[]): Entry | undefined => {
+  const cfg = opts.config!;
+  const location = cfg.locate([name], true);
+  if (!isPlainObject(raw)) {
+    errors.push(new ConfigError('DAGRUN_ERR_CATALOG_OPTIONS', `Catalog entry '${name}': expected a mapping with a 'type', but got ${raw === null ? 'null' : typeof raw}.`, { location }));
+    return undefined;
+  }
+  const typeName = raw.type;
+  if (typeof typeName !== 'string') {
+    errors.push(new ConfigError('DAGRUN_ERR_CATALOG_OPTIONS', `Catalog entry '${name}': expected option 'type', but got ${typeName === undefined ? 'nothing' : JSON.stringify(typeName)}.`, {
+      location,
+      hint: `Hint: one of ${opts.registry.datasetTypes().map((t) => t.name).join(', ')}.`,
+    }));
+    return undefined;
+  }
+  const type = opts.registry.datasetType(typeName);
+  if (!type) {
+    const mean = didYouMean(typeName, opts.registry.datasetTypes().map((t) => t.name));
+    errors.push(new CatalogError('DAGRUN_ERR_CATALOG_UNKNOWN_TYPE', `Type of catalog entry '${name}': expected a registered dataset type, but got '${typeName}'.`, {
+      location: cfg.locate([name, 'type']),
+      hint: mean ? `Hint: ${mean}` : `Hint: known types: ${opts.registry.datasetTypes().map((t) => t.name).join(', ')}; plugins add more (list them in dagrun.yaml).`,
+    }));
+    return undefined;
+  }
+  const options = Object.fromEntries(Object.entries(raw).filter(([k]) => !CORE_KEYS.has(k)));
+  const problems = checkSchema({
+    schema: type.schema,
+    data: options,
+    subject: `Catalog entry '${name}' (${typeName})`,
+    code: 'DAGRUN_ERR_CATALOG_OPTIONS',
+    locate: (p, k) => cfg.locate([name, ...p], k),
+  });
+  if (raw.metadata !== undefined && !isPlainObject(raw.metadata)) {
+    problems.push(new ConfigError('DAGRUN_ERR_CATALOG_OPTIONS', `Catalog entry '${name}', field 'metadata': expected a mapping, but got ${typeof raw.metadata}.`, { location: cfg.locate([name, 'metadata']) }));
+  }
+  let credentials: Record<string, unknown> | undefined;
+  if (raw.credentials !== undefined) {
+    const ref = raw.credentials;
+    const held = opts.credentials?.data ?? {};
+    if (typeof ref !== 'string') {
+      problems.push(new ConfigError('DAGRUN_ERR_CONFIG_CREDENTIALS', `Catalog entry '${name}', field 'credentials': expected the name of an entry in credentials.yaml, but got ${typeof ref}.`, {
+        location: cfg.locate([name, 'credentials']),
+        hint: 'Hint: keep secrets in conf/local/credentials.yaml and reference them by name.',
+      }));
+    } else if (!isPlainObject(held[ref])) {
+      const mean = didYouMean(ref, Object.keys(held));
+      problems.push(new ConfigError('DAGRUN_ERR_CONFIG_CREDENTIALS', `Credentials '${ref}' of catalog entry '${name}': expected an entry in credentials.yaml, but got no such entry.`, {
+        location: cfg.locate([name, 'credentials']),
+        hint: mean ? `Hint: ${mean}` : 'Hint: add it to conf/local/credentials.yaml (kept out of git).',
+      }));
+    } else credentials = held[ref] as Record<string, unknown>;
+  }
+  errors.push(...problems);
+  if (problems.length > 0) return undefined;
+  return { name, config: raw, type, location, credentials };
+};
+
+const toPattern = (e: Entry): Pattern => {
+  const keys: string[] = [];
+  let literal = 0;
+  const source = e.name.replace(/\{([^}]*)\}|([^{]+)/g, (_m, key: string | undefined, lit: string | undefined) => {
+    if (key !== undefined) {
+      keys.push(key);
+      return '(.+?)';
+    }
+    literal += lit!.length;
+    return lit!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  });
+  return { ...e, regex: new RegExp(`^${source}$`), keys, specificity: literal };
+};
+
+const substitute = (v: unknown, values: Record<string, string>): unknown => {
+  if (typeof v === 'string') return v.replace(/\{([^}]*)\}/g, (m, k: string) => values[k] ?? m);
+  if (Array.isArray(v)) return v.map((x) => substitute(x, values));
+  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x, values)]));
+  return v;
+};
+
+/** `parameters` plus `params:a`, `params:a.b`, … for every nested key, as Kedro does. */
+export const flattenParams = (params: Readonly<Record<string, unknown>>): Map<string, unknown> => {
+  const out = new Map<string, unknown>([['parameters', params]]);
+  const walk = (obj: Readonly<Record<string, unknown>>, prefix: string) => {
+    for (const [k, v] of Object.entries(obj)) {
+      const key = prefix ? `${prefix}.${k}` : k;
+      out.set(`params:${key}`, v);
+      if (isPlainObject(v)) walk(v, key);
+    }
+  };
+  walk(params, '');
+  return out;
+};
+
+const wrap = (op: 'load' | 'save', name: string, ds: Dataset, err: unknown): DatasetError => {
+  if (err instanceof DatasetError) {
+    if (err.detail.includes(`'${name}'`)) return err;
+  }
+  let where = '';
+  try {
+    const d = ds.describe();
+    where = ` (${[d.type, d.path ?? d.table ?? d.location].filter(Boolean).join(' at ')})`;
+  } catch {
+    // describe() is best effort in an error path.
+  }
+  const code = err instanceof DatasetError ? err.code : op === 'load' ? 'DAGRUN_ERR_DATASET_LOAD' : 'DAGRUN_ERR_DATASET_SAVE';
+  const tail = op === 'save' ? ' What was saved before is intact.' : '';
+  return new DatasetError(code, `Failed to ${op} dataset '${name}'${where}: ${messageOf(err)}${tail}`, { cause: err });
+};

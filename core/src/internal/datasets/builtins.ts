@@ -1,0 +1,170 @@
+// The dataset types core registers: csv, parquet, json (object or table), yaml, text, object, memory.
+// Each is a few lines on top of fileDatasetType or the small MemoryDataset.
+
+import { serialize, deserialize } from 'node:v8';
+import { DatasetError } from '../errors.js';
+import type { Codec, Dataset, DatasetContext, DatasetType, Format } from './dataset.js';
+import { fileDatasetType, type FileOptions } from './file-dataset.js';
+import { csvFormat, DTYPE_NAMES, isDataFrame, jsonFormat, jsonTableFormat, kindOf, parquetFormat, textFormat, yamlFormat, type JsonOptions, type JsonTableOptions } from './formats.js';
+
+const stringList = { type: 'array', items: { type: 'string' } } as const;
+
+export const csvType = fileDatasetType({
+  name: 'csv',
+  description: 'A table (polars DataFrame) in a CSV file.',
+  format: csvFormat,
+  properties: {
+    separator: { type: 'string', minLength: 1, maxLength: 1 },
+    has_header: { type: 'boolean' },
+    columns: stringList,
+    dtypes: { type: 'object', additionalProperties: { enum: [...DTYPE_NAMES] } },
+    null_values: stringList,
+    infer_schema_length: { type: 'integer', minimum: 0 },
+    try_parse_dates: { type: 'boolean' },
+    float_precision: { type: 'integer', minimum: 0 },
+  },
+});
+
+export const parquetType = fileDatasetType({
+  name: 'parquet',
+  description: 'A table (polars DataFrame) in a Parquet file.',
+  format: parquetFormat,
+  properties: {
+    columns: stringList,
+    compression: { enum: ['uncompressed', 'snappy', 'gzip', 'lz4', 'zstd', 'brotli'] },
+  },
+});
+
+export const jsonType = fileDatasetType<unknown, JsonOptions & JsonTableOptions & { table?: boolean }>({
+  name: 'json',
+  description: 'A JSON file: any JSON value, or with `table: true` a table (polars DataFrame) of records.',
+  format: jsonFormat as Format<unknown, JsonOptions & JsonTableOptions & { table?: boolean }>,
+  pickFormat: (o) => (o.table ? jsonTableFormat : jsonFormat) as Format<unknown, JsonOptions & JsonTableOptions & { table?: boolean }>,
+  properties: {
+    table: { type: 'boolean', description: 'Load and save a polars DataFrame (an array of records).' },
+    lines: { type: 'boolean', description: 'With table: newline-delimited JSON.' },
+    indent: { type: 'integer', minimum: 0, maximum: 8 },
+  },
+});
+
+export const yamlType = fileDatasetType({
+  name: 'yaml',
+  description: 'A YAML file holding any value.',
+  format: yamlFormat,
+  properties: {},
+});
+
+export const textType = fileDatasetType({
+  name: 'text',
+  description: 'A text file, loaded as a string.',
+  format: textFormat,
+  properties: { encoding: { enum: ['utf8', 'latin1', 'ascii', 'utf16le'] } },
+});
+
+/** Envelope written by the `object` type so a load knows which codec rebuilds the value. */
+interface ObjectEnvelope {
+  readonly dagrun_object: 1;
+  readonly codec: string | null;
+  readonly data: unknown;
+}
+
+interface ObjectOptions extends FileOptions {
+  readonly serializer?: 'json' | 'v8';
+  readonly codec?: string;
+}
+
+const objectFormat = (ctx: DatasetContext, o: ObjectOptions): Format<unknown, ObjectOptions> => ({
+  name: 'object',
+  check: (data) => {
+    if (data === undefined || typeof data === 'function') return `expected a serialisable object, but got ${kindOf(data)}`;
+    if (o.serializer === 'v8') return undefined;
+    const codec = o.codec ? ctx.codecs.byName(o.codec) : ctx.codecs.forValue(data);
+    if (o.codec && !codec) return `expected codec '${o.codec}' to be registered, but got only ${ctx.codecs.names().join(', ') || 'none'}`;
+    if (!codec && data !== null && typeof data === 'object' && !Array.isArray(data) && Object.getPrototypeOf(data) !== Object.prototype && typeof (data as { toJSON?: unknown }).toJSON !== 'function') {
+      return `expected a plain object or a value some registered codec handles, but got ${kindOf(data)} (register a Codec for it, or use serializer: v8)`;
+    }
+    return undefined;
+  },
+  decode: (bytes) => {
+    if (o.serializer === 'v8') return deserialize(bytes) as unknown;
+    const env = JSON.parse(bytes.toString('utf8')) as ObjectEnvelope;
+    if (env === null || typeof env !== 'object' || env.dagrun_object !== 1) return env;
+    if (env.codec === null) return env.data;
+    const codec = ctx.codecs.byName(env.codec);
+    if (!codec) {
+      throw new DatasetError('DAGRUN_ERR_DATASET_CODEC', `Object dataset '${ctx.name}': expected codec '${env.codec}' to be registered, but got only ${ctx.codecs.names().join(', ') || 'none'}.`, {
+        hint: 'Hint: list the plugin that provides this codec under `plugins:` in dagrun.yaml.',
+      });
+    }
+    return codec.deserialize(env.data);
+  },
+  encode: (data) => {
+    if (o.serializer === 'v8') return serialize(data);
+    const codec: Codec | undefined = o.codec ? ctx.codecs.byName(o.codec) : ctx.codecs.forValue(data);
+    const env: ObjectEnvelope = { dagrun_object: 1, codec: codec?.name ?? null, data: codec ? codec.serialize(data) : data };
+    return Buffer.from(JSON.stringify(env));
+  },
+});
+
+export const objectType: DatasetType<ObjectOptions> = {
+  name: 'object',
+  description: 'A model or other artifact. JSON through a registered codec (default) or v8 serialisation.',
+  versionable: true,
+  persistent: true,
+  schema: (fileDatasetType({ name: 'object', description: '', format: jsonFormat, properties: {
+    serializer: { enum: ['json', 'v8'] },
+    codec: { type: 'string', description: 'Codec name; default: the first registered codec whose test() accepts the value.' },
+  } }) as unknown as DatasetType).schema,
+  create: (options, ctx) =>
+    fileDatasetType({ name: 'object', description: '', format: objectFormat(ctx, options), properties: {} }).create(options as FileOptions, ctx),
+};
+
+/** Holds a value in memory. Declared in the catalog or made for any undeclared intermediate. */
+export class MemoryDataset<T = unknown> implements Dataset<T> {
+  #data: T | undefined;
+  #has = false;
+  readonly #name: string;
+  readonly #copy: 'assign' | 'deepcopy';
+
+  constructor(name: string, copyMode: 'assign' | 'deepcopy' = 'assign') {
+    this.#name = name;
+    this.#copy = copyMode;
+  }
+
+  load(): T {
+    if (!this.#has) {
+      throw new DatasetError('DAGRUN_ERR_DATASET_LOAD', `Memory dataset '${this.#name}': expected data saved earlier in this run, but got nothing.`, {
+        hint: 'Hint: memory datasets live only during one run; run the node that produces it in the same run, or declare it in catalog.yaml with a file type.',
+      });
+    }
+    return this.#copy === 'deepcopy' ? structuredClone(this.#data as T) : (this.#data as T);
+  }
+
+  save(data: T): void {
+    this.#data = this.#copy === 'deepcopy' && !isDataFrame(data) ? structuredClone(data) : data;
+    this.#has = true;
+  }
+
+  exists(): boolean {
+    return this.#has;
+  }
+
+  release(): void {
+    this.#data = undefined;
+    this.#has = false;
+  }
+
+  describe(): Record<string, unknown> {
+    return { type: 'memory', copy_mode: this.#copy };
+  }
+}
+
+export const memoryType: DatasetType<{ copy_mode?: 'assign' | 'deepcopy' }> = {
+  name: 'memory',
+  description: 'Keeps the value in memory for the length of a run.',
+  persistent: false,
+  schema: { type: 'object', properties: { copy_mode: { enum: ['assign', 'deepcopy'] } }, additionalProperties: false },
+  create: (options, ctx) => new MemoryDataset(ctx.name, options.copy_mode ?? 'assign'),
+};
+
+export const BUILTIN_TYPES: readonly DatasetType<never>[] = [csvType, parquetType, jsonType, yamlType, textType, objectType, memoryType] as unknown as DatasetType<never>[];

@@ -1,0 +1,104 @@
+// The dataset contract and the doors plugins use to add to it: dataset types, storages and codecs.
+// A dataset type is an options schema plus a factory; core wraps every call (see catalog.ts).
+
+import type { JsonSchema } from '../schema.js';
+
+/** What a node reads from and writes to. Only load, save and describe are required. */
+export interface Dataset<T = unknown> {
+  load(): T | Promise<T>;
+  /** May return where and under which version the data was written, for the run record. */
+  save(data: T): void | SaveInfo | Promise<void | SaveInfo>;
+  /** Plain, secret-free facts for `dagrun catalog list` and the graph viewer. */
+  describe(): Record<string, unknown>;
+  exists?(): boolean | Promise<boolean>;
+  /** Drop any cached data; called once no later node needs the dataset. */
+  release?(): void | Promise<void>;
+  /** Saved versions, newest first, when the dataset is versioned. */
+  versions?(): Promise<string[]>;
+}
+
+export interface SaveInfo {
+  readonly location?: string | undefined;
+  readonly version?: string | undefined;
+}
+
+export interface DatasetContext {
+  /** The dataset's name in the catalog. */
+  readonly name: string;
+  readonly projectDir: string;
+  /** The credentials entry the catalog entry named, already resolved. */
+  readonly credentials: Readonly<Record<string, unknown>> | undefined;
+  /** Version to load (undefined: the latest) and the version this run saves under. */
+  readonly version: { readonly load: string | undefined; readonly save: string };
+  /** Finds the storage for a location (a path or `protocol://…`). */
+  storageFor(location: string, options?: StorageOptions): Storage;
+  /** Finds a codec by name, or the codec that accepts `value`. */
+  readonly codecs: CodecLookup;
+}
+
+export interface DatasetType<Options extends object = Record<string, unknown>> {
+  /** The `type:` value in catalog.yaml, e.g. `csv` or `postgres.table`. */
+  readonly name: string;
+  readonly description: string;
+  /** JSON Schema of the entry's options (without `type`, `credentials`, `metadata`). */
+  readonly schema: JsonSchema;
+  /** Whether `versioned: true` is allowed. */
+  readonly versionable?: boolean;
+  /** False for types whose data vanishes with the process (memory): partial runs cannot start from them. */
+  readonly persistent?: boolean;
+  create(options: Options, context: DatasetContext): Dataset;
+}
+
+export interface StorageOptions {
+  readonly credentials?: Readonly<Record<string, unknown>> | undefined;
+  readonly options?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** Byte storage behind file datasets: the local disk in core, S3 and others from plugins. */
+export interface Storage {
+  readonly protocol: string;
+  read(location: string): Promise<Buffer>;
+  /** Must be atomic: readers see the old bytes or the new ones, never a part. */
+  write(location: string, bytes: Uint8Array): Promise<void>;
+  exists(location: string): Promise<boolean>;
+  /** Names directly under a folder-like location (used to list versions); empty when none. */
+  list(location: string): Promise<string[]>;
+  /** The location as a local path when the storage is the local disk, letting formats read and write natively. */
+  localPath?(location: string): string;
+  /** Writes through a temporary local file that is renamed into place (local disk only). */
+  writeVia?(location: string, write: (tmpPath: string) => Promise<void>): Promise<void>;
+  /** Closes connections at the end of a run. */
+  close?(): Promise<void>;
+}
+
+export interface StorageFactory {
+  readonly protocol: string;
+  create(options: StorageOptions): Storage;
+}
+
+/** How a file dataset turns data into bytes and back. */
+export interface Format<T = unknown, Options = Record<string, unknown>> {
+  readonly name: string;
+  /** Returns a sentence describing what is wrong with `data` for this format, or undefined when fine. */
+  check(data: unknown): string | undefined;
+  decode(bytes: Buffer, options: Options): T | Promise<T>;
+  encode(data: T, options: Options): Uint8Array | Promise<Uint8Array>;
+  /** Faster path for local files. */
+  readPath?(path: string, options: Options): T | Promise<T>;
+  writePath?(data: T, path: string, options: Options): void | Promise<void>;
+}
+
+/** Turns a class instance (a model, an encoder) into JSON and back, for the `object` dataset type. */
+export interface Codec<T = unknown> {
+  readonly name: string;
+  /** Whether this codec handles `value`. */
+  test(value: unknown): boolean;
+  serialize(value: T): unknown;
+  deserialize(json: unknown): T;
+}
+
+export interface CodecLookup {
+  byName(name: string): Codec | undefined;
+  forValue(value: unknown): Codec | undefined;
+  names(): string[];
+}

@@ -1,0 +1,155 @@
+// Plugins: a name, the engine versions they work with, the plugins they need, and a register
+// function that adds dataset types, storages, codecs, hooks and commands. Checked at registration.
+
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { didYouMean, PluginError, type DagrunError } from './errors.js';
+import type { Codec, DatasetType, StorageFactory } from './datasets/dataset.js';
+import type { Hooks } from './hooks.js';
+import type { CommandSpec, Registry } from './registry.js';
+import { ENGINE_VERSION } from './version.js';
+import { ensureTs } from './pipeline/loader.js';
+
+export interface PluginApi {
+  readonly engineVersion: string;
+  registerDatasetType(type: DatasetType<never>): void;
+  registerStorage(factory: StorageFactory): void;
+  registerCodec(codec: Codec<never>): void;
+  registerHooks(hooks: Hooks): void;
+  registerCommand(command: CommandSpec): void;
+}
+
+export interface Plugin<Options = Record<string, unknown>> {
+  readonly name: string;
+  /** Engine versions this plugin works with, as a semver range (`^0.1.0`, `>=0.1 <0.3`). */
+  readonly engine?: string;
+  /** Names of plugins that must be registered before this one. */
+  readonly dependencies?: readonly string[];
+  register(api: PluginApi, options: Options): void | Promise<void>;
+}
+
+/** Identity function that gives a plugin object its type. */
+export const definePlugin = <O = Record<string, unknown>>(plugin: Plugin<O>): Plugin<O> => plugin;
+
+/** Registers plugins in order, checking each one's engine range and dependencies. */
+export class PluginHost {
+  readonly #registry: Registry;
+  readonly #registered: string[] = [];
+
+  constructor(registry: Registry) {
+    this.#registry = registry;
+  }
+
+  get names(): readonly string[] {
+    return this.#registered;
+  }
+
+  async register<O>(plugin: Plugin<O>, options?: O, origin?: string): Promise<void> {
+    const from = origin ? ` (from ${origin})` : '';
+    if (plugin.engine && !satisfies(ENGINE_VERSION, plugin.engine)) {
+      throw new PluginError('DAGRUN_ERR_PLUGIN_VERSION', `Plugin '${plugin.name}'${from}: expected engine ${plugin.engine}, but got @dagrun/core ${ENGINE_VERSION}.`, {
+        hint: 'Hint: install a version of the plugin made for this engine, or upgrade @dagrun/core.',
+      });
+    }
+    for (const dep of plugin.dependencies ?? []) {
+      if (!this.#registered.includes(dep)) {
+        throw new PluginError('DAGRUN_ERR_PLUGIN_DEPENDENCY', `Plugin '${plugin.name}'${from}: expected plugin '${dep}' to be registered before it, but got ${this.#registered.length > 0 ? this.#registered.map((r) => `'${r}'`).join(', ') : 'no plugin'}.`, {
+          hint: `Hint: list '${dep}' above '${plugin.name}' under plugins in dagrun.yaml.`,
+        });
+      }
+    }
+    const r = this.#registry;
+    const api: PluginApi = {
+      engineVersion: ENGINE_VERSION,
+      registerDatasetType: (t) => r.registerDatasetType(t),
+      registerStorage: (s) => r.registerStorage(s),
+      registerCodec: (c) => r.registerCodec(c),
+      registerHooks: (h) => r.registerHooks(h),
+      registerCommand: (c) => r.registerCommand(c),
+    };
+    await plugin.register(api, (options ?? {}) as O);
+    this.#registered.push(plugin.name);
+  }
+}
+
+/** Imports a plugin module named in dagrun.yaml: a package name or a path relative to the project. */
+export const importPlugin = async (spec: string, projectDir: string): Promise<Plugin | DagrunError> => {
+  let url: string;
+  try {
+    if (spec.startsWith('.') || isAbsolute(spec)) {
+      const file = isAbsolute(spec) ? spec : resolve(projectDir, spec);
+      if (!existsSync(file)) throw new Error(`no file at ${spec}`);
+      if (/\.[cm]?tsx?$/.test(file)) await ensureTs();
+      url = pathToFileURL(file).href;
+    } else {
+      url = pathToFileURL(createRequire(join(projectDir, 'package.json')).resolve(spec)).href;
+    }
+  } catch (err) {
+    return new PluginError('DAGRUN_ERR_PLUGIN_LOAD', `Plugin '${spec}': expected a module that resolves from ${projectDir}, but got ${(err as Error).message.split('\n')[0]}.`, {
+      hint: spec.startsWith('.') ? undefined : `Hint: npm install ${spec} in the project (or the workspace).`,
+    });
+  }
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(url)) as Record<string, unknown>;
+  } catch (err) {
+    return new PluginError('DAGRUN_ERR_PLUGIN_LOAD', `Plugin '${spec}': expected it to import, but got ${(err as Error).message.split('\n')[0]}.`, { cause: err });
+  }
+  const candidate = (mod.default ?? mod.plugin) as Plugin | undefined;
+  if (!candidate || typeof candidate !== 'object' || typeof candidate.register !== 'function' || typeof candidate.name !== 'string') {
+    const mean = didYouMean('plugin', Object.keys(mod));
+    return new PluginError('DAGRUN_ERR_PLUGIN_LOAD', `Plugin '${spec}': expected a default (or 'plugin') export made with definePlugin(), but got ${candidate === undefined ? 'none' : typeof candidate}.`, { hint: mean ? `Hint: ${mean}` : undefined });
+  }
+  return candidate;
+};
+
+/** A small semver check: `*`, `x`, `x.y`, `x.y.z`, `^`, `~`, `>=`, `>`, `<=`, `<`, `=`, spaces (and) and `||` (or). */
+export const satisfies = (version: string, range: string): boolean => {
+  const v = parse(version);
+  if (!v) return false;
+  return range.split('||').some((alt) =>
+    alt
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .every((c) => comparator(v, c)),
+  );
+};
+
+type Triple = [number, number, number];
+const parse = (s: string): Triple | undefined => {
+  const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(s.trim());
+  return m ? [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)] : undefined;
+};
+const cmp = (a: Triple, b: Triple): number => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+const comparator = (v: Triple, c: string): boolean => {
+  if (c === '*' || c === 'x') return true;
+  const m = /^(\^|~|>=|<=|>|<|=)?(.*)$/.exec(c)!;
+  const op = m[1] ?? '';
+  const body = m[2]!;
+  const parts = body.split('.').filter((p) => p !== '' && p !== 'x' && p !== '*');
+  const t = parse(body);
+  if (!t) return false;
+  switch (op) {
+    case '^': {
+      const upper: Triple = t[0] > 0 ? [t[0] + 1, 0, 0] : t[1] > 0 ? [0, t[1] + 1, 0] : [0, 0, t[2] + 1];
+      return cmp(v, t) >= 0 && cmp(v, upper) < 0;
+    }
+    case '~':
+      return cmp(v, t) >= 0 && cmp(v, parts.length >= 2 ? [t[0], t[1] + 1, 0] : [t[0] + 1, 0, 0]) < 0;
+    case '>=':
+      return cmp(v, t) >= 0;
+    case '<=':
+      return cmp(v, t) <= 0;
+    case '>':
+      return cmp(v, t) > 0;
+    case '<':
+      return cmp(v, t) < 0;
+    default:
+      if (parts.length === 1) return v[0] === t[0];
+      if (parts.length === 2) return v[0] === t[0] && v[1] === t[1];
+      return cmp(v, t) === 0;
+  }
+};

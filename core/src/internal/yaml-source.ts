@@ -1,0 +1,100 @@
+// YAML files parsed with their source positions, so every later check can say file:line:col.
+// A YamlSource answers "where is the value at this path?" for the file it was read from.
+
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { ConfigError, type SourceLocation } from './errors.js';
+
+export type YamlPath = ReadonlyArray<string | number>;
+
+export class YamlSource {
+  readonly file: string;
+  readonly data: unknown;
+  readonly #doc: Document;
+  readonly #lines: LineCounter;
+
+  private constructor(file: string, doc: Document, lines: LineCounter) {
+    this.file = file;
+    this.#doc = doc;
+    this.#lines = lines;
+    this.data = doc.toJS({ maxAliasCount: 1000 }) ?? {};
+  }
+
+  /**
+   * Parses `text` as the content of `file` (shown relative to `root` in messages).
+   * Throws a ConfigError naming every syntax error with its position.
+   */
+  static parse(text: string, file: string): YamlSource {
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      const first = doc.errors[0]!;
+      const pos = lines.linePos(first.pos[0]);
+      const detail = first.message.split('\n')[0] ?? first.message;
+      const more = doc.errors.length > 1 ? ` (and ${doc.errors.length - 1} more)` : '';
+      throw new ConfigError('DAGRUN_ERR_CONFIG_YAML', `Invalid YAML in '${file}': ${detail}${more}.`, {
+        location: { file, line: pos.line, col: pos.col },
+        hint: 'Hint: check indentation and quoting at that line; a value with ":" or "#" needs quotes.',
+      });
+    }
+    return new YamlSource(file, doc, lines);
+  }
+
+  static read(path: string, root: string): YamlSource {
+    return YamlSource.parse(readFileSync(path, 'utf8'), relative(root, path) || path);
+  }
+
+  /** The location of the value at `path`; of the key when `key` is set; the closest parent that exists otherwise. */
+  locate(path: YamlPath, key = false): SourceLocation {
+    let node: unknown = this.#doc.contents;
+    let best: number | undefined = rangeStart(node);
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i];
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && (isScalar(p.key) ? p.key.value : p.key) == seg);
+        if (!pair) break;
+        const last = i === path.length - 1;
+        if (last && key) {
+          best = rangeStart(pair.key) ?? best;
+          node = undefined;
+          break;
+        }
+        node = pair.value;
+        best = rangeStart(node) ?? rangeStart(pair.key) ?? best;
+      } else if (isSeq(node) && typeof seg === 'number') {
+        node = node.items[seg];
+        best = rangeStart(node) ?? best;
+        if (node === undefined) break;
+      } else break;
+    }
+    if (best === undefined) return { file: this.file };
+    const pos = this.#lines.linePos(best);
+    return { file: this.file, line: pos.line, col: pos.col };
+  }
+
+  /** Whether the parsed document holds a value at `path` (used to find which layer set a key). */
+  has(path: YamlPath): boolean {
+    let cur: unknown = this.data;
+    for (const seg of path) {
+      if (cur === null || typeof cur !== 'object' || !(String(seg) in (cur as object))) return false;
+      cur = (cur as Record<string, unknown>)[String(seg)];
+    }
+    return true;
+  }
+}
+
+const rangeStart = (node: unknown): number | undefined => {
+  const range = (node as Node | undefined)?.range;
+  return range ? range[0] : undefined;
+};
+
+/** Converts an ajv instancePath ("/a/0/b") into a YAML path. */
+export const pointerToPath = (pointer: string): Array<string | number> =>
+  pointer === ''
+    ? []
+    : pointer
+        .slice(1)
+        .split('/')
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+        .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
