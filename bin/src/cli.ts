@@ -1,7 +1,7 @@
 // The `dagrun` command line: run, check, pipeline list/show, catalog list, new, and commands that
 // plugins register. A user's mistake prints what to change, never a stack trace.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { CommandSpec, PipelineFilter, Project } from '@dagrun/core';
@@ -113,7 +113,7 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
     .action(async (o: { pipeline?: string; env?: string; params?: string[] }) => {
       const project = await open(o);
       project.assertValid(o.pipeline);
-      const names = o.pipeline ? [o.pipeline] : project.pipelines?.names() ?? [];
+      const names = o.pipeline ? [o.pipeline] : project.pipelines?.roots() ?? [];
       out(`OK: ${names.length} pipeline${names.length === 1 ? '' : 's'} checked (${names.join(', ')}); catalog ${project.catalogConfig ? Object.keys(project.catalogConfig.data).length : 0} entries.`);
     });
 
@@ -123,7 +123,7 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
     .description('List pipelines with their node counts.')
     .action(async () => {
       const project = await open({});
-      project.assertValid();
+      await assertLoaded(project);
       for (const name of project.pipelines!.names()) {
         const p = project.pipeline(name);
         const desc = project.pipelines!.description(name);
@@ -137,7 +137,7 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
     .option('--json', 'print the pipeline as JSON (what the graph viewer reads)')
     .action(async (name: string, o: { json?: boolean }) => {
       const project = await open({});
-      project.assertValid(name);
+      await assertLoaded(project);
       const p = project.pipeline(name);
       if (o.json) return out(JSON.stringify(p.toJSON(), null, 2));
       out(`Pipeline '${name}': ${p.nodes.length} nodes`);
@@ -159,13 +159,14 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
     .option('-e, --env <name>', 'configuration environment')
     .action(async (o: { pipeline?: string; env?: string }) => {
       const project = await open(o);
+      await assertLoaded(project);
       const { catalog, errors } = project.createCatalog();
       if (errors.length > 0) {
         const { CheckError } = await core();
         throw new CheckError('catalog', errors);
       }
       const used = new Map<string, string[]>();
-      for (const pname of o.pipeline ? [o.pipeline] : project.pipelines?.names() ?? []) {
+      for (const pname of o.pipeline ? [o.pipeline] : project.pipelines?.roots() ?? []) {
         for (const d of project.pipeline(pname).datasets()) if (!d.startsWith('params:') && d !== 'parameters') used.set(d, [...(used.get(d) ?? []), pname]);
       }
       const names = o.pipeline ? [...used.keys()] : [...new Set([...catalog.list(), ...used.keys()])];
@@ -197,11 +198,11 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
   if ((first === undefined || !BUILTIN.has(first)) && !argv.includes('--version') && !argv.includes('-V')) {
     const dirArg = argv.indexOf('--project');
     const dir = resolve(io.cwd, dirArg >= 0 ? argv[dirArg + 1] ?? '.' : '.');
-    if (existsSync(join(dir, 'dagrun.yaml'))) {
+    if (existsSync(join(dir, 'dagrun.yaml')) && /^plugins:\s*\[?\s*[^\]\s]/m.test(readFileSync(join(dir, 'dagrun.yaml'), 'utf8'))) {
       try {
-        const { openProject } = await core();
-        const project = await openProject({ projectDir: dir });
-        for (const spec of project.registry.commands()) addPluginCommand(program, spec, dir, io);
+        const { loadPluginRegistry } = await core();
+        const registry = await loadPluginRegistry(dir);
+        for (const spec of registry.commands()) addPluginCommand(program, spec, dir, io);
       } catch {
         // The project's own problems surface when a command uses it.
       }
@@ -225,6 +226,13 @@ const addPluginCommand = (program: Command, spec: CommandSpec, dir: string, io: 
     const code = await spec.action(c.args, c.opts(), { projectDir: dir, stdout: (s) => io.stdout.write(`${s}\n`), stderr: (s) => io.stderr.write(`${s}\n`) });
     if (typeof code === 'number' && code !== 0) process.exitCode = code;
   });
+};
+
+/** Load-time problems only (YAML, schemas, plugins, functions), for commands that inspect rather than run. */
+const assertLoaded = async (project: Project): Promise<void> => {
+  if (project.errors.length === 0 && project.pipelines) return;
+  const { CheckError } = await core();
+  throw new CheckError(`project '${project.settings.name}'`, [...project.errors]);
 };
 
 class UsageError extends Error {}

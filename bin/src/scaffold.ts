@@ -4,7 +4,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ConfigError } from '@dagrun/core';
 
 const files = (name: string): Record<string, string> => ({
   'dagrun.yaml': `# Project settings. Plugins add dataset types, hooks and commands.\nname: ${name}\nplugins: []\n`,
@@ -77,6 +76,7 @@ export const summariseByRegion = ({ orders }: { orders: Order[] }) => {
 });
 
 export const scaffold = async (dir: string, name: string): Promise<void> => {
+  const { ConfigError } = await import('@dagrun/core');
   if (!/^[A-Za-z][\w-]*$/.test(name)) {
     throw new ConfigError('DAGRUN_ERR_CLI_USAGE', `Project name '${name}': expected letters, digits, '_' or '-', starting with a letter, but got '${name}'.`);
   }

@@ -157,7 +157,8 @@ export class Project {
   }
 
   /**
-   * Every problem that would stop a run of `name` (or of every pipeline when omitted), each with
+   * Every problem that would stop a run of `name` (or of every root pipeline, one that no other
+   * includes, when omitted; an included pipeline gets its inputs from its includer), each with
    * file:line: load errors, unknown pipeline, inputs nothing provides, unknown parameters, and inputs
    * a partial run cannot get.
    */
@@ -166,7 +167,7 @@ export class Project {
     if (!this.pipelines) return sortErrors(errors);
     const { catalog, errors: catErrors } = this.createCatalog();
     errors.push(...catErrors.filter((e) => !errors.some((x) => x.message === e.message)));
-    const names = name === undefined ? this.pipelines.names() : [name];
+    const names = name === undefined ? this.pipelines.roots() : [name];
     const params = flattenParams(this.params);
     const seen = new Set(errors.map((e) => e.message));
     const add = (e: DagrunError) => {
@@ -393,6 +394,20 @@ const setPath = (obj: Record<string, unknown>, path: string, value: unknown): Re
     else cur = cur[k] = {};
   });
   return deepMerge(obj, nested);
+};
+
+/** Only the plugins of a project (for listing their commands fast); problems are ignored. */
+export const loadPluginRegistry = async (projectDir: string): Promise<Registry> => {
+  const registry = new Registry();
+  const host = new PluginHost(registry);
+  const src = YamlSource.read(join(projectDir, 'dagrun.yaml'), projectDir);
+  const plugins = ((src.data as Partial<ProjectSettings>).plugins ?? []) as ProjectSettings['plugins'];
+  for (const entry of plugins) {
+    const spec = typeof entry === 'string' ? entry : entry.module;
+    const plugin = await importPlugin(spec, projectDir);
+    if (!(plugin instanceof DagrunError)) await host.register(plugin, typeof entry === 'string' ? {} : entry.options ?? {}, spec).catch(() => undefined);
+  }
+  return registry;
 };
 
 /** Loads a project: settings, plugins, configuration, pipelines. Problems are collected, not thrown. */

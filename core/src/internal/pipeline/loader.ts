@@ -103,6 +103,13 @@ export class PipelineRegistry {
     return this.#decls[name]?.description;
   }
 
+  /** Pipelines no other pipeline includes: what `dagrun check` checks as runnable wholes. */
+  roots(): string[] {
+    const included = new Set<string>();
+    for (const d of Object.values(this.#decls)) for (const inc of d.pipelines ?? []) included.add(typeof inc === 'string' ? inc : inc.pipeline);
+    return this.names().filter((n) => !included.has(n));
+  }
+
   has(name: string): boolean {
     return name in this.#decls;
   }
