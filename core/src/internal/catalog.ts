@@ -71,6 +71,8 @@ export class DataCatalog implements Catalog {
   readonly #params: Map<string, unknown>;
   readonly #storages = new Map<string, Storage>();
   readonly #local: LocalStorage;
+  /** Entries (or factory patterns) that failed their checks: declared, so not "missing", but unusable. */
+  readonly #broken: Array<string | RegExp> = [];
   runId: string | undefined;
 
   private constructor(opts: CatalogOptions, entries: Entry[], patterns: Pattern[]) {
@@ -88,18 +90,24 @@ export class DataCatalog implements Catalog {
     const entries: Entry[] = [];
     const patterns: Pattern[] = [];
     const data = opts.config?.data ?? {};
+    const broken: Array<string | RegExp> = [];
     for (const [name, raw] of Object.entries(data)) {
       const entry = checkEntry(name, raw, opts, errors);
-      if (!entry) continue;
+      if (!entry) {
+        broken.push(name.includes('{') ? toPattern({ name } as Entry).regex : name);
+        continue;
+      }
       if (name.includes('{')) patterns.push(toPattern(entry));
       else entries.push(entry);
     }
     patterns.sort((a, b) => b.specificity - a.specificity || a.keys.length - b.keys.length || a.name.localeCompare(b.name));
     const catalog = new DataCatalog(opts, [], patterns);
+    catalog.#broken.push(...broken);
     for (const e of entries) {
       try {
         catalog.#instantiate(e);
       } catch (err) {
+        catalog.#broken.push(e.name);
         errors.push(new CatalogError('DAGRUN_ERR_CATALOG_OPTIONS', `Catalog entry '${e.name}': expected a dataset to be built from it, but got ${messageOf(err)}`, { location: e.location, cause: err }));
       }
     }
@@ -164,6 +172,11 @@ export class DataCatalog implements Catalog {
     if (this.#params.has(name)) return 'parameter';
     this.dataset(name);
     return this.#types.get(name)?.name ?? (this.#datasets.has(name) ? 'memory' : undefined);
+  }
+
+  /** Whether `name` is declared by an entry that failed its checks (already reported). */
+  isBroken(name: string): boolean {
+    return this.#broken.some((b) => (typeof b === 'string' ? b === name : b.test(name)));
   }
 
   has(name: string): boolean {

@@ -193,7 +193,7 @@ export class Project {
                 hint: mean ? `Hint: ${mean}` : `Hint: add '${input.slice('params:'.length)}' to conf/base/parameters.yaml.`,
               }));
             }
-          } else if (!produced.has(input) && !catalog.has(input)) {
+          } else if (!produced.has(input) && !catalog.has(input) && !catalog.isBroken(input)) {
             const mean = didYouMean(input, [...new Set([...produced, ...catalog.list()])]);
             add(new PipelineError('DAGRUN_ERR_PIPELINE_MISSING_INPUT', `Input '${input}' of node '${n.name}': expected a node output or a catalog entry, but got neither.`, {
               location: n.location,

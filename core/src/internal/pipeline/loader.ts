@@ -293,13 +293,21 @@ export const loadPipelines = async (file: string, projectDir: string): Promise<{
     });
   }
   const funcs = new Map<string, NodeFunction>();
-  await Promise.all(
-    [...refs].map(async ([ref, path]) => {
-      const r = await resolveFunc(ref, projectDir);
-      if (typeof r === 'function') funcs.set(ref, r);
-      else errors.push(new ConfigError(r.code, r.detail, { location: source.locate(path), hint: r.hint, cause: r.cause }));
-    }),
-  );
+  // A module that fails to load is one problem, reported once at its first use, not once per export.
+  const brokenModules = new Set<string>();
+  const results = await Promise.all([...refs].map(async ([ref, path]) => [ref, path, await resolveFunc(ref, projectDir)] as const));
+  for (const [ref, path, r] of results) {
+    if (typeof r === 'function') {
+      funcs.set(ref, r);
+      continue;
+    }
+    if (r.code === 'DAGRUN_ERR_FUNC_MODULE') {
+      const mod = ref.slice(0, ref.lastIndexOf('#'));
+      if (brokenModules.has(mod)) continue;
+      brokenModules.add(mod);
+    }
+    errors.push(new ConfigError(r.code, r.detail, { location: source.locate(path), hint: r.hint, cause: r.cause }));
+  }
   const registry = new PipelineRegistry(source, decls, funcs);
   errors.push(...registry.problems());
   return { registry, errors };
