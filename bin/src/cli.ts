@@ -33,6 +33,7 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
     .version(VERSION, '-V, --version')
     .option('--project <dir>', 'project directory', io.cwd)
     .showSuggestionAfterError(true)
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
@@ -99,6 +100,14 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
       try {
         const res = await project.run({ pipeline: pipelineName, filter, loadVersions, runner });
         if (format !== 'json' && res.recordFile) out(`Run record: ${relative(io.cwd, res.recordFile) || res.recordFile}`);
+      } catch (e) {
+        // Core's resume command assumes the project is the working directory; name it when it is not.
+        const rel = relative(io.cwd, project.dir);
+        if (rel && e instanceof Error) {
+          const dir = /^[\w.,:=@%+/-]+$/.test(rel) ? rel : `'${rel.replace(/'/g, `'\\''`)}'`;
+          e.message = e.message.replace('Resume with: dagrun run', `Resume with: dagrun run --project ${dir}`);
+        }
+        throw e;
       } finally {
         progress.stop();
       }
@@ -259,9 +268,11 @@ const report = async (e: unknown, err: (s: string) => void): Promise<number> => 
     const seen = new Set<unknown>();
     while (cause instanceof Error && !seen.has(cause)) {
       seen.add(cause);
-      if (!(cause instanceof DagrunError) || !e.message.includes(cause.message)) {
+      // A wrapped DagrunError repeats its detail in the outer message: print it once.
+      if (!(cause instanceof DagrunError) || !e.message.includes(cause.detail)) {
         err(`  caused by: ${cause instanceof DagrunError ? cause.message : `${cause.name}: ${cause.message}`}`);
-        if (!(cause instanceof DagrunError) && e instanceof NodeError && cause.stack) {
+        // Frames only when the user's function threw; a failed load or save shows no engine internals.
+        if (!(cause instanceof DagrunError) && e instanceof NodeError && e.code === 'DAGRUN_ERR_NODE_FAILED' && cause.stack) {
           const frames = cause.stack.split('\n').slice(1, 4).join('\n');
           if (frames) err(frames);
         }

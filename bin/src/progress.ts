@@ -56,7 +56,11 @@ export const progressHooks = async (format: LogFormat, out: Out): Promise<{ hook
   let runStart = 0;
   let nodeStart = 0;
   let timer: NodeJS.Timeout | undefined;
+  // Nodes between beforeNodeRun and their end: between nodes (loading the next inputs, writing the
+  // run record) the line stays clear rather than showing a finished node as current.
+  let running = 0;
   const paint = () => {
+    if (running === 0) return;
     const now = performance.now();
     const width = 30;
     const filled = total === 0 ? 0 : Math.round((idx / total) * width);
@@ -75,15 +79,18 @@ export const progressHooks = async (format: LogFormat, out: Out): Promise<{ hook
         idx = e.index;
         current = e.node.name;
         nodeStart = performance.now();
+        running++;
         paint();
         timer ??= setInterval(paint, 100);
         timer.unref();
       },
       afterNodeRun: (e) => {
+        running--;
         clear();
         out.write(`  \x1b[32m✓\x1b[0m ${e.node.name} \x1b[2m${fmtMs(e.durationMs)}\x1b[0m\n`);
       },
       onNodeError: (e) => {
+        running = Math.max(0, running - 1); // also called when loading inputs failed, before beforeNodeRun
         clear();
         out.write(`  \x1b[31m✗\x1b[0m ${e.node.name}\n`);
       },

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 const files = (name: string): Record<string, string> => ({
   'dagrun.yaml': `# Project settings. Plugins add dataset types, hooks and commands.\nname: ${name}\nplugins: []\n`,
   'pipeline.yaml': `# Pipelines: each node is a function plus the datasets it reads and writes.
-# Run with: dagrun run   (or dagrun run --pipeline report)
+# Run with: dagrun run   (or dagrun run --pipeline summarise)
 summarise:
   nodes:
     - name: clean_orders
@@ -80,8 +80,9 @@ export const scaffold = async (dir: string, name: string): Promise<void> => {
   if (!/^[A-Za-z][\w-]*$/.test(name)) {
     throw new ConfigError('DAGRUN_ERR_CLI_USAGE', `Project name '${name}': expected letters, digits, '_' or '-', starting with a letter, but got '${name}'.`);
   }
-  if (existsSync(dir) && readdirSync(dir).length > 0) {
-    throw new ConfigError('DAGRUN_ERR_PROJECT_EXISTS', `Folder '${dir}': expected it empty or absent, but got ${readdirSync(dir).length} entries.`, {
+  const entries = existsSync(dir) ? readdirSync(dir).length : 0;
+  if (entries > 0) {
+    throw new ConfigError('DAGRUN_ERR_PROJECT_EXISTS', `Folder '${dir}': expected it empty or absent, but got ${entries} ${entries === 1 ? 'entry' : 'entries'}.`, {
       hint: 'Hint: choose another name, or remove the folder.',
     });
   }

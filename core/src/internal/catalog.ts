@@ -2,7 +2,7 @@
 // serves parameters as `params:` inputs, matches dataset factories, and wraps every load and save
 // with hooks, timing and errors that name the dataset.
 
-import { DatasetError, CatalogError, ConfigError, didYouMean, messageOf, type DagrunError, type SourceLocation } from './errors.js';
+import { DagrunError, DatasetError, CatalogError, ConfigError, didYouMean, messageOf, type SourceLocation } from './errors.js';
 import type { ConfigSection } from './config.js';
 import type { Dataset, DatasetContext, DatasetType, SaveInfo, Storage, StorageOptions } from './datasets/dataset.js';
 import { MemoryDataset } from './datasets/builtins.js';
@@ -108,7 +108,12 @@ export class DataCatalog implements Catalog {
         catalog.#instantiate(e);
       } catch (err) {
         catalog.#broken.push(e.name);
-        errors.push(new CatalogError('DAGRUN_ERR_CATALOG_OPTIONS', `Catalog entry '${e.name}': expected a dataset to be built from it, but got ${messageOf(err)}`, { location: e.location, cause: err }));
+        // A coded error (e.g. no storage for the protocol) keeps its code and hint; it only gains the entry's location.
+        errors.push(
+          err instanceof DagrunError
+            ? new CatalogError(err.code, err.detail, { location: e.location, hint: err.hint, cause: err })
+            : new CatalogError('DAGRUN_ERR_CATALOG_OPTIONS', `Catalog entry '${e.name}': expected a dataset to be built from it, but got ${messageOf(err).replace(/\.?$/, '.')}`, { location: e.location, cause: err }),
+        );
       }
     }
     return { catalog, errors };
@@ -157,6 +162,8 @@ export class DataCatalog implements Catalog {
   dataset(name: string): Dataset | undefined {
     const ds = this.#datasets.get(name);
     if (ds) return ds;
+    // Parameters are served from parameters.yaml only: a catch-all pattern must not make `params:typo` a file.
+    if (name === 'parameters' || name.startsWith('params:')) return undefined;
     for (const p of this.#patterns) {
       const m = p.regex.exec(name);
       if (!m) continue;
@@ -335,6 +342,12 @@ const checkEntry = (name: string, raw: unknown, opts: CatalogOptions, errors: Da
         location: cfg.locate([name, 'credentials']),
         hint: 'Hint: keep secrets in conf/local/credentials.yaml and reference them by name.',
       }));
+    } else if (Object.hasOwn(held, ref) && !isPlainObject(held[ref])) {
+      // Name only the kind of value: it may be a secret.
+      const kind = held[ref] === null ? 'null' : Array.isArray(held[ref]) ? 'a list' : typeof held[ref];
+      problems.push(new ConfigError('DAGRUN_ERR_CONFIG_CREDENTIALS', `Credentials '${ref}' of catalog entry '${name}': expected a mapping (user: …, password: …) in credentials.yaml, but got ${kind}.`, {
+        location: cfg.locate([name, 'credentials']),
+      }));
     } else if (!isPlainObject(held[ref])) {
       const mean = didYouMean(ref, Object.keys(held));
       problems.push(new ConfigError('DAGRUN_ERR_CONFIG_CREDENTIALS', `Credentials '${ref}' of catalog entry '${name}': expected an entry in credentials.yaml, but got no such entry.`, {
@@ -395,6 +408,7 @@ const wrap = (op: 'load' | 'save', name: string, ds: Dataset, err: unknown): Dat
     // describe() is best effort in an error path.
   }
   const code = err instanceof DatasetError ? err.code : op === 'load' ? 'DAGRUN_ERR_DATASET_LOAD' : 'DAGRUN_ERR_DATASET_SAVE';
-  const tail = op === 'save' ? ' What was saved before is intact.' : '';
+  // End the dataset's own sentence before adding ours: third-party errors often have no final period.
+  const tail = op === 'save' ? `${/[.!?]$/.test(messageOf(err)) ? '' : '.'} What was saved before is intact.` : '';
   return new DatasetError(code, `Failed to ${op} dataset '${name}'${where}: ${messageOf(err)}${tail}`, { cause: err });
 };

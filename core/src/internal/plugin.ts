@@ -16,7 +16,8 @@ export interface PluginApi {
   readonly engineVersion: string;
   registerDatasetType(type: DatasetType<never>): void;
   registerStorage(factory: StorageFactory): void;
-  registerCodec(codec: Codec<never>): void;
+  /** Generic so a typed codec (`Codec<Map<…>>`) registers without a cast; `deserialize` returning T rules out `Codec<never>`. */
+  registerCodec<T>(codec: Codec<T>): void;
   registerHooks(hooks: Hooks): void;
   registerCommand(command: CommandSpec): void;
 }
@@ -65,7 +66,7 @@ export class PluginHost {
       engineVersion: ENGINE_VERSION,
       registerDatasetType: (t) => r.registerDatasetType(t),
       registerStorage: (s) => r.registerStorage(s),
-      registerCodec: (c) => r.registerCodec(c),
+      registerCodec: (c) => r.registerCodec(c as unknown as Codec),
       registerHooks: (h) => r.registerHooks(h),
       registerCommand: (c) => r.registerCommand(c),
     };

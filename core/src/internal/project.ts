@@ -8,7 +8,7 @@ import { parse as parseYamlValue } from 'yaml';
 import { DataCatalog, flattenParams } from './catalog.js';
 import { ConfigLoader, deepMerge, isPlainObject, type ConfigSection } from './config.js';
 import { formatVersion } from './datasets/file-dataset.js';
-import { CheckError, ConfigError, DagrunError, didYouMean, PipelineError, type SourceLocation } from './errors.js';
+import { CheckError, ConfigError, DagrunError, didYouMean, messageOf, PipelineError, PluginError, type SourceLocation } from './errors.js';
 import { isParamInput, type Node } from './pipeline/node.js';
 import { loadPipelines, type PipelineRegistry } from './pipeline/loader.js';
 import type { Pipeline, PipelineFilter } from './pipeline/pipeline.js';
@@ -164,9 +164,13 @@ export class Project {
    */
   check(name?: string, filter?: PipelineFilter): DagrunError[] {
     const errors: DagrunError[] = [...this.errors];
-    if (!this.pipelines) return sortErrors(errors);
+    // The catalog is checked even when pipeline.yaml failed to load, so every problem shows at once.
     const { catalog, errors: catErrors } = this.createCatalog();
     errors.push(...catErrors.filter((e) => !errors.some((x) => x.message === e.message)));
+    if (!this.pipelines) {
+      void catalog.close();
+      return sortErrors(errors);
+    }
     const names = name === undefined ? this.pipelines.roots() : [name];
     const params = flattenParams(this.params);
     const seen = new Set(errors.map((e) => e.message));
@@ -174,16 +178,17 @@ export class Project {
       if (!seen.has(e.message)) seen.add(e.message), errors.push(e);
     };
     for (const pname of names) {
-      let p: Pipeline;
+      let p: Pipeline | undefined;
       try {
         p = this.pipelines.get(pname);
       } catch (err) {
         if (err instanceof CheckError) err.errors.forEach(add);
         else add(err as DagrunError);
-        continue;
       }
-      const produced = new Set(p.nodes.flatMap((n) => n.outputNames));
-      for (const n of p.nodes) {
+      // A duplicate or a cycle does not hide the input and parameter problems of the declared nodes.
+      const nodes = p?.nodes ?? this.pipelines.nodes(pname);
+      const produced = new Set(nodes.flatMap((n) => n.outputNames));
+      for (const n of nodes) {
         for (const input of n.inputNames) {
           if (isParamInput(input)) {
             if (!params.has(input)) {
@@ -202,7 +207,7 @@ export class Project {
           }
         }
       }
-      if (filter) {
+      if (filter && p) {
         let f: Pipeline;
         try {
           f = p.filter(filter);
@@ -301,7 +306,7 @@ export class Project {
       if (write) recordFile = await writeRunRecord(this.runsDir, record);
       await hooks.call('onPipelineError', { runId, pipelineName: name, pipeline, catalog, params: this.params, error, record });
       if (err instanceof DagrunError && resume) {
-        throw Object.assign(new (err.constructor as typeof DagrunError)(err.code, err.detail, { cause: err.cause, location: err.location, hint: `Resume with: ${resume}` }), { runRecord: recordFile });
+        throw Object.assign(new (err.constructor as typeof DagrunError)(err.code, err.detail, { cause: err.cause, location: err.location, hint: [err.hint, `Resume with: ${resume}`].filter(Boolean).join('\n  ') }), { runRecord: recordFile });
       }
       throw err;
     } finally {
@@ -421,13 +426,19 @@ export const openProject = async (opts: OpenProjectOptions): Promise<Project> =>
       hint: 'Hint: pass --project DIR pointing at a dagrun project, or create one with `dagrun new NAME`.',
     });
   }
+  let settingsSource: YamlSource | undefined;
   try {
     const src = YamlSource.read(settingsFile, dir);
+    settingsSource = src;
     const problems = checkSchema({ schema: SETTINGS_SCHEMA, data: src.data, subject: 'Project settings (dagrun.yaml)', code: 'DAGRUN_ERR_CONFIG_SCHEMA', locate: (p, k) => src.locate(p, k) });
     errors.push(...problems);
     if (problems.length === 0) {
       const d = src.data as Partial<ProjectSettings>;
       settings = { ...settings, ...d, runner: { ...settings.runner, ...(d.runner ?? {}) } };
+    } else {
+      // Keep the project's own name for messages even when another setting is wrong.
+      const name = (src.data as { name?: unknown } | null)?.name;
+      if (typeof name === 'string' && name !== '') settings = { ...settings, name };
     }
   } catch (err) {
     errors.push(err as DagrunError);
@@ -435,17 +446,20 @@ export const openProject = async (opts: OpenProjectOptions): Promise<Project> =>
 
   const registry = new Registry();
   const host = new PluginHost(registry);
-  for (const entry of settings.plugins) {
+  // Plugin problems point at the plugin's entry in dagrun.yaml.
+  const atEntry = (e: DagrunError, i: number): DagrunError =>
+    e.location || !settingsSource ? e : new (e.constructor as typeof DagrunError)(e.code, e.detail, { location: settingsSource.locate(['plugins', i]), hint: e.hint, cause: e.cause });
+  for (const [i, entry] of settings.plugins.entries()) {
     const spec = typeof entry === 'string' ? entry : entry.module;
     const plugin = await importPlugin(spec, dir);
     if (plugin instanceof DagrunError) {
-      errors.push(plugin);
+      errors.push(atEntry(plugin, i));
       continue;
     }
     try {
       await host.register(plugin, typeof entry === 'string' ? {} : entry.options ?? {}, spec);
     } catch (err) {
-      errors.push(err instanceof DagrunError ? err : new ConfigError('DAGRUN_ERR_PLUGIN_LOAD', `Plugin '${spec}': expected register() to succeed, but got ${(err as Error).message}.`, { cause: err }));
+      errors.push(atEntry(err instanceof DagrunError ? err : new PluginError('DAGRUN_ERR_PLUGIN_LOAD', `Plugin '${spec}': expected register() to succeed, but got ${messageOf(err)}.`, { cause: err }), i));
     }
   }
   for (const p of opts.plugins ?? []) {

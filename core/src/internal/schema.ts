@@ -1,20 +1,32 @@
 // JSON Schema checks with ajv, turned into DagrunErrors that name the field, the rule and the line.
 // Schemas are compiled once and cached by identity.
 
+import { createRequire } from 'node:module';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { ConfigError, didYouMean, type ErrorCode, type DagrunError, type SourceLocation } from './errors.js';
 import { pointerToPath, type YamlPath } from './yaml-source.js';
 
 export type JsonSchema = Record<string, unknown>;
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const ajv = addFormats(new Ajv({ allErrors: true, strict: false, useDefaults: false }));
+// Start-up matters more than validation speed here (each validator runs a few times per command):
+// no optimising pass over the generated code, and no check of each schema against the draft-07
+// meta-schema, which would compile that large meta-schema in every process. Schemas come from code,
+// not from users, and ajv still rejects a keyword with a value of the wrong type when compiling.
+const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false, validateSchema: false, code: { optimize: false } });
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();
+
+// ajv-formats (uri, date-time, …) is loaded with the first schema that uses `format`: core's own never do.
+let formatsAdded = false;
+const addFormatsFor = (schema: JsonSchema): void => {
+  if (formatsAdded || !JSON.stringify(schema).includes('"format":')) return;
+  (createRequire(import.meta.url)('ajv-formats') as (ajv: Ajv) => Ajv)(ajv);
+  formatsAdded = true;
+};
 
 export const compileSchema = (schema: JsonSchema): ValidateFunction => {
   let fn = compiled.get(schema);
   if (!fn) {
+    addFormatsFor(schema);
     fn = ajv.compile(schema);
     compiled.set(schema, fn);
   }
@@ -41,14 +53,19 @@ export const checkSchema = (check: SchemaCheck): DagrunError[] => {
 /** ajv reports "anyOf"/"oneOf" plus every branch; keep the most specific and drop the umbrella ones. */
 const dedupe = (errors: ErrorObject[]): ErrorObject[] => {
   const specific = errors.filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf' && e.keyword !== 'if');
-  const seen = new Set<string>();
+  const seen = new Map<string, ErrorObject>();
   const out: ErrorObject[] = [];
   for (const e of specific.length > 0 ? specific : errors) {
-    // For a union of types, report once per field.
+    // For a union of types, report once per field, naming every type the union allows.
     const key = e.keyword === 'type' ? `${e.instancePath}|type` : `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(e);
+    const first = seen.get(key);
+    if (first) {
+      if (e.keyword === 'type') (first.params as { type: string }).type += `,${String((e.params as { type: string }).type)}`;
+      continue;
+    }
+    const copy = { ...e, params: { ...e.params } };
+    seen.set(key, copy);
+    out.push(copy);
   }
   return out;
 };

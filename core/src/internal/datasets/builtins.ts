@@ -137,7 +137,8 @@ export class MemoryDataset<T = unknown> implements Dataset<T> {
         hint: 'Hint: memory datasets live only during one run; run the node that produces it in the same run, or declare it in catalog.yaml with a file type.',
       });
     }
-    return this.#copy === 'deepcopy' ? structuredClone(this.#data as T) : (this.#data as T);
+    // DataFrames are immutable and cannot be cloned: they are shared, as on save.
+    return this.#copy === 'deepcopy' && !isDataFrame(this.#data) ? structuredClone(this.#data as T) : (this.#data as T);
   }
 
   save(data: T): void {

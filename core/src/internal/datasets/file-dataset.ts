@@ -70,7 +70,9 @@ export class FileDataset<T, O> implements Dataset<T> {
 
   /** Location of one version's file. */
   #versionPath(version: string): string {
-    return posix.join(this.#path, version, posix.basename(this.#path));
+    // Keep a `protocol://` prefix whole: posix.join would fold `s3://b/k` into `s3:/b/k`.
+    const [, prefix = '', rest = this.#path] = /^([a-z][a-z0-9+.-]*:\/\/)?(.*)$/is.exec(this.#path) ?? [];
+    return `${prefix}${posix.join(rest, version, posix.basename(rest))}`;
   }
 
   async versions(): Promise<string[]> {

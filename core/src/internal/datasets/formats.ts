@@ -116,10 +116,8 @@ export const jsonTableFormat: Format<DataFrame, JsonTableOptions> = {
   check: checkTable,
   async decode(bytes, o) {
     const pl = await loadPolars();
-    if (o.lines) return pl.readJSON(bytes, { format: 'lines' });
-    // polars' readJSON wants an array of records; read through readRecords to accept any such file.
-    const records = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>[];
-    return pl.readRecords(records);
+    // Let polars parse the array of records itself: going through JS numbers (readRecords) turned Int64 columns into Float64.
+    return pl.readJSON(bytes, { format: o.lines ? 'lines' : 'json' });
   },
   encode: (df, o) => {
     if (o.lines) return df.writeJSON({ format: 'lines' });

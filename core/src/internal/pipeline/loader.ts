@@ -2,6 +2,7 @@
 // (modular pipelines) or composing them. Every problem is collected with its file:line.
 
 import { existsSync } from 'node:fs';
+import * as nodeModule from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { isAbsolute, resolve } from 'node:path';
 import { CheckError, ConfigError, didYouMean, PipelineError, type DagrunError } from '../errors.js';
@@ -132,6 +133,11 @@ export class PipelineRegistry {
     return p;
   }
 
+  /** The nodes of a pipeline as declared, even when they do not form a valid Pipeline (for checks). */
+  nodes(name: string): Node[] {
+    return this.has(name) ? this.#collect(name, [], []) : [];
+  }
+
   /** Every problem of every pipeline: bad includes, bad nodes, duplicates, cycles. */
   problems(): DagrunError[] {
     const errors: DagrunError[] = [];
@@ -139,7 +145,15 @@ export class PipelineRegistry {
     for (const name of this.names()) {
       const local: DagrunError[] = [];
       const nodes = this.#collect(name, [], local);
-      local.push(...Pipeline.problems(nodes));
+      if (local.length > 0 || this.#built.has(name)) local.push(...Pipeline.problems(nodes));
+      else {
+        // A sound pipeline is kept, so get() does not collect and check its nodes a second time.
+        try {
+          this.#built.set(name, new Pipeline(nodes));
+        } catch (err) {
+          local.push(...(err instanceof CheckError ? err.errors : [err as DagrunError]));
+        }
+      }
       for (const e of local) {
         if (seen.has(e.message)) continue;
         seen.add(e.message);
@@ -195,11 +209,14 @@ const toList = (v: string | string[] | undefined): string[] => (v === undefined 
 const toMap = (v: string[] | Record<string, string> | undefined): Map<string, string> =>
   new Map(v === undefined ? [] : Array.isArray(v) ? v.map((k) => [k, k]) : Object.entries(v));
 
+const unprefixParam = (name: string): string => (name.startsWith('params:') ? name.slice('params:'.length) : name);
+
 /** Kedro's modular-pipeline renaming: prefix with the namespace unless mapped explicitly. */
 const namespaced = (n: Node, inc: IncludeDecl): Node => {
   const ns = inc.namespace;
   const datasets = new Map([...toMap(inc.inputs), ...toMap(inc.outputs)]);
-  const params = toMap(inc.parameters);
+  // Kedro accepts parameter names with or without the `params:` prefix on both sides of the mapping.
+  const params = new Map([...toMap(inc.parameters)].map(([k, v]) => [unprefixParam(k), unprefixParam(v)]));
   if (!ns && datasets.size === 0 && params.size === 0) return n.withTags(inc.tags ?? []);
   const rename = (d: string): string => {
     if (d === 'parameters') return d;
@@ -227,11 +244,27 @@ const unresolved = (ref: string): NodeFunction => {
 };
 
 let tsxReady: Promise<void> | undefined;
-/** Registers tsx's loader once, so project `.ts` modules import without a build step. */
+/**
+ * Registers tsx's loader once, so project `.ts` modules import without a build step. Where Node runs
+ * loader hooks on a separate thread (before module.registerHooks, Node 22.15), tsx's ESM hooks module
+ * is handed to that thread directly: `tsx/esm/api` would first load esbuild on this thread as well
+ * (about 0.1 s of `dagrun run` start-up) only to register that same module. Should a tsx release
+ * refuse this, or hooks run in-thread, tsx's public API does the registering.
+ */
 export const ensureTs = (): Promise<void> =>
-  (tsxReady ??= import('tsx/esm/api').then(({ register }) => {
+  (tsxReady ??= (async () => {
+    if (!('registerHooks' in nodeModule)) {
+      try {
+        nodeModule.register('tsx/esm', import.meta.url, { data: {} });
+        process.setSourceMapsEnabled(true);
+        return;
+      } catch {
+        // tsx refused the direct registration: fall through to its API.
+      }
+    }
+    const { register } = await import('tsx/esm/api');
     register();
-  }));
+  })());
 
 /** Imports `module#export` relative to the project, returning the function or a coded error. */
 export const resolveFunc = async (ref: string, projectDir: string): Promise<NodeFunction | DagrunError> => {

@@ -122,7 +122,7 @@ export class Node {
         return out;
       case 'list': {
         if (!Array.isArray(result)) return `expected an array of ${o.names.length} values for outputs [${o.names.join(', ')}], but got ${describeKind(result)}`;
-        if (result.length !== o.names.length) return `expected an array of ${o.names.length} values for outputs [${o.names.join(', ')}], but got ${result.length}`;
+        if (result.length !== o.names.length) return `expected an array of ${o.names.length} values for outputs [${o.names.join(', ')}], but got ${describeKind(result)}`;
         o.names.forEach((n, i) => out.set(n, result[i]));
         return out;
       }
