@@ -33,9 +33,12 @@ export class ConfigSection {
 
   /** Location of the value at `path` in the highest layer that sets it. */
   locate(path: YamlPath, key = false): SourceLocation {
-    for (let i = this.sources.length - 1; i >= 0; i--) {
-      const src = this.sources[i]!;
-      if (path.length === 0 || src.has(path.slice(0, 1))) return src.locate(path, key);
+    // The highest layer that sets the whole path, else the highest that sets its top-level key (deep merges).
+    for (const depth of [path.length, 1]) {
+      for (let i = this.sources.length - 1; i >= 0; i--) {
+        const src = this.sources[i]!;
+        if (path.length === 0 || src.has(path.slice(0, depth))) return src.locate(path, key);
+      }
     }
     return { file: this.sources[this.sources.length - 1]?.file ?? `${this.name}.yaml` };
   }
@@ -135,7 +138,7 @@ const interpolate = (value: unknown, src: YamlSource, path: Array<string | numbe
   if (typeof value === 'string') {
     if (!value.includes('${env:')) return value;
     const whole = /^\$\{env:[A-Za-z_][A-Za-z0-9_]*(?:,[^}]*)?\}$/.test(value);
-    const out = value.replace(ENV_RE, (_m, name: string, def: string | undefined) => {
+    const out = value.replace(ENV_RE, (_m: string, name: string, def: string | undefined) => {
       const v = environ[name];
       if (v !== undefined) return v;
       if (def !== undefined) return def;
@@ -143,7 +146,8 @@ const interpolate = (value: unknown, src: YamlSource, path: Array<string | numbe
         location: src.locate(path),
         hint: `Hint: export ${name}=… before running, or give a default: \${env:${name},value}.`,
       }));
-      return '';
+      // Keep the reference as written, so no second error ("too short", "not a number") follows from an empty value.
+      return _m;
     });
     if (!whole) return out;
     try {

@@ -79,7 +79,6 @@ const objectFormat = (ctx: DatasetContext, o: ObjectOptions): Format<unknown, Ob
     if (data === undefined || typeof data === 'function') return `expected a serialisable object, but got ${kindOf(data)}`;
     if (o.serializer === 'v8') return undefined;
     const codec = o.codec ? ctx.codecs.byName(o.codec) : ctx.codecs.forValue(data);
-    if (o.codec && !codec) return `expected codec '${o.codec}' to be registered, but got only ${ctx.codecs.names().join(', ') || 'none'}`;
     if (!codec && data !== null && typeof data === 'object' && !Array.isArray(data) && Object.getPrototypeOf(data) !== Object.prototype && typeof (data as { toJSON?: unknown }).toJSON !== 'function') {
       return `expected a plain object or a value some registered codec handles, but got ${kindOf(data)} (register a Codec for it, or use serializer: v8)`;
     }
@@ -92,7 +91,7 @@ const objectFormat = (ctx: DatasetContext, o: ObjectOptions): Format<unknown, Ob
     if (env.codec === null) return env.data;
     const codec = ctx.codecs.byName(env.codec);
     if (!codec) {
-      throw new DatasetError('DAGRUN_ERR_DATASET_CODEC', `Object dataset '${ctx.name}': expected codec '${env.codec}' to be registered, but got only ${ctx.codecs.names().join(', ') || 'none'}.`, {
+      throw new DatasetError('DAGRUN_ERR_DATASET_CODEC', `Object dataset '${ctx.name}': expected codec '${env.codec}' to be registered, but got ${registered(ctx)}.`, {
         hint: 'Hint: list the plugin that provides this codec under `plugins:` in dagrun.yaml.',
       });
     }
@@ -115,8 +114,20 @@ export const objectType: DatasetType<ObjectOptions> = {
     serializer: { enum: ['json', 'v8'] },
     codec: { type: 'string', description: 'Codec name; default: the first registered codec whose test() accepts the value.' },
   } }) as unknown as DatasetType).schema,
-  create: (options, ctx) =>
-    fileDatasetType({ name: 'object', description: '', format: objectFormat(ctx, options), properties: {} }).create(options as FileOptions, ctx),
+  create: (options, ctx) => {
+    // A named codec must exist when the catalog is built, so the checks before a run report it.
+    if (options.codec && options.serializer !== 'v8' && !ctx.codecs.byName(options.codec)) {
+      throw new DatasetError('DAGRUN_ERR_DATASET_CODEC', `Object dataset '${ctx.name}': expected codec '${options.codec}' to be registered, but got ${registered(ctx)}.`, {
+        hint: 'Hint: list the plugin that provides this codec under `plugins:` in dagrun.yaml.',
+      });
+    }
+    return fileDatasetType({ name: 'object', description: '', format: objectFormat(ctx, options), properties: {} }).create(options as FileOptions, ctx);
+  },
+};
+
+const registered = (ctx: DatasetContext): string => {
+  const names = ctx.codecs.names();
+  return names.length > 0 ? `only ${names.map((n) => `'${n}'`).join(', ')}` : 'no codec registered';
 };
 
 /** Holds a value in memory. Declared in the catalog or made for any undeclared intermediate. */
