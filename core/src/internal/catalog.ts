@@ -52,7 +52,8 @@ interface Entry {
   readonly name: string;
   readonly config: Record<string, unknown>;
   readonly type: DatasetType;
-  readonly location: SourceLocation;
+  /** Where the entry is declared; computed only when a message needs it. */
+  readonly locate: () => SourceLocation;
   readonly credentials: Readonly<Record<string, unknown>> | undefined;
 }
 
@@ -111,8 +112,8 @@ export class DataCatalog implements Catalog {
         // A coded error (e.g. no storage for the protocol) keeps its code and hint; it only gains the entry's location.
         errors.push(
           err instanceof DagrunError
-            ? new CatalogError(err.code, err.detail, { location: e.location, hint: err.hint, cause: err })
-            : new CatalogError('DAGRUN_ERR_CATALOG_OPTIONS', `Catalog entry '${e.name}': expected a dataset to be built from it, but got ${messageOf(err).replace(/\.?$/, '.')}`, { location: e.location, cause: err }),
+            ? new CatalogError(err.code, err.detail, { location: e.locate(), hint: err.hint, cause: err })
+            : new CatalogError('DAGRUN_ERR_CATALOG_OPTIONS', `Catalog entry '${e.name}': expected a dataset to be built from it, but got ${messageOf(err).replace(/\.?$/, '.')}`, { location: e.locate(), cause: err }),
         );
       }
     }
@@ -300,15 +301,15 @@ export class DataCatalog implements Catalog {
 /** Checks one catalog entry's shape, type, options and credentials. */
 const checkEntry = (name: string, raw: unknown, opts: CatalogOptions, errors: DagrunError[]): Entry | undefined => {
   const cfg = opts.config!;
-  const location = cfg.locate([name], true);
+  const locate = () => cfg.locate([name], true);
   if (!isPlainObject(raw)) {
-    errors.push(new ConfigError('DAGRUN_ERR_CATALOG_OPTIONS', `Catalog entry '${name}': expected a mapping with a 'type', but got ${raw === null ? 'null' : typeof raw}.`, { location }));
+    errors.push(new ConfigError('DAGRUN_ERR_CATALOG_OPTIONS', `Catalog entry '${name}': expected a mapping with a 'type', but got ${raw === null ? 'null' : typeof raw}.`, { location: locate() }));
     return undefined;
   }
   const typeName = raw.type;
   if (typeof typeName !== 'string') {
     errors.push(new ConfigError('DAGRUN_ERR_CATALOG_OPTIONS', `Catalog entry '${name}': expected option 'type', but got ${typeName === undefined ? 'nothing' : JSON.stringify(typeName)}.`, {
-      location,
+      location: locate(),
       hint: `Hint: one of ${opts.registry.datasetTypes().map((t) => t.name).join(', ')}.`,
     }));
     return undefined;
@@ -358,7 +359,7 @@ const checkEntry = (name: string, raw: unknown, opts: CatalogOptions, errors: Da
   }
   errors.push(...problems);
   if (problems.length > 0) return undefined;
-  return { name, config: raw, type, location, credentials };
+  return { name, config: raw, type, locate, credentials };
 };
 
 const toPattern = (e: Entry): Pattern => {

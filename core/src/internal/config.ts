@@ -3,9 +3,8 @@
 
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parse as parseYamlValue } from 'yaml';
 import { ConfigError, type DagrunError, type SourceLocation } from './errors.js';
-import { YamlSource, type YamlPath } from './yaml-source.js';
+import { parseYamlValue, YamlSource, type YamlPath } from './yaml-source.js';
 
 export interface ConfigLoaderOptions {
   readonly projectDir: string;

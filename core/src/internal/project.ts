@@ -4,7 +4,6 @@
 
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse as parseYamlValue } from 'yaml';
 import { DataCatalog, flattenParams } from './catalog.js';
 import { ConfigLoader, deepMerge, isPlainObject, type ConfigSection } from './config.js';
 import { formatVersion } from './datasets/file-dataset.js';
@@ -17,7 +16,7 @@ import { Registry } from './registry.js';
 import { writeRunRecord, listRuns, type RunRecord } from './run-record.js';
 import { ConcurrentRunner, SequentialRunner, type Runner } from './runner.js';
 import { checkSchema, type JsonSchema } from './schema.js';
-import { YamlSource } from './yaml-source.js';
+import { parseYamlValue, YamlSource } from './yaml-source.js';
 
 export interface ProjectSettings {
   readonly name: string;

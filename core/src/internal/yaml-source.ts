@@ -1,53 +1,80 @@
 // YAML files parsed with their source positions, so every later check can say file:line:col.
 // A YamlSource answers "where is the value at this path?" for the file it was read from.
+// Data comes from js-yaml (fast); the position-keeping `yaml` parser runs only when a location or a
+// syntax message is needed, which on the happy path is never.
 
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { relative } from 'node:path';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { CORE_SCHEMA, load as loadFast } from 'js-yaml';
+import type { Document, LineCounter, Node } from 'yaml';
 import { ConfigError, type SourceLocation } from './errors.js';
 
 export type YamlPath = ReadonlyArray<string | number>;
 
+type YamlLib = typeof import('yaml');
+let yamlLib: YamlLib | undefined;
+const lib = (): YamlLib => (yamlLib ??= createRequire(import.meta.url)('yaml') as YamlLib);
+
+/** Parses a YAML scalar or flow value as the YAML 1.2 core schema reads it (for --params and ${env:…}). */
+export const parseYamlValue = (text: string): unknown => loadFast(text, { schema: CORE_SCHEMA });
+
 export class YamlSource {
   readonly file: string;
   readonly data: unknown;
-  readonly #doc: Document;
-  readonly #lines: LineCounter;
+  readonly #text: string;
+  #parsed: { doc: Document; lines: LineCounter } | undefined;
 
-  private constructor(file: string, doc: Document, lines: LineCounter) {
+  private constructor(file: string, text: string, data: unknown) {
     this.file = file;
-    this.#doc = doc;
-    this.#lines = lines;
-    this.data = doc.toJS({ maxAliasCount: 1000 }) ?? {};
+    this.#text = text;
+    this.data = data ?? {};
   }
 
   /**
    * Parses `text` as the content of `file` (shown relative to `root` in messages).
-   * Throws a ConfigError naming every syntax error with its position.
+   * Throws a ConfigError naming the first syntax error with its position.
    */
   static parse(text: string, file: string): YamlSource {
-    const lines = new LineCounter();
-    const doc = withPlainEnv(() => parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true }));
-    if (doc.errors.length > 0) {
-      const first = doc.errors[0]!;
-      const pos = lines.linePos(first.pos[0]);
-      const detail = first.message.split('\n')[0] ?? first.message;
-      const more = doc.errors.length > 1 ? ` (and ${doc.errors.length - 1} more)` : '';
-      throw new ConfigError('DAGRUN_ERR_CONFIG_YAML', `Invalid YAML in '${file}': ${detail}${more}.`, {
-        location: { file, line: pos.line, col: pos.col },
-        hint: 'Hint: check indentation and quoting at that line; a value with ":" or "#" needs quotes.',
-      });
+    let data: unknown;
+    try {
+      data = loadFast(text, { schema: CORE_SCHEMA, filename: file });
+    } catch {
+      // The position-keeping parser words the error (or, if it disagrees and accepts the text, gives the data).
+      const src = new YamlSource(file, text, undefined);
+      return new YamlSource(file, text, src.#document().doc.toJS({ maxAliasCount: 1000 }));
     }
-    return new YamlSource(file, doc, lines);
+    return new YamlSource(file, text, data);
   }
 
   static read(path: string, root: string): YamlSource {
     return YamlSource.parse(readFileSync(path, 'utf8'), relative(root, path) || path);
   }
 
+  #document(): { doc: Document; lines: LineCounter } {
+    if (this.#parsed) return this.#parsed;
+    const { LineCounter, parseDocument } = lib();
+    const lines = new LineCounter();
+    const doc = withPlainEnv(() => parseDocument(this.#text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true }));
+    if (doc.errors.length > 0) {
+      const first = doc.errors[0]!;
+      const pos = lines.linePos(first.pos[0]);
+      const detail = first.message.split('\n')[0] ?? first.message;
+      const more = doc.errors.length > 1 ? ` (and ${doc.errors.length - 1} more)` : '';
+      throw new ConfigError('DAGRUN_ERR_CONFIG_YAML', `Invalid YAML in '${this.file}': ${detail}${more}.`, {
+        location: { file: this.file, line: pos.line, col: pos.col },
+        hint: 'Hint: check indentation and quoting at that line; a value with ":" or "#" needs quotes.',
+      });
+    }
+    this.#parsed = { doc, lines };
+    return this.#parsed;
+  }
+
   /** The location of the value at `path`; of the key when `key` is set; the closest parent that exists otherwise. */
   locate(path: YamlPath, key = false): SourceLocation {
-    let node: unknown = this.#doc.contents;
+    const { isMap, isPair, isScalar, isSeq } = lib();
+    const { doc, lines } = this.#document();
+    let node: unknown = doc.contents;
     let best: number | undefined = rangeStart(node);
     for (let i = 0; i < path.length; i++) {
       const seg = path[i];
@@ -69,7 +96,7 @@ export class YamlSource {
       } else break;
     }
     if (best === undefined) return { file: this.file };
-    const pos = this.#lines.linePos(best);
+    const pos = lines.linePos(best);
     return { file: this.file, line: pos.line, col: pos.col };
   }
 

@@ -3,7 +3,7 @@
 
 import type { Format } from './dataset.js';
 import type { DataFrame } from 'nodejs-polars';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { CORE_SCHEMA, dump as stringifyYaml, load as loadYaml } from 'js-yaml';
 
 type Polars = typeof import('nodejs-polars').default;
 let polars: Polars | undefined;
@@ -147,7 +147,7 @@ export const jsonFormat: Format<unknown, JsonOptions> = {
 export const yamlFormat: Format<unknown, Record<string, never>> = {
   name: 'yaml',
   check: checkSerialisable,
-  decode: (bytes) => parseYaml(bytes.toString('utf8')) as unknown,
+  decode: (bytes) => loadYaml(bytes.toString('utf8'), { schema: CORE_SCHEMA }) as unknown,
   encode: (data) => Buffer.from(stringifyYaml(data)),
 };
 

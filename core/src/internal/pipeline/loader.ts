@@ -178,7 +178,7 @@ export class PipelineRegistry {
             inputs: nd.inputs ?? null,
             outputs: nd.outputs ?? null,
             tags: [...toList(nd.tags), ...(decl.tags ?? [])],
-            location: this.source.locate(path),
+            location: () => this.source.locate(path),
           }),
         );
       } catch (err) {
@@ -187,14 +187,14 @@ export class PipelineRegistry {
     });
     (decl.pipelines ?? []).forEach((inc, i) => {
       const spec: IncludeDecl = typeof inc === 'string' ? { pipeline: inc } : inc;
-      const at = this.source.locate([name, 'pipelines', i]);
+      const at = () => this.source.locate([name, 'pipelines', i]);
       if (!this.has(spec.pipeline)) {
         const mean = didYouMean(spec.pipeline, this.names());
-        errors.push(new PipelineError('DAGRUN_ERR_PIPELINE_INCLUDE', `Pipeline '${name}' includes '${spec.pipeline}': expected a pipeline declared in ${this.source.file}, but got no such pipeline.`, { location: at, hint: mean ? `Hint: ${mean}` : undefined }));
+        errors.push(new PipelineError('DAGRUN_ERR_PIPELINE_INCLUDE', `Pipeline '${name}' includes '${spec.pipeline}': expected a pipeline declared in ${this.source.file}, but got no such pipeline.`, { location: at(), hint: mean ? `Hint: ${mean}` : undefined }));
         return;
       }
       if (spec.pipeline === name || stack.includes(spec.pipeline)) {
-        errors.push(new PipelineError('DAGRUN_ERR_PIPELINE_INCLUDE', `Pipeline '${name}' includes '${spec.pipeline}': expected no pipeline to include itself, but got ${[...stack, name, spec.pipeline].join(' -> ')}.`, { location: at }));
+        errors.push(new PipelineError('DAGRUN_ERR_PIPELINE_INCLUDE', `Pipeline '${name}' includes '${spec.pipeline}': expected no pipeline to include itself, but got ${[...stack, name, spec.pipeline].join(' -> ')}.`, { location: at() }));
         return;
       }
       const inner = this.#collect(spec.pipeline, [...stack, name], errors);

@@ -20,7 +20,8 @@ export interface NodeSpec {
   /** `path/to/module.ts#export`, when the node came from pipeline.yaml. */
   readonly funcRef?: string | undefined;
   /** Where the node is declared, for messages. */
-  readonly location?: SourceLocation | undefined;
+  /** Where the node is declared, or a function computing it on first use (positions cost a parse). */
+  readonly location?: SourceLocation | (() => SourceLocation) | undefined;
 }
 
 type Inputs = { readonly kind: 'list'; readonly names: readonly string[] } | { readonly kind: 'map'; readonly map: Readonly<Record<string, string>> };
@@ -38,7 +39,7 @@ export class Node {
   readonly funcRef: string | undefined;
   readonly tags: readonly string[];
   readonly namespace: string | undefined;
-  readonly location: SourceLocation | undefined;
+  #location: SourceLocation | (() => SourceLocation) | undefined;
   readonly #inputs: Inputs;
   readonly #outputs: Outputs;
   readonly inputNames: readonly string[];
@@ -50,7 +51,7 @@ export class Node {
     this.name = spec.name ?? (spec.func.name || 'anonymous');
     this.tags = [...new Set(spec.tags ?? [])];
     this.namespace = spec.namespace;
-    this.location = spec.location;
+    this.#location = spec.location;
     const i = spec.inputs;
     this.#inputs = i == null ? { kind: 'list', names: [] } : typeof i === 'string' ? { kind: 'list', names: [i] } : isList(i) ? { kind: 'list', names: [...i] } : { kind: 'map', map: { ...i } };
     const o = spec.outputs;
@@ -65,8 +66,7 @@ export class Node {
   /** Problems with the node's own declaration (Kedro's Node.__init__ checks). */
   validate(): DagrunError[] {
     const errs: DagrunError[] = [];
-    const loc = this.location;
-    const bad = (detail: string) => errs.push(new PipelineError('DAGRUN_ERR_PIPELINE_INVALID_NODE', detail, { location: loc }));
+    const bad = (detail: string) => errs.push(new PipelineError('DAGRUN_ERR_PIPELINE_INVALID_NODE', detail, { location: this.location }));
     if (!NAME_RE.test(this.name)) bad(`Node name '${this.name}': expected letters, digits, '_', '.', '-' starting with a letter or '_', but got '${this.name}'.`);
     for (const n of [...this.inputNames, ...this.outputNames]) {
       if (typeof n !== 'string' || !NAME_RE.test(n)) bad(`Dataset name in node '${this.name}': expected letters, digits, '_', '.', '-', ':', but got ${JSON.stringify(n)}.`);
@@ -82,6 +82,12 @@ export class Node {
       if (o === 'parameters' || o.startsWith('params:')) bad(`Node '${this.name}': expected outputs to be datasets, but got parameter '${o}'.`);
     }
     return errs;
+  }
+
+  /** Where the node is declared (file:line), for messages. */
+  get location(): SourceLocation | undefined {
+    if (typeof this.#location === 'function') this.#location = this.#location();
+    return this.#location;
   }
 
   get inputsKind(): 'list' | 'map' {
@@ -141,13 +147,13 @@ export class Node {
     const mapInputs = this.#inputs.kind === 'list' ? this.#inputs.names.map(renameDataset) : Object.fromEntries(Object.entries(this.#inputs.map).map(([k, v]) => [k, renameDataset(v)]));
     const o = this.#outputs;
     const mapOutputs = o.kind === 'none' ? null : o.kind === 'single' ? renameDataset(o.name) : o.kind === 'list' ? o.names.map(renameDataset) : Object.fromEntries(Object.entries(o.map).map(([k, v]) => [k, renameDataset(v)]));
-    return new Node({ func: this.func, funcRef: this.funcRef, name, namespace, tags: this.tags, inputs: mapInputs, outputs: mapOutputs, location: this.location });
+    return new Node({ func: this.func, funcRef: this.funcRef, name, namespace, tags: this.tags, inputs: mapInputs, outputs: mapOutputs, location: this.#location });
   }
 
   /** A copy with extra tags. */
   withTags(tags: readonly string[]): Node {
     if (tags.length === 0) return this;
-    return new Node({ func: this.func, funcRef: this.funcRef, name: this.name, namespace: this.namespace, tags: [...this.tags, ...tags], inputs: this.inputsSpec, outputs: this.outputsSpec, location: this.location });
+    return new Node({ func: this.func, funcRef: this.funcRef, name: this.name, namespace: this.namespace, tags: [...this.tags, ...tags], inputs: this.inputsSpec, outputs: this.outputsSpec, location: this.#location });
   }
 
   toJSON(): Record<string, unknown> {

@@ -1,0 +1,10 @@
+import { encodedMatrix, propertyLike } from '../test/fixtures/property-like.js';
+import { GradientBoostingRegressor } from '../src/index.js';
+const train = propertyLike(16212, 1);
+const x = encodedMatrix(train);
+const m = new GradientBoostingRegressor({ learning_rate: 0.01, n_estimators: 300, max_depth: 5, random_state: 42, loss: 'absolute_error' }).fit(x, train.price);
+const x1k = { rows: 1000, cols: 8, data: x.data.slice(0, 8000) };
+const c0 = process.cpuUsage(); const t0 = performance.now();
+for (let k = 0; k < 500; k++) m.predict(x1k);
+const c = process.cpuUsage(c0);
+console.log('per predict wall', ((performance.now() - t0) / 500).toFixed(3), 'cpu', ((c.user + c.system) / 1000 / 500).toFixed(3));

@@ -1,0 +1,77 @@
+import t from 'tap';
+import { CompiledForest, type Tree } from './forest.js';
+import { GradientBoostingRegressor } from './gbdt.js';
+import { mulberry32 } from './random.js';
+
+/** The obvious walk, tree by tree, summing in the same order as training: the reference for every layout. */
+const reference = (trees: readonly Tree[], lr: number, init: number, x: Float64Array, n: number, f: number): Float64Array => {
+  const out = new Float64Array(n).fill(init);
+  for (const tree of trees) {
+    for (let r = 0; r < n; r++) {
+      let node = 0;
+      while (tree.feature[node]! >= 0) {
+        const v = x[r * f + tree.feature[node]!]!;
+        const left = Number.isNaN(v) ? tree.missingLeft[node] === 1 : v <= tree.threshold[node]!;
+        node = left ? tree.left[node]! : tree.right[node]!;
+      }
+      out[r]! += lr * tree.value[node]!;
+    }
+  }
+  return out;
+};
+
+const data = (n: number, seed: number, nanShare: number) => {
+  const rand = mulberry32(seed);
+  const x = new Float64Array(n * 3);
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = rand();
+    const b = rand();
+    const c = rand();
+    x[i * 3] = rand() < nanShare ? Number.NaN : a;
+    x[i * 3 + 1] = b;
+    x[i * 3 + 2] = rand() < nanShare ? Number.NaN : c;
+    y[i] = Math.sin(6 * a) * 10 + b * b * 5 + (c > 0.5 ? 3 : 0) + rand();
+  }
+  return { x: { rows: n, cols: 3, data: x }, y };
+};
+
+t.test('the padded complete-tree layout predicts exactly what walking the trees gives, with and without NaN', async (t) => {
+  const train = data(3000, 1, 0.1);
+  const m = new GradientBoostingRegressor({ n_estimators: 40, max_depth: 5, learning_rate: 0.1 }).fit(train.x, train.y);
+  const { trees, init, params } = m.state;
+  const forest = new CompiledForest(trees, params.learning_rate, init, 3);
+  t.equal(forest.depth, 5);
+  for (const nanShare of [0, 0.2]) {
+    const test = data(500, 2, nanShare);
+    const got = forest.predict(test.x.data, 500);
+    t.same(Array.from(got), Array.from(reference(trees, params.learning_rate, init, test.x.data, 500, 3)), `NaN share ${nanShare}: identical bits`);
+  }
+});
+
+t.test('forests deeper than 12 levels are walked, with the same results', async (t) => {
+  const train = data(4000, 3, 0.05);
+  const m = new GradientBoostingRegressor({ n_estimators: 3, max_depth: 16, learning_rate: 0.5 }).fit(train.x, train.y);
+  const { trees, init, params } = m.state;
+  const forest = new CompiledForest(trees, params.learning_rate, init, 3);
+  t.ok(forest.depth > 12, `depth ${forest.depth}`);
+  const test = data(300, 4, 0.1);
+  t.same(Array.from(forest.predict(test.x.data, 300)), Array.from(reference(trees, params.learning_rate, init, test.x.data, 300, 3)));
+});
+
+t.test('predictions on the training rows equal the training-time sums (same order of additions)', async (t) => {
+  // A single tree with learning rate 1 and squared error: each training row gets init + its leaf's mean residual.
+  const train = data(1000, 5, 0);
+  const m = new GradientBoostingRegressor({ n_estimators: 1, max_depth: 3, learning_rate: 1 }).fit(train.x, train.y);
+  const p = m.predict(train.x);
+  const leafMeans = new Map<number, number>();
+  for (let i = 0; i < 1000; i++) leafMeans.set(p[i]!, (leafMeans.get(p[i]!) ?? 0) + 1);
+  t.ok(leafMeans.size <= 8, `${leafMeans.size} distinct predictions for at most 8 leaves`);
+  let s = 0;
+  for (let i = 0; i < 1000; i++) s += p[i]! - train.y[i]!;
+  t.ok(Math.abs(s) < 1e-6, 'least squares leaves: residuals sum to zero');
+});
+
+t.test('a forest of no trees predicts the initial value', async (t) => {
+  t.same(Array.from(new CompiledForest([], 0.1, 42, 2).predict(new Float64Array(4), 2)), [42, 42]);
+});

@@ -1,0 +1,148 @@
+import t from 'tap';
+import { loadPolars } from '@dagrun/core';
+import { FEATURES, propertyLike } from '../../test/fixtures/property-like.js';
+import { MlError } from './errors.js';
+import { GradientBoostingRegressor } from './gbdt.js';
+import { LinearRegressor } from './linear.js';
+import { mae } from './metrics.js';
+import { RegressionModel } from './model.js';
+
+const caught = (fn: () => unknown): MlError => {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof MlError) return err;
+    throw err;
+  }
+  throw new Error('expected an MlError, but the call succeeded');
+};
+
+const columns = (n: number, seed: number): Record<string, ArrayLike<unknown>> => ({ ...propertyLike(n, seed) });
+const fitted = (estimator = new GradientBoostingRegressor({ n_estimators: 60, max_depth: 4, random_state: 3 })) =>
+  new RegressionModel({ target: 'price', categorical: ['type', 'sector'], estimator }).fit(columns(3000, 31), { trainedAt: '2025-01-02T03:04:05Z' });
+
+t.test('fit encodes the categorical columns, trains on every feature, and records schema and metadata', async (t) => {
+  const model = fitted();
+  t.same(model.schema, {
+    target: 'price',
+    features: [
+      { name: 'type', kind: 'categorical' },
+      { name: 'sector', kind: 'categorical' },
+      ...FEATURES.slice(2).map((name) => ({ name, kind: 'numeric', missing: 'error' })),
+    ],
+  });
+  const md = model.metadata;
+  t.equal(md.estimator, 'gradient_boosting');
+  t.equal(md.nRows, 3000);
+  t.equal(md.seed, 3);
+  t.equal(md.trainedAt, '2025-01-02T03:04:05.000Z');
+  t.same(md.encoderParams, { min_samples_leaf: 20, smoothing: 1 });
+  t.equal((md.params as { n_estimators: number }).n_estimators, 60);
+  t.same(Object.keys(model.featureImportances()!), [...FEATURES]);
+  t.same(model.encoder.columns, ['type', 'sector']);
+  const test = propertyLike(1000, 32);
+  const pred = model.predict({ ...test });
+  const median = [...test.price].sort((a, b) => a - b)[500]!;
+  t.ok(mae(test.price, pred) < 0.4 * mae(test.price, new Float64Array(1000).fill(median)), 'far better than a constant');
+});
+
+t.test('columns, row objects and a polars DataFrame give the same predictions', async (t) => {
+  const model = fitted();
+  const test = propertyLike(200, 33);
+  const cols = { ...test } as Record<string, ArrayLike<unknown>>;
+  const rows = Array.from({ length: 200 }, (_, i) => Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, v[i]])));
+  const pl = await loadPolars();
+  const df = pl.DataFrame(Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, Array.from(v as ArrayLike<unknown>)])));
+  const a = Array.from(model.predict(cols));
+  t.same(Array.from(model.predict(rows)), a, 'row objects');
+  t.same(Array.from(model.predict(df)), a, 'DataFrame');
+  // Extra columns (the target, an id) are ignored; the column order does not matter.
+  const shuffled = Object.fromEntries(Object.entries(cols).reverse());
+  t.same(Array.from(model.predict({ id: new Array(200).fill(1), ...shuffled })), a);
+  // The same model fitted from a DataFrame is the same model.
+  const fromDf = new RegressionModel({ target: 'price', categorical: ['type', 'sector'], estimator: new GradientBoostingRegressor({ n_estimators: 60, max_depth: 4, random_state: 3 }) })
+    .fit(pl.DataFrame(Object.fromEntries(Object.entries(columns(3000, 31)).map(([k, v]) => [k, Array.from(v)]))));
+  t.same(Array.from(fromDf.predict(cols)), a);
+});
+
+t.test('bad inputs at predict time: a clear error naming column and row, or a documented value — never NaN', async (t) => {
+  const model = fitted();
+  const row = Object.fromEntries(Object.entries({ ...propertyLike(1, 34) }).map(([k, v]) => [k, (v as ArrayLike<unknown>)[0]]));
+
+  const missing = caught(() => model.predict([{ ...row, net_area: undefined, netarea: 3 }].map(({ net_area: _, ...r }) => r)));
+  t.equal(missing.code, 'DAGRUN_ERR_ML_MISSING_COLUMN');
+  t.equal(
+    missing.message,
+    "[DAGRUN_ERR_ML_MISSING_COLUMN] Prediction input: expected feature column 'net_area', but got only 'type', 'sector', 'net_usable_area', 'n_rooms', 'n_bathroom', 'latitude', 'longitude', 'price', 'netarea'.\n  Hint: did you mean: 'netarea'?",
+  );
+
+  const text = caught(() => model.predict([row, { ...row, n_rooms: 'three' }]));
+  t.equal(text.code, 'DAGRUN_ERR_ML_BAD_VALUE');
+  t.equal(text.message, "[DAGRUN_ERR_ML_BAD_VALUE] Feature 'n_rooms' at row 1: expected a number, but got string 'three'.\n  Hint: convert the column to numbers, or declare it under categorical if it is a category.");
+
+  for (const [value, shown] of [[Number.NaN, 'NaN'], [null, 'null']] as const) {
+    const nan = caught(() => model.predict([{ ...row, net_area: value }]));
+    t.equal(nan.code, 'DAGRUN_ERR_ML_BAD_VALUE');
+    t.equal(nan.message, `[DAGRUN_ERR_ML_BAD_VALUE] Feature 'net_area' at row 0: expected a number, but got ${shown}.\n  Hint: the model saw no missing value in 'net_area' at training, so it has no learned side for one; fill or drop the row.`);
+  }
+  t.equal(caught(() => model.predict([{ ...row, latitude: Number.POSITIVE_INFINITY }])).detail, "Feature 'latitude' at row 0: expected a finite number, but got Infinity.");
+
+  // An unseen or missing category takes the encoder's prior (the mean training price): the prediction is
+  // what the estimator gives with the prior in that column.
+  const prior = model.encoder.prior;
+  const matrixRow = (sector: number) => [model.encoder.tables.type!.values[row.type as string]!, sector, ...FEATURES.slice(2).map((f) => row[f] as number)];
+  const expected = model.estimator.predict([matrixRow(prior)])[0];
+  for (const sector of ['atlantis', 'Las Condes', null, '']) t.equal(model.predict([{ ...row, sector }])[0], expected, `sector ${JSON.stringify(sector)} → prior`);
+  const strict = caught(() => model.predict([{ ...row, sector: 'atlantis' }], { onUnknownCategory: 'error' }));
+  t.equal(strict.code, 'DAGRUN_ERR_ML_UNKNOWN_CATEGORY');
+  t.equal(strict.detail, "Categorical feature 'sector' at row 0: expected one of 'la reina', 'las condes', 'lo barnechea', 'nunoa', 'providencia', 'vitacura', but got 'atlantis'.");
+
+  // A negative or absurd area is a number: the trees route it like the smallest (or largest) area seen.
+  const negative = model.predict([{ ...row, net_usable_area: -50 }, { ...row, net_usable_area: 1 }]);
+  t.equal(negative[0], negative[1], 'a negative area predicts like the smallest bin');
+  t.ok(Number.isFinite(negative[0]));
+});
+
+t.test('numeric columns with missing values at training accept them at predict time (learned side)', async (t) => {
+  const data = columns(2000, 35);
+  const area = Array.from(data.net_area as Float64Array, (v, i) => (i % 10 === 0 ? null : v));
+  const model = new RegressionModel({ target: 'price', categorical: ['type', 'sector'], estimator: new GradientBoostingRegressor({ n_estimators: 30 }) }).fit({ ...data, net_area: area });
+  t.same(model.schema.features.find((f) => f.name === 'net_area'), { name: 'net_area', kind: 'numeric', missing: 'learned' });
+  t.same(model.schema.features.find((f) => f.name === 'net_usable_area'), { name: 'net_usable_area', kind: 'numeric', missing: 'error' });
+  const row = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v[0]]));
+  const p = model.predict([{ ...row, net_area: null }, { ...row, net_area: Number.NaN }, { ...row, net_area: undefined }]);
+  t.ok(p.every(Number.isFinite));
+  t.equal(p[0], p[1]);
+  t.equal(p[1], p[2]);
+});
+
+t.test('a linear baseline in the same bundle; it refuses missing values at fit', async (t) => {
+  const model = fitted(new LinearRegressor());
+  t.equal(model.metadata.estimator, 'linear');
+  t.equal(model.metadata.seed, null);
+  t.equal(model.featureImportances(), undefined);
+  t.ok(model.predict({ ...propertyLike(100, 36) }).every(Number.isFinite));
+  const data = columns(100, 37);
+  const err = caught(() =>
+    new RegressionModel({ target: 'price', categorical: ['type', 'sector'], estimator: new LinearRegressor() }).fit({ ...data, n_rooms: Array.from(data.n_rooms as Float64Array, (v, i) => (i === 7 ? null : v)) }),
+  );
+  t.equal(err.message, "[DAGRUN_ERR_ML_BAD_VALUE] Feature 'n_rooms' at row 7: expected a number, but got null.\n  Hint: a linear model cannot use a missing value; fill or drop the row.");
+});
+
+t.test('fit-time mistakes are coded errors', async (t) => {
+  const data = columns(50, 38);
+  const m = (o: Partial<ConstructorParameters<typeof RegressionModel>[0]> = {}) => new RegressionModel({ target: 'price', categorical: ['type', 'sector'], ...o });
+  t.equal(caught(() => m({ target: 'prize' }).fit(data)).message, "[DAGRUN_ERR_ML_MISSING_COLUMN] Training data: expected target column 'prize', but got only 'type', 'sector', 'net_usable_area', 'net_area', 'n_rooms', 'n_bathroom', 'latitude', 'longitude', 'price'.\n  Hint: did you mean: 'price'?");
+  t.equal(caught(() => m({ categorical: ['type', 'sectr'] }).fit(data)).message, "[DAGRUN_ERR_ML_PARAMS] RegressionModel option 'categorical': expected names among the features (type, sector, net_usable_area, net_area, n_rooms, n_bathroom, latitude, longitude), but got 'sectr'.\n  Hint: did you mean: 'sector'?");
+  t.equal(caught(() => m({ categorical: ['type'] }).fit(data)).message, "[DAGRUN_ERR_ML_BAD_VALUE] Feature 'sector' at row 0: expected a number, but got string 'nunoa'.\n  Hint: convert the column to numbers, or declare it under categorical if it is a category.");
+  t.equal(caught(() => m({ features: ['type', 'price'] }).fit(data)).detail, "RegressionModel option 'features': expected the feature columns without the target, but got the target 'price' among them.");
+  t.equal(caught(() => m({ features: ['type', 'sector', 'rooms'] }).fit(data)).detail, "Training data: expected feature column 'rooms', but got only 'type', 'sector', 'net_usable_area', 'net_area', 'n_rooms', 'n_bathroom', 'latitude', 'longitude', 'price'.");
+  const noTarget = { ...data, price: Array.from(data.price as Float64Array, (v, i) => (i === 3 ? null : v)) };
+  t.equal(caught(() => m().fit(noTarget)).message, "[DAGRUN_ERR_ML_BAD_VALUE] Target 'price' at row 3: expected a finite number, but got null.\n  Hint: drop rows without a target before fitting.");
+  t.equal(caught(() => m().fit({ price: [1, 2], type: ['a'] })).detail, "Column 'type': expected 2 values like column 'price', but got 1.");
+  t.equal(caught(() => m().fit({ price: [] })).code, 'DAGRUN_ERR_ML_EMPTY');
+  t.equal(caught(() => m().predict(data)).code, 'DAGRUN_ERR_ML_NOT_FITTED');
+  // A chosen feature subset, in the given order.
+  const sub = m({ features: ['net_usable_area', 'type'], categorical: ['type'] }).fit(data);
+  t.same(sub.schema.features.map((f) => f.name), ['net_usable_area', 'type']);
+});

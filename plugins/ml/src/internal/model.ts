@@ -1,0 +1,271 @@
+// RegressionModel: a feature schema, a target encoder for the categorical columns and an estimator, fitted
+// and applied together on tabular input. Its JSON form (serialize.ts) is what a catalog `object` entry saves.
+
+import { didYouMean } from '@dagrun/core';
+import { MlError } from './errors.js';
+import { GradientBoostingRegressor } from './gbdt.js';
+import { LinearRegressor } from './linear.js';
+import type { Matrix } from './matrix.js';
+import { asTable, type Table, type TabularInput } from './table.js';
+import { TargetEncoder, type TargetEncoderParams, type UnknownCategoryPolicy } from './target-encoder.js';
+
+export type Estimator = GradientBoostingRegressor | LinearRegressor;
+export type EstimatorKind = 'gradient_boosting' | 'linear';
+
+export interface FeatureSpec {
+  readonly name: string;
+  readonly kind: 'numeric' | 'categorical';
+  /**
+   * Numeric features: 'learned' when the training data had missing values in this column (the trees learned
+   * where they go, so they are accepted at predict time); 'error' otherwise (a missing value is refused).
+   */
+  readonly missing?: 'learned' | 'error';
+}
+
+export interface FeatureSchema {
+  readonly target: string;
+  /** In the order the estimator sees them. */
+  readonly features: readonly FeatureSpec[];
+}
+
+export interface RegressionModelOptions {
+  /** The column to predict. */
+  readonly target: string;
+  /** Feature columns, in order. Default: every input column except the target. */
+  readonly features?: readonly string[];
+  /** Features to target-encode. Default: none (a string in another column is then an error naming it). */
+  readonly categorical?: readonly string[];
+  /** Default: a GradientBoostingRegressor with default hyperparameters. */
+  readonly estimator?: Estimator;
+  /** A TargetEncoder, or its hyperparameters. Default: min_samples_leaf 20, smoothing 1. */
+  readonly encoder?: TargetEncoder | Partial<TargetEncoderParams>;
+}
+
+export interface FitOptions {
+  /** Recorded in the metadata; default now. Pass a fixed date for byte-identical model files. */
+  readonly trainedAt?: Date | string;
+}
+
+export interface PredictOptions {
+  /** A category not seen at training: the encoder's prior (default) or an error. */
+  readonly onUnknownCategory?: UnknownCategoryPolicy;
+}
+
+export interface TrainingMetadata {
+  readonly estimator: EstimatorKind;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly encoderParams: TargetEncoderParams;
+  readonly nRows: number;
+  readonly trainedAt: string;
+  /** random_state of the estimator, or null when it draws nothing at random. */
+  readonly seed: number | null;
+  /** Normalised total gain by feature name (boosted trees), or null (linear). */
+  readonly featureImportances: Readonly<Record<string, number>> | null;
+}
+
+const BRAND = Symbol.for('dagrun.ml/regression-model');
+
+/** Whether `value` is a RegressionModel (also one from another copy of this package). */
+export const isRegressionModel = (value: unknown): value is RegressionModel =>
+  typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+
+const kindOf = (e: Estimator): EstimatorKind => (e instanceof GradientBoostingRegressor ? 'gradient_boosting' : 'linear');
+
+const describeValue = (v: unknown): string =>
+  v === null ? 'null' : v === undefined ? 'undefined' : typeof v === 'string' ? `string '${v.length > 40 ? `${v.slice(0, 40)}…` : v}'` : typeof v === 'number' ? String(v) : Array.isArray(v) ? 'an array' : typeof v;
+
+export class RegressionModel {
+  readonly [BRAND] = true;
+  readonly estimator: Estimator;
+  readonly encoder: TargetEncoder;
+  readonly #target: string;
+  readonly #features: readonly string[] | undefined;
+  readonly #categorical: readonly string[];
+  #schema: FeatureSchema | undefined;
+  #metadata: TrainingMetadata | undefined;
+
+  constructor(options: RegressionModelOptions) {
+    this.#target = options.target;
+    this.#features = options.features;
+    this.#categorical = options.categorical ?? [];
+    this.estimator = options.estimator ?? new GradientBoostingRegressor();
+    this.encoder = options.encoder instanceof TargetEncoder ? options.encoder : new TargetEncoder(options.encoder ?? {});
+  }
+
+  /** Rebuilds a fitted model from its parts (used when loading). */
+  static fromParts(schema: FeatureSchema, encoder: TargetEncoder, estimator: Estimator, metadata: TrainingMetadata): RegressionModel {
+    const m = new RegressionModel({
+      target: schema.target,
+      features: schema.features.map((f) => f.name),
+      categorical: schema.features.filter((f) => f.kind === 'categorical').map((f) => f.name),
+      estimator,
+      encoder,
+    });
+    m.#schema = schema;
+    m.#metadata = metadata;
+    return m;
+  }
+
+  get fitted(): boolean {
+    return this.#schema !== undefined;
+  }
+
+  get schema(): FeatureSchema {
+    return this.#need().schema;
+  }
+
+  get metadata(): TrainingMetadata {
+    return this.#need().metadata;
+  }
+
+  get estimatorKind(): EstimatorKind {
+    return kindOf(this.estimator);
+  }
+
+  /** Fits the encoder on the categorical columns, then the estimator on all features. Returns this. */
+  fit(data: TabularInput, options: FitOptions = {}): this {
+    const table = asTable(data);
+    if (table.rows === 0) throw new MlError('DAGRUN_ERR_ML_EMPTY', 'RegressionModel fit: expected at least one row, but got 0.');
+    const targetValues = table.column(this.#target);
+    if (targetValues === undefined) throw missingColumn('Training data', 'target column', this.#target, table);
+    const features = this.#features ?? table.names.filter((n) => n !== this.#target);
+    if (features.includes(this.#target)) {
+      throw new MlError('DAGRUN_ERR_ML_PARAMS', `RegressionModel option 'features': expected the feature columns without the target, but got the target '${this.#target}' among them.`);
+    }
+    for (const c of this.#categorical) {
+      if (!features.includes(c)) {
+        const mean = didYouMean(c, features);
+        throw new MlError('DAGRUN_ERR_ML_PARAMS', `RegressionModel option 'categorical': expected names among the features (${features.join(', ')}), but got '${c}'.`, {
+          hint: mean ? `Hint: ${mean}` : undefined,
+        });
+      }
+    }
+    const y = new Float64Array(table.rows);
+    for (let i = 0; i < table.rows; i++) {
+      const v = toNumber(targetValues[i]);
+      if (v === undefined || !Number.isFinite(v)) {
+        throw new MlError('DAGRUN_ERR_ML_BAD_VALUE', `Target '${this.#target}' at row ${i}: expected a finite number, but got ${describeValue(targetValues[i])}.`, {
+          hint: 'Hint: drop rows without a target before fitting.',
+        });
+      }
+      y[i] = v;
+    }
+    const categoricalColumns: Record<string, ArrayLike<unknown>> = {};
+    for (const c of this.#categorical) {
+      const col = table.column(c);
+      if (col === undefined) throw missingColumn('Training data', 'feature column', c, table);
+      categoricalColumns[c] = col;
+    }
+    this.encoder.fit(categoricalColumns, y);
+    const allowMissing = this.estimator instanceof GradientBoostingRegressor;
+    const specs: FeatureSpec[] = features.map((name) =>
+      this.#categorical.includes(name) ? { name, kind: 'categorical' } : { name, kind: 'numeric', missing: allowMissing ? 'learned' : 'error' },
+    );
+    const { matrix, sawMissing } = this.#matrix(table, specs, 'Training data', 'prior');
+    // A numeric column accepts missing values later only if the trees saw some and learned their side.
+    const schema: FeatureSchema = {
+      target: this.#target,
+      features: specs.map((s, j) => (s.kind === 'numeric' ? { ...s, missing: sawMissing[j] ? 'learned' : 'error' } : s)),
+    };
+    this.estimator.fit(matrix, y);
+    const kind = kindOf(this.estimator);
+    const importances =
+      this.estimator instanceof GradientBoostingRegressor
+        ? Object.fromEntries(features.map((name, j) => [name, (this.estimator as GradientBoostingRegressor).featureImportances[j]!]))
+        : null;
+    const trainedAt = options.trainedAt === undefined ? new Date().toISOString() : new Date(options.trainedAt).toISOString();
+    this.#schema = schema;
+    this.#metadata = {
+      estimator: kind,
+      params: { ...this.estimator.params },
+      encoderParams: { ...this.encoder.params },
+      nRows: table.rows,
+      trainedAt,
+      seed: this.estimator instanceof GradientBoostingRegressor ? this.estimator.params.random_state : null,
+      featureImportances: importances,
+    };
+    return this;
+  }
+
+  /**
+   * Predicts every row. A missing feature column, a non-number in a numeric column, or a missing numeric
+   * value the model has no learned side for, is an error naming the column and row; an unseen or missing
+   * category takes the encoder's prior (or is an error with onUnknownCategory: 'error'). Never NaN.
+   */
+  predict(data: TabularInput, options: PredictOptions = {}): Float64Array {
+    const { schema } = this.#need();
+    const table = asTable(data);
+    const { matrix } = this.#matrix(table, schema.features, 'Prediction input', options.onUnknownCategory ?? 'prior');
+    const out = this.estimator.predict(matrix);
+    for (let i = 0; i < out.length; i++) {
+      if (!Number.isFinite(out[i]!)) throw new Error(`RegressionModel: internal error, prediction ${i} is ${out[i]}`);
+    }
+    return out;
+  }
+
+  /** Feature importances by name (boosted trees), or undefined for a linear model. */
+  featureImportances(): Readonly<Record<string, number>> | undefined {
+    return this.#need().metadata.featureImportances ?? undefined;
+  }
+
+  #matrix(table: Table, specs: readonly FeatureSpec[], what: string, onUnknown: UnknownCategoryPolicy): { matrix: Matrix; sawMissing: boolean[] } {
+    const n = table.rows;
+    const f = specs.length;
+    const data = new Float64Array(n * f);
+    const sawMissing = specs.map(() => false);
+    specs.forEach((spec, j) => {
+      const col = table.column(spec.name);
+      if (col === undefined) throw missingColumn(what, 'feature column', spec.name, table);
+      if (spec.kind === 'categorical') {
+        const enc = this.encoder.encode(spec.name, col, onUnknown);
+        for (let i = 0; i < n; i++) data[i * f + j] = enc[i]!;
+        return;
+      }
+      for (let i = 0; i < n; i++) {
+        const raw = col[i];
+        const v = toNumber(raw);
+        if (v === undefined) {
+          throw new MlError('DAGRUN_ERR_ML_BAD_VALUE', `Feature '${spec.name}' at row ${i}: expected a number, but got ${describeValue(raw)}.`, {
+            hint: typeof raw === 'string' ? 'Hint: convert the column to numbers, or declare it under categorical if it is a category.' : undefined,
+          });
+        }
+        if (v !== v) {
+          if (spec.missing !== 'learned') {
+            throw new MlError('DAGRUN_ERR_ML_BAD_VALUE', `Feature '${spec.name}' at row ${i}: expected a number, but got ${describeValue(raw)}.`, {
+              hint: this.estimator instanceof LinearRegressor
+                ? 'Hint: a linear model cannot use a missing value; fill or drop the row.'
+                : `Hint: the model saw no missing value in '${spec.name}' at training, so it has no learned side for one; fill or drop the row.`,
+            });
+          }
+          sawMissing[j] = true;
+        } else if (!Number.isFinite(v)) {
+          throw new MlError('DAGRUN_ERR_ML_BAD_VALUE', `Feature '${spec.name}' at row ${i}: expected a finite number, but got ${String(v)}.`);
+        }
+        data[i * f + j] = v;
+      }
+    });
+    return { matrix: { rows: n, cols: f, data }, sawMissing };
+  }
+
+  #need(): { schema: FeatureSchema; metadata: TrainingMetadata } {
+    if (!this.#schema || !this.#metadata) {
+      throw new MlError('DAGRUN_ERR_ML_NOT_FITTED', 'RegressionModel: expected a fitted model, but got one that was never fitted.', { hint: 'Hint: call fit(data) first, or load a saved model.' });
+    }
+    return { schema: this.#schema, metadata: this.#metadata };
+  }
+}
+
+/** A number, NaN for a missing value (null, undefined, NaN), or undefined for something that is no number. */
+const toNumber = (v: unknown): number | undefined => {
+  if (typeof v === 'number') return v;
+  if (v === null || v === undefined) return Number.NaN;
+  if (typeof v === 'bigint') return Number(v);
+  return undefined;
+};
+
+const missingColumn = (what: string, role: string, name: string, table: Table): MlError => {
+  const mean = didYouMean(name, table.names);
+  return new MlError('DAGRUN_ERR_ML_MISSING_COLUMN', `${what}: expected ${role} '${name}', but got only ${table.names.map((c) => `'${c}'`).join(', ') || 'no column'}.`, {
+    hint: mean ? `Hint: ${mean}` : undefined,
+  });
+};
