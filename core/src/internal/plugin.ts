@@ -10,7 +10,7 @@ import type { Codec, DatasetType, StorageFactory } from './datasets/dataset.js';
 import type { Hooks } from './hooks.js';
 import type { CommandSpec, Registry } from './registry.js';
 import { ENGINE_VERSION } from './version.js';
-import { ensureTs } from './pipeline/loader.js';
+import { importProjectFile } from './ts-modules.js';
 
 export interface PluginApi {
   readonly engineVersion: string;
@@ -77,13 +77,12 @@ export class PluginHost {
 
 /** Imports a plugin module named in dagrun.yaml: a package name or a path relative to the project. */
 export const importPlugin = async (spec: string, projectDir: string): Promise<Plugin | DagrunError> => {
-  let url: string;
+  let url: string | undefined;
+  let file: string | undefined;
   try {
     if (spec.startsWith('.') || isAbsolute(spec)) {
-      const file = isAbsolute(spec) ? spec : resolve(projectDir, spec);
+      file = isAbsolute(spec) ? spec : resolve(projectDir, spec);
       if (!existsSync(file)) throw new Error(`no file at ${spec}`);
-      if (/\.[cm]?tsx?$/.test(file)) await ensureTs();
-      url = pathToFileURL(file).href;
     } else {
       url = pathToFileURL(createRequire(join(projectDir, 'package.json')).resolve(spec)).href;
     }
@@ -94,7 +93,7 @@ export const importPlugin = async (spec: string, projectDir: string): Promise<Pl
   }
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(url)) as Record<string, unknown>;
+    mod = file ? await importProjectFile(file, projectDir) : ((await import(url!)) as Record<string, unknown>);
   } catch (err) {
     return new PluginError('DAGRUN_ERR_PLUGIN_LOAD', `Plugin '${spec}': expected it to import, but got ${(err as Error).message.split('\n')[0]}.`, { cause: err });
   }

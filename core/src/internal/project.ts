@@ -3,7 +3,7 @@
 // selected pipeline as a whole, then runs it and writes the run record.
 
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { DataCatalog, flattenParams } from './catalog.js';
 import { ConfigLoader, deepMerge, isPlainObject, type ConfigSection } from './config.js';
 import { formatVersion } from './datasets/file-dataset.js';
@@ -17,6 +17,7 @@ import { writeRunRecord, listRuns, type RunRecord } from './run-record.js';
 import { ConcurrentRunner, SequentialRunner, type Runner } from './runner.js';
 import { checkSchema, type JsonSchema } from './schema.js';
 import { parseYamlValue, YamlSource } from './yaml-source.js';
+import { compileTs, TS_FILE } from './ts-modules.js';
 
 export interface ProjectSettings {
   readonly name: string;
@@ -400,6 +401,32 @@ const setPath = (obj: Record<string, unknown>, path: string, value: unknown): Re
   return deepMerge(obj, nested);
 };
 
+/**
+ * Compiles the project's TypeScript (local plugins and node modules) in one build before any of it
+ * is imported, so a file both import (a class a plugin's codec tests with instanceof) is one module.
+ * Problems are ignored here: the imports that follow report them where they belong.
+ */
+const precompileProjectModules = async (dir: string, settings: ProjectSettings): Promise<void> => {
+  const files = new Set<string>();
+  for (const entry of settings.plugins) {
+    const spec = typeof entry === 'string' ? entry : entry.module;
+    if (spec.startsWith('.') || isAbsolute(spec)) files.add(resolve(dir, spec));
+  }
+  try {
+    const decls = (YamlSource.read(join(dir, settings.pipelines_file), dir).data ?? {}) as Record<string, { nodes?: Array<{ func?: unknown }> }>;
+    for (const d of Object.values(decls)) {
+      for (const n of (d && typeof d === 'object' && Array.isArray(d.nodes) ? d.nodes : [])) {
+        if (typeof n?.func !== 'string' || !n.func.includes('#')) continue;
+        files.add(resolve(dir, n.func.slice(0, n.func.lastIndexOf('#'))));
+      }
+    }
+  } catch {
+    // pipeline.yaml problems are reported by loadPipelines
+  }
+  const ts = [...files].filter((f) => TS_FILE.test(f) && existsSync(f));
+  if (ts.length > 0) await compileTs(ts, dir).catch(() => undefined);
+};
+
 /** Only the plugins of a project (for listing their commands fast); problems are ignored. */
 export const loadPluginRegistry = async (projectDir: string): Promise<Registry> => {
   const registry = new Registry();
@@ -443,6 +470,7 @@ export const openProject = async (opts: OpenProjectOptions): Promise<Project> =>
     errors.push(err as DagrunError);
   }
 
+  await precompileProjectModules(dir, settings);
   const registry = new Registry();
   const host = new PluginHost(registry);
   // Plugin problems point at the plugin's entry in dagrun.yaml.

@@ -29,11 +29,13 @@ export const writeFile = (dir: string, rel: string, content: string): void => {
 };
 
 /** Every file under `dir`, relative and sorted (for "nothing was written" assertions). */
+/** Files under `dir`, except the compile cache of TypeScript modules (.dagrun/cache: like __pycache__, not an output). */
 export const listFiles = (dir: string): string[] => {
   const out: string[] = [];
   const walk = (d: string) => {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
+      if (relative(dir, p) === join('.dagrun', 'cache')) continue;
       if (statSync(p).isDirectory()) walk(p);
       else out.push(relative(dir, p));
     }

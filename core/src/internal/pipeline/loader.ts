@@ -2,14 +2,13 @@
 // (modular pipelines) or composing them. Every problem is collected with its file:line.
 
 import { existsSync } from 'node:fs';
-import * as nodeModule from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { isAbsolute, resolve } from 'node:path';
 import { CheckError, ConfigError, didYouMean, PipelineError, type DagrunError } from '../errors.js';
 import { checkSchema, type JsonSchema } from '../schema.js';
 import { YamlSource, type YamlPath } from '../yaml-source.js';
 import { Node, type NodeFunction } from './node.js';
 import { Pipeline } from './pipeline.js';
+import { compileTs, importProjectFile, TsCompileError, TS_FILE } from '../ts-modules.js';
 
 const nameList = { type: 'array', items: { type: 'string' } };
 const nameMap = { type: 'object', additionalProperties: { type: 'string' } };
@@ -243,28 +242,7 @@ const unresolved = (ref: string): NodeFunction => {
   return fn;
 };
 
-let tsxReady: Promise<void> | undefined;
-/**
- * Registers tsx's loader once, so project `.ts` modules import without a build step. Where Node runs
- * loader hooks on a separate thread (before module.registerHooks, Node 22.15), tsx's ESM hooks module
- * is handed to that thread directly: `tsx/esm/api` would first load esbuild on this thread as well
- * (about 0.1 s of `dagrun run` start-up) only to register that same module. Should a tsx release
- * refuse this, or hooks run in-thread, tsx's public API does the registering.
- */
-export const ensureTs = (): Promise<void> =>
-  (tsxReady ??= (async () => {
-    if (!('registerHooks' in nodeModule)) {
-      try {
-        nodeModule.register('tsx/esm', import.meta.url, { data: {} });
-        process.setSourceMapsEnabled(true);
-        return;
-      } catch {
-        // tsx refused the direct registration: fall through to its API.
-      }
-    }
-    const { register } = await import('tsx/esm/api');
-    register();
-  })());
+export { ensureTs } from '../ts-modules.js';
 
 /** Imports `module#export` relative to the project, returning the function or a coded error. */
 export const resolveFunc = async (ref: string, projectDir: string): Promise<NodeFunction | DagrunError> => {
@@ -281,9 +259,11 @@ export const resolveFunc = async (ref: string, projectDir: string): Promise<Node
   }
   let mod: Record<string, unknown>;
   try {
-    if (/\.[cm]?tsx?$/.test(file)) await ensureTs();
-    mod = (await import(isFile ? pathToFileURL(file).href : modPath)) as Record<string, unknown>;
+    mod = isFile ? await importProjectFile(file, projectDir) : ((await import(modPath)) as Record<string, unknown>);
   } catch (err) {
+    if (err instanceof TsCompileError) {
+      return new ConfigError('DAGRUN_ERR_FUNC_MODULE', `Module of node func '${ref}': expected valid TypeScript, but got ${err.message}.`, { cause: err });
+    }
     return new ConfigError('DAGRUN_ERR_FUNC_MODULE', `Module of node func '${ref}': expected it to load, but got ${err instanceof Error ? `${err.name}: ${err.message.split('\n')[0]}` : String(err)}.`, { cause: err });
   }
   const fn = mod[exportName];
@@ -325,6 +305,9 @@ export const loadPipelines = async (file: string, projectDir: string): Promise<{
       if (!refs.has(nd.func)) refs.set(nd.func, [pname, 'nodes', i, 'func']);
     });
   }
+  // Compile every TypeScript module in one esbuild build (cached), so shared helpers stay one module.
+  const tsFiles = [...new Set([...refs.keys()].map((r) => r.slice(0, r.lastIndexOf('#'))).filter((m) => TS_FILE.test(m)).map((m) => (isAbsolute(m) ? m : resolve(projectDir, m))).filter((f) => existsSync(f)))];
+  if (tsFiles.length > 0) await compileTs(tsFiles, projectDir).catch(() => undefined);
   const funcs = new Map<string, NodeFunction>();
   // A module that fails to load is one problem, reported once at its first use, not once per export.
   const brokenModules = new Set<string>();
