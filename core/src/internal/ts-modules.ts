@@ -35,7 +35,21 @@ export class TsCompileError extends Error {
   }
 }
 
-const compiled = new Map<string, string | Error>();
+/** This process's compiled modules, by entry file, with the input hashes they were built from. */
+const compiled = new Map<string, { target: string | Error; inputs: Record<string, string>; projectDir: string }>();
+
+/** A memo entry still holds when its output exists and no input changed (files can change within a process). */
+const fresh = (file: string): boolean => {
+  const c = compiled.get(file);
+  if (!c) return false;
+  if (typeof c.target === 'string' && !existsSync(c.target)) return false;
+  try {
+    for (const [input, hash] of Object.entries(c.inputs)) if (sha1(readFileSync(resolve(c.projectDir, input))) !== hash) return false;
+  } catch {
+    return false;
+  }
+  return true;
+};
 let sourceMapsOn = false;
 
 const sha1 = (s: string | Buffer): string => createHash('sha1').update(s).digest('hex');
@@ -120,7 +134,7 @@ const toCompileError = (err: unknown, projectDir: string): TsCompileError => {
  * Each file maps to the module to import, or to the error that stops it from compiling.
  */
 export const compileTs = async (files: readonly string[], projectDir: string): Promise<Map<string, string | Error>> => {
-  const entries = [...new Set(files)].filter((f) => !compiled.has(f)).sort();
+  const entries = [...new Set(files)].filter((f) => !fresh(f)).sort();
   const result = new Map<string, string | Error>();
   if (entries.length > 0) {
     const key = sha1(entries.join('\n')).slice(0, 16);
@@ -150,16 +164,19 @@ export const compileTs = async (files: readonly string[], projectDir: string): P
         await rm(outdir, { recursive: true, force: true });
         if ((err as { errors?: unknown }).errors === undefined) throw err; // not a compile error: the caller falls back to tsx
         if (entries.length === 1) {
-          compiled.set(entries[0]!, toCompileError(err, projectDir));
+          const e = entries[0]!;
+          compiled.set(e, { target: toCompileError(err, projectDir), inputs: { [relative(projectDir, e)]: sha1(readFileSync(e)) }, projectDir });
         } else {
-          // Attribute the failure: build each entry alone.
-          for (const [f, r] of await Promise.all(entries.map(async (e) => [e, (await compileTs([e], projectDir)).get(e)!] as const))) compiled.set(f, r);
+          // Attribute the failure: build each entry alone (each call records its own result).
+          await Promise.all(entries.map((e) => compileTs([e], projectDir)));
         }
       }
     }
-    if (manifest) for (const e of entries) compiled.set(e, manifest.outputs[e] ?? new TsCompileError(`esbuild produced no output for ${e}`, e));
+    if (manifest) {
+      for (const e of entries) compiled.set(e, { target: manifest.outputs[e] ?? new TsCompileError(`esbuild produced no output for ${e}`, e), inputs: manifest.inputs, projectDir });
+    }
   }
-  for (const f of files) result.set(f, compiled.get(f)!);
+  for (const f of files) result.set(f, compiled.get(f)!.target);
   return result;
 };
 
