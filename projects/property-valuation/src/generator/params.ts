@@ -31,8 +31,6 @@ export interface SkewedSpread {
   readonly scale: Pair;
   /** z beyond ±truncate is redrawn (keeps a heavy tail from reaching absurd values). */
   readonly truncate: number;
-  /** A second, wider upper side for a share of draws: [share, scale] (e.g. large departamentos). */
-  readonly upper_tail?: Pair;
 }
 
 export interface Regression {
@@ -159,6 +157,8 @@ export interface GeneratorParams {
     readonly low_price_source: Pair;
     /** Big room/bath counts: round(scale * U^(-1/alpha)), at least 11, capped. */
     readonly big_counts: { readonly scale: number; readonly alpha: number; readonly max: number };
+    /** The counts below are for splits of these sizes (the real files); other sizes scale them. */
+    readonly counts_for_rows: { readonly train: number; readonly test: number };
     readonly train: AnomalyCounts;
     readonly test: AnomalyCounts;
   };
@@ -166,9 +166,9 @@ export interface GeneratorParams {
 
 // ---- structural check ------------------------------------------------------------------------
 
-type Shape = 'number' | 'number?' | 'integer' | 'pair' | 'pair?' | readonly [Shape] | { readonly [key: string]: Shape };
+type Shape = 'number' | 'number?' | 'integer' | 'pair' | readonly [Shape] | { readonly [key: string]: Shape };
 
-const spread: Shape = { t_df: 'number?', scale: 'pair', truncate: 'number', upper_tail: 'pair?' };
+const spread: Shape = { t_df: 'number?', scale: 'pair', truncate: 'number' };
 
 const regression: Shape = { intercept: 'number', log_nua: 'number', sd: 'number' };
 const anomalyCounts: Shape = {
@@ -244,6 +244,7 @@ const SHAPE: Shape = {
     low_price_range: 'pair',
     low_price_source: 'pair',
     big_counts: { scale: 'number', alpha: 'number', max: 'number' },
+    counts_for_rows: { train: 'integer', test: 'integer' },
     train: anomalyCounts,
     test: anomalyCounts,
   },
@@ -260,10 +261,8 @@ const walk = (value: unknown, shape: Shape, path: string, problems: string[]): v
     if (typeof value !== 'number' || !Number.isFinite(value)) bad('a number');
   } else if (shape === 'integer') {
     if (!Number.isSafeInteger(value) || (value as number) < 0) bad('a non-negative integer');
-  } else if (shape === 'pair' || (shape === 'pair?' && value !== undefined)) {
+  } else if (shape === 'pair') {
     if (!Array.isArray(value) || value.length !== 2 || !value.every((x) => typeof x === 'number' && Number.isFinite(x))) bad('a pair of numbers [a, b]');
-  } else if (shape === 'pair?') {
-    // absent: nothing to check
   } else if (Array.isArray(shape)) {
     if (!Array.isArray(value)) bad('a list');
     else value.forEach((item, i) => walk(item, shape[0], `${path}[${i}]`, problems));
@@ -279,6 +278,14 @@ const walk = (value: unknown, shape: Shape, path: string, problems: string[]): v
       for (const [k, s] of Object.entries(spec)) walk(obj[k], s, `${path}.${k}`, problems);
     }
   }
+};
+
+/** The anomaly counts for a split of `rows` rows: the configured counts scaled by rows / counts_for. */
+export const scaleCounts = (counts: AnomalyCounts, rows: number, countsFor: number): AnomalyCounts => {
+  if (rows === countsFor) return counts;
+  const f = rows / countsFor;
+  const scaled = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v * f) : v])) as unknown as AnomalyCounts;
+  return { ...scaled, giant_areas: counts.giant_areas.map((g) => ({ ...g, count: Math.round(g.count * f) })) };
 };
 
 /** Checks the `generator:` parameters, throwing one error that lists every problem. */
@@ -304,5 +311,3 @@ export const checkGeneratorParams = (raw: unknown): GeneratorParams => {
   }
   return raw as GeneratorParams;
 };
-
-export const TYPES: readonly PropertyType[] = ['casa', 'departamento'];

@@ -29,14 +29,15 @@ const drawCategories = (p: GeneratorParams, rows: Rows): void => {
 /** §7.3: a coordinate per row. New points come from the sector's bivariate normal (redrawn when
  * outside the sector's range, clipped after 50 tries) at a drawn precision; repeats reuse a building
  * point of the same sector and type (building clusters). Returns, per row, an earlier row at the same
- * point (-1 for none): its neighbour in the building. */
-const drawLocations = (p: GeneratorParams, rows: Rows): Int32Array => {
+ * point (-1 for none): its neighbour in the building, and each row's building (-1 for none). */
+const drawLocations = (p: GeneratorParams, rows: Rows): { mates: Int32Array; buildingOf: Int32Array } => {
   const sectors = Object.values(p.sectors);
   const rng = Rng.stream(p.seed, 'locations');
   const precisionKeys = Object.keys(p.coordinate_precision);
   const precision = new Categorical(precisionKeys.map((k) => p.coordinate_precision[k]!));
   const quantise = (x: number, key: string): number => (key === 'float_noise' ? roundTo(x, 5) + 1e-14 : roundTo(x, Number(key)));
   interface Building {
+    readonly id: number;
     readonly lat: number;
     readonly lon: number;
     readonly rows: number[];
@@ -46,6 +47,8 @@ const drawLocations = (p: GeneratorParams, rows: Rows): Int32Array => {
   const buildingsOf: Building[][] = [];
   const entriesOf: Building[][] = [];
   const mates = new Int32Array(rows.n).fill(-1);
+  const buildingOf = new Int32Array(rows.n).fill(-1);
+  let nextId = 0;
   for (let i = 0; i < rows.n; i++) {
     const key = rows.sector[i]! * 2 + rows.dept[i]!;
     const buildings = (buildingsOf[key] ??= []);
@@ -67,7 +70,7 @@ const drawLocations = (p: GeneratorParams, rows: Rows): Int32Array => {
       rows.lat[i] = quantise(clamp(lat, s.lat.range), digits);
       rows.lon[i] = quantise(clamp(lon, s.lon.range), digits);
       if (rng.bernoulli(p.buildings.building_share)) {
-        building = { lat: rows.lat[i]!, lon: rows.lon[i]!, rows: [] };
+        building = { id: nextId++, lat: rows.lat[i]!, lon: rows.lon[i]!, rows: [] };
         buildings.push(building);
       }
     }
@@ -76,9 +79,10 @@ const drawLocations = (p: GeneratorParams, rows: Rows): Int32Array => {
       rows.lon[i] = building.lon;
       building.rows.push(i);
       entries.push(building);
+      buildingOf[i] = building.id;
     }
   }
-  return mates;
+  return { mates, buildingOf };
 };
 
 /** A standard draw of a skewed spread: t or normal, stretched differently below and above 0. */
@@ -86,8 +90,7 @@ const skewed = (rng: Rng, s: SkewedSpread): number => {
   let z: number;
   do z = s.t_df === undefined ? normal(rng) : studentT(rng, s.t_df);
   while (Math.abs(z) > s.truncate);
-  if (z < 0) return z * s.scale[0];
-  return z * (s.upper_tail && rng.bernoulli(s.upper_tail[0]) ? s.upper_tail[1] : s.scale[1]);
+  return z * (z < 0 ? s.scale[0] : s.scale[1]);
 };
 
 /** §7.4, 7.5: net_usable_area per (sector, type), then net_area = nua * r; both rounded like the real
@@ -145,18 +148,15 @@ const drawRoomsAndBaths = (p: GeneratorParams, rows: Rows): void => {
 /** Units of one building often share a floor plan: with probability same_plan a repeat row takes its
  * neighbour's plan (rooms, baths, area ratio) and its area within ±plan_jitter, never an area already
  * listed at that coordinate (so this makes no duplicate rows). */
-const shareFloorPlans = (p: GeneratorParams, rows: Rows, mates: Int32Array): void => {
+const shareFloorPlans = (p: GeneratorParams, rows: Rows, mates: Int32Array, buildingOf: Int32Array): void => {
   const rng = Rng.stream(p.seed, 'floor-plans');
-  const listed = new Map<string, Set<number>>();
-  const areasAt = (i: number): Set<number> => {
-    const key = `${rows.lat[i]},${rows.lon[i]},${rows.dept[i]}`;
-    let set = listed.get(key);
-    if (!set) listed.set(key, (set = new Set()));
-    return set;
-  };
+  const listed = new Map<number, Set<number>>();
   for (let i = 0; i < rows.n; i++) {
+    const b = buildingOf[i]!;
+    if (b < 0) continue;
+    let areas = listed.get(b);
+    if (!areas) listed.set(b, (areas = new Set()));
     const j = mates[i]!;
-    const areas = areasAt(i);
     if (j >= 0 && rng.bernoulli(p.buildings.same_plan)) {
       const nuaJ = rows.nua[j]!;
       const spread = Math.max(2, Math.round(nuaJ * p.buildings.plan_jitter));
@@ -188,17 +188,20 @@ const drawPrices = (p: GeneratorParams, rows: Rows, model: PriceModel): void => 
   const field = new SpatialField(p.seed, sectorBox(p), p.price.spatial);
   const buildingRng = Rng.stream(p.seed, 'buildings');
   // One value per exact coordinate: the field is a function of it, the building effect is drawn once.
-  const atPoint = new Map<string, number>();
+  const atPoint = new Map<number, Map<number, number>>();
   const local = new Float64Array(rows.n);
   const nSectors = Object.keys(p.sectors).length;
   const sum = new Float64Array(nSectors);
   const count = new Float64Array(nSectors);
   for (let i = 0; i < rows.n; i++) {
-    const key = `${rows.lat[i]},${rows.lon[i]}`;
-    let v = atPoint.get(key);
+    const lat = rows.lat[i]!;
+    const lon = rows.lon[i]!;
+    let atLat = atPoint.get(lat);
+    if (!atLat) atPoint.set(lat, (atLat = new Map()));
+    let v = atLat.get(lon);
     if (v === undefined) {
-      v = field.at(rows.lat[i]!, rows.lon[i]!) + p.price.building_sd * normal(buildingRng);
-      atPoint.set(key, v);
+      v = field.at(lat, lon) + p.price.building_sd * normal(buildingRng);
+      atLat.set(lon, v);
     }
     local[i] = v;
     sum[rows.sector[i]!]! += v;
@@ -217,10 +220,10 @@ const drawPrices = (p: GeneratorParams, rows: Rows, model: PriceModel): void => 
 export const drawPool = (p: GeneratorParams, n: number, model: PriceModel): Rows => {
   const rows = allocRows(n);
   drawCategories(p, rows);
-  const mates = drawLocations(p, rows);
+  const { mates, buildingOf } = drawLocations(p, rows);
   drawAreas(p, rows);
   drawRoomsAndBaths(p, rows);
-  shareFloorPlans(p, rows, mates);
+  shareFloorPlans(p, rows, mates, buildingOf);
   drawPrices(p, rows, model);
   return rows;
 };

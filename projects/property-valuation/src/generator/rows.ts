@@ -44,6 +44,10 @@ export const copyRow = (from: Rows, i: number, to: Rows, j: number, withPrice = 
 /** The rows at `indices`, in that order. */
 export const pick = (rows: Rows, indices: ArrayLike<number>): Rows => {
   const out = allocRows(indices.length);
-  for (let j = 0; j < indices.length; j++) copyRow(rows, indices[j]!, out, j);
+  for (const c of ['sector', 'dept', ...FLOAT_COLUMNS] as const) {
+    const from = rows[c];
+    const to = out[c];
+    for (let j = 0; j < indices.length; j++) to[j] = from[indices[j]!]!;
+  }
   return out;
 };

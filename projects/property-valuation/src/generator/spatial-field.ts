@@ -19,6 +19,8 @@ export interface Box {
   readonly lon: readonly [number, number];
 }
 
+/** Bumps further than sqrt(2 * 30) = 7.7 length scales add less than 1e-13 and are skipped. */
+const FAR = 30;
 const M_PER_DEG_LAT = 110_950;
 const M_PER_DEG_LON = 111_320 * Math.cos((33.42 * Math.PI) / 180);
 
@@ -79,7 +81,8 @@ export class SpatialField {
           const k = (j * layer.nx + i) * 4;
           const dx = x - b[k]!;
           const dy = y - b[k + 1]!;
-          total += b[k + 2]! * Math.exp(-(dx * dx + dy * dy) * b[k + 3]!);
+          const q = (dx * dx + dy * dy) * b[k + 3]!;
+          if (q < FAR) total += b[k + 2]! * Math.exp(-q);
         }
       }
     }

@@ -7,11 +7,14 @@
 //         func: src/nodes/generate.ts#generateData
 //         inputs: [params:generator]
 //         outputs: { train: train_raw, test: test_raw }
+//
+// Other sizes keep the same statistics, anomaly counts scaled (a small set for a pipeline test, a
+// large one for a benchmark): generateData({ ...params.generator, n_train: 2000, n_test: 800 }).
 
 import pl, { type DataFrame } from 'nodejs-polars';
 import { injectAnomalies } from '../generator/anomalies.js';
 import { permutation } from '../generator/distributions.js';
-import { checkGeneratorParams, type GeneratorParams } from '../generator/params.js';
+import { checkGeneratorParams, scaleCounts, type GeneratorParams } from '../generator/params.js';
 import { PriceModel } from '../generator/price.js';
 import { Rng } from '../generator/prng.js';
 import { drawPool } from '../generator/recipe.js';
@@ -26,7 +29,7 @@ export interface GeneratedRows {
 }
 
 /** The generator without polars: one pool of n_train + n_test rows split at random, then each
- * split's anomalies (test copies some rows of the final train). */
+ * split's anomalies (test copies some rows of the final train), scaled to the split's size. */
 export const generateRows = (raw: unknown): GeneratedRows => {
   const p: GeneratorParams = checkGeneratorParams(raw);
   const sectors = Object.keys(p.sectors);
@@ -37,8 +40,11 @@ export const generateRows = (raw: unknown): GeneratedRows => {
   const test = pick(pool, order.subarray(p.n_train));
   const nunoa = sectors.indexOf('nunoa');
   const common = { params: p, model, nunoa: nunoa >= 0 ? nunoa : undefined };
-  const touched = injectAnomalies(train, p.anomalies.train, { ...common, rng: Rng.stream(p.seed, 'anomalies/train') });
-  injectAnomalies(test, p.anomalies.test, { ...common, rng: Rng.stream(p.seed, 'anomalies/test'), train: { rows: train, touched } });
+  const a = p.anomalies;
+  const trainCounts = scaleCounts(a.train, train.n, a.counts_for_rows.train);
+  const testCounts = scaleCounts(a.test, test.n, a.counts_for_rows.test);
+  const touched = injectAnomalies(train, trainCounts, { ...common, rng: Rng.stream(p.seed, 'anomalies/train') });
+  injectAnomalies(test, testCounts, { ...common, rng: Rng.stream(p.seed, 'anomalies/test'), train: { rows: train, touched } });
   return { sectors, train, test };
 };
 
