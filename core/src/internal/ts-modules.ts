@@ -19,6 +19,8 @@ interface Manifest {
   readonly inputs: Record<string, string>;
   /** entry path (absolute) -> output file (absolute) */
   readonly outputs: Record<string, string>;
+  /** Some bundled file imports a .ts/.js file outside the project, which then loads through tsx. */
+  readonly outsideTs?: boolean;
 }
 
 /** A module that esbuild could not compile, with where the first problem is. */
@@ -36,7 +38,7 @@ export class TsCompileError extends Error {
 }
 
 /** This process's compiled modules, by entry file, with the input hashes they were built from. */
-const compiled = new Map<string, { target: string | Error; inputs: Record<string, string>; projectDir: string }>();
+const compiled = new Map<string, { target: string | Error; inputs: Record<string, string>; projectDir: string; outsideTs?: boolean }>();
 
 /** A memo entry still holds when its output exists and no input changed (files can change within a process). */
 const fresh = (file: string): boolean => {
@@ -98,7 +100,30 @@ interface EsbuildMessage {
   location: { file: string; line: number; column: number } | null;
 }
 
-const runEsbuild = async (entries: readonly string[], projectDir: string, outdir: string) => {
+/** Whether `file` lies inside the project (and not in a node_modules folder): only those are bundled. */
+const insideProject = (file: string, projectDir: string): boolean => {
+  const rel = relative(projectDir, file);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && !rel.split(/[\\/]/).includes('node_modules');
+};
+
+/**
+ * Files outside the project stay imports of their own path, so their package imports resolve from
+ * where they live (a plugin in another folder, a monorepo sibling); `.ts` ones then need tsx.
+ */
+const outsidePlugin = (projectDir: string, seen: { outsideTs: boolean }) => ({
+  name: 'dagrun-outside-project',
+  setup(build: { onResolve(o: { filter: RegExp }, cb: (a: { path: string; resolveDir: string; kind: string }) => { path: string; external: boolean } | undefined): void }) {
+    build.onResolve({ filter: /^(\.{1,2}\/|\/)/ }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      const abs = resolve(args.resolveDir, args.path);
+      if (insideProject(abs, projectDir)) return undefined;
+      if (TS_FILE.test(abs) || /\.js$/.test(abs)) seen.outsideTs = true;
+      return { path: abs, external: true };
+    });
+  },
+});
+
+const runEsbuild = async (entries: readonly string[], projectDir: string, outdir: string, seen: { outsideTs: boolean }) => {
   const esbuild = await import('esbuild');
   return esbuild.build({
     entryPoints: [...entries],
@@ -117,7 +142,7 @@ const runEsbuild = async (entries: readonly string[], projectDir: string, outdir
     metafile: true,
     write: true,
     logLevel: 'silent',
-    plugins: [importMetaPlugin as never],
+    plugins: [outsidePlugin(projectDir, seen) as never, importMetaPlugin as never],
   });
 };
 
@@ -134,7 +159,8 @@ const toCompileError = (err: unknown, projectDir: string): TsCompileError => {
  * Each file maps to the module to import, or to the error that stops it from compiling.
  */
 export const compileTs = async (files: readonly string[], projectDir: string): Promise<Map<string, string | Error>> => {
-  const entries = [...new Set(files)].filter((f) => !fresh(f)).sort();
+  // Files outside the project are imported through tsx (see outsidePlugin): no entry here.
+  const entries = [...new Set(files)].filter((f) => insideProject(f, projectDir) && !fresh(f)).sort();
   const result = new Map<string, string | Error>();
   if (entries.length > 0) {
     const key = sha1(entries.join('\n')).slice(0, 16);
@@ -146,7 +172,8 @@ export const compileTs = async (files: readonly string[], projectDir: string): P
       const outdir = join(dir, build);
       try {
         await mkdir(dir, { recursive: true });
-        const out = await runEsbuild(entries, projectDir, outdir);
+        const seen = { outsideTs: false };
+        const out = await runEsbuild(entries, projectDir, outdir, seen);
         const inputs: Record<string, string> = {};
         for (const input of Object.keys(out.metafile.inputs)) {
           inputs[input] = sha1(readFileSync(resolve(projectDir, input)));
@@ -155,7 +182,7 @@ export const compileTs = async (files: readonly string[], projectDir: string): P
         for (const [outFile, meta] of Object.entries(out.metafile.outputs)) {
           if (meta.entryPoint) outputs[resolve(projectDir, meta.entryPoint)] = resolve(projectDir, outFile);
         }
-        manifest = { build, inputs, outputs };
+        manifest = { build, inputs, outputs, outsideTs: seen.outsideTs };
         const tmp = `${manifestFile}.${process.pid}.tmp`;
         await writeFile(tmp, JSON.stringify(manifest));
         await rename(tmp, manifestFile);
@@ -173,10 +200,13 @@ export const compileTs = async (files: readonly string[], projectDir: string): P
       }
     }
     if (manifest) {
-      for (const e of entries) compiled.set(e, { target: manifest.outputs[e] ?? new TsCompileError(`esbuild produced no output for ${e}`, e), inputs: manifest.inputs, projectDir });
+      for (const e of entries) compiled.set(e, { target: manifest.outputs[e] ?? new TsCompileError(`esbuild produced no output for ${e}`, e), inputs: manifest.inputs, projectDir, outsideTs: manifest.outsideTs === true });
     }
   }
-  for (const f of files) result.set(f, compiled.get(f)!.target);
+  for (const f of files) {
+    const c = compiled.get(f);
+    if (c) result.set(f, c.target);
+  }
   return result;
 };
 
@@ -231,5 +261,6 @@ export const importProjectFile = async (file: string, projectDir: string): Promi
     process.setSourceMapsEnabled(true);
     sourceMapsOn = true;
   }
+  if (compiled.get(file)?.outsideTs) await ensureTs();
   return (await import(pathToFileURL(target).href)) as Record<string, unknown>;
 };
