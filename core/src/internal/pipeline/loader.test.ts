@@ -213,3 +213,26 @@ t.test('a func reference without #export is DAGRUN_ERR_FUNC_REF', async (t) => {
   t.equal(typeof (await resolveFunc('src/nodes.ts#extract', dir)), 'function');
   t.equal(typeof (await resolveFunc(join(dir, 'src/nodes.ts#extract'), '/')), 'function', 'an absolute module path works too');
 });
+
+t.test('an include mapping a name the included pipeline does not have is DAGRUN_ERR_PIPELINE_INCLUDE, as in Kedro', async (t) => {
+  const { errors } = await load(t, `
+report:
+  nodes:
+    - name: summarise
+      func: src/nodes.ts#summarise
+      inputs: [lines, params:group_by, params:currency]
+      outputs: summary
+all:
+  pipelines:
+    - pipeline: report
+      namespace: r
+      inputs: { linez: order_lines }
+      outputs: [sumary]
+      parameters: [group_by, colour]
+`);
+  t.same(errors.map((e) => [e.code, e.message]), [
+    ['DAGRUN_ERR_PIPELINE_INCLUDE', "pipeline.yaml:12:15 [DAGRUN_ERR_PIPELINE_INCLUDE] Pipeline 'all' includes 'report' with inputs 'linez': expected one of its free inputs, but got a name it does not have.\n  Hint: did you mean: 'lines'?"],
+    ['DAGRUN_ERR_PIPELINE_INCLUDE', "pipeline.yaml:13:16 [DAGRUN_ERR_PIPELINE_INCLUDE] Pipeline 'all' includes 'report' with outputs 'sumary': expected one of its outputs, but got a name it does not have.\n  Hint: did you mean: 'summary'?"],
+    ['DAGRUN_ERR_PIPELINE_INCLUDE', "pipeline.yaml:14:19 [DAGRUN_ERR_PIPELINE_INCLUDE] Pipeline 'all' includes 'report' with parameters 'colour': expected one of its parameters, but got a name it does not have.\n  Hint: it has 'group_by', 'currency'."],
+  ]);
+});

@@ -197,6 +197,7 @@ export class PipelineRegistry {
         return;
       }
       const inner = this.#collect(spec.pipeline, [...stack, name], errors);
+      errors.push(...checkMappings(name, spec, inner, this.source, [name, 'pipelines', i]));
       out.push(...inner.map((n) => namespaced(n, spec)));
     });
     return out;
@@ -209,6 +210,35 @@ const toMap = (v: string[] | Record<string, string> | undefined): Map<string, st
   new Map(v === undefined ? [] : Array.isArray(v) ? v.map((k) => [k, k]) : Object.entries(v));
 
 const unprefixParam = (name: string): string => (name.startsWith('params:') ? name.slice('params:'.length) : name);
+
+/**
+ * Kedro refuses an include that maps a name the included pipeline does not have: such a mapping
+ * would silently do nothing (a typo), so each mapped input must be one of its free inputs, each
+ * mapped output one of its outputs, and each mapped parameter one it reads.
+ */
+const checkMappings = (name: string, inc: IncludeDecl, inner: readonly Node[], source: YamlSource, at: YamlPath): DagrunError[] => {
+  const produced = new Set(inner.flatMap((n) => n.outputNames));
+  const consumed = new Set(inner.flatMap((n) => n.inputNames));
+  const freeInputs = [...consumed].filter((d) => !produced.has(d) && !d.startsWith('params:') && d !== 'parameters');
+  const params = [...consumed].filter((d) => d.startsWith('params:')).map((d) => d.slice('params:'.length));
+  const errors: DagrunError[] = [];
+  const check = (field: 'inputs' | 'outputs' | 'parameters', names: string[], known: string[], ok: (n: string) => boolean) => {
+    for (const n of names) {
+      if (ok(n)) continue;
+      const mean = didYouMean(n, known);
+      errors.push(new PipelineError('DAGRUN_ERR_PIPELINE_INCLUDE', `Pipeline '${name}' includes '${inc.pipeline}' with ${field} '${n}': expected one of its ${field === 'inputs' ? 'free inputs' : field === 'outputs' ? 'outputs' : 'parameters'}, but got a name it does not have.`, {
+        location: source.locate([...at, field]),
+        hint: mean ? `Hint: ${mean}` : `Hint: it has ${known.map((k) => `'${k}'`).join(', ') || 'none'}.`,
+      }));
+    }
+  };
+  const keys = (v: string[] | Record<string, string> | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : Object.keys(v));
+  check('inputs', keys(inc.inputs), freeInputs, (n) => freeInputs.includes(n));
+  check('outputs', keys(inc.outputs), [...produced], (n) => produced.has(n));
+  const pkeys = keys(inc.parameters).map(unprefixParam);
+  check('parameters', pkeys, params, (n) => params.some((p) => p === n || p.startsWith(`${n}.`)));
+  return errors;
+};
 
 /** Kedro's modular-pipeline renaming: prefix with the namespace unless mapped explicitly. */
 const namespaced = (n: Node, inc: IncludeDecl): Node => {
