@@ -14,7 +14,7 @@ export {
   type EncoderTable,
   type UnknownCategoryPolicy,
 } from './internal/target-encoder.js';
-export { GradientBoostingRegressor, GBR_DEFAULTS, type GradientBoostingParams, type GradientBoostingState } from './internal/gbdt.js';
+export { GradientBoostingRegressor, GBR_DEFAULTS, type GradientBoostingParams, type GradientBoostingState, type EngineOptions } from './internal/gbdt.js';
 export type { Tree } from './internal/forest.js';
 export type { LossName } from './internal/losses.js';
 export { LinearRegressor, type LinearState } from './internal/linear.js';

@@ -36,27 +36,38 @@ const data = (n: number, seed: number, nanShare: number) => {
   return { x: { rows: n, cols: 3, data: x }, y };
 };
 
-t.test('the padded complete-tree layout predicts exactly what walking the trees gives, with and without NaN', async (t) => {
+t.test('compiled and walked forests predict exactly what walking the trees gives, with and without NaN', async (t) => {
   const train = data(3000, 1, 0.1);
-  const m = new GradientBoostingRegressor({ n_estimators: 40, max_depth: 5, learning_rate: 0.1 }).fit(train.x, train.y);
+  const m = new GradientBoostingRegressor({ n_estimators: 60, max_depth: 5, learning_rate: 0.1 }).fit(train.x, train.y);
   const { trees, init, params } = m.state;
-  const forest = new CompiledForest(trees, params.learning_rate, init, 3);
-  t.equal(forest.depth, 5);
-  for (const nanShare of [0, 0.2]) {
-    const test = data(500, 2, nanShare);
-    const got = forest.predict(test.x.data, 500);
-    t.same(Array.from(got), Array.from(reference(trees, params.learning_rate, init, test.x.data, 500, 3)), `NaN share ${nanShare}: identical bits`);
+  const compiled = new CompiledForest(trees, params.learning_rate, init, 3);
+  const walked = new CompiledForest(trees, params.learning_rate, init, 3, { mode: 'walk' });
+  t.equal(compiled.depth, 5);
+  t.equal(compiled.mode, 'compiled');
+  t.equal(walked.mode, 'walk');
+  // 5,000 rows: sorted, in three blocks; 40 rows: unsorted.
+  for (const [n, nanShare] of [[5000, 0], [5000, 0.2], [40, 0.3]] as const) {
+    const test = data(n, 2, nanShare);
+    const expected = Array.from(reference(trees, params.learning_rate, init, test.x.data, n, 3));
+    t.same(Array.from(compiled.predict(test.x.data, n)), expected, `compiled, ${n} rows, NaN share ${nanShare}: identical bits`);
+    t.same(Array.from(walked.predict(test.x.data, n)), expected, `walked, ${n} rows, NaN share ${nanShare}: identical bits`);
   }
 });
 
-t.test('forests deeper than 12 levels are walked, with the same results', async (t) => {
+t.test('deep trees: compiled in several functions, or walked when a tree is too large to compile', async (t) => {
   const train = data(4000, 3, 0.05);
   const m = new GradientBoostingRegressor({ n_estimators: 3, max_depth: 16, learning_rate: 0.5 }).fit(train.x, train.y);
   const { trees, init, params } = m.state;
   const forest = new CompiledForest(trees, params.learning_rate, init, 3);
   t.ok(forest.depth > 12, `depth ${forest.depth}`);
+  t.ok(trees[0]!.feature.length > 2400, `${trees[0]!.feature.length} nodes in the first tree`);
+  t.equal(forest.mode, 'walk');
   const test = data(300, 4, 0.1);
   t.same(Array.from(forest.predict(test.x.data, 300)), Array.from(reference(trees, params.learning_rate, init, test.x.data, 300, 3)));
+  const medium = new GradientBoostingRegressor({ n_estimators: 4, max_depth: 9, learning_rate: 0.5 }).fit(train.x, train.y).state;
+  const mf = new CompiledForest(medium.trees, 0.5, medium.init, 3);
+  t.equal(mf.mode, 'compiled');
+  t.same(Array.from(mf.predict(test.x.data, 300)), Array.from(reference(medium.trees, 0.5, medium.init, test.x.data, 300, 3)));
 });
 
 t.test('predictions on the training rows equal the training-time sums (same order of additions)', async (t) => {

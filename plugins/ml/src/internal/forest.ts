@@ -1,5 +1,6 @@
-// Regression trees as flat arrays, and their compiled form for prediction: every tree padded to a complete
-// binary tree of the forest's depth, so a row descends with one comparison per level and no branch on leaves.
+// Regression trees as flat arrays, and the forest's prediction: each group of trees is compiled once into a
+// JavaScript function of nested comparisons with the thresholds and leaf values as literals, and rows are
+// visited sorted by the feature most trees split on first, so the processor predicts most branches.
 
 /** One tree in preorder. A leaf has feature -1. A row goes left when x <= threshold (NaN: when missingLeft). */
 export interface Tree {
@@ -17,152 +18,138 @@ export interface Tree {
 export const treeDepth = (t: Tree, node = 0): number =>
   t.feature[node]! < 0 ? 0 : 1 + Math.max(treeDepth(t, t.left[node]!), treeDepth(t, t.right[node]!));
 
-/** Above this depth the complete layout would be too large (2^depth leaves per tree); trees are walked instead. */
-const MAX_COMPLETE_DEPTH = 12;
+/** Nodes per generated function: V8 stops optimising functions much larger than this. */
+const NODES_PER_FUNCTION = 1200;
+/** Rows per pass over the groups, so a block of rows stays in cache while every group reads it. */
+const ROW_BLOCK = 2048;
+/** Below this many rows, sorting them costs more than the branches it saves. */
+const SORT_FROM = 64;
+
+type GroupFunction = (x: Float64Array, order: Uint32Array, start: number, end: number, out: Float64Array) => void;
+
+export interface ForestOptions {
+  /** 'compiled' (default): generated functions; 'walk': a plain loop over the node arrays (same results). */
+  readonly mode?: 'compiled' | 'walk';
+}
 
 /** A forest ready to predict: init + Σ learningRate · leaf, summed tree by tree in training order. */
 export class CompiledForest {
   readonly #init: number;
   readonly #nFeatures: number;
-  readonly #nTrees: number;
-  readonly #depth: number;
-  // Complete layout (depth <= MAX_COMPLETE_DEPTH): per tree 2^d - 1 split slots and 2^d leaf slots.
-  readonly #feat: Int32Array;
-  readonly #thr: Float64Array;
-  readonly #missRight: Uint8Array;
-  readonly #leaf: Float64Array;
-  // Walked layout for deeper forests.
   readonly #trees: readonly Tree[];
+  /** Leaf values times the learning rate, computed once exactly as training adds them. */
   readonly #scaled: Float64Array[];
+  readonly #mode: 'compiled' | 'walk';
+  #groups: GroupFunction[] | undefined;
+  #sortFeature = -1;
+  #sortEdges = new Float64Array(0);
 
-  constructor(trees: readonly Tree[], learningRate: number, init: number, nFeatures: number) {
+  constructor(trees: readonly Tree[], learningRate: number, init: number, nFeatures: number, options: ForestOptions = {}) {
     this.#init = init;
     this.#nFeatures = nFeatures;
-    this.#nTrees = trees.length;
     this.#trees = trees;
-    this.#depth = trees.reduce((d, t) => Math.max(d, treeDepth(t)), 0);
     this.#scaled = trees.map((t) => t.value.map((v) => learningRate * v));
-    if (this.#depth > MAX_COMPLETE_DEPTH) {
-      this.#feat = new Int32Array(0);
-      this.#thr = new Float64Array(0);
-      this.#missRight = new Uint8Array(0);
-      this.#leaf = new Float64Array(0);
-      return;
-    }
-    const d = this.#depth;
-    const ni = (1 << d) - 1;
-    const nl = 1 << d;
-    this.#feat = new Int32Array(this.#nTrees * ni);
-    this.#thr = new Float64Array(this.#nTrees * ni);
-    this.#missRight = new Uint8Array(this.#nTrees * ni);
-    this.#leaf = new Float64Array(this.#nTrees * nl);
-    trees.forEach((t, k) => {
-      const scaled = this.#scaled[k]!;
-      const fill = (node: number, slot: number, level: number): void => {
-        if (level === d) {
-          this.#leaf[k * nl + slot - ni] = scaled[node]!;
-          return;
-        }
-        const at = k * ni + slot;
-        if (t.feature[node]! < 0) {
-          // A leaf above the bottom: a split nothing passes (x > +Infinity is false, and NaN goes left too).
-          this.#feat[at] = 0;
-          this.#thr[at] = Number.POSITIVE_INFINITY;
-          this.#missRight[at] = 0;
-          fill(node, 2 * slot + 1, level + 1);
-          fill(node, 2 * slot + 2, level + 1);
-        } else {
-          this.#feat[at] = t.feature[node]!;
-          this.#thr[at] = t.threshold[node]!;
-          this.#missRight[at] = t.missingLeft[node] === 1 ? 0 : 1;
-          fill(t.left[node]!, 2 * slot + 1, level + 1);
-          fill(t.right[node]!, 2 * slot + 2, level + 1);
-        }
-      };
-      fill(0, 0, 0);
-    });
+    this.#mode = options.mode ?? 'compiled';
   }
 
   get depth(): number {
-    return this.#depth;
+    return this.#trees.reduce((d, t) => Math.max(d, treeDepth(t)), 0);
   }
 
-  /** Predicts the `n` rows of row-major `x` (n × nFeatures). */
+  /** How predict runs: 'compiled' once the generated functions exist, else 'walk'. */
+  get mode(): 'compiled' | 'walk' {
+    return this.#compile() ? 'compiled' : 'walk';
+  }
+
+  /** Predicts the `n` rows of row-major `x` (n × nFeatures). NaN takes each split's missing side. */
   predict(x: Float64Array, n: number, out: Float64Array = new Float64Array(n)): Float64Array {
     out.fill(this.#init, 0, n);
-    if (this.#nTrees === 0) return out;
-    let hasNaN = false;
-    for (let i = 0, len = n * this.#nFeatures; i < len; i++) {
-      if (x[i] !== x[i]) {
-        hasNaN = true;
-        break;
-      }
+    if (this.#trees.length === 0 || n === 0) return out;
+    const groups = this.#compile();
+    if (!groups) {
+      this.#walk(x, n, out);
+      return out;
     }
-    if (this.#depth > MAX_COMPLETE_DEPTH) this.#predictWalk(x, n, out);
-    else if (hasNaN) this.#predictMissing(x, n, out);
-    else this.#predictDense(x, n, out);
+    const order = n >= SORT_FROM ? this.#order(x, n) : identity(n);
+    for (let start = 0; start < n; start += ROW_BLOCK) {
+      const end = Math.min(n, start + ROW_BLOCK);
+      for (const g of groups) g(x, order, start, end, out);
+    }
     return out;
   }
 
-  // Tree by tree, level by level, row by row: the rows of a level descend independently, which keeps the
-  // processor busy while loads are in flight; one tree's arrays stay in L1 cache.
-  #predictDense(x: Float64Array, n: number, out: Float64Array): void {
-    const d = this.#depth;
-    const f = this.#nFeatures;
-    const ni = (1 << d) - 1;
-    const nl = 1 << d;
-    const feat = this.#feat;
-    const thr = this.#thr;
-    const leaf = this.#leaf;
-    const pos = new Int32Array(n);
-    for (let t = 0; t < this.#nTrees; t++) {
-      const base = t * ni;
-      pos.fill(0);
-      for (let l = 0; l < d; l++) {
-        for (let r = 0, o = 0; r < n; r++, o += f) {
-          const i = pos[r]!;
-          const s = base + i;
-          // A number from the comparison, not a branch: the outcome is unpredictable, a mispredicted branch costs more.
-          pos[r] = 2 * i + 1 + +(x[o + feat[s]!]! > thr[s]!);
-        }
-      }
-      const lbase = t * nl - ni;
-      for (let r = 0; r < n; r++) out[r]! += leaf[lbase + pos[r]!]!;
+  /** The generated functions, built on first use; undefined when walking (by option, huge trees, or no eval). */
+  #compile(): GroupFunction[] | undefined {
+    if (this.#mode === 'walk') return undefined;
+    if (this.#groups) return this.#groups;
+    if (this.#trees.some((t) => t.feature.length > NODES_PER_FUNCTION * 2)) return undefined;
+    try {
+      this.#groups = compileGroups(this.#trees, this.#scaled, this.#nFeatures);
+    } catch {
+      // Code generation from strings can be disabled (--disallow-code-generation-from-strings, CSP).
+      return undefined;
     }
+    this.#chooseSortFeature();
+    return this.#groups;
   }
 
-  #predictMissing(x: Float64Array, n: number, out: Float64Array): void {
-    const d = this.#depth;
-    const f = this.#nFeatures;
-    const ni = (1 << d) - 1;
-    const nl = 1 << d;
-    const feat = this.#feat;
-    const thr = this.#thr;
-    const miss = this.#missRight;
-    const leaf = this.#leaf;
-    const pos = new Int32Array(n);
-    for (let t = 0; t < this.#nTrees; t++) {
-      const base = t * ni;
-      pos.fill(0);
-      for (let l = 0; l < d; l++) {
-        for (let r = 0, o = 0; r < n; r++, o += f) {
-          const i = pos[r]!;
-          const s = base + i;
-          const v = x[o + feat[s]!]!;
-          pos[r] = 2 * i + (v !== v ? 1 + miss[s]! : v > thr[s]! ? 2 : 1);
-        }
-      }
-      const lbase = t * nl - ni;
-      for (let r = 0; r < n; r++) out[r]! += leaf[lbase + pos[r]!]!;
+  /** The feature most trees test in their first two levels, and every threshold used on it. */
+  #chooseSortFeature(): void {
+    const counts = new Float64Array(this.#nFeatures);
+    const edges = new Set<number>();
+    for (const t of this.#trees) {
+      if (t.feature[0]! < 0) continue;
+      counts[t.feature[0]!]! += 2;
+      for (const c of [t.left[0]!, t.right[0]!]) if (t.feature[c]! >= 0) counts[t.feature[c]!]! += 1;
     }
+    let best = -1;
+    for (let j = 0; j < this.#nFeatures; j++) if (counts[j]! > 0 && (best < 0 || counts[j]! > counts[best]!)) best = j;
+    if (best < 0) return;
+    for (const t of this.#trees) for (let i = 0; i < t.feature.length; i++) if (t.feature[i] === best) edges.add(t.threshold[i]!);
+    this.#sortFeature = best;
+    this.#sortEdges = Float64Array.from(edges).sort();
   }
 
-  #predictWalk(x: Float64Array, n: number, out: Float64Array): void {
+  /**
+   * Row numbers grouped by the interval of the sort feature's thresholds each row falls in (a counting sort,
+   * O(n)): rows of a group take the same side at every split on that feature. NaN rows come last.
+   */
+  #order(x: Float64Array, n: number): Uint32Array {
     const f = this.#nFeatures;
-    for (let t = 0; t < this.#nTrees; t++) {
-      const tree = this.#trees[t]!;
+    const j = this.#sortFeature;
+    if (j < 0) return identity(n);
+    const edges = this.#sortEdges;
+    const m = edges.length;
+    const bucket = new Uint16Array(n);
+    const counts = new Uint32Array(m + 3);
+    for (let r = 0; r < n; r++) {
+      const v = x[r * f + j]!;
+      let b: number;
+      if (v !== v) b = m + 1;
+      else {
+        let lo = 0;
+        let hi = m;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (edges[mid]! < v) lo = mid + 1;
+          else hi = mid;
+        }
+        b = lo;
+      }
+      bucket[r] = b;
+      counts[b + 1]!++;
+    }
+    for (let b = 0; b < m + 2; b++) counts[b + 1]! += counts[b]!;
+    const order = new Uint32Array(n);
+    for (let r = 0; r < n; r++) order[counts[bucket[r]!]!++] = r;
+    return order;
+  }
+
+  #walk(x: Float64Array, n: number, out: Float64Array): void {
+    const f = this.#nFeatures;
+    for (let t = 0; t < this.#trees.length; t++) {
+      const { feature, threshold, missingLeft, left, right } = this.#trees[t]!;
       const scaled = this.#scaled[t]!;
-      const { feature, threshold, missingLeft, left, right } = tree;
       for (let r = 0; r < n; r++) {
         let node = 0;
         while (feature[node]! >= 0) {
@@ -174,3 +161,60 @@ export class CompiledForest {
     }
   }
 }
+
+const identity = (n: number): Uint32Array => {
+  const o = new Uint32Array(n);
+  for (let i = 0; i < n; i++) o[i] = i;
+  return o;
+};
+
+/** A number as a JavaScript literal that parses back to the same double (-0 included). */
+const literal = (v: number): string => {
+  if (!Number.isFinite(v)) throw new Error(`forest: cannot compile the non-finite number ${v}`);
+  return Object.is(v, -0) ? '-0' : String(v);
+};
+
+/**
+ * One function per group of trees (about NODES_PER_FUNCTION nodes). For each row it loads the features the
+ * group uses into locals and adds each tree's leaf, in tree order, to out[row]: the same additions in the
+ * same order as training, so predictions are bit-identical to the training-time sums. The source holds only
+ * numeric literals built by `literal` and integer feature indices.
+ */
+const compileGroups = (trees: readonly Tree[], scaled: readonly Float64Array[], nFeatures: number): GroupFunction[] => {
+  const groups: GroupFunction[] = [];
+  let start = 0;
+  while (start < trees.length) {
+    let end = start;
+    let nodes = 0;
+    while (end < trees.length && (end === start || nodes + trees[end]!.feature.length <= NODES_PER_FUNCTION)) nodes += trees[end++]!.feature.length;
+    const used = new Set<number>();
+    const sums: string[] = [];
+    for (let t = start; t < end; t++) {
+      const tree = trees[t]!;
+      const values = scaled[t]!;
+      const expr = (node: number): string => {
+        const j = tree.feature[node]!;
+        if (j < 0) return literal(values[node]!);
+        if (!Number.isInteger(j) || j >= nFeatures) throw new Error(`forest: feature ${j} out of range`);
+        used.add(j);
+        const thr = literal(tree.threshold[node]!);
+        // x <= thr is false for NaN (goes right); !(x > thr) is true for NaN (goes left). Same for numbers.
+        const test = tree.missingLeft[node] === 1 ? `!(x${j} > ${thr})` : `x${j} <= ${thr}`;
+        return `(${test} ? ${expr(tree.left[node]!)} : ${expr(tree.right[node]!)})`;
+      };
+      sums.push(`    s += ${expr(0)};`);
+    }
+    const locals = [...used].sort((a, b) => a - b).map((j) => `const x${j} = x[o + ${j}];`).join(' ');
+    const body = [
+      'for (let k = start; k < end; k++) {',
+      `    const r = order[k]; const o = r * ${nFeatures}; ${locals}`,
+      '    let s = out[r];',
+      ...sums,
+      '    out[r] = s;',
+      '}',
+    ].join('\n');
+    groups.push(new Function('x', 'order', 'start', 'end', 'out', body) as GroupFunction);
+    start = end;
+  }
+  return groups;
+};

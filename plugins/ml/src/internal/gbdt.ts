@@ -5,7 +5,9 @@
 import { applyBins, binThresholds, MAX_BINS, MISSING_BIN } from './binning.js';
 import { MlError } from './errors.js';
 import { CompiledForest, type Tree } from './forest.js';
-import { initialValue, leafValues, negativeGradient, type LossName } from './losses.js';
+import { assignLeavesKernel, initialValue, leafValuesKernel, lossCode, negativeGradient, updateKernel, type LossName } from './losses.js';
+import { specialize } from './kernels.js';
+import { quickselect } from './stats.js';
 import { checkTarget, toMatrix, type MatrixLike } from './matrix.js';
 import { checkParams, type ParamSpec } from './params.js';
 import { mulberry32, sampleWithoutReplacement } from './random.js';
@@ -67,13 +69,30 @@ export interface GradientBoostingState {
   readonly nTrainRows: number;
 }
 
+/** How training runs, not what it learns (not saved with the model). */
+export interface EngineOptions {
+  /**
+   * Rearrange the rows in memory every few trees so that rows sharing a leaf are adjacent, which turns
+   * the random memory reads of large inputs into sequential ones. Default: from 100,000 rows. The trees
+   * are the same (up to the order of floating-point sums).
+   */
+  readonly reorderRows?: boolean;
+}
+
+const REORDER_FROM = 100_000;
+const REORDER_EVERY = 20;
+
 export class GradientBoostingRegressor {
+  /** Tells estimators apart without instanceof, which fails across two copies of this package. */
+  readonly kind = 'gradient_boosting' as const;
   readonly params: GradientBoostingParams;
+  readonly #engine: EngineOptions;
   #state: GradientBoostingState | undefined;
   #forest: CompiledForest | undefined;
 
-  constructor(params: Partial<GradientBoostingParams> | Readonly<Record<string, unknown>> = {}) {
+  constructor(params: Partial<GradientBoostingParams> | Readonly<Record<string, unknown>> = {}, engine: EngineOptions = {}) {
     this.params = checkParams('GradientBoostingRegressor', params as Record<string, unknown>, SPECS, GBR_DEFAULTS);
+    this.#engine = engine;
   }
 
   /** Rebuilds a fitted model from its state (as produced by `state`). */
@@ -111,7 +130,7 @@ export class GradientBoostingRegressor {
     const scratch = new Float64Array(n);
     const raw = new Float64Array(n).fill(init);
     const grad = new Float64Array(n);
-    const grower = new TreeGrower(bins, n, thresholds, {
+    const grower = new TreeGrower(bins, n, thresholds, grad, {
       maxDepth: p.max_depth,
       minSamplesLeaf: p.min_samples_leaf,
       signGradients: p.loss === 'absolute_error',
@@ -119,44 +138,62 @@ export class GradientBoostingRegressor {
     const nInBag = p.subsample < 1 ? Math.max(1, Math.floor(p.subsample * n)) : n;
     const all = new Uint32Array(n);
     for (let i = 0; i < n; i++) all[i] = i;
+    // Subsamples are drawn over the original rows, so rearranging the rows (below) changes no draw.
     const perm = nInBag < n ? all.slice() : all;
-    const mask = new Uint8Array(n);
+    const rowMask = new Uint8Array(n);
+    const sampled = new Uint32Array(n);
     const inBag = new Uint32Array(n);
+    const posMask = new Uint8Array(n);
+    const reorder = this.#engine.reorderRows ?? n >= REORDER_FROM;
+    const rows = new RowOrder(n, f, reorder);
     const trees: Tree[] = [];
     const lr = p.learning_rate;
     const leafOf = new Uint32Array(n);
-    const buffers = { values: new Float64Array(nInBag), select: new Float64Array(nInBag) };
+    const code = lossCode(p.loss);
+    const leafValues = specialize(leafValuesKernel, quickselect, grower.idx, y, raw, grad, new Float64Array(n), new Float64Array(p.loss === 'huber' ? n : 0), code);
+    const assignLeaves = specialize(assignLeavesKernel, grower.idx, leafOf);
+    const update = specialize(updateKernel, raw, leafOf, n);
     for (let t = 0; t < p.n_estimators; t++) {
       const delta = negativeGradient(p.loss, y, raw, grad, p.alpha, scratch);
-      const rows = nInBag < n ? sampleWithoutReplacement(perm, nInBag, rand, mask, inBag) : all;
-      const { tree, leaves, nLeaves } = grower.grow(rows, grad);
-      const idx = grower.idx;
+      let inBagPositions = all;
+      if (nInBag < n) {
+        sampleWithoutReplacement(perm, nInBag, rand, rowMask, sampled);
+        // Positions of the drawn rows, ascending (the identity while rows keep their order).
+        let m = 0;
+        for (let q = 0; q < n; q++) {
+          const inside = rowMask[rows.rowAt[q]!]!;
+          posMask[q] = inside;
+          if (inside === 1) inBag[m++] = q;
+        }
+        inBagPositions = inBag.subarray(0, m);
+      }
+      const { tree, splitBins, leaves, nLeaves } = grower.grow(inBagPositions);
       // The leaf of every in-bag row, from the leaf ranges of the grower's row buffer.
       const leafOfNode = new Int32Array(tree.feature.length);
-      for (let k = 0; k < nLeaves; k++) {
-        leafOfNode[leaves[3 * k]!] = k;
-        for (let i = leaves[3 * k + 1]!, end = leaves[3 * k + 2]!; i < end; i++) leafOf[idx[i]!] = k;
-      }
+      for (let k = 0; k < nLeaves; k++) leafOfNode[leaves[3 * k]!] = k;
+      assignLeaves(leaves, nLeaves);
       // Leaf values from the predictions before this tree (in-bag rows only).
       const values = new Float64Array(nLeaves);
-      leafValues(p.loss, rows, leafOf, nLeaves, y, raw, grad, delta, buffers, values);
+      leafValues(leaves, nLeaves, delta, values);
       for (let k = 0; k < nLeaves; k++) tree.value[leaves[3 * k]!] = values[k]!;
       if (nInBag < n) {
         // Out-of-bag rows descend the tree on their bins.
-        for (let r = 0; r < n; r++) {
-          if (mask[r] === 1) continue;
+        for (let q = 0; q < n; q++) {
+          if (posMask[q] === 1) continue;
           let node = 0;
           while (tree.feature[node]! >= 0) {
-            const b = bins[r * f + tree.feature[node]!]!;
-            const goLeft = b === MISSING_BIN ? tree.missingLeft[node] === 1 : x.data[r * f + tree.feature[node]!]! <= tree.threshold[node]!;
-            node = goLeft ? tree.left[node]! : tree.right[node]!;
+            const b = bins[q * f + tree.feature[node]!]!;
+            node = (b === MISSING_BIN ? tree.missingLeft[node] === 1 : b <= splitBins[node]!) ? tree.left[node]! : tree.right[node]!;
           }
-          leafOf[r] = leafOfNode[node]!;
+          leafOf[q] = leafOfNode[node]!;
         }
       }
-      const steps = values.map((v) => lr * v);
-      for (let r = 0; r < n; r++) raw[r]! += steps[leafOf[r]!]!;
+      update(values.map((v) => lr * v));
       trees.push(tree);
+      if (reorder && t % REORDER_EVERY === 0 && t + 1 < p.n_estimators) {
+        rows.sortByLeaf(leafOf, nLeaves, bins, y, raw);
+        grower.invalidateRoot();
+      }
     }
     const total = grower.importances.reduce((s, v) => s + v, 0);
     const featureImportances = grower.importances.map((v) => (total > 0 ? v / total : 0));
@@ -182,5 +219,61 @@ export class GradientBoostingRegressor {
       });
     }
     return this.#state;
+  }
+}
+
+/**
+ * Where each original row sits in the working arrays. sortByLeaf makes rows of the same leaf adjacent
+ * (stable, by leaf number in preorder): the next trees, much like this one, then read rows in runs.
+ */
+class RowOrder {
+  /** Position → original row. */
+  rowAt: Uint32Array;
+  readonly #f: number;
+  readonly #binsTmp: Uint8Array;
+  readonly #order: Uint32Array;
+  // Buffers the permuted values are gathered into before being copied back.
+  #rowAtSpare: Uint32Array;
+  #ySpare: Float64Array;
+  #rawSpare: Float64Array;
+
+  constructor(n: number, f: number, enabled: boolean) {
+    this.rowAt = new Uint32Array(n);
+    for (let i = 0; i < n; i++) this.rowAt[i] = i;
+    const m = enabled ? n : 0;
+    this.#f = f;
+    this.#binsTmp = new Uint8Array(m * f);
+    this.#order = new Uint32Array(m);
+    this.#rowAtSpare = new Uint32Array(m);
+    this.#ySpare = new Float64Array(m);
+    this.#rawSpare = new Float64Array(m);
+  }
+
+  /** Permutes bins, y and raw in place (the arrays stay the same objects: kernels are compiled for them). */
+  sortByLeaf(leafOf: Uint32Array, nLeaves: number, bins: Uint8Array, y: Float64Array, raw: Float64Array): void {
+    const n = leafOf.length;
+    const f = this.#f;
+    const counts = new Uint32Array(nLeaves + 1);
+    for (let q = 0; q < n; q++) counts[leafOf[q]! + 1]!++;
+    for (let l = 0; l < nLeaves; l++) counts[l + 1]! += counts[l]!;
+    const order = this.#order;
+    for (let q = 0; q < n; q++) order[counts[leafOf[q]!]!++] = q;
+    const tmp = this.#binsTmp;
+    const y2 = this.#ySpare;
+    const raw2 = this.#rawSpare;
+    const rowAt2 = this.#rowAtSpare;
+    const rowAt = this.rowAt;
+    for (let k = 0; k < n; k++) {
+      const q = order[k]!;
+      for (let j = 0; j < f; j++) tmp[k * f + j] = bins[q * f + j]!;
+      y2[k] = y[q]!;
+      raw2[k] = raw[q]!;
+      rowAt2[k] = rowAt[q]!;
+    }
+    bins.set(tmp);
+    y.set(y2);
+    raw.set(raw2);
+    this.#rowAtSpare = rowAt;
+    this.rowAt = rowAt2;
   }
 }

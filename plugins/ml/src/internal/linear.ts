@@ -14,6 +14,8 @@ export interface LinearState {
 }
 
 export class LinearRegressor {
+  /** Tells estimators apart without instanceof, which fails across two copies of this package. */
+  readonly kind = 'linear' as const;
   readonly params: Readonly<Record<string, never>>;
   #state: LinearState | undefined;
 

@@ -1,8 +1,8 @@
 // The three regression losses of scikit-learn's GradientBoostingRegressor (1.2): the starting value, the
 // pseudo-residuals each tree is fitted to, and the value each leaf takes after the tree is grown.
-// Plain functions over typed arrays (no per-fit closures: V8 optimises these once and keeps them).
+// The per-tree loops are kernels (kernels.ts), compiled for the arrays of each fit.
 
-import { linearPercentile, lowerPercentile, quickselect } from './stats.js';
+import { linearPercentile, lowerPercentile } from './stats.js';
 
 export type LossName = 'squared_error' | 'absolute_error' | 'huber';
 
@@ -43,55 +43,45 @@ export const negativeGradient = (loss: LossName, y: Float64Array, raw: Float64Ar
  * Leaf values from each leaf's rows: the mean residual (squared_error), the median residual
  * (absolute_error), or the median plus the mean of the deviations from it clipped at ±delta (huber);
  * residuals at the predictions before this tree. Medians are scikit-learn's lower weighted median.
- * Rows are gathered per leaf in one pass in row order (`rows` ascending), so memory is read in sequence.
+ * Leaf l holds rows idx[leaves[3l+1] .. leaves[3l+2]), ascending (the grower keeps them so).
+ * A kernel (kernels.ts): self-contained, `select` is the quickselect function.
  */
-export const leafValues = (
-  loss: LossName,
-  rows: Uint32Array,
-  leafOf: Uint32Array,
-  nLeaves: number,
+export const leafValuesKernel = (
+  select: (a: Float64Array, k: number, lo: number, hi: number) => number,
+  idx: Uint32Array,
   y: Float64Array,
   raw: Float64Array,
   grad: Float64Array,
+  values: Float64Array,
+  copy: Float64Array,
+  loss: number,
+  leaves: Int32Array,
+  nLeaves: number,
   delta: number,
-  buffers: { values: Float64Array; select: Float64Array },
   out: Float64Array,
 ): void => {
-  const counts = new Int32Array(nLeaves + 1);
-  for (let k = 0; k < rows.length; k++) counts[leafOf[rows[k]!]! + 1]!++;
-  for (let l = 0; l < nLeaves; l++) counts[l + 1]! += counts[l]!;
-  // counts[l] is now where leaf l's values begin.
-  const pos = counts.slice(0, nLeaves);
-  const values = buffers.values;
-  if (loss === 'squared_error') {
-    for (let k = 0; k < rows.length; k++) {
-      const r = rows[k]!;
-      values[pos[leafOf[r]!]!++] = grad[r]!;
-    }
-  } else {
-    for (let k = 0; k < rows.length; k++) {
-      const r = rows[k]!;
-      values[pos[leafOf[r]!]!++] = y[r]! - raw[r]!;
-    }
-  }
-  const select = buffers.select;
   for (let l = 0; l < nLeaves; l++) {
-    const start = counts[l]!;
-    const end = counts[l + 1]!;
+    const start = leaves[3 * l + 1]!;
+    const end = leaves[3 * l + 2]!;
     const m = end - start;
-    if (loss === 'squared_error') {
+    if (loss === 0) {
       let s = 0;
-      for (let k = start; k < end; k++) s += values[k]!;
+      for (let k = start; k < end; k++) s += grad[idx[k]!]!;
       out[l] = s / m;
       continue;
     }
-    select.set(values.subarray(start, end), start);
+    for (let k = start; k < end; k++) {
+      const r = idx[k]!;
+      values[k] = y[r]! - raw[r]!;
+    }
     const kth = Math.min(m - 1, Math.max(0, Math.ceil(0.5 * m) - 1));
-    const median = quickselect(select, start + kth, start, end - 1);
-    if (loss === 'absolute_error') {
-      out[l] = median;
+    if (loss === 1) {
+      out[l] = select(values, start + kth, start, end - 1);
       continue;
     }
+    // Huber sums the deviations in row order afterwards, so select on a copy.
+    for (let k = start; k < end; k++) copy[k] = values[k]!;
+    const median = select(copy, start + kth, start, end - 1);
     let s = 0;
     for (let k = start; k < end; k++) {
       const dm = values[k]! - median;
@@ -99,4 +89,19 @@ export const leafValues = (
     }
     out[l] = median + s / m;
   }
+};
+
+/** The loss as the number leafValuesKernel takes. */
+export const lossCode = (loss: LossName): number => (loss === 'squared_error' ? 0 : loss === 'absolute_error' ? 1 : 2);
+
+/** After a tree: the leaf number of every in-bag row, from the leaf ranges of idx. A kernel (kernels.ts). */
+export const assignLeavesKernel = (idx: Uint32Array, leafOf: Uint32Array, leaves: Int32Array, nLeaves: number): void => {
+  for (let k = 0; k < nLeaves; k++) {
+    for (let i = leaves[3 * k + 1]!, end = leaves[3 * k + 2]!; i < end; i++) leafOf[idx[i]!] = k;
+  }
+};
+
+/** raw[q] += steps[leafOf[q]] for every row. A kernel (kernels.ts). */
+export const updateKernel = (raw: Float64Array, leafOf: Uint32Array, n: number, steps: Float64Array): void => {
+  for (let q = 0; q < n; q++) raw[q]! += steps[leafOf[q]!]!;
 };

@@ -5,7 +5,7 @@ import { MlError } from './errors.js';
 import { GradientBoostingRegressor } from './gbdt.js';
 import { LinearRegressor } from './linear.js';
 import { mae } from './metrics.js';
-import { RegressionModel } from './model.js';
+import { RegressionModel, type Estimator } from './model.js';
 
 const caught = (fn: () => unknown): MlError => {
   try {
@@ -18,7 +18,7 @@ const caught = (fn: () => unknown): MlError => {
 };
 
 const columns = (n: number, seed: number): Record<string, ArrayLike<unknown>> => ({ ...propertyLike(n, seed) });
-const fitted = (estimator = new GradientBoostingRegressor({ n_estimators: 60, max_depth: 4, random_state: 3 })) =>
+const fitted = (estimator: Estimator = new GradientBoostingRegressor({ n_estimators: 60, max_depth: 4, random_state: 3 })) =>
   new RegressionModel({ target: 'price', categorical: ['type', 'sector'], estimator }).fit(columns(3000, 31), { trainedAt: '2025-01-02T03:04:05Z' });
 
 t.test('fit encodes the categorical columns, trains on every feature, and records schema and metadata', async (t) => {

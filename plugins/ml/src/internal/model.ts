@@ -4,7 +4,7 @@
 import { didYouMean } from '@dagrun/core';
 import { MlError } from './errors.js';
 import { GradientBoostingRegressor } from './gbdt.js';
-import { LinearRegressor } from './linear.js';
+import type { LinearRegressor } from './linear.js';
 import type { Matrix } from './matrix.js';
 import { asTable, type Table, type TabularInput } from './table.js';
 import { TargetEncoder, type TargetEncoderParams, type UnknownCategoryPolicy } from './target-encoder.js';
@@ -69,7 +69,6 @@ const BRAND = Symbol.for('dagrun.ml/regression-model');
 export const isRegressionModel = (value: unknown): value is RegressionModel =>
   typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
 
-const kindOf = (e: Estimator): EstimatorKind => (e instanceof GradientBoostingRegressor ? 'gradient_boosting' : 'linear');
 
 const describeValue = (v: unknown): string =>
   v === null ? 'null' : v === undefined ? 'undefined' : typeof v === 'string' ? `string '${v.length > 40 ? `${v.slice(0, 40)}…` : v}'` : typeof v === 'number' ? String(v) : Array.isArray(v) ? 'an array' : typeof v;
@@ -89,7 +88,8 @@ export class RegressionModel {
     this.#features = options.features;
     this.#categorical = options.categorical ?? [];
     this.estimator = options.estimator ?? new GradientBoostingRegressor();
-    this.encoder = options.encoder instanceof TargetEncoder ? options.encoder : new TargetEncoder(options.encoder ?? {});
+    const enc = options.encoder;
+    this.encoder = enc !== undefined && typeof (enc as TargetEncoder).encode === 'function' ? (enc as TargetEncoder) : new TargetEncoder((enc ?? {}) as Partial<TargetEncoderParams>);
   }
 
   /** Rebuilds a fitted model from its parts (used when loading). */
@@ -119,7 +119,7 @@ export class RegressionModel {
   }
 
   get estimatorKind(): EstimatorKind {
-    return kindOf(this.estimator);
+    return this.estimator.kind;
   }
 
   /** Fits the encoder on the categorical columns, then the estimator on all features. Returns this. */
@@ -157,7 +157,7 @@ export class RegressionModel {
       categoricalColumns[c] = col;
     }
     this.encoder.fit(categoricalColumns, y);
-    const allowMissing = this.estimator instanceof GradientBoostingRegressor;
+    const allowMissing = this.estimator.kind === 'gradient_boosting';
     const specs: FeatureSpec[] = features.map((name) =>
       this.#categorical.includes(name) ? { name, kind: 'categorical' } : { name, kind: 'numeric', missing: allowMissing ? 'learned' : 'error' },
     );
@@ -168,20 +168,17 @@ export class RegressionModel {
       features: specs.map((s, j) => (s.kind === 'numeric' ? { ...s, missing: sawMissing[j] ? 'learned' : 'error' } : s)),
     };
     this.estimator.fit(matrix, y);
-    const kind = kindOf(this.estimator);
-    const importances =
-      this.estimator instanceof GradientBoostingRegressor
-        ? Object.fromEntries(features.map((name, j) => [name, (this.estimator as GradientBoostingRegressor).featureImportances[j]!]))
-        : null;
+    const e = this.estimator;
+    const importances = e.kind === 'gradient_boosting' ? Object.fromEntries(features.map((name, j) => [name, e.featureImportances[j]!])) : null;
     const trainedAt = options.trainedAt === undefined ? new Date().toISOString() : new Date(options.trainedAt).toISOString();
     this.#schema = schema;
     this.#metadata = {
-      estimator: kind,
+      estimator: e.kind,
       params: { ...this.estimator.params },
       encoderParams: { ...this.encoder.params },
       nRows: table.rows,
       trainedAt,
-      seed: this.estimator instanceof GradientBoostingRegressor ? this.estimator.params.random_state : null,
+      seed: e.kind === 'gradient_boosting' ? e.params.random_state : null,
       featureImportances: importances,
     };
     return this;
@@ -232,7 +229,7 @@ export class RegressionModel {
         if (v !== v) {
           if (spec.missing !== 'learned') {
             throw new MlError('DAGRUN_ERR_ML_BAD_VALUE', `Feature '${spec.name}' at row ${i}: expected a number, but got ${describeValue(raw)}.`, {
-              hint: this.estimator instanceof LinearRegressor
+              hint: this.estimator.kind === 'linear'
                 ? 'Hint: a linear model cannot use a missing value; fill or drop the row.'
                 : `Hint: the model saw no missing value in '${spec.name}' at training, so it has no learned side for one; fill or drop the row.`,
             });

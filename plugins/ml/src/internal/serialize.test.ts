@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ import mlPluginDefault from '../index.js';
 import { MlError } from './errors.js';
 import { GradientBoostingRegressor } from './gbdt.js';
 import { LinearRegressor } from './linear.js';
-import { RegressionModel } from './model.js';
+import { isRegressionModel, RegressionModel } from './model.js';
 import { deserializeModel, MODEL_FORMAT, regressionModelCodec, serializeModel, type SerializedRegressionModel } from './serialize.js';
 
 const caught = (fn: () => unknown): MlError => {
@@ -117,11 +117,13 @@ t.test('end to end: a project lists the plugin, a node returns a model, a versio
   const dir = mkdtempSync(join(tmpdir(), 'dagrun-ml-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const index = join(dirname(fileURLToPath(import.meta.url)), '..', 'index.ts');
+  // The workspace's packages (@dagrun/core) resolve from the project, as in a real installation.
+  symlinkSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'node_modules'), join(dir, 'node_modules'), 'dir');
   const files: Record<string, string> = {
     'package.json': '{ "type": "module" }\n',
     'dagrun.yaml': `name: ml-test\nplugins:\n  - module: ${JSON.stringify(index)}\n`,
     'src/nodes.ts': `
-import { GradientBoostingRegressor, RegressionModel, regressionMetrics } from ${JSON.stringify(index)};
+import { GradientBoostingRegressor, RegressionModel, isRegressionModel, regressionMetrics } from ${JSON.stringify(index)};
 const rows = (n: number, seed: number) => {
   let a = seed;
   const out: Record<string, unknown>[] = [];
@@ -135,7 +137,7 @@ const rows = (n: number, seed: number) => {
 export const train = (params: Record<string, unknown>) =>
   new RegressionModel({ target: 'price', categorical: ['kind'], estimator: new GradientBoostingRegressor(params) }).fit(rows(500, 7));
 export const evaluate = (model: RegressionModel) => {
-  if (!(model instanceof RegressionModel)) throw new Error('expected a RegressionModel, got ' + typeof model);
+  if (!isRegressionModel(model)) throw new Error('expected a RegressionModel, got ' + typeof model);
   const test = rows(200, 11);
   return regressionMetrics(test.map((r) => r.price as number), model.predict(test));
 };
@@ -165,5 +167,6 @@ export const evaluate = (model: RegressionModel) => {
   t.ok(metrics.r2 > 0.95, `the loaded model predicts (R² ${metrics.r2})`);
   const { catalog } = p.createCatalog();
   const loaded = await catalog.load('model');
-  t.ok(loaded instanceof RegressionModel, 'loading the entry gives a RegressionModel back');
+  t.ok(isRegressionModel(loaded), 'loading the entry gives a RegressionModel back');
+  t.equal((loaded as RegressionModel).predict([{ kind: 'casa', area: 100 }]).length, 1);
 });

@@ -59,7 +59,7 @@ export const serializeModel = (model: RegressionModel): SerializedRegressionMode
   const { schema, metadata } = model;
   const e = model.estimator;
   const estimator: SerializedEstimator =
-    e instanceof GradientBoostingRegressor
+    e.kind === 'gradient_boosting'
       ? {
           kind: 'gradient_boosting',
           params: { ...e.state.params },
