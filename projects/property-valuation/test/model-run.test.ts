@@ -18,10 +18,19 @@ const copyProject = (t: { teardown(fn: () => void): void }): string => {
   return dir;
 };
 
-const metricsOf = (dir: string): Record<string, number> => {
+interface Metrics {
+  n: number;
+  mae: number;
+  rmse: number;
+  r2: number;
+  mape: number;
+  mape_above: number;
+}
+
+const metricsOf = (dir: string): Metrics => {
   const root = join(dir, 'data/08_reporting/metrics.json');
   const [version] = readdirSync(root).sort().reverse();
-  return JSON.parse(readFileSync(join(root, version!, 'metrics.json'), 'utf8')) as Record<string, number>;
+  return JSON.parse(readFileSync(join(root, version!, 'metrics.json'), 'utf8')) as Metrics;
 };
 
 t.test('model_run trains, predicts and evaluates; the same seed gives identical metrics', async (t) => {
@@ -33,12 +42,28 @@ t.test('model_run trains, predicts and evaluates; the same seed gives identical 
   };
   const first = await run();
   t.same(first.record.nodes.map((n) => [n.name, n.status]), [
+    ['validate_train', 'ok'],
+    ['validate_test', 'ok'],
     ['build_features', 'ok'],
     ['train_model', 'ok'],
     ['predict_model', 'ok'],
     ['evaluate_model', 'ok'],
+    ['evaluation_report', 'ok'],
   ]);
-  t.same(first.record.datasets.map((d) => d.name).sort(), ['metrics', 'model', 'test_predictions']);
+  t.same(first.record.datasets.map((d) => d.name).sort(), [
+    'evaluation_report',
+    'metrics',
+    'model',
+    'test_predictions',
+    'test_validation_report',
+    'train_validation_report',
+  ]);
+  // on_flagged defaults to keep: every row is checked, reported rows stay in training and scoring.
+  for (const [file, rows] of [['validation_train.json', 16212], ['validation_test.json', 6949]] as const) {
+    const report = JSON.parse(readFileSync(join(dir, 'data/08_reporting', file), 'utf8')) as { rows_checked: number; rows_out: number; rows_flagged: number };
+    t.match(report, { rows_checked: rows, rows_out: rows }, `${file}: every row checked and kept`);
+    t.ok(report.rows_flagged > 0, `${file}: the dirty rows are reported (${report.rows_flagged})`);
+  }
   const m1 = metricsOf(dir);
   t.equal(m1.n, 6949);
   t.ok(m1.mae > 1000 && m1.mae < 4000, `test MAE in a sane range (${m1.mae})`);
