@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { CommandSpec, PipelineFilter, Project } from '@dagrun/core';
-import { progressHooks, fmtMs, type LogFormat, type Out } from './progress.js';
+import { progressHooks, type LogFormat, type Out } from './progress.js';
 import { scaffold } from './scaffold.js';
 
 export interface Io {
@@ -285,4 +285,3 @@ const report = async (e: unknown, err: (s: string) => void): Promise<number> => 
   return 1;
 };
 
-export { fmtMs };

@@ -406,22 +406,19 @@ const setPath = (obj: Record<string, unknown>, path: string, value: unknown): Re
  * is imported, so a file both import (a class a plugin's codec tests with instanceof) is one module.
  * Problems are ignored here: the imports that follow report them where they belong.
  */
-const precompileProjectModules = async (dir: string, settings: ProjectSettings): Promise<void> => {
+const precompileProjectModules = async (dir: string, settings: ProjectSettings, pipelines: YamlSource | undefined): Promise<void> => {
   const files = new Set<string>();
   for (const entry of settings.plugins) {
     const spec = typeof entry === 'string' ? entry : entry.module;
     if (spec.startsWith('.') || isAbsolute(spec)) files.add(resolve(dir, spec));
   }
-  try {
-    const decls = (YamlSource.read(join(dir, settings.pipelines_file), dir).data ?? {}) as Record<string, { nodes?: Array<{ func?: unknown }> }>;
-    for (const d of Object.values(decls)) {
-      for (const n of (d && typeof d === 'object' && Array.isArray(d.nodes) ? d.nodes : [])) {
-        if (typeof n?.func !== 'string' || !n.func.includes('#')) continue;
-        files.add(resolve(dir, n.func.slice(0, n.func.lastIndexOf('#'))));
-      }
+  // pipeline.yaml problems are reported by loadPipelines; here its funcs are only collected.
+  const decls = (pipelines?.data ?? {}) as Record<string, { nodes?: Array<{ func?: unknown }> }>;
+  for (const d of Object.values(decls)) {
+    for (const n of (d && typeof d === 'object' && Array.isArray(d.nodes) ? d.nodes : [])) {
+      if (typeof n?.func !== 'string' || !n.func.includes('#')) continue;
+      files.add(resolve(dir, n.func.slice(0, n.func.lastIndexOf('#'))));
     }
-  } catch {
-    // pipeline.yaml problems are reported by loadPipelines
   }
   const ts = [...files].filter((f) => TS_FILE.test(f) && existsSync(f));
   if (ts.length > 0) await compileTs(ts, dir).catch(() => undefined);
@@ -470,7 +467,15 @@ export const openProject = async (opts: OpenProjectOptions): Promise<Project> =>
     errors.push(err as DagrunError);
   }
 
-  await precompileProjectModules(dir, settings);
+  // pipeline.yaml is parsed once, here, for both the precompile and loadPipelines (which re-reads only to word an error).
+  const pipelinesFile = join(dir, settings.pipelines_file);
+  let pipelineSource: YamlSource | undefined;
+  try {
+    pipelineSource = existsSync(pipelinesFile) ? YamlSource.read(pipelinesFile, dir) : undefined;
+  } catch {
+    pipelineSource = undefined;
+  }
+  await precompileProjectModules(dir, settings, pipelineSource);
   const registry = new Registry();
   const host = new PluginHost(registry);
   // Plugin problems point at the plugin's entry in dagrun.yaml.
@@ -497,12 +502,8 @@ export const openProject = async (opts: OpenProjectOptions): Promise<Project> =>
     }
   }
 
-  let config: ConfigLoader;
-  try {
-    config = new ConfigLoader({ projectDir: dir, confDir: settings.conf_dir, env: opts.env, environ: opts.environ });
-  } catch (err) {
-    throw err;
-  }
+  // An --env folder that does not exist stops here: nothing else can be checked against it.
+  const config = new ConfigLoader({ projectDir: dir, confDir: settings.conf_dir, env: opts.env, environ: opts.environ });
   const catalogConfig = config.load('catalog', 'replace-top-level', errors);
   const credentials = config.load('credentials', 'replace-top-level', errors);
   const parametersConfig = config.load('parameters', 'deep', errors);
@@ -522,7 +523,7 @@ export const openProject = async (opts: OpenProjectOptions): Promise<Project> =>
     params = deepMerge(params, opts.params);
   }
 
-  const { registry: pipelines, errors: pErrors } = await loadPipelines(join(dir, settings.pipelines_file), dir);
+  const { registry: pipelines, errors: pErrors } = await loadPipelines(pipelinesFile, dir, pipelineSource);
   errors.push(...pErrors);
   return new Project({ dir, settings, env: opts.env, registry, config, params, pipelines, catalogConfig, credentials, parametersConfig, errors, paramOverrides: overrides });
 };

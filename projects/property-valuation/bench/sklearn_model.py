@@ -22,35 +22,12 @@ import pandas as pd
 import sklearn
 from sklearn.ensemble import GradientBoostingRegressor, HistGradientBoostingRegressor, RandomForestRegressor
 
+sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parent.parent / 'scripts'))
+from target_encoding import TargetEncoder  # noqa: E402
+
 CAT = ['type', 'sector']
 NUM = ['net_usable_area', 'net_area', 'n_rooms', 'n_bathroom', 'latitude', 'longitude']
 FEATS = CAT + NUM
-
-
-class TargetEncoder:
-    """category_encoders.TargetEncoder: the category mean blended toward the prior with weight
-    1 / (1 + exp(-(n - min_samples_leaf) / smoothing)); seen once or unseen -> prior."""
-
-    def __init__(self, cols, min_samples_leaf=20, smoothing=1.0):
-        self.cols, self.msl, self.smoothing = cols, min_samples_leaf, smoothing
-
-    def fit(self, X, y):
-        y = pd.Series(np.asarray(y, dtype=float), index=X.index)
-        self.prior = y.mean()
-        self.maps = {}
-        for c in self.cols:
-            stats = y.groupby(X[c]).agg(['count', 'mean'])
-            w = 1 / (1 + np.exp(-(stats['count'] - self.msl) / self.smoothing))
-            enc = self.prior * (1 - w) + stats['mean'] * w
-            enc[stats['count'] == 1] = self.prior
-            self.maps[c] = enc
-        return self
-
-    def transform(self, X):
-        X = X.copy()
-        for c in self.cols:
-            X[c] = X[c].map(self.maps[c]).astype(float).fillna(self.prior)
-        return X
 
 
 def scores(y, p):

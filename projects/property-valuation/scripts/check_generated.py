@@ -21,36 +21,12 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
 
+from target_encoding import TargetEncoder
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 RAW = os.path.join(HERE, '..', 'data', '01_raw')
 CAT = ['type', 'sector']
 NUM = ['net_usable_area', 'net_area', 'n_rooms', 'n_bathroom', 'latitude', 'longitude']
-
-
-class TargetEncoder:
-    """category_encoders.TargetEncoder semantics: each category's mean blended toward the prior with
-    weight 1 / (1 + exp(-(n - min_samples_leaf) / smoothing)); a category seen once, or unseen, gets the prior."""
-
-    def __init__(self, cols, min_samples_leaf=20, smoothing=1.0):
-        self.cols, self.msl, self.smoothing = cols, min_samples_leaf, smoothing
-
-    def fit(self, X, y):
-        y = pd.Series(np.asarray(y, dtype=float), index=X.index)
-        self.prior = y.mean()
-        self.maps = {}
-        for c in self.cols:
-            stats = y.groupby(X[c]).agg(['count', 'mean'])
-            w = 1 / (1 + np.exp(-(stats['count'] - self.msl) / self.smoothing))
-            enc = self.prior * (1 - w) + stats['mean'] * w
-            enc[stats['count'] == 1] = self.prior
-            self.maps[c] = enc
-        return self
-
-    def transform(self, X):
-        X = X.copy()
-        for c in self.cols:
-            X[c] = X[c].map(self.maps[c]).astype(float).fillna(self.prior)
-        return X
 
 
 def metrics(y, p):

@@ -313,15 +313,16 @@ export const resolveFunc = async (ref: string, projectDir: string): Promise<Node
 /**
  * Parses and checks pipeline.yaml, imports every `func`, and returns the registry plus every
  * problem found (schema, includes, nodes, duplicates, cycles, functions), each with file:line.
+ * `preread` is the file already parsed by the caller, so it is not read twice.
  */
-export const loadPipelines = async (file: string, projectDir: string): Promise<{ registry: PipelineRegistry | undefined; errors: DagrunError[] }> => {
+export const loadPipelines = async (file: string, projectDir: string, preread?: YamlSource): Promise<{ registry: PipelineRegistry | undefined; errors: DagrunError[] }> => {
   const errors: DagrunError[] = [];
-  if (!existsSync(file)) {
+  if (!preread && !existsSync(file)) {
     return { registry: undefined, errors: [new ConfigError('DAGRUN_ERR_CONFIG_NOT_FOUND', `Pipeline file: expected ${file}, but got no such file.`, { hint: 'Hint: create pipeline.yaml, or run `dagrun new NAME` to scaffold a project.' })] };
   }
   let source: YamlSource;
   try {
-    source = YamlSource.read(file, projectDir);
+    source = preread ?? YamlSource.read(file, projectDir);
   } catch (err) {
     return { registry: undefined, errors: [err as DagrunError] };
   }
