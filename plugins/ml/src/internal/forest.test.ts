@@ -54,6 +54,29 @@ t.test('compiled and walked forests predict exactly what walking the trees gives
   }
 });
 
+t.test('branch-free last levels: every leaf of every shape, values on thresholds, NaN to either side', async (t) => {
+  // Preorder: 0 root f0<=0.5 (NaN left) → 1 f1<=0.3 (NaN right) over leaves 2, 3; → 4 f2<=0.7 (NaN left) over
+  // 5 f0<=0.8 (NaN right; leaves 6, 7) and 8 f1<=0.1 (NaN left; leaves 9, 10): a two-leaf and a four-leaf bottom.
+  const tree: Tree = {
+    feature: Int32Array.from([0, 1, -1, -1, 2, 0, -1, -1, 1, -1, -1]),
+    threshold: Float64Array.from([0.5, 0.3, 0, 0, 0.7, 0.8, 0, 0, 0.1, 0, 0]),
+    missingLeft: Uint8Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0]),
+    left: Int32Array.from([1, 2, -1, -1, 5, 6, -1, -1, 9, -1, -1]),
+    right: Int32Array.from([4, 3, -1, -1, 8, 7, -1, -1, 10, -1, -1]),
+    value: Float64Array.from([0, 0, 1, 2, 0, 0, 4, 8, 0, 16, 32]),
+    count: new Float64Array(11),
+  };
+  const grid = [Number.NaN, -1, 0.1, 0.3, 0.5, 0.7, 0.8, 2];
+  const rows: number[] = [];
+  for (const a of grid) for (const b of grid) for (const c of grid) rows.push(a, b, c);
+  const n = rows.length / 3;
+  const x = Float64Array.from(rows);
+  const expected = Array.from(reference([tree, tree], 1, 0, x, n, 3));
+  t.same(new Set(expected.map((v) => v / 2)), new Set([1, 2, 4, 8, 16, 32]), 'every leaf is reached');
+  t.same(Array.from(new CompiledForest([tree, tree], 1, 0, 3).predict(x, n)), expected, `${n} rows, sorted`);
+  t.same(Array.from(new CompiledForest([tree, tree], 1, 0, 3).predict(x.subarray(0, 30), 10)), expected.slice(0, 10), '10 rows, unsorted');
+});
+
 t.test('deep trees: compiled in several functions, or walked when a tree is too large to compile', async (t) => {
   const train = data(4000, 3, 0.05);
   const m = new GradientBoostingRegressor({ n_estimators: 3, max_depth: 16, learning_rate: 0.5 }).fit(train.x, train.y);
