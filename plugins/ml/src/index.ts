@@ -19,7 +19,7 @@ export type { Tree } from './internal/forest.js';
 export type { LossName } from './internal/losses.js';
 export { LinearRegressor, type LinearState } from './internal/linear.js';
 export { rmse, mae, mape, mdape, r2, mapeAbove, regressionMetrics, type RegressionMetrics } from './internal/metrics.js';
-export type { Columns, DataFrameLike, TabularInput } from './internal/table.js';
+export type { Columns, DataFrameLike, SeriesLike, TabularInput } from './internal/table.js';
 export {
   RegressionModel,
   isRegressionModel,

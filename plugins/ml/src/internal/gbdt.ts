@@ -7,7 +7,7 @@ import { MlError } from './errors.js';
 import { CompiledForest, type Tree } from './forest.js';
 import { assignLeavesKernel, initialValue, leafValuesKernel, lossCode, negativeGradient, updateKernel, type LossName } from './losses.js';
 import { specialize } from './kernels.js';
-import { quickselect } from './stats.js';
+import { selectValue } from './stats.js';
 import { checkTarget, toMatrix, type MatrixLike } from './matrix.js';
 import { checkParams, type ParamSpec } from './params.js';
 import { mulberry32, sampleWithoutReplacement } from './random.js';
@@ -150,7 +150,7 @@ export class GradientBoostingRegressor {
     const lr = p.learning_rate;
     const leafOf = new Uint32Array(n);
     const code = lossCode(p.loss);
-    const leafValues = specialize(leafValuesKernel, quickselect, grower.idx, y, raw, grad, new Float64Array(n), new Float64Array(p.loss === 'huber' ? n : 0), code);
+    const leafValues = specialize(leafValuesKernel, selectValue, grower.idx, y, raw, grad, new Float64Array(n), code);
     const assignLeaves = specialize(assignLeavesKernel, grower.idx, leafOf);
     const update = specialize(updateKernel, raw, leafOf, n);
     for (let t = 0; t < p.n_estimators; t++) {

@@ -44,7 +44,7 @@ export const negativeGradient = (loss: LossName, y: Float64Array, raw: Float64Ar
  * (absolute_error), or the median plus the mean of the deviations from it clipped at ±delta (huber);
  * residuals at the predictions before this tree. Medians are scikit-learn's lower weighted median.
  * Leaf l holds rows idx[leaves[3l+1] .. leaves[3l+2]), ascending (the grower keeps them so).
- * A kernel (kernels.ts): self-contained, `select` is the quickselect function.
+ * A kernel (kernels.ts): self-contained, `select` is stats.ts's selectValue (which leaves `values` as is).
  */
 export const leafValuesKernel = (
   select: (a: Float64Array, k: number, lo: number, hi: number) => number,
@@ -53,7 +53,6 @@ export const leafValuesKernel = (
   raw: Float64Array,
   grad: Float64Array,
   values: Float64Array,
-  copy: Float64Array,
   loss: number,
   leaves: Int32Array,
   nLeaves: number,
@@ -79,9 +78,7 @@ export const leafValuesKernel = (
       out[l] = select(values, start + kth, start, end - 1);
       continue;
     }
-    // Huber sums the deviations in row order afterwards, so select on a copy.
-    for (let k = start; k < end; k++) copy[k] = values[k]!;
-    const median = select(copy, start + kth, start, end - 1);
+    const median = select(values, start + kth, start, end - 1);
     let s = 0;
     for (let k = start; k < end; k++) {
       const dm = values[k]! - median;

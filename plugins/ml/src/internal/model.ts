@@ -140,9 +140,9 @@ export class RegressionModel {
         });
       }
     }
-    const y = new Float64Array(table.rows);
+    const y = isNumberArray(targetValues) ? Float64Array.from(targetValues) : new Float64Array(table.rows);
     for (let i = 0; i < table.rows; i++) {
-      const v = toNumber(targetValues[i]);
+      const v = isNumberArray(targetValues) ? y[i]! : toNumber(targetValues[i]);
       if (v === undefined || !Number.isFinite(v)) {
         throw new MlError('DAGRUN_ERR_ML_BAD_VALUE', `Target '${this.#target}' at row ${i}: expected a finite number, but got ${describeValue(targetValues[i])}.`, {
           hint: 'Hint: drop rows without a target before fitting.',
@@ -218,6 +218,16 @@ export class RegressionModel {
         for (let i = 0; i < n; i++) data[i * f + j] = enc[i]!;
         return;
       }
+      if (isNumberArray(col)) {
+        // Numbers only: copy while they are finite; at a NaN or an infinity, the loop below names the row.
+        let finite = true;
+        for (let i = 0; i < n && finite; i++) {
+          const v = col[i]!;
+          finite = v - v === 0;
+          data[i * f + j] = v;
+        }
+        if (finite) return;
+      }
       for (let i = 0; i < n; i++) {
         const raw = col[i];
         const v = toNumber(raw);
@@ -251,6 +261,10 @@ export class RegressionModel {
     return { schema: this.#schema, metadata: this.#metadata };
   }
 }
+
+/** A typed array of numbers (not of bigints): every value is a number, no check needed per value. */
+const isNumberArray = (a: ArrayLike<unknown>): a is ArrayLike<number> =>
+  ArrayBuffer.isView(a) && !(a instanceof BigInt64Array) && !(a instanceof BigUint64Array) && !(a instanceof DataView);
 
 /** A number, NaN for a missing value (null, undefined, NaN), or undefined for something that is no number. */
 const toNumber = (v: unknown): number | undefined => {

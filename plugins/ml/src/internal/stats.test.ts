@@ -1,5 +1,6 @@
 import t from 'tap';
-import { lerp, linearPercentile, lowerPercentile, quickselect } from './stats.js';
+import { lerp, linearPercentile, lowerPercentile, quickselect, selectValue } from './stats.js';
+import { mulberry32 } from './random.js';
 
 t.test('quickselect finds each order statistic, also with repeats and sorted input', async (t) => {
   const cases = [
@@ -12,6 +13,32 @@ t.test('quickselect finds each order statistic, also with repeats and sorted inp
   for (const c of cases) {
     const sorted = [...c].sort((a, b) => a - b);
     for (let k = 0; k < c.length; k++) t.equal(quickselect(Float64Array.from(c), k), sorted[k], `k=${k} of ${c.join(',')}`);
+  }
+});
+
+t.test('selectValue gives the sorted value at k of a sub-range, leaves the array as is, on every kind of order', async (t) => {
+  const rand = mulberry32(7);
+  const inputs: [string, Float64Array][] = [];
+  for (const m of [1, 2, 17, 4095, 4096, 4097, 30_000]) {
+    inputs.push([`random ${m}`, Float64Array.from({ length: m }, () => (rand() - 0.5) * 1e4 * Math.exp(rand() * 4))]);
+  }
+  inputs.push(['few distinct values', Float64Array.from({ length: 20_000 }, () => Math.floor(rand() * 3) - 1)]);
+  inputs.push(['constant', new Float64Array(9000).fill(2.5)]);
+  inputs.push(['ascending', Float64Array.from({ length: 10_000 }, (_, i) => i)]);
+  inputs.push(['descending', Float64Array.from({ length: 10_000 }, (_, i) => -i)]);
+  // Sample positions (every m/1024-th value) hold the smallest values: the bracket misses, quickselect finishes.
+  const adversarial = Float64Array.from({ length: 8192 }, (_, i) => (i % 8 === 0 ? -1e9 + i : i));
+  inputs.push(['sample positions hold the minima', adversarial]);
+  for (const [name, a] of inputs) {
+    const before = Array.from(a);
+    for (const [lo, hi] of [[0, a.length - 1], [Math.floor(a.length / 5), a.length - 1 - Math.floor(a.length / 7)]] as const) {
+      const sorted = Array.from(a.subarray(lo, hi + 1)).sort((x, y) => x - y);
+      const m = hi - lo + 1;
+      const ks = new Set([0, m - 1, Math.floor(m / 2), Math.ceil(m / 2) - 1, Math.floor(m * 0.9), Math.floor(m * 0.1)]);
+      const wrong = [...ks].filter((k) => selectValue(a, lo + k, lo, hi) !== sorted[k]);
+      t.same(wrong, [], `${name}, range ${lo}..${hi}: order statistics ${[...ks].join(', ')}`);
+    }
+    t.same(Array.from(a), before, `${name}: the array is unchanged`);
   }
 });
 

@@ -1,4 +1,5 @@
 import t from 'tap';
+import pl from 'nodejs-polars';
 import { MlError } from './errors.js';
 import { asTable } from './table.js';
 
@@ -27,6 +28,16 @@ t.test('a record of columns, row objects and a DataFrame-shaped object read the 
   t.equal(reads, 1, 'a DataFrame column is converted once');
   t.same(asTable([]).rows, 0);
   t.same(asTable({}).rows, 0);
+});
+
+t.test('a polars DataFrame: numeric columns without nulls as typed arrays, the rest as arrays', async (t) => {
+  const df = pl.DataFrame({ f: [1.5, 2.5], i: [1, 2], s: ['a', 'b'], n: [1.5, null] }).withColumns(pl.col('i').cast(pl.Int64), pl.col('n').cast(pl.Float64));
+  const table = asTable(df);
+  t.ok(table.column('f') instanceof Float64Array, 'Float64 column: a Float64Array');
+  t.same(Array.from(table.column('f')!), [1.5, 2.5]);
+  t.strictSame(Array.from(table.column('i')!, (v) => typeof v), ['number', 'number'], 'Int64 column: numbers, not bigints');
+  t.same(table.column('s'), ['a', 'b']);
+  t.same(table.column('n'), [1.5, null], 'a column with nulls: an array keeping the null');
 });
 
 t.test('uneven input is an error naming the column or row', async (t) => {

@@ -17,9 +17,6 @@ export interface HyperParams {
   random_state?: number;
 }
 
-const columnsOf = (df: DataFrame, names: readonly string[]): Record<string, unknown[]> =>
-  Object.fromEntries(names.map((n) => [n, df.getColumn(n).toArray()]));
-
 /** Target-encodes the categorical columns and fits gradient-boosted trees on every train column. */
 export const trainModel = (train: DataFrame, trainCols: string[], target: string, categoricalCols: string[], hyperParams: HyperParams): RegressionModel => {
   const features = trainCols.filter((c) => c !== target);
@@ -30,13 +27,15 @@ export const trainModel = (train: DataFrame, trainCols: string[], target: string
     estimator: new GradientBoostingRegressor({ random_state: 42, ...hyperParams }),
   });
   // A fixed training date keeps the saved model byte-identical for the same data and seed.
-  return model.fit(columnsOf(train, [...features, target]), { trainedAt: '1970-01-01T00:00:00.000Z' });
+  // The frame goes in as it is: @dagrun/ml reads the columns it needs (numeric ones as typed arrays).
+  return model.fit(train, { trainedAt: '1970-01-01T00:00:00.000Z' });
 };
 
 /** Predicts the test set: [true prices, predictions], as the original's predict_model. */
-export const predictModel = (model: RegressionModel, test: DataFrame, trainCols: string[], target: string): [number[], number[]] => {
-  const features = trainCols.filter((c) => c !== target);
-  const predicted = model.predict(columnsOf(test, features));
+export const predictModel = (model: RegressionModel, test: DataFrame, _trainCols: string[], target: string): [number[], number[]] => {
+  // The model reads the feature columns of its schema (trainCols minus the target) from the frame, numeric
+  // ones as typed arrays; a missing one is an error naming it.
+  const predicted = model.predict(test);
   return [test.getColumn(target).toArray() as number[], Array.from(predicted)];
 };
 
