@@ -55,9 +55,8 @@ export const binThresholds = (x: Float64Array, n: number, f: number, maxBins: nu
   return out;
 };
 
-/** Maps row-major values to bins (row-major Uint8Array), NaN to MISSING_BIN. */
-export const applyBins = (x: Float64Array, n: number, f: number, thresholds: readonly Float64Array[]): Uint8Array => {
-  const bins = new Uint8Array(n * f);
+/** Maps row-major values to bins (row-major Uint8Array, `bins` if given), NaN to MISSING_BIN. */
+export const applyBins = (x: Float64Array, n: number, f: number, thresholds: readonly Float64Array[], bins: Uint8Array = new Uint8Array(n * f)): Uint8Array => {
   for (let j = 0; j < f; j++) {
     const thr = thresholds[j]!;
     const len = thr.length;

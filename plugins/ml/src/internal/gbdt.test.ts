@@ -178,3 +178,18 @@ t.test('bad parameters and inputs are coded errors with exact messages', async (
   t.equal(caught(() => new GradientBoostingRegressor().fit([[1], [2, 3]], [1, 2])).detail, 'Row 1: expected 1 values like row 0, but got 2.');
   t.equal(caught(() => new GradientBoostingRegressor().fit([], [])).code, 'DAGRUN_ERR_ML_EMPTY');
 });
+
+t.test('a helper thread changes no tree: one and two threads fit identical models, for every loss', async (t) => {
+  // 120,000 rows: nodes from 32,768 rows are split in halves (histograms, partitions, leaves).
+  const d = propertyLike(120_000, 5);
+  const x = encodedMatrix(d);
+  const probe = { rows: 2000, cols: x.cols, data: x.data.slice(0, 2000 * x.cols) };
+  for (const loss of ['absolute_error', 'squared_error', 'huber'] as const) {
+    const params = { loss, n_estimators: 12, max_depth: 5, learning_rate: 0.1, random_state: 3, subsample: loss === 'huber' ? 0.7 : 1 };
+    const one = new GradientBoostingRegressor(params, { threads: 1 }).fit(x, d.price);
+    const two = new GradientBoostingRegressor(params, { threads: 2, reorderRows: true }).fit(x, d.price);
+    t.same([one.fitThreads, two.fitThreads], [1, 2], `${loss}: the second fit ran a helper thread`);
+    t.same(JSON.stringify(two.state.trees), JSON.stringify(one.state.trees), `${loss}: identical trees`);
+    t.same(Array.from(two.predict(probe)), Array.from(one.predict(probe)), `${loss}: identical predictions`);
+  }
+});

@@ -1,5 +1,6 @@
 import t from 'tap';
 import {
+  addKernel,
   canSpecialize,
   countsToHistogramKernel,
   findSplitKernel,
@@ -13,7 +14,7 @@ import {
 } from './kernels.js';
 import { assignLeavesKernel, leafValuesKernel, updateKernel } from './losses.js';
 import { mulberry32 } from './random.js';
-import { quickselect } from './stats.js';
+import { selectValue } from './stats.js';
 
 // Kernels are compiled from their own source text, so each must be self-contained: no nested function
 // and no name from outside its parameters. Running each compiled copy against a direct call proves it.
@@ -63,6 +64,11 @@ t.test('every kernel computes the same as a direct call', async (t) => {
   specialize(subtractKernel, hist, nBins, f)(0, f * 512);
   subtractKernel(hist2, nBins, f, 0, f * 512);
   t.same(Array.from(hist), Array.from(hist2), 'subtractKernel');
+  const before = Array.from(hist);
+  specialize(addKernel, hist, nBins, f)(0, f * 512);
+  addKernel(hist2, nBins, f, 0, f * 512);
+  t.same(Array.from(hist), Array.from(hist2), 'addKernel');
+  t.ok(before.some((v, i) => v !== hist[i]), 'addKernel changed the histogram');
 
   const signs = Uint8Array.from(grad, (g) => +(g > 0));
   const counts = new Int32Array(f * 512);
@@ -101,15 +107,28 @@ t.test('the loss kernels compute the same as a direct call', async (t) => {
   const y = Float64Array.from({ length: n }, () => Math.round(rand() * 100));
   const raw = Float64Array.from({ length: n }, () => 50);
   const leaves = Int32Array.from([1, 0, 70, 2, 70, 200]);
+  // Leaf 0 holds rows 0..69, leaf 1 rows 70..199. Expected values from a sort (the lower median).
+  const lowerMedian = (from: number, to: number) => {
+    const d = Array.from(y.subarray(from, to), (v, i) => v - raw[from + i]!).sort((p, q) => p - q);
+    return d[Math.ceil(d.length / 2) - 1]!;
+  };
+  const mean = (from: number, to: number) => Array.from(grad.subarray(from, to)).reduce((s, v) => s + v, 0) / (to - from);
+  const expected: Record<number, number[]> = { 0: [mean(0, 70), mean(70, 200)], 1: [lowerMedian(0, 70), lowerMedian(70, 200)] };
   for (const loss of [0, 1, 2]) {
     const a = new Float64Array(2);
     const b = new Float64Array(2);
-    specialize(leafValuesKernel, quickselect, idx, y, raw, grad, new Float64Array(n), new Float64Array(n), loss)(leaves, 2, 7, a);
-    leafValuesKernel(quickselect, idx, y, raw, grad, new Float64Array(n), new Float64Array(n), loss, leaves, 2, 7, b);
+    specialize(leafValuesKernel, selectValue, idx, y, raw, grad, new Float64Array(n), loss)(leaves, 0, 2, 7, a);
+    leafValuesKernel(selectValue, idx, y, raw, grad, new Float64Array(n), loss, leaves, 0, 2, 7, b);
     t.same(Array.from(a), Array.from(b), `leafValuesKernel, loss ${loss}`);
+    if (expected[loss]) t.same(Array.from(a), expected[loss], `leafValuesKernel, loss ${loss}: mean or lower median of each leaf`);
+    const second = new Float64Array(2);
+    leafValuesKernel(selectValue, idx, y, raw, grad, new Float64Array(n), loss, leaves, 1, 2, 7, second);
+    t.same(Array.from(second), [0, a[1]], `leafValuesKernel, loss ${loss}: leaves 1..1 only`);
   }
-  const leafOf = new Uint32Array(n);
-  specialize(assignLeavesKernel, idx, leafOf)(leaves, 2);
+  const leafOf = new Uint32Array(n).fill(9);
+  specialize(assignLeavesKernel, idx, leafOf)(leaves, 1, 2);
+  t.same([leafOf[0], leafOf[69], leafOf[70], leafOf[199]], [9, 9, 1, 1], 'assignLeavesKernel, leaves 1..1');
+  specialize(assignLeavesKernel, idx, leafOf)(leaves, 0, 2);
   t.same([leafOf[0], leafOf[69], leafOf[70], leafOf[199]], [0, 0, 1, 1], 'assignLeavesKernel');
   const r1 = raw.slice();
   specialize(updateKernel, r1, leafOf, n)(Float64Array.from([1, -1]));

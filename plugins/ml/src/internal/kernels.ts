@@ -124,6 +124,16 @@ export const subtractKernel = (hist: Float64Array, nBins: Int32Array, f: number,
   }
 };
 
+/** hist[a..] += hist[b..], over the bins each feature uses and its NaN bin. */
+export const addKernel = (hist: Float64Array, nBins: Int32Array, f: number, a: number, b: number): void => {
+  for (let j = 0; j < f; j++) {
+    const base = j * 512;
+    for (let i = base, end = base + 2 * nBins[j]!; i < end; i++) hist[a + i]! += hist[b + i]!;
+    hist[a + base + 510]! += hist[b + base + 510]!;
+    hist[a + base + 511]! += hist[b + base + 511]!;
+  }
+};
+
 /** (negative, positive) counts per bin → (sum of ±1, count) into hist[off..]. */
 export const countsToHistogramKernel = (hist: Float64Array, nBins: Int32Array, f: number, c: Int32Array, off: number): void => {
   for (let j = 0; j < f; j++) {

@@ -43,7 +43,8 @@ export const negativeGradient = (loss: LossName, y: Float64Array, raw: Float64Ar
  * Leaf values from each leaf's rows: the mean residual (squared_error), the median residual
  * (absolute_error), or the median plus the mean of the deviations from it clipped at ±delta (huber);
  * residuals at the predictions before this tree. Medians are scikit-learn's lower weighted median.
- * Leaf l holds rows idx[leaves[3l+1] .. leaves[3l+2]), ascending (the grower keeps them so).
+ * Leaf l holds rows idx[leaves[3l+1] .. leaves[3l+2]), ascending (the grower keeps them so). Leaves
+ * from..to-1 are done here (a helper thread may do the others).
  * A kernel (kernels.ts): self-contained, `select` is stats.ts's selectValue (which leaves `values` as is).
  */
 export const leafValuesKernel = (
@@ -55,11 +56,12 @@ export const leafValuesKernel = (
   values: Float64Array,
   loss: number,
   leaves: Int32Array,
-  nLeaves: number,
+  from: number,
+  to: number,
   delta: number,
   out: Float64Array,
 ): void => {
-  for (let l = 0; l < nLeaves; l++) {
+  for (let l = from; l < to; l++) {
     const start = leaves[3 * l + 1]!;
     const end = leaves[3 * l + 2]!;
     const m = end - start;
@@ -91,9 +93,9 @@ export const leafValuesKernel = (
 /** The loss as the number leafValuesKernel takes. */
 export const lossCode = (loss: LossName): number => (loss === 'squared_error' ? 0 : loss === 'absolute_error' ? 1 : 2);
 
-/** After a tree: the leaf number of every in-bag row, from the leaf ranges of idx. A kernel (kernels.ts). */
-export const assignLeavesKernel = (idx: Uint32Array, leafOf: Uint32Array, leaves: Int32Array, nLeaves: number): void => {
-  for (let k = 0; k < nLeaves; k++) {
+/** After a tree: the leaf number of the in-bag rows of leaves from..to-1, from the leaf ranges of idx. A kernel (kernels.ts). */
+export const assignLeavesKernel = (idx: Uint32Array, leafOf: Uint32Array, leaves: Int32Array, from: number, to: number): void => {
+  for (let k = from; k < to; k++) {
     for (let i = leaves[3 * k + 1]!, end = leaves[3 * k + 2]!; i < end; i++) leafOf[idx[i]!] = k;
   }
 };

@@ -4,6 +4,7 @@
 
 import type { Tree } from './forest.js';
 import {
+  addKernel,
   countsToHistogramKernel,
   findSplitKernel,
   histogramKernel,
@@ -14,16 +15,25 @@ import {
   subtractKernel,
   sumKernel,
 } from './kernels.js';
+import { OP_HISTOGRAM, OP_SIGN_COUNTS, sharedArray, type TrainHelper } from './train-helper.js';
 
 const BIN_STRIDE = 256;
 /** Doubles per feature in a histogram: (sum of residuals, row count) for each of 256 bins. */
 const FEATURE_STRIDE = BIN_STRIDE * 2;
+/**
+ * The histogram of a node with at least this many rows is built in two halves: a helper thread, when
+ * there is one, builds the second. A float histogram of such a node is always the sum of its two halves'
+ * histograms, with or without a helper, so the trees do not depend on the threads.
+ */
+export const HALVES_FROM = 32_768;
 
 export interface GrowOptions {
   readonly maxDepth: number;
   readonly minSamplesLeaf: number;
   /** Residuals are all +1 or −1 (absolute_error): histograms count signs, half the memory traffic. */
   readonly signGradients?: boolean;
+  /** Allocate the arrays a helper thread reads on shared memory (see attachHelper). */
+  readonly shared?: boolean;
 }
 
 /** A grown tree, its leaves as ranges of the row index buffer, and the gain of each split by feature. */
@@ -51,6 +61,12 @@ export class TreeGrower {
   readonly #signs: Uint8Array | undefined;
   readonly #counts: Int32Array;
   #rootValid = false;
+  /** The histogram slot and sign counts of a large node's second half (built by the helper, if any). */
+  readonly helperSlot: number;
+  readonly helperCounts: Int32Array;
+  readonly signs: Uint8Array;
+  #helper: TrainHelper | undefined;
+  readonly #add: (a: number, b: number) => void;
 
   // Kernels compiled for this grower's arrays (kernels.ts).
   readonly #build: (off: number, start: number, end: number) => void;
@@ -83,26 +99,42 @@ export class TreeGrower {
     const nBins = Int32Array.from(thresholds, (t) => t.length + 1);
     this.#nBins = nBins;
     this.#opts = opts;
-    this.idx = new Uint32Array(nRows);
+    const alloc = opts.shared ? sharedArray : { u8: (k: number) => new Uint8Array(k), u32: (k: number) => new Uint32Array(k), i32: (k: number) => new Int32Array(k), f64: (k: number) => new Float64Array(k) };
+    this.idx = alloc.u32(nRows);
     const scratch = new Uint32Array(nRows);
     this.importances = new Float64Array(f);
-    // Depth-first growth keeps at most one pending sibling per level, plus the node and its small child.
+    // Depth-first growth keeps at most one pending sibling per level, plus the node and its small child;
+    // the last slot holds a large node's second half.
     const slots = opts.maxDepth + 3;
-    this.#hist = new Float64Array(slots * f * FEATURE_STRIDE);
+    this.#hist = alloc.f64((slots + 1) * f * FEATURE_STRIDE);
     for (let i = slots - 1; i >= 0; i--) this.#free.push(i * f * FEATURE_STRIDE);
-    this.#signs = opts.signGradients ? new Uint8Array(nRows) : undefined;
+    this.helperSlot = slots * f * FEATURE_STRIDE;
+    this.#signs = opts.signGradients ? alloc.u8(nRows) : undefined;
     const signs = this.#signs ?? new Uint8Array(0);
+    this.signs = signs;
+    this.helperCounts = alloc.i32(opts.signGradients ? f * FEATURE_STRIDE : 0);
     this.#counts = new Int32Array(opts.signGradients ? f * FEATURE_STRIDE : 0);
     this.#rootCounts = new Int32Array(opts.signGradients ? f * FEATURE_STRIDE : 0);
     this.#build = histogramKernel(f, this.#hist, this.idx, grad, bins);
     this.#countSigns = signCountKernel(f, this.#counts, this.idx, signs, bins);
     this.#partition = specialize(partitionKernel, this.idx, scratch, bins, new Uint8Array(BIN_STRIDE), f);
     this.#subtract = specialize(subtractKernel, this.#hist, nBins, f);
+    this.#add = specialize(addKernel, this.#hist, nBins, f);
     this.#countsToHistogram = specialize(countsToHistogramKernel, this.#hist, nBins, f);
     this.#findSplit = specialize(findSplitKernel, this.#hist, nBins, f, opts.minSamplesLeaf, this.#best);
     this.#rootSigns = specialize(rootSignsKernel, signs, this.#rootCounts, bins, grad, f);
     this.#sum = specialize(sumKernel, grad, new Uint8Array(0));
     this.#sumAndSigns = specialize(sumKernel, grad, signs);
+  }
+
+  /** The histograms, for a helper thread (shared memory when created with `shared`). */
+  get hist(): Float64Array {
+    return this.#hist;
+  }
+
+  /** From now on, a helper thread builds the second half of large nodes' histograms. */
+  attachHelper(helper: TrainHelper | undefined): void {
+    this.#helper = helper;
   }
 
   /** Grows a tree on `rows` (ascending row positions) fitted to the residuals in `grad`. */
@@ -168,14 +200,37 @@ export class TreeGrower {
   }
 
   #buildHistogram(off: number, start: number, end: number): void {
+    const helper = this.#helper;
+    const half = end - start >= HALVES_FROM ? start + ((end - start) >> 1) : end;
     if (this.#signs) {
       // absolute_error: residuals are ±1, so count (negative, positive) per bin, one increment per value,
-      // then turn the counts into (sum, count).
-      this.#countSigns(start, end);
+      // then turn the counts into (sum, count). Integer counts: the halves add up exactly.
+      if (helper && half < end) {
+        helper.request(OP_SIGN_COUNTS, half, end);
+        this.#countSigns(start, half);
+        helper.wait();
+        const c = this.#counts;
+        const h = this.helperCounts;
+        for (let i = 0; i < c.length; i++) c[i]! += h[i]!;
+      } else {
+        this.#countSigns(start, end);
+      }
       this.#countsToHistogram(this.#counts, off);
       return;
     }
-    this.#build(off, start, end);
+    if (half === end) {
+      this.#build(off, start, end);
+      return;
+    }
+    if (helper) {
+      helper.request(OP_HISTOGRAM, half, end);
+      this.#build(off, start, half);
+      helper.wait();
+    } else {
+      this.#build(off, start, half);
+      this.#build(this.helperSlot, half, end);
+    }
+    this.#add(off, this.helperSlot);
   }
 
   /** Grows the node holding rows idx[start..end) (sum of residuals g, n rows, histogram at slot hist or -1). */
