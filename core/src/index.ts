@@ -46,4 +46,5 @@ export { Registry, type CommandSpec, type CommandContext } from './internal/regi
 export { definePlugin, PluginHost, importPlugin, satisfies, type Plugin, type PluginApi } from './internal/plugin.js';
 export { Runner, SequentialRunner, ConcurrentRunner, type RunContext, type RunResult } from './internal/runner.js';
 export { writeRunRecord, readRunRecord, listRuns, type RunRecord, type NodeRecord, type NodeStatus, type SavedDatasetRecord } from './internal/run-record.js';
+export { InferencePlan, type InferenceOptions, type LoadedArtifact } from './internal/inference.js';
 export { Project, openProject, loadPluginRegistry, parseParamOverride, type OpenProjectOptions, type ProjectSettings, type RunOptions, type RunOutcome, type PlanStep } from './internal/project.js';

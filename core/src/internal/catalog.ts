@@ -159,6 +159,12 @@ export class DataCatalog implements Catalog {
     return ds;
   }
 
+  /** Saved versions of a versioned dataset, newest first; empty for any other name. */
+  async versions(name: string): Promise<string[]> {
+    const ds = this.dataset(name);
+    return ds?.versions ? ds.versions() : [];
+  }
+
   /** The dataset behind a name: declared, factory-matched, or undefined. */
   dataset(name: string): Dataset | undefined {
     const ds = this.#datasets.get(name);

@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   DAGRUN_ERR_PIPELINE_FILTER: 'A partial-run filter (--nodes, --from-inputs, …) names something the pipeline does not have.',
   DAGRUN_ERR_PIPELINE_EMPTY: 'The pipeline, after filtering, has no node to run.',
   DAGRUN_ERR_PIPELINE_UNAVAILABLE_INPUT: 'A partial run needs an input that only a node outside the run produces and that is not persisted.',
+  DAGRUN_ERR_INFERENCE_SPEC: 'An inference plan (what `dagrun serve` runs) names request inputs or outputs the pipeline does not have.',
   DAGRUN_ERR_FUNC_MODULE: 'A node `func` names a module that cannot be found or fails to load.',
   DAGRUN_ERR_FUNC_EXPORT: 'A node `func` names an export the module does not have, or that is not a function.',
   DAGRUN_ERR_FUNC_REF: 'A node `func` is not of the form path/to/module.ts#exportName.',

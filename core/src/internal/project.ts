@@ -18,6 +18,7 @@ import { ConcurrentRunner, SequentialRunner, type Runner } from './runner.js';
 import { checkSchema, type JsonSchema } from './schema.js';
 import { parseYamlValue, YamlSource } from './yaml-source.js';
 import { compileTs, TS_FILE } from './ts-modules.js';
+import { buildInferencePlan, type InferenceOptions, type InferencePlan } from './inference.js';
 
 export interface ProjectSettings {
   readonly name: string;
@@ -251,6 +252,36 @@ export class Project {
     });
     void catalog.close();
     return steps;
+  }
+
+  /**
+   * A plan that runs `opts.pipeline` in memory on request data (see inference.ts). Checks the project
+   * first; versioned datasets load at the version asked for, else the newest, and the plan records which.
+   */
+  async inferencePlan(opts: InferenceOptions): Promise<InferencePlan> {
+    this.assertValid(opts.pipeline);
+    const full = this.pipeline(opts.pipeline);
+    const asked = opts.loadVersions instanceof Map ? opts.loadVersions : new Map(Object.entries(opts.loadVersions ?? {}));
+    // Pin each versioned input to a version before loading, so what is loaded is what is reported.
+    const pinned = new Map<string, string>(asked);
+    const probe = this.createCatalog();
+    try {
+      for (const name of full.inputs()) {
+        if (!pinned.has(name)) {
+          const newest = (await probe.catalog.versions(name))[0];
+          if (newest) pinned.set(name, newest);
+        }
+      }
+    } finally {
+      await probe.catalog.close();
+    }
+    const { catalog, errors } = this.createCatalog({ loadVersions: pinned });
+    if (errors.length > 0) throw new CheckError(`catalog of project '${this.settings.name}'`, errors);
+    try {
+      return await buildInferencePlan(full, catalog, opts, (name) => pinned.get(name));
+    } finally {
+      await catalog.close();
+    }
   }
 
   /** Checks, then runs; throws a CheckError (nothing run) or a NodeError with the resume command. */
