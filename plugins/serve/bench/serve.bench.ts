@@ -1,0 +1,441 @@
+// The serving benchmark (`npm run bench:serve`; not a test): dagrun serve on the property-valuation project
+// against the reference it replaces (FastAPI + uvicorn, one worker, scikit-learn's GradientBoostingRegressor:
+// fastapi_app.py beside this file) and against a bare Fastify server answering a constant (bare.ts, the
+// ceiling). Each server runs as a child process on a free port; autocannon loads it from this process.
+// Writes the figures between the bench:serve markers of docs/benchmarks.md.
+//
+//   npm run build && npm run bench:serve                      # 10 connections, 10 s per route, 2 s warm-up
+//   npm run bench:serve -- --quick --no-write                  # 3 s per route, print only
+//   npm run bench:serve -- --only fastapi,bare --duration 5 --connections 20
+//
+// Per route: requests/s (autocannon's per-second average), latency p50 / p99 / max from every response
+// (autocannon's own histogram is in whole milliseconds), errors and non-2xx answers, and the server's RSS at
+// rest and under load (/proc/<pid>/status VmRSS of the process and its children, every 200 ms).
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '../../..');
+const PROJECT = join(ROOT, 'projects/property-valuation');
+const OUT = join(ROOT, 'bench-out/serve');
+const DOC = join(ROOT, 'docs/benchmarks.md');
+const PYTHON = '/usr/bin/python3';
+const COMMAND = 'npm run bench:serve';
+const SERVERS = ['ours', 'fastapi', 'bare'] as const;
+type ServerId = (typeof SERVERS)[number];
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const num = (name: string, dflt: number): number => Number(flag(name)) || dflt;
+const QUICK = args.includes('--quick');
+const DURATION = num('--duration', QUICK ? 3 : 10);
+const CONNECTIONS = num('--connections', 10);
+const WARMUP_S = 2;
+const WRITE = !args.includes('--no-write');
+const ONLY = (flag('--only') ?? SERVERS.join(',')).split(',').map((s) => s.trim()) as ServerId[];
+for (const s of ONLY) if (!SERVERS.includes(s)) throw new Error(`--only: unknown server "${s}"; use a comma list of ${SERVERS.join(', ')}`);
+
+// autocannon ships no types; this is the part of its API used here (see its README).
+interface Hist { average: number; p50: number; p99: number; max: number; total: number }
+interface CannonResult { requests: Hist; latency: Hist; errors: number; timeouts: number; non2xx: number; statusCodeStats: Record<string, { count: number }> }
+interface CannonRequest { method: 'POST'; path: string; body: string; headers: Record<string, string> }
+interface CannonRun extends PromiseLike<CannonResult> {
+  on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): void;
+}
+const autocannon = createRequire(import.meta.url)('autocannon') as (opts: { url: string; connections: number; duration: number; requests: CannonRequest[] }) => CannonRun;
+
+const log = (s: string) => process.stdout.write(`${s}\n`);
+const warn = (s: string) => process.stderr.write(`\n!!!!!!!! WARNING: ${s}\n\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------- request bodies
+
+const FEATURES = ['type', 'sector', 'net_usable_area', 'net_area', 'n_rooms', 'n_bathroom', 'latitude', 'longitude'];
+type Rec = Record<string, string | number>;
+/** Rows of test.csv with sensible values (areas ≥ 1, rooms and bathrooms ≥ 1), price kept for the compat body. */
+const sensibleRows = (n: number): Rec[] => {
+  const [head, ...lines] = readFileSync(join(PROJECT, 'data/01_raw/test.csv'), 'utf8').trim().split('\n');
+  const cols = head!.split(',');
+  const out: Rec[] = [];
+  for (const line of lines) {
+    const cells = line.split(',');
+    const r: Rec = Object.fromEntries(cols.map((c, i) => [c, c === 'type' || c === 'sector' ? cells[i]! : Number(cells[i])]));
+    const ok = ['net_usable_area', 'net_area', 'n_rooms', 'n_bathroom'].every((c) => (r[c] as number) >= 1) && Number.isFinite(r['price'] as number);
+    if (ok) out.push(r);
+    if (out.length === n) break;
+  }
+  return out;
+};
+const features = (r: Rec): Rec => Object.fromEntries(FEATURES.map((c) => [c, r[c]!]));
+const SINGLE = 50;
+const BATCH = 100;
+const pool = sensibleRows(SINGLE * 20);
+const singles = pool.slice(0, SINGLE);
+const batches = Array.from({ length: Math.floor(pool.length / BATCH) }, (_, k) => pool.slice(k * BATCH, (k + 1) * BATCH).map(features));
+
+// ---------------------------------------------------------------- servers
+
+interface Route {
+  readonly id: string;
+  readonly label: string;
+  readonly path: string;
+  readonly bodies: string[];
+  readonly perRequest: number; // predictions per request
+  /** Says what is wrong with a 200 answer's JSON, or undefined when it has the expected shape. */
+  readonly check: (json: unknown) => string | undefined;
+}
+interface Spec { readonly id: ServerId; readonly label: string; readonly argv: string[]; readonly env: Record<string, string>; readonly health: string; readonly headers: Record<string, string>; readonly routes: Route[] }
+
+const arrayOf = (key: string, n: number) => (j: unknown) => {
+  const v = (j as Record<string, unknown> | null)?.[key];
+  return Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number') ? undefined : `expected "${key}" to be an array of ${n} numbers`;
+};
+const v1 = singles.map((r) => JSON.stringify(features(r)));
+const compat = singles.map((r) => JSON.stringify([r]));
+const KEY = randomBytes(16).toString('hex');
+/** bare.ts compiled by esbuild to plain JS, so it runs without tsx's loader thread (~40 MB RSS), as dagrun serve does. */
+let bareOut: string | undefined;
+const bareJs = (): string => {
+  if (bareOut) return bareOut;
+  const out = (bareOut = join(OUT, 'bare.mjs'));
+  mkdirSync(OUT, { recursive: true });
+  const { code } = esbuild.transformSync(readFileSync(join(HERE, 'bare.ts'), 'utf8'), { loader: 'ts', format: 'esm', target: 'node20' });
+  writeFileSync(out, code);
+  return out;
+};
+
+const specs = (port: number, predictionLog: string): Record<ServerId, Spec> => ({
+  ours: {
+    id: 'ours',
+    label: 'dagrun serve',
+    argv: [process.execPath, 'bin/dagrun.js', 'serve', '--project', relative(ROOT, PROJECT), '--port', String(port), '--host', '127.0.0.1', '--prediction-log', predictionLog],
+    env: { PROPERTY_API_KEY: KEY },
+    health: '/api/v1/health',
+    headers: { 'api-key': KEY },
+    routes: [
+      { id: 'a', label: '(a) single record, POST /api/v1/predict', path: '/api/v1/predict', bodies: v1, perRequest: 1, check: arrayOf('predictions', 1) },
+      { id: 'b', label: '(b) single record, compat POST /api/v1/predict/', path: '/api/v1/predict/', bodies: compat, perRequest: 1, check: arrayOf('prediction', 1) },
+      { id: 'c', label: `(c) batch of ${BATCH}, POST /api/v1/predict`, path: '/api/v1/predict', bodies: batches.map((b) => JSON.stringify(b)), perRequest: BATCH, check: arrayOf('predictions', BATCH) },
+    ],
+  },
+  fastapi: {
+    id: 'fastapi',
+    label: 'FastAPI + uvicorn (1 worker) + sklearn GBR',
+    argv: [PYTHON, join(HERE, 'fastapi_app.py'), String(port)],
+    env: { API_KEY: KEY, PREDICTION_LOG: predictionLog },
+    health: '/api/v1/health/',
+    headers: { 'api-key': KEY },
+    routes: [{ id: 'b', label: '(b) single record, POST /api/v1/predict/', path: '/api/v1/predict/', bodies: compat, perRequest: 1, check: arrayOf('prediction', 1) }],
+  },
+  bare: {
+    id: 'bare',
+    label: 'bare Fastify (constant answer)',
+    argv: [process.execPath, bareJs(), String(port)],
+    env: {},
+    health: '/health',
+    headers: {},
+    routes: [{ id: 'a', label: 'POST /predict, body as (a)', path: '/predict', bodies: v1, perRequest: 1, check: arrayOf('prediction', 1) }],
+  },
+});
+
+const freePort = () =>
+  new Promise<number>((res, rej) => {
+    const s = createServer().once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => res(port));
+    });
+  });
+
+const running = new Set<ChildProcess>();
+process.on('exit', () => running.forEach((c) => c.kill('SIGKILL')));
+process.on('SIGINT', () => process.exit(130));
+
+/** Starts a server and resolves once its health route answers 200; rejects with its output if it dies or takes > 60 s. */
+const start = async (spec: Spec, base: string): Promise<{ child: ChildProcess; output: () => string }> => {
+  const child = spawn(spec.argv[0]!, spec.argv.slice(1), { cwd: ROOT, env: { ...process.env, ...spec.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  let tail = '';
+  const keep = (d: Buffer) => void (tail = (tail + d.toString()).slice(-4000)); // drained, or a chatty server blocks on a full pipe
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const died = new Promise<void>((r) => child.once('exit', () => r()));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${spec.label} exited (${child.exitCode ?? child.signalCode}) before ${spec.health} answered; command: ${spec.argv.join(' ')}\n${tail}`);
+    }
+    const ok = await fetch(base + spec.health).then((r) => r.status === 200, () => false);
+    if (ok) return { child, output: () => tail };
+    await Promise.race([sleep(250), died]);
+  }
+  await stop(child);
+  throw new Error(`${spec.label}: ${spec.health} did not answer 200 within 60 s; command: ${spec.argv.join(' ')}\n${tail}`);
+};
+
+/** SIGTERM, then SIGKILL after 5 s. */
+const stop = async (child: ChildProcess): Promise<void> => {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    if ((await Promise.race([exited, sleep(5000).then(() => 'timeout')])) === 'timeout') {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+  running.delete(child);
+};
+
+/** RSS in MB of a process and its descendants (a server may fork workers). */
+const rssMb = (pid: number): number => {
+  const pids = [pid];
+  for (let i = 0; i < pids.length; i++) {
+    try {
+      for (const t of readdirSync(`/proc/${pids[i]}/task`)) {
+        pids.push(...readFileSync(`/proc/${pids[i]}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+      }
+    } catch { /* exited meanwhile */ }
+  }
+  let kb = 0;
+  for (const p of pids) {
+    try {
+      kb += Number(/^VmRSS:\s*(\d+) kB$/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+    } catch { /* exited meanwhile */ }
+  }
+  return kb / 1024;
+};
+
+// ---------------------------------------------------------------- measuring
+
+interface Figure {
+  readonly server: Spec;
+  readonly route: Route;
+  readonly reqPerS: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly errors: number;
+  readonly non2xx: number;
+  readonly codes: string;
+  readonly rssRest: number;
+  readonly rssPeak: number;
+  readonly rssAvg: number;
+  readonly skipped?: string;
+}
+const figures: Figure[] = [];
+const quantile = (s: Float64Array, q: number): number => (s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : NaN);
+
+/** One autocannon run; every response time kept (ms, float) for exact percentiles. */
+const load = async (base: string, spec: Spec, route: Route, seconds: number) => {
+  const requests: CannonRequest[] = route.bodies.map((body) => ({ method: 'POST', path: route.path, body, headers: { ...spec.headers, 'content-type': 'application/json' } }));
+  const times: number[] = [];
+  const run = autocannon({ url: base, connections: CONNECTIONS, duration: seconds, requests });
+  run.on('response', (_c, _s, _b, ms) => void times.push(ms));
+  return { result: await run, times: Float64Array.from(times).sort() };
+};
+
+const measureServer = async (spec: Spec, base: string, pid: number): Promise<void> => {
+  await sleep(1000);
+  const rssRest = rssMb(pid);
+  log(`  RSS at rest: ${rssRest.toFixed(0)} MB`);
+  for (const route of spec.routes) {
+    // One request first: a route that is missing or answers the wrong shape is reported, not timed.
+    const r = await fetch(base + route.path, { method: 'POST', body: route.bodies[0], headers: { ...spec.headers, 'content-type': 'application/json' } });
+    const text = await r.text();
+    let problem = r.status === 200 ? undefined : `answered ${r.status}: ${text.slice(0, 300)}`;
+    if (!problem) {
+      try {
+        problem = route.check(JSON.parse(text));
+      } catch {
+        problem = `answered non-JSON: ${text.slice(0, 300)}`;
+      }
+    }
+    if (problem) {
+      warn(`${spec.label} ${route.label} ${problem} — not measured`);
+      process.exitCode = 1;
+      figures.push({ server: spec, route, reqPerS: NaN, p50: NaN, p99: NaN, max: NaN, errors: 0, non2xx: 0, codes: '', rssRest, rssPeak: NaN, rssAvg: NaN, skipped: problem });
+      continue;
+    }
+    await load(base, spec, route, WARMUP_S);
+    const samples: number[] = [];
+    const timer = setInterval(() => samples.push(rssMb(pid)), 200);
+    const { result, times } = await load(base, spec, route, DURATION);
+    clearInterval(timer);
+    const f: Figure = {
+      server: spec,
+      route,
+      reqPerS: result.requests.average,
+      p50: quantile(times, 0.5),
+      p99: quantile(times, 0.99),
+      max: times[times.length - 1] ?? NaN,
+      errors: result.errors,
+      non2xx: result.non2xx,
+      codes: Object.entries(result.statusCodeStats).map(([c, { count }]) => `${c}×${count}`).join(' '),
+      rssRest,
+      rssPeak: Math.max(...samples),
+      rssAvg: samples.reduce((a, b) => a + b, 0) / samples.length,
+    };
+    figures.push(f);
+    const preds = route.perRequest > 1 ? ` = ${fmtN(f.reqPerS * route.perRequest)} predictions/s` : '';
+    log(`  ${route.label}: ${fmtN(f.reqPerS)} req/s${preds}; latency p50 ${ms(f.p50)}, p99 ${ms(f.p99)}, max ${ms(f.max)}; errors ${f.errors}, non-2xx ${f.non2xx}; RSS peak ${f.rssPeak.toFixed(0)} MB, avg ${f.rssAvg.toFixed(0)} MB`);
+    if (f.errors > 0 || f.non2xx > 0) {
+      warn(`${spec.label} ${route.label}: ${f.errors} connection errors and ${f.non2xx} non-2xx answers (status codes: ${f.codes}); its figures are not valid`);
+      process.exitCode = 1;
+    }
+  }
+};
+
+const fmtN = (v: number) => v.toLocaleString('en', { maximumFractionDigits: 0 });
+const ms = (v: number) => (Number.isNaN(v) ? '—' : `${v.toFixed(2)} ms`);
+
+/** Before measuring ours: the served model must exist, so run model_run once if no version was saved. */
+const ensureModel = () => {
+  const dir = join(PROJECT, 'data/06_models/model.json');
+  const versions = existsSync(dir) ? readdirSync(dir).filter((v) => existsSync(join(dir, v, 'model.json'))) : [];
+  if (versions.length > 0) return;
+  log('no saved model in projects/property-valuation/data/06_models/model.json/: running model_run once');
+  const r = spawnSync(process.execPath, ['bin/dagrun.js', 'run', '--project', relative(ROOT, PROJECT), '--pipeline', 'model_run'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`dagrun run --pipeline model_run failed (${r.status}); fix it or measure without ours (--only fastapi,bare)`);
+};
+
+// ---------------------------------------------------------------- machine, versions and document
+
+const machine = () => {
+  const model = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
+  const mem = /^MemTotal:\s*(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1];
+  return `${cpus().length} × ${model}, ${mem ? `${(Number(mem) / 1024 / 1024).toFixed(1)} GiB` : 'unknown memory'}`;
+};
+const pkgVersion = (name: string) => (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+const pythonVersions = (): string => {
+  const probe = 'import importlib.util as u, platform, fastapi, uvicorn, sklearn, pydantic; ' +
+    "print(f'Python {platform.python_version()}, FastAPI {fastapi.__version__}, uvicorn {uvicorn.__version__} (' + ('uvloop' if u.find_spec('uvloop') else 'asyncio') + ' loop, ' + ('httptools' if u.find_spec('httptools') else 'h11') + f' parser), pydantic {pydantic.VERSION}, scikit-learn {sklearn.__version__}')";
+  const r = spawnSync(PYTHON, ['-c', probe], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : `(${PYTHON} could not import fastapi/uvicorn/sklearn: ${r.stderr.trim().split('\n').pop()})`;
+};
+const replaceBetween = (doc: string, body: string): string => {
+  const [start, end, heading] = ['<!-- bench:serve:start -->', '<!-- bench:serve:end -->', '## Serving (npm run bench:serve)'];
+  const block = `${start}\n${body.trim()}\n${end}`;
+  const a = doc.indexOf(start);
+  const b = doc.indexOf(end);
+  if (a >= 0 && b > a) return doc.slice(0, a) + block + doc.slice(b + end.length);
+  if (doc.includes(`${heading}\n`)) return doc.replace(`${heading}\n`, `${heading}\n\n${block}\n`);
+  return `${doc.trimEnd()}\n\n${heading}\n\n${block}\n`;
+};
+
+// ---------------------------------------------------------------- main
+
+const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const loadAvg = () => loadavg().map((l) => l.toFixed(2)).join(' / ');
+const loadBefore = loadAvg();
+const m = machine();
+const py = ONLY.includes('fastapi') ? pythonVersions() : '';
+const versions = `Node ${process.version}, Fastify ${pkgVersion('fastify')}, autocannon ${pkgVersion('autocannon')}${py ? `; ${py}` : ''}`;
+log(`dagrun serve benchmark: ${m}; ${versions}; load average (1/5/15 min) ${loadBefore}`);
+log(`${CONNECTIONS} connections, ${DURATION} s per route after a ${WARMUP_S} s warm-up; servers: ${ONLY.join(', ')}`);
+
+if (ONLY.includes('ours')) {
+  if (spawnSync(process.execPath, ['bin/dagrun.js', 'serve', '--help'], { cwd: ROOT }).status !== 0) {
+    throw new Error('`node bin/dagrun.js serve --help` fails: the serve command is not built yet (npm run build), or measure the others alone with --only fastapi,bare');
+  }
+  ensureModel();
+}
+mkdirSync(OUT, { recursive: true });
+const logs: string[] = [];
+for (const id of SERVERS.filter((s) => ONLY.includes(s))) {
+  const port = await freePort();
+  const predictionLog = join(OUT, `${id}-predictions.jsonl`);
+  rmSync(predictionLog, { force: true }); // each run's log holds that run's predictions only
+  const spec = specs(port, relative(ROOT, predictionLog))[id];
+  const base = `http://127.0.0.1:${port}`;
+  log(`${spec.label}: starting (${spec.argv.map((a) => (a.startsWith(`${ROOT}/`) ? relative(ROOT, a) : a)).join(' ')})`);
+  const t0 = Date.now();
+  const { child, output } = await start(spec, base);
+  log(`  healthy after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  try {
+    await measureServer(spec, base, child.pid!);
+  } finally {
+    await stop(child);
+  }
+  if (child.exitCode !== 0 && child.signalCode !== 'SIGTERM') log(`  (exited ${child.exitCode ?? child.signalCode}; last output: ${output().slice(-500)})`);
+  if (existsSync(predictionLog)) logs.push(`${id} ${(statSync(predictionLog).size / 1e6).toFixed(1)} MB`);
+}
+
+// ---------------------------------------------------------------- goals
+
+const find = (s: ServerId, r: string) => figures.find((f) => f.server.id === s && f.route.id === r && !f.skipped);
+const ours = find('ours', 'a');
+const oursCompat = find('ours', 'b');
+const batch = find('ours', 'c');
+const fast = find('fastapi', 'b');
+const bare = find('bare', 'a');
+interface Goal { what: string; value: string; goal: string; pass?: boolean }
+const goals: Goal[] = [];
+const x = (v: number) => `${v.toFixed(2)}×`;
+if (ours && fast) goals.push({ what: 'ours (a) req/s ÷ FastAPI req/s', value: x(ours.reqPerS / fast.reqPerS), goal: '≥ 30×', pass: ours.reqPerS >= 30 * fast.reqPerS });
+if (oursCompat && fast) goals.push({ what: 'ours (b) req/s ÷ FastAPI req/s (same request and answer)', value: x(oursCompat.reqPerS / fast.reqPerS), goal: '' });
+if (ours && bare) goals.push({ what: 'ours (a) req/s ÷ bare Fastify req/s', value: x(ours.reqPerS / bare.reqPerS), goal: '≥ 0.5×', pass: ours.reqPerS >= 0.5 * bare.reqPerS });
+if (ours) goals.push({ what: 'ours (a) latency p99', value: ms(ours.p99), goal: '< 5 ms', pass: ours.p99 < 5 });
+if (batch) goals.push({ what: `ours (c) predictions/s (req/s × ${BATCH})`, value: fmtN(batch.reqPerS * BATCH), goal: '≥ 100,000', pass: batch.reqPerS * BATCH >= 100_000 });
+const verdict = (g: Goal) => (g.pass === undefined ? '' : g.pass ? 'PASS' : 'FAIL');
+log('Goals');
+for (const g of goals) log(`  ${g.what}: ${g.value}${g.goal ? `  goal ${g.goal}  ${verdict(g)}` : ''}`);
+if (!ours) log('  (the goals need dagrun serve: not measured in this run)');
+const loadAfter = loadAvg();
+log(`load average at the end: ${loadAfter}`);
+
+if (WRITE) {
+  const cell = (f: Figure, v: number, unit: string) => (f.skipped ? '' : `${unit === 'ms' ? ms(v) : unit === 'MB' ? `${v.toFixed(0)} MB` : fmtN(v)}`);
+  const table = [
+    '| server | route | req/s | predictions/s | p50 | p99 | max | errors / non-2xx | RSS at rest | RSS under load (peak / avg) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...figures.map((f) =>
+      f.skipped
+        ? `| ${f.server.label} | ${f.route.label} | **not measured**: ${f.skipped.replace(/\|/g, '\\|').replace(/\n/g, ' ')} | | | | | | ${f.rssRest.toFixed(0)} MB | |`
+        : `| ${f.server.label} | ${f.route.label} | ${cell(f, f.reqPerS, '')} | ${cell(f, f.reqPerS * f.route.perRequest, '')} | ${cell(f, f.p50, 'ms')} | ${cell(f, f.p99, 'ms')} | ${cell(f, f.max, 'ms')} | ${f.errors + f.non2xx > 0 ? `**${f.errors} / ${f.non2xx}** (${f.codes})` : '0 / 0'} | ${cell(f, f.rssRest, 'MB')} | ${cell(f, f.rssPeak, 'MB')} / ${cell(f, f.rssAvg, 'MB')} |`,
+    ),
+  ].join('\n');
+  const goalTable = goals.length
+    ? ['| goal | measured | target | result |', '| --- | ---: | --- | --- |', ...goals.map((g) => `| ${g.what} | ${g.value} | ${g.goal} | ${g.pass === undefined ? '' : g.pass ? 'pass' : '**FAIL**'} |`)].join('\n')
+    : '_No goal could be judged: dagrun serve was not measured in this run (`--only ' + ONLY.join(',') + '`)._';
+  const body = [
+    `Command: \`${COMMAND}${args.length ? ` -- ${args.join(' ')}` : ''}\` (script: \`plugins/serve/bench/serve.bench.ts\`, reference servers \`plugins/serve/bench/fastapi_app.py\` and \`plugins/serve/bench/bare.ts\`; needs \`npm run build\` first).`,
+    `Run on ${when}: ${m}; ${versions}.`,
+    `Load average (1 / 5 / 15 min): ${loadBefore} at the start, ${loadAfter} at the end; other work on the machine slows every figure.`,
+    `Servers measured in this run: ${ONLY.join(', ')}. ${CONNECTIONS} connections, ${DURATION} s per route after an unrecorded ${WARMUP_S} s warm-up run.`,
+    '',
+    table,
+    '',
+    goalTable,
+    '',
+    'How it is measured:',
+    '',
+    '- Each server runs as a child process on a free port of 127.0.0.1 and is measured once its health route answers 200;',
+    '  it is stopped (SIGTERM, SIGKILL after 5 s) before the next starts, so only one server runs at a time. autocannon runs in the',
+    '  benchmark\'s own process on the same two cores: the load generator takes CPU from the server, most visibly for bare Fastify.',
+    `- Request bodies: ${SINGLE} real rows of \`projects/property-valuation/data/01_raw/test.csv\` with sensible values (areas, rooms and`,
+    '  bathrooms ≥ 1), cycled by every connection. (a) and bare Fastify get one JSON object with the 8 feature fields; (b) and',
+    `  FastAPI get the FastAPI API\'s body, a list holding one object with price too; (c) cycles through ${batches.length} arrays of ${BATCH} rows`,
+    '  (predictions/s = req/s × 100). Every request carries the `api-key` header (bare Fastify ignores it).',
+    '- req/s is autocannon\'s average of its per-second counts; p50 / p99 / max are over every response\'s time (ms, autocannon\'s',
+    '  own histogram rounds to whole milliseconds). Any connection error or non-2xx answer invalidates the row (marked in bold).',
+    '- RSS is VmRSS of the server process and its children: at rest after start-up, then sampled every 200 ms during the measured run.',
+    '- dagrun serve: `node bin/dagrun.js serve --project projects/property-valuation` with the latest saved model_run model,',
+    '  `PROPERTY_API_KEY` set and `--prediction-log` under `bench-out/serve/`.',
+    '- FastAPI: FastAPI + uvicorn with one worker (access log off), scikit-learn GradientBoostingRegressor (learning_rate 0.01,',
+    '  300 trees, depth 5, absolute_error, random_state 42) trained at start-up on train.csv with type and sector target-encoded by',
+    '  `scripts/target_encoding.py`; per request: pydantic validation, api-key check, a one-row pandas DataFrame encoded and',
+    '  predicted, and one JSON line appended to its prediction log, as on our side.',
+    '- bare Fastify: one route answering a constant after parsing the JSON body (logger off): the ceiling for any Fastify server here.',
+    logs.length ? `- Prediction logs written during the run (\`bench-out/serve/\`): ${logs.join(', ')}.` : '',
+  ].join('\n');
+  writeFileSync(DOC, replaceBetween(readFileSync(DOC, 'utf8'), body));
+  log(`figures written to ${relative(ROOT, DOC)}`);
+}

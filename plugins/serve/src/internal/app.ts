@@ -1,0 +1,354 @@
+// The prediction API as a Fastify instance: routes with schemas (which also make the OpenAPI document),
+// API-key / JWT auth in onRequest, per-client rate limits before the body is parsed, the prediction log
+// with group commit, Prometheus metrics and one access-log line per request. buildApp does no I/O of its
+// own beyond what it is given, so tests drive it with inject() and the CLI adds listen() and signals.
+
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fastifyJwt from '@fastify/jwt';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Logger } from 'pino';
+import type { Project } from '@dagrun/core';
+import { ApiKeys, type Principal, type Scope } from './auth.js';
+import type { ServeConfig } from './config.js';
+import { Metrics } from './metrics.js';
+import { loadModel, type ServedModel } from './model.js';
+import type { PredictionLog } from './prediction-log.js';
+import { buildValidators, RequestError, summarise, type Problem } from './validation.js';
+
+export interface AppOptions {
+  readonly project: Project;
+  readonly config: ServeConfig;
+  /** The model to serve first (loadModel). */
+  readonly model: ServedModel;
+  readonly predictionLog: PredictionLog;
+  /** Access log; undefined: none. */
+  readonly accessLog?: Logger | undefined;
+}
+
+/** What a route needs from the caller: nothing (public), or a scope. */
+interface RouteAuth {
+  readonly scope?: Scope;
+  /** The name under which serve.yaml `auth.public` can open the route. */
+  readonly publicAs?: 'health' | 'docs' | 'metrics' | 'model';
+  /** Answer auth failures like the original FastAPI service ({"detail": "Invalid API key"}). */
+  readonly compat?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | undefined;
+    startedAt: number;
+  }
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+  }
+  interface FastifyInstance {
+    /** The model being served now (it changes on reload). */
+    served(): ServedModel;
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const PUBLIC: Principal = { client: 'public', scopes: [], scheme: 'public' };
+
+const errorSchema = {
+  type: 'object',
+  properties: {
+    statusCode: { type: 'integer' },
+    error: { type: 'string' },
+    message: { type: 'string' },
+    request_id: { type: 'string' },
+    problems: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, rule: { type: 'string' }, message: { type: 'string' } } } },
+  },
+};
+const compatErrorSchema = { type: 'object', properties: { detail: {} } };
+const errorResponses = (codes: number[], schema: object = errorSchema) => Object.fromEntries(codes.map((c) => [c, schema]));
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Entity', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+
+export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
+  const { config, predictionLog, accessLog, project } = opts;
+  let model = opts.model;
+  let reloading = false;
+  const keys = new ApiKeys(config.auth.api_keys);
+  const metrics = new Metrics();
+  metrics.model(model.dataset, model.version);
+  const publicRoutes = new Set(config.auth.public);
+  const validators = buildValidators(config.record_schema, config.max_batch, config.compat.ignore_fields);
+  const started = Date.now();
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit: config.body_limit,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { allErrors: true, coerceTypes: false } },
+  });
+  app.decorateRequest('principal', undefined);
+  app.decorateRequest('startedAt', 0);
+
+  // Errors: every 4xx names what to change; a 500 names the request id to find in the server log.
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    const compat = request.routeOptions.config?.auth?.compat === true;
+    if (status >= 500) {
+      accessLog?.error({ req_id: request.id, err: { message: err.message, stack: err.stack } }, 'request failed');
+      return reply.code(500).send(compat ? { detail: 'Internal Server Error' } : { statusCode: 500, error: STATUS_TEXT[500], message: `Internal error; the server log has the details under request id ${request.id}.`, request_id: request.id });
+    }
+    const problems: Problem[] = err instanceof RequestError ? [...err.problems] : [];
+    const message = messageFor(err, status);
+    if (compat) {
+      // FastAPI's shapes: 422 {"detail": [{loc, msg, type}]} for validation, {"detail": "..."} otherwise.
+      if (problems.length > 0) return reply.code(422).send({ detail: problems.map((p) => ({ loc: ['body', ...p.field.split(/[.[\]]+/).filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s))], msg: p.message, type: p.rule })) });
+      return reply.code(status).send({ detail: message });
+    }
+    return reply.code(status).send({ statusCode: status, error: STATUS_TEXT[status] ?? 'Error', message, request_id: request.id, ...(problems.length > 0 ? { problems } : {}) });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `Route ${request.method} ${request.url.split('?')[0]} does not exist; GET /docs lists the routes.`, request_id: request.id });
+  });
+
+  // Auth, before anything else is read.
+  const jwtOn = config.auth.jwt_secret !== undefined;
+  if (jwtOn) await app.register(fastifyJwt, { secret: config.auth.jwt_secret! });
+  app.addHook('onRequest', async (request, reply) => {
+    request.startedAt = performance.now();
+    reply.header('x-request-id', request.id);
+    const auth = request.routeOptions.config?.auth ?? (request.url.startsWith('/docs') ? { publicAs: 'docs' as const, scope: 'predict' as const } : undefined);
+    if (!auth) return;
+    if (auth.publicAs && publicRoutes.has(auth.publicAs)) {
+      request.principal = PUBLIC;
+      return;
+    }
+    const principal = await authenticate(request);
+    if (!principal) {
+      throw new RequestError(401, auth.compat ? 'Invalid API key' : 'Missing or invalid credentials: send the header api-key: <key>, or Authorization: Bearer <JWT>.');
+    }
+    const needed = auth.scope ?? 'predict';
+    if (!principal.scopes.includes(needed)) throw new RequestError(403, `Client '${principal.client}' lacks the '${needed}' scope this route needs.`);
+    request.principal = principal;
+  });
+  const authenticate = async (request: FastifyRequest): Promise<Principal | undefined> => {
+    const key = request.headers['api-key'];
+    if (typeof key === 'string') return keys.verify(key);
+    const bearer = request.headers.authorization;
+    if (jwtOn && typeof bearer === 'string' && bearer.startsWith('Bearer ')) {
+      try {
+        const claims = await request.jwtVerify<{ sub?: unknown; scope?: unknown }>();
+        const scopes = (Array.isArray(claims.scope) ? claims.scope : String(claims.scope ?? 'predict').split(' ')).filter((s): s is Scope => s === 'predict' || s === 'admin');
+        return typeof claims.sub === 'string' && claims.sub.length > 0 ? { client: claims.sub, scopes, scheme: 'jwt' } : undefined;
+      } catch {
+        return undefined;
+      }
+    }
+    return undefined;
+  };
+
+  // Rate limits per client, before the body is parsed.
+  await app.register(rateLimit, {
+    global: false,
+    hook: 'preParsing',
+    max: config.rate_limit.max,
+    timeWindow: config.rate_limit.window,
+    keyGenerator: (request) => request.principal?.client ?? request.ip,
+    errorResponseBuilder: (request, context) => new RequestError(429, `Client '${request.principal?.client ?? request.ip}' sent more than ${context.max} requests per ${config.rate_limit.window}; retry in ${context.after}.`),
+  });
+  const limited = { rateLimit: { max: config.rate_limit.max, timeWindow: config.rate_limit.window } };
+
+  // Metrics and the access log, once the response is sent.
+  app.addHook('onResponse', async (request, reply) => {
+    const seconds = (performance.now() - request.startedAt) / 1000;
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observe(route, request.method, reply.statusCode, seconds);
+    accessLog?.info({ req_id: request.id, client: request.principal?.client, method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(seconds * 1e6) / 1000 });
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: `${project.settings.name} prediction API`, version: project.settings.name === '' ? '0' : '1', description: `Predictions of pipeline '${config.pipeline}' of dagrun project '${project.settings.name}'. Send the header api-key (or a JWT bearer token).` },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: 'api-key' },
+          ...(jwtOn ? { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } : {}),
+        },
+      },
+      security: [{ apiKey: [] }, ...(jwtOn ? [{ bearer: [] }] : [])],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  /** Runs the plan on the records, logs one line per prediction, and returns the predictions once logged. */
+  const predict = async (request: FastifyRequest, records: readonly unknown[]): Promise<number[]> => {
+    const served = model;
+    let out = served.plan.run({ [config.input]: records });
+    if (out instanceof Promise) out = await out;
+    const raw = out[config.output] as ArrayLike<unknown> | undefined;
+    if (!raw || typeof raw.length !== 'number' || raw.length !== records.length) {
+      throw new Error(`Pipeline '${config.pipeline}' output '${config.output}': expected ${records.length} predictions, but got ${raw === undefined ? 'nothing' : describe(raw)}.`);
+    }
+    const predictions = Array.from(raw as ArrayLike<number>);
+    for (let i = 0; i < predictions.length; i++) {
+      if (typeof predictions[i] !== 'number' || !Number.isFinite(predictions[i])) throw new Error(`Pipeline '${config.pipeline}' output '${config.output}': prediction ${i} is ${String(predictions[i])}, not a finite number.`);
+    }
+    const latency = Math.round((performance.now() - request.startedAt) * 1000) / 1000;
+    const client = request.principal?.client ?? 'unknown';
+    await predictionLog.append(records.map((input, i) => ({ request_id: request.id, client, model_version: served.version, input, prediction: predictions[i], latency_ms: latency })));
+    metrics.predictions(records.length);
+    return predictions;
+  };
+
+  const validateWith = (check: (body: unknown) => Problem[], status = 400) => () => (body: unknown) => {
+    const problems = check(body);
+    return problems.length === 0 ? { value: body } : { error: new RequestError(status, `Invalid request body: ${summarise(problems)}`, problems) };
+  };
+
+  app.get('/api/v1/health', {
+    config: { auth: { publicAs: 'health' } },
+    schema: {
+      summary: 'Liveness and the model being served',
+      response: { 200: { type: 'object', properties: { status: { type: 'string' }, model_version: { type: ['string', 'null'] }, uptime_s: { type: 'number' } } }, ...errorResponses([401]) },
+    },
+  }, async () => ({ status: 'ok', model_version: model.version ?? null, uptime_s: Math.round((Date.now() - started) / 100) / 10 }));
+
+  app.post('/api/v1/predict', {
+    config: { auth: { scope: 'predict' }, ...limited },
+    bodyLimit: config.body_limit,
+    validatorCompiler: validateWith(validators.checkPredict),
+    schema: {
+      summary: `Predict one record, or a batch of up to ${config.max_batch}`,
+      description: 'The body is one record (an object) or an array of records. Every prediction is logged for monitoring before the answer is sent.',
+      body: validators.predictBody,
+      response: {
+        200: { type: 'object', properties: { request_id: { type: 'string' }, model_version: { type: ['string', 'null'] }, predictions: { type: 'array', items: { type: 'number' } } } },
+        ...errorResponses([400, 401, 403, 413, 415, 429, 500]),
+      },
+    },
+  }, async (request) => {
+    const body = request.body;
+    const records = Array.isArray(body) ? body : [body];
+    const predictions = await predict(request, records);
+    return { request_id: request.id, model_version: model.version ?? null, predictions };
+  });
+
+  app.get('/api/v1/model', {
+    config: { auth: { scope: 'predict', publicAs: 'model' } },
+    schema: {
+      summary: 'The model being served: version, training date, metrics, feature schema',
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            dataset: { type: 'string' },
+            version: { type: ['string', 'null'] },
+            trained_at: { type: ['string', 'null'] },
+            loaded_at: { type: 'string' },
+            pipeline: { type: 'string' },
+            metrics: {},
+            feature_schema: { type: 'object', additionalProperties: true },
+            model: { type: 'object', additionalProperties: true },
+          },
+        },
+        ...errorResponses([401, 403]),
+      },
+    },
+  }, async () => ({
+    dataset: model.dataset,
+    version: model.version ?? null,
+    trained_at: model.trainedAt ?? null,
+    loaded_at: model.loadedAt,
+    pipeline: config.pipeline,
+    metrics: model.metrics,
+    feature_schema: config.record_schema,
+    model: model.details,
+  }));
+
+  app.get('/metrics', {
+    config: { auth: { scope: 'predict', publicAs: 'metrics' } },
+    schema: { summary: 'Prometheus metrics (text format 0.0.4)', response: { 200: { type: 'string' }, ...errorResponses([401, 403]) } },
+  }, async (_request, reply) => {
+    reply.type('text/plain; version=0.0.4; charset=utf-8');
+    return metrics.render();
+  });
+
+  app.post('/api/v1/admin/reload', {
+    config: { auth: { scope: 'admin' } },
+    schema: {
+      summary: 'Load another model version (default: the newest) without a restart',
+      body: { type: ['object', 'null'], additionalProperties: false, properties: { version: { type: 'string', pattern: '^[0-9T.:-]+Z$' } } },
+      response: { 200: { type: 'object', properties: { previous_version: { type: ['string', 'null'] }, version: { type: ['string', 'null'] }, loaded_at: { type: 'string' } } }, ...errorResponses([400, 401, 403, 404, 409]) },
+    },
+  }, async (request) => {
+    if (reloading) throw new RequestError(409, 'A reload is already running; retry when it ends.');
+    reloading = true;
+    try {
+      const version = (request.body as { version?: string } | null)?.version;
+      let next: ServedModel;
+      try {
+        next = await loadModel(project, config, version);
+      } catch (err) {
+        throw new RequestError(404, `Model '${config.model.dataset}' could not be loaded${version ? ` at version ${version}` : ''}: ${(err as Error).message.split('\n')[0]}`);
+      }
+      const previous = model.version ?? null;
+      model = next;
+      metrics.model(next.dataset, next.version);
+      accessLog?.info({ req_id: request.id, client: request.principal?.client, previous_version: previous, version: next.version }, 'model reloaded');
+      return { previous_version: previous, version: next.version ?? null, loaded_at: next.loadedAt };
+    } finally {
+      reloading = false;
+    }
+  });
+
+  if (config.compat.enabled) {
+    // The original FastAPI service, for its clients: same paths (trailing slash), header, body and answer.
+    app.get('/api/v1/health/', {
+      config: { auth: { publicAs: 'health', compat: true } },
+      schema: { summary: 'Health, as the original service answered it', tags: ['compatibility'], response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } },
+    }, async () => ({ status: 'ok' }));
+    app.post('/api/v1/predict/', {
+      config: { auth: { scope: 'predict', compat: true }, ...limited },
+      validatorCompiler: validateWith(validators.checkCompat, 422),
+      schema: {
+        summary: 'Predict one record, as the original service did',
+        description: `A JSON array holding exactly one record; ${config.compat.ignore_fields.join(', ') || 'no field'} accepted and ignored. Answers {"prediction": [number]}.`,
+        tags: ['compatibility'],
+        body: validators.compatBody,
+        response: { 200: { type: 'object', properties: { prediction: { type: 'array', items: { type: 'number' } } } }, ...errorResponses([400, 401, 413, 415, 422, 429], compatErrorSchema) },
+      },
+    }, async (request) => {
+      const body = request.body as Record<string, unknown>[];
+      if (body.length !== 1) throw new RequestError(400, `Expected a list holding exactly one property, but got ${body.length}.`);
+      const record = { ...body[0] };
+      for (const f of config.compat.ignore_fields) delete record[f];
+      return { prediction: await predict(request, [record]) };
+    });
+  }
+
+  app.decorate('served', () => model);
+  return app;
+};
+
+const describe = (v: unknown): string => (Array.isArray(v) || ArrayBuffer.isView(v) ? `${(v as ArrayLike<unknown>).length} values` : typeof v);
+
+/** The sentence for a 4xx raised by Fastify itself (content type, JSON syntax, body size) or by us. */
+const messageFor = (err: Error & { code?: string }, status: number): string => {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return `Request body too large: the limit is set by serve.yaml body_limit; send fewer records per request.`;
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return `Unsupported content type: send the body as JSON with the header content-type: application/json.`;
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'Empty body: send a JSON record, or an array of records, with content-type: application/json.';
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return `Body is not valid JSON (${err.message}). NaN and Infinity are not JSON numbers: send finite numbers.`;
+    default:
+      if (err instanceof RequestError) return err.message;
+      if (err instanceof SyntaxError) return `Body is not valid JSON (${err.message}). NaN and Infinity are not JSON numbers: send finite numbers.`;
+      return status === 404 ? 'Not found.' : err.message;
+  }
+};

@@ -1,0 +1,157 @@
+// conf/<env>/serve.yaml: what a project serves and how. Layered like parameters (conf/base, conf/local,
+// --env), `${env:VAR}` for secrets, checked against a JSON Schema with file:line in every error.
+
+import { checkSchema, ConfigError, type DagrunError, type JsonSchema, type Project } from '@dagrun/core';
+
+export interface ApiKeyConfig {
+  /** Who the key belongs to: written to the prediction log and used for rate limits (never the key). */
+  readonly client: string;
+  /** The key itself (from `${env:VAR}`), or… */
+  readonly key?: string | undefined;
+  /** …its SHA-256 in hex, so the configuration never holds the key. */
+  readonly key_sha256?: string | undefined;
+  /** `predict` (default) and/or `admin` (model reload). */
+  readonly scopes?: readonly ('predict' | 'admin')[] | undefined;
+}
+
+export interface ServeConfig {
+  /** The pipeline run per request. */
+  readonly pipeline: string;
+  /** The dataset the request's records fill (an array of records). */
+  readonly input: string;
+  /** The dataset the response is made of: one prediction per record. */
+  readonly output: string;
+  /** JSON Schema of one input record: validation, error messages and the OpenAPI document all come from it. */
+  readonly record_schema: JsonSchema;
+  /** The model: the dataset whose version the API reports and reloads, and the metrics saved with it. */
+  readonly model: { readonly dataset: string; readonly metrics?: string | undefined };
+  /** Most records in one request. */
+  readonly max_batch: number;
+  /** Largest request body, bytes (larger: 413). */
+  readonly body_limit: number;
+  readonly auth: {
+    readonly api_keys: readonly ApiKeyConfig[];
+    /** HS256 secret for bearer tokens; empty or absent: JWT off. */
+    readonly jwt_secret?: string | undefined;
+    /** Routes reachable without credentials: any of health, docs, metrics, model. */
+    readonly public: readonly ('health' | 'docs' | 'metrics' | 'model')[];
+  };
+  /** Per client: at most `max` requests per `window` (e.g. "1 minute"). */
+  readonly rate_limit: { readonly max: number; readonly window: string };
+  /** Where every prediction is appended as a JSON line; `{date}` becomes the UTC day (one file per day). */
+  readonly prediction_log: { readonly path: string };
+  /** Access logs (one line per request): `stdout`, `off`, or a file path. */
+  readonly access_log: string;
+  /** The original FastAPI service's routes (/api/v1/health/, /api/v1/predict/), with fields it accepts and drops. */
+  readonly compat: { readonly enabled: boolean; readonly ignore_fields: readonly string[] };
+  readonly port: number;
+  readonly host: string;
+}
+
+const SCHEMA: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['pipeline', 'input', 'output', 'record_schema', 'model'],
+  properties: {
+    pipeline: { type: 'string', minLength: 1 },
+    input: { type: 'string', minLength: 1 },
+    output: { type: 'string', minLength: 1 },
+    record_schema: { type: 'object', required: ['type', 'properties'], properties: { type: { const: 'object' }, properties: { type: 'object' } } },
+    model: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['dataset'],
+      properties: { dataset: { type: 'string', minLength: 1 }, metrics: { type: 'string', minLength: 1 } },
+    },
+    max_batch: { type: 'integer', minimum: 1, maximum: 100000 },
+    body_limit: { type: 'integer', minimum: 1024 },
+    auth: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        api_keys: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['client'],
+            properties: {
+              client: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+              key: { type: 'string' },
+              key_sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+              scopes: { type: 'array', items: { enum: ['predict', 'admin'] } },
+            },
+          },
+        },
+        jwt_secret: { type: 'string' },
+        public: { type: 'array', items: { enum: ['health', 'docs', 'metrics', 'model'] } },
+      },
+    },
+    rate_limit: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { max: { type: 'integer', minimum: 1 }, window: { type: 'string', pattern: '^\\d+ ?(ms|s|second|seconds|m|minute|minutes|h|hour|hours)$' } },
+    },
+    prediction_log: { type: 'object', additionalProperties: false, required: ['path'], properties: { path: { type: 'string', minLength: 1 } } },
+    access_log: { type: 'string', minLength: 1 },
+    compat: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { enabled: { type: 'boolean' }, ignore_fields: { type: 'array', items: { type: 'string' } } },
+    },
+    port: { type: 'integer', minimum: 0, maximum: 65535 },
+    host: { type: 'string', minLength: 1 },
+  },
+};
+
+const DEFAULTS = {
+  max_batch: 1000,
+  body_limit: 1_048_576,
+  rate_limit: { max: 600_000, window: '1 minute' },
+  prediction_log: { path: 'data/09_monitoring/predictions-{date}.jsonl' },
+  access_log: 'stdout',
+  compat: { enabled: false, ignore_fields: [] as string[] },
+  port: 8000,
+  host: '127.0.0.1',
+};
+
+/** serve.yaml of the project's environments, merged, with defaults; every problem as a DagrunError. */
+export const loadServeConfig = (project: Project): { config: ServeConfig | undefined; errors: DagrunError[] } => {
+  const errors: DagrunError[] = [];
+  const section = project.config.load('serve', 'deep', errors);
+  if (errors.length > 0) return { config: undefined, errors };
+  if (section.sources.length === 0) {
+    return {
+      config: undefined,
+      errors: [
+        new ConfigError('DAGRUN_ERR_CONFIG_NOT_FOUND', `Serving configuration of project '${project.settings.name}': expected conf/base/serve.yaml, but got no such file.`, {
+          hint: 'Hint: declare the pipeline, its input and output datasets and the record schema; see docs/serve.md.',
+        }),
+      ],
+    };
+  }
+  const data = section.data;
+  errors.push(...checkSchema({ schema: SCHEMA, data, subject: 'Serving configuration', code: 'DAGRUN_ERR_CONFIG_SCHEMA', locate: (path, key) => section.locate(path, key) }));
+  if (errors.length > 0) return { config: undefined, errors };
+  const auth = (data.auth ?? {}) as Partial<ServeConfig['auth']>;
+  const keys = (auth.api_keys ?? []).filter((k) => (k.key ?? '') !== '' || k.key_sha256 !== undefined);
+  (auth.api_keys ?? []).forEach((k, i) => {
+    if (k.key !== undefined && k.key_sha256 !== undefined) {
+      errors.push(new ConfigError('DAGRUN_ERR_CONFIG_SCHEMA', `Serving configuration, field 'auth.api_keys.${i}': expected one of key or key_sha256, but got both.`, { location: section.locate(['auth', 'api_keys', i]) }));
+    }
+    if (k.key !== undefined && k.key !== '' && k.key.length < 16) {
+      errors.push(new ConfigError('DAGRUN_ERR_CONFIG_SCHEMA', `Serving configuration, field 'auth.api_keys.${i}.key': expected a key of at least 16 characters, but got ${k.key.length}.`, {
+        location: section.locate(['auth', 'api_keys', i, 'key']),
+        hint: 'Hint: generate one with `openssl rand -hex 24`.',
+      }));
+    }
+  });
+  const config: ServeConfig = {
+    ...DEFAULTS,
+    ...(data as unknown as Partial<ServeConfig>),
+    rate_limit: { ...DEFAULTS.rate_limit, ...((data.rate_limit ?? {}) as object) },
+    compat: { ...DEFAULTS.compat, ...((data.compat ?? {}) as object) },
+    auth: { api_keys: keys, jwt_secret: auth.jwt_secret || undefined, public: auth.public ?? ['health', 'docs'] },
+  } as ServeConfig;
+  return { config: errors.length > 0 ? undefined : config, errors };
+};

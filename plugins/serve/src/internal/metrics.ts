@@ -1,0 +1,65 @@
+// Prometheus metrics in the text exposition format (version 0.0.4): request counts by route, method and
+// status, a latency histogram by route, predictions served, and the model version as an info gauge.
+// Small enough to write here: counting is a Map increment on the request path.
+
+const BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+const escapeLabel = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+
+interface Histogram {
+  readonly counts: number[];
+  sum: number;
+  count: number;
+}
+
+export class Metrics {
+  readonly #requests = new Map<string, number>();
+  readonly #latency = new Map<string, Histogram>();
+  #predictions = 0;
+  #modelVersion = '';
+  #modelDataset = '';
+  readonly #started = Date.now();
+
+  /** One finished request; `seconds` from arrival to the response. */
+  observe(route: string, method: string, status: number, seconds: number): void {
+    const key = `${route}\u0000${method}\u0000${status}`;
+    this.#requests.set(key, (this.#requests.get(key) ?? 0) + 1);
+    let h = this.#latency.get(route);
+    if (!h) this.#latency.set(route, (h = { counts: BUCKETS_S.map(() => 0), sum: 0, count: 0 }));
+    for (let i = 0; i < BUCKETS_S.length; i++) if (seconds <= BUCKETS_S[i]!) h.counts[i]!++;
+    h.sum += seconds;
+    h.count++;
+  }
+
+  predictions(n: number): void {
+    this.#predictions += n;
+  }
+
+  model(dataset: string, version: string | undefined): void {
+    this.#modelDataset = dataset;
+    this.#modelVersion = version ?? 'unversioned';
+  }
+
+  /** The exposition text. */
+  render(): string {
+    const out: string[] = [];
+    out.push('# HELP dagrun_http_requests_total Requests answered, by route, method and status code.', '# TYPE dagrun_http_requests_total counter');
+    for (const [key, n] of this.#requests) {
+      const [route, method, status] = key.split('\u0000') as [string, string, string];
+      out.push(`dagrun_http_requests_total{route="${escapeLabel(route)}",method="${method}",status="${status}"} ${n}`);
+    }
+    out.push('# HELP dagrun_http_request_duration_seconds Time from a request\'s arrival to its response, by route.', '# TYPE dagrun_http_request_duration_seconds histogram');
+    for (const [route, h] of this.#latency) {
+      const r = escapeLabel(route);
+      BUCKETS_S.forEach((le, i) => out.push(`dagrun_http_request_duration_seconds_bucket{route="${r}",le="${le}"} ${h.counts[i]}`));
+      out.push(`dagrun_http_request_duration_seconds_bucket{route="${r}",le="+Inf"} ${h.count}`);
+      out.push(`dagrun_http_request_duration_seconds_sum{route="${r}"} ${h.sum}`);
+      out.push(`dagrun_http_request_duration_seconds_count{route="${r}"} ${h.count}`);
+    }
+    out.push('# HELP dagrun_predictions_total Predictions served (records predicted).', '# TYPE dagrun_predictions_total counter', `dagrun_predictions_total ${this.#predictions}`);
+    out.push('# HELP dagrun_model_info The model being served (value 1), by dataset and version.', '# TYPE dagrun_model_info gauge');
+    out.push(`dagrun_model_info{dataset="${escapeLabel(this.#modelDataset)}",version="${escapeLabel(this.#modelVersion)}"} 1`);
+    out.push('# HELP dagrun_uptime_seconds Seconds since the server started.', '# TYPE dagrun_uptime_seconds gauge', `dagrun_uptime_seconds ${(Date.now() - this.#started) / 1000}`);
+    return `${out.join('\n')}\n`;
+  }
+}

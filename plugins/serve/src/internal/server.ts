@@ -1,0 +1,108 @@
+// `dagrun serve`: opens the project, checks serve.yaml, loads the model once, listens, and shuts down
+// gracefully on SIGTERM / SIGINT (no new connections, in-flight requests finish, the prediction log is
+// flushed and closed).
+
+import { CheckError, openProject, type CommandSpec, type Project } from '@dagrun/core';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { isAbsolute, join } from 'node:path';
+import { buildApp } from './app.js';
+import { loadServeConfig, type ServeConfig } from './config.js';
+import { loadModel } from './model.js';
+import { PredictionLog } from './prediction-log.js';
+
+export interface StartOptions {
+  readonly projectDir: string;
+  readonly env?: string | undefined;
+  readonly port?: number | undefined;
+  readonly host?: string | undefined;
+  /** Model version to load (default: the newest). */
+  readonly modelVersion?: string | undefined;
+  /** Overrides serve.yaml prediction_log.path. */
+  readonly predictionLog?: string | undefined;
+  /** Overrides serve.yaml access_log. */
+  readonly accessLog?: string | undefined;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly config: ServeConfig;
+  readonly predictionLog: PredictionLog;
+  /** Stops accepting, lets in-flight requests finish, flushes and closes the logs. */
+  close(): Promise<void>;
+}
+
+const accessLogger = (where: string, projectDir: string): Logger | undefined => {
+  if (where === 'off') return undefined;
+  const dest = where === 'stdout' ? 1 : isAbsolute(where) ? where : join(projectDir, where);
+  return pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest, sync: false, mkdir: typeof dest === 'string' }));
+};
+
+/** Everything `dagrun serve` does before listening, as a library call (tests start real servers with it). */
+export const startServer = async (opts: StartOptions): Promise<RunningServer> => {
+  const project: Project = await openProject({ projectDir: opts.projectDir, env: opts.env });
+  const { config: loaded, errors } = loadServeConfig(project);
+  if (!loaded) throw new CheckError(`serving configuration of project '${project.settings.name}'`, errors);
+  const config: ServeConfig = {
+    ...loaded,
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+    ...(opts.host !== undefined ? { host: opts.host } : {}),
+    ...(opts.predictionLog !== undefined ? { prediction_log: { path: opts.predictionLog } } : {}),
+    ...(opts.accessLog !== undefined ? { access_log: opts.accessLog } : {}),
+  };
+  const model = await loadModel(project, config, opts.modelVersion);
+  const predictionLog = new PredictionLog(config.prediction_log.path, project.dir);
+  const accessLog = accessLogger(config.access_log, project.dir);
+  const app = await buildApp({ project, config, model, predictionLog, accessLog });
+  const url = await app.listen({ port: config.port, host: config.host });
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await app.close();
+      await predictionLog.close();
+      if (accessLog) await new Promise<void>((r) => (accessLog as Logger & { flush(cb: () => void): void }).flush(() => r()));
+    })());
+  return { url, app, config, predictionLog, close };
+};
+
+export const serveCommand: CommandSpec = {
+  name: 'serve',
+  description: 'Serve the project\'s inference pipeline as an HTTP prediction API (conf/base/serve.yaml)',
+  options: [
+    { flags: '--port <number>', description: 'port to listen on (default: serve.yaml port, else 8000)' },
+    { flags: '--host <address>', description: 'address to listen on (default: serve.yaml host, else 127.0.0.1)' },
+    { flags: '--model-version <version>', description: 'model version to load (default: the newest)' },
+    { flags: '--env <name>', description: 'configuration environment layered over conf/base' },
+    { flags: '--prediction-log <path>', description: 'where predictions are appended (default: serve.yaml prediction_log.path)' },
+    { flags: '--access-log <where>', description: 'stdout, off, or a file (default: serve.yaml access_log)' },
+  ],
+  async action(_args, options, context) {
+    const port = options.port === undefined ? undefined : Number(options.port);
+    if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+      context.stderr(`--port: expected an integer from 0 to 65535, but got '${String(options.port)}'.`);
+      return 2;
+    }
+    const server = await startServer({
+      projectDir: context.projectDir,
+      env: options.env as string | undefined,
+      port,
+      host: options.host as string | undefined,
+      modelVersion: options.modelVersion as string | undefined,
+      predictionLog: options.predictionLog as string | undefined,
+      accessLog: options.accessLog as string | undefined,
+    });
+    const m = server.app.served();
+    context.stderr(`Serving pipeline '${server.config.pipeline}' of '${context.projectDir}' at ${server.url} (model ${m.dataset} ${m.version ?? 'unversioned'}); docs at ${server.url}/docs. Predictions are logged to ${server.predictionLog.path}.`);
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        context.stderr(`${signal}: finishing in-flight requests, flushing the prediction log…`);
+        void server.close().then(resolve);
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+    context.stderr('Stopped.');
+    return 0;
+  },
+};
