@@ -170,7 +170,7 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: `${project.settings.name} prediction API`, version: project.settings.name === '' ? '0' : '1', description: `Predictions of pipeline '${config.pipeline}' of dagrun project '${project.settings.name}'. Send the header api-key (or a JWT bearer token).` },
+      info: { title: `${project.settings.name} prediction API`, version: '1', description: `Predictions of pipeline '${config.pipeline}' of dagrun project '${project.settings.name}'. Send the header api-key${jwtOn ? ', or a JWT bearer token' : ''}.` },
       components: {
         securitySchemes: {
           apiKey: { type: 'apiKey', in: 'header', name: 'api-key' },
