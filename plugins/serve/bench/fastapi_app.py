@@ -86,8 +86,9 @@ def health():
 
 
 @app.post('/api/v1/predict/')
-def predict(items: List[Property], request: Request, api_key: Optional[str] = Header(default=None, alias='api-key')):
-    # A plain def, as the original: FastAPI runs it in its thread pool, off the event loop.
+async def predict(items: List[Property], request: Request, api_key: Optional[str] = Header(default=None, alias='api-key')):
+    # async def: with one worker a plain def only adds the thread-pool hop (measured ~500 against ~770 req/s
+    # here), so the reference gets its faster form; the work itself is the same.
     if api_key is None or not secrets.compare_digest(api_key, API_KEY):
         raise HTTPException(status_code=401, detail='Invalid API key')
     if len(items) != 1:

@@ -13,7 +13,7 @@
 // rest and under load (/proc/<pid>/status VmRSS of the process and its children, every 200 ms).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
@@ -21,6 +21,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { load as loadYaml } from 'js-yaml';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../../..');
@@ -60,15 +61,28 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const FEATURES = ['type', 'sector', 'net_usable_area', 'net_area', 'n_rooms', 'n_bathroom', 'latitude', 'longitude'];
 type Rec = Record<string, string | number>;
-/** Rows of test.csv with sensible values (areas ≥ 1, rooms and bathrooms ≥ 1), price kept for the compat body. */
+interface Prop { enum?: unknown[]; minimum?: number; maximum?: number }
+/** serve.yaml's record_schema properties: rows outside them would be refused (400) by dagrun serve. */
+const recordSchema = (): Record<string, Prop> => {
+  const file = join(PROJECT, 'conf/base/serve.yaml');
+  if (!existsSync(file)) return {};
+  const conf = loadYaml(readFileSync(file, 'utf8')) as { record_schema?: { properties?: Record<string, Prop> } } | null;
+  return conf?.record_schema?.properties ?? {};
+};
+/** Rows of test.csv with sensible values (areas, rooms and bathrooms ≥ 1, inside serve.yaml's record_schema), price kept for the compat body. */
 const sensibleRows = (n: number): Rec[] => {
   const [head, ...lines] = readFileSync(join(PROJECT, 'data/01_raw/test.csv'), 'utf8').trim().split('\n');
   const cols = head!.split(',');
+  const schema = recordSchema();
+  const inSchema = (c: string, v: string | number) => {
+    const p = schema[c];
+    return !p || ((!p.enum || p.enum.includes(v)) && !(typeof v === 'number' && ((p.minimum !== undefined && v < p.minimum) || (p.maximum !== undefined && v > p.maximum))));
+  };
   const out: Rec[] = [];
   for (const line of lines) {
     const cells = line.split(',');
     const r: Rec = Object.fromEntries(cols.map((c, i) => [c, c === 'type' || c === 'sector' ? cells[i]! : Number(cells[i])]));
-    const ok = ['net_usable_area', 'net_area', 'n_rooms', 'n_bathroom'].every((c) => (r[c] as number) >= 1) && Number.isFinite(r['price'] as number);
+    const ok = ['net_usable_area', 'net_area', 'n_rooms', 'n_bathroom'].every((c) => (r[c] as number) >= 1) && Number.isFinite(r['price'] as number) && FEATURES.every((c) => inSchema(c, r[c]!));
     if (ok) out.push(r);
     if (out.length === n) break;
   }
@@ -116,7 +130,7 @@ const specs = (port: number, predictionLog: string): Record<ServerId, Spec> => (
   ours: {
     id: 'ours',
     label: 'dagrun serve',
-    argv: [process.execPath, 'bin/dagrun.js', 'serve', '--project', relative(ROOT, PROJECT), '--port', String(port), '--host', '127.0.0.1', '--prediction-log', predictionLog],
+    argv: [process.execPath, 'bin/dagrun.js', 'serve', '--project', relative(ROOT, PROJECT), '--port', String(port), '--host', '127.0.0.1', '--prediction-log', predictionLog, '--access-log', 'off'],
     env: { PROPERTY_API_KEY: KEY },
     health: '/api/v1/health',
     headers: { 'api-key': KEY },
@@ -233,12 +247,16 @@ interface Figure {
 const figures: Figure[] = [];
 const quantile = (s: Float64Array, q: number): number => (s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : NaN);
 
+let answered = 0; // predictions answered with a 2xx by the current server, to compare with its prediction log
 /** One autocannon run; every response time kept (ms, float) for exact percentiles. */
 const load = async (base: string, spec: Spec, route: Route, seconds: number) => {
   const requests: CannonRequest[] = route.bodies.map((body) => ({ method: 'POST', path: route.path, body, headers: { ...spec.headers, 'content-type': 'application/json' } }));
   const times: number[] = [];
   const run = autocannon({ url: base, connections: CONNECTIONS, duration: seconds, requests });
-  run.on('response', (_c, _s, _b, ms) => void times.push(ms));
+  run.on('response', (_c, status, _b, ms) => {
+    times.push(ms);
+    if (status >= 200 && status < 300) answered += route.perRequest;
+  });
   return { result: await run, times: Float64Array.from(times).sort() };
 };
 
@@ -248,7 +266,7 @@ const measureServer = async (spec: Spec, base: string, pid: number): Promise<voi
   log(`  RSS at rest: ${rssRest.toFixed(0)} MB`);
   for (const route of spec.routes) {
     // One request first: a route that is missing or answers the wrong shape is reported, not timed.
-    const r = await fetch(base + route.path, { method: 'POST', body: route.bodies[0], headers: { ...spec.headers, 'content-type': 'application/json' } });
+    const r = await fetch(base + route.path, { method: 'POST', body: route.bodies[0]!, headers: { ...spec.headers, 'content-type': 'application/json' } });
     const text = await r.text();
     let problem = r.status === 200 ? undefined : `answered ${r.status}: ${text.slice(0, 300)}`;
     if (!problem) {
@@ -264,6 +282,7 @@ const measureServer = async (spec: Spec, base: string, pid: number): Promise<voi
       figures.push({ server: spec, route, reqPerS: NaN, p50: NaN, p99: NaN, max: NaN, errors: 0, non2xx: 0, codes: '', rssRest, rssPeak: NaN, rssAvg: NaN, skipped: problem });
       continue;
     }
+    answered += route.perRequest;
     await load(base, spec, route, WARMUP_S);
     const samples: number[] = [];
     const timer = setInterval(() => samples.push(rssMb(pid)), 200);
@@ -293,6 +312,16 @@ const measureServer = async (spec: Spec, base: string, pid: number): Promise<voi
   }
 };
 
+const lineCount = (file: string): number => {
+  const fd = openSync(file, 'r');
+  const buf = Buffer.alloc(1 << 20);
+  let lines = 0;
+  for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) {
+    for (let i = buf.indexOf(10); i >= 0 && i < n; i = buf.indexOf(10, i + 1)) lines++;
+  }
+  closeSync(fd);
+  return lines;
+};
 const fmtN = (v: number) => v.toLocaleString('en', { maximumFractionDigits: 0 });
 const ms = (v: number) => (Number.isNaN(v) ? '—' : `${v.toFixed(2)} ms`);
 
@@ -342,8 +371,11 @@ log(`dagrun serve benchmark: ${m}; ${versions}; load average (1/5/15 min) ${load
 log(`${CONNECTIONS} connections, ${DURATION} s per route after a ${WARMUP_S} s warm-up; servers: ${ONLY.join(', ')}`);
 
 if (ONLY.includes('ours')) {
-  if (spawnSync(process.execPath, ['bin/dagrun.js', 'serve', '--help'], { cwd: ROOT }).status !== 0) {
-    throw new Error('`node bin/dagrun.js serve --help` fails: the serve command is not built yet (npm run build), or measure the others alone with --only fastapi,bare');
+  // serve comes from the project's plugins, so --project is needed; without the command commander prints the
+  // top-level help and exits 0, so look for the command's own usage line.
+  const help = spawnSync(process.execPath, ['bin/dagrun.js', 'serve', '--project', relative(ROOT, PROJECT), '--help'], { cwd: ROOT, encoding: 'utf8' });
+  if (help.status !== 0 || !/Usage: dagrun serve/.test(help.stdout)) {
+    throw new Error('`node bin/dagrun.js serve --project projects/property-valuation --help` shows no serve command: build it (npm run build), or measure the others alone with --only fastapi,bare');
   }
   ensureModel();
 }
@@ -353,9 +385,10 @@ for (const id of SERVERS.filter((s) => ONLY.includes(s))) {
   const port = await freePort();
   const predictionLog = join(OUT, `${id}-predictions.jsonl`);
   rmSync(predictionLog, { force: true }); // each run's log holds that run's predictions only
-  const spec = specs(port, relative(ROOT, predictionLog))[id];
+  const spec = specs(port, predictionLog)[id]; // absolute: dagrun serve resolves a relative --prediction-log against the project
   const base = `http://127.0.0.1:${port}`;
   log(`${spec.label}: starting (${spec.argv.map((a) => (a.startsWith(`${ROOT}/`) ? relative(ROOT, a) : a)).join(' ')})`);
+  answered = 0;
   const t0 = Date.now();
   const { child, output } = await start(spec, base);
   log(`  healthy after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -365,7 +398,13 @@ for (const id of SERVERS.filter((s) => ONLY.includes(s))) {
     await stop(child);
   }
   if (child.exitCode !== 0 && child.signalCode !== 'SIGTERM') log(`  (exited ${child.exitCode ?? child.signalCode}; last output: ${output().slice(-500)})`);
-  if (existsSync(predictionLog)) logs.push(`${id} ${(statSync(predictionLog).size / 1e6).toFixed(1)} MB`);
+  if (existsSync(predictionLog)) {
+    // Lines ≥ answered: autocannon stops counting at the end of a run while the server still answers (and logs) in-flight requests.
+    const l = `${id} ${fmtN(lineCount(predictionLog))} lines, ${(statSync(predictionLog).size / 1e6).toFixed(0)} MB, for ${fmtN(answered)} predictions answered`;
+    log(`  prediction log: ${l}`);
+    logs.push(l);
+    rmSync(predictionLog); // hundreds of MB per run; only its size and line count are kept
+  }
 }
 
 // ---------------------------------------------------------------- goals
@@ -421,20 +460,26 @@ if (WRITE) {
     '  it is stopped (SIGTERM, SIGKILL after 5 s) before the next starts, so only one server runs at a time. autocannon runs in the',
     '  benchmark\'s own process on the same two cores: the load generator takes CPU from the server, most visibly for bare Fastify.',
     `- Request bodies: ${SINGLE} real rows of \`projects/property-valuation/data/01_raw/test.csv\` with sensible values (areas, rooms and`,
-    '  bathrooms ≥ 1), cycled by every connection. (a) and bare Fastify get one JSON object with the 8 feature fields; (b) and',
-    `  FastAPI get the FastAPI API\'s body, a list holding one object with price too; (c) cycles through ${batches.length} arrays of ${BATCH} rows`,
-    '  (predictions/s = req/s × 100). Every request carries the `api-key` header (bare Fastify ignores it).',
+    '  bathrooms ≥ 1, inside serve.yaml\'s record_schema), cycled through by every connection. (a) and bare Fastify get one JSON',
+    '  object with the 8 feature fields; (b) and FastAPI get the FastAPI API\'s body, a list holding one object with price too;',
+    `  (c) cycles through ${batches.length} arrays of ${BATCH} such rows (predictions/s = req/s × ${BATCH}). Every request carries the \`api-key\``,
+    '  header (bare Fastify ignores it).',
     '- req/s is autocannon\'s average of its per-second counts; p50 / p99 / max are over every response\'s time (ms, autocannon\'s',
     '  own histogram rounds to whole milliseconds). Any connection error or non-2xx answer invalidates the row (marked in bold).',
     '- RSS is VmRSS of the server process and its children: at rest after start-up, then sampled every 200 ms during the measured run.',
     '- dagrun serve: `node bin/dagrun.js serve --project projects/property-valuation` with the latest saved model_run model,',
-    '  `PROPERTY_API_KEY` set and `--prediction-log` under `bench-out/serve/`.',
+    '  `PROPERTY_API_KEY` set, `--prediction-log` under `bench-out/serve/` and `--access-log off` (uvicorn\'s access log is off too:',
+    '  the prediction log is the per-request record on both sides).',
     '- FastAPI: FastAPI + uvicorn with one worker (access log off), scikit-learn GradientBoostingRegressor (learning_rate 0.01,',
     '  300 trees, depth 5, absolute_error, random_state 42) trained at start-up on train.csv with type and sector target-encoded by',
-    '  `scripts/target_encoding.py`; per request: pydantic validation, api-key check, a one-row pandas DataFrame encoded and',
+    '  `scripts/target_encoding.py`. The route is `async def` (with one worker a plain `def` only adds the thread-pool hop: about',
+    '  500 instead of 770 req/s here). Per request: pydantic validation, api-key check, a one-row pandas DataFrame encoded and',
     '  predicted, and one JSON line appended to its prediction log, as on our side.',
+    '  uvicorn takes uvloop and httptools when they are installed (Debian python3-uvloop, python3-httptools): the versions line',
+    '  above says which loop and parser this run had.',
     '- bare Fastify: one route answering a constant after parsing the JSON body (logger off): the ceiling for any Fastify server here.',
-    logs.length ? `- Prediction logs written during the run (\`bench-out/serve/\`): ${logs.join(', ')}.` : '',
+    '  bare.ts is compiled by esbuild to `bench-out/serve/bare.mjs` and run by plain node, like the built dagrun CLI (no tsx loader).',
+    logs.length ? `- Prediction logs of this run (written under \`bench-out/serve/\`, deleted once counted): ${logs.join('; ')}.` : '',
   ].join('\n');
   writeFileSync(DOC, replaceBetween(readFileSync(DOC, 'utf8'), body));
   log(`figures written to ${relative(ROOT, DOC)}`);

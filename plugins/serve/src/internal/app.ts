@@ -116,37 +116,39 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
   // Auth, before anything else is read.
   const jwtOn = config.auth.jwt_secret !== undefined;
   if (jwtOn) await app.register(fastifyJwt, { secret: config.auth.jwt_secret! });
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks: no promise per request on the API-key path (only a JWT needs to wait).
+  app.addHook('onRequest', (request, reply, done) => {
     request.startedAt = performance.now();
     reply.header('x-request-id', request.id);
     const auth = request.routeOptions.config?.auth ?? (request.url.startsWith('/docs') ? { publicAs: 'docs' as const, scope: 'predict' as const } : undefined);
-    if (!auth) return;
+    if (!auth) return done();
     if (auth.publicAs && publicRoutes.has(auth.publicAs)) {
       request.principal = PUBLIC;
-      return;
+      return done();
     }
-    const principal = await authenticate(request);
-    if (!principal) {
-      throw new RequestError(401, auth.compat ? 'Invalid API key' : 'Missing or invalid credentials: send the header api-key: <key>, or Authorization: Bearer <JWT>.');
-    }
-    const needed = auth.scope ?? 'predict';
-    if (!principal.scopes.includes(needed)) throw new RequestError(403, `Client '${principal.client}' lacks the '${needed}' scope this route needs.`);
-    request.principal = principal;
-  });
-  const authenticate = async (request: FastifyRequest): Promise<Principal | undefined> => {
-    const key = request.headers['api-key'];
-    if (typeof key === 'string') return keys.verify(key);
-    const bearer = request.headers.authorization;
-    if (jwtOn && typeof bearer === 'string' && bearer.startsWith('Bearer ')) {
-      try {
-        const claims = await request.jwtVerify<{ sub?: unknown; scope?: unknown }>();
-        const scopes = (Array.isArray(claims.scope) ? claims.scope : String(claims.scope ?? 'predict').split(' ')).filter((s): s is Scope => s === 'predict' || s === 'admin');
-        return typeof claims.sub === 'string' && claims.sub.length > 0 ? { client: claims.sub, scopes, scheme: 'jwt' } : undefined;
-      } catch {
-        return undefined;
+    const admit = (principal: Principal | undefined): void => {
+      if (!principal) {
+        return done(new RequestError(401, auth.compat ? 'Invalid API key' : 'Missing or invalid credentials: send the header api-key: <key>, or Authorization: Bearer <JWT>.'));
       }
+      const needed = auth.scope ?? 'predict';
+      if (!principal.scopes.includes(needed)) return done(new RequestError(403, `Client '${principal.client}' lacks the '${needed}' scope this route needs.`));
+      request.principal = principal;
+      done();
+    };
+    const key = request.headers['api-key'];
+    if (typeof key === 'string') return admit(keys.verify(key));
+    verifyBearer(request).then(admit, () => admit(undefined));
+  });
+  const verifyBearer = async (request: FastifyRequest): Promise<Principal | undefined> => {
+    const bearer = request.headers.authorization;
+    if (!jwtOn || typeof bearer !== 'string' || !bearer.startsWith('Bearer ')) return undefined;
+    try {
+      const claims = await request.jwtVerify<{ sub?: unknown; scope?: unknown }>();
+      const scopes = (Array.isArray(claims.scope) ? claims.scope : String(claims.scope ?? 'predict').split(' ')).filter((s): s is Scope => s === 'predict' || s === 'admin');
+      return typeof claims.sub === 'string' && claims.sub.length > 0 ? { client: claims.sub, scopes, scheme: 'jwt' } : undefined;
+    } catch {
+      return undefined;
     }
-    return undefined;
   };
 
   // Rate limits per client, before the body is parsed.
@@ -161,11 +163,12 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
   const limited = { rateLimit: { max: config.rate_limit.max, timeWindow: config.rate_limit.window } };
 
   // Metrics and the access log, once the response is sent.
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const seconds = (performance.now() - request.startedAt) / 1000;
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observe(route, request.method, reply.statusCode, seconds);
     accessLog?.info({ req_id: request.id, client: request.principal?.client, method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(seconds * 1e6) / 1000 });
+    done();
   });
 
   await app.register(swagger, {

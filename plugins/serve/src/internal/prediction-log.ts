@@ -1,11 +1,12 @@
 // The prediction log: one JSON line per prediction, for model monitoring. Lines are formatted by pino and
-// appended to the file with group commit: lines that arrive while a write is in flight are written
-// together by the next one, and a request is answered only once its lines have reached the operating
-// system (fs.write done). So the event loop never waits on the disk, many requests share one write, and
-// a prediction the client saw acknowledged is in the log even if the process is killed right after
-// (what the process wrote survives its death; only a machine crash can lose the page cache).
+// appended with group commit: every line produced during one turn of the event loop is written by one
+// write(2) at the end of that turn (setImmediate), and the requests that produced them are answered
+// right after. So a prediction the client saw acknowledged is in the file even if the process is killed
+// the next instant (the operating system keeps what a dead process wrote; only a machine crash can lose
+// the page cache, as with any log without fsync), no request waits on the disk or on a thread-pool hop,
+// and at 20,000 requests/s the log costs a few large writes per millisecond instead of one per line.
 
-import { closeSync, mkdirSync, openSync, write } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import pino, { type Logger } from 'pino';
 
@@ -19,15 +20,14 @@ export interface PredictionEntry {
   readonly latency_ms: number;
 }
 
-/** An append-only file written with group commit. `write` is what pino calls; `committed` waits for the disk. */
+/** An append-only file written with group commit. `write` is what pino calls; `committed` waits for the write. */
 class GroupCommitFile {
   readonly #pathFor: () => string;
   #path = '';
   #fd = -1;
   #pending: string[] = [];
-  #waiting: Array<() => void> = [];
-  #failed: Array<(err: Error) => void> = [];
-  #writing = false;
+  #waiting: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+  #scheduled = false;
   #error: Error | undefined;
 
   constructor(pathFor: () => string) {
@@ -39,53 +39,38 @@ class GroupCommitFile {
     this.#pending.push(line);
   }
 
-  /** Resolves once every line written so far is in the file; starts a write if none is running. */
+  /** Resolves once every line written so far is in the file (after this turn's write). */
   committed(): Promise<void> {
     if (this.#error) return Promise.reject(this.#error);
-    if (this.#pending.length === 0 && !this.#writing) return Promise.resolve();
+    if (this.#pending.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.#waiting.push(resolve);
-      this.#failed.push(reject);
-      if (!this.#writing) this.#flush();
+      this.#waiting.push({ resolve, reject });
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.#flush());
+      }
     });
   }
 
+  /** Writes everything pending now, then settles every waiter. */
   #flush(): void {
-    if (this.#pending.length === 0) {
-      this.#writing = false;
-      return;
-    }
-    this.#writing = true;
-    const data = Buffer.from(this.#pending.join(''), 'utf8');
-    this.#pending = [];
-    const resolve = this.#waiting;
-    const reject = this.#failed;
+    this.#scheduled = false;
+    const waiting = this.#waiting;
     this.#waiting = [];
-    this.#failed = [];
-    let fd: number;
-    try {
-      fd = this.#open();
-    } catch (err) {
-      this.#fail(err as Error, reject);
-      return;
+    if (this.#pending.length > 0) {
+      const data = Buffer.from(this.#pending.join(''), 'utf8');
+      this.#pending = [];
+      try {
+        const fd = this.#open();
+        for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
+      } catch (err) {
+        // Disk full, permissions: the requests fail (500) rather than being acknowledged unlogged.
+        this.#error = err as Error;
+        for (const w of waiting) w.reject(this.#error);
+        return;
+      }
     }
-    const writeFrom = (offset: number): void => {
-      write(fd, data, offset, data.length - offset, null, (err, n) => {
-        if (err) return this.#fail(err, reject);
-        if (offset + n < data.length) return writeFrom(offset + n);
-        for (const r of resolve) r();
-        this.#flush();
-      });
-    };
-    writeFrom(0);
-  }
-
-  #fail(err: Error, reject: Array<(err: Error) => void>): void {
-    this.#error = err;
-    this.#writing = false;
-    for (const r of [...reject, ...this.#failed]) r(err);
-    this.#waiting = [];
-    this.#failed = [];
+    for (const w of waiting) w.resolve();
   }
 
   /** The file of the current day (the path may hold {date}); opened in append mode, created with its folder. */
@@ -104,8 +89,9 @@ class GroupCommitFile {
     return this.#pathFor();
   }
 
+  /** Writes what is pending and closes the file. */
   async close(): Promise<void> {
-    await this.committed().catch(() => {});
+    if (this.#pending.length > 0 || this.#waiting.length > 0) this.#flush();
     if (this.#fd >= 0) closeSync(this.#fd);
     this.#fd = -1;
   }

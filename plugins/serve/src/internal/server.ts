@@ -5,7 +5,7 @@
 import { CheckError, openProject, type CommandSpec, type Project } from '@dagrun/core';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { buildApp } from './app.js';
 import { loadServeConfig, type ServeConfig } from './config.js';
 import { loadModel } from './model.js';
@@ -89,8 +89,9 @@ export const serveCommand: CommandSpec = {
       port,
       host: options.host as string | undefined,
       modelVersion: options.modelVersion as string | undefined,
-      predictionLog: options.predictionLog as string | undefined,
-      accessLog: options.accessLog as string | undefined,
+      // Paths given on the command line are relative to where the command runs, not to the project.
+      predictionLog: options.predictionLog === undefined ? undefined : resolve(String(options.predictionLog)),
+      accessLog: options.accessLog === undefined || options.accessLog === 'stdout' || options.accessLog === 'off' ? (options.accessLog as string | undefined) : resolve(String(options.accessLog)),
     });
     const m = server.app.served();
     context.stderr(`Serving pipeline '${server.config.pipeline}' of '${context.projectDir}' at ${server.url} (model ${m.dataset} ${m.version ?? 'unversioned'}); docs at ${server.url}/docs. Predictions are logged to ${server.predictionLog.path}.`);
