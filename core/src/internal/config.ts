@@ -151,6 +151,8 @@ const interpolate = (value: unknown, src: YamlSource, path: Array<string | numbe
     if (!whole) return out;
     try {
       const typed: unknown = parseYamlValue(out);
+      // Typed only when nothing is lost: a 20-digit key stays the string it was, not a rounded number.
+      if (typeof typed === 'number' && String(typed) !== out.trim()) return out;
       return typed === null || typeof typed !== 'object' ? typed ?? out : out;
     } catch {
       return out;

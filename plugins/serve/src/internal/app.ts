@@ -16,7 +16,8 @@ import type { ServeConfig } from './config.js';
 import { Metrics } from './metrics.js';
 import { loadModel, type ServedModel } from './model.js';
 import type { PredictionLog } from './prediction-log.js';
-import { buildValidators, RequestError, summarise, type Problem } from './validation.js';
+import type { ErrorObject } from 'ajv';
+import { buildValidators, problemsOf, RequestError, summarise, type Problem } from './validation.js';
 
 export interface AppOptions {
   readonly project: Project;
@@ -52,6 +53,7 @@ declare module 'fastify' {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const MAX_PROBLEMS = 50;
 const PUBLIC: Principal = { client: 'public', scopes: [], scheme: 'public' };
 
 const errorSchema = {
@@ -79,6 +81,8 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
   const publicRoutes = new Set(config.auth.public);
   const validators = buildValidators(config.record_schema, config.max_batch, config.compat.ignore_fields);
   const started = Date.now();
+  // Requests between onRequest and the end of onResponse: close waits for them before logs are flushed.
+  const inFlight = new Set<string>();
 
   const app = Fastify({
     logger: false,
@@ -87,8 +91,14 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    ajv: { customOptions: { allErrors: true, coerceTypes: false } },
+    ajv: { customOptions: { allErrors: true, coerceTypes: false, removeAdditional: false } },
   });
+  // JSON only: any other content type is a 415, not a string handed to the validators.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('onClose', async () => {
+    for (let i = 0; i < 200 && inFlight.size > 0; i++) await new Promise((r) => setTimeout(r, 5));
+  });
+
   app.decorateRequest('principal', undefined);
   app.decorateRequest('startedAt', 0);
 
@@ -100,8 +110,10 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
       accessLog?.error({ req_id: request.id, err: { message: err.message, stack: err.stack } }, 'request failed');
       return reply.code(500).send(compat ? { detail: 'Internal Server Error' } : { statusCode: 500, error: STATUS_TEXT[500], message: `Internal error; the server log has the details under request id ${request.id}.`, request_id: request.id });
     }
-    const problems: Problem[] = err instanceof RequestError ? [...err.problems] : [];
-    const message = messageFor(err, status);
+    // At most 50 problems in an answer (the message says how many more): a huge bad body must not get a huger answer.
+    const all: Problem[] = err instanceof RequestError ? [...err.problems] : Array.isArray(err.validation) ? problemsOf(err.validation as ErrorObject[]) : [];
+    const problems = all.slice(0, MAX_PROBLEMS);
+    const message = all.length > 0 && !(err instanceof RequestError) ? `Invalid request ${String((err as { validationContext?: string }).validationContext ?? 'body')}: ${summarise(all)}` : messageFor(err, status);
     if (compat) {
       // FastAPI's shapes: 422 {"detail": [{loc, msg, type}]} for validation, {"detail": "..."} otherwise.
       if (problems.length > 0) return reply.code(422).send({ detail: problems.map((p) => ({ loc: ['body', ...p.field.split(/[.[\]]+/).filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s))], msg: p.message, type: p.rule })) });
@@ -119,6 +131,7 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
   // Callback-style hooks: no promise per request on the API-key path (only a JWT needs to wait).
   app.addHook('onRequest', (request, reply, done) => {
     request.startedAt = performance.now();
+    inFlight.add(request.id);
     reply.header('x-request-id', request.id);
     const auth = request.routeOptions.config?.auth ?? (request.url.startsWith('/docs') ? { publicAs: 'docs' as const, scope: 'predict' as const } : undefined);
     if (!auth) return done();
@@ -164,6 +177,7 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
 
   // Metrics and the access log, once the response is sent.
   app.addHook('onResponse', (request, reply, done) => {
+    inFlight.delete(request.id);
     const seconds = (performance.now() - request.startedAt) / 1000;
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observe(route, request.method, reply.statusCode, seconds);

@@ -77,7 +77,7 @@ const SCHEMA: JsonSchema = {
             required: ['client'],
             properties: {
               client: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
-              key: { type: 'string' },
+              key: { type: 'string', maxLength: 512 },
               key_sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
               scopes: { type: 'array', items: { enum: ['predict', 'admin'] } },
             },
@@ -131,6 +131,10 @@ export const loadServeConfig = (project: Project): { config: ServeConfig | undef
     };
   }
   const data = section.data;
+  // A key of digits only arrives from ${env:VAR} as a number: it is still a key (and never printed).
+  for (const k of ((data.auth as { api_keys?: unknown[] } | undefined)?.api_keys ?? []) as Array<Record<string, unknown>>) {
+    if (k && typeof k === 'object' && typeof k.key === 'number') k.key = String(k.key);
+  }
   errors.push(...checkSchema({ schema: SCHEMA, data, subject: 'Serving configuration', code: 'DAGRUN_ERR_CONFIG_SCHEMA', locate: (path, key) => section.locate(path, key) }));
   if (errors.length > 0) return { config: undefined, errors };
   const auth = (data.auth ?? {}) as Partial<ServeConfig['auth']>;

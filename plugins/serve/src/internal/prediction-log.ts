@@ -28,7 +28,6 @@ class GroupCommitFile {
   #pending: string[] = [];
   #waiting: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   #scheduled = false;
-  #error: Error | undefined;
 
   constructor(pathFor: () => string) {
     this.#pathFor = pathFor;
@@ -41,7 +40,6 @@ class GroupCommitFile {
 
   /** Resolves once every line written so far is in the file (after this turn's write). */
   committed(): Promise<void> {
-    if (this.#error) return Promise.reject(this.#error);
     if (this.#pending.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.#waiting.push({ resolve, reject });
@@ -64,9 +62,9 @@ class GroupCommitFile {
         const fd = this.#open();
         for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
       } catch (err) {
-        // Disk full, permissions: the requests fail (500) rather than being acknowledged unlogged.
-        this.#error = err as Error;
-        for (const w of waiting) w.reject(this.#error);
+        // Disk full, permissions: these requests fail (500) rather than being acknowledged unlogged;
+        // the next turn tries again, so a passing problem does not fail every later request.
+        for (const w of waiting) w.reject(err as Error);
         return;
       }
     }

@@ -1,0 +1,161 @@
+// PredictionLog: one JSON line per prediction, group commit; append resolves once the lines are in the
+// file, concurrent appends all land whole, {date} becomes the UTC day, relative paths are the project's.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { PredictionLog, type PredictionEntry } from './prediction-log.js';
+
+const tempDir = (t: { teardown(fn: () => void): void }): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'dagrun-prediction-log-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+};
+
+const entry = (id: string, i = 0): PredictionEntry => ({
+  request_id: id,
+  client: 'default',
+  model_version: '2026-11-26T06.52.46.309Z',
+  input: { type: 'casa', sector: 'vitacura', net_area: 100 + i, note: 'line\nbreak \u2028 "quoted" ñ 🏠' },
+  prediction: 1234.5 + i,
+  latency_ms: 0.25,
+});
+
+const linesOf = (file: string): Record<string, unknown>[] =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+/** 'resolved', 'rejected' or 'pending' after `ms`. */
+const settleWithin = (p: Promise<unknown>, ms: number) =>
+  Promise.race([p.then(() => 'resolved', () => 'rejected'), new Promise<string>((r) => setTimeout(() => r('pending'), ms))]);
+
+t.test('a line holds the time and the entry, as JSON on one line, whatever the input holds', async (t) => {
+  const dir = tempDir(t);
+  const log = new PredictionLog('p.jsonl', dir);
+  t.teardown(() => log.close());
+  await log.append([entry('r1')]);
+  const text = readFileSync(join(dir, 'p.jsonl'), 'utf8');
+  t.equal(text.split('\n').length, 2, 'one line and the final newline (newlines in the input are escaped)');
+  const [line] = linesOf(join(dir, 'p.jsonl'));
+  t.same(Object.keys(line!), ['time', 'request_id', 'client', 'model_version', 'input', 'prediction', 'latency_ms']);
+  t.match(line, { ...entry('r1'), time: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/ });
+  t.same(line!.input, entry('r1').input, 'the input comes back as it was');
+});
+
+t.test('append resolves only once its lines are in the file', async (t) => {
+  const dir = tempDir(t);
+  const log = new PredictionLog('p.jsonl', dir);
+  t.teardown(() => log.close());
+  const file = join(dir, 'p.jsonl');
+  for (let i = 0; i < 50; i++) {
+    const batch = Array.from({ length: (i % 4) + 1 }, (_, k) => entry(`seq-${i}`, k));
+    await log.append(batch);
+    // Read synchronously right after the promise resolved: nothing may still be buffered.
+    const ids = linesOf(file).map((l) => l.request_id);
+    t.equal(ids.filter((id) => id === `seq-${i}`).length, batch.length, `append ${i}: its ${batch.length} line(s) are in the file`);
+  }
+});
+
+t.test('concurrent appends all land, each line whole and valid JSON, each batch in order', async (t) => {
+  const dir = tempDir(t);
+  const log = new PredictionLog('p.jsonl', dir);
+  t.teardown(() => log.close());
+  const n = 2000;
+  const batches = Array.from({ length: n }, (_, i) => Array.from({ length: (i % 3) + 1 }, (_, k) => entry(`c-${i}`, k)));
+  const settled: number[] = [];
+  await Promise.all(batches.map((b, i) => log.append(b).then(() => settled.push(i))));
+  t.equal(settled.length, n, 'every append resolved');
+  const text = readFileSync(join(dir, 'p.jsonl'), 'utf8');
+  const raw = text.split('\n');
+  t.equal(raw.pop(), '', 'the file ends with a newline');
+  const expected = batches.reduce((s, b) => s + b.length, 0);
+  t.equal(raw.length, expected, `${expected} lines`);
+  let bad = 0;
+  for (const l of raw) {
+    try {
+      JSON.parse(l);
+    } catch {
+      bad++;
+    }
+  }
+  t.equal(bad, 0, 'every line parses');
+  const lines = raw.map((l) => JSON.parse(l) as { request_id: string; input: { net_area: number } });
+  for (let i = 0; i < n; i += 97) {
+    const mine = lines.filter((l) => l.request_id === `c-${i}`).map((l) => l.input.net_area);
+    t.same(mine, batches[i]!.map((_, k) => 100 + k), `batch ${i}: all its lines, in order`);
+  }
+  t.equal(new Set(lines.map((l) => l.request_id)).size, n, 'every request id present');
+});
+
+t.test('{date} in the path becomes the UTC day; relative paths are under the project; folders are created', async (t) => {
+  const dir = tempDir(t);
+  const day = new Date().toISOString().slice(0, 10);
+  const log = new PredictionLog('data/09_monitoring/deep/predictions-{date}.jsonl', dir);
+  t.teardown(() => log.close());
+  t.equal(log.path, join(dir, `data/09_monitoring/deep/predictions-${day}.jsonl`));
+  t.notOk(existsSync(log.path), 'nothing is created before the first prediction');
+  await log.append([entry('d1')]);
+  t.ok(existsSync(log.path), 'the file of the day exists');
+  t.same(linesOf(log.path).map((l) => l.request_id), ['d1']);
+  const abs = join(dir, 'elsewhere', 'x-{date}-{date}.jsonl');
+  const absolute = new PredictionLog(abs, '/nonexistent-project-dir');
+  t.teardown(() => absolute.close());
+  t.equal(absolute.path, join(dir, 'elsewhere', `x-${day}-${day}.jsonl`), 'an absolute path ignores the project folder; every {date} is replaced');
+});
+
+t.test('an existing file is appended to, never truncated', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'p.jsonl'), '{"earlier":true}\n');
+  const log = new PredictionLog('p.jsonl', dir);
+  await log.append([entry('after')]);
+  await log.close();
+  const lines = linesOf(join(dir, 'p.jsonl'));
+  t.same(lines.map((l) => l.earlier ?? l.request_id), [true, 'after']);
+});
+
+t.test('a file that cannot be written rejects the append (no hang, no silent loss)', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'not-a-folder'), 'x');
+  const log = new PredictionLog('not-a-folder/p.jsonl', dir);
+  t.equal(await settleWithin(log.append([entry('x')]), 2000), 'rejected');
+});
+
+t.test('after a failed write, the log recovers once the file can be written again', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'logs'), 'a file where the folder should be');
+  const log = new PredictionLog('logs/p.jsonl', dir);
+  t.equal(await settleWithin(log.append([entry('while-broken')]), 2000), 'rejected');
+  rmSync(join(dir, 'logs'));
+  t.equal(await settleWithin(log.append([entry('after-repair')]), 2000), 'resolved');
+});
+
+t.test('close flushes what was appended', async (t) => {
+  const dir = tempDir(t);
+  const log = new PredictionLog('p.jsonl', dir);
+  await log.append([entry('a')]);
+  await log.close();
+  await log.close(); // twice is harmless
+  t.same(linesOf(join(dir, 'p.jsonl')).map((l) => l.request_id), ['a']);
+});
+
+t.test('close() while a write is in flight resolves once the write is done', async (t) => {
+  const dir = tempDir(t);
+  const log = new PredictionLog('p.jsonl', dir);
+  const appended = log.append([entry('in-flight')]);
+  const closed = log.close();
+  t.equal(await settleWithin(appended, 2000), 'resolved');
+  t.equal(await settleWithin(closed, 2000), 'resolved');
+  t.same(linesOf(join(dir, 'p.jsonl')).map((l) => l.request_id), ['in-flight']);
+});
+
+t.test('an empty append while a write is in flight resolves', async (t) => {
+  const dir = tempDir(t);
+  const log = new PredictionLog('p.jsonl', dir);
+  // (no close at teardown: with the bug, it would never resolve)
+  const first = log.append([entry('one')]);
+  const empty = log.append([]);
+  t.equal(await settleWithin(first, 2000), 'resolved');
+  t.equal(await settleWithin(empty, 2000), 'resolved');
+});
