@@ -166,7 +166,7 @@ t.test('${env:VAR} and ${env:VAR,default} interpolate, typed when the whole stri
     url: 'postgres://localhost:5432/app',
     ssl: false,
     ratio: 0.25,
-    label: 7, // one whole interpolation is read as a YAML scalar
+    label: '007', // a whole interpolation is typed only when lossless: 007 would lose its zeros
     empty: '',
     with_comma: 'a,b',
     list: [5432, 'x-5432'],
