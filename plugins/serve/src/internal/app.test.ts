@@ -201,6 +201,8 @@ t.test('GET /docs/json: the OpenAPI document lists the routes and the security s
   t.same(doc.components.securitySchemes.apiKey, { type: 'apiKey', in: 'header', name: 'api-key' });
   t.match(doc.components.securitySchemes.bearer, { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   t.same(doc.security, [{ apiKey: [] }, { bearer: [] }]);
+  t.same((doc.paths['/api/v1/health']!.get as { security?: unknown }).security, [], 'the public health route needs no credentials in the document');
+  t.equal((doc.paths['/api/v1/model']!.get as { security?: unknown }).security, undefined, 'the model route keeps the global security');
   const ui = await get(main.app, '/docs');
   t.ok(ui.statusCode === 200 || (ui.statusCode >= 300 && ui.statusCode < 400), `the UI answers without a key (${ui.statusCode})`);
 });

@@ -219,6 +219,9 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
     return predictions;
   };
 
+  /** In the OpenAPI document, a route serve.yaml makes public needs no credentials. */
+  const openTo = (name: 'health' | 'docs' | 'metrics' | 'model') => (publicRoutes.has(name) ? { security: [] } : {});
+
   const validateWith = (check: (body: unknown) => Problem[], status = 400) => () => (body: unknown) => {
     const problems = check(body);
     return problems.length === 0 ? { value: body } : { error: new RequestError(status, `Invalid request body: ${summarise(problems)}`, problems) };
@@ -228,6 +231,7 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
     config: { auth: { publicAs: 'health' } },
     schema: {
       summary: 'Liveness and the model being served',
+      ...openTo('health'),
       response: { 200: { type: 'object', properties: { status: { type: 'string' }, model_version: { type: ['string', 'null'] }, uptime_s: { type: 'number' } } }, ...errorResponses([401]) },
     },
   }, async () => ({ status: 'ok', model_version: model.version ?? null, uptime_s: Math.round((Date.now() - started) / 100) / 10 }));
@@ -256,6 +260,7 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
     config: { auth: { scope: 'predict', publicAs: 'model' } },
     schema: {
       summary: 'The model being served: version, training date, metrics, feature schema',
+      ...openTo('model'),
       response: {
         200: {
           type: 'object',
@@ -286,7 +291,7 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
 
   app.get('/metrics', {
     config: { auth: { scope: 'predict', publicAs: 'metrics' } },
-    schema: { summary: 'Prometheus metrics (text format 0.0.4)', response: { 200: { type: 'string' }, ...errorResponses([401, 403]) } },
+    schema: { ...openTo('metrics'), summary: 'Prometheus metrics (text format 0.0.4)', response: { 200: { type: 'string' }, ...errorResponses([401, 403]) } },
   }, async (_request, reply) => {
     reply.type('text/plain; version=0.0.4; charset=utf-8');
     return metrics.render();
@@ -324,7 +329,7 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
     // The original FastAPI service, for its clients: same paths (trailing slash), header, body and answer.
     app.get('/api/v1/health/', {
       config: { auth: { publicAs: 'health', compat: true } },
-      schema: { summary: 'Health, as the original service answered it', tags: ['compatibility'], response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } },
+      schema: { ...openTo('health'), summary: 'Health, as the original service answered it', tags: ['compatibility'], response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } },
     }, async () => ({ status: 'ok' }));
     app.post('/api/v1/predict/', {
       config: { auth: { scope: 'predict', compat: true }, ...limited },
