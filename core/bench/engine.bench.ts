@@ -8,11 +8,11 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { DataFrame } from 'nodejs-polars';
+import { loadAverage as load, machine as baseMachine, replaceBetween, stats, type Stats } from './report.js';
 
 // The built package, as the CLI and users run it (tsx-compiled src would add esbuild's __name helpers);
 // imported once the build is known to be there.
@@ -44,20 +44,6 @@ const NODES = 1_000;
 const WIDTH = 10; // the 1,000 nodes form 100 layers of 10
 
 // ---------------------------------------------------------------- figures
-
-interface Stats {
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-  readonly runs: number;
-}
-
-const stats = (xs: readonly number[]): Stats => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  const median = s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-  return { median, min: s[0]!, max: s[s.length - 1]!, runs: s.length };
-};
 
 interface Row {
   readonly what: string;
@@ -350,29 +336,12 @@ let pandasVersion = '?';
 // ---------------------------------------------------------------- machine and document
 
 const machine = () => {
-  const info = readFileSync('/proc/cpuinfo', 'utf8');
-  const model = /^model name\s*:\s*(.+)$/m.exec(info)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
-  const nproc = spawnSync('nproc', { encoding: 'utf8' }).stdout.trim() || String(cpus().length);
-  const mem = /^MemTotal:\s*(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1];
   const py = spawnSync(PYTHON, ['--version'], { encoding: 'utf8' });
   return {
-    nproc,
-    model,
-    memory: mem ? `${(Number(mem) / 1024 / 1024).toFixed(1)} GiB` : 'unknown',
-    node: process.version,
+    ...baseMachine(),
     python: (py.stdout || py.stderr).trim() || 'not found',
     os: `${readFileSync('/proc/sys/kernel/ostype', 'utf8').trim()} ${readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()}`,
   };
-};
-
-const replaceBetween = (doc: string, key: string, body: string): string => {
-  const start = `<!-- bench:${key}:start -->`;
-  const end = `<!-- bench:${key}:end -->`;
-  const block = `${start}\n${body.trim()}\n${end}`;
-  const a = doc.indexOf(start);
-  const b = doc.indexOf(end);
-  if (a >= 0 && b > a) return doc.slice(0, a) + block + doc.slice(b + end.length);
-  return `${doc.trimEnd()}\n\n${block}\n`;
 };
 
 const DOC_HEAD = `# Benchmarks
@@ -395,7 +364,6 @@ this file is left alone.
 
 const writeDoc = (m: ReturnType<typeof machine>, when: string, loads: string): void => {
   let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : DOC_HEAD;
-  if (!doc.includes('<!-- bench:engine:start -->') && !doc.includes('## Engine (npm run bench:engine)')) doc = `${doc.trimEnd()}\n\n## Engine (npm run bench:engine)\n`;
   const machineBody = [
     `Last written by \`${COMMAND}\` on ${when}.`,
     '',
@@ -438,11 +406,7 @@ const writeDoc = (m: ReturnType<typeof machine>, when: string, loads: string): v
     '  polars reads with every core, pandas with one: compare the CPU column too.',
   ].join('\n');
   doc = replaceBetween(doc, 'machine', machineBody);
-  // The engine markers go under their heading when the heading is there without them.
-  if (!doc.includes('<!-- bench:engine:start -->')) {
-    doc = doc.replace('## Engine (npm run bench:engine)\n', '## Engine (npm run bench:engine)\n\n<!-- bench:engine:start -->\n<!-- bench:engine:end -->\n');
-  }
-  doc = replaceBetween(doc, 'engine', engineBody);
+  doc = replaceBetween(doc, 'engine', engineBody, '## Engine (npm run bench:engine)');
   write(DOC, doc);
 };
 
@@ -455,7 +419,6 @@ if (!existsSync(join(BUILD, 'bin/dist/bin.js')) || !existsSync(CORE)) {
 ({ openProject } = (await import(pathToFileURL(CORE).href)) as typeof import('@dagrun/core'));
 const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const m = machine();
-const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' / ');
 if (BUILD !== ROOT) log(`build measured: ${relative(ROOT, BUILD)}`);
 log(`dagrun engine benchmark: ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}, ${RUNS} runs per figure; load average (1/5/15 min) ${load()}`);
 const loadBefore = load();

@@ -16,12 +16,12 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { load as loadYaml } from 'js-yaml';
+import { loadAverage, machine, replaceBetween } from '../../../core/bench/report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../../..');
@@ -337,10 +337,9 @@ const ensureModel = () => {
 
 // ---------------------------------------------------------------- machine, versions and document
 
-const machine = () => {
-  const model = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
-  const mem = /^MemTotal:\s*(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1];
-  return `${cpus().length} × ${model}, ${mem ? `${(Number(mem) / 1024 / 1024).toFixed(1)} GiB` : 'unknown memory'}`;
+const machineLine = () => {
+  const m = machine();
+  return `${m.nproc} × ${m.model}, ${m.memory}`;
 };
 const pkgVersion = (name: string) => (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 const pythonVersions = (): string => {
@@ -349,22 +348,12 @@ const pythonVersions = (): string => {
   const r = spawnSync(PYTHON, ['-c', probe], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : `(${PYTHON} could not import fastapi/uvicorn/sklearn: ${r.stderr.trim().split('\n').pop()})`;
 };
-const replaceBetween = (doc: string, body: string): string => {
-  const [start, end, heading] = ['<!-- bench:serve:start -->', '<!-- bench:serve:end -->', '## Serving (npm run bench:serve)'];
-  const block = `${start}\n${body.trim()}\n${end}`;
-  const a = doc.indexOf(start);
-  const b = doc.indexOf(end);
-  if (a >= 0 && b > a) return doc.slice(0, a) + block + doc.slice(b + end.length);
-  if (doc.includes(`${heading}\n`)) return doc.replace(`${heading}\n`, `${heading}\n\n${block}\n`);
-  return `${doc.trimEnd()}\n\n${heading}\n\n${block}\n`;
-};
 
 // ---------------------------------------------------------------- main
 
 const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-const loadAvg = () => loadavg().map((l) => l.toFixed(2)).join(' / ');
-const loadBefore = loadAvg();
-const m = machine();
+const loadBefore = loadAverage();
+const m = machineLine();
 const py = ONLY.includes('fastapi') ? pythonVersions() : '';
 const versions = `Node ${process.version}, Fastify ${pkgVersion('fastify')}, autocannon ${pkgVersion('autocannon')}${py ? `; ${py}` : ''}`;
 log(`dagrun serve benchmark: ${m}; ${versions}; load average (1/5/15 min) ${loadBefore}`);
@@ -427,7 +416,7 @@ const verdict = (g: Goal) => (g.pass === undefined ? '' : g.pass ? 'PASS' : 'FAI
 log('Goals');
 for (const g of goals) log(`  ${g.what}: ${g.value}${g.goal ? `  goal ${g.goal}  ${verdict(g)}` : ''}`);
 if (!ours) log('  (the goals need dagrun serve: not measured in this run)');
-const loadAfter = loadAvg();
+const loadAfter = loadAverage();
 log(`load average at the end: ${loadAfter}`);
 
 if (WRITE) {
@@ -481,6 +470,6 @@ if (WRITE) {
     '  bare.ts is compiled by esbuild to `bench-out/serve/bare.mjs` and run by plain node, like the built dagrun CLI (no tsx loader).',
     logs.length ? `- Prediction logs of this run (written under \`bench-out/serve/\`, deleted once counted): ${logs.join('; ')}.` : '',
   ].join('\n');
-  writeFileSync(DOC, replaceBetween(readFileSync(DOC, 'utf8'), body));
+  writeFileSync(DOC, replaceBetween(readFileSync(DOC, 'utf8'), 'serve', body, '## Serving (npm run bench:serve)'));
   log(`figures written to ${relative(ROOT, DOC)}`);
 }

@@ -9,12 +9,12 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeRunRecord, type NodeRecord } from '@dagrun/core';
 import { initialView, projectGraph, renderGraph } from '@dagrun/viz';
 import { launch, openPage } from '../e2e/browser.js';
+import { loadAverage as load, machine as baseMachine, replaceBetween, stats, type Stats } from '../../../core/bench/report.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const OUT = join(ROOT, 'bench-out/viz');
@@ -44,17 +44,6 @@ const LIMIT = 1_000_000 + 500 * NODES;
 
 // ---------------------------------------------------------------- figures
 
-interface Stats {
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-  readonly runs: number;
-}
-const stats = (xs: readonly number[]): Stats => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return { median: s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2, min: s[0]!, max: s[s.length - 1]!, runs: s.length };
-};
 interface Row {
   readonly what: string;
   readonly stats: Stats;
@@ -138,25 +127,7 @@ const writeRun = async (dir: string, nodeNames: readonly string[]): Promise<void
 
 // ---------------------------------------------------------------- machine and document
 
-const machine = () => {
-  const info = readFileSync('/proc/cpuinfo', 'utf8');
-  const model = /^model name\s*:\s*(.+)$/m.exec(info)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
-  const nproc = spawnSync('nproc', { encoding: 'utf8' }).stdout.trim() || String(cpus().length);
-  const mem = /^MemTotal:\s*(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1];
-  const chromium = spawnSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8' }).stdout.trim().split('\n').pop() ?? 'unknown';
-  return { nproc, model, memory: mem ? `${(Number(mem) / 1024 / 1024).toFixed(1)} GiB` : 'unknown', node: process.version, chromium };
-};
-const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' / ');
-
-const replaceBetween = (doc: string, key: string, body: string): string => {
-  const start = `<!-- bench:${key}:start -->`;
-  const end = `<!-- bench:${key}:end -->`;
-  const block = `${start}\n${body.trim()}\n${end}`;
-  const a = doc.indexOf(start);
-  const b = doc.indexOf(end);
-  if (a >= 0 && b > a) return doc.slice(0, a) + block + doc.slice(b + end.length);
-  return `${doc.trimEnd()}\n\n${SECTION}\n\n${block}\n`;
-};
+const machine = () => ({ ...baseMachine(), chromium: spawnSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8' }).stdout.trim().split('\n').pop() ?? 'unknown' });
 
 // ---------------------------------------------------------------- main
 
@@ -306,9 +277,7 @@ if (WRITE) {
     '  going back to a view already seen only redraws it. The last row is the worst case: every item laid out in the page.',
     `- Artefacts: \`bench-out/viz/viz-${NODES}.html\` and screenshots \`bench-out/viz/viz-${NODES}.png\` (as opened, a node clicked) and \`viz-${NODES}-collapsed.png\`.`,
   ].join('\n');
-  let doc = readFileSync(DOC, 'utf8');
-  if (!doc.includes('<!-- bench:viz:start -->') && doc.includes(`${SECTION}\n`)) doc = doc.replace(`${SECTION}\n`, `${SECTION}\n\n<!-- bench:viz:start -->\n<!-- bench:viz:end -->\n`);
-  writeFileSync(DOC, replaceBetween(doc, 'viz', body));
+  writeFileSync(DOC, replaceBetween(readFileSync(DOC, 'utf8'), 'viz', body, SECTION));
   log(`figures written to ${relative(ROOT, DOC)}`);
 }
 if (!existsSync(file)) process.exitCode = 1;

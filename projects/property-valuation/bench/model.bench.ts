@@ -14,7 +14,6 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pl, { type DataFrame } from 'nodejs-polars';
@@ -22,6 +21,7 @@ import { openProject } from '@dagrun/core';
 import { GradientBoostingRegressor, TargetEncoder, matrixFromColumns, type Matrix } from '@dagrun/ml';
 import { buildFeatures, evaluateModel, predictModel, trainModel, type HyperParams } from '../src/nodes/model.js';
 import { validateData } from '../src/nodes/validate.js';
+import { loadAverage as load, machine, replaceBetween, stats, type Stats } from '../../../core/bench/report.js';
 import { generateRows, toDataFrame } from '../src/nodes/generate.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -50,18 +50,6 @@ const BIG = !args.includes('--no-big');
 
 // ---------------------------------------------------------------- figures
 
-interface Stats {
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-  readonly runs: number;
-}
-const stats = (xs: readonly number[]): Stats => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  const median = s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-  return { median, min: s[0]!, max: s[s.length - 1]!, runs: s.length };
-};
 type Unit = 'ms' | 's' | 'x' | 'UF' | 'MB';
 interface Row {
   readonly what: string;
@@ -184,24 +172,6 @@ const python = (helperArgs: string[]): SkOut => {
 };
 const sec = (xs: number[]): number[] => xs.map((x) => x * 1000);
 
-// ---------------------------------------------------------------- machine and document
-
-const machine = () => {
-  const info = readFileSync('/proc/cpuinfo', 'utf8');
-  const model = /^model name\s*:\s*(.+)$/m.exec(info)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
-  const nproc = spawnSync('nproc', { encoding: 'utf8' }).stdout.trim() || String(cpus().length);
-  const mem = /^MemTotal:\s*(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1];
-  return { nproc, model, memory: mem ? `${(Number(mem) / 1024 / 1024).toFixed(1)} GiB` : 'unknown', node: process.version };
-};
-const replaceBetween = (doc: string, key: string, body: string): string => {
-  const start = `<!-- bench:${key}:start -->`;
-  const end = `<!-- bench:${key}:end -->`;
-  const block = `${start}\n${body.trim()}\n${end}`;
-  const a = doc.indexOf(start);
-  const b = doc.indexOf(end);
-  if (a >= 0 && b > a) return doc.slice(0, a) + block + doc.slice(b + end.length);
-  return `${doc.trimEnd()}\n\n## Model (npm run bench:model)\n\n${block}\n`;
-};
 
 // ---------------------------------------------------------------- main
 
@@ -212,7 +182,6 @@ if (args[0] === '--child-big') {
 
 const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const m = machine();
-const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' / ');
 const loadBefore = load();
 log(`dagrun model benchmark: ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}; load average (1/5/15 min) ${loadBefore}`);
 
@@ -371,11 +340,6 @@ if (WRITE) {
     '  median of 300 calls after 50 warm-up calls; sklearn is `GradientBoostingRegressor.predict` on the encoded 1,000-row array, 50 calls.',
     `- **1,000,000 rows**: ${bigNote}`,
   ].join('\n');
-  let doc = readFileSync(DOC, 'utf8');
-  if (!doc.includes('<!-- bench:model:start -->') && doc.includes('## Model (npm run bench:model)\n')) {
-    doc = doc.replace('## Model (npm run bench:model)\n', '## Model (npm run bench:model)\n\n<!-- bench:model:start -->\n<!-- bench:model:end -->\n');
-  }
-  doc = replaceBetween(doc, 'model', body);
-  writeFileSync(DOC, doc);
+  writeFileSync(DOC, replaceBetween(readFileSync(DOC, 'utf8'), 'model', body, '## Model (npm run bench:model)'));
   log(`figures written to ${relative(ROOT, DOC)}`);
 }
