@@ -28,10 +28,6 @@ export interface LoadedArtifact {
   readonly type: string;
 }
 
-interface Step {
-  readonly node: Node;
-}
-
 /** A pipeline ready to run on request data; immutable, so a server can swap plans atomically. */
 export class InferencePlan {
   readonly pipeline: string;
@@ -41,16 +37,16 @@ export class InferencePlan {
   readonly artifacts: readonly LoadedArtifact[];
   /** When the plan was built. */
   readonly builtAt: Date;
-  readonly #steps: readonly Step[];
+  readonly #nodes: readonly Node[];
   readonly #constants: ReadonlyMap<string, unknown>;
 
-  constructor(init: { pipeline: string; inputs: readonly string[]; outputs: readonly string[]; artifacts: readonly LoadedArtifact[]; steps: readonly Step[]; constants: ReadonlyMap<string, unknown> }) {
+  constructor(init: { pipeline: string; inputs: readonly string[]; outputs: readonly string[]; artifacts: readonly LoadedArtifact[]; nodes: readonly Node[]; constants: ReadonlyMap<string, unknown> }) {
     this.pipeline = init.pipeline;
     this.inputs = init.inputs;
     this.outputs = init.outputs;
     this.artifacts = init.artifacts;
     this.builtAt = new Date();
-    this.#steps = init.steps;
+    this.#nodes = init.nodes;
     this.#constants = init.constants;
   }
 
@@ -61,7 +57,7 @@ export class InferencePlan {
 
   /** The nodes a run calls, in order. */
   get nodes(): readonly Node[] {
-    return this.#steps.map((s) => s.node);
+    return this.#nodes;
   }
 
   /**
@@ -76,9 +72,9 @@ export class InferencePlan {
   }
 
   #from(start: number, values: Map<string, unknown>): Record<string, unknown> | Promise<Record<string, unknown>> {
-    const steps = this.#steps;
-    for (let i = start; i < steps.length; i++) {
-      const { node } = steps[i]!;
+    const nodes = this.#nodes;
+    for (let i = start; i < nodes.length; i++) {
+      const node = nodes[i]!;
       let result: unknown;
       try {
         result = node.call(values);
@@ -144,5 +140,5 @@ export const buildInferencePlan = async (full: Pipeline, catalog: DataCatalog, o
       artifacts.push({ name, version: versionOf(name), type: String(catalog.describe(name).type ?? 'memory') });
     }
   }
-  return new InferencePlan({ pipeline: opts.pipeline, inputs: [...opts.inputs], outputs: [...opts.outputs], artifacts, steps: p.nodes.map((node) => ({ node })), constants });
+  return new InferencePlan({ pipeline: opts.pipeline, inputs: [...opts.inputs], outputs: [...opts.outputs], artifacts, nodes: p.nodes, constants });
 };

@@ -11,7 +11,7 @@ import { selectValue } from './stats.js';
 import { checkTarget, toMatrix, type MatrixLike } from './matrix.js';
 import { checkParams, type ParamSpec } from './params.js';
 import { mulberry32, sampleWithoutReplacement } from './random.js';
-import { defaultThreads, OP_LEAVES, sharedArray, TrainHelper } from './train-helper.js';
+import { defaultThreads, OP_LEAVES, plainArray, sharedArray, TrainHelper } from './train-helper.js';
 import { HALVES_FROM, TreeGrower } from './tree-grower.js';
 
 export interface GradientBoostingParams {
@@ -138,17 +138,17 @@ export class GradientBoostingRegressor {
     const threads = Math.min(2, Math.max(1, Math.floor(this.#engine.threads ?? defaultThreads(n))));
     // With a helper thread, the arrays it reads or writes live in shared memory.
     const shared = threads > 1;
-    const f64 = (k: number) => (shared ? sharedArray.f64(k) : new Float64Array(k));
+    const alloc = shared ? sharedArray : plainArray;
     const checked = checkTarget(yLike, n, 'GradientBoostingRegressor');
-    const y = shared ? f64(n) : checked;
+    const y = shared ? alloc.f64(n) : checked;
     if (shared) y.set(checked);
     const rand = mulberry32(p.random_state);
     const thresholds = binThresholds(x.data, n, f, p.max_bins, mulberry32((p.random_state ^ 0x9e3779b9) >>> 0));
-    const bins = applyBins(x.data, n, f, thresholds, shared ? sharedArray.u8(n * f) : new Uint8Array(n * f));
+    const bins = applyBins(x.data, n, f, thresholds, alloc.u8(n * f));
     const init = initialValue(p.loss, y);
     const scratch = new Float64Array(n);
-    const raw = f64(n).fill(init);
-    const grad = f64(n);
+    const raw = alloc.f64(n).fill(init);
+    const grad = alloc.f64(n);
     const grower = new TreeGrower(bins, n, thresholds, grad, {
       maxDepth: p.max_depth,
       minSamplesLeaf: p.min_samples_leaf,
@@ -168,17 +168,17 @@ export class GradientBoostingRegressor {
     const rows = new RowOrder(n, f, reorder);
     const trees: Tree[] = [];
     const lr = p.learning_rate;
-    const leafOf = shared ? sharedArray.u32(n) : new Uint32Array(n);
+    const leafOf = alloc.u32(n);
     const code = lossCode(p.loss);
-    const residuals = f64(n);
+    const residuals = alloc.f64(n);
     const leafValues = specialize(leafValuesKernel, selectValue, grower.idx, y, raw, grad, residuals, code);
     const assignLeaves = specialize(assignLeavesKernel, grower.idx, leafOf);
     const update = specialize(updateKernel, raw, leafOf, n);
     // The helper thread (train-helper.ts) gets every array it reads or writes; the leaves of a tree are
     // copied into shared memory for it. A tree has at most 2^max_depth leaves, and at most one per row.
     const maxLeaves = Math.min(n, 2 ** Math.min(p.max_depth, 30));
-    const sharedLeaves = shared ? sharedArray.i32(3 * maxLeaves) : new Int32Array(0);
-    const sharedValues = f64(shared ? maxLeaves : 0);
+    const sharedLeaves = alloc.i32(shared ? 3 * maxLeaves : 0);
+    const sharedValues = alloc.f64(shared ? maxLeaves : 0);
     const helper = shared
       ? TrainHelper.open(
           { nFeatures: f, nRows: n, nBins: thresholds.map((th) => th.length + 1), helperSlot: grower.helperSlot, lossCode: code },

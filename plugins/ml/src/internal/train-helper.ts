@@ -61,12 +61,28 @@ export interface HelperConfig {
   readonly lossCode: number;
 }
 
+/** Makers of the typed arrays a fit uses. */
+export interface ArrayMaker {
+  u8(n: number): Uint8Array;
+  u32(n: number): Uint32Array;
+  i32(n: number): Int32Array;
+  f64(n: number): Float64Array;
+}
+
 /** Typed arrays on shared memory, for the arrays a helper reads or writes. */
-export const sharedArray = {
+export const sharedArray: ArrayMaker = {
   u8: (n: number) => new Uint8Array(new SharedArrayBuffer(Math.max(1, n))),
   u32: (n: number) => new Uint32Array(new SharedArrayBuffer(Math.max(1, n) * 4)),
   i32: (n: number) => new Int32Array(new SharedArrayBuffer(Math.max(1, n) * 4)),
   f64: (n: number) => new Float64Array(new SharedArrayBuffer(Math.max(1, n) * 8)),
+};
+
+/** The same constructors on ordinary memory, for a fit without a helper. */
+export const plainArray: ArrayMaker = {
+  u8: (n) => new Uint8Array(n),
+  u32: (n) => new Uint32Array(n),
+  i32: (n) => new Int32Array(n),
+  f64: (n) => new Float64Array(n),
 };
 
 /** The default number of threads of a fit on n rows: two from 200,000 rows on a machine with two cores. */

@@ -15,7 +15,7 @@ import {
   subtractKernel,
   sumKernel,
 } from './kernels.js';
-import { OP_HISTOGRAM, OP_SIGN_COUNTS, sharedArray, type TrainHelper } from './train-helper.js';
+import { OP_HISTOGRAM, OP_SIGN_COUNTS, plainArray, sharedArray, type TrainHelper } from './train-helper.js';
 
 const BIN_STRIDE = 256;
 /** Doubles per feature in a histogram: (sum of residuals, row count) for each of 256 bins. */
@@ -99,7 +99,7 @@ export class TreeGrower {
     const nBins = Int32Array.from(thresholds, (t) => t.length + 1);
     this.#nBins = nBins;
     this.#opts = opts;
-    const alloc = opts.shared ? sharedArray : { u8: (k: number) => new Uint8Array(k), u32: (k: number) => new Uint32Array(k), i32: (k: number) => new Int32Array(k), f64: (k: number) => new Float64Array(k) };
+    const alloc = opts.shared ? sharedArray : plainArray;
     this.idx = alloc.u32(nRows);
     const scratch = new Uint32Array(nRows);
     this.importances = new Float64Array(f);

@@ -356,6 +356,8 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
 
 const describe = (v: unknown): string => (Array.isArray(v) || ArrayBuffer.isView(v) ? `${(v as ArrayLike<unknown>).length} values` : typeof v);
 
+const notJson = (err: Error): string => `Body is not valid JSON (${err.message}). NaN and Infinity are not JSON numbers: send finite numbers.`;
+
 /** The sentence for a 4xx raised by Fastify itself (content type, JSON syntax, body size) or by us. */
 const messageFor = (err: Error & { code?: string }, status: number): string => {
   switch (err.code) {
@@ -367,10 +369,10 @@ const messageFor = (err: Error & { code?: string }, status: number): string => {
       return 'Empty body: send a JSON record, or an array of records, with content-type: application/json.';
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return `Body is not valid JSON (${err.message}). NaN and Infinity are not JSON numbers: send finite numbers.`;
+      return notJson(err);
     default:
       if (err instanceof RequestError) return err.message;
-      if (err instanceof SyntaxError) return `Body is not valid JSON (${err.message}). NaN and Infinity are not JSON numbers: send finite numbers.`;
+      if (err instanceof SyntaxError) return notJson(err);
       return status === 404 ? 'Not found.' : err.message;
   }
 };
