@@ -128,6 +128,8 @@ export class DataCatalog implements Catalog {
       version: { load: this.#opts.loadVersions?.get(entry.name), save: this.#opts.saveVersion },
       storageFor: (location, options) => this.#storageFor(entry.name, location, options),
       codecs: this.#opts.registry,
+      parameter: (name) => this.#params.get(name),
+      hasParameter: (name) => this.#params.has(name),
     };
   }
 

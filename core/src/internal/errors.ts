@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   DAGRUN_ERR_DATASET_TYPE_MISMATCH: 'A node returned a value of the wrong kind for its dataset (e.g. an object for a csv).',
   DAGRUN_ERR_DATASET_VERSION: 'A requested dataset version does not exist, or versioning is used where it cannot be.',
   DAGRUN_ERR_DATASET_STORAGE: 'A location uses a protocol (s3://, …) that no plugin registered a storage for.',
+  DAGRUN_ERR_DATASET_CONNECTION: 'A dataset cannot reach or log in to its server (database, object store): refused, unknown host, bad credentials.',
   DAGRUN_ERR_DATASET_CODEC: 'An object dataset names a codec that is not registered.',
   DAGRUN_ERR_NODE_FAILED: 'A node function threw or rejected; the run stopped there.',
   DAGRUN_ERR_NODE_OUTPUT: 'A node returned something that does not match its declared outputs.',

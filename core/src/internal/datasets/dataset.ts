@@ -34,6 +34,10 @@ export interface DatasetContext {
   storageFor(location: string, options?: StorageOptions): Storage;
   /** Finds a codec by name, or the codec that accepts `value`. */
   readonly codecs: CodecLookup;
+  /** A parameter as a node would get it (`params:a.b`, or `parameters` for all); undefined when parameters.yaml has no such key. */
+  parameter(name: string): unknown;
+  /** Whether parameters.yaml defines `name` (`params:a.b`). */
+  hasParameter(name: string): boolean;
 }
 
 export interface DatasetType<Options extends object = Record<string, unknown>> {

@@ -31,6 +31,8 @@ const context = (dir: string, name: string, o: Ctx = {}): DatasetContext => {
     version: { load: o.load, save: o.save ?? V1 },
     storageFor: () => storage,
     codecs: new Registry(),
+    parameter: () => undefined,
+    hasParameter: () => false,
   };
 };
 

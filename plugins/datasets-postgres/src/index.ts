@@ -1,0 +1,2 @@
+// @dagrun/datasets-postgres: the public API (work in progress).
+export {};

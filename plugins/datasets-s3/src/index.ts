@@ -1,0 +1,2 @@
+// @dagrun/datasets-s3: the public API (work in progress).
+export {};
