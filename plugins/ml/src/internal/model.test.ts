@@ -65,6 +65,27 @@ t.test('columns, row objects and a polars DataFrame give the same predictions', 
   t.same(Array.from(fromDf.predict(cols)), a);
 });
 
+t.test('row objects (the serving path) give the predictions and the errors that columns give', async (t) => {
+  const model = fitted();
+  const test = propertyLike(50, 35);
+  const cols = { ...test } as Record<string, ArrayLike<unknown>>;
+  const rows = Array.from({ length: 50 }, (_, i) => Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, v[i]])));
+  const one = rows[0]!;
+  t.same(Array.from(model.predict([one])), [model.predict(cols)[0]], 'one record');
+  t.same(Array.from(model.predict([{ ...one, sector: 'atlantis' }, { ...one, sector: '' }, { ...one, sector: null }])), Array(3).fill(model.predict([{ ...one, sector: 'atlantis' }])[0]), 'unseen, empty and missing categories take the prior');
+  const asColumns = (rs: Record<string, unknown>[]) => Object.fromEntries(Object.keys(rs[0]!).map((k) => [k, rs.map((r) => r[k])]));
+  // Row-major and column-major orders would meet these problems in different orders; the message is the columns' one.
+  for (const bad of [
+    [{ ...one, sector: 'atlantis' }, { ...one, type: 'castle' }],
+    [{ ...one, n_rooms: 'three' }, { ...one, type: ['casa'] }],
+    [{ ...one, latitude: Number.NaN }, { ...one, sector: 7 }],
+  ]) {
+    const fromRows = caught(() => model.predict(bad, { onUnknownCategory: 'error' }));
+    const fromCols = caught(() => model.predict(asColumns(bad), { onUnknownCategory: 'error' }));
+    t.equal(fromRows.message, fromCols.message, fromCols.detail);
+  }
+});
+
 t.test('bad inputs at predict time: a clear error naming column and row, or a documented value — never NaN', async (t) => {
   const model = fitted();
   const row = Object.fromEntries(Object.entries({ ...propertyLike(1, 34) }).map(([k, v]) => [k, (v as ArrayLike<unknown>)[0]]));

@@ -191,8 +191,8 @@ export class RegressionModel {
    */
   predict(data: TabularInput, options: PredictOptions = {}): Float64Array {
     const { schema } = this.#need();
-    const table = asTable(data);
-    const { matrix } = this.#matrix(table, schema.features, 'Prediction input', options.onUnknownCategory ?? 'prior');
+    const onUnknown = options.onUnknownCategory ?? 'prior';
+    const matrix = (Array.isArray(data) ? this.#rowMatrix(data, schema.features, onUnknown) : undefined) ?? this.#matrix(asTable(data), schema.features, 'Prediction input', onUnknown).matrix;
     const out = this.estimator.predict(matrix);
     for (let i = 0; i < out.length; i++) {
       if (!Number.isFinite(out[i]!)) throw new Error(`RegressionModel: internal error, prediction ${i} is ${out[i]}`);
@@ -203,6 +203,31 @@ export class RegressionModel {
   /** Feature importances by name (boosted trees), or undefined for a linear model. */
   featureImportances(): Readonly<Record<string, number>> | undefined {
     return this.#need().metadata.featureImportances ?? undefined;
+  }
+
+  /**
+   * The matrix straight from row objects when every value is plain (a finite number, or a category):
+   * no column arrays, which is most of the time of predicting one record. Anything else (a missing
+   * field, null, a string in a numeric column, an unseen category under 'error') returns undefined, and
+   * #matrix handles it, so results and error messages are the same either way.
+   */
+  #rowMatrix(rows: readonly Readonly<Record<string, unknown>>[], specs: readonly FeatureSpec[], onUnknown: UnknownCategoryPolicy): Matrix | undefined {
+    const n = rows.length;
+    const f = specs.length;
+    const data = new Float64Array(n * f);
+    for (let i = 0; i < n; i++) {
+      const row = rows[i]!;
+      if (typeof row !== 'object' || row === null) return undefined;
+      for (let j = 0; j < f; j++) {
+        const spec = specs[j]!;
+        if (!Object.hasOwn(row, spec.name)) return undefined;
+        const v = row[spec.name];
+        const x = spec.kind === 'categorical' ? this.encoder.tryEncodeValue(spec.name, v, onUnknown) : typeof v === 'number' && v - v === 0 ? v : undefined;
+        if (x === undefined) return undefined;
+        data[i * f + j] = x;
+      }
+    }
+    return { rows: n, cols: f, data };
   }
 
   #matrix(table: Table, specs: readonly FeatureSpec[], what: string, onUnknown: UnknownCategoryPolicy): { matrix: Matrix; sawMissing: boolean[] } {

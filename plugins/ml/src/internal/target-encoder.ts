@@ -38,6 +38,18 @@ export const categoryKey = (v: unknown, column: string, row: number): string | u
 /** Weight of a category's own mean given its count (category_encoders' "smoove"). */
 export const smoothingWeight = (count: number, minSamplesLeaf: number, smoothing: number): number => 1 / (1 + Math.exp(-(count - minSamplesLeaf) / smoothing));
 
+const lookup = (table: EncoderTable, prior: number, column: string, value: unknown, row: number, onUnknown: UnknownCategoryPolicy): number => {
+  const key = categoryKey(value, column, row);
+  const v = key === undefined ? prior : Object.hasOwn(table.values, key) ? table.values[key] : undefined;
+  if (v !== undefined) return v;
+  if (onUnknown === 'error') {
+    throw new MlError('DAGRUN_ERR_ML_UNKNOWN_CATEGORY', `Categorical feature '${column}' at row ${row}: expected one of ${Object.keys(table.values).map((k) => `'${k}'`).join(', ')}, but got '${key}'.`, {
+      hint: "Hint: unseen categories take the prior unless onUnknownCategory is 'error'.",
+    });
+  }
+  return prior;
+};
+
 export class TargetEncoder {
   readonly params: TargetEncoderParams;
   #prior: number | undefined;
@@ -122,24 +134,34 @@ export class TargetEncoder {
    */
   encode(column: string, values: ArrayLike<unknown>, onUnknown: UnknownCategoryPolicy = 'prior'): Float64Array {
     const prior = this.#need();
+    const table = this.#table(column);
+    const out = new Float64Array(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = lookup(table, prior, column, values[i], i, onUnknown);
+    return out;
+  }
+
+  /**
+   * Encodes one value of a fitted column as encode() would, or returns undefined where encode() would
+   * throw (a value of the wrong kind, an unseen category under 'error'), so the caller can word the error.
+   */
+  tryEncodeValue(column: string, value: unknown, onUnknown: UnknownCategoryPolicy = 'prior'): number | undefined {
+    const prior = this.#need();
+    const table = this.#tables[column];
+    if (!table) return undefined;
+    if (typeof value === 'string' && value !== '') return Object.hasOwn(table.values, value) ? table.values[value] : onUnknown === 'error' ? undefined : prior;
+    try {
+      return lookup(table, prior, column, value, 0, onUnknown);
+    } catch {
+      return undefined;
+    }
+  }
+
+  #table(column: string): EncoderTable {
     const table = this.#tables[column];
     if (!table) {
       throw new MlError('DAGRUN_ERR_ML_MISSING_COLUMN', `TargetEncoder column '${column}': expected one of the fitted columns (${this.columns.join(', ') || 'none'}), but got a column it was not fitted on.`);
     }
-    const out = new Float64Array(values.length);
-    for (let i = 0; i < values.length; i++) {
-      const key = categoryKey(values[i], column, i);
-      const v = key === undefined ? prior : Object.hasOwn(table.values, key) ? table.values[key] : undefined;
-      if (v === undefined) {
-        if (onUnknown === 'error') {
-          throw new MlError('DAGRUN_ERR_ML_UNKNOWN_CATEGORY', `Categorical feature '${column}' at row ${i}: expected one of ${Object.keys(table.values).map((k) => `'${k}'`).join(', ')}, but got '${key}'.`, {
-            hint: "Hint: unseen categories take the prior unless onUnknownCategory is 'error'.",
-          });
-        }
-        out[i] = prior;
-      } else out[i] = v;
-    }
-    return out;
+    return table;
   }
 
   /** Encodes every fitted column of `columns`. */

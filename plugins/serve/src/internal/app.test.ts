@@ -352,7 +352,7 @@ t.test('the prediction log: one JSON line per record, with who, which model, wha
   const lines = p.lines();
   t.same(lines.map((l) => l.request_id), ['log-single', 'log-batch', 'log-batch', 'log-batch', 'log-compat', 'log-jwt'], 'one line per record, refused requests none');
   for (const l of lines) {
-    t.same(Object.keys(l), ['time', 'request_id', 'client', 'model_version', 'input', 'prediction', 'latency_ms']);
+    t.same(Object.keys(l), ['time', 'client', 'model_version', 'request_id', 'input', 'prediction', 'latency_ms']);
     t.match(l, { time: /^\d{4}-\d\d-\d\dT/, model_version: V2, prediction: Number, latency_ms: Number });
     t.ok((l.latency_ms as number) >= 0 && (l.latency_ms as number) < 10_000, 'latency in ms');
   }

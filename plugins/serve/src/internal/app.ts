@@ -11,7 +11,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
 import type { Project } from '@dagrun/core';
-import { ApiKeys, type Principal, type Scope } from './auth.js';
+import { ApiKeys, type KeyMemo, type Principal, type Scope } from './auth.js';
 import type { ServeConfig } from './config.js';
 import { Metrics } from './metrics.js';
 import { loadModel, type ServedModel } from './model.js';
@@ -42,6 +42,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | undefined;
     startedAt: number;
+    /** The matched route's path and auth, set by its onRequest hook; undefined when no route matched. */
+    route: RouteInfo | undefined;
   }
   interface FastifyContextConfig {
     auth?: RouteAuth;
@@ -51,6 +53,14 @@ declare module 'fastify' {
     served(): ServedModel;
   }
 }
+
+/** What the per-route hook knows of its route, computed once when the route is added. */
+interface RouteInfo {
+  readonly url: string;
+  readonly auth: RouteAuth | undefined;
+}
+
+const DOCS_AUTH: RouteAuth = { publicAs: 'docs', scope: 'predict' };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const MAX_PROBLEMS = 50;
@@ -82,7 +92,7 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
   const validators = buildValidators(config.record_schema, config.max_batch, config.compat.ignore_fields);
   const started = Date.now();
   // Requests between onRequest and the end of onResponse: close waits for them before logs are flushed.
-  const inFlight = new Set<string>();
+  let inFlight = 0;
 
   const app = Fastify({
     logger: false,
@@ -96,16 +106,17 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
   // JSON only: any other content type is a 415, not a string handed to the validators.
   app.removeContentTypeParser('text/plain');
   app.addHook('onClose', async () => {
-    for (let i = 0; i < 200 && inFlight.size > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 200 && inFlight > 0; i++) await new Promise((r) => setTimeout(r, 5));
   });
 
   app.decorateRequest('principal', undefined);
   app.decorateRequest('startedAt', 0);
+  app.decorateRequest('route', undefined);
 
   // Errors: every 4xx names what to change; a 500 names the request id to find in the server log.
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, request, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-    const compat = request.routeOptions.config?.auth?.compat === true;
+    const compat = request.route?.auth?.compat === true;
     if (status >= 500) {
       accessLog?.error({ req_id: request.id, err: { message: err.message, stack: err.stack } }, 'request failed');
       return reply.code(500).send(compat ? { detail: 'Internal Server Error' } : { statusCode: 500, error: STATUS_TEXT[500], message: `Internal error; the server log has the details under request id ${request.id}.`, request_id: request.id });
@@ -128,12 +139,18 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
   // Auth, before anything else is read.
   const jwtOn = config.auth.jwt_secret !== undefined;
   if (jwtOn) await app.register(fastifyJwt, { secret: config.auth.jwt_secret! });
-  // Callback-style hooks: no promise per request on the API-key path (only a JWT needs to wait).
+  // Callback-style hooks: no promise per request on the API-key path (only a JWT needs to wait). Every
+  // request gets its id header and clock; each route gets its own auth hook, built when the route is
+  // added, so a request never looks its route's settings up.
   app.addHook('onRequest', (request, reply, done) => {
     request.startedAt = performance.now();
-    inFlight.add(request.id);
+    inFlight++;
     reply.header('x-request-id', request.id);
-    const auth = request.routeOptions.config?.auth ?? (request.url.startsWith('/docs') ? { publicAs: 'docs' as const, scope: 'predict' as const } : undefined);
+    done();
+  });
+  const authHook = (info: RouteInfo) => (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
+    request.route = info;
+    const auth = info.auth;
     if (!auth) return done();
     if (auth.publicAs && publicRoutes.has(auth.publicAs)) {
       request.principal = PUBLIC;
@@ -149,8 +166,13 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
       done();
     };
     const key = request.headers['api-key'];
-    if (typeof key === 'string') return admit(keys.verify(key));
+    if (typeof key === 'string') return admit(keys.verifyMemo(key, request.raw.socket as { dagrunKey?: KeyMemo }));
     verifyBearer(request).then(admit, () => admit(undefined));
+  };
+  app.addHook('onRoute', (route) => {
+    const info: RouteInfo = { url: route.url, auth: (route.config as { auth?: RouteAuth } | undefined)?.auth ?? (route.url.startsWith('/docs') ? DOCS_AUTH : undefined) };
+    const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    route.onRequest = [authHook(info), ...own];
   });
   const verifyBearer = async (request: FastifyRequest): Promise<Principal | undefined> => {
     const bearer = request.headers.authorization;
@@ -177,9 +199,9 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
 
   // Metrics and the access log, once the response is sent.
   app.addHook('onResponse', (request, reply, done) => {
-    inFlight.delete(request.id);
+    inFlight--;
     const seconds = (performance.now() - request.startedAt) / 1000;
-    const route = request.routeOptions.url ?? 'unmatched';
+    const route = request.route?.url ?? 'unmatched';
     metrics.observe(route, request.method, reply.statusCode, seconds);
     accessLog?.info({ req_id: request.id, client: request.principal?.client, method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(seconds * 1e6) / 1000 });
     done();

@@ -39,7 +39,7 @@ t.test('a line holds the time and the entry, as JSON on one line, whatever the i
   const text = readFileSync(join(dir, 'p.jsonl'), 'utf8');
   t.equal(text.split('\n').length, 2, 'one line and the final newline (newlines in the input are escaped)');
   const [line] = linesOf(join(dir, 'p.jsonl'));
-  t.same(Object.keys(line!), ['time', 'request_id', 'client', 'model_version', 'input', 'prediction', 'latency_ms']);
+  t.same(Object.keys(line!), ['time', 'client', 'model_version', 'request_id', 'input', 'prediction', 'latency_ms']);
   t.match(line, { ...entry('r1'), time: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/ });
   t.same(line!.input, entry('r1').input, 'the input comes back as it was');
 });

@@ -95,9 +95,25 @@ class GroupCommitFile {
   }
 }
 
+/** pino's timestamp, formatted once per millisecond rather than once per line. */
+const isoTime = (): (() => string) => {
+  let ms = -1;
+  let text = '';
+  return () => {
+    const now = Date.now();
+    if (now !== ms) {
+      ms = now;
+      text = `"time":"${new Date(now).toISOString()}"`;
+    }
+    return text;
+  };
+};
+
 export class PredictionLog {
   readonly #file: GroupCommitFile;
   readonly #logger: Logger;
+  /** Child loggers by client and model version: pino serialises a child's fields once, not once per line. */
+  readonly #children = new Map<string, Logger>();
 
   /** `path` is relative to `projectDir` unless absolute; `{date}` becomes the UTC day (YYYY-MM-DD). */
   constructor(path: string, projectDir: string) {
@@ -105,7 +121,7 @@ export class PredictionLog {
     this.#file = new GroupCommitFile(() => full.replaceAll('{date}', new Date().toISOString().slice(0, 10)));
     // No level and no pid/hostname: a line is the timestamp and the entry. (pino's stock timestamps begin
     // with a comma that follows the level; without a level the line must start with the time itself.)
-    this.#logger = pino({ base: null, timestamp: () => `"time":"${new Date().toISOString()}"`, messageKey: 'event', formatters: { level: () => ({}) } }, this.#file);
+    this.#logger = pino({ base: null, timestamp: isoTime(), messageKey: 'event', formatters: { level: () => ({}) } }, this.#file);
   }
 
   /** The file today's lines go to. */
@@ -115,8 +131,20 @@ export class PredictionLog {
 
   /** Appends one line per prediction; resolves when they are in the file. */
   append(entries: readonly PredictionEntry[]): Promise<void> {
-    for (const e of entries) this.#logger.info(e);
+    for (const e of entries) this.#child(e.client, e.model_version).info({ request_id: e.request_id, input: e.input, prediction: e.prediction, latency_ms: e.latency_ms });
     return this.#file.committed();
+  }
+
+  /** The logger that writes client and model version (a request's predictions share both). */
+  #child(client: string, version: string | undefined): Logger {
+    const key = `${client}\u0000${version ?? ''}`;
+    let child = this.#children.get(key);
+    if (child === undefined) {
+      if (this.#children.size >= 10_000) this.#children.clear();
+      child = this.#logger.child({ client, model_version: version });
+      this.#children.set(key, child);
+    }
+    return child;
   }
 
   close(): Promise<void> {
