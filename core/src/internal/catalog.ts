@@ -416,8 +416,10 @@ const wrap = (op: 'load' | 'save', name: string, ds: Dataset, err: unknown): Dat
   } catch {
     // describe() is best effort in an error path.
   }
-  const code = err instanceof DatasetError ? err.code : op === 'load' ? 'DAGRUN_ERR_DATASET_LOAD' : 'DAGRUN_ERR_DATASET_SAVE';
+  const code = err instanceof DagrunError ? err.code : op === 'load' ? 'DAGRUN_ERR_DATASET_LOAD' : 'DAGRUN_ERR_DATASET_SAVE';
+  // A coded error keeps its sentence (without its code) and its hint; others give their message.
+  const said = err instanceof DagrunError ? err.detail : messageOf(err);
   // End the dataset's own sentence before adding ours: third-party errors often have no final period.
-  const tail = op === 'save' ? `${/[.!?]$/.test(messageOf(err)) ? '' : '.'} What was saved before is intact.` : '';
-  return new DatasetError(code, `Failed to ${op} dataset '${name}'${where}: ${messageOf(err)}${tail}`, { cause: err });
+  const tail = op === 'save' ? `${/[.!?]$/.test(said) ? '' : '.'} What was saved before is intact.` : '';
+  return new DatasetError(code, `Failed to ${op} dataset '${name}'${where}: ${said}${tail}`, { cause: err, hint: err instanceof DagrunError ? err.hint : undefined });
 };
