@@ -49,11 +49,15 @@ t.test('model_run trains, predicts and evaluates; the same seed gives identical 
     ['predict_model', 'ok'],
     ['evaluate_model', 'ok'],
     ['evaluation_report', 'ok'],
+    ['tabulate_predictions', 'ok'],
+    ['tabulate_metrics', 'ok'],
   ]);
   t.same(first.record.datasets.map((d) => d.name).sort(), [
     'evaluation_report',
     'metrics',
+    'metrics_table',
     'model',
+    'prediction_table',
     'test_predictions',
     'test_validation_report',
     'train_validation_report',
