@@ -22,7 +22,7 @@ t.test('property project: the items and edges of each pipeline are those of the 
   const p = project.pipeline('model_run');
   const data = p.datasets();
   const count = (kind: string) => model.items.filter((i) => i.kind === kind && (kind === 'node' ? p.node(i.name) : data.includes(i.name))).length;
-  t.equal(count('node'), 7);
+  t.equal(count('node'), 9);
   t.equal(count('dataset'), data.filter((d) => !isParamInput(d)).length);
   t.equal(count('parameter'), data.filter(isParamInput).length);
 
@@ -80,7 +80,7 @@ t.test('--pipeline keeps one pipeline; unknown names list what there is', async 
 
   await t.rejects(projectGraph({ projectDir: PROPERTY, pipeline: 'model_runn' }), {
     code: 'DAGRUN_ERR_PIPELINE_UNKNOWN',
-    message: /--pipeline 'model_runn': expected a pipeline declared in pipeline\.yaml \(generate_data, model_run, inference, __default__\), but got no such pipeline\.\n\s+Hint: did you mean: 'model_run'\?/,
+    message: /--pipeline 'model_runn': expected a pipeline declared in pipeline\.yaml \(generate_data, model_run, load_raw_to_postgres, inference, __default__\), but got no such pipeline\.\n\s+Hint: did you mean: 'model_run'\?/,
   });
   await t.rejects(projectGraph({ projectDir: PROPERTY, run: '2020-01-01T00.00.00.000Z' }), {
     code: 'DAGRUN_ERR_CLI_USAGE',
