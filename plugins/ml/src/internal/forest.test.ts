@@ -77,6 +77,41 @@ t.test('branch-free last levels: every leaf of every shape, values on thresholds
   t.same(Array.from(new CompiledForest([tree, tree], 1, 0, 3).predict(x.subarray(0, 30), 10)), expected.slice(0, 10), '10 rows, unsorted');
 });
 
+t.test('one row at a time (what a server predicts): identical bits for every row, shape, threshold value and NaN side', async (t) => {
+  const train = data(3000, 3, 0.1);
+  const m = new GradientBoostingRegressor({ n_estimators: 40, max_depth: 5, learning_rate: 0.1 }).fit(train.x, train.y);
+  const { trees, init, params } = m.state;
+  const forest = new CompiledForest(trees, params.learning_rate, init, 3);
+  const test = data(400, 4, 0.25);
+  // Values exactly on thresholds too: a row whose first feature is each threshold the trees use on it.
+  const onThresholds = trees.flatMap((tr) => Array.from(tr.feature).flatMap((f, i) => (f >= 0 ? [[f, tr.threshold[i]!] as const] : [])));
+  const x = Float64Array.from([...test.x.data, ...onThresholds.flatMap(([f, v]) => [0, 1, 2].map((j) => (j === f ? v : 0.5)))]);
+  const rows = x.length / 3;
+  const expected = Array.from(reference(trees, params.learning_rate, init, x, rows, 3));
+  let same = 0;
+  for (let r = 0; r < rows; r++) if (forest.predict(x.subarray(r * 3, r * 3 + 3), 1)[0] === expected[r]) same++;
+  t.equal(same, rows, `${rows} single rows (${onThresholds.length} on a threshold, a quarter with NaN): identical bits`);
+  t.same(Array.from(forest.predict(x.subarray(0, 48), 16)), expected.slice(0, 16), '16 rows at once');
+  // The hand-built tree of every shape (leaves at depths 2 and 3), one row at a time.
+  const tree: Tree = {
+    feature: Int32Array.from([0, 1, -1, -1, 2, 0, -1, -1, 1, -1, -1]),
+    threshold: Float64Array.from([0.5, 0.3, 0, 0, 0.7, 0.8, 0, 0, 0.1, 0, 0]),
+    missingLeft: Uint8Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0]),
+    left: Int32Array.from([1, 2, -1, -1, 5, 6, -1, -1, 9, -1, -1]),
+    right: Int32Array.from([4, 3, -1, -1, 8, 7, -1, -1, 10, -1, -1]),
+    value: Float64Array.from([0, 0, 1, 2, 0, 0, 4, 8, 0, 16, 32]),
+    count: new Float64Array(11),
+  };
+  const grid = [Number.NaN, -1, 0.1, 0.3, 0.5, 0.7, 0.8, 2];
+  const hand = new CompiledForest([tree, tree], 1, 0, 3);
+  let agree = 0;
+  for (const a of grid) for (const b of grid) for (const c of grid) {
+    const row = Float64Array.from([a, b, c]);
+    if (hand.predict(row, 1)[0] === reference([tree, tree], 1, 0, row, 1, 3)[0]) agree++;
+  }
+  t.equal(agree, grid.length ** 3, 'every grid row, one at a time');
+});
+
 t.test('deep trees: compiled in several functions, or walked when a tree is too large to compile', async (t) => {
   const train = data(4000, 3, 0.05);
   const m = new GradientBoostingRegressor({ n_estimators: 3, max_depth: 16, learning_rate: 0.5 }).fit(train.x, train.y);
