@@ -20,6 +20,22 @@ const reference = (trees: readonly Tree[], lr: number, init: number, x: Float64A
   return out;
 };
 
+/**
+ * A tree of every shape. Preorder: 0 root f0<=0.5 (NaN left) → 1 f1<=0.3 (NaN right) over leaves 2, 3; → 4 f2<=0.7
+ * (NaN left) over 5 f0<=0.8 (NaN right; leaves 6, 7) and 8 f1<=0.1 (NaN left; leaves 9, 10): a two-leaf and a four-leaf bottom.
+ */
+const HAND_TREE: Tree = {
+  feature: Int32Array.from([0, 1, -1, -1, 2, 0, -1, -1, 1, -1, -1]),
+  threshold: Float64Array.from([0.5, 0.3, 0, 0, 0.7, 0.8, 0, 0, 0.1, 0, 0]),
+  missingLeft: Uint8Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0]),
+  left: Int32Array.from([1, 2, -1, -1, 5, 6, -1, -1, 9, -1, -1]),
+  right: Int32Array.from([4, 3, -1, -1, 8, 7, -1, -1, 10, -1, -1]),
+  value: Float64Array.from([0, 0, 1, 2, 0, 0, 4, 8, 0, 16, 32]),
+  count: new Float64Array(11),
+};
+/** Values on each threshold, between and beyond them, and NaN. */
+const GRID = [Number.NaN, -1, 0.1, 0.3, 0.5, 0.7, 0.8, 2];
+
 const data = (n: number, seed: number, nanShare: number) => {
   const rand = mulberry32(seed);
   const x = new Float64Array(n * 3);
@@ -55,18 +71,8 @@ t.test('compiled and walked forests predict exactly what walking the trees gives
 });
 
 t.test('branch-free last levels: every leaf of every shape, values on thresholds, NaN to either side', async (t) => {
-  // Preorder: 0 root f0<=0.5 (NaN left) → 1 f1<=0.3 (NaN right) over leaves 2, 3; → 4 f2<=0.7 (NaN left) over
-  // 5 f0<=0.8 (NaN right; leaves 6, 7) and 8 f1<=0.1 (NaN left; leaves 9, 10): a two-leaf and a four-leaf bottom.
-  const tree: Tree = {
-    feature: Int32Array.from([0, 1, -1, -1, 2, 0, -1, -1, 1, -1, -1]),
-    threshold: Float64Array.from([0.5, 0.3, 0, 0, 0.7, 0.8, 0, 0, 0.1, 0, 0]),
-    missingLeft: Uint8Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0]),
-    left: Int32Array.from([1, 2, -1, -1, 5, 6, -1, -1, 9, -1, -1]),
-    right: Int32Array.from([4, 3, -1, -1, 8, 7, -1, -1, 10, -1, -1]),
-    value: Float64Array.from([0, 0, 1, 2, 0, 0, 4, 8, 0, 16, 32]),
-    count: new Float64Array(11),
-  };
-  const grid = [Number.NaN, -1, 0.1, 0.3, 0.5, 0.7, 0.8, 2];
+  const tree = HAND_TREE;
+  const grid = GRID;
   const rows: number[] = [];
   for (const a of grid) for (const b of grid) for (const c of grid) rows.push(a, b, c);
   const n = rows.length / 3;
@@ -93,16 +99,8 @@ t.test('one row at a time (what a server predicts): identical bits for every row
   t.equal(same, rows, `${rows} single rows (${onThresholds.length} on a threshold, a quarter with NaN): identical bits`);
   t.same(Array.from(forest.predict(x.subarray(0, 48), 16)), expected.slice(0, 16), '16 rows at once');
   // The hand-built tree of every shape (leaves at depths 2 and 3), one row at a time.
-  const tree: Tree = {
-    feature: Int32Array.from([0, 1, -1, -1, 2, 0, -1, -1, 1, -1, -1]),
-    threshold: Float64Array.from([0.5, 0.3, 0, 0, 0.7, 0.8, 0, 0, 0.1, 0, 0]),
-    missingLeft: Uint8Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0]),
-    left: Int32Array.from([1, 2, -1, -1, 5, 6, -1, -1, 9, -1, -1]),
-    right: Int32Array.from([4, 3, -1, -1, 8, 7, -1, -1, 10, -1, -1]),
-    value: Float64Array.from([0, 0, 1, 2, 0, 0, 4, 8, 0, 16, 32]),
-    count: new Float64Array(11),
-  };
-  const grid = [Number.NaN, -1, 0.1, 0.3, 0.5, 0.7, 0.8, 2];
+  const tree = HAND_TREE;
+  const grid = GRID;
   const hand = new CompiledForest([tree, tree], 1, 0, 3);
   let agree = 0;
   for (const a of grid) for (const b of grid) for (const c of grid) {
