@@ -5,25 +5,15 @@
 //   node measure.mjs load <credentials JSON> <schema> <table>
 //   node measure.mjs save <credentials JSON> <schema> <table> <frame.parquet>
 
-import { loadPolars, type DatasetContext } from '@dagrun/core';
+import { loadPolars } from '@dagrun/core';
 import { tableType } from '@dagrun/datasets-postgres';
 import type { DataFrame } from 'nodejs-polars';
 import { frameBytes, peakRss, resetPeak, rss } from '../test/helpers/memory.js';
+import { datasetContext } from '../test/helpers/server.js';
 
 const [op, credentialsJson, schema, table, parquet] = process.argv.slice(2);
 const credentials = JSON.parse(credentialsJson!) as Record<string, unknown>;
-const context = (name: string): DatasetContext => ({
-  name,
-  projectDir: process.cwd(),
-  credentials,
-  version: { load: undefined, save: 'v' },
-  storageFor: () => {
-    throw new Error('no storage');
-  },
-  codecs: { byName: () => undefined, forValue: () => undefined, names: () => [] },
-  parameter: () => undefined,
-  hasParameter: () => false,
-});
+const context = (name: string) => datasetContext(name, credentials);
 interface Table {
   load(): Promise<DataFrame>;
   save(df: DataFrame): Promise<unknown>;

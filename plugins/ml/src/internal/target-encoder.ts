@@ -148,7 +148,6 @@ export class TargetEncoder {
     const prior = this.#need();
     const table = this.#tables[column];
     if (!table) return undefined;
-    if (typeof value === 'string' && value !== '') return Object.hasOwn(table.values, value) ? table.values[value] : onUnknown === 'error' ? undefined : prior;
     try {
       return lookup(table, prior, column, value, 0, onUnknown);
     } catch {
