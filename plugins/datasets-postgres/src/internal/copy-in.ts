@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DataFrame } from 'nodejs-polars';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { copyLib } from './pg-lib.js';
 import { loadPolars } from '@dagrun/core';
 import { quoteIdent } from './sql.js';
 import { forCopy } from './type-map.js';
@@ -32,7 +32,7 @@ export const writeRows = async (client: pg.PoolClient, target: string, df: DataF
     const slices = function* () {
       for (let offset = 0; offset < frame.height; offset += COPY_ROWS) yield frame.slice(offset, COPY_ROWS).writeCSV({ includeHeader: false });
     };
-    await pipeline(Readable.from(slices()), client.query(copyFrom(`COPY ${target} (${cols}) FROM STDIN (FORMAT csv)`)));
+    await pipeline(Readable.from(slices()), client.query(copyLib().from(`COPY ${target} (${cols}) FROM STDIN (FORMAT csv)`)));
     return;
   }
   const aliases = frame.columns.map((_, i) => `c${i}`);

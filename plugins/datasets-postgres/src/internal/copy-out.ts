@@ -4,7 +4,7 @@
 
 import type { DataFrame } from 'nodejs-polars';
 import type pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
+import { copyLib } from './pg-lib.js';
 import { loadPolars } from '@dagrun/core';
 import { csvSchema, emptyFrame, finishChunk, type PgColumn } from './type-map.js';
 
@@ -55,7 +55,7 @@ export const copyOut = async (client: pg.PoolClient, copySql: string, columns: r
     const df = pl.readCSV(csv, { hasHeader: false, schema, sep: ',', quoteChar: '"', rechunk: true });
     frames.push(finishChunk(pl, df, columns));
   };
-  const stream = client.query(copyTo(copySql));
+  const stream = client.query(copyLib().to(copySql));
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     const end = ends.scan(chunk);
     if (pendingBytes + chunk.length >= chunkBytes && end > 0) {

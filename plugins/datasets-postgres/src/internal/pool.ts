@@ -2,8 +2,9 @@
 // the last of those datasets is closed (catalog.close() at the end of a run). A dataset joins its pool
 // on first use, so building a catalog (as `dagrun check` does) never connects.
 
-import pg from 'pg';
+import type pg from 'pg';
 import { DagrunError } from '@dagrun/core';
+import { pgLib } from './pg-lib.js';
 import { sslOption, type ConnectionSettings } from './settings.js';
 
 interface Shared {
@@ -36,7 +37,7 @@ export class Connection {
     let shared = pools.get(key);
     if (!shared) {
       const s = this.settings;
-      const pool = new pg.Pool({
+      const pool = new (pgLib().Pool)({
         host: s.host,
         port: s.port,
         user: s.user,

@@ -2,7 +2,7 @@
 // through pg's escapeLiteral, so no name or value from catalog.yaml reaches the server unquoted.
 
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { pgLib } from './pg-lib.js';
 
 /** The longest identifier PostgreSQL keeps (NAMEDATALEN - 1 bytes); longer ones are silently cut. */
 export const MAX_IDENTIFIER_BYTES = 63;
@@ -28,8 +28,8 @@ export const qualified = (schema: string | undefined, table: string): string => 
 
 /** A value as a SQL literal of unknown type, resolved by the server from the column it is compared with. */
 export const literal = (value: string | number | boolean): string => {
-  if (typeof value === 'number' && !Number.isFinite(value)) return pg.escapeLiteral(Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity');
-  return pg.escapeLiteral(String(value));
+  if (typeof value === 'number' && !Number.isFinite(value)) return pgLib().escapeLiteral(Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity');
+  return pgLib().escapeLiteral(String(value));
 };
 
 export type FilterValue = string | number | boolean | null | ReadonlyArray<string | number | boolean | null>;
