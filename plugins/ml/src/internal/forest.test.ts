@@ -110,6 +110,45 @@ t.test('one row at a time (what a server predicts): identical bits for every row
   t.equal(agree, grid.length ** 3, 'every grid row, one at a time');
 });
 
+t.test('a few rows take the binned layout: the same bits as walking, for trees of every depth, on and around every threshold', async (t) => {
+  const train = data(3000, 5, 0.1);
+  // Depths 1 to 8 in one forest (shallow trees are padded to the deepest), and single-leaf trees.
+  const forests = [1, 3, 5, 8].map((d) => new GradientBoostingRegressor({ n_estimators: 25, max_depth: d, learning_rate: 0.2 }).fit(train.x, train.y).state);
+  const leaf = (v: number): Tree => ({ feature: Int32Array.of(-1), threshold: Float64Array.of(0), missingLeft: Uint8Array.of(0), left: Int32Array.of(-1), right: Int32Array.of(-1), value: Float64Array.of(v), count: Float64Array.of(1) });
+  const trees = [...forests.flatMap((f) => f.trees), leaf(0.25), HAND_TREE, leaf(-3)];
+  const forest = new CompiledForest(trees, 0.2, 1.5, 3);
+  t.equal(forest.layoutFor(1), 'binned');
+  t.equal(forest.layoutFor(63), 'binned');
+  t.equal(forest.layoutFor(64), 'compiled', 'batches of 64 rows and more: the compiled functions');
+  // Rows on every threshold (and the doubles either side of it), infinities, signed zeros and NaN.
+  const values = [...new Set(trees.flatMap((tr) => Array.from(tr.threshold).filter((_, i) => tr.feature[i]! >= 0)))];
+  const around = values.flatMap((v) => [v, v - Math.abs(v) * Number.EPSILON - Number.MIN_VALUE, v + Math.abs(v) * Number.EPSILON + Number.MIN_VALUE]);
+  const specials = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0, Number.NaN];
+  const rand = mulberry32(11);
+  const pick = (pool: number[]) => pool[Math.floor(rand() * pool.length)]!;
+  const rows: number[] = [];
+  for (let r = 0; r < 3000; r++) for (let j = 0; j < 3; j++) rows.push(rand() < 0.05 ? pick(specials) : pick(around));
+  const x = Float64Array.from(rows);
+  const n = rows.length / 3;
+  const expected = Array.from(reference(trees, 0.2, 1.5, x, n, 3));
+  let same = 0;
+  for (let r = 0; r < n; r++) if (Object.is(forest.predict(x.subarray(r * 3, r * 3 + 3), 1)[0], expected[r])) same++;
+  t.equal(same, n, `${n} single rows: identical bits (rows with NaN take the compiled functions)`);
+  t.same(Array.from(forest.predict(x.subarray(0, 3 * 40), 40)), expected.slice(0, 40), '40 rows at once');
+  t.same(Array.from(new CompiledForest([leaf(2), leaf(3)], 0.5, 1, 3).predict(Float64Array.of(1, 2, 3), 1)), [3.5], 'a forest of single leaves');
+});
+
+t.test('the binned layout is skipped where it does not fit: trees deeper than 8, or walk mode', async (t) => {
+  const train = data(4000, 6, 0.05);
+  const deep = new GradientBoostingRegressor({ n_estimators: 3, max_depth: 10, learning_rate: 0.5 }).fit(train.x, train.y).state;
+  const forest = new CompiledForest(deep.trees, 0.5, deep.init, 3);
+  t.ok(forest.depth > 8, `depth ${forest.depth}`);
+  t.equal(forest.layoutFor(1), 'compiled');
+  const test = data(20, 7, 0.1);
+  t.same(Array.from(forest.predict(test.x.data, 20)), Array.from(reference(deep.trees, 0.5, deep.init, test.x.data, 20, 3)));
+  t.equal(new CompiledForest(deep.trees, 0.5, deep.init, 3, { mode: 'walk' }).layoutFor(1), 'walk');
+});
+
 t.test('deep trees: compiled in several functions, or walked when a tree is too large to compile', async (t) => {
   const train = data(4000, 3, 0.05);
   const m = new GradientBoostingRegressor({ n_estimators: 3, max_depth: 16, learning_rate: 0.5 }).fit(train.x, train.y);

@@ -1,6 +1,9 @@
-// Regression trees as flat arrays, and the forest's prediction: each group of trees is compiled once into a
-// JavaScript function of nested comparisons with the thresholds and leaf values as literals, and rows are
-// visited sorted by the feature most trees split on first, so the processor predicts most branches.
+// Regression trees as flat arrays, and the forest's prediction, in two layouts chosen by the number of rows.
+// Batches: each group of trees is compiled once into a JavaScript function of nested comparisons with the
+// thresholds and leaf values as literals, and rows are visited sorted by the feature most trees split on
+// first, so the processor predicts most branches. A few rows (what a server predicts per request): a
+// compact binned layout walked without a branch, because for rows that share nothing the compiled code
+// mispredicts and, being hundreds of kilobytes, misses the instruction cache at every tree.
 
 /** One tree in preorder. A leaf has feature -1. A row goes left when x <= threshold (NaN: when missingLeft). */
 export interface Tree {
@@ -24,6 +27,13 @@ const NODES_PER_FUNCTION = 1200;
 const ROW_BLOCK = 2048;
 /** Below this many rows, sorting them costs more than the branches it saves. */
 const SORT_FROM = 64;
+/** Below this many rows, the binned layout predicts (when the forest has one and the rows have no NaN). */
+const BINNED_BELOW = SORT_FROM;
+/** The binned layout pads every tree to the deepest one: up to this depth, and this many bytes. */
+const BINNED_MAX_DEPTH = 8;
+const BINNED_MAX_BYTES = 16 * 1024 * 1024;
+/** A padded node's bin threshold: above any row's bin, so the row goes left (both sides hold the same leaf). */
+const PAD_BIN = (1 << 23) - 1;
 
 type GroupFunction = (x: Float64Array, order: Uint32Array, start: number, end: number, out: Float64Array) => void;
 
@@ -41,6 +51,7 @@ export class CompiledForest {
   readonly #scaled: Float64Array[];
   readonly #mode: 'compiled' | 'walk';
   #groups: GroupFunction[] | undefined;
+  #binned: BinnedForest | null | undefined;
   #sortFeature = -1;
   #sortEdges = new Float64Array(0);
 
@@ -61,10 +72,19 @@ export class CompiledForest {
     return this.#compile() ? 'compiled' : 'walk';
   }
 
+  /** How a call with `n` rows runs: 'binned' for a few rows when the forest has that layout, else `mode`. */
+  layoutFor(n: number): 'binned' | 'compiled' | 'walk' {
+    return n < BINNED_BELOW && this.#binnedLayout() ? 'binned' : this.mode;
+  }
+
   /** Predicts the `n` rows of row-major `x` (n × nFeatures). NaN takes each split's missing side. */
   predict(x: Float64Array, n: number, out: Float64Array = new Float64Array(n)): Float64Array {
     out.fill(this.#init, 0, n);
     if (this.#trees.length === 0 || n === 0) return out;
+    if (n < BINNED_BELOW) {
+      const binned = this.#binnedLayout();
+      if (binned && binned.predict(x, n, out)) return out; // false: a row holds NaN, so the layouts below run
+    }
     const groups = this.#compile();
     if (!groups) {
       this.#walk(x, n, out);
@@ -76,6 +96,12 @@ export class CompiledForest {
       for (const g of groups) g(x, order, start, end, out);
     }
     return out;
+  }
+
+  /** The binned layout, built on first use; null when the trees do not fit it (too deep, too many features). */
+  #binnedLayout(): BinnedForest | null {
+    if (this.#binned === undefined) this.#binned = this.#mode === 'walk' ? null : BinnedForest.build(this.#trees, this.#scaled, this.#nFeatures);
+    return this.#binned;
   }
 
   /** The generated functions, built on first use; undefined when walking (by option, huge trees, or no eval). */
@@ -161,6 +187,128 @@ export class CompiledForest {
     }
   }
 }
+
+/**
+ * Every tree padded to the same depth D and stored in heap order (node h has children 2h+1 and 2h+2), with
+ * each threshold replaced by its rank among the thresholds of its feature. A row is first turned into one
+ * bin per feature, the number of thresholds below its value, so that `x <= threshold` is `bin <= rank`
+ * exactly; then each tree takes D steps of integer arithmetic, with no branch to mispredict, through 4
+ * bytes per node (rank and feature in one int32), and adds its leaf. Leaves are added in tree order, as in
+ * training, so the sums are the same bits as the other layouts'. NaN has no bin: such rows go elsewhere.
+ */
+class BinnedForest {
+  /** Per feature, the distinct thresholds the trees use on it, sorted. */
+  readonly #edges: Float64Array[];
+  readonly #nFeatures: number;
+  /** The row being predicted, as bin << 8 per feature. */
+  readonly #bins: Int32Array;
+  /** s + every tree's leaf for the row in #bins. */
+  readonly #sum: (s: number) => number;
+
+  /** `nodes`: per tree, 2^depth - 1 nodes (rank << 8 | feature); `leaves`: per tree, 2^depth leaf values. */
+  private constructor(edges: Float64Array[], nodes: Int32Array, leaves: Float64Array, depth: number, trees: number) {
+    this.#edges = edges;
+    this.#nFeatures = edges.length;
+    this.#bins = new Int32Array(edges.length);
+    this.#sum = sumFunction(nodes, leaves, this.#bins, depth, trees);
+  }
+
+  /** The layout of these trees, or null when they do not fit it. */
+  static build(trees: readonly Tree[], scaled: readonly Float64Array[], nFeatures: number): BinnedForest | null {
+    if (nFeatures > 256 || trees.length === 0) return null;
+    const depth = trees.reduce((d, t) => Math.max(d, treeDepth(t)), 0);
+    const inner = (1 << depth) - 1;
+    if (depth > BINNED_MAX_DEPTH || trees.length * (inner * 4 + (inner + 1) * 8) > BINNED_MAX_BYTES) return null;
+    const sets = Array.from({ length: nFeatures }, () => new Set<number>());
+    for (const t of trees) for (let i = 0; i < t.feature.length; i++) if (t.feature[i]! >= 0) sets[t.feature[i]!]!.add(t.threshold[i]!);
+    const edges = sets.map((set) => Float64Array.from(set).sort());
+    if (edges.some((e) => e.length >= PAD_BIN)) return null;
+    const nodes = new Int32Array(trees.length * inner);
+    const leaves = new Float64Array(trees.length * (inner + 1));
+    for (let k = 0; k < trees.length; k++) {
+      const t = trees[k]!;
+      const values = scaled[k]!;
+      const fill = (node: number, h: number, level: number): void => {
+        if (level === depth) {
+          leaves[k * (inner + 1) + h - inner] = values[node]!;
+          return;
+        }
+        const j = t.feature[node]!;
+        if (j < 0) {
+          // A leaf above the last level: a padding node over two copies of it.
+          nodes[k * inner + h] = PAD_BIN << 8;
+          fill(node, 2 * h + 1, level + 1);
+          fill(node, 2 * h + 2, level + 1);
+          return;
+        }
+        nodes[k * inner + h] = (rank(edges[j]!, t.threshold[node]!) << 8) | j;
+        fill(t.left[node]!, 2 * h + 1, level + 1);
+        fill(t.right[node]!, 2 * h + 2, level + 1);
+      };
+      fill(0, 0, 0);
+    }
+    return new BinnedForest(edges, nodes, leaves, depth, trees.length);
+  }
+
+  /** Adds every tree's leaf to out[r] for the n rows; false (and nothing added) when a row holds NaN. */
+  predict(x: Float64Array, n: number, out: Float64Array): boolean {
+    const f = this.#nFeatures;
+    for (let i = 0; i < n * f; i++) if (x[i] !== x[i]) return false;
+    const bins = this.#bins;
+    for (let r = 0; r < n; r++) {
+      for (let j = 0; j < f; j++) bins[j] = rank(this.#edges[j]!, x[r * f + j]!) << 8;
+      out[r] = this.#sum(out[r]!);
+    }
+    return true;
+  }
+}
+
+/**
+ * The walk of every tree for one row, with its D levels unrolled in generated code (a loop over the levels,
+ * or a test per level, costs half as much again); the loop is the fallback where code generation is off.
+ */
+const sumFunction = (nodes: Int32Array, leaves: Float64Array, bins: Int32Array, depth: number, trees: number): ((s: number) => number) => {
+  const inner = (1 << depth) - 1;
+  // h becomes a child: the right one when the row's bin is above the node's rank, read from the sign of the difference.
+  const step = 'node = nodes[base + h]; h = 2 * h + 1 + (((node & -256) - bins[node & 255]) >>> 31);';
+  try {
+    const body = [
+      'return function sum(s) {',
+      `  for (let t = 0, base = 0, leafBase = ${-inner}; t < ${trees}; t++, base += ${inner}, leafBase += ${inner + 1}) {`,
+      '    let h = 0; let node = 0;',
+      ...Array.from({ length: depth }, () => `    ${step}`),
+      '    s += leaves[leafBase + h];',
+      '  }',
+      '  return s;',
+      '};',
+    ].join('\n');
+    return new Function('nodes', 'leaves', 'bins', body)(nodes, leaves, bins) as (s: number) => number;
+  } catch {
+    return (s) => {
+      for (let t = 0, base = 0, leafBase = -inner; t < trees; t++, base += inner, leafBase += inner + 1) {
+        let h = 0;
+        for (let level = 0; level < depth; level++) {
+          const node = nodes[base + h]!;
+          h = 2 * h + 1 + (((node & -256) - bins[node & 255]!) >>> 31);
+        }
+        s += leaves[leafBase + h]!;
+      }
+      return s;
+    };
+  }
+};
+
+/** How many of the sorted `edges` are below `v`. */
+const rank = (edges: Float64Array, v: number): number => {
+  let lo = 0;
+  let hi = edges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (edges[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+};
 
 const identity = (n: number): Uint32Array => {
   const o = new Uint32Array(n);
