@@ -1,12 +1,13 @@
 // The prediction log: one JSON line per prediction, for model monitoring. Lines are formatted by pino and
-// appended with group commit: every line produced during one turn of the event loop is written by one
-// write(2) at the end of that turn (setImmediate), and the requests that produced them are answered
-// right after. So a prediction the client saw acknowledged is in the file even if the process is killed
-// the next instant (the operating system keeps what a dead process wrote; only a machine crash can lose
-// the page cache, as with any log without fsync), no request waits on the disk or on a thread-pool hop,
-// and at 20,000 requests/s the log costs a few large writes per millisecond instead of one per line.
+// appended with group commit: lines are encoded into a buffer as they come, and one write(2) takes
+// everything gathered, on libuv's thread pool, so the event loop never waits on the disk. One write is
+// in flight at a time (the file keeps the order of the lines); what arrives meanwhile is the next write,
+// so the busier the server, the more lines each write carries. A request is answered once the write
+// holding its lines has returned: a prediction the client saw acknowledged is in the file even if the
+// process is killed the next instant (the operating system keeps what a dead process wrote; only a
+// machine crash can lose the page cache, as with any log without fsync).
 
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, write, writeSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import pino, { type Logger } from 'pino';
 
@@ -20,83 +21,159 @@ export interface PredictionEntry {
   readonly latency_ms: number;
 }
 
+/** One write's waiters: every append whose lines the write carries awaits the same promise. */
+interface Batch {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(err: Error): void;
+}
+const newBatch = (): Batch => {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+};
+
+const DAY_MS = 86_400_000;
+
 /** An append-only file written with group commit. `write` is what pino calls; `committed` waits for the write. */
 class GroupCommitFile {
-  readonly #pathFor: () => string;
-  #path = '';
+  readonly #template: string;
+  /** The path of the current UTC day, and when it stops being current (ms since the epoch). */
+  #dayPath = '';
+  #dayEnds = -1;
+  #openPath = '';
   #fd = -1;
-  /** Lines not yet written, concatenated (V8 joins them lazily; one flat copy happens at the write). */
-  #pending = '';
-  #waiting: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+  /** Encoded lines not yet handed to a write, and their length in bytes. */
+  #buf: Buffer = Buffer.allocUnsafe(1 << 16);
+  #len = 0;
+  /** The buffer of the write in flight, reused as the next #buf once it returns. */
+  #spare: Buffer | undefined = Buffer.allocUnsafe(1 << 16);
+  /** Who waits for the lines in #buf (created by the first `committed` after a write took the last ones). */
+  #next: Batch | undefined;
+  #inFlight: Promise<void> | undefined;
   #scheduled = false;
+  readonly #start = (): void => this.#flush();
 
-  constructor(pathFor: () => string) {
-    this.#pathFor = pathFor;
+  constructor(template: string) {
+    this.#template = template;
   }
 
-  /** Called by pino with one formatted line (newline included). */
+  /** Called by pino with one formatted line (newline included): encoded now, written with its batch. */
   write(line: string): void {
-    this.#pending += line;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (this.#len + line.length * 3 > this.#buf.length) this.#grow(line.length * 3);
+    this.#len += this.#buf.write(line, this.#len);
   }
 
-  /** Resolves once every line written so far is in the file (after this turn's write). */
+  #grow(need: number): void {
+    let size = this.#buf.length * 2;
+    while (size < this.#len + need) size *= 2;
+    const bigger = Buffer.allocUnsafe(size);
+    this.#buf.copy(bigger, 0, 0, this.#len);
+    this.#buf = bigger;
+  }
+
+  /** Resolves once every line written so far is in the file. */
   committed(): Promise<void> {
-    if (this.#pending === '') return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.#waiting.push({ resolve, reject });
-      if (!this.#scheduled) {
+    if (this.#len === 0) return Promise.resolve();
+    if (this.#next === undefined) {
+      this.#next = newBatch();
+      // Lines of this turn of the event loop go together; a write in flight starts the next one when it returns.
+      if (this.#inFlight === undefined && !this.#scheduled) {
         this.#scheduled = true;
-        setImmediate(() => this.#flush());
-      }
-    });
-  }
-
-  /** Writes everything pending now, then settles every waiter. */
-  #flush(): void {
-    this.#scheduled = false;
-    const waiting = this.#waiting;
-    this.#waiting = [];
-    if (this.#pending !== '') {
-      const text = this.#pending;
-      this.#pending = '';
-      try {
-        const fd = this.#open();
-        // A string goes to write(2) without a Buffer made here; a short write (rare on a regular file)
-        // finishes from a Buffer.
-        const wrote = writeSync(fd, text);
-        if (wrote < Buffer.byteLength(text)) {
-          const data = Buffer.from(text, 'utf8');
-          for (let off = wrote; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
-        }
-      } catch (err) {
-        // Disk full, permissions: these requests fail (500) rather than being acknowledged unlogged;
-        // the next turn tries again, so a passing problem does not fail every later request.
-        for (const w of waiting) w.reject(err as Error);
-        return;
+        setImmediate(this.#start);
       }
     }
-    for (const w of waiting) w.resolve();
+    return this.#next.promise;
+  }
+
+  /** Hands what is gathered to one write on the thread pool; settles its batch when the write returns. */
+  #flush(): void {
+    this.#scheduled = false;
+    if (this.#inFlight !== undefined || this.#len === 0) return;
+    const batch = this.#next ?? newBatch();
+    this.#next = undefined;
+    const data = this.#buf;
+    const length = this.#len;
+    this.#buf = this.#spare ?? Buffer.allocUnsafe(data.length);
+    this.#spare = undefined;
+    this.#len = 0;
+    let fd: number;
+    try {
+      fd = this.#open();
+    } catch (err) {
+      // A folder that cannot be made, permissions: these requests fail (500) rather than being acknowledged
+      // unlogged; the next batch tries again, so a passing problem does not fail every later request.
+      this.#spare = data;
+      batch.reject(err as Error);
+      return;
+    }
+    this.#inFlight = batch.promise.then(
+      () => undefined,
+      () => undefined,
+    );
+    let offset = 0;
+    const done = (err: NodeJS.ErrnoException | null, wrote: number): void => {
+      if (!err && offset + wrote < length) {
+        offset += wrote; // a short write (rare on a regular file): write the rest
+        write(fd, data, offset, length - offset, null, done);
+        return;
+      }
+      this.#spare = data;
+      this.#inFlight = undefined;
+      if (err) batch.reject(err);
+      else batch.resolve();
+      if (this.#len > 0 && this.#next !== undefined && !this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(this.#start);
+      }
+    };
+    write(fd, data, 0, length, null, done);
   }
 
   /** The file of the current day (the path may hold {date}); opened in append mode, created with its folder. */
   #open(): number {
-    const path = this.#pathFor();
-    if (path !== this.#path || this.#fd < 0) {
+    const path = this.path;
+    if (path !== this.#openPath || this.#fd < 0) {
       if (this.#fd >= 0) closeSync(this.#fd);
+      this.#fd = -1;
       mkdirSync(dirname(path), { recursive: true });
       this.#fd = openSync(path, 'a');
-      this.#path = path;
+      this.#openPath = path;
     }
     return this.#fd;
   }
 
   get path(): string {
-    return this.#pathFor();
+    const now = Date.now();
+    if (now >= this.#dayEnds) {
+      this.#dayPath = this.#template.replaceAll('{date}', new Date(now).toISOString().slice(0, 10));
+      this.#dayEnds = this.#template.includes('{date}') ? (Math.floor(now / DAY_MS) + 1) * DAY_MS : Infinity;
+    }
+    return this.#dayPath;
   }
 
-  /** Writes what is pending and closes the file. */
+  /** Waits for the write in flight, writes what is left and closes the file. */
   async close(): Promise<void> {
-    if (this.#pending !== '' || this.#waiting.length > 0) this.#flush();
+    while (this.#inFlight !== undefined) await this.#inFlight;
+    const batch = this.#next;
+    this.#next = undefined;
+    if (this.#len > 0) {
+      try {
+        const fd = this.#open();
+        for (let off = 0; off < this.#len; ) off += writeSync(fd, this.#buf, off, this.#len - off);
+        this.#len = 0;
+        batch?.resolve();
+      } catch (err) {
+        batch?.reject(err as Error);
+      }
+    } else {
+      batch?.resolve();
+    }
     if (this.#fd >= 0) closeSync(this.#fd);
     this.#fd = -1;
   }
@@ -119,13 +196,13 @@ const isoTime = (): (() => string) => {
 export class PredictionLog {
   readonly #file: GroupCommitFile;
   readonly #logger: Logger;
-  /** Child loggers by client and model version: pino serialises a child's fields once, not once per line. */
-  readonly #children = new Map<string, Logger>();
+  /** Child loggers by model version, then client: pino serialises a child's fields once, not once per line. */
+  readonly #children = new Map<string | undefined, Map<string, Logger>>();
+  #childCount = 0;
 
   /** `path` is relative to `projectDir` unless absolute; `{date}` becomes the UTC day (YYYY-MM-DD). */
   constructor(path: string, projectDir: string) {
-    const full = isAbsolute(path) ? path : join(projectDir, path);
-    this.#file = new GroupCommitFile(() => full.replaceAll('{date}', new Date().toISOString().slice(0, 10)));
+    this.#file = new GroupCommitFile(isAbsolute(path) ? path : join(projectDir, path));
     // No level and no pid/hostname: a line is the timestamp and the entry. (pino's stock timestamps begin
     // with a comma that follows the level; without a level the line must start with the time itself.)
     this.#logger = pino({ base: null, timestamp: isoTime(), messageKey: 'event', formatters: { level: () => ({}) } }, this.#file);
@@ -144,12 +221,23 @@ export class PredictionLog {
 
   /** The logger that writes client and model version (a request's predictions share both). */
   #child(client: string, version: string | undefined): Logger {
-    const key = `${client}\u0000${version ?? ''}`;
-    let child = this.#children.get(key);
+    // Two lookups by strings the request already holds (their hashes are cached), no key built per line.
+    let byClient = this.#children.get(version);
+    if (byClient === undefined) {
+      byClient = new Map();
+      this.#children.set(version, byClient);
+    }
+    let child = byClient.get(client);
     if (child === undefined) {
-      if (this.#children.size >= 10_000) this.#children.clear();
+      if (++this.#childCount > 10_000) {
+        // Bounded: JWT subjects are open-ended.
+        this.#children.clear();
+        this.#childCount = 1;
+        byClient = new Map();
+        this.#children.set(version, byClient);
+      }
       child = this.#logger.child({ client, model_version: version });
-      this.#children.set(key, child);
+      byClient.set(client, child);
     }
     return child;
   }
