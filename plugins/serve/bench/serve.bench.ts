@@ -4,13 +4,19 @@
 // ceiling). Each server runs as a child process on a free port; autocannon loads it from this process.
 // Writes the figures between the bench:serve markers of docs/benchmarks.md.
 //
-//   npm run build && npm run bench:serve                      # 10 connections, 10 s per route, 2 s warm-up
-//   npm run bench:serve -- --quick --no-write                  # 3 s per route, print only
-//   npm run bench:serve -- --only fastapi,bare --duration 5 --connections 20
+//   npm run build && npm run bench:serve                      # 3 rounds of 10 s per route, 10 connections
+//   npm run bench:serve -- --quick --no-write                  # 1 round of 3 s per route, print only
+//   npm run bench:serve -- --only fastapi,bare --duration 5 --connections 20 --rounds 5
 //
-// Per route: requests/s (autocannon's per-second average), latency p50 / p99 / max from every response
-// (autocannon's own histogram is in whole milliseconds), errors and non-2xx answers, and the server's RSS at
-// rest and under load (/proc/<pid>/status VmRSS of the process and its children, every 200 ms).
+// This machine is shared: its speed drifts by tens of percent within a minute. So every server is started
+// first, and the routes are measured in rounds, one after the other in each round (the order turning
+// from round to round): a ratio is taken between figures measured seconds apart, once per round, and the
+// medians are reported with their range.
+//
+// Per route and round: requests/s (autocannon's per-second average); over all rounds: latency p50 / p99 /
+// max from every response (autocannon's own histogram is in whole milliseconds), errors and non-2xx
+// answers, and the server's RSS at rest and under load (/proc/<pid>/status VmRSS of the process and its
+// children, every 200 ms).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -38,6 +44,7 @@ const flag = (name: string): string | undefined => (args.includes(name) ? args[a
 const num = (name: string, dflt: number): number => Number(flag(name)) || dflt;
 const QUICK = args.includes('--quick');
 const DURATION = num('--duration', QUICK ? 3 : 10);
+const ROUNDS = num('--rounds', QUICK ? 1 : 3);
 const CONNECTIONS = num('--connections', 10);
 const WARMUP_S = 2;
 const WRITE = !args.includes('--no-write');
@@ -232,6 +239,9 @@ const rssMb = (pid: number): number => {
 interface Figure {
   readonly server: Spec;
   readonly route: Route;
+  /** req/s of each round. */
+  readonly rounds: number[];
+  /** Median of the rounds. */
   readonly reqPerS: number;
   readonly p50: number;
   readonly p99: number;
@@ -244,10 +254,14 @@ interface Figure {
   readonly rssAvg: number;
   readonly skipped?: string;
 }
-const figures: Figure[] = [];
 const quantile = (s: Float64Array, q: number): number => (s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : NaN);
+const median = (v: readonly number[]): number => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 
-let answered = 0; // predictions answered with a 2xx by the current server, to compare with its prediction log
+/** Predictions answered with a 2xx, by server, to compare with its prediction log. */
+const answered = new Map<ServerId, number>();
 /** One autocannon run; every response time kept (ms, float) for exact percentiles. */
 const load = async (base: string, spec: Spec, route: Route, seconds: number) => {
   const requests: CannonRequest[] = route.bodies.map((body) => ({ method: 'POST', path: route.path, body, headers: { ...spec.headers, 'content-type': 'application/json' } }));
@@ -255,61 +269,78 @@ const load = async (base: string, spec: Spec, route: Route, seconds: number) => 
   const run = autocannon({ url: base, connections: CONNECTIONS, duration: seconds, requests });
   run.on('response', (_c, status, _b, ms) => {
     times.push(ms);
-    if (status >= 200 && status < 300) answered += route.perRequest;
+    if (status >= 200 && status < 300) answered.set(spec.id, (answered.get(spec.id) ?? 0) + route.perRequest);
   });
-  return { result: await run, times: Float64Array.from(times).sort() };
+  return { result: await run, times };
 };
 
-const measureServer = async (spec: Spec, base: string, pid: number): Promise<void> => {
-  await sleep(1000);
-  const rssRest = rssMb(pid);
-  log(`  RSS at rest: ${rssRest.toFixed(0)} MB`);
-  for (const route of spec.routes) {
-    // One request first: a route that is missing or answers the wrong shape is reported, not timed.
-    const r = await fetch(base + route.path, { method: 'POST', body: route.bodies[0]!, headers: { ...spec.headers, 'content-type': 'application/json' } });
-    const text = await r.text();
-    let problem = r.status === 200 ? undefined : `answered ${r.status}: ${text.slice(0, 300)}`;
-    if (!problem) {
-      try {
-        problem = route.check(JSON.parse(text));
-      } catch {
-        problem = `answered non-JSON: ${text.slice(0, 300)}`;
-      }
-    }
-    if (problem) {
-      warn(`${spec.label} ${route.label} ${problem} — not measured`);
-      process.exitCode = 1;
-      figures.push({ server: spec, route, reqPerS: NaN, p50: NaN, p99: NaN, max: NaN, errors: 0, non2xx: 0, codes: '', rssRest, rssPeak: NaN, rssAvg: NaN, skipped: problem });
-      continue;
-    }
-    answered += route.perRequest;
-    await load(base, spec, route, WARMUP_S);
-    const samples: number[] = [];
-    const timer = setInterval(() => samples.push(rssMb(pid)), 200);
-    const { result, times } = await load(base, spec, route, DURATION);
-    clearInterval(timer);
-    const f: Figure = {
-      server: spec,
-      route,
-      reqPerS: result.requests.average,
-      p50: quantile(times, 0.5),
-      p99: quantile(times, 0.99),
-      max: times[times.length - 1] ?? NaN,
-      errors: result.errors,
-      non2xx: result.non2xx,
-      codes: Object.entries(result.statusCodeStats).map(([c, { count }]) => `${c}×${count}`).join(' '),
-      rssRest,
-      rssPeak: Math.max(...samples),
-      rssAvg: samples.reduce((a, b) => a + b, 0) / samples.length,
-    };
-    figures.push(f);
-    const preds = route.perRequest > 1 ? ` = ${fmtN(f.reqPerS * route.perRequest)} predictions/s` : '';
-    log(`  ${route.label}: ${fmtN(f.reqPerS)} req/s${preds}; latency p50 ${ms(f.p50)}, p99 ${ms(f.p99)}, max ${ms(f.max)}; errors ${f.errors}, non-2xx ${f.non2xx}; RSS peak ${f.rssPeak.toFixed(0)} MB, avg ${f.rssAvg.toFixed(0)} MB`);
-    if (f.errors > 0 || f.non2xx > 0) {
-      warn(`${spec.label} ${route.label}: ${f.errors} connection errors and ${f.non2xx} non-2xx answers (status codes: ${f.codes}); its figures are not valid`);
-      process.exitCode = 1;
-    }
+/** A running server: where it listens, its process, and what its routes measured so far. */
+interface Running {
+  readonly spec: Spec;
+  readonly base: string;
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  readonly predictionLog: string;
+  readonly rssRest: number;
+}
+/** What one (server, route) gathered over the rounds. */
+interface Tally {
+  readonly server: Running;
+  readonly route: Route;
+  readonly rounds: number[];
+  readonly times: number[][];
+  errors: number;
+  non2xx: number;
+  readonly codes: Map<string, number>;
+  readonly rss: number[];
+  skipped?: string;
+}
+
+/** One request first: a route that is missing or answers the wrong shape is reported, not timed. */
+const probe = async (srv: Running, route: Route): Promise<string | undefined> => {
+  const r = await fetch(srv.base + route.path, { method: 'POST', body: route.bodies[0]!, headers: { ...srv.spec.headers, 'content-type': 'application/json' } });
+  const text = await r.text();
+  if (r.status !== 200) return `answered ${r.status}: ${text.slice(0, 300)}`;
+  try {
+    return route.check(JSON.parse(text));
+  } catch {
+    return `answered non-JSON: ${text.slice(0, 300)}`;
   }
+};
+
+/** One measured run of a route, added to its tally. */
+const measure = async (t: Tally): Promise<number> => {
+  const pid = t.server.child.pid!;
+  const timer = setInterval(() => t.rss.push(rssMb(pid)), 200);
+  const { result, times } = await load(t.server.base, t.server.spec, t.route, DURATION);
+  clearInterval(timer);
+  t.rounds.push(result.requests.average);
+  t.times.push(times);
+  t.errors += result.errors;
+  t.non2xx += result.non2xx;
+  for (const [c, { count }] of Object.entries(result.statusCodeStats)) t.codes.set(c, (t.codes.get(c) ?? 0) + count);
+  return result.requests.average;
+};
+
+const figureOf = (t: Tally): Figure => {
+  const rssRest = t.server.rssRest;
+  if (t.skipped) return { server: t.server.spec, route: t.route, rounds: [], reqPerS: NaN, p50: NaN, p99: NaN, max: NaN, errors: 0, non2xx: 0, codes: '', rssRest, rssPeak: NaN, rssAvg: NaN, skipped: t.skipped };
+  const all = Float64Array.from(t.times.flat()).sort();
+  return {
+    server: t.server.spec,
+    route: t.route,
+    rounds: t.rounds,
+    reqPerS: median(t.rounds),
+    p50: quantile(all, 0.5),
+    p99: quantile(all, 0.99),
+    max: all[all.length - 1] ?? NaN,
+    errors: t.errors,
+    non2xx: t.non2xx,
+    codes: [...t.codes].map(([c, n]) => `${c}×${n}`).join(' '),
+    rssRest,
+    rssPeak: Math.max(...t.rss),
+    rssAvg: t.rss.reduce((a, b) => a + b, 0) / t.rss.length,
+  };
 };
 
 const lineCount = (file: string): number => {
@@ -370,30 +401,75 @@ if (ONLY.includes('ours')) {
 }
 mkdirSync(OUT, { recursive: true });
 const logs: string[] = [];
-for (const id of SERVERS.filter((s) => ONLY.includes(s))) {
-  const port = await freePort();
-  const predictionLog = join(OUT, `${id}-predictions.jsonl`);
-  rmSync(predictionLog, { force: true }); // each run's log holds that run's predictions only
-  const spec = specs(port, predictionLog)[id]; // absolute: dagrun serve resolves a relative --prediction-log against the project
-  const base = `http://127.0.0.1:${port}`;
-  log(`${spec.label}: starting (${spec.argv.map((a) => (a.startsWith(`${ROOT}/`) ? relative(ROOT, a) : a)).join(' ')})`);
-  answered = 0;
-  const t0 = Date.now();
-  const { child, output } = await start(spec, base);
-  log(`  healthy after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  try {
-    await measureServer(spec, base, child.pid!);
-  } finally {
-    await stop(child);
+const servers: Running[] = [];
+const figures: Figure[] = [];
+const tallies: Tally[] = [];
+const range = (v: readonly number[], fmt: (x: number) => string) => (v.length > 1 ? ` (rounds: ${v.map(fmt).join(', ')})` : '');
+try {
+  // Every server up first (an idle one costs the others nothing), each warmed up on each of its routes.
+  for (const id of SERVERS.filter((s) => ONLY.includes(s))) {
+    const port = await freePort();
+    const predictionLog = join(OUT, `${id}-predictions.jsonl`);
+    rmSync(predictionLog, { force: true }); // each run's log holds that run's predictions only
+    const spec = specs(port, predictionLog)[id]; // absolute: dagrun serve resolves a relative --prediction-log against the project
+    const base = `http://127.0.0.1:${port}`;
+    log(`${spec.label}: starting (${spec.argv.map((a) => (a.startsWith(`${ROOT}/`) ? relative(ROOT, a) : a)).join(' ')})`);
+    const t0 = Date.now();
+    const { child, output } = await start(spec, base);
+    await sleep(1000);
+    const srv: Running = { spec, base, child, output, predictionLog, rssRest: rssMb(child.pid!) };
+    servers.push(srv);
+    log(`  healthy after ${((Date.now() - t0) / 1000).toFixed(1)} s; RSS at rest ${srv.rssRest.toFixed(0)} MB`);
+    for (const route of spec.routes) {
+      const t: Tally = { server: srv, route, rounds: [], times: [], errors: 0, non2xx: 0, codes: new Map(), rss: [] };
+      tallies.push(t);
+      t.skipped = await probe(srv, route);
+      if (t.skipped) {
+        warn(`${spec.label} ${route.label} ${t.skipped} — not measured`);
+        process.exitCode = 1;
+        continue;
+      }
+      answered.set(id, (answered.get(id) ?? 0) + route.perRequest);
+      await load(base, spec, route, WARMUP_S);
+    }
   }
-  if (child.exitCode !== 0 && child.signalCode !== 'SIGTERM') log(`  (exited ${child.exitCode ?? child.signalCode}; last output: ${output().slice(-500)})`);
-  if (existsSync(predictionLog)) {
-    // Lines ≥ answered: autocannon stops counting at the end of a run while the server still answers (and logs) in-flight requests.
-    const l = `${id} ${fmtN(lineCount(predictionLog))} lines, ${(statSync(predictionLog).size / 1e6).toFixed(0)} MB, for ${fmtN(answered)} predictions answered`;
-    log(`  prediction log: ${l}`);
-    logs.push(l);
-    rmSync(predictionLog); // hundreds of MB per run; only its size and line count are kept
+  // ours (a) between the two it is compared with, so each ratio is between runs seconds apart; every other
+  // round in reverse, so neither side of a ratio is always measured first.
+  const rank = (t: Tally) => ['bare a', 'ours a', 'fastapi b', 'ours b', 'ours c'].indexOf(`${t.server.spec.id} ${t.route.id}`);
+  const live = tallies.filter((t) => !t.skipped).sort((p, q) => rank(p) - rank(q));
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? live : [...live].reverse();
+    log(`round ${round + 1} of ${ROUNDS}`);
+    for (const t of order) {
+      const rps = await measure(t);
+      const preds = t.route.perRequest > 1 ? ` = ${fmtN(rps * t.route.perRequest)} predictions/s` : '';
+      log(`  ${t.server.spec.label} ${t.route.label}: ${fmtN(rps)} req/s${preds}`);
+    }
   }
+} finally {
+  for (const srv of servers) {
+    await stop(srv.child);
+    if (srv.child.exitCode !== 0 && srv.child.signalCode !== 'SIGTERM') log(`  ${srv.spec.label} exited ${srv.child.exitCode ?? srv.child.signalCode}; last output: ${srv.output().slice(-500)}`);
+  }
+}
+for (const t of tallies) {
+  const f = figureOf(t);
+  figures.push(f);
+  if (f.skipped) continue;
+  const preds = f.route.perRequest > 1 ? ` = ${fmtN(f.reqPerS * f.route.perRequest)} predictions/s` : '';
+  log(`${f.server.label} ${f.route.label}: median ${fmtN(f.reqPerS)} req/s${preds}${range(f.rounds, fmtN)}; latency p50 ${ms(f.p50)}, p99 ${ms(f.p99)}, max ${ms(f.max)}; errors ${f.errors}, non-2xx ${f.non2xx}; RSS at rest ${f.rssRest.toFixed(0)} MB, under load peak ${f.rssPeak.toFixed(0)} MB, avg ${f.rssAvg.toFixed(0)} MB`);
+  if (f.errors > 0 || f.non2xx > 0) {
+    warn(`${f.server.label} ${f.route.label}: ${f.errors} connection errors and ${f.non2xx} non-2xx answers (status codes: ${f.codes}); its figures are not valid`);
+    process.exitCode = 1;
+  }
+}
+for (const srv of servers) {
+  if (!existsSync(srv.predictionLog)) continue;
+  // Lines ≥ answered: autocannon stops counting at the end of a run while the server still answers (and logs) in-flight requests.
+  const l = `${srv.spec.id} ${fmtN(lineCount(srv.predictionLog))} lines, ${(statSync(srv.predictionLog).size / 1e6).toFixed(0)} MB, for ${fmtN(answered.get(srv.spec.id) ?? 0)} predictions answered`;
+  log(`prediction log: ${l}`);
+  logs.push(l);
+  rmSync(srv.predictionLog); // hundreds of MB per run; only its size and line count are kept
 }
 
 // ---------------------------------------------------------------- goals
@@ -407,11 +483,22 @@ const bare = find('bare', 'a');
 interface Goal { what: string; value: string; goal: string; pass?: boolean }
 const goals: Goal[] = [];
 const x = (v: number) => `${v.toFixed(2)}×`;
-if (ours && fast) goals.push({ what: 'ours (a) req/s ÷ FastAPI req/s', value: x(ours.reqPerS / fast.reqPerS), goal: '≥ 30×', pass: ours.reqPerS >= 30 * fast.reqPerS });
-if (oursCompat && fast) goals.push({ what: 'ours (b) req/s ÷ FastAPI req/s (same request and answer)', value: x(oursCompat.reqPerS / fast.reqPerS), goal: '' });
-if (ours && bare) goals.push({ what: 'ours (a) req/s ÷ bare Fastify req/s', value: x(ours.reqPerS / bare.reqPerS), goal: '≥ 0.5×', pass: ours.reqPerS >= 0.5 * bare.reqPerS });
-if (ours) goals.push({ what: 'ours (a) latency p99', value: ms(ours.p99), goal: '< 5 ms', pass: ours.p99 < 5 });
-if (batch) goals.push({ what: `ours (c) predictions/s (req/s × ${BATCH})`, value: fmtN(batch.reqPerS * BATCH), goal: '≥ 100,000', pass: batch.reqPerS * BATCH >= 100_000 });
+/** The ratio a ÷ b of each round (measured seconds apart), their median, and the rounds. */
+const ratio = (a: Figure, b: Figure) => {
+  const each = a.rounds.map((v, i) => v / b.rounds[i]!);
+  return { median: median(each), text: `${x(median(each))}${range(each, x)}` };
+};
+if (ours && fast) {
+  const r = ratio(ours, fast);
+  goals.push({ what: 'ours (a) req/s ÷ FastAPI req/s, median of the rounds', value: r.text, goal: '≥ 30×', pass: r.median >= 30 });
+}
+if (oursCompat && fast) goals.push({ what: 'ours (b) req/s ÷ FastAPI req/s (same request and answer)', value: ratio(oursCompat, fast).text, goal: '' });
+if (ours && bare) {
+  const r = ratio(ours, bare);
+  goals.push({ what: 'ours (a) req/s ÷ bare Fastify req/s, median of the rounds', value: r.text, goal: '≥ 0.5×', pass: r.median >= 0.5 });
+}
+if (ours) goals.push({ what: 'ours (a) latency p99, all rounds', value: ms(ours.p99), goal: '< 5 ms', pass: ours.p99 < 5 });
+if (batch) goals.push({ what: `ours (c) predictions/s (req/s × ${BATCH}), median of the rounds`, value: `${fmtN(batch.reqPerS * BATCH)}${range(batch.rounds, (v) => fmtN(v * BATCH))}`, goal: '≥ 100,000', pass: batch.reqPerS * BATCH >= 100_000 });
 const verdict = (g: Goal) => (g.pass === undefined ? '' : g.pass ? 'PASS' : 'FAIL');
 log('Goals');
 for (const g of goals) log(`  ${g.what}: ${g.value}${g.goal ? `  goal ${g.goal}  ${verdict(g)}` : ''}`);
@@ -422,12 +509,12 @@ log(`load average at the end: ${loadAfter}`);
 if (WRITE) {
   const cell = (f: Figure, v: number, unit: string) => (f.skipped ? '' : `${unit === 'ms' ? ms(v) : unit === 'MB' ? `${v.toFixed(0)} MB` : fmtN(v)}`);
   const table = [
-    '| server | route | req/s | predictions/s | p50 | p99 | max | errors / non-2xx | RSS at rest | RSS under load (peak / avg) |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| server | route | req/s (median) | rounds | predictions/s | p50 | p99 | max | errors / non-2xx | RSS at rest | RSS under load (peak / avg) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...figures.map((f) =>
       f.skipped
-        ? `| ${f.server.label} | ${f.route.label} | **not measured**: ${f.skipped.replace(/\|/g, '\\|').replace(/\n/g, ' ')} | | | | | | ${f.rssRest.toFixed(0)} MB | |`
-        : `| ${f.server.label} | ${f.route.label} | ${cell(f, f.reqPerS, '')} | ${cell(f, f.reqPerS * f.route.perRequest, '')} | ${cell(f, f.p50, 'ms')} | ${cell(f, f.p99, 'ms')} | ${cell(f, f.max, 'ms')} | ${f.errors + f.non2xx > 0 ? `**${f.errors} / ${f.non2xx}** (${f.codes})` : '0 / 0'} | ${cell(f, f.rssRest, 'MB')} | ${cell(f, f.rssPeak, 'MB')} / ${cell(f, f.rssAvg, 'MB')} |`,
+        ? `| ${f.server.label} | ${f.route.label} | **not measured**: ${f.skipped.replace(/\|/g, '\\|').replace(/\n/g, ' ')} | | | | | | | ${f.rssRest.toFixed(0)} MB | |`
+        : `| ${f.server.label} | ${f.route.label} | ${cell(f, f.reqPerS, '')} | ${f.rounds.map(fmtN).join(', ')} | ${cell(f, f.reqPerS * f.route.perRequest, '')} | ${cell(f, f.p50, 'ms')} | ${cell(f, f.p99, 'ms')} | ${cell(f, f.max, 'ms')} | ${f.errors + f.non2xx > 0 ? `**${f.errors} / ${f.non2xx}** (${f.codes})` : '0 / 0'} | ${cell(f, f.rssRest, 'MB')} | ${cell(f, f.rssPeak, 'MB')} / ${cell(f, f.rssAvg, 'MB')} |`,
     ),
   ].join('\n');
   const goalTable = goals.length
@@ -437,7 +524,7 @@ if (WRITE) {
     `Command: \`${COMMAND}${args.length ? ` -- ${args.join(' ')}` : ''}\` (script: \`plugins/serve/bench/serve.bench.ts\`, reference servers \`plugins/serve/bench/fastapi_app.py\` and \`plugins/serve/bench/bare.ts\`; needs \`npm run build\` first).`,
     `Run on ${when}: ${m}; ${versions}.`,
     `Load average (1 / 5 / 15 min): ${loadBefore} at the start, ${loadAfter} at the end; other work on the machine slows every figure.`,
-    `Servers measured in this run: ${ONLY.join(', ')}. ${CONNECTIONS} connections, ${DURATION} s per route after an unrecorded ${WARMUP_S} s warm-up run.`,
+    `Servers measured in this run: ${ONLY.join(', ')}. ${CONNECTIONS} connections; ${ROUNDS} round${ROUNDS > 1 ? 's' : ''} of ${DURATION} s per route, after an unrecorded ${WARMUP_S} s warm-up run of each.`,
     '',
     table,
     '',
@@ -445,17 +532,21 @@ if (WRITE) {
     '',
     'How it is measured:',
     '',
-    '- Each server runs as a child process on a free port of 127.0.0.1 and is measured once its health route answers 200;',
-    '  it is stopped (SIGTERM, SIGKILL after 5 s) before the next starts, so only one server runs at a time. autocannon runs in the',
-    '  benchmark\'s own process on the same two cores: the load generator takes CPU from the server, most visibly for bare Fastify.',
+    '- Each server runs as a child process on a free port of 127.0.0.1. All are started first (an idle server takes no CPU from',
+    '  the one under load), each route is warmed up, then the routes are measured in rounds, one route at a time: bare Fastify,',
+    '  ours (a), FastAPI, ours (b), ours (c), and every other round in reverse. This machine is shared and its speed drifts by',
+    '  tens of percent within a minute, so a ratio is taken within each round, between runs seconds apart, and the goals are',
+    '  judged on the median of those ratios (the rounds are listed). autocannon runs in the benchmark\'s own process on the same two cores: the load generator takes CPU',
+    '  from the server, most visibly for bare Fastify.',
     `- Request bodies: ${SINGLE} real rows of \`projects/property-valuation/data/01_raw/test.csv\` with sensible values (areas, rooms and`,
     '  bathrooms ≥ 1, inside serve.yaml\'s record_schema), cycled through by every connection. (a) and bare Fastify get one JSON',
     '  object with the 8 feature fields; (b) and FastAPI get the FastAPI API\'s body, a list holding one object with price too;',
     `  (c) cycles through ${batches.length} arrays of ${BATCH} such rows (predictions/s = req/s × ${BATCH}). Every request carries the \`api-key\``,
     '  header (bare Fastify ignores it).',
-    '- req/s is autocannon\'s average of its per-second counts; p50 / p99 / max are over every response\'s time (ms, autocannon\'s',
-    '  own histogram rounds to whole milliseconds). Any connection error or non-2xx answer invalidates the row (marked in bold).',
-    '- RSS is VmRSS of the server process and its children: at rest after start-up, then sampled every 200 ms during the measured run.',
+    '- req/s is autocannon\'s average of its per-second counts in a round; the table gives the median of the rounds and each',
+    '  round. p50 / p99 / max are over every response of every round (ms; autocannon\'s own histogram rounds to whole',
+    '  milliseconds). Any connection error or non-2xx answer invalidates the row (marked in bold).',
+    '- RSS is VmRSS of the server process and its children: at rest after start-up, then sampled every 200 ms during the measured runs.',
     '- dagrun serve: `node bin/dagrun.js serve --project projects/property-valuation` with the latest saved model_run model,',
     '  `PROPERTY_API_KEY` set, `--prediction-log` under `bench-out/serve/` and `--access-log off` (uvicorn\'s access log is off too:',
     '  the prediction log is the per-request record on both sides).',
