@@ -313,8 +313,12 @@ t.test('public routes are configurable', async (t) => {
 });
 
 t.test('rate limit: 429 naming the client, per client', async (t) => {
-  const r = await testApp(t, dir, { configure: (c) => ({ ...c, rate_limit: { max: 3, window: '1 minute' } }) });
-  for (let i = 0; i < 3; i++) t.equal((await post(r.app, '/api/v1/predict', RECORD)).statusCode, 200, `request ${i + 1} of 3`);
+  const r = await testApp(t, dir, { configure: (c) => ({ ...c, rate_limit: { max: 3, window: '1 minute', headers: false } }) });
+  for (let i = 0; i < 3; i++) {
+    const ok = await post(r.app, '/api/v1/predict', RECORD);
+    t.equal(ok.statusCode, 200, `request ${i + 1} of 3`);
+    t.equal(ok.headers['x-ratelimit-remaining'], undefined, 'no quota headers on an answer under the limit by default');
+  }
   const res = await post(r.app, '/api/v1/predict', RECORD);
   const body = expectError(t, res, 429, ["Client 'default' sent more than 3 requests per 1 minute; retry in"]);
   t.match(json(res), { error: 'Too Many Requests' });
@@ -329,6 +333,15 @@ t.test('rate limit: 429 naming the client, per client', async (t) => {
   t.equal(compat.statusCode, 429);
   t.match(json(compat), { detail: /^Client 'default' sent more than 3 requests/ });
   t.equal(r.lines().length, 8, 'refused requests log nothing');
+});
+
+t.test('rate limit: with headers: true, every answer carries the quota left', async (t) => {
+  const r = await testApp(t, dir, { configure: (c) => ({ ...c, rate_limit: { max: 5, window: '1 minute', headers: true } }) });
+  const first = await post(r.app, '/api/v1/predict', RECORD);
+  t.equal(first.statusCode, 200);
+  t.same([first.headers['x-ratelimit-limit'], first.headers['x-ratelimit-remaining']], ['5', '4']);
+  t.ok(Number(first.headers['x-ratelimit-reset']) > 0, 'x-ratelimit-reset');
+  t.equal((await post(r.app, '/api/v1/predict', RECORD)).headers['x-ratelimit-remaining'], '3');
 });
 
 t.test('body size limit: 413', async (t) => {

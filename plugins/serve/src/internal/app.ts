@@ -194,6 +194,8 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
     timeWindow: config.rate_limit.window,
     keyGenerator: (request) => request.principal?.client ?? request.ip,
     errorResponseBuilder: (request, context) => new RequestError(429, `Client '${request.principal?.client ?? request.ip}' sent more than ${context.max} requests per ${config.rate_limit.window}; retry in ${context.after}.`),
+    // Quota headers on a 429 always; on other answers only when asked (three more headers on every answer).
+    addHeadersOnExceeding: { 'x-ratelimit-limit': config.rate_limit.headers, 'x-ratelimit-remaining': config.rate_limit.headers, 'x-ratelimit-reset': config.rate_limit.headers },
   });
   const limited = { rateLimit: { max: config.rate_limit.max, timeWindow: config.rate_limit.window } };
 

@@ -51,7 +51,7 @@ t.test('the property project\'s serve.yaml loads, with empty keys dropped and an
     model: { dataset: 'model', metrics: 'metrics' },
     max_batch: 1000,
     body_limit: 1048576,
-    rate_limit: { max: 600000, window: '1 minute' },
+    rate_limit: { max: 600000, window: '1 minute', headers: false },
     prediction_log: { path: 'data/09_monitoring/predictions-{date}.jsonl' },
     compat: { enabled: true, ignore_fields: ['price'] },
     port: 8000,
@@ -82,7 +82,7 @@ t.test('a minimal serve.yaml gets every default', async (t) => {
     record_schema: { type: 'object', properties: {} },
     max_batch: 1000,
     body_limit: 1_048_576,
-    rate_limit: { max: 600_000, window: '1 minute' },
+    rate_limit: { max: 600_000, window: '1 minute', headers: false },
     prediction_log: { path: 'data/09_monitoring/predictions-{date}.jsonl' },
     access_log: 'stdout',
     compat: { enabled: false, ignore_fields: [] },
@@ -102,7 +102,7 @@ t.test('conf/local and --env layers are deep-merged over conf/base', async (t) =
   });
   const local = await load(BASE);
   t.same(local.errors, []);
-  t.same(local.config!.rate_limit, { max: 5, window: '1 minute' }, 'window kept from conf/base');
+  t.same(local.config!.rate_limit, { max: 5, window: '1 minute', headers: false }, 'window kept from conf/base');
   t.equal(local.config!.port, 9001);
   t.equal(local.config!.max_batch, 1000);
   const prod = await load(BASE, environ(), { env: 'prod' });

@@ -36,8 +36,11 @@ export interface ServeConfig {
     /** Routes reachable without credentials: any of health, docs, metrics, model. */
     readonly public: readonly ('health' | 'docs' | 'metrics' | 'model')[];
   };
-  /** Per client: at most `max` requests per `window` (e.g. "1 minute"). */
-  readonly rate_limit: { readonly max: number; readonly window: string };
+  /**
+   * Per client: at most `max` requests per `window` (e.g. "1 minute"). A 429 carries retry-after and the
+   * x-ratelimit-* headers; `headers: true` sends x-ratelimit-limit, -remaining and -reset on every answer.
+   */
+  readonly rate_limit: { readonly max: number; readonly window: string; readonly headers: boolean };
   /** Where every prediction is appended as a JSON line; `{date}` becomes the UTC day (one file per day). */
   readonly prediction_log: { readonly path: string };
   /** Access logs (one line per request): `stdout`, `off`, or a file path. */
@@ -90,7 +93,7 @@ const SCHEMA: JsonSchema = {
     rate_limit: {
       type: 'object',
       additionalProperties: false,
-      properties: { max: { type: 'integer', minimum: 1 }, window: { type: 'string', pattern: '^\\d+ ?(ms|s|second|seconds|m|minute|minutes|h|hour|hours)$' } },
+      properties: { max: { type: 'integer', minimum: 1 }, window: { type: 'string', pattern: '^\\d+ ?(ms|s|second|seconds|m|minute|minutes|h|hour|hours)$' }, headers: { type: 'boolean' } },
     },
     prediction_log: { type: 'object', additionalProperties: false, required: ['path'], properties: { path: { type: 'string', minLength: 1 } } },
     access_log: { type: 'string', minLength: 1 },
@@ -107,7 +110,7 @@ const SCHEMA: JsonSchema = {
 const DEFAULTS = {
   max_batch: 1000,
   body_limit: 1_048_576,
-  rate_limit: { max: 600_000, window: '1 minute' },
+  rate_limit: { max: 600_000, window: '1 minute', headers: false },
   prediction_log: { path: 'data/09_monitoring/predictions-{date}.jsonl' },
   access_log: 'stdout',
   compat: { enabled: false, ignore_fields: [] as string[] },
