@@ -81,6 +81,37 @@ t.test('a node that throws names itself; bad inputs and outputs name the pipelin
   t.match(missing.message, "expected '2001-01-01T00.00.00.000Z' to exist");
 });
 
+t.test('named inputs, list and map outputs, four arguments, and a value that does not fit its outputs', async (t) => {
+  const dir = makeProject(t, {
+    'src/nodes.ts': `
+export const split = (xs: number[]) => [xs.filter((x) => x < 0), xs.filter((x) => x >= 0)];
+export const stats = ({ neg, pos }: { neg: number[]; pos: number[] }) => ({ n: neg.length, p: pos.length });
+export const four = (a: number, b: number, c: number, d: number) => a * 1000 + b * 100 + c * 10 + d;
+export const wrong = (xs: number[]) => xs.length;
+`,
+    'conf/base/parameters.yaml': 'a: 1\nb: 2\nc: 3\n',
+    'conf/base/catalog.yaml': 'xs: { type: memory }\n',
+    'pipeline.yaml': `
+inference:
+  nodes:
+    - { name: split, func: src/nodes.ts#split, inputs: xs, outputs: [neg, pos] }
+    - { name: stats, func: src/nodes.ts#stats, inputs: { neg: neg, pos: pos }, outputs: { n: n_neg, p: n_pos } }
+    - { name: four, func: src/nodes.ts#four, inputs: [params:a, params:b, params:c, n_pos], outputs: code }
+broken:
+  nodes:
+    - { name: wrong, func: src/nodes.ts#wrong, inputs: xs, outputs: [left, right] }
+`,
+  });
+  const project = await openProject({ projectDir: dir });
+  const plan = await project.inferencePlan({ pipeline: 'inference', inputs: ['xs'], outputs: ['neg', 'n_neg', 'code'] });
+  t.same(plan.run({ xs: [-1, 2, -3, 4, 5] }), { neg: [-1, -3], n_neg: 2, code: 1233 });
+  t.same(plan.run({ xs: [7] }), { neg: [], n_neg: 0, code: 1231 }, 'runs share nothing');
+  const broken = await project.inferencePlan({ pipeline: 'broken', inputs: ['xs'], outputs: ['left'] });
+  const err = await caught(() => broken.run({ xs: [1] }));
+  t.equal((err as unknown as DagrunError).code, 'DAGRUN_ERR_NODE_OUTPUT');
+  t.match(err.message, "Node 'wrong' (src/nodes.ts#wrong) returned a value that does not fit its outputs");
+});
+
 t.test('without a saved model the plan cannot be built, and says which dataset and what to run', async (t) => {
   const dir = makeProject(t, files);
   const project = await openProject({ projectDir: dir });

@@ -28,6 +28,20 @@ export interface LoadedArtifact {
   readonly type: string;
 }
 
+/**
+ * A node as a run calls it: every dataset has a slot in an array, fixed when the plan is built, so a run
+ * copies one array and reads and writes slots, with no Map and no name lookup per value.
+ */
+interface Step {
+  readonly node: Node;
+  /** Slots of its positional arguments (list inputs); undefined for map inputs. */
+  readonly args: readonly number[] | undefined;
+  /** [argument key, slot] of map inputs. */
+  readonly named: ReadonlyArray<readonly [string, number]> | undefined;
+  /** The slot of its single output; undefined when it has none, a list or a map (node.mapOutputs splits those). */
+  readonly out: number | undefined;
+}
+
 /** A pipeline ready to run on request data; immutable, so a server can swap plans atomically. */
 export class InferencePlan {
   readonly pipeline: string;
@@ -39,6 +53,13 @@ export class InferencePlan {
   readonly builtAt: Date;
   readonly #nodes: readonly Node[];
   readonly #constants: ReadonlyMap<string, unknown>;
+  /** Dataset name → slot. */
+  readonly #slot = new Map<string, number>();
+  /** The slots a run starts from: the constants in place, the rest undefined. */
+  readonly #template: unknown[];
+  readonly #inputSlots: readonly number[];
+  readonly #outputSlots: readonly number[];
+  readonly #steps: readonly Step[];
 
   constructor(init: { pipeline: string; inputs: readonly string[]; outputs: readonly string[]; artifacts: readonly LoadedArtifact[]; nodes: readonly Node[]; constants: ReadonlyMap<string, unknown> }) {
     this.pipeline = init.pipeline;
@@ -48,6 +69,26 @@ export class InferencePlan {
     this.builtAt = new Date();
     this.#nodes = init.nodes;
     this.#constants = init.constants;
+    const slotOf = (name: string): number => {
+      let i = this.#slot.get(name);
+      if (i === undefined) this.#slot.set(name, (i = this.#slot.size));
+      return i;
+    };
+    for (const name of init.constants.keys()) slotOf(name);
+    this.#inputSlots = init.inputs.map(slotOf);
+    this.#steps = init.nodes.map((node) => {
+      const spec = node.inputsSpec;
+      const list = node.inputsKind === 'list';
+      return {
+        node,
+        args: list ? (spec as readonly string[]).map(slotOf) : undefined,
+        named: list ? undefined : Object.entries(spec as Readonly<Record<string, string>>).map(([k, ds]) => [k, slotOf(ds)] as const),
+        out: node.outputsKind === 'single' ? slotOf(node.outputNames[0]!) : (node.outputNames.forEach(slotOf), undefined),
+      };
+    });
+    this.#outputSlots = init.outputs.map(slotOf);
+    this.#template = new Array<unknown>(this.#slot.size).fill(undefined);
+    for (const [name, value] of init.constants) this.#template[this.#slot.get(name)!] = value;
   }
 
   /** The value a dataset was loaded with at build time (e.g. the model), or undefined. */
@@ -66,47 +107,74 @@ export class InferencePlan {
    * a NodeError naming it (the original error as its cause).
    */
   run(request: Readonly<Record<string, unknown>>): Record<string, unknown> | Promise<Record<string, unknown>> {
-    const values = new Map(this.#constants);
-    for (const name of this.inputs) values.set(name, request[name]);
-    return this.#from(0, values);
+    const slots = this.#template.slice();
+    for (let i = 0; i < this.inputs.length; i++) slots[this.#inputSlots[i]!] = request[this.inputs[i]!];
+    return this.#from(0, slots);
   }
 
-  #from(start: number, values: Map<string, unknown>): Record<string, unknown> | Promise<Record<string, unknown>> {
-    const nodes = this.#nodes;
-    for (let i = start; i < nodes.length; i++) {
-      const node = nodes[i]!;
+  #from(start: number, slots: unknown[]): Record<string, unknown> | Promise<Record<string, unknown>> {
+    const steps = this.#steps;
+    for (let i = start; i < steps.length; i++) {
+      const step = steps[i]!;
       let result: unknown;
       try {
-        result = node.call(values);
+        result = call(step, slots);
       } catch (err) {
-        throw failure(node, err);
+        throw failure(step.node, err);
       }
       if (result instanceof Promise) {
         return result.then(
           (r) => {
-            this.#store(node, r, values);
-            return this.#from(i + 1, values);
+            this.#store(step, r, slots);
+            return this.#from(i + 1, slots);
           },
           (err: unknown) => {
-            throw failure(node, err);
+            throw failure(step.node, err);
           },
         );
       }
-      this.#store(node, result, values);
+      this.#store(step, result, slots);
     }
     const out: Record<string, unknown> = {};
-    for (const name of this.outputs) out[name] = values.get(name);
+    for (let i = 0; i < this.outputs.length; i++) out[this.outputs[i]!] = slots[this.#outputSlots[i]!];
     return out;
   }
 
-  #store(node: Node, result: unknown, values: Map<string, unknown>): void {
+  #store(step: Step, result: unknown, slots: unknown[]): void {
+    if (step.out !== undefined) {
+      slots[step.out] = result;
+      return;
+    }
+    const { node } = step;
     const outputs = node.mapOutputs(result);
     if (typeof outputs === 'string') {
       throw new NodeError('DAGRUN_ERR_NODE_OUTPUT', `Node '${node.name}' (${node.funcRef ?? node.func.name}) returned a value that does not fit its outputs: ${outputs}.`, { location: node.location });
     }
-    for (const [k, v] of outputs) values.set(k, v);
+    for (const [k, v] of outputs) slots[this.#slot.get(k)!] = v;
   }
 }
+
+/** Calls a step's function as Node.call would, with its arguments read from the slots. */
+const call = (step: Step, slots: readonly unknown[]): unknown => {
+  const { node, args } = step;
+  if (args === undefined) {
+    const arg: Record<string, unknown> = {};
+    for (const [k, slot] of step.named!) arg[k] = slots[slot];
+    return node.func(arg);
+  }
+  switch (args.length) {
+    case 0:
+      return node.func();
+    case 1:
+      return node.func(slots[args[0]!]);
+    case 2:
+      return node.func(slots[args[0]!], slots[args[1]!]);
+    case 3:
+      return node.func(slots[args[0]!], slots[args[1]!], slots[args[2]!]);
+    default:
+      return node.func(...args.map((slot) => slots[slot]));
+  }
+};
 
 const failure = (node: Node, err: unknown): DagrunError => {
   if (err instanceof DagrunError) return err;
