@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { PredictionLog, type PredictionEntry } from './prediction-log.js';
+import { PredictionLog, recordSerializer, type PredictionEntry } from './prediction-log.js';
 
 const tempDir = (t: { teardown(fn: () => void): void }): string => {
   const dir = mkdtempSync(join(tmpdir(), 'dagrun-prediction-log-'));
@@ -158,4 +158,45 @@ t.test('an empty append while a write is in flight resolves', async (t) => {
   const empty = log.append([]);
   t.equal(await settleWithin(first, 2000), 'resolved');
   t.equal(await settleWithin(empty, 2000), 'resolved');
+});
+
+const RECORD_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'sector', 'net_area'],
+  properties: { type: { type: 'string', enum: ['casa', 'departamento'] }, sector: { type: 'string' }, net_area: { type: 'number' }, rooms: { type: 'integer' }, new: { type: 'boolean' } },
+};
+
+t.test('a record schema of flat scalar fields gives a compiled serialiser that writes the same records', async (t) => {
+  const serialize = recordSerializer(RECORD_SCHEMA)!;
+  t.type(serialize, 'function');
+  const records = [
+    { type: 'casa', sector: 'vitacura', net_area: 100 },
+    { sector: 'ñuñoa "quoted" \\ back\nslash \u2028 🏠', type: 'departamento', net_area: -33.405061234567891, rooms: 3, new: false },
+    { type: 'casa', sector: '', net_area: 1e21, rooms: 0, new: true },
+    { type: 'casa', sector: 'x', net_area: 5e-324 },
+  ];
+  for (const r of records) t.same(JSON.parse(serialize(r)), r, `${JSON.stringify(r).slice(0, 40)}… comes back as it was`);
+  t.equal(serialize(null), 'null', 'a value that is not a record goes to JSON.stringify');
+  const dir = tempDir(t);
+  const log = new PredictionLog('p.jsonl', dir, RECORD_SCHEMA);
+  await log.append(records.map((input, i) => ({ ...entry(`s-${i}`), input })));
+  await log.close();
+  t.same(linesOf(join(dir, 'p.jsonl')).map((l) => l.input), records, 'the log written with it holds every input');
+});
+
+t.test('other record schemas are written by JSON.stringify, so no field can be left out', async (t) => {
+  const open = { ...RECORD_SCHEMA, additionalProperties: true };
+  const { additionalProperties: _, ...unsaid } = RECORD_SCHEMA;
+  const nested = { ...RECORD_SCHEMA, properties: { ...RECORD_SCHEMA.properties, where: { type: 'object' } } };
+  const union = { ...RECORD_SCHEMA, properties: { ...RECORD_SCHEMA.properties, rooms: { type: ['integer', 'null'] } } };
+  for (const [name, schema] of [['extra fields allowed', open], ['additionalProperties unsaid', unsaid], ['a nested object', nested], ['a union type', union], ['no schema', undefined]] as const) {
+    t.equal(recordSerializer(schema as never), undefined, name);
+  }
+  const dir = tempDir(t);
+  const log = new PredictionLog('p.jsonl', dir, open);
+  const input = { type: 'casa', sector: 'x', net_area: 1, extra: { kept: true } };
+  await log.append([{ ...entry('o'), input }]);
+  await log.close();
+  t.same(linesOf(join(dir, 'p.jsonl'))[0]!.input, input, 'a field outside the schema is kept');
 });

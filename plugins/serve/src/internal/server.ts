@@ -52,7 +52,7 @@ export const startServer = async (opts: StartOptions): Promise<RunningServer> =>
     ...(opts.accessLog !== undefined ? { access_log: opts.accessLog } : {}),
   };
   const model = await loadModel(project, config, opts.modelVersion);
-  const predictionLog = new PredictionLog(config.prediction_log.path, project.dir);
+  const predictionLog = new PredictionLog(config.prediction_log.path, project.dir, config.record_schema);
   const accessLog = accessLogger(config.access_log, project.dir);
   const app = await buildApp({ project, config, model, predictionLog, accessLog });
   const url = await app.listen({ port: config.port, host: config.host });
