@@ -72,6 +72,9 @@ export interface Validators {
   checkCompat(body: unknown): Problem[];
 }
 
+/** No problem (shared: a valid body allocates nothing). */
+const NONE = Object.freeze([]) as unknown as Problem[];
+
 export const buildValidators = (record: JsonSchema, maxBatch: number, ignoreFields: readonly string[]): Validators => {
   const one = ajv.compile(record);
   const many: ValidateFunction = ajv.compile({ type: 'array', minItems: 1, maxItems: maxBatch, items: record });
@@ -87,11 +90,11 @@ export const buildValidators = (record: JsonSchema, maxBatch: number, ignoreFiel
     predictBody: { anyOf: [record, { type: 'array', minItems: 1, maxItems: maxBatch, items: record }] },
     checkPredict: (body) => {
       // Report against the shape the client sent: a record, or a batch.
-      if (Array.isArray(body)) return many(body) ? [] : problemsOf(many.errors);
-      if (typeof body === 'object' && body !== null) return one(body) ? [] : problemsOf(one.errors);
+      if (Array.isArray(body)) return many(body) ? NONE : problemsOf(many.errors);
+      if (typeof body === 'object' && body !== null) return one(body) ? NONE : problemsOf(one.errors);
       return [{ field: '', rule: 'type', message: `must be a record (object) or an array of 1 to ${maxBatch} records, but got ${body === null ? 'null' : typeof body}` }];
     },
     compatBody,
-    checkCompat: (body) => (compat(body) ? [] : problemsOf(compat.errors)),
+    checkCompat: (body) => (compat(body) ? NONE : problemsOf(compat.errors)),
   };
 };
