@@ -15,7 +15,7 @@ import { ApiKeys, type KeyMemo, type Principal, type Scope } from './auth.js';
 import type { ServeConfig } from './config.js';
 import { Metrics } from './metrics.js';
 import { loadModel, type ServedModel } from './model.js';
-import type { PredictionEntry, PredictionLog } from './prediction-log.js';
+import type { PredictionLog } from './prediction-log.js';
 import type { ErrorObject } from 'ajv';
 import { buildValidators, problemsOf, RequestError, summarise, type Problem } from './validation.js';
 
@@ -236,16 +236,13 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
     // times slower for the one or few values of a request), each value checked on the way.
     const n = records.length;
     const predictions = new Array<number>(n);
-    const entries = new Array<PredictionEntry>(n);
-    const latency = Math.round((performance.now() - request.startedAt) * 1000) / 1000;
-    const client = request.principal?.client ?? 'unknown';
     for (let i = 0; i < n; i++) {
       const p = (raw as ArrayLike<unknown>)[i];
       if (typeof p !== 'number' || !Number.isFinite(p)) throw new Error(`Pipeline '${config.pipeline}' output '${config.output}': prediction ${i} is ${String(p)}, not a finite number.`);
       predictions[i] = p;
-      entries[i] = { request_id: request.id, client, model_version: served.version, input: records[i], prediction: p, latency_ms: latency };
     }
-    await predictionLog.append(entries);
+    const latency = Math.round((performance.now() - request.startedAt) * 1000) / 1000;
+    await predictionLog.appendRequest(request.id, request.principal?.client ?? 'unknown', served.version, records, predictions, latency);
     metrics.predictions(records.length);
     return predictions;
   };

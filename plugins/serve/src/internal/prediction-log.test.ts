@@ -200,3 +200,20 @@ t.test('other record schemas are written by JSON.stringify, so no field can be l
   await log.close();
   t.same(linesOf(join(dir, 'p.jsonl'))[0]!.input, input, 'a field outside the schema is kept');
 });
+
+t.test('appendRequest writes the lines append writes, for one record and for a batch (request id as a binding)', async (t) => {
+  for (const n of [1, 7, 8, 50]) {
+    const dir = tempDir(t);
+    const inputs = Array.from({ length: n }, (_, i) => ({ type: 'casa', sector: 'vitacura "ñ"', net_area: 100 + i / 3 }));
+    const predictions = Float64Array.from(inputs, (_, i) => 1234.5 + i);
+    const byRequest = new PredictionLog('a.jsonl', dir, RECORD_SCHEMA);
+    await byRequest.appendRequest('req-1', 'default', '2026-11-26T06.52.46.309Z', inputs, predictions, 0.25);
+    await byRequest.close();
+    const byEntry = new PredictionLog('b.jsonl', dir, RECORD_SCHEMA);
+    await byEntry.append(inputs.map((input, i) => ({ ...entry('req-1', i), input, prediction: predictions[i]! })));
+    await byEntry.close();
+    const strip = (file: string) => readFileSync(join(dir, file), 'utf8').replace(/"time":"[^"]+"/g, '"time":""');
+    t.equal(strip('a.jsonl'), strip('b.jsonl'), `${n} prediction(s): the same text, key for key`);
+    t.equal(linesOf(join(dir, 'a.jsonl')).length, n);
+  }
+});

@@ -195,6 +195,9 @@ const isoTime = (): (() => string) => {
   };
 };
 
+/** From this many predictions in a request, its lines share a child logger holding the request id. */
+const BATCH_CHILD_FROM = 8;
+
 const SCALARS = new Set(['string', 'number', 'integer', 'boolean']);
 
 /**
@@ -253,6 +256,23 @@ export class PredictionLog {
   /** Appends one line per prediction; resolves when they are in the file. */
   append(entries: readonly PredictionEntry[]): Promise<void> {
     for (const e of entries) this.#child(e.client, e.model_version).info({ request_id: e.request_id, input: e.input, prediction: e.prediction, latency_ms: e.latency_ms });
+    return this.#file.committed();
+  }
+
+  /**
+   * The lines of one request: inputs[i] and predictions[i] for each i, the rest shared (the same lines as
+   * `append` would write, without an entry object per prediction). A batch gets a logger of its own with
+   * the request id as a binding, serialised once instead of once per line.
+   */
+  appendRequest(requestId: string, client: string, version: string | undefined, inputs: readonly unknown[], predictions: ArrayLike<number>, latencyMs: number): Promise<void> {
+    const n = inputs.length;
+    const parent = this.#child(client, version);
+    if (n < BATCH_CHILD_FROM) {
+      for (let i = 0; i < n; i++) parent.info({ request_id: requestId, input: inputs[i], prediction: predictions[i], latency_ms: latencyMs });
+    } else {
+      const logger = parent.child({ request_id: requestId });
+      for (let i = 0; i < n; i++) logger.info({ input: inputs[i], prediction: predictions[i], latency_ms: latencyMs });
+    }
     return this.#file.committed();
   }
 
