@@ -32,8 +32,6 @@ const BINNED_BELOW = SORT_FROM;
 /** The binned layout pads every tree to the deepest one: up to this depth, and this many bytes. */
 const BINNED_MAX_DEPTH = 8;
 const BINNED_MAX_BYTES = 16 * 1024 * 1024;
-/** A padded node's bin threshold: above any row's bin, so the row goes left (both sides hold the same leaf). */
-const PAD_BIN = (1 << 23) - 1;
 
 type GroupFunction = (x: Float64Array, order: Uint32Array, start: number, end: number, out: Float64Array) => void;
 
@@ -189,41 +187,54 @@ export class CompiledForest {
 }
 
 /**
- * Every tree padded to the same depth D and stored in heap order (node h has children 2h+1 and 2h+2), with
- * each threshold replaced by its rank among the thresholds of its feature. A row is first turned into one
- * bin per feature, the number of thresholds below its value, so that `x <= threshold` is `bin <= rank`
- * exactly; then each tree takes D steps of integer arithmetic, with no branch to mispredict, through 4
- * bytes per node (rank and feature in one int32), and adds its leaf. Leaves are added in tree order, as in
- * training, so the sums are the same bits as the other layouts'. NaN has no bin: such rows go elsewhere.
+ * Every tree padded to the same depth D and stored in heap order (node h has children 2h+1 and 2h+2). The
+ * forest's distinct (feature, threshold) pairs are numbered, and a node holds the number of its pair. For a
+ * row, one byte per pair says whether the row goes right there (its value is above the threshold): per
+ * feature, a binary search finds how many of the feature's sorted thresholds are below the value, and
+ * those bytes are 1, the others 0. Then each tree takes D steps of `h = 2h + 1 + right[node]`: two loads
+ * and no branch to mispredict. Leaves are added in tree order, as in training, so the sums are the same
+ * bits as the other layouts'. NaN has no place among the thresholds: such rows go elsewhere.
  */
 class BinnedForest {
   /** Per feature, the distinct thresholds the trees use on it, sorted. */
   readonly #edges: Float64Array[];
+  /** Per feature, where its thresholds' bytes start in #right. */
+  readonly #starts: Int32Array;
   readonly #nFeatures: number;
-  /** The row being predicted, as bin << 8 per feature. */
-  readonly #bins: Int32Array;
-  /** s + every tree's leaf for the row in #bins. */
+  /** For the row being predicted, 1 where it goes right; the last byte (padding nodes) stays 0. */
+  readonly #right: Uint8Array;
+  /** Per feature, how many of its bytes in #right are 1 (the first ones). */
+  readonly #below: Int32Array;
+  /** s + every tree's leaf for the row in #right. */
   readonly #sum: (s: number) => number;
 
-  /** `nodes`: per tree, 2^depth - 1 nodes (rank << 8 | feature); `leaves`: per tree, 2^depth leaf values. */
-  private constructor(edges: Float64Array[], nodes: Int32Array, leaves: Float64Array, depth: number, trees: number) {
+  /** `nodes`: per tree, 2^depth - 1 pair numbers; `leaves`: per tree, 2^depth leaf values. */
+  private constructor(edges: Float64Array[], starts: Int32Array, pairs: number, nodes: Uint16Array | Int32Array, leaves: Float64Array, depth: number, trees: number) {
     this.#edges = edges;
+    this.#starts = starts;
     this.#nFeatures = edges.length;
-    this.#bins = new Int32Array(edges.length);
-    this.#sum = sumFunction(nodes, leaves, this.#bins, depth, trees);
+    this.#right = new Uint8Array(pairs + 1);
+    this.#below = new Int32Array(edges.length);
+    this.#sum = sumFunction(nodes, leaves, this.#right, depth, trees);
   }
 
   /** The layout of these trees, or null when they do not fit it. */
   static build(trees: readonly Tree[], scaled: readonly Float64Array[], nFeatures: number): BinnedForest | null {
-    if (nFeatures > 256 || trees.length === 0) return null;
+    if (trees.length === 0) return null;
     const depth = trees.reduce((d, t) => Math.max(d, treeDepth(t)), 0);
     const inner = (1 << depth) - 1;
     if (depth > BINNED_MAX_DEPTH || trees.length * (inner * 4 + (inner + 1) * 8) > BINNED_MAX_BYTES) return null;
     const sets = Array.from({ length: nFeatures }, () => new Set<number>());
     for (const t of trees) for (let i = 0; i < t.feature.length; i++) if (t.feature[i]! >= 0) sets[t.feature[i]!]!.add(t.threshold[i]!);
     const edges = sets.map((set) => Float64Array.from(set).sort());
-    if (edges.some((e) => e.length >= PAD_BIN)) return null;
-    const nodes = new Int32Array(trees.length * inner);
+    const starts = new Int32Array(nFeatures);
+    let pairs = 0;
+    for (let j = 0; j < nFeatures; j++) {
+      starts[j] = pairs;
+      pairs += edges[j]!.length;
+    }
+    // Padding nodes point at the byte after the pairs, which is never set: they go left.
+    const nodes = pairs < 0xffff ? new Uint16Array(trees.length * inner) : new Int32Array(trees.length * inner);
     const leaves = new Float64Array(trees.length * (inner + 1));
     for (let k = 0; k < trees.length; k++) {
       const t = trees[k]!;
@@ -236,27 +247,37 @@ class BinnedForest {
         const j = t.feature[node]!;
         if (j < 0) {
           // A leaf above the last level: a padding node over two copies of it.
-          nodes[k * inner + h] = PAD_BIN << 8;
+          nodes[k * inner + h] = pairs;
           fill(node, 2 * h + 1, level + 1);
           fill(node, 2 * h + 2, level + 1);
           return;
         }
-        nodes[k * inner + h] = (rank(edges[j]!, t.threshold[node]!) << 8) | j;
+        nodes[k * inner + h] = starts[j]! + rank(edges[j]!, t.threshold[node]!);
         fill(t.left[node]!, 2 * h + 1, level + 1);
         fill(t.right[node]!, 2 * h + 2, level + 1);
       };
       fill(0, 0, 0);
     }
-    return new BinnedForest(edges, nodes, leaves, depth, trees.length);
+    return new BinnedForest(edges, starts, pairs, nodes, leaves, depth, trees.length);
   }
 
   /** Adds every tree's leaf to out[r] for the n rows; false (and nothing added) when a row holds NaN. */
   predict(x: Float64Array, n: number, out: Float64Array): boolean {
     const f = this.#nFeatures;
     for (let i = 0; i < n * f; i++) if (x[i] !== x[i]) return false;
-    const bins = this.#bins;
+    const right = this.#right;
     for (let r = 0; r < n; r++) {
-      for (let j = 0; j < f; j++) bins[j] = rank(this.#edges[j]!, x[r * f + j]!) << 8;
+      for (let j = 0; j < f; j++) {
+        // x <= threshold k is false (the row goes right) exactly for the thresholds below x: the first
+        // `below` of the feature's bytes are 1, the rest 0. Only the bytes between the previous row's
+        // count and this one's change.
+        const start = this.#starts[j]!;
+        const below = rank(this.#edges[j]!, x[r * f + j]!);
+        const before = this.#below[j]!;
+        if (below > before) for (let k = start + before; k < start + below; k++) right[k] = 1;
+        else for (let k = start + below; k < start + before; k++) right[k] = 0;
+        this.#below[j] = below;
+      }
       out[r] = this.#sum(out[r]!);
     }
     return true;
@@ -267,30 +288,25 @@ class BinnedForest {
  * The walk of every tree for one row, with its D levels unrolled in generated code (a loop over the levels,
  * or a test per level, costs half as much again); the loop is the fallback where code generation is off.
  */
-const sumFunction = (nodes: Int32Array, leaves: Float64Array, bins: Int32Array, depth: number, trees: number): ((s: number) => number) => {
+const sumFunction = (nodes: Uint16Array | Int32Array, leaves: Float64Array, right: Uint8Array, depth: number, trees: number): ((s: number) => number) => {
   const inner = (1 << depth) - 1;
-  // h becomes a child: the right one when the row's bin is above the node's rank, read from the sign of the difference.
-  const step = 'node = nodes[base + h]; h = 2 * h + 1 + (((node & -256) - bins[node & 255]) >>> 31);';
   try {
     const body = [
       'return function sum(s) {',
       `  for (let t = 0, base = 0, leafBase = ${-inner}; t < ${trees}; t++, base += ${inner}, leafBase += ${inner + 1}) {`,
-      '    let h = 0; let node = 0;',
-      ...Array.from({ length: depth }, () => `    ${step}`),
+      '    let h = 0;',
+      ...Array.from({ length: depth }, () => '    h = 2 * h + 1 + right[nodes[base + h]];'),
       '    s += leaves[leafBase + h];',
       '  }',
       '  return s;',
       '};',
     ].join('\n');
-    return new Function('nodes', 'leaves', 'bins', body)(nodes, leaves, bins) as (s: number) => number;
+    return new Function('nodes', 'leaves', 'right', body)(nodes, leaves, right) as (s: number) => number;
   } catch {
     return (s) => {
       for (let t = 0, base = 0, leafBase = -inner; t < trees; t++, base += inner, leafBase += inner + 1) {
         let h = 0;
-        for (let level = 0; level < depth; level++) {
-          const node = nodes[base + h]!;
-          h = 2 * h + 1 + (((node & -256) - bins[node & 255]!) >>> 31);
-        }
+        for (let level = 0; level < depth; level++) h = 2 * h + 1 + right[nodes[base + h]!]!;
         s += leaves[leafBase + h]!;
       }
       return s;
