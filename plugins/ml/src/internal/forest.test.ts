@@ -118,8 +118,8 @@ t.test('a few rows take the binned layout: the same bits as walking, for trees o
   const trees = [...forests.flatMap((f) => f.trees), leaf(0.25), HAND_TREE, leaf(-3)];
   const forest = new CompiledForest(trees, 0.2, 1.5, 3);
   t.equal(forest.layoutFor(1), 'binned');
-  t.equal(forest.layoutFor(63), 'binned');
-  t.equal(forest.layoutFor(64), 'compiled', 'batches of 64 rows and more: the compiled functions');
+  t.equal(forest.layoutFor(127), 'binned');
+  t.equal(forest.layoutFor(128), 'compiled', 'batches of 128 rows and more: the compiled functions');
   // Rows on every threshold (and the doubles either side of it), infinities, signed zeros and NaN.
   const values = [...new Set(trees.flatMap((tr) => Array.from(tr.threshold).filter((_, i) => tr.feature[i]! >= 0)))];
   const around = values.flatMap((v) => [v, v - Math.abs(v) * Number.EPSILON - Number.MIN_VALUE, v + Math.abs(v) * Number.EPSILON + Number.MIN_VALUE]);
