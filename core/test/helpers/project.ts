@@ -48,22 +48,4 @@ export const readText = (dir: string, rel: string): string => readFileSync(join(
 
 export const readJson = (dir: string, rel: string): unknown => JSON.parse(readText(dir, rel));
 
-/** Runs `fn` and returns what it threw (or rejected with); fails loudly when it did not throw. */
-export const caught = async (fn: () => unknown): Promise<Error & Record<string, unknown>> => {
-  try {
-    await fn();
-  } catch (err) {
-    return err as Error & Record<string, unknown>;
-  }
-  throw new Error('expected an error, but the call succeeded');
-};
-
-/** The same for synchronous code. */
-export const caughtSync = (fn: () => unknown): Error & Record<string, unknown> => {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error & Record<string, unknown>;
-  }
-  throw new Error('expected an error, but the call succeeded');
-};
+export { caught, caughtSync } from './caught.js';

@@ -10,6 +10,7 @@ import pl from 'nodejs-polars';
 import { ConfigLoader, DataCatalog, PluginHost, Registry, definePlugin, type Codec } from '@dagrun/core';
 import s3Plugin from '../src/index.js';
 import { BUCKET, caught, freePort, makeDir, prefix, startS3rver, type TapTest } from './helpers/s3.js';
+import { dtypes, records, RECORDS, table } from '../../../core/test/helpers/frames.js';
 
 const server = await startS3rver(t);
 const raw = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
@@ -65,20 +66,6 @@ const keysUnder = async (p: string): Promise<string[]> => ((await raw.send(new L
 /** Only the configuration: nothing was written to the local disk. */
 const localFiles = (dir: string): string[] => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name).sort();
 
-const table = () =>
-  pl.DataFrame([
-    pl.Series('id', [1, 2, 3], pl.Int64),
-    pl.Series('name', ['a', 'b,c', 'é'], pl.Utf8),
-    pl.Series('price', [1.5, 2.25, null], pl.Float64),
-    pl.Series('ok', [true, false, true], pl.Bool),
-  ]);
-const RECORDS = [
-  { id: 1, name: 'a', price: 1.5, ok: true },
-  { id: 2, name: 'b,c', price: 2.25, ok: false },
-  { id: 3, name: 'é', price: null, ok: true },
-];
-const records = (df: unknown) => (df as { toRecords(): unknown[] }).toRecords();
-const dtypes = (df: unknown) => (df as { dtypes: unknown[] }).dtypes.map(String);
 
 t.test('every core file type round-trips through s3://, stored as core formats it', async (t) => {
   const p = prefix('formats');

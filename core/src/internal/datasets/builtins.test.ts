@@ -8,6 +8,7 @@ import type { Codec } from './dataset.js';
 import { BUILTIN_TYPES, MemoryDataset, memoryType } from './builtins.js';
 import { loadPolars } from './formats.js';
 import { caught, listFiles, makeProject, readText } from '../../../test/helpers/project.js';
+import { dtypes, records, RECORDS, table } from '../../../test/helpers/frames.js';
 
 const pl = await loadPolars();
 
@@ -27,21 +28,6 @@ const build = (t: TestLike, catalogYaml: string, registry = new Registry()) => {
 
 const bytes = (dir: string, rel: string) => readFileSync(join(dir, rel));
 
-/** A small table with every common dtype, nulls, a comma inside a value and a non-ASCII character. */
-const table = () =>
-  pl.DataFrame([
-    pl.Series('id', [1, 2, 3], pl.Int64),
-    pl.Series('name', ['a', 'b,c', 'é'], pl.Utf8),
-    pl.Series('price', [1.5, 2.25, null], pl.Float64),
-    pl.Series('ok', [true, false, true], pl.Bool),
-  ]);
-const RECORDS = [
-  { id: 1, name: 'a', price: 1.5, ok: true },
-  { id: 2, name: 'b,c', price: 2.25, ok: false },
-  { id: 3, name: 'é', price: null, ok: true },
-];
-const dtypes = (df: unknown) => (df as { dtypes: unknown[] }).dtypes.map(String);
-const records = (df: unknown) => (df as { toRecords(): unknown[] }).toRecords();
 
 t.test('csv round-trips a DataFrame through a real CSV file', async (t) => {
   const { dir, catalog } = build(t, 'sales:\n  type: csv\n  path: data/sales.csv\nsemi:\n  type: csv\n  path: data/semi.csv\n  separator: ";"\n');

@@ -4,16 +4,9 @@
 import { userInfo } from 'node:os';
 import t from 'tap';
 import { resolveSettings, sslOption, address } from './settings.js';
+import { caughtSync } from '../../../../core/test/helpers/caught.js';
 
 const SECRET = 's3cr3t-pa55word';
-const caught = (fn: () => unknown): Error & Record<string, unknown> => {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error & Record<string, unknown>;
-  }
-  throw new Error('expected an error, but the call succeeded');
-};
 
 t.test('a credentials entry of fields', async (t) => {
   const s = resolveSettings('d', { host: 'db.internal', port: 6543, user: 'etl', password: SECRET, database: 'warehouse' }, {});
@@ -64,15 +57,15 @@ t.test('bad credentials fail naming the key, never quoting a value', async (t) =
     [{ url: `postgres://u:${SECRET}@h/db?sslmod=require` }, "Credentials of catalog entry 'd': expected key 'url' parameters among host, port, user, password, dbname, sslmode, sslrootcert, connect_timeout, application_name, but got 'sslmod'.", undefined],
   ];
   for (const [credentials, detail, hint] of cases) {
-    const err = caught(() => resolveSettings('d', credentials, {}));
+    const err = caughtSync(() => resolveSettings('d', credentials, {}));
     t.equal(err.code, 'DAGRUN_ERR_CONFIG_CREDENTIALS');
     t.equal(err.detail, detail);
     t.equal(err.hint, hint);
     t.notMatch(err.message, SECRET);
   }
-  const cert = caught(() => resolveSettings('d', { ssl: 'verify-full', sslrootcert: 'certs/ca.pem' }, {}, '/nonexistent-project'));
+  const cert = caughtSync(() => resolveSettings('d', { ssl: 'verify-full', sslrootcert: 'certs/ca.pem' }, {}, '/nonexistent-project'));
   t.equal(cert.detail, "Credentials of catalog entry 'd': expected the sslrootcert file certs/ca.pem (relative to the project), but got no such file.");
-  const env = caught(() => resolveSettings('d', undefined, { DATABASE_URL: `http://u:${SECRET}@h/db` }));
+  const env = caughtSync(() => resolveSettings('d', undefined, { DATABASE_URL: `http://u:${SECRET}@h/db` }));
   t.equal(env.detail, "Credentials of catalog entry 'd': expected DATABASE_URL to be a postgres:// URL, but got a http:// URL.");
-  t.equal(caught(() => resolveSettings('d', undefined, { PGPORT: 'x' })).detail, "Credentials of catalog entry 'd': expected environment variable PGPORT to be a port number (1 to 65535), but got something else.");
+  t.equal(caughtSync(() => resolveSettings('d', undefined, { PGPORT: 'x' })).detail, "Credentials of catalog entry 'd': expected environment variable PGPORT to be a port number (1 to 65535), but got something else.");
 });

@@ -115,22 +115,4 @@ export const datasetContext = (
   };
 };
 
-/** Runs `fn` and returns what it threw; fails loudly when it did not throw. */
-export const caught = async (fn: () => unknown): Promise<Error & Record<string, unknown>> => {
-  try {
-    await fn();
-  } catch (err) {
-    return err as Error & Record<string, unknown>;
-  }
-  throw new Error('expected an error, but the call succeeded');
-};
-
-/** The same for synchronous code. */
-export const caughtSync = (fn: () => unknown): Error & Record<string, unknown> => {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error & Record<string, unknown>;
-  }
-  throw new Error('expected an error, but the call succeeded');
-};
+export { caught } from '../../../../core/test/helpers/caught.js';

@@ -121,15 +121,7 @@ export const makeDir = (t: Teardown, files: Readonly<Record<string, string>> = {
   return dir;
 };
 
-/** Runs `fn` and returns what it threw; fails loudly when it did not throw. */
-export const caught = async (fn: () => unknown): Promise<Error & Record<string, unknown>> => {
-  try {
-    await fn();
-  } catch (err) {
-    return err as Error & Record<string, unknown>;
-  }
-  throw new Error('expected an error, but the call succeeded');
-};
+export { caught } from '../../../../core/test/helpers/caught.js';
 
 /** A unique key prefix per test, so tests sharing a server never see each other's objects. */
 let n = 0;
