@@ -5,11 +5,9 @@
 
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type tap from 'tap';
 import { flattenParams, Registry, type DatasetContext } from '@dagrun/core';
 
-/** The type of a tap subtest (`t` inside `t.test(name, async (t) => …)`). */
-export type TapTest = Parameters<Parameters<typeof tap.test>[0]>[0];
+export type { TapTest } from '../../../../core/test/helpers/project.js';
 
 export type ServerKind = 'url' | 'env' | 'pglite';
 

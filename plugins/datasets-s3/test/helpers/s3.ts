@@ -8,10 +8,8 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import S3rver from 's3rver';
-import type tap from 'tap';
 
-/** The type of a tap subtest (`t` inside `t.test(name, async (t) => …)`). */
-export type TapTest = Parameters<Parameters<typeof tap.test>[0]>[0];
+export type { TapTest } from '../../../../core/test/helpers/project.js';
 
 export interface Teardown {
   teardown(fn: () => void | Promise<void>): void;
