@@ -52,10 +52,9 @@ export class InferencePlan {
   /** When the plan was built. */
   readonly builtAt: Date;
   readonly #nodes: readonly Node[];
-  readonly #constants: ReadonlyMap<string, unknown>;
   /** Dataset name → slot. */
   readonly #slot = new Map<string, number>();
-  /** The slots a run starts from: the constants in place, the rest undefined. */
+  /** The slots a run starts from: the constants (what was loaded at build time) in place, the rest undefined. */
   readonly #template: unknown[];
   readonly #inputSlots: readonly number[];
   readonly #outputSlots: readonly number[];
@@ -68,7 +67,6 @@ export class InferencePlan {
     this.artifacts = init.artifacts;
     this.builtAt = new Date();
     this.#nodes = init.nodes;
-    this.#constants = init.constants;
     const slotOf = (name: string): number => {
       let i = this.#slot.get(name);
       if (i === undefined) this.#slot.set(name, (i = this.#slot.size));
@@ -93,7 +91,8 @@ export class InferencePlan {
 
   /** The value a dataset was loaded with at build time (e.g. the model), or undefined. */
   artifact(name: string): unknown {
-    return this.#constants.get(name);
+    const slot = this.#slot.get(name);
+    return slot === undefined ? undefined : this.#template[slot];
   }
 
   /** The nodes a run calls, in order. */

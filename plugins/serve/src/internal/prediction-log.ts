@@ -255,16 +255,21 @@ export class PredictionLog {
 
   /** Appends one line per prediction; resolves when they are in the file. */
   append(entries: readonly PredictionEntry[]): Promise<void> {
-    for (const e of entries) this.#child(e.client, e.model_version).info({ request_id: e.request_id, input: e.input, prediction: e.prediction, latency_ms: e.latency_ms });
+    for (const e of entries) this.#write(e.request_id, e.client, e.model_version, [e.input], [e.prediction], e.latency_ms);
     return this.#file.committed();
   }
 
   /**
-   * The lines of one request: inputs[i] and predictions[i] for each i, the rest shared (the same lines as
-   * `append` would write, without an entry object per prediction). A batch gets a logger of its own with
-   * the request id as a binding, serialised once instead of once per line.
+   * The lines of one request: inputs[i] and predictions[i] for each i, the rest shared (the lines `append`
+   * writes, without an entry object per prediction).
    */
-  appendRequest(requestId: string, client: string, version: string | undefined, inputs: readonly unknown[], predictions: ArrayLike<number>, latencyMs: number): Promise<void> {
+  appendRequest(requestId: string, client: string, version: string | undefined, inputs: readonly unknown[], predictions: ArrayLike<unknown>, latencyMs: number): Promise<void> {
+    this.#write(requestId, client, version, inputs, predictions, latencyMs);
+    return this.#file.committed();
+  }
+
+  /** Hands the lines to pino. A batch gets a logger with the request id bound, serialised once instead of once a line. */
+  #write(requestId: string, client: string, version: string | undefined, inputs: readonly unknown[], predictions: ArrayLike<unknown>, latencyMs: number): void {
     const n = inputs.length;
     const parent = this.#child(client, version);
     if (n < BATCH_CHILD_FROM) {
@@ -273,7 +278,6 @@ export class PredictionLog {
       const logger = parent.child({ request_id: requestId });
       for (let i = 0; i < n; i++) logger.info({ input: inputs[i], prediction: predictions[i], latency_ms: latencyMs });
     }
-    return this.#file.committed();
   }
 
   /** The logger that writes client and model version (a request's predictions share both). */
