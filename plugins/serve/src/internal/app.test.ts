@@ -142,6 +142,9 @@ t.test('GET /metrics: request counters, latency histogram, predictions served, m
   t.ok(value('dagrun_http_request_duration_seconds_bucket{route="/api/v1/predict",le="2.5"}')! <= 4);
   t.ok(value('dagrun_http_request_duration_seconds_sum{route="/api/v1/predict"}')! > 0);
   t.equal(value('dagrun_predictions_total'), 4, 'records predicted (1 + 3)');
+  const writes = m.predictionLog.writes;
+  t.equal(value(`dagrun_prediction_log_writes_total{mode="inline"}`)! + value(`dagrun_prediction_log_writes_total{mode="thread_pool"}`)!, writes.inline + writes.pool, "the log's writes");
+  t.ok(writes.inline + writes.pool >= 2, 'a write or more for each of the two logged requests');
   t.equal(value(`dagrun_model_info{dataset="model",version="${V2}"}`), 1);
 });
 

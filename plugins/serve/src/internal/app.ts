@@ -323,7 +323,7 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
     schema: { ...openTo('metrics'), summary: 'Prometheus metrics (text format 0.0.4)', response: { 200: { type: 'string' }, ...errorResponses([401, 403]) } },
   }, async (_request, reply) => {
     reply.type('text/plain; version=0.0.4; charset=utf-8');
-    return metrics.render();
+    return metrics.render(predictionLog.writes);
   });
 
   app.post('/api/v1/admin/reload', {

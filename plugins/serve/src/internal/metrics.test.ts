@@ -54,6 +54,14 @@ t.test('requests are counted by route, method and status; latency buckets are cu
   t.ok(Math.abs(valueOf(text, 'dagrun_http_request_duration_seconds_sum{route="/api/v1/predict"}') - 7.3042) < 1e-9, 'sum of the seconds');
   t.equal(valueOf(text, 'dagrun_http_request_duration_seconds_bucket{route="/api/v1/health",le="0.0005"}'), 1);
   t.equal(valueOf(text, 'dagrun_predictions_total'), 103);
+  t.notMatch(text, 'dagrun_prediction_log_writes_total', 'no log, no log series');
+});
+
+t.test("the prediction log's writes, by where they ran", async (t) => {
+  const text = new Metrics().render({ inline: 12, pool: 3 });
+  t.match(text, /^# TYPE dagrun_prediction_log_writes_total counter$/m);
+  t.equal(valueOf(text, 'dagrun_prediction_log_writes_total{mode="inline"}'), 12);
+  t.equal(valueOf(text, 'dagrun_prediction_log_writes_total{mode="thread_pool"}'), 3);
 });
 
 t.test('every line is a comment or a sample of the exposition grammar; families are not repeated', async (t) => {

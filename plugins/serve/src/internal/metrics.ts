@@ -1,5 +1,6 @@
 // Prometheus metrics in the text exposition format (version 0.0.4): request counts by route, method and
-// status, a latency histogram by route, predictions served, and the model version as an info gauge.
+// status, a latency histogram by route, predictions served, the prediction log's writes, and the model
+// version as an info gauge.
 // Small enough to write here: counting is two Map lookups and an increment on the request path, with no
 // key string built per request.
 
@@ -52,8 +53,8 @@ export class Metrics {
     this.#modelVersion = version ?? 'unversioned';
   }
 
-  /** The exposition text. */
-  render(): string {
+  /** The exposition text; `logWrites`: the prediction log's writes so far, by where they ran. */
+  render(logWrites?: { readonly inline: number; readonly pool: number }): string {
     const out: string[] = [];
     out.push('# HELP dagrun_http_requests_total Requests answered, by route, method and status code.', '# TYPE dagrun_http_requests_total counter');
     for (const [route, stats] of this.#routes) {
@@ -71,6 +72,10 @@ export class Metrics {
       out.push(`dagrun_http_request_duration_seconds_count{route="${r}"} ${h.count}`);
     }
     out.push('# HELP dagrun_predictions_total Predictions served (records predicted).', '# TYPE dagrun_predictions_total counter', `dagrun_predictions_total ${this.#predictions}`);
+    if (logWrites) {
+      out.push('# HELP dagrun_prediction_log_writes_total Writes of the prediction log, by where they ran: inline, or on the thread pool while the disk is slow.', '# TYPE dagrun_prediction_log_writes_total counter');
+      out.push(`dagrun_prediction_log_writes_total{mode="inline"} ${logWrites.inline}`, `dagrun_prediction_log_writes_total{mode="thread_pool"} ${logWrites.pool}`);
+    }
     out.push('# HELP dagrun_model_info The model being served (value 1), by dataset and version.', '# TYPE dagrun_model_info gauge');
     out.push(`dagrun_model_info{dataset="${escapeLabel(this.#modelDataset)}",version="${escapeLabel(this.#modelVersion)}"} 1`);
     out.push('# HELP dagrun_uptime_seconds Seconds since the server started.', '# TYPE dagrun_uptime_seconds gauge', `dagrun_uptime_seconds ${(Date.now() - this.#started) / 1000}`);

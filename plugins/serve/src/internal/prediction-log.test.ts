@@ -44,9 +44,14 @@ t.test('a line holds the time and the entry, as JSON on one line, whatever the i
   t.same(line!.input, entry('r1').input, 'the input comes back as it was');
 });
 
-t.test('append resolves only once its lines are in the file', async (t) => {
+/** The test, once with writes inline (the default) and once on the thread pool (every inline write counts as slow). */
+const inBothModes = (name: string, fn: (t: Parameters<Parameters<typeof t.test>[0]>[0], options: { slowWriteUs?: number }) => Promise<void>): void => {
+  for (const [mode, options] of [['inline', {}], ['thread pool', { slowWriteUs: -1 }]] as const) t.test(`${name} (${mode})`, (t) => fn(t, options));
+};
+
+inBothModes('append resolves only once its lines are in the file', async (t, options) => {
   const dir = tempDir(t);
-  const log = new PredictionLog('p.jsonl', dir);
+  const log = new PredictionLog('p.jsonl', dir, undefined, options);
   t.teardown(() => log.close());
   const file = join(dir, 'p.jsonl');
   for (let i = 0; i < 50; i++) {
@@ -58,9 +63,9 @@ t.test('append resolves only once its lines are in the file', async (t) => {
   }
 });
 
-t.test('concurrent appends all land, each line whole and valid JSON, each batch in order', async (t) => {
+inBothModes('concurrent appends all land, each line whole and valid JSON, each batch in order', async (t, options) => {
   const dir = tempDir(t);
-  const log = new PredictionLog('p.jsonl', dir);
+  const log = new PredictionLog('p.jsonl', dir, undefined, options);
   t.teardown(() => log.close());
   const n = 2000;
   const batches = Array.from({ length: n }, (_, i) => Array.from({ length: (i % 3) + 1 }, (_, k) => entry(`c-${i}`, k)));
@@ -140,9 +145,9 @@ t.test('close flushes what was appended', async (t) => {
   t.same(linesOf(join(dir, 'p.jsonl')).map((l) => l.request_id), ['a']);
 });
 
-t.test('close() while a write is in flight resolves once the write is done', async (t) => {
+inBothModes('close() while a write is in flight resolves once the write is done', async (t, options) => {
   const dir = tempDir(t);
-  const log = new PredictionLog('p.jsonl', dir);
+  const log = new PredictionLog('p.jsonl', dir, undefined, options);
   const appended = log.append([entry('in-flight')]);
   const closed = log.close();
   t.equal(await settleWithin(appended, 2000), 'resolved');
@@ -150,14 +155,41 @@ t.test('close() while a write is in flight resolves once the write is done', asy
   t.same(linesOf(join(dir, 'p.jsonl')).map((l) => l.request_id), ['in-flight']);
 });
 
-t.test('an empty append while a write is in flight resolves', async (t) => {
+inBothModes('an empty append while a write is in flight resolves', async (t, options) => {
   const dir = tempDir(t);
-  const log = new PredictionLog('p.jsonl', dir);
+  const log = new PredictionLog('p.jsonl', dir, undefined, options);
   // (no close at teardown: with the bug, it would never resolve)
   const first = log.append([entry('one')]);
   const empty = log.append([]);
   t.equal(await settleWithin(first, 2000), 'resolved');
   t.equal(await settleWithin(empty, 2000), 'resolved');
+});
+
+t.test('writes run inline until most of the last 16 are slow, then on the thread pool', async (t) => {
+  const dir = tempDir(t);
+  const fast = new PredictionLog('fast.jsonl', dir, undefined, { slowWriteUs: 1e9 });
+  const slow = new PredictionLog('slow.jsonl', dir, undefined, { slowWriteUs: -1 });
+  t.teardown(() => Promise.all([fast.close(), slow.close()]));
+  for (let i = 0; i < 30; i++) {
+    await fast.append([entry(`f-${i}`)]);
+    await slow.append([entry(`s-${i}`)]);
+  }
+  t.same(fast.writes, { inline: 30, pool: 0 }, 'fast writes all run inline');
+  t.same(slow.writes, { inline: 9, pool: 21 }, 'the ninth slow write of sixteen moves the rest to the pool (a probe comes after a second)');
+  t.same(linesOf(slow.path).map((l) => l.request_id), Array.from({ length: 30 }, (_, i) => `s-${i}`), 'every line, in order, whichever way it was written');
+});
+
+t.test('on the thread pool, a write is tried inline after a second; writes stay on the pool while it is slow', async (t) => {
+  const dir = tempDir(t);
+  const log = new PredictionLog('p.jsonl', dir, undefined, { slowWriteUs: -1 });
+  t.teardown(() => log.close());
+  for (let i = 0; i < 10; i++) await log.append([entry(`a-${i}`)]);
+  t.same(log.writes, { inline: 9, pool: 1 });
+  await new Promise((r) => setTimeout(r, 1050));
+  await log.append([entry('probe')]);
+  await log.append([entry('after')]);
+  t.same(log.writes, { inline: 10, pool: 2 }, 'one probe inline, slow again: back to the pool');
+  t.same(linesOf(log.path).map((l) => l.request_id).slice(-2), ['probe', 'after']);
 });
 
 const RECORD_SCHEMA = {
