@@ -483,6 +483,25 @@ t.test('routing: HEAD, encoded paths and query strings go through the same auth;
   }
 });
 
+t.test('every answer names its request in x-request-id: success, 401, 404, 415, bad JSON, a malformed URL', async (t) => {
+  const answers = [
+    ['200', await post(main.app, '/api/v1/predict', RECORD)],
+    ['401', await post(main.app, '/api/v1/predict', RECORD, {})],
+    ['404', await get(main.app, '/no/such/route')],
+    ['404 with a bad body', await main.app.inject({ method: 'POST', url: '/no/such/route', headers: { 'content-type': 'application/json' }, payload: '{' })],
+    ['415', await main.app.inject({ method: 'POST', url: '/api/v1/predict', headers: { ...KEY, 'content-type': 'text/csv' }, payload: 'a,b' })],
+    ['400 bad JSON', await main.app.inject({ method: 'POST', url: '/api/v1/predict', headers: { ...KEY, 'content-type': 'application/json' }, payload: '{"type":' })],
+    ['malformed URL', await get(main.app, '/api/v1/%E0%A4%A')],
+  ] as const;
+  for (const [what, res] of answers) {
+    t.ok(res.statusCode >= 200 && res.statusCode < 500, `${what}: status ${res.statusCode}`);
+    t.match(res.headers['x-request-id'], /^[0-9a-f-]{36}$/, `${what}: a request id header`);
+  }
+  const bad = answers[6][1];
+  expectError(t, bad, 400, ["'/api/v1/%E0%A4%A' is not a valid url component", 'percent-encode the path'], 'malformed URL:');
+  t.equal(json(bad).request_id, bad.headers['x-request-id'], 'malformed URL: the id in the body is the header');
+});
+
 t.test('a failing pipeline is a 500 naming the request id, without internals, and logs nothing', async (t) => {
   const broken = (run: () => unknown) => ({ ...main.model, plan: { run } as unknown as InferencePlan });
   const log = new PredictionLog('data/09_monitoring/broken.jsonl', dir);
