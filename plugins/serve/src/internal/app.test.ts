@@ -316,7 +316,7 @@ t.test('public routes are configurable', async (t) => {
 });
 
 t.test('rate limit: 429 naming the client, per client', async (t) => {
-  const r = await testApp(t, dir, { configure: (c) => ({ ...c, rate_limit: { max: 3, window: '1 minute', headers: false } }) });
+  const r = await testApp(t, dir, { configure: (c) => ({ ...c, rate_limit: { ...c.rate_limit, max: 3, window: '1 minute', headers: false } }) });
   for (let i = 0; i < 3; i++) {
     const ok = await post(r.app, '/api/v1/predict', RECORD);
     t.equal(ok.statusCode, 200, `request ${i + 1} of 3`);
@@ -339,12 +339,31 @@ t.test('rate limit: 429 naming the client, per client', async (t) => {
 });
 
 t.test('rate limit: with headers: true, every answer carries the quota left', async (t) => {
-  const r = await testApp(t, dir, { configure: (c) => ({ ...c, rate_limit: { max: 5, window: '1 minute', headers: true } }) });
+  const r = await testApp(t, dir, { configure: (c) => ({ ...c, rate_limit: { ...c.rate_limit, max: 5, window: '1 minute', headers: true } }) });
   const first = await post(r.app, '/api/v1/predict', RECORD);
   t.equal(first.statusCode, 200);
   t.same([first.headers['x-ratelimit-limit'], first.headers['x-ratelimit-remaining']], ['5', '4']);
   t.ok(Number(first.headers['x-ratelimit-reset']) > 0, 'x-ratelimit-reset');
   t.equal((await post(r.app, '/api/v1/predict', RECORD)).headers['x-ratelimit-remaining'], '3');
+});
+
+t.test('refused credentials: after failed_auth of them an address gets 429s, the right key included, until the window ends', async (t) => {
+  const r = await testApp(t, dir, { configure: (c) => ({ ...c, rate_limit: { ...c.rate_limit, failed_auth: 3, window: '2 s' } }) });
+  const from = (address: string, headers: Record<string, string>) => r.app.inject({ method: 'POST', url: '/api/v1/predict', headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify(RECORD), remoteAddress: address });
+  for (let i = 0; i < 5; i++) t.equal((await from('10.1.1.1', {})).statusCode, 401, `no credentials at all (${i + 1}): a 401, not counted`);
+  for (let i = 0; i < 3; i++) t.equal((await from('10.1.1.1', { 'api-key': `wrong-key-number-${i}-padding` })).statusCode, 401, `wrong key ${i + 1} of 3`);
+  const locked = await from('10.1.1.1', KEY);
+  expectError(t, locked, 429, ['Too many refused credentials from 10.1.1.1: 3 in 2 s; retry in']);
+  t.ok(Number(locked.headers['retry-after']) >= 1, 'retry-after');
+  t.equal((await from('10.1.1.1', { authorization: 'Bearer not.a.token' })).statusCode, 429, 'a bearer token too');
+  t.equal((await from('10.2.2.2', KEY)).statusCode, 200, 'another address is not locked out');
+  const compat = await r.app.inject({ method: 'POST', url: '/api/v1/predict/', headers: { 'content-type': 'application/json', ...KEY }, payload: JSON.stringify([{ ...RECORD, price: 1 }]), remoteAddress: '10.1.1.1' });
+  t.equal(compat.statusCode, 429);
+  t.match(json(compat), { detail: /^Too many refused credentials/ }, 'the compat route answers in its own shape');
+  t.equal((await r.app.inject({ method: 'GET', url: '/api/v1/health', remoteAddress: '10.1.1.1' })).statusCode, 200, 'public routes stay open');
+  await new Promise((resolve) => setTimeout(resolve, 2100));
+  t.equal((await from('10.1.1.1', KEY)).statusCode, 200, 'once the window is over, the right key works again');
+  t.equal(r.lines().length, 2, 'locked-out requests log nothing');
 });
 
 t.test('body size limit: 413', async (t) => {

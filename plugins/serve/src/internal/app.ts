@@ -11,8 +11,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
 import type { Project } from '@dagrun/core';
-import { ApiKeys, type KeyMemo, type Principal, type Scope } from './auth.js';
-import type { ServeConfig } from './config.js';
+import { ApiKeys, FailedAuth, type KeyMemo, type Principal, type Scope } from './auth.js';
+import { windowMs, type ServeConfig } from './config.js';
 import { Metrics } from './metrics.js';
 import { loadModel, type ServedModel } from './model.js';
 import type { PredictionLog } from './prediction-log.js';
@@ -86,6 +86,7 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
   let model = opts.model;
   let reloading = false;
   const keys = new ApiKeys(config.auth.api_keys);
+  const failedAuth = new FailedAuth(config.rate_limit.failed_auth, windowMs(config.rate_limit.window));
   const metrics = new Metrics();
   metrics.model(model.dataset, model.version);
   const publicRoutes = new Set(config.auth.public);
@@ -167,8 +168,16 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
       request.principal = PUBLIC;
       return done();
     }
+    // An address that sent too many wrong credentials waits, whatever it sends now.
+    const locked = failedAuth.active ? failedAuth.lockedFor(request.ip) : 0;
+    if (locked > 0) {
+      reply.header('retry-after', String(locked));
+      return done(new RequestError(429, `Too many refused credentials from ${request.ip}: ${config.rate_limit.failed_auth} in ${config.rate_limit.window}; retry in ${locked} s.`));
+    }
     const admit = (principal: Principal | undefined): void => {
       if (!principal) {
+        // Only wrong credentials count (a guess); none at all is a client not set up yet.
+        if (typeof request.headers['api-key'] === 'string' || typeof request.headers.authorization === 'string') failedAuth.failed(request.ip);
         return done(new RequestError(401, auth.compat ? 'Invalid API key' : 'Missing or invalid credentials: send the header api-key: <key>, or Authorization: Bearer <JWT>.'));
       }
       const needed = auth.scope ?? 'predict';

@@ -2,7 +2,7 @@
 // empty, absent and very long keys, and entries that only give the digest (key_sha256).
 import { createHash } from 'node:crypto';
 import t from 'tap';
-import { ApiKeys, sameKey, sha256, type KeyMemo } from './auth.js';
+import { ApiKeys, FailedAuth, sameKey, sha256, type KeyMemo } from './auth.js';
 
 const KEY_A = 'alpha-key-0123456789abcdef';
 const KEY_B = 'bravo-key-0123456789abcdef';
@@ -105,4 +105,35 @@ t.test('verifyMemo: a connection that proved a key skips the hash for it, and an
   const other: { dagrunKey?: KeyMemo } = {};
   t.equal(keys.verifyMemo('not-a-key', other), undefined);
   t.equal(other.dagrunKey, undefined, 'nothing is remembered for a refused key');
+});
+
+t.test('FailedAuth: an address is locked out after max failures in its window, until the window ends', async (t) => {
+  let now = 1_000_000;
+  const f = new FailedAuth(3, 60_000, () => now);
+  t.equal(f.lockedFor('10.0.0.1'), 0, 'nobody failed yet');
+  t.equal(f.active, false);
+  f.failed('10.0.0.1');
+  f.failed('10.0.0.1');
+  t.equal(f.lockedFor('10.0.0.1'), 0, 'two failures: not yet');
+  f.failed('10.0.0.1');
+  t.equal(f.lockedFor('10.0.0.1'), 60, 'the third: locked for the rest of the window (s)');
+  t.equal(f.lockedFor('10.0.0.2'), 0, 'another address is not');
+  now += 45_500;
+  t.equal(f.lockedFor('10.0.0.1'), 15, 'the window counts down from the first failure');
+  t.equal(f.lockedOut, 1);
+  now += 14_500;
+  t.equal(f.lockedFor('10.0.0.1'), 0, 'the window is over');
+  t.equal(f.active, false, 'and forgotten');
+  f.failed('10.0.0.1');
+  t.equal(f.lockedFor('10.0.0.1'), 0, 'a new window starts from zero');
+});
+
+t.test('FailedAuth: at most 10,000 addresses are tracked; the oldest window goes first', async (t) => {
+  const now = 5_000;
+  const f = new FailedAuth(1, 60_000, () => now);
+  for (let i = 0; i < 10_001; i++) f.failed(`a${i}`);
+  t.equal(f.lockedFor('a0'), 0, 'the first address was dropped to make room');
+  t.equal(f.lockedFor('a1'), 60);
+  t.equal(f.lockedFor('a10000'), 60);
+  t.equal(f.lockedOut, 10_000);
 });

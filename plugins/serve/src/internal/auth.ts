@@ -74,3 +74,68 @@ export class ApiKeys {
     return principal;
   }
 }
+
+/** At most this many addresses are tracked at once; past it the oldest windows are dropped first. */
+const MAX_TRACKED = 10_000;
+
+/**
+ * Refused credentials per IP address, in fixed windows starting at each address's first failure. After
+ * `max` failures in a window, the address is locked out until the window ends, whatever it sends: otherwise
+ * a guesser would learn the right key from the one answer that is not a 401. The map is empty while nobody
+ * fails, so an honest request pays one size check (`active`).
+ */
+export class FailedAuth {
+  readonly #max: number;
+  readonly #windowMs: number;
+  readonly #now: () => number;
+  /** Address → failures in its window and when the window ends (insertion order: oldest first). */
+  readonly #byAddress = new Map<string, { count: number; ends: number }>();
+
+  constructor(max: number, windowMs: number, now: () => number = Date.now) {
+    this.#max = max;
+    this.#windowMs = windowMs;
+    this.#now = now;
+  }
+
+  /** False while no address has failed in its window: callers then need not even look the address up. */
+  get active(): boolean {
+    return this.#byAddress.size > 0;
+  }
+
+  /** Seconds until the address may try again, or 0 when it is not locked out. */
+  lockedFor(address: string): number {
+    if (this.#byAddress.size === 0) return 0;
+    const entry = this.#byAddress.get(address);
+    if (entry === undefined) return 0;
+    const left = entry.ends - this.#now();
+    if (left <= 0) {
+      this.#byAddress.delete(address);
+      return 0;
+    }
+    return entry.count >= this.#max ? Math.ceil(left / 1000) : 0;
+  }
+
+  /** One refused request from the address. */
+  failed(address: string): void {
+    const now = this.#now();
+    const entry = this.#byAddress.get(address);
+    if (entry !== undefined && entry.ends > now) {
+      entry.count++;
+      return;
+    }
+    if (entry !== undefined) this.#byAddress.delete(address);
+    if (this.#byAddress.size >= MAX_TRACKED) {
+      for (const [a, e] of this.#byAddress) if (e.ends <= now) this.#byAddress.delete(a);
+      if (this.#byAddress.size >= MAX_TRACKED) this.#byAddress.delete(this.#byAddress.keys().next().value!);
+    }
+    this.#byAddress.set(address, { count: 1, ends: now + this.#windowMs });
+  }
+
+  /** Addresses locked out now (for tests and metrics). */
+  get lockedOut(): number {
+    const now = this.#now();
+    let n = 0;
+    for (const e of this.#byAddress.values()) if (e.ends > now && e.count >= this.#max) n++;
+    return n;
+  }
+}

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { openProject, type DagrunError } from '@dagrun/core';
 import t, { type Test } from 'tap';
 import { copyProject, environ, trainedProject } from '../../test/fixture.js';
-import { loadServeConfig, type ServeConfig } from './config.js';
+import { loadServeConfig, windowMs, type ServeConfig } from './config.js';
 import { loadModel } from './model.js';
 
 const FILE = 'conf/base/serve.yaml';
@@ -51,7 +51,7 @@ t.test('the property project\'s serve.yaml loads, with empty keys dropped and an
     model: { dataset: 'model', metrics: 'metrics' },
     max_batch: 1000,
     body_limit: 1048576,
-    rate_limit: { max: 600000, window: '1 minute', headers: false },
+    rate_limit: { max: 600000, window: '1 minute', headers: false, failed_auth: 30 },
     prediction_log: { path: 'data/09_monitoring/predictions-{date}.jsonl' },
     compat: { enabled: true, ignore_fields: ['price'] },
     port: 8000,
@@ -82,7 +82,7 @@ t.test('a minimal serve.yaml gets every default', async (t) => {
     record_schema: { type: 'object', properties: {} },
     max_batch: 1000,
     body_limit: 1_048_576,
-    rate_limit: { max: 600_000, window: '1 minute', headers: false },
+    rate_limit: { max: 600_000, window: '1 minute', headers: false, failed_auth: 30 },
     prediction_log: { path: 'data/09_monitoring/predictions-{date}.jsonl' },
     access_log: 'stdout',
     compat: { enabled: false, ignore_fields: [] },
@@ -102,7 +102,7 @@ t.test('conf/local and --env layers are deep-merged over conf/base', async (t) =
   });
   const local = await load(BASE);
   t.same(local.errors, []);
-  t.same(local.config!.rate_limit, { max: 5, window: '1 minute', headers: false }, 'window kept from conf/base');
+  t.same(local.config!.rate_limit, { max: 5, window: '1 minute', headers: false, failed_auth: 30 }, 'window kept from conf/base');
   t.equal(local.config!.port, 9001);
   t.equal(local.config!.max_batch, 1000);
   const prod = await load(BASE, environ(), { env: 'prod' });
@@ -183,6 +183,12 @@ t.test('serve.yaml problems: each an error naming file:line and the field', asyn
       text: replaced('window: 1 minute', 'window: soon'),
       line: 'window: soon',
       has: ["field 'rate_limit.window'", '"soon"'],
+    },
+    {
+      name: 'a failed-auth lockout of zero',
+      text: replaced('failed_auth: 30', 'failed_auth: 0'),
+      line: 'failed_auth: 0',
+      has: ["field 'rate_limit.failed_auth'", '>= 1'],
     },
     {
       name: 'an unknown public route',
@@ -286,4 +292,10 @@ t.test('a project never trained: loading the model fails naming the dataset', as
   const project = await openProject({ projectDir: untrained, environ: environ() });
   const { config } = loadServeConfig(project);
   await t.rejects(loadModel(project, config!), { message: /'model'/ });
+});
+
+t.test('a rate-limit window in milliseconds, for every unit serve.yaml accepts', async (t) => {
+  const cases: Array<[string, number]> = [['500ms', 500], ['1 s', 1000], ['30 seconds', 30_000], ['1 minute', 60_000], ['2m', 120_000], ['1 hour', 3_600_000], ['3 hours', 10_800_000]];
+  for (const [window, ms] of cases) t.equal(windowMs(window), ms, window);
+  t.throws(() => windowMs('soon'), { message: /rate_limit.window 'soon': expected a number and a unit/ });
 });

@@ -39,8 +39,10 @@ export interface ServeConfig {
   /**
    * Per client: at most `max` requests per `window` (e.g. "1 minute"). A 429 carries retry-after and the
    * x-ratelimit-* headers; `headers: true` sends x-ratelimit-limit, -remaining and -reset on every answer.
+   * Per IP address: after `failed_auth` refused credentials in a window, every request from it is a 429
+   * until the window ends (the right key included, so guessing keys cannot go on).
    */
-  readonly rate_limit: { readonly max: number; readonly window: string; readonly headers: boolean };
+  readonly rate_limit: { readonly max: number; readonly window: string; readonly headers: boolean; readonly failed_auth: number };
   /** Where every prediction is appended as a JSON line; `{date}` becomes the UTC day (one file per day). */
   readonly prediction_log: { readonly path: string };
   /** Access logs (one line per request): `stdout`, `off`, or a file path. */
@@ -50,6 +52,17 @@ export interface ServeConfig {
   readonly port: number;
   readonly host: string;
 }
+
+/** A rate-limit window: a number and a unit. */
+const WINDOW = /^(\d+) ?(ms|s|second|seconds|m|minute|minutes|h|hour|hours)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, second: 1000, seconds: 1000, m: 60_000, minute: 60_000, minutes: 60_000, h: 3_600_000, hour: 3_600_000, hours: 3_600_000 };
+
+/** A window of serve.yaml (already checked against WINDOW) in milliseconds. */
+export const windowMs = (window: string): number => {
+  const m = WINDOW.exec(window);
+  if (!m) throw new Error(`rate_limit.window '${window}': expected a number and a unit (ms, s, minute, hour), e.g. '1 minute'`);
+  return Number(m[1]) * UNIT_MS[m[2]!]!;
+};
 
 const SCHEMA: JsonSchema = {
   type: 'object',
@@ -93,7 +106,12 @@ const SCHEMA: JsonSchema = {
     rate_limit: {
       type: 'object',
       additionalProperties: false,
-      properties: { max: { type: 'integer', minimum: 1 }, window: { type: 'string', pattern: '^\\d+ ?(ms|s|second|seconds|m|minute|minutes|h|hour|hours)$' }, headers: { type: 'boolean' } },
+      properties: {
+        max: { type: 'integer', minimum: 1 },
+        window: { type: 'string', pattern: WINDOW.source },
+        headers: { type: 'boolean' },
+        failed_auth: { type: 'integer', minimum: 1 },
+      },
     },
     prediction_log: { type: 'object', additionalProperties: false, required: ['path'], properties: { path: { type: 'string', minLength: 1 } } },
     access_log: { type: 'string', minLength: 1 },
@@ -110,7 +128,7 @@ const SCHEMA: JsonSchema = {
 const DEFAULTS = {
   max_batch: 1000,
   body_limit: 1_048_576,
-  rate_limit: { max: 600_000, window: '1 minute', headers: false },
+  rate_limit: { max: 600_000, window: '1 minute', headers: false, failed_auth: 30 },
   prediction_log: { path: 'data/09_monitoring/predictions-{date}.jsonl' },
   access_log: 'stdout',
   compat: { enabled: false, ignore_fields: [] as string[] },

@@ -237,7 +237,9 @@ const problemWith = (c: Case, status: number, contentType: string | undefined, t
 const describe = (c: Case) => `${c.kind} ${c.url} ${JSON.stringify(c.headers).slice(0, 200)} body=${c.body === undefined ? '(none)' : JSON.stringify(c.body.toString().slice(0, 120))}`;
 
 const dir = await trainedProject(t, 'fuzz');
-const server = await testApp(t, dir);
+// Every case comes from one address, and some carry wrong keys: the lockout after refused credentials
+// (rate_limit.failed_auth, tested in app.test.ts) would turn the rest into 429s, so it is set out of reach.
+const server = await testApp(t, dir, { configure: (c) => ({ ...c, rate_limit: { ...c.rate_limit, failed_auth: 1_000_000 } }) });
 const cases = makeCases(SEED, CASES);
 
 t.test(`${CASES} bad requests (seed ${SEED}) with inject: all 4xx with a JSON message, none logged`, async (t) => {
