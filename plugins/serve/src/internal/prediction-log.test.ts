@@ -1,5 +1,6 @@
 // PredictionLog: one JSON line per prediction, group commit; append resolves once the lines are in the
 // file, concurrent appends all land whole, {date} becomes the UTC day, relative paths are the project's.
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -248,4 +249,31 @@ t.test('appendRequest writes the lines append writes, for one record and for a b
     t.equal(strip('a.jsonl'), strip('b.jsonl'), `${n} prediction(s): the same text, key for key`);
     t.equal(linesOf(join(dir, 'a.jsonl')).length, n);
   }
+});
+
+t.test('a sink that is really slow (a pipe drained 4 KB every 5 ms by another process): writes move to the thread pool, every line arrives in order', { skip: process.platform === 'win32' ? 'no mkfifo' : false }, async (t) => {
+  const dir = tempDir(t);
+  const fifo = join(dir, 'slow.jsonl');
+  const received = join(dir, 'received.jsonl');
+  execFileSync('mkfifo', [fifo]);
+  const drain = `
+    const fs = require('node:fs');
+    const fd = fs.openSync(process.argv[1], 'r'), out = fs.openSync(process.argv[2], 'w'), buf = Buffer.alloc(4096);
+    for (let n; (n = fs.readSync(fd, buf, 0, 4096, null)) > 0; ) { fs.writeSync(out, buf, 0, n); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); }`;
+  const reader = spawn(process.execPath, ['-e', drain, fifo, received], { stdio: 'inherit' });
+  const exited = new Promise<number | null>((resolve) => reader.on('exit', resolve));
+  t.teardown(() => reader.kill());
+  const log = new PredictionLog(fifo, dir);
+  const sent: string[] = [];
+  for (let i = 0; i < 60; i++) {
+    const batch = Array.from({ length: 10 }, (_, k) => entry(`slow-${i}-${k}`, k));
+    sent.push(...batch.map((e) => e.request_id));
+    await log.append(batch);
+  }
+  const writes = log.writes;
+  await log.close();
+  t.equal(await exited, 0, 'the reader read to the end');
+  t.ok(writes.inline >= 9, `the first writes ran inline (${writes.inline})`);
+  t.ok(writes.pool > 0, `once most took over 1 ms, writes ran on the thread pool (${writes.pool})`);
+  t.same(linesOf(received).map((l) => l.request_id), sent, 'every line, whole and in order');
 });
