@@ -224,7 +224,7 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
   app.addHook('onSend', (request, reply, payload, done) => {
     const started = request.startedAt;
     if (started > 0) inFlight--;
-    else reply.header('x-request-id', request.id); // refused before any route (a malformed URL): no clock
+    else reply.header('x-request-id', request.id); // failed before its route's first hook or the 404 handler ran (a bad body on an unknown path): no clock
     const seconds = started > 0 ? (performance.now() - started) / 1000 : 0;
     const route = request.route?.url ?? 'unmatched';
     metrics.observe(route, request.method, reply.statusCode, seconds);

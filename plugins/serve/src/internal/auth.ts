@@ -104,7 +104,6 @@ export class FailedAuth {
 
   /** Seconds until the address may try again, or 0 when it is not locked out. */
   lockedFor(address: string): number {
-    if (this.#byAddress.size === 0) return 0;
     const entry = this.#byAddress.get(address);
     if (entry === undefined) return 0;
     const left = entry.ends - this.#now();
@@ -131,7 +130,7 @@ export class FailedAuth {
     this.#byAddress.set(address, { count: 1, ends: now + this.#windowMs });
   }
 
-  /** Addresses locked out now (for tests and metrics). */
+  /** Addresses locked out now. */
   get lockedOut(): number {
     const now = this.#now();
     let n = 0;

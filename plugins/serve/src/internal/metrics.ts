@@ -4,6 +4,8 @@
 // Small enough to write here: counting is two Map lookups and an increment on the request path, with no
 // key string built per request.
 
+import type { LogWrites } from './prediction-log.js';
+
 const BUCKETS_S = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 const escapeLabel = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
@@ -54,7 +56,7 @@ export class Metrics {
   }
 
   /** The exposition text; `logWrites`: the prediction log's writes so far, by where they ran. */
-  render(logWrites?: { readonly inline: number; readonly pool: number }): string {
+  render(logWrites?: LogWrites): string {
     const out: string[] = [];
     out.push('# HELP dagrun_http_requests_total Requests answered, by route, method and status code.', '# TYPE dagrun_http_requests_total counter');
     for (const [route, stats] of this.#routes) {

@@ -4,7 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { PredictionLog, recordSerializer, type PredictionEntry } from './prediction-log.js';
 
 const tempDir = (t: { teardown(fn: () => void): void }): string => {
@@ -46,7 +46,7 @@ t.test('a line holds the time and the entry, as JSON on one line, whatever the i
 });
 
 /** The test, once with writes inline (the default) and once on the thread pool (every inline write counts as slow). */
-const inBothModes = (name: string, fn: (t: Parameters<Parameters<typeof t.test>[0]>[0], options: { slowWriteUs?: number }) => Promise<void>): void => {
+const inBothModes = (name: string, fn: (t: Test, options: { slowWriteUs?: number }) => Promise<void>): void => {
   for (const [mode, options] of [['inline', {}], ['thread pool', { slowWriteUs: -1 }]] as const) t.test(`${name} (${mode})`, (t) => fn(t, options));
 };
 

@@ -140,11 +140,16 @@ class GroupCommitFile {
     else this.#writeOnPool(fd, batch);
   }
 
-  #writeInline(fd: number, batch: Batch, started: number): void {
+  /** Writes what #buf holds, on this thread (a short write, rare on a regular file, writes the rest). */
+  #writeBuffered(fd: number): void {
     const length = this.#len;
     this.#len = 0;
+    for (let off = 0; off < length; ) off += writeSync(fd, this.#buf, off, length - off);
+  }
+
+  #writeInline(fd: number, batch: Batch, started: number): void {
     try {
-      for (let off = 0; off < length; ) off += writeSync(fd, this.#buf, off, length - off);
+      this.#writeBuffered(fd);
     } catch (err) {
       batch.reject(err as Error);
       return;
@@ -227,9 +232,7 @@ class GroupCommitFile {
     this.#next = undefined;
     if (this.#len > 0) {
       try {
-        const fd = this.#open();
-        for (let off = 0; off < this.#len; ) off += writeSync(fd, this.#buf, off, this.#len - off);
-        this.#len = 0;
+        this.#writeBuffered(this.#open());
         batch?.resolve();
       } catch (err) {
         batch?.reject(err as Error);
