@@ -1,5 +1,6 @@
 import t from 'tap';
 import { join } from 'node:path';
+import { serialize } from 'node:v8';
 import { ConfigError } from './errors.js';
 import { pointerToPath, YamlSource } from './yaml-source.js';
 import { caughtSync, makeProject } from '../../test/helpers/project.js';
@@ -85,4 +86,43 @@ t.test('pointerToPath turns an ajv instancePath into a YAML path', async (t) => 
   t.same(pointerToPath(''), []);
   t.same(pointerToPath('/companies/columns/2'), ['companies', 'columns', 2]);
   t.same(pointerToPath('/a~1b/c~0d'), ['a/b', 'c~d'], 'JSON pointer escapes');
+});
+
+// v8.serialize writes a string with the representation V8 holds it in: tag '"' one byte per character, 'c' two.
+const oneByte = (s: string): boolean => serialize(s)[2] === 0x22;
+
+t.test('a file with characters above U+00FF gives the same data, Latin-1 strings one byte per character', async (t) => {
+  const text = [
+    '# per sector — rows, P(casa) … ×10 typos',
+    'las condes: { share: 0.3 }   # ≥ 0',
+    'sectors: [la reina, las condes, ñuñoa]',
+    'note: "price ≥ 0 → UF"',
+    'plain: a – b',
+    'emoji: "ok 👍"',
+    'wide key ≤: 1',
+    'block: |',
+    '  line one —',
+    '  line two',
+    '',
+  ].join('\n');
+  const data = YamlSource.parse(text, 'params.yaml').data as Record<string, unknown>;
+  t.same(data, {
+    'las condes': { share: 0.3 },
+    sectors: ['la reina', 'las condes', 'ñuñoa'],
+    note: 'price ≥ 0 → UF',
+    plain: 'a – b',
+    emoji: 'ok 👍',
+    'wide key ≤': 1,
+    block: 'line one —\nline two\n',
+  });
+  const sectors = data['sectors'] as string[];
+  t.ok(sectors.every(oneByte), 'Latin-1 values are one-byte');
+  t.ok(Object.keys(data).filter((k) => !k.includes('≤')).every(oneByte), 'Latin-1 keys are one-byte');
+  t.notOk(oneByte(data['note'] as string), 'a value with a wide character keeps it');
+});
+
+t.test('text already holding ÿ, a byte-order mark, or a lone surrogate reads as before', async (t) => {
+  t.same(YamlSource.parse('a: ÿ00e9 — x\nb: 2\n', 'f.yaml').data, { a: 'ÿ00e9 — x', b: 2 });
+  t.same(YamlSource.parse('\ufeffa: — 1\n', 'f.yaml').data, { a: '— 1' });
+  t.throws(() => YamlSource.parse('a: "\ud800x" — \n', 'f.yaml'));
 });
