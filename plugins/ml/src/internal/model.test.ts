@@ -86,6 +86,29 @@ t.test('row objects (the serving path) give the predictions and the errors that 
   }
 });
 
+t.test('row objects: a missing field, an own undefined, and features named like Object.prototype members', async (t) => {
+  const model = fitted();
+  const test = propertyLike(5, 36);
+  const cols = { ...test } as Record<string, ArrayLike<unknown>>;
+  const one = Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, v[0]])) as Record<string, unknown>;
+  const { sector: _sector, ...noSector } = one;
+  const { n_rooms: _rooms, ...noRooms } = one;
+  // What the rows give must be what the same rows as a table give.
+  const viaTable = (rows: Record<string, unknown>[]) => model.predict(Object.fromEntries(Object.keys(one).map((k) => [k, rows.map((r) => r[k])])));
+  t.match(caught(() => model.predict([noSector])), { code: 'DAGRUN_ERR_ML_MISSING_COLUMN', message: /'sector'/ }, 'a field no row has: the missing column');
+  t.match(caught(() => model.predict([one, noSector])), { code: 'DAGRUN_ERR_ML_MISSING_COLUMN', message: /Row 1: expected field 'sector'/ }, 'a category one row lacks: that row named');
+  t.match(caught(() => model.predict([one, noRooms])), { code: 'DAGRUN_ERR_ML_MISSING_COLUMN', message: /Row 1: expected field 'n_rooms'/ }, 'a number one row lacks: the same');
+  t.same(Array.from(model.predict([{ ...one, sector: undefined }])), Array.from(viaTable([{ ...one, sector: undefined }])), 'an own undefined category: as a table gives it (the prior)');
+  // Feature names that Object.prototype has: an inherited value is never read as the row's.
+  const named = new RegressionModel({ target: 'price', categorical: ['toString'], estimator: new GradientBoostingRegressor({ n_estimators: 20, max_depth: 3, random_state: 1 }) });
+  const n = 400;
+  const train = { toString: Array.from({ length: n }, (_, i) => (i % 2 ? 'a' : 'b')), constructor: Array.from({ length: n }, (_, i) => i % 7), price: Array.from({ length: n }, (_, i) => (i % 2 ? 100 : 200) + (i % 7)) };
+  named.fit(train);
+  const own = named.predict([{ toString: 'a', constructor: 3 }]);
+  t.same(Array.from(own), Array.from(named.predict({ toString: ['a'], constructor: [3] })), 'own values are read');
+  t.ok(caught(() => named.predict([{ toString: 'a' }])).message.includes('constructor'), 'an inherited constructor is not a value');
+});
+
 t.test('bad inputs at predict time: a clear error naming column and row, or a documented value — never NaN', async (t) => {
   const model = fitted();
   const row = Object.fromEntries(Object.entries({ ...propertyLike(1, 34) }).map(([k, v]) => [k, (v as ArrayLike<unknown>)[0]]));
