@@ -281,8 +281,9 @@ const load = async (base: string, spec: Spec, route: Route, seconds: number) => 
 interface Running {
   readonly spec: Spec;
   readonly base: string;
-  readonly child: ChildProcess;
-  readonly output: () => string;
+  /** The current process (ours and bare Fastify get a new one each round). */
+  child: ChildProcess;
+  output: () => string;
   readonly predictionLog: string;
   readonly rssRest: number;
 }
@@ -296,7 +297,7 @@ interface Tally {
   non2xx: number;
   readonly codes: Map<string, number>;
   readonly rss: number[];
-  skipped?: string;
+  skipped?: string | undefined;
 }
 
 /** One request first: a route that is missing or answers the wrong shape is reported, not timed. */
@@ -438,11 +439,25 @@ try {
   }
   // ours (a) between the two it is compared with, so each ratio is between runs seconds apart; every other
   // round in reverse, so neither side of a ratio is always measured first.
+  const FRESH_EACH_ROUND: readonly ServerId[] = ['ours', 'bare'];
   const rank = (t: Tally) => ['bare a', 'ours a', 'fastapi b', 'ours b', 'ours c'].indexOf(`${t.server.spec.id} ${t.route.id}`);
   const live = tallies.filter((t) => !t.skipped).sort((p, q) => rank(p) - rank(q));
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? live : [...live].reverse();
     log(`round ${round + 1} of ${ROUNDS}`);
+    // A process draws its speed: identical Node servers differed by up to ~9 % here, for their whole life. So
+    // ours and bare Fastify start afresh for each round (and are warmed up again), and the median of the
+    // rounds' ratios spans several draws. FastAPI (13 s to start; its ratio has a wide margin) runs on.
+    if (round > 0) {
+      for (const srv of servers.filter((s) => FRESH_EACH_ROUND.includes(s.spec.id))) {
+        await stop(srv.child);
+        const { child, output } = await start(srv.spec, srv.base);
+        await sleep(1000);
+        srv.child = child;
+        srv.output = output;
+        for (const t of live.filter((x) => x.server === srv)) await load(srv.base, srv.spec, t.route, WARMUP_S);
+      }
+    }
     for (const t of order) {
       const rps = await measure(t);
       const preds = t.route.perRequest > 1 ? ` = ${fmtN(rps * t.route.perRequest)} predictions/s` : '';
@@ -539,7 +554,9 @@ if (WRITE) {
     '  the one under load), each route is warmed up, then the routes are measured in rounds, one route at a time: bare Fastify,',
     '  ours (a), FastAPI, ours (b), ours (c), and every other round in reverse. This machine is shared and its speed drifts by',
     '  tens of percent within a minute, so a ratio is taken within each round, between runs seconds apart, and the goals are',
-    '  judged on the median of those ratios (the rounds are listed). autocannon runs in the benchmark\'s own process on the same two cores: the load generator takes CPU',
+    '  judged on the median of those ratios (the rounds are listed). ours and bare Fastify start as new processes, warmed up',
+    '  again, for each round: identical Node servers differed here by up to ~9 % for their whole life, so each round is a new',
+    '  draw (FastAPI, 13 s to start, runs on). autocannon runs in the benchmark\'s own process on the same two cores: the load generator takes CPU',
     '  from the server, most visibly for bare Fastify.',
     `- Request bodies: ${SINGLE} real rows of \`projects/property-valuation/data/01_raw/test.csv\` with sensible values (areas, rooms and`,
     '  bathrooms ≥ 1, inside serve.yaml\'s record_schema), cycled through by every connection. (a) and bare Fastify get one JSON',
