@@ -44,7 +44,7 @@ const loadNarrow = (text: string, filename?: string): unknown => {
   return widen(loadFast(narrow, { schema: CORE_SCHEMA, filename }));
 };
 const WIDE = /[^\u0000-\u00ff]/;
-const WIDE_ALL = /[^\u0000-\u00ff]/g;
+const WIDE_ALL = new RegExp(WIDE.source, 'g'); // a second object: a global regex's test() keeps state
 const REFUSED = /[\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?:[^\ud800-\udbff]|^)[\udc00-\udfff]/;
 const MARK = '\u00ff';
 const PLACEHOLDER = /\u00ff([0-9a-f]{4})/g;

@@ -291,7 +291,6 @@ export class RegressionModel {
   }
 }
 
-/** A typed array of numbers (not of bigints): every value is a number, no check needed per value. */
 /** Writes one row object's features to data[base…]; false when a value is not plain (see #rowMatrix). */
 type RowReader = (row: Readonly<Record<string, unknown>>, data: Float64Array, base: number) => boolean;
 
@@ -308,8 +307,9 @@ const rowReader = (specs: readonly FeatureSpec[], encoders: readonly ((v: unknow
   const lines = specs.map((spec, j) => {
     const key = JSON.stringify(spec.name);
     const own = spec.name in Object.prototype ? `if (!Object.hasOwn(row, ${key})) return false; ` : '';
+    const missing = own === '' ? `if (x === undefined && !Object.hasOwn(row, ${key})) return false; ` : '';
     const value = spec.kind === 'categorical'
-      ? `x = row[${key}]; if (x === undefined && !Object.hasOwn(row, ${key})) return false; x = enc[${j}](x); if (x === undefined) return false;`
+      ? `x = row[${key}]; ${missing}x = enc[${j}](x); if (x === undefined) return false;`
       : `x = row[${key}]; if (typeof x !== 'number' || x - x !== 0) return false;`;
     return `  ${own}${value} data[base + ${j}] = x;`;
   });
@@ -330,6 +330,7 @@ const rowReader = (specs: readonly FeatureSpec[], encoders: readonly ((v: unknow
   }
 };
 
+/** A typed array of numbers (not of bigints): every value is a number, no check needed per value. */
 const isNumberArray = (a: ArrayLike<unknown>): a is ArrayLike<number> =>
   ArrayBuffer.isView(a) && !(a instanceof BigInt64Array) && !(a instanceof BigUint64Array) && !(a instanceof DataView);
 
