@@ -1,0 +1,2 @@
+// placeholder: filled in by the issue 14 work
+export {};
