@@ -1,6 +1,6 @@
 // @dagrun/ml: the public API. Estimators (target encoder, histogram gradient-boosted trees, a linear
-// baseline), metrics, the RegressionModel bundle with its versioned JSON form and codec, and the dagrun
-// plugin (default export) that registers that codec.
+// baseline), metrics, scikit-learn's train/test split, the RegressionModel bundle with its versioned JSON
+// form and codec, and the dagrun plugin (default export) that registers that codec.
 
 import { mlPlugin } from './internal/plugin.js';
 
@@ -18,7 +18,9 @@ export { GradientBoostingRegressor, GBR_DEFAULTS, type GradientBoostingParams, t
 export type { Tree } from './internal/forest.js';
 export type { LossName } from './internal/losses.js';
 export { LinearRegressor, type LinearState } from './internal/linear.js';
-export { rmse, mae, mape, mdape, r2, mapeAbove, regressionMetrics, type RegressionMetrics } from './internal/metrics.js';
+export { rmse, mae, mape, mdape, r2, mapeAbove, maxError, regressionMetrics, type RegressionMetrics } from './internal/metrics.js';
+export { trainTestSplit, trainTestIndices, type TrainTestSplitOptions, type TrainTestIndicesOptions } from './internal/split.js';
+export type { SplitIndices } from './internal/split-indices.js';
 export type { Columns, DataFrameLike, SeriesLike, TabularInput } from './internal/table.js';
 export {
   RegressionModel,

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { MlError } from './errors.js';
-import { mae, mape, mapeAbove, mdape, r2, regressionMetrics, rmse } from './metrics.js';
+import { mae, mape, mapeAbove, maxError, mdape, r2, regressionMetrics, rmse } from './metrics.js';
 
 // y_true and y_pred, worked out by hand below.
 const yTrue = [100, 200, 400, 800, 10];
@@ -20,6 +20,21 @@ t.test('each metric against hand-computed values, (y_true, y_pred) order', async
   t.ok(Math.abs(r2(yTrue, yPred) - (1 - 40600 / 394080)) < 1e-15);
   // Only rows with y_true >= 150: 0.1, 0, 0.25 → 0.35 / 3
   t.ok(Math.abs(mapeAbove(yTrue, yPred, 150) - 0.35 / 3) < 1e-15);
+});
+
+t.test("maxError is scikit-learn's max_error: the largest |y_true − y_pred|", async (t) => {
+  // Values from sklearn.metrics.max_error (scikit-learn 1.2.1), printed with repr().
+  t.equal(maxError(yTrue, yPred), 200);
+  t.equal(maxError([3, 2, 7, 1], [4, 2, 7, 1]), 1, "scikit-learn's docstring example");
+  t.equal(maxError([5], [5]), 0);
+  t.equal(maxError([0.1, 0.2, 0.3, -1e-3], [0.3, 0.1, 0.6, 0]), 0.3);
+  const n = 500;
+  const tr = Float64Array.from({ length: n }, (_, i) => ((i * 7919) % 1000) / 7);
+  const pr = Float64Array.from({ length: n }, (_, i) => ((i * 104729) % 997) / 3 - 20.5);
+  t.equal(maxError(tr, pr), 294.45238095238096, 'the same 500 values in Python: row 407');
+  t.ok(Number.isNaN(maxError([1, 2], [1, Number.NaN])), 'a NaN is not skipped');
+  t.throws(() => maxError([1, 2], [1]), { code: 'DAGRUN_ERR_ML_SHAPE', detail: "Metric 'max_error': expected y_true and y_pred of the same length, but got 2 and 1." });
+  t.throws(() => maxError([], []), { code: 'DAGRUN_ERR_ML_EMPTY', detail: "Metric 'max_error': expected at least one value, but got 0." });
 });
 
 t.test('regressionMetrics bundles them, with the MAPE threshold (default 1000)', async (t) => {

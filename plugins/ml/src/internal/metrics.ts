@@ -29,6 +29,17 @@ export const mae = (yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number 
 };
 
 /**
+ * The largest absolute error, max |y_true − y_pred| (scikit-learn's `max_error`): the worst single
+ * prediction. A NaN in either input gives NaN rather than being skipped.
+ */
+export const maxError = (yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number => {
+  const n = check(yTrue, yPred, 'max_error');
+  let m = 0;
+  for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(yTrue[i]! - yPred[i]!));
+  return m;
+};
+
+/**
  * Mean absolute percentage error, as a fraction (0.12 = 12%): mean of |y_true − y_pred| / |y_true|. Like
  * scikit-learn, a zero y_true is replaced by machine epsilon, so the result is huge rather than Infinity.
  */

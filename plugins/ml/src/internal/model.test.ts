@@ -1,5 +1,5 @@
 import t from 'tap';
-import { loadPolars } from '@dagrun/core';
+import pl from 'nodejs-polars';
 import { FEATURES, propertyLike } from '../../test/fixtures/property-like.js';
 import { MlError } from './errors.js';
 import { GradientBoostingRegressor } from './gbdt.js';
@@ -51,7 +51,6 @@ t.test('columns, row objects and a polars DataFrame give the same predictions', 
   const test = propertyLike(200, 33);
   const cols = { ...test } as Record<string, ArrayLike<unknown>>;
   const rows = Array.from({ length: 200 }, (_, i) => Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, v[i]])));
-  const pl = await loadPolars();
   const df = pl.DataFrame(Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, Array.from(v as ArrayLike<unknown>)])));
   const a = Array.from(model.predict(cols));
   t.same(Array.from(model.predict(rows)), a, 'row objects');
@@ -158,6 +157,50 @@ t.test('numeric columns with missing values at training accept them at predict t
   t.ok(p.every(Number.isFinite));
   t.equal(p[0], p[1]);
   t.equal(p[1], p[2]);
+});
+
+t.test('booleans in numeric features are 1 and 0, at fit and at predict, on every input path', async (t) => {
+  const n = 400;
+  // garage is a boolean column; the price depends on it, so the trees split on it.
+  const area = Float64Array.from({ length: n }, (_, i) => 40 + ((i * 37) % 200));
+  const garage = Array.from({ length: n }, (_, i) => i % 3 === 0);
+  const price = Float64Array.from(area, (a, i) => a * 50 + (garage[i] ? 3000 : 0));
+  const make = () => new RegressionModel({ target: 'price', estimator: new GradientBoostingRegressor({ n_estimators: 30, max_depth: 3, random_state: 1 }) });
+  const model = make().fit({ area, garage, price });
+  t.same(model.schema.features, [{ name: 'area', kind: 'numeric', missing: 'error' }, { name: 'garage', kind: 'numeric', missing: 'error' }]);
+  t.ok(model.featureImportances()!.garage! > 0.01, 'the trees use the boolean feature');
+  // The same model fitted on 1 and 0 is the same model: true is 1, false is 0.
+  const asNumbers = make().fit({ area, garage: garage.map(Number), price });
+  const cols = { area: [100, 100, 150], garage: [true, false, true] };
+  const expected = Array.from(asNumbers.predict({ area: cols.area, garage: [1, 0, 1] }));
+  t.same(Array.from(model.predict(cols)), expected, 'columns');
+  t.not(expected[0], expected[1], 'true and false predict differently');
+  const rows = [{ area: 100, garage: true }, { area: 100, garage: false }, { area: 150, garage: true }];
+  t.same(Array.from(model.predict(rows)), expected, 'row objects (the serving path: the generated row reader)');
+  t.same(Array.from(model.predict([rows[1]!])), [expected[1]], 'one record of the serving path, with false');
+  t.same(Array.from(model.predict([{ area: 100, garage: 1 }, { area: 100, garage: false }])), expected.slice(0, 2), 'numbers and booleans mixed');
+  // The generated reader takes the boolean itself: the column path it falls back to otherwise asks
+  // Object.hasOwn of every field (a getOwnPropertyDescriptor on a Proxy), the reader asks nothing.
+  let ownChecks = 0;
+  const watched = new Proxy({ area: 100, garage: false }, { getOwnPropertyDescriptor: (target, key) => (ownChecks++, Reflect.getOwnPropertyDescriptor(target, key)) });
+  t.same(Array.from(model.predict([watched])), [expected[1]]);
+  t.equal(ownChecks, 0, 'read by the row reader, with no fallback to columns');
+  const df = pl.DataFrame({ area: cols.area, garage: cols.garage });
+  t.equal(String(df.getColumn('garage').dtype), 'DataType(Bool)');
+  t.same(Array.from(model.predict(df)), expected, 'a polars Bool column');
+  const fromDf = make().fit(pl.DataFrame({ area: Array.from(area), garage, price: Array.from(price) }));
+  t.same(Array.from(fromDf.predict(cols)), expected, 'fitted on a polars Bool column');
+  // A null in a polars Bool column is a missing value, as in any numeric column.
+  t.equal(
+    caught(() => model.predict(pl.DataFrame({ area: [100], garage: [null as unknown as boolean] }).withColumns(pl.col('garage').cast(pl.Bool)))).detail,
+    "Feature 'garage' at row 0: expected a number, but got null.",
+  );
+  // A boolean target is still refused: booleans are features, not prices.
+  t.equal(caught(() => make().fit({ area: [1, 2], price: [true, false] })).message, "[DAGRUN_ERR_ML_BAD_VALUE] Target 'price' at row 0: expected a finite number, but got boolean.\n  Hint: drop rows without a target before fitting.");
+  // Strings and objects stay errors, on rows and on columns alike.
+  for (const data of [[{ area: 100, garage: 'yes' }], { area: [100], garage: ['yes'] }]) {
+    t.equal(caught(() => model.predict(data)).message, "[DAGRUN_ERR_ML_BAD_VALUE] Feature 'garage' at row 0: expected a number, but got string 'yes'.\n  Hint: convert the column to numbers, or declare it under categorical if it is a category.");
+  }
 });
 
 t.test('a linear baseline in the same bundle; it refuses missing values at fit', async (t) => {

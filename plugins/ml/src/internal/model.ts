@@ -259,7 +259,7 @@ export class RegressionModel {
       }
       for (let i = 0; i < n; i++) {
         const raw = col[i];
-        const v = toNumber(raw);
+        const v = toFeatureNumber(raw);
         if (v === undefined) {
           throw new MlError('DAGRUN_ERR_ML_BAD_VALUE', `Feature '${spec.name}' at row ${i}: expected a number, but got ${describeValue(raw)}.`, {
             hint: typeof raw === 'string' ? 'Hint: convert the column to numbers, or declare it under categorical if it is a category.' : undefined,
@@ -300,7 +300,8 @@ type RowReader = (row: Readonly<Record<string, unknown>>, data: Float64Array, ba
  * a row of 8 features in `dagrun serve`). Names are embedded as JSON string literals. A name that
  * Object.prototype also has (e.g. 'constructor') is checked with Object.hasOwn, so an inherited value is
  * never read as the row's; for other names a missing field reads undefined: a numeric check refuses it, and
- * a categorical one asks Object.hasOwn only then (an own undefined is encoded, as the loop did).
+ * a categorical one asks Object.hasOwn only then (an own undefined is encoded, as the loop did). A boolean
+ * in a numeric feature reads as 1 or 0, as in #matrix; that test runs only for a value that is no finite number.
  * Falls back to a loop if code generation is not allowed.
  */
 const rowReader = (specs: readonly FeatureSpec[], encoders: readonly ((v: unknown) => number | undefined)[]): RowReader => {
@@ -310,7 +311,7 @@ const rowReader = (specs: readonly FeatureSpec[], encoders: readonly ((v: unknow
     const missing = own === '' ? `if (x === undefined && !Object.hasOwn(row, ${key})) return false; ` : '';
     const value = spec.kind === 'categorical'
       ? `x = row[${key}]; ${missing}x = enc[${j}](x); if (x === undefined) return false;`
-      : `x = row[${key}]; if (typeof x !== 'number' || x - x !== 0) return false;`;
+      : `x = row[${key}]; if (typeof x !== 'number' || x - x !== 0) { if (typeof x !== 'boolean') return false; x = +x; }`;
     return `  ${own}${value} data[base + ${j}] = x;`;
   });
   try {
@@ -321,7 +322,7 @@ const rowReader = (specs: readonly FeatureSpec[], encoders: readonly ((v: unknow
         const spec = specs[j]!;
         if (!Object.hasOwn(row, spec.name)) return false;
         const v = row[spec.name];
-        const x = spec.kind === 'categorical' ? encoders[j]!(v) : typeof v === 'number' && v - v === 0 ? v : undefined;
+        const x = spec.kind === 'categorical' ? encoders[j]!(v) : typeof v === 'number' && v - v === 0 ? v : typeof v === 'boolean' ? +v : undefined;
         if (x === undefined) return false;
         data[base + j] = x;
       }
@@ -341,6 +342,9 @@ const toNumber = (v: unknown): number | undefined => {
   if (typeof v === 'bigint') return Number(v);
   return undefined;
 };
+
+/** toNumber for a numeric feature, which also takes a boolean as 1 or 0 (scikit-learn's cast of a bool column). */
+const toFeatureNumber = (v: unknown): number | undefined => (typeof v === 'boolean' ? +v : toNumber(v));
 
 const missingColumn = (what: string, role: string, name: string, table: Table): MlError => {
   const mean = didYouMean(name, table.names);

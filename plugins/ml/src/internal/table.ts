@@ -35,7 +35,7 @@ const seriesValues = (s: SeriesLike): ArrayLike<unknown> => {
 
 export type TabularInput = Columns | DataFrameLike | readonly Readonly<Record<string, unknown>>[];
 
-const isDataFrame = (x: unknown): x is DataFrameLike =>
+export const isDataFrame = (x: unknown): x is DataFrameLike =>
   typeof x === 'object' && x !== null && typeof (x as DataFrameLike).getColumn === 'function' && Array.isArray((x as DataFrameLike).columns);
 
 /** A uniform view: the column names, the row count and a way to get one column. */
