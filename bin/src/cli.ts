@@ -2,11 +2,12 @@
 // plugins register. A user's mistake prints what to change, never a stack trace.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import type { CommandSpec, PipelineFilter, Project } from '@dagrun/core';
+import type { CommandSpec, DagrunError as CoreError, PipelineFilter, Project, ResumePlan } from '@dagrun/core';
 import { progressHooks, type LogFormat, type Out } from './progress.js';
-import { scaffold } from './scaffold.js';
+import { scaffold, STARTERS } from './scaffold.js';
 
 export interface Io {
   readonly stdout: Out;
@@ -15,7 +16,7 @@ export interface Io {
 }
 
 const VERSION = '0.1.0';
-const BUILTIN = new Set(['run', 'check', 'pipeline', 'catalog', 'new', 'help']);
+const BUILTIN = new Set(['run', 'check', 'pipeline', 'catalog', 'new', 'repl', 'help']);
 
 /** Splits "a,b" and repeated flags into one list. */
 const list = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -28,6 +29,8 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
   const out = (s: string) => io.stdout.write(`${s}\n`);
   const err = (s: string) => io.stderr.write(`${s}\n`);
   let exitCode = 0;
+  /** Printed under a failed run's error: how to pick it up. */
+  let resumeLine: string | undefined;
   const program = new Command('dagrun')
     .description('Declarative DAG pipelines for TypeScript: pipeline.yaml + catalog.yaml, checked before they run.')
     .version(VERSION, '-V, --version')
@@ -97,15 +100,16 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
       const progress = await progressHooks(format, io.stdout);
       project.registry.registerHooks(progress.hooks);
       const runner = o.runner === 'concurrent' ? new ConcurrentRunner(project.settings.runner.max_concurrency ?? 4) : o.runner === 'sequential' ? new SequentialRunner() : undefined;
+      printWarnings(project.warnings(pipelineName), err);
       try {
         const res = await project.run({ pipeline: pipelineName, filter, loadVersions, runner });
         if (format !== 'json' && res.recordFile) out(`Run record: ${relative(io.cwd, res.recordFile) || res.recordFile}`);
       } catch (e) {
-        // Core's resume command assumes the project is the working directory; name it when it is not.
-        const rel = relative(io.cwd, project.dir);
-        if (rel && e instanceof Error) {
-          const dir = /^[\w.,:=@%+/-]+$/.test(rel) ? rel : `'${rel.replace(/'/g, `'\\''`)}'`;
-          e.message = e.message.replace('Resume with: dagrun run', `Resume with: dagrun run --project ${dir}`);
+        // The resume command names the project when it is not the working directory.
+        const resume = (e as { run?: { resume?: ResumePlan } }).run?.resume;
+        if (resume) {
+          const { resumeArgs, shellCommand } = await core();
+          resumeLine = `  Resume with: dagrun ${shellCommand(resumeArgs(resume, relative(io.cwd, project.dir) || undefined))}`;
         }
         throw e;
       } finally {
@@ -122,6 +126,7 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
     .action(async (o: { pipeline?: string; env?: string; params?: string[] }) => {
       const project = await open(o);
       project.assertValid(o.pipeline);
+      printWarnings(project.warnings(o.pipeline), err);
       const names = o.pipeline ? [o.pipeline] : project.pipelines?.roots() ?? [];
       out(`OK: ${names.length} pipeline${names.length === 1 ? '' : 's'} checked (${names.join(', ')}); catalog ${project.catalogConfig ? Object.keys(project.catalogConfig.data).length : 0} entries.`);
     });
@@ -196,10 +201,22 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
     .command('new')
     .description('Create a new project that runs at once.')
     .argument('<name>', 'project name (also the folder, under the current directory)')
-    .action(async (name: string) => {
+    .option('--starter <name>', `what the project starts with: ${Object.keys(STARTERS).join(' or ')}`, 'default')
+    .action(async (name: string, o: { starter: string }) => {
       const dir = resolve(io.cwd, name);
-      await scaffold(dir, name);
-      out(`Created project '${name}' in ${relative(io.cwd, dir) || dir}. Run it:\n  cd ${relative(io.cwd, dir) || dir} && dagrun run`);
+      await scaffold(dir, name, o.starter);
+      const rel = relative(io.cwd, dir) || dir;
+      out(`Created project '${name}' (starter ${o.starter}) in ${rel}. Run it:\n  cd ${rel} && dagrun run\nTest and type-check its node functions: npm test, npm run typecheck`);
+    });
+
+  program
+    .command('repl')
+    .description('Open a Node REPL with the project loaded: project, catalog, params and pipelines.')
+    .option('-e, --env <name>', 'configuration environment layered over conf/base and conf/local')
+    .option('--params <key=value...>', 'override parameters, e.g. --params model.depth=5 (typed as YAML)', paramList)
+    .action(async (o: { env?: string; params?: string[] }) => {
+      const { runRepl } = await import('./repl.js');
+      await runRepl(await open(o), { input: process.stdin, output: io.stdout });
     });
 
   // Commands from plugins: load the project's plugins only when a non-built-in command (or help) is asked for.
@@ -218,10 +235,20 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
     }
   }
 
+  // A command a known plugin provides, asked for in a project that does not list the plugin.
+  if (first !== undefined && !program.commands.some((c) => c.name() === first)) {
+    const { pluginHint } = await core();
+    const hint = pluginHint('command', first);
+    if (hint) {
+      err(`[DAGRUN_ERR_CLI_USAGE] Command '${first}': expected a command of dagrun or of a plugin listed in dagrun.yaml, but got one no listed plugin provides.\n  ${hint}`);
+      return 2;
+    }
+  }
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
-    exitCode = await report(e, err);
+    exitCode = await report(e, err, resumeLine);
   }
   return exitCode || (process.exitCode as number | undefined) || 0;
 };
@@ -237,6 +264,13 @@ const addPluginCommand = (program: Command, spec: CommandSpec, dir: string, io: 
   });
 };
 
+/** Warnings of the checks (on stderr, so JSON progress on stdout stays clean). */
+const printWarnings = (warnings: readonly CoreError[], err: (s: string) => void): void => {
+  if (warnings.length === 0) return;
+  err(`${warnings.length} warning${warnings.length === 1 ? '' : 's'}:`);
+  warnings.forEach((w, i) => err(`  ${i + 1}) ${w.message.replace(/\n/g, '\n     ')}`));
+};
+
 /** Load-time problems only (YAML, schemas, plugins, functions), for commands that inspect rather than run. */
 const assertLoaded = async (project: Project): Promise<void> => {
   if (project.errors.length === 0 && project.pipelines) return;
@@ -248,7 +282,7 @@ class UsageError extends Error {}
 const usage = (m: string): UsageError => new UsageError(m);
 
 /** Exit codes: 0 ok, 1 a run failed, 2 the project or the command line is wrong. */
-const report = async (e: unknown, err: (s: string) => void): Promise<number> => {
+const report = async (e: unknown, err: (s: string) => void, resumeLine?: string): Promise<number> => {
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
     return e.exitCode === 0 ? 0 : 2;
@@ -264,18 +298,21 @@ const report = async (e: unknown, err: (s: string) => void): Promise<number> => 
   }
   if (e instanceof DagrunError) {
     err(`\n${e.message}`);
+    if (resumeLine) err(resumeLine);
     let cause = e.cause;
     const seen = new Set<unknown>();
     while (cause instanceof Error && !seen.has(cause)) {
       seen.add(cause);
-      // A wrapped DagrunError repeats its detail in the outer message: print it once.
-      if (!(cause instanceof DagrunError) || !e.message.includes(cause.detail)) {
-        err(`  caused by: ${cause instanceof DagrunError ? cause.message : `${cause.name}: ${cause.message}`}`);
-        // Frames only when the user's function threw; a failed load or save shows no engine internals.
-        if (!(cause instanceof DagrunError) && e instanceof NodeError && e.code === 'DAGRUN_ERR_NODE_FAILED' && cause.stack) {
-          const frames = cause.stack.split('\n').slice(1, 4).join('\n');
-          if (frames) err(frames);
-        }
+      // A wrapped error whose words the outer message already holds (a dataset error, a library's
+      // message) is printed once; only what the outer message does not say gets a line of its own.
+      const said = cause instanceof DagrunError ? cause.detail : cause.message;
+      if (!e.message.includes(said)) err(`  caused by: ${cause instanceof DagrunError ? cause.message : `${cause.name}: ${cause.message}`}`);
+      // Frames only when the user's function threw; a failed load or save shows no engine internals.
+      if (!(cause instanceof DagrunError) && e instanceof NodeError && e.code === 'DAGRUN_ERR_NODE_FAILED' && cause.stack) {
+        // The user's frames only: the engine's (core, this CLI), installed packages' and Node's own say nothing about their code.
+        const engine = [dirname(fileURLToPath(import.meta.resolve('@dagrun/core'))), dirname(fileURLToPath(import.meta.url)), '/node_modules/', 'node:internal'];
+        const frames = cause.stack.split('\n').filter((l) => /^\s+at /.test(l) && !engine.some((e) => l.includes(e))).slice(0, 3).join('\n');
+        if (frames) err(frames);
       }
       cause = cause.cause;
     }

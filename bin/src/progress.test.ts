@@ -131,7 +131,7 @@ t.test('TTY: a live line with i/n, the current node and elapsed time, cleared af
     const name = g.paints[0]!.node;
     t.ok(g.paints.every((p) => p.node === name), `${name}: every repaint names the same node`);
     t.equal(g.done[0], CLEAR, `${name}: the line is cleared before the node's result`);
-    t.match(g.done[1], new RegExp(`^ {2}\\x1b\\[32m✓\\x1b\\[0m ${name.replace('.', '\\.')} \\x1b\\[2m\\d+(\\.\\d+)? (ms|s)\\x1b\\[0m\\n$`), `${name}: a ✓ line with its duration`);
+    t.match(g.done[1], new RegExp(`^ {2}\\x1b\\[32m✓\\x1b\\[0m ${name.replace('.', '\\.')} \\x1b\\[2m\\d+(\\.\\d+)? (ms|s) \\(load \\d+(\\.\\d+)? (ms|s), save \\d+(\\.\\d+)? (ms|s)\\)\\x1b\\[0m\\n$`), `${name}: a ✓ line with its duration, loads and saves apart`);
     t.equal(g.done.length, 2, `${name}: no repaint of a finished node in the 150 ms gap before the next`);
   }
 
@@ -160,7 +160,8 @@ t.test('TTY: a failing node clears the line, prints ✗ and the repaint stops', 
   t.equal(writes.length, count, 'no repaint after the failure');
 });
 
-const plainLines = (writes: readonly string[]) => writes.map((w) => w.replace(/ in \d+(\.\d+)? (ms|s)\n$/, ' in T\n'));
+const TIME = String.raw`\d+(\.\d+)? (ms|s)`;
+const plainLines = (writes: readonly string[]) => writes.map((w) => w.replace(new RegExp(` in ${TIME}( \\(load ${TIME}, save ${TIME}\\))?\n$`), ' in T\n'));
 
 t.test('not a TTY: one plain line per node start and finish', async (t) => {
   const { writes, error } = await runWithProgress(t, { format: 'auto', isTTY: false });
@@ -175,7 +176,7 @@ t.test('not a TTY: one plain line per node start and finish', async (t) => {
     '[3/3] done   report in T\n',
     "Pipeline '__default__' completed: 3 nodes in T\n",
   ]);
-  t.match(writes[4], /^\[2\/3\] done {3}train in (2\d\d|[3-9]\d\d) ms\n$|^\[2\/3\] done {3}train in \d\.\d\d s\n$/, 'train took its 250 ms');
+  t.match(writes[4], /^\[2\/3\] done {3}train in ((2\d\d|[3-9]\d\d) ms|\d\.\d\d s) \(load \d+(\.\d+)? (ms|s), save \d+(\.\d+)? (ms|s)\)\n$/, 'train took its 250 ms, its loads and saves shown apart');
 });
 
 t.test('--log-format text on a TTY prints the plain lines too, and a failure says FAILED', async (t) => {

@@ -1,7 +1,7 @@
 // Run progress for people and machines: a live line on a TTY (node i/n, current node, elapsed),
 // one plain line per node start and finish otherwise, or pino JSON lines with --log-format json.
 
-import type { Hooks } from '@dagrun/core';
+import { describeReport, type AfterDatasetCheckedEvent, type AfterNodeRunEvent, type Hooks } from '@dagrun/core';
 
 export type LogFormat = 'auto' | 'text' | 'json';
 
@@ -12,6 +12,15 @@ export interface Out {
 
 const fmtMs = (ms: number): string => (ms < 1000 ? `${ms.toFixed(ms < 10 ? 2 : 0)} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.floor(ms / 60_000)}m${((ms % 60_000) / 1000).toFixed(0).padStart(2, '0')}s`);
 export { fmtMs };
+
+/** "in 1.20 s (load 12 ms, save 30 ms)": a node's time with its data's time apart, when it reads or writes any. */
+const stepTime = (e: AfterNodeRunEvent): string => {
+  const io = e.node.inputNames.length > 0 || e.node.outputNames.length > 0;
+  return `${fmtMs(e.durationMs)}${io ? ` (load ${fmtMs(e.loadMs)}, save ${fmtMs(e.saveMs)})` : ''}`;
+};
+
+/** A data contract's report when the run goes on (on_violation drop, flag or warn), as a warning. */
+const contractWarning = (e: AfterDatasetCheckedEvent): string => `Warning: ${describeReport(e.report)}\n`;
 
 /** Returns hooks that report progress, and a stop() that clears any live line. */
 export const progressHooks = async (format: LogFormat, out: Out): Promise<{ hooks: Hooks; stop(): void }> => {
@@ -24,10 +33,11 @@ export const progressHooks = async (format: LogFormat, out: Out): Promise<{ hook
         afterPipelineRun: (e) => log.info({ event: 'pipeline_end', runId: e.runId, status: e.record.status, durationMs: e.record.durationMs }, 'pipeline end'),
         onPipelineError: (e) => log.error({ event: 'pipeline_error', runId: e.runId, error: e.error.message }, 'pipeline failed'),
         beforeNodeRun: (e) => log.info({ event: 'node_start', runId: e.runId, node: e.node.name, index: e.index + 1, total: e.total }, 'node start'),
-        afterNodeRun: (e) => log.info({ event: 'node_end', runId: e.runId, node: e.node.name, index: e.index + 1, total: e.total, durationMs: e.durationMs }, 'node end'),
+        afterNodeRun: (e) => log.info({ event: 'node_end', runId: e.runId, node: e.node.name, index: e.index + 1, total: e.total, durationMs: e.durationMs, loadMs: e.loadMs, computeMs: e.computeMs, saveMs: e.saveMs }, 'node end'),
         onNodeError: (e) => log.error({ event: 'node_error', runId: e.runId, node: e.node.name, error: e.error.message }, 'node failed'),
-        afterDatasetLoaded: (e) => log.debug({ event: 'dataset_loaded', dataset: e.name, durationMs: e.durationMs }, 'dataset loaded'),
-        afterDatasetSaved: (e) => log.info({ event: 'dataset_saved', dataset: e.name, version: e.version, durationMs: e.durationMs }, 'dataset saved'),
+        afterDatasetLoaded: (e) => log.info({ event: 'dataset_loaded', runId: e.runId, dataset: e.name, node: e.node?.name, durationMs: e.durationMs }, 'dataset loaded'),
+        afterDatasetSaved: (e) => log.info({ event: 'dataset_saved', runId: e.runId, dataset: e.name, node: e.node?.name, version: e.version, durationMs: e.durationMs }, 'dataset saved'),
+        afterDatasetChecked: (e) => void (e.report.violations.length > 0 && log.warn({ event: 'dataset_contract', runId: e.runId, node: e.node?.name, ...e.report }, describeReport(e.report))),
       },
       stop: () => undefined,
     };
@@ -42,8 +52,9 @@ export const progressHooks = async (format: LogFormat, out: Out): Promise<{ hook
           out.write(`Running pipeline '${e.pipelineName}' (${e.pipeline.nodes.length} nodes), run ${e.runId}\n`);
         },
         beforeNodeRun: (e) => out.write(`[${e.index + 1}/${e.total}] start  ${e.node.name}\n`),
-        afterNodeRun: (e) => out.write(`[${e.index + 1}/${e.total}] done   ${e.node.name} in ${fmtMs(e.durationMs)}\n`),
+        afterNodeRun: (e) => out.write(`[${e.index + 1}/${e.total}] done   ${e.node.name} in ${stepTime(e)}\n`),
         onNodeError: (e) => out.write(`[${e.index + 1}/${e.total}] FAILED ${e.node.name}\n`),
+        afterDatasetChecked: (e) => void (e.report.violations.length > 0 && out.write(contractWarning(e))),
         afterPipelineRun: (e) => out.write(`Pipeline '${e.pipelineName}' completed: ${e.pipeline.nodes.length} nodes in ${fmtMs(performance.now() - t0)}\n`),
       },
       stop: () => undefined,
@@ -87,12 +98,18 @@ export const progressHooks = async (format: LogFormat, out: Out): Promise<{ hook
       afterNodeRun: (e) => {
         running--;
         clear();
-        out.write(`  \x1b[32m✓\x1b[0m ${e.node.name} \x1b[2m${fmtMs(e.durationMs)}\x1b[0m\n`);
+        out.write(`  \x1b[32m✓\x1b[0m ${e.node.name} \x1b[2m${stepTime(e)}\x1b[0m\n`);
       },
       onNodeError: (e) => {
         running = Math.max(0, running - 1); // also called when loading inputs failed, before beforeNodeRun
         clear();
         out.write(`  \x1b[31m✗\x1b[0m ${e.node.name}\n`);
+      },
+      afterDatasetChecked: (e) => {
+        if (e.report.violations.length === 0) return;
+        clear();
+        out.write(contractWarning(e));
+        paint();
       },
       afterPipelineRun: (e) => {
         if (timer) clearInterval(timer);

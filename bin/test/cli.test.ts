@@ -91,7 +91,7 @@ const listFiles = (dir: string): string[] => {
 const readJson = (file: string): unknown => JSON.parse(readFileSync(file, 'utf8'));
 const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
 /** Durations vary; "in 12 ms" / "in 1.20 s" become "in T". */
-const untimed = (s: string): string => s.replace(/ in \d+(\.\d+)? (ms|s)$/, ' in T');
+const untimed = (s: string): string => s.replace(/ in \d+(\.\d+)? (ms|s)( \(load \d+(\.\d+)? (ms|s), save \d+(\.\d+)? (ms|s)\))?$/, ' in T');
 
 /** A three-node project: make -> numbers (json) -> explode -> exploded (memory) -> after -> final (json). */
 const FAILING_PROJECT = {
@@ -152,7 +152,8 @@ t.test('--help on every command exits 0 and lists exactly that command\'s option
     { args: ['pipeline', 'list', '--help'], usage: 'Usage: dagrun pipeline list [options]', options: ['--help'] },
     { args: ['pipeline', 'show', '--help'], usage: 'Usage: dagrun pipeline show [options] [name]', options: ['--json', '--help'] },
     { args: ['catalog', 'list', '--help'], usage: 'Usage: dagrun catalog list [options]', options: ['--pipeline', '--env', '--help'] },
-    { args: ['new', '--help'], usage: 'Usage: dagrun new [options] <name>', options: ['--help'] },
+    { args: ['new', '--help'], usage: 'Usage: dagrun new [options] <name>', options: ['--starter', '--help'] },
+    { args: ['repl', '--help'], usage: 'Usage: dagrun repl [options]', options: ['--env', '--params', '--help'] },
   ];
   const results = await Promise.all(cases.map((c) => dagrun(c.args, cwd)));
   cases.forEach((c, i) => {
@@ -167,45 +168,11 @@ t.test('--help on every command exits 0 and lists exactly that command\'s option
     t.same(flags, c.options, `${label} lists its options`);
     if (c.args[0] !== '--help') t.match(r.stdout, /\nGlobal Options:\n(.*\n)*? {2}--project <dir> /, `${label} shows the global --project`);
   });
-  t.match(results[0]!.stdout, /Commands:\n {2}run \[options\] .*\n {2}check \[options\] .*\n(.*\n)* {2}pipeline .*\n {2}catalog .*\n {2}new <name> /);
+  t.match(results[0]!.stdout, /Commands:\n {2}run \[options\] .*\n {2}check \[options\] .*\n(.*\n)* {2}pipeline .*\n {2}catalog .*\n {2}new \[options\] <name> .*\n {2}repl \[options\] /);
 });
 
-t.test('dagrun new NAME scaffolds a project that runs at once', async (t) => {
-  const cwd = tempDir(t);
-  const created = await dagrun(['new', 'shop'], cwd);
-  t.equal(created.code, 0, created.stderr);
-  t.equal(created.stdout, "Created project 'shop' in shop. Run it:\n  cd shop && dagrun run\n");
-  const dir = join(cwd, 'shop');
-  t.same(listFiles(dir), [
-    '.gitignore',
-    'conf/base/catalog.yaml',
-    'conf/base/parameters.yaml',
-    'conf/local/.gitkeep',
-    'dagrun.yaml',
-    'data/01_raw/orders.csv',
-    'package.json',
-    'pipeline.yaml',
-    'src/nodes.ts',
-  ]);
-
-  const run = await dagrun(['run'], dir);
-  t.equal(run.code, 0, run.stderr);
-  t.equal(run.stderr, '');
-  const versions = readdirSync(join(dir, 'data/08_reporting/region_summary.json'));
-  t.equal(versions.length, 1, 'one version saved');
-  // orders.csv keeps the rows with quantity >= 1: north 3*2.5; south 1*10 + 2*2.5; east 7*2.5 + 4*6.
-  t.same(readJson(join(dir, 'data/08_reporting/region_summary.json', versions[0]!, 'region_summary.json')), {
-    north: { orders: 1, revenue: 7.5 },
-    south: { orders: 2, revenue: 15 },
-    east: { orders: 2, revenue: 41.5 },
-  });
-  t.same(lines(run.stdout).slice(1, -2).map(untimed), [
-    '[1/2] start  clean_orders',
-    '[1/2] done   clean_orders in T',
-    '[2/2] start  summarise_by_region',
-    '[2/2] done   summarise_by_region in T',
-  ]);
-});
+// `dagrun new` scaffolding each starter and running it: bin/test/scaffold.test.ts (inside the workspace,
+// where the starters' plugins resolve).
 
 t.test('dagrun new refuses a folder that is not empty, and a bad name', async (t) => {
   const cwd = tempDir(t);
@@ -382,8 +349,11 @@ t.test('--log-format json prints pino JSON lines', async (t) => {
   }
   const runId = events[0]?.runId;
   t.match(runId, /^\d{4}-/);
+  const loaded = events.filter((e) => e.event === 'dataset_loaded');
+  t.same(loaded.map((e) => [e.node, e.dataset]), [['clean_orders', 'orders'], ['join_products', 'orders_clean'], ['join_products', 'products'], ['by_region.summarise', 'order_lines'], ['by_region.render', 'by_region.summary'], ['by_product.summarise', 'order_lines'], ['by_product.render', 'by_product.summary'], ['compute_metrics', 'order_lines'], ['compute_metrics', 'by_region.summary'], ['compute_metrics', 'by_product.summary']], 'each load, with the node that asked for it');
+  for (const e of loaded) t.match(e, { runId, durationMs: Number });
   t.same(
-    events.map((e) => [e.event, e.node ?? e.dataset ?? null]),
+    events.filter((e) => e.event !== 'dataset_loaded').map((e) => [e.event, String(e.event).startsWith('dataset_') ? e.dataset : e.node ?? null]),
     [
       ['pipeline_start', null],
       ['node_start', 'clean_orders'], ['dataset_saved', 'orders_clean'], ['node_end', 'clean_orders'],
@@ -397,7 +367,7 @@ t.test('--log-format json prints pino JSON lines', async (t) => {
     ],
   );
   t.match(events[0], { event: 'pipeline_start', pipeline: '__default__', nodes: 7 });
-  t.match(events.find((e) => e.event === 'node_end' && e.node === 'compute_metrics'), { index: 7, total: 7, runId, durationMs: Number });
+  t.match(events.find((e) => e.event === 'node_end' && e.node === 'compute_metrics'), { index: 7, total: 7, runId, durationMs: Number, loadMs: Number, computeMs: Number, saveMs: Number });
   t.match(events.find((e) => e.dataset === 'metrics'), { version: runId }, 'the versioned save names its version');
   t.match(events.at(-1), { event: 'pipeline_end', status: 'ok', runId });
 });
@@ -410,8 +380,8 @@ t.test('a failing node: exit 1, node and original error named, the exact resume 
   const err = r.stderr.split('\n');
   t.equal(err[1], "pipeline.yaml:7:7 [DAGRUN_ERR_NODE_FAILED] Node 'explode' (src/nodes.ts#explode) failed: RangeError: depth 2 is too large");
   t.equal(err[2], '  Resume with: dagrun run --from-nodes explode');
-  t.equal(err[3], '  caused by: RangeError: depth 2 is too large');
-  t.match(err[4], /^ {4}at .*src\/nodes\.ts:3:/, 'the frame in the user\'s function');
+  t.match(err[3], /^ {4}at .*src\/nodes\.ts:3:/, 'the frame in the user\'s function, right under it: the error is printed once, not again as a cause');
+  t.notMatch(r.stderr, /caused by/);
   t.notOk(existsSync(join(dir, 'data/final.json')), 'no later node ran');
   t.same(readJson(join(dir, 'data/numbers.json')), { depth: 2, type: 'number' }, 'what was saved stays');
   const records = readdirSync(join(dir, '.dagrun/runs'));
@@ -439,8 +409,7 @@ t.test('a failed save: exit 1, the dataset error printed once, the system error,
   const err = save.stderr.split('\n');
   t.match(err[1], /^\[DAGRUN_ERR_DATASET_SAVE\] Node 'make' \(src\/nodes\.ts#make\): Failed to save dataset 'numbers' \(json at data\/numbers\.json\): EISDIR: /);
   t.equal(err[2], '  Resume with: dagrun run --from-nodes make');
-  t.match(err[3], /^ {2}caused by: Error: EISDIR: /, 'the system error, once');
-  t.equal(err.length, 5, 'nothing more');
+  t.equal(err.length, 4, 'nothing more: the system error is in the first line, and not repeated as a cause');
   t.notMatch(save.stderr, /^\s+at /m, 'no stack frames from the engine');
   t.same(readdirSync(join(saveDir, 'data')), ['numbers.json'], 'no temp file left behind');
 });
@@ -511,4 +480,32 @@ t.test('--params a.b=3 reaches the node as a number; --env NAME layers conf/NAME
   t.same(readJson(join(envDir, 'data/numbers.json')), { depth: 7, type: 'number' }, 'conf/staging overrides conf/base');
   const [record] = readdirSync(join(envDir, '.dagrun/runs'));
   t.match(readJson(join(envDir, '.dagrun/runs', record!)), { env: ['base', 'local', 'staging'], params: { model: { depth: 7 } } });
+});
+
+t.test('a command a known plugin provides, in a project that does not list it, names the plugin to add', async (t) => {
+  const dir = writeTree(tempDir(t), { 'dagrun.yaml': 'name: bare\n', 'pipeline.yaml': '__default__:\n  nodes: []\n' });
+  for (const [command, plugin] of [['viz', '@dagrun/viz'], ['serve', '@dagrun/serve']] as const) {
+    const r = await dagrun([command], dir);
+    t.equal(r.code, 2, `${command}: a usage error`);
+    t.equal(r.stderr, `[DAGRUN_ERR_CLI_USAGE] Command '${command}': expected a command of dagrun or of a plugin listed in dagrun.yaml, but got one no listed plugin provides.\n  Hint: command '${command}' is provided by ${plugin}: add it to plugins in dagrun.yaml.\n`);
+  }
+  const unknown = await dagrun(['vizz'], dir);
+  t.equal(unknown.code, 2);
+  t.match(unknown.stderr, /unknown command 'vizz'/, 'any other name stays commander\'s unknown command');
+});
+
+t.test('warnings of the checks go to stderr; the run goes on', async (t) => {
+  const dir = writeTree(tempDir(t), {
+    'dagrun.yaml': 'name: warned\n',
+    'pipeline.yaml': '__default__:\n  nodes:\n    - { name: make, func: src/nodes.ts#make, outputs: scratch }\n',
+    'src/nodes.ts': 'export const make = () => 1;\n',
+  });
+  const warning = "1 warning:\n  1) pipeline.yaml:3:7 [DAGRUN_ERR_PIPELINE_UNREAD_OUTPUT] Output 'scratch' of node 'make': expected a dataset that a node reads or the catalog declares, but got neither; it is computed and dropped.\n       Hint: declare it in catalog.yaml (type: memory keeps it in memory on purpose), or silence this warning with 'silence: [unread-output]' in dagrun.yaml.\n";
+  const check = await dagrun(['check'], dir);
+  t.equal(check.code, 0);
+  t.equal(check.stderr, warning);
+  const run = await dagrun(['run', '--log-format', 'json'], dir);
+  t.equal(run.code, 0);
+  t.equal(run.stderr, warning);
+  t.ok(lines(run.stdout).every((l) => JSON.parse(l) !== null), 'stdout stays JSON lines');
 });

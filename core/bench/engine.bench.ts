@@ -176,7 +176,8 @@ const propertiesCsv = (): string => {
 const csvProject = (csv: string): string => {
   const dir = join(OUT, 'csv-load');
   rmSync(dir, { recursive: true, force: true });
-  write(join(dir, 'dagrun.yaml'), 'name: bench-csv-load\n');
+  // csv is the polars plugin's (resolved from the workspace's node_modules, as in a real project).
+  write(join(dir, 'dagrun.yaml'), 'name: bench-csv-load\nplugins: ["@dagrun/datasets-polars"]\n');
   write(join(dir, 'pipeline.yaml'), '__default__:\n  nodes: []\n');
   write(join(dir, 'conf/base/catalog.yaml'), `properties:\n  type: csv\n  path: ${relative(dir, csv)}\n`);
   return dir;

@@ -1,11 +1,13 @@
 // Generates the per-type options tables of docs/catalog-yaml.md from the JSON Schemas of the dataset
-// types core registers, between <!-- types:start --> and <!-- types:end -->; core/test/docs.test.ts
-// fails when the file and the schemas disagree. Run: node --import tsx core/scripts/catalog-docs.ts [file] [--check]
+// types core registers, between <!-- types:start --> and <!-- types:end -->, and with --plugin NAME those
+// a plugin adds, between <!-- types:NAME:start --> and <!-- types:NAME:end -->; core/test/docs.test.ts
+// (and the plugin's own test) fail when the file and the schemas disagree.
+// Run: node --import tsx core/scripts/catalog-docs.ts [file] [--plugin NAME] [--check]
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Registry, type DatasetType, type JsonSchema } from '../src/index.js';
+import { PluginHost, Registry, type DatasetType, type JsonSchema, type Plugin } from '../src/index.js';
 
 export const START = '<!-- types:start -->';
 export const END = '<!-- types:end -->';
@@ -16,16 +18,6 @@ export const DEFAULT_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '..
  * `description` always wins; docs.test.ts fails when an option has neither, or a note has no option.
  */
 export const NOTES: Readonly<Record<string, string>> = {
-  'csv.separator': 'Field separator, one character. Default `,`.',
-  'csv.has_header': 'Whether the first row holds the column names (read and written). Default `true`.',
-  'csv.columns': 'Read only these columns.',
-  'csv.dtypes': 'Column types to read with, instead of inferring them.',
-  'csv.null_values': 'Strings read as null.',
-  'csv.infer_schema_length': 'Rows scanned to infer column types; `0` reads every column as a string.',
-  'csv.try_parse_dates': 'Parse date-like strings into dates when reading.',
-  'csv.float_precision': 'Digits after the decimal point when writing floats.',
-  'parquet.columns': 'Read only these columns.',
-  'parquet.compression': 'Compression when writing. Default `snappy`.',
   'json.indent': 'Spaces of indentation when writing a value (not a table). Default `2`; `0` writes one line.',
   'text.encoding': 'Character encoding. Default `utf8`.',
   'object.serializer': '`json` (default): a JSON envelope, through a registered codec when one accepts the value. `v8`: Node\'s structured serialisation (keeps Maps, Sets, Dates, typed arrays; class instances come back as plain objects).',
@@ -124,23 +116,45 @@ const cell = (s: string): string =>
     .join('')
     .replace(/\|/g, '\\|');
 
+/** The markers of core's section (no plugin) or of a plugin's. */
+export const markers = (plugin?: string): { start: string; end: string } =>
+  plugin ? { start: `<!-- types:${plugin}:start -->`, end: `<!-- types:${plugin}:end -->` } : { start: START, end: END };
+
 /** `doc` with the text between the markers replaced by `section`; throws when the markers are missing. */
-export const replaceSection = (doc: string, section: string): string => {
-  const a = doc.indexOf(START);
-  const b = doc.indexOf(END);
-  if (a < 0 || b < a) throw new Error(`expected the markers ${START} and ${END} in this order, but got ${a < 0 ? 'no start marker' : 'no end marker after it'}`);
-  return `${doc.slice(0, a + START.length)}\n\n${section.trimEnd()}\n\n${doc.slice(b)}`;
+export const replaceSection = (doc: string, section: string, plugin?: string): string => {
+  const { start, end } = markers(plugin);
+  const a = doc.indexOf(start);
+  const b = doc.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`expected the markers ${start} and ${end} in this order, but got ${a < 0 ? 'no start marker' : 'no end marker after it'}`);
+  return `${doc.slice(0, a + start.length)}\n\n${section.trimEnd()}\n\n${doc.slice(b)}`;
 };
 
 /** The text between the markers, as replaceSection writes it. */
-export const currentSection = (doc: string): string | undefined => {
-  const a = doc.indexOf(START);
-  const b = doc.indexOf(END);
-  return a < 0 || b < a ? undefined : doc.slice(a + START.length, b);
+export const currentSection = (doc: string, plugin?: string): string | undefined => {
+  const { start, end } = markers(plugin);
+  const a = doc.indexOf(start);
+  const b = doc.indexOf(end);
+  return a < 0 || b < a ? undefined : doc.slice(a + start.length, b);
 };
 
 /** The section for core's own types (what `new Registry()` registers). */
 export const coreSection = (): string => renderTypes(new Registry().datasetTypes());
+
+/**
+ * The types a plugin package adds to core's (one that replaces a built-in, like the polars plugin's json,
+ * keeps core's section). Imported by name from the workspace, so core depends on no plugin.
+ */
+export const pluginTypes = async (name: string): Promise<DatasetType[]> => {
+  const mod = (await import(name)) as { default?: Plugin };
+  if (!mod.default) throw new Error(`expected a default export made with definePlugin() in ${name}, but got none`);
+  const registry = new Registry();
+  await new PluginHost(registry).register(mod.default);
+  const core = new Set(new Registry().datasetTypes().map((t) => t.name));
+  return registry.datasetTypes().filter((t) => !core.has(t.name));
+};
+
+/** The section for a plugin's types, or core's when `plugin` is undefined. */
+export const sectionFor = async (plugin?: string): Promise<string> => (plugin ? renderTypes(await pluginTypes(plugin)) : coreSection());
 
 export interface ScriptIo {
   readonly stdout: (line: string) => void;
@@ -148,13 +162,15 @@ export interface ScriptIo {
 }
 
 /** The command: rewrites `file` (default docs/catalog-yaml.md), or with --check only compares. Returns the exit code. */
-export const main = (argv: readonly string[], io: ScriptIo): number => {
+export const main = async (argv: readonly string[], io: ScriptIo): Promise<number> => {
   const check = argv.includes('--check');
-  const file = resolve(argv.find((a) => !a.startsWith('--')) ?? DEFAULT_FILE);
+  const p = argv.indexOf('--plugin');
+  const plugin = p >= 0 ? argv[p + 1] : undefined;
+  const file = resolve(argv.find((a, i) => !a.startsWith('--') && (p < 0 || i !== p + 1)) ?? DEFAULT_FILE);
   const before = readFileSync(file, 'utf8');
   let after: string;
   try {
-    after = replaceSection(before, coreSection());
+    after = replaceSection(before, await sectionFor(plugin), plugin);
   } catch (err) {
     io.stderr(`catalog-docs: ${file}: ${(err as Error).message}.`);
     return 2;
@@ -164,7 +180,7 @@ export const main = (argv: readonly string[], io: ScriptIo): number => {
     return 0;
   }
   if (check) {
-    io.stderr(`catalog-docs: ${file} differs from the dataset type schemas; run node --import tsx core/scripts/catalog-docs.ts`);
+    io.stderr(`catalog-docs: ${file} differs from the dataset type schemas; run node --import tsx core/scripts/catalog-docs.ts${plugin ? ` --plugin ${plugin}` : ''}`);
     return 1;
   }
   writeFileSync(file, after);
@@ -173,5 +189,5 @@ export const main = (argv: readonly string[], io: ScriptIo): number => {
 };
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  process.exitCode = main(process.argv.slice(2), { stdout: (l) => process.stdout.write(`${l}\n`), stderr: (l) => process.stderr.write(`${l}\n`) });
+  process.exitCode = await main(process.argv.slice(2), { stdout: (l) => process.stdout.write(`${l}\n`), stderr: (l) => process.stderr.write(`${l}\n`) });
 }

@@ -155,9 +155,9 @@ t.test('a module that is no plugin, or cannot be found, is DAGRUN_ERR_PLUGIN_LOA
   await expectPluginProblem(t, throwing, 'DAGRUN_ERR_PLUGIN_LOAD', 'dagrun.yaml:3:5',
     "dagrun.yaml:3:5 [DAGRUN_ERR_PLUGIN_LOAD] Plugin './plugins/t.ts': expected register() to succeed, but got no token.");
 
-  const clash = project(t, { 'dagrun.yaml': 'name: test-project\nplugins:\n  - ./plugins/csv.ts\n', 'plugins/csv.ts': 'export default { name: "csv2", register(api: any) { api.registerDatasetType({ name: "csv", description: "", schema: {}, create() {} }); } };\n', ...PLAIN });
+  const clash = project(t, { 'dagrun.yaml': 'name: test-project\nplugins:\n  - ./plugins/json.ts\n', 'plugins/json.ts': 'export default { name: "json2", register(api: any) { api.registerDatasetType({ name: "json", description: "", schema: {}, create() {} }); } };\n', ...PLAIN });
   await expectPluginProblem(t, clash, 'DAGRUN_ERR_CATALOG_DUPLICATE_TYPE', 'dagrun.yaml:3:5',
-    "dagrun.yaml:3:5 [DAGRUN_ERR_CATALOG_DUPLICATE_TYPE] Dataset type 'csv': expected one registration, but got a second.");
+    "dagrun.yaml:3:5 [DAGRUN_ERR_CATALOG_DUPLICATE_TYPE] Dataset type 'json': expected one registration, but got a second.");
 });
 
 t.test('a plugin adds hooks, a codec for the object type, and a command', async (t) => {
@@ -238,5 +238,5 @@ export const describe = (m: Money) => m.cents / 100 + ' ' + m.currency;
   });
   const err = await caught(async () => (await openProject({ projectDir: plain })).run());
   t.equal(err.code, 'DAGRUN_ERR_DATASET_TYPE_MISMATCH');
-  t.equal(err.detail, "Node 'price' (src/nodes.ts#price): Dataset 'base_price' (object): expected a plain object or a value some registered codec handles, but got an object (Money) (register a Codec for it, or use serializer: v8).");
+  t.equal(err.detail, "Node 'price' (src/nodes.ts#price): Dataset 'base_price' (object): expected a plain object or a value some registered codec handles, but got an instance of Money (register a Codec for it, or use serializer: v8).");
 });

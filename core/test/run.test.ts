@@ -5,7 +5,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { NodeError, openProject, readRunRecord, VERSION_RE, type PipelineFilter, type Plugin, type RunRecord } from '../src/index.js';
+import { NodeError, openProject, readRunRecord, resumeArgs, shellCommand, VERSION_RE, type PipelineFilter, type Plugin, type RunRecord } from '../src/index.js';
 import { caught, listFiles, makeProject, readJson, readText, writeFile, type TapTest } from './helpers/project.js';
 
 const NODES_TS = `
@@ -193,7 +193,8 @@ t.test('a failing node stops the run; the error names node, func and cause, and 
   t.equal((err.cause as Error).message, 'total 24 above limit 20');
   t.same(err.location, { file: 'pipeline.yaml', line: 15, col: 7 });
   // total_value lives in memory, so the resume must start at its producer, 'total'.
-  t.equal(err.message, "pipeline.yaml:15:7 [DAGRUN_ERR_NODE_FAILED] Node 'check' (src/nodes.ts#check) failed: RangeError: total 24 above limit 20\n  Resume with: dagrun run --from-nodes total");
+  t.equal(err.message, "pipeline.yaml:15:7 [DAGRUN_ERR_NODE_FAILED] Node 'check' (src/nodes.ts#check) failed: RangeError: total 24 above limit 20", 'the node error as raised: the resume plan is data beside it');
+  t.same(err.run?.resume, { fromNodes: ['total'], flags: [] });
 
   // Outputs saved before the failure are whole; those of later nodes are untouched.
   t.same(readJson(dir, 'data/raw.json'), { rows: [2, 4, 6] }, 'saved in this run before the failure');
@@ -204,12 +205,13 @@ t.test('a failing node stops the run; the error names node, func and cause, and 
   t.equal(readText(dir, 'data/checked.json'), checkedBefore, 'the failed node wrote nothing');
   t.equal(readText(dir, 'data/report.txt'), reportBefore, 'the unrun node wrote nothing');
 
-  t.equal(err.runRecord, join(dir, '.dagrun/runs', `${rec.runId}.json`));
+  t.equal(err.run?.recordFile, join(dir, '.dagrun/runs', `${rec.runId}.json`));
   t.equal(rec.status, 'failed');
   t.same(rec.nodes.map((n) => [n.name, n.status]), [['load', 'ok'], ['double', 'ok'], ['total', 'ok'], ['check', 'failed'], ['publish', 'not_run']]);
   t.same(rec.nodes.find((n) => n.name === 'check')!.error, { code: 'DAGRUN_ERR_NODE_FAILED', message: 'total 24 above limit 20' });
   t.same(rec.error, { code: 'DAGRUN_ERR_NODE_FAILED', message: "pipeline.yaml:15:7 [DAGRUN_ERR_NODE_FAILED] Node 'check' (src/nodes.ts#check) failed: RangeError: total 24 above limit 20", node: 'check' });
   t.equal(rec.resumeCommand, 'dagrun run --from-nodes total');
+  t.same(rec.resume, { fromNodes: ['total'], flags: [] });
   t.same(rec.datasets.map((d) => d.name), ['raw', 'doubled']);
 
   // Fix the cause, then run exactly what the resume command selects.
@@ -232,7 +234,8 @@ t.test('when the failed node reads a saved input, the resume starts at the faile
   });
   ran().length = 0;
   const err = await caught(async () => (await openProject({ projectDir: dir })).run());
-  t.equal(err.message, "pipeline.yaml:15:7 [DAGRUN_ERR_NODE_FAILED] Node 'check' (src/nodes.ts#check) failed: RangeError: total 12 above limit 5\n  Resume with: dagrun run --from-nodes check");
+  t.equal(err.message, "pipeline.yaml:15:7 [DAGRUN_ERR_NODE_FAILED] Node 'check' (src/nodes.ts#check) failed: RangeError: total 12 above limit 5");
+  t.same(err.run?.resume?.fromNodes, ['check']);
   t.same(readJson(dir, 'data/total.json'), 12);
 
   writeFile(dir, 'conf/base/parameters.yaml', 'scale: 1\nlimit: 50\n');
@@ -253,7 +256,8 @@ t.test('the resume command keeps the pipeline, --params and the other filters', 
   ran().length = 0;
   const err = await caught(() => p.run({ pipeline: 'other', filter: { toNodes: ['publish'], fromNodes: ['load'] } }));
   const cmd = "dagrun run --pipeline other --params limit=3 --params 'label=two words' --to-nodes publish --from-nodes total";
-  t.equal(err.hint, `Resume with: ${cmd}`);
+  t.same(err.run?.resume, { fromNodes: ['total'], flags: ['--pipeline', 'other', '--params', 'limit=3', '--params', 'label=two words', '--to-nodes', 'publish'] });
+  t.equal(`dagrun ${shellCommand(resumeArgs(err.run!.resume!))}`, cmd);
   t.same(ran(), ['load', 'double', 'total', 'check']);
 
   // The printed command, run as printed (with the limit raised), completes.
@@ -323,7 +327,8 @@ t.test('--load-versions picks the version to load; the latest otherwise', async 
   const err = await caught(() => p.run({ filter: { nodes: ['use'] }, loadVersions: new Map([['model', missing]]) }));
   t.equal(err.code, 'DAGRUN_ERR_DATASET_VERSION');
   t.equal(err.detail, `Node 'use' (src/v.ts#use): Version of dataset 'model': expected '${missing}' to exist under data/model.json, but got no such version.`);
-  t.same(err.message.split('\n').slice(1), [`  Hint: versions present (newest first): ${v2}, ${v1}.`, '  Resume with: dagrun run --nodes use --from-nodes use'], 'the dataset hint is kept next to the resume command');
+  t.same(err.message.split('\n').slice(1), [`  Hint: versions present (newest first): ${v2}, ${v1}.`], 'the dataset hint is kept');
+  t.same(err.run?.resume, { fromNodes: ['use'], flags: ['--nodes', 'use'] });
 });
 
 t.test('undeclared intermediates are released after their last consumer', async (t) => {

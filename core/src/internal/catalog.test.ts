@@ -83,18 +83,18 @@ t.test('missing, unknown and mistyped options and unknown types are all reported
   const { catalog, errors } = build(t, {
     'conf/base/catalog.yaml': [
       'companies:', //              1
-      '  type: csv', //             2
-      '  path: data/companies.csv', // 3
-      '  seperator: ";"', //        4
+      '  type: json', //            2
+      '  path: data/companies.json', // 3
+      '  indnet: 2', //             4
       'shuttles:', //               5
-      '  type: parquet', //         6
+      '  type: yaml', //            6
       'reviews:', //                7
-      '  type: csv', //             8
-      '  path: data/reviews.csv', // 9
-      '  has_header: "yes"', //     10
+      '  type: json', //            8
+      '  path: data/reviews.json', // 9
+      '  table: "yes"', //          10
       'model:', //                  11
-      '  type: cvs', //             12
-      '  path: data/model.csv', //  13
+      '  type: jsno', //            12
+      '  path: data/model.json', // 13
       'good:', //                   14
       '  type: text', //            15
       '  path: data/good.txt', //   16
@@ -104,16 +104,16 @@ t.test('missing, unknown and mistyped options and unknown types are all reported
   t.same(
     errors.map((e) => [e.code, e.message]),
     [
-      ['DAGRUN_ERR_CATALOG_OPTIONS', "conf/base/catalog.yaml:4:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'companies' (csv): expected only known options, but got unknown option 'seperator'.\n  Hint: did you mean: 'separator'?"],
-      ['DAGRUN_ERR_CATALOG_OPTIONS', "conf/base/catalog.yaml:5:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'shuttles' (parquet): expected option 'path', but got nothing.\n  Hint: add 'path: …' to this entry."],
-      ['DAGRUN_ERR_CATALOG_OPTIONS', 'conf/base/catalog.yaml:10:15 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry \'reviews\' (csv), field \'has_header\': expected boolean, but got string "yes".'],
-      ['DAGRUN_ERR_CATALOG_UNKNOWN_TYPE', "conf/base/catalog.yaml:12:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'model': expected a registered dataset type, but got 'cvs'.\n  Hint: did you mean: 'csv'?"],
+      ['DAGRUN_ERR_CATALOG_OPTIONS', "conf/base/catalog.yaml:4:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'companies' (json): expected only known options, but got unknown option 'indnet'.\n  Hint: did you mean: 'indent'?"],
+      ['DAGRUN_ERR_CATALOG_OPTIONS', "conf/base/catalog.yaml:5:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'shuttles' (yaml): expected option 'path', but got nothing.\n  Hint: add 'path: …' to this entry."],
+      ['DAGRUN_ERR_CATALOG_OPTIONS', 'conf/base/catalog.yaml:10:10 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry \'reviews\' (json), field \'table\': expected boolean, but got string "yes".'],
+      ['DAGRUN_ERR_CATALOG_UNKNOWN_TYPE', "conf/base/catalog.yaml:12:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'model': expected a registered dataset type, but got 'jsno'.\n  Hint: did you mean: 'json'?"],
     ],
   );
   t.same(errors.map((e) => e.location), [
     { file: 'conf/base/catalog.yaml', line: 4, col: 3 },
     { file: 'conf/base/catalog.yaml', line: 5, col: 1 },
-    { file: 'conf/base/catalog.yaml', line: 10, col: 15 },
+    { file: 'conf/base/catalog.yaml', line: 10, col: 10 },
     { file: 'conf/base/catalog.yaml', line: 12, col: 9 },
   ]);
   t.same(catalog.list(), ['good'], 'only the valid entry becomes a dataset');
@@ -126,7 +126,17 @@ t.test('an unknown type far from every known one lists the known types', async (
   const { errors } = build(t, { 'conf/base/catalog.yaml': 'model:\n  type: pickle\n  path: m.pkl\n' });
   t.equal(errors.length, 1);
   t.equal(errors[0]?.code, 'DAGRUN_ERR_CATALOG_UNKNOWN_TYPE');
-  t.equal(errors[0]?.message, "conf/base/catalog.yaml:2:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'model': expected a registered dataset type, but got 'pickle'.\n  Hint: known types: csv, parquet, json, yaml, text, object, memory; plugins add more (list them in dagrun.yaml).");
+  t.equal(errors[0]?.message, "conf/base/catalog.yaml:2:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'model': expected a registered dataset type, but got 'pickle'.\n  Hint: known types: json, yaml, text, object, memory; plugins add more (list them in dagrun.yaml).");
+});
+
+t.test('a type one of dagrun\'s plugins provides names the plugin to add, whatever other hint there was', async (t) => {
+  const { errors } = build(t, { 'conf/base/catalog.yaml': 'orders:\n  type: csv\n  path: data/orders.csv\nsales:\n  type: parquet\n  path: s.parquet\nbudget:\n  type: excel\n  path: b.xlsx\nlive:\n  type: postgres.table\n  table: t\n' });
+  t.same(errors.map((e) => [e.code, e.message]), [
+    ['DAGRUN_ERR_CATALOG_UNKNOWN_TYPE', "conf/base/catalog.yaml:2:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'orders': expected a registered dataset type, but got 'csv'.\n  Hint: type 'csv' is provided by @dagrun/datasets-polars: add it to plugins in dagrun.yaml."],
+    ['DAGRUN_ERR_CATALOG_UNKNOWN_TYPE', "conf/base/catalog.yaml:5:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'sales': expected a registered dataset type, but got 'parquet'.\n  Hint: type 'parquet' is provided by @dagrun/datasets-polars: add it to plugins in dagrun.yaml."],
+    ['DAGRUN_ERR_CATALOG_UNKNOWN_TYPE', "conf/base/catalog.yaml:8:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'budget': expected a registered dataset type, but got 'excel'.\n  Hint: type 'excel' is provided by @dagrun/datasets-polars: add it to plugins in dagrun.yaml."],
+    ['DAGRUN_ERR_CATALOG_UNKNOWN_TYPE', "conf/base/catalog.yaml:11:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'live': expected a registered dataset type, but got 'postgres.table'.\n  Hint: type 'postgres.table' is provided by @dagrun/datasets-postgres: add it to plugins in dagrun.yaml."],
+  ]);
 });
 
 t.test('malformed entries: not a mapping, no type, metadata not a mapping, a bad option value', async (t) => {
@@ -151,7 +161,7 @@ t.test('malformed entries: not a mapping, no type, metadata not a mapping, a bad
   });
   t.same(errors.map((e) => e.message), [
     "conf/base/catalog.yaml:1:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'just_a_string': expected a mapping with a 'type', but got string.",
-    "conf/base/catalog.yaml:2:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'no_type': expected option 'type', but got nothing.\n  Hint: one of csv, parquet, json, yaml, text, object, memory.",
+    "conf/base/catalog.yaml:2:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'no_type': expected option 'type', but got nothing.\n  Hint: one of json, yaml, text, object, memory.",
     "conf/base/catalog.yaml:7:13 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'meta', field 'metadata': expected a mapping, but got number.",
     'conf/base/catalog.yaml:11:13 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry \'enc\' (text), field \'encoding\': expected one of "utf8", "latin1", "ascii", "utf16le", but got string "utf-8".\n  Hint: did you mean: \'utf8\'?',
     'conf/base/catalog.yaml:14:14 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry \'mem\' (memory), field \'copy_mode\': expected one of "assign", "deepcopy", but got string "deep".\n  Hint: did you mean: \'deepcopy\'?',
@@ -160,10 +170,10 @@ t.test('malformed entries: not a mapping, no type, metadata not a mapping, a bad
 
 t.test('an error in an entry set by a higher layer names that layer\'s file', async (t) => {
   const { errors, catalog } = build(t, {
-    'conf/base/catalog.yaml': 'companies:\n  type: csv\n  path: data/companies.csv\n',
-    'conf/local/catalog.yaml': '# local override\ncompanies:\n  type: csv\n  path: 42\n',
+    'conf/base/catalog.yaml': 'companies:\n  type: json\n  path: data/companies.json\n',
+    'conf/local/catalog.yaml': '# local override\ncompanies:\n  type: json\n  path: 42\n',
   });
-  t.same(errors.map((e) => e.message), ["conf/local/catalog.yaml:4:9 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'companies' (csv), field 'path': expected string, but got number 42."]);
+  t.same(errors.map((e) => e.message), ["conf/local/catalog.yaml:4:9 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'companies' (json), field 'path': expected string, but got number 42."]);
   t.same(catalog.list(), []);
 });
 
@@ -171,7 +181,7 @@ t.test('a location whose protocol has no registered storage keeps its own code a
   const { errors, catalog } = build(t, { 'conf/base/catalog.yaml': 'ok:\n  type: memory\nremote:\n  type: text\n  path: gs://bucket/x.txt\n' });
   t.equal(errors.length, 1);
   t.equal(errors[0]?.code, 'DAGRUN_ERR_DATASET_STORAGE');
-  t.equal(errors[0]?.message, "conf/base/catalog.yaml:3:1 [DAGRUN_ERR_DATASET_STORAGE] Location of dataset 'remote': expected a protocol with a registered storage (file), but got 'gs://'.\n  Hint: add the plugin that provides gs:// storage (e.g. @dagrun/datasets-gs) to plugins in dagrun.yaml.");
+  t.equal(errors[0]?.message, "conf/base/catalog.yaml:3:1 [DAGRUN_ERR_DATASET_STORAGE] Location of dataset 'remote': expected a protocol with a registered storage (file), but got 'gs://'.\n  Hint: add a plugin that provides gs:// storage to plugins in dagrun.yaml.");
   t.equal(catalog.isBroken('remote'), true);
   t.same(catalog.list(), ['ok']);
 });
@@ -275,7 +285,7 @@ t.test('params:a.b, params:a and parameters load from the catalog', async (t) =>
   const { catalog, errors } = build(t, {
     'conf/base/parameters.yaml': 'model:\n  depth: 3\n  optimizer:\n    name: sgd\nseed: 7\n',
     'conf/local/parameters.yaml': 'model:\n  optimizer:\n    name: adam\n',
-    'conf/base/catalog.yaml': 'companies:\n  type: csv\n  path: data/companies.csv\n',
+    'conf/base/catalog.yaml': 'companies:\n  type: json\n  path: data/companies.json\n',
   });
   t.same(errors, []);
   t.equal(await catalog.load('params:model.depth'), 3);
@@ -295,7 +305,7 @@ t.test('params:a.b, params:a and parameters load from the catalog', async (t) =>
 
 const FACTORIES = [
   '"{name}_csv":', //                  1
-  '  type: csv', //                    2
+  '  type: text', //                   2
   '  path: data/{name}.csv', //        3
   '"{ns}.summary":', //                4
   '  type: json', //                   5
@@ -318,13 +328,13 @@ t.test('dataset factories match names and substitute placeholders; the most spec
   t.same(errors, []);
   t.same(catalog.list(), ['sales_csv'], 'patterns are not datasets until a name matches');
   t.same(catalog.patterns(), ['{ns}.summary', 'raw_{name}_csv', '{name}_csv', '{default}'], 'most literal characters first, then fewest placeholders, then by name');
-  t.same(catalog.describe('orders_csv'), { type: 'csv', path: 'data/orders.csv', versioned: false, storage: 'file' });
+  t.same(catalog.describe('orders_csv'), { type: 'text', path: 'data/orders.csv', versioned: false, storage: 'file' });
   t.same(catalog.describe('eu.summary'), { type: 'json', path: 'data/eu/summary.json', versioned: false, storage: 'file' });
   t.same(catalog.describe('emea.eu.summary'), { type: 'json', path: 'data/emea.eu/summary.json', versioned: false, storage: 'file' });
   t.same(catalog.describe('raw_orders_csv'), { type: 'text', path: 'raw/orders.txt', versioned: false, storage: 'file' }, 'raw_{name}_csv is more specific than {name}_csv');
   t.same(catalog.describe('sales_csv'), { type: 'text', path: 'explicit/sales.txt', versioned: false, storage: 'file' }, 'an explicit entry beats every pattern');
   t.same(catalog.describe('anything_else'), { type: 'yaml', path: 'any/anything_else.yaml', versioned: false, storage: 'file' }, 'the catch-all takes the rest');
-  t.equal(catalog.entryType('orders_csv'), 'csv');
+  t.equal(catalog.entryType('orders_csv'), 'text');
   t.equal(catalog.isDeclared('orders_csv'), true, 'a factory match counts as declared');
   t.equal(catalog.isPersistent('orders_csv'), true);
 
@@ -348,8 +358,8 @@ t.test('a catch-all pattern does not capture parameter names', async (t) => {
 });
 
 t.test('a factory entry with bad options is reported at load and its names count as broken', async (t) => {
-  const { catalog, errors } = build(t, { 'conf/base/catalog.yaml': '"{name}_csv":\n  type: csv\n  path: data/{name}.csv\n  sep: ";"\n' });
-  t.same(errors.map((e) => e.message), ["conf/base/catalog.yaml:4:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry '{name}_csv' (csv): expected only known options, but got unknown option 'sep'.\n  Hint: did you mean: 'separator'?"]);
+  const { catalog, errors } = build(t, { 'conf/base/catalog.yaml': '"{name}_csv":\n  type: text\n  path: data/{name}.csv\n  encodng: latin1\n' });
+  t.same(errors.map((e) => e.message), ["conf/base/catalog.yaml:4:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry '{name}_csv' (text): expected only known options, but got unknown option 'encodng'.\n  Hint: did you mean: 'encoding'?"]);
   t.equal(catalog.has('orders_csv'), false);
   t.equal(catalog.isBroken('orders_csv'), true);
   t.equal(catalog.isBroken('orders_parquet'), false);
@@ -460,10 +470,10 @@ t.test('a failed load fires no after-hook and names the dataset; a failed save k
   t.equal(err.message, "[DAGRUN_ERR_DATASET_LOAD] Dataset 'notes': expected a file at data/notes.txt, but got no such file.\n  Hint: check `path` in the catalog entry, or run the pipeline that produces it.");
   const mismatch = await caught(() => catalog.save('notes', { not: 'text' }));
   t.equal(mismatch.code, 'DAGRUN_ERR_DATASET_TYPE_MISMATCH');
-  t.same(calls, ['beforeDatasetLoaded:notes', 'beforeDatasetSaved:notes']);
+  t.same(calls, ['beforeDatasetLoaded:notes'], 'a value of the wrong kind is refused before any save hook');
   const undef = await caught(() => catalog.save('notes', undefined, node({ name: 'make_notes', func: () => undefined, outputs: 'notes' })));
   t.equal(undef.message, "[DAGRUN_ERR_DATASET_UNDEFINED] Output 'notes' of node 'make_notes': expected a value, but got undefined.\n  Hint: the function must return a value for each declared output (null is allowed).");
-  t.same(calls, ['beforeDatasetLoaded:notes', 'beforeDatasetSaved:notes'], 'undefined is refused before any hook');
+  t.same(calls, ['beforeDatasetLoaded:notes'], 'undefined is refused before any hook');
 });
 
 t.test('--load-versions picks the version a versioned dataset loads', async (t) => {

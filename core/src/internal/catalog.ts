@@ -7,17 +7,27 @@ import type { ConfigSection } from './config.js';
 import type { Dataset, DatasetContext, DatasetType, SaveInfo, Storage, StorageOptions } from './datasets/dataset.js';
 import { MemoryDataset } from './datasets/builtins.js';
 import { LocalStorage } from './datasets/local-storage.js';
+import { pluginHint } from './known-plugins.js';
 import type { HookManager } from './hooks.js';
 import type { Node } from './pipeline/node.js';
 import type { Registry } from './registry.js';
 import { checkSchema } from './schema.js';
+import { checkEntryContract, ContractBook, CONTRACT_KEY, type ContractReport, type DataContract } from './contract.js';
 import { isPlainObject } from './config.js';
 
 /** What runners and tools need from a catalog; they depend on this, not on DataCatalog. */
 export interface Catalog {
   has(name: string): boolean;
   load(name: string, node?: Node): Promise<unknown>;
-  save(name: string, data: unknown, node?: Node): Promise<SaveInfo | undefined>;
+  /** Saves `data` (prepared first, unless `prepared` says prepareSave already returned it). */
+  save(name: string, data: unknown, node?: Node, opts?: { readonly prepared?: boolean }): Promise<SaveInfo | undefined>;
+  /** What is wrong with saving `data` as `name` (undefined, the wrong kind for its type), found without writing; undefined when fine. */
+  /**
+   * Checks `data` for `name` without writing anything (undefined, the wrong kind for its type, its data
+   * contract) and returns what saving it writes (a contract may drop or flag rows); throws the problem.
+   * A runner prepares every output of a node before saving any.
+   */
+  prepareSave(name: string, data: unknown, node?: Node): Promise<unknown>;
   exists(name: string): Promise<boolean>;
   release(name: string): Promise<void>;
   /** False for memory datasets, undeclared intermediates and parameters. */
@@ -29,12 +39,14 @@ export interface Catalog {
   list(): string[];
   /** Adds an in-memory dataset for a name the catalog does not hold. */
   addMemory(name: string): void;
+  /** Contract checks that found broken rules so far (see DataCatalog); optional for other catalogs. */
+  contractReports?(): readonly ContractReport[];
   /** Feeds a value in (e.g. a request body when serving). */
   feed(name: string, data: unknown): void;
   close(): Promise<void>;
 }
 
-const CORE_KEYS = new Set(['type', 'credentials', 'metadata']);
+const CORE_KEYS = new Set(['type', 'credentials', 'metadata', CONTRACT_KEY]);
 
 export interface CatalogOptions {
   readonly config: ConfigSection | undefined;
@@ -55,6 +67,7 @@ interface Entry {
   /** Where the entry is declared; computed only when a message needs it. */
   readonly locate: () => SourceLocation;
   readonly credentials: Readonly<Record<string, unknown>> | undefined;
+  readonly contract?: DataContract | undefined;
 }
 
 interface Pattern extends Entry {
@@ -74,12 +87,14 @@ export class DataCatalog implements Catalog {
   readonly #local: LocalStorage;
   /** Entries (or factory patterns) that failed their checks: declared, so not "missing", but unusable. */
   readonly #broken: Array<string | RegExp> = [];
+  readonly #contracts: ContractBook;
   runId: string | undefined;
 
   private constructor(opts: CatalogOptions, entries: Entry[], patterns: Pattern[]) {
     this.#opts = opts;
     this.runId = opts.runId;
     this.#local = new LocalStorage(opts.projectDir);
+    this.#contracts = new ContractBook(() => opts.registry.tableAdapters(), opts.hooks);
     this.#patterns = patterns;
     this.#params = flattenParams(opts.params);
     for (const e of entries) this.#instantiate(e);
@@ -140,7 +155,7 @@ export class DataCatalog implements Catalog {
     const factory = this.#opts.registry.storage(protocol);
     if (!factory) {
       throw new DatasetError('DAGRUN_ERR_DATASET_STORAGE', `Location of dataset '${dataset}': expected a protocol with a registered storage (${this.#opts.registry.storageProtocols().join(', ')}), but got '${protocol}://'.`, {
-        hint: `Hint: add the plugin that provides ${protocol}:// storage (e.g. @dagrun/datasets-${protocol}) to plugins in dagrun.yaml.`,
+        hint: pluginHint('storage', protocol) ?? `Hint: add a plugin that provides ${protocol}:// storage to plugins in dagrun.yaml.`,
       });
     }
     const key = `${protocol}|${JSON.stringify(options?.credentials ?? null)}|${JSON.stringify(options?.options ?? null)}`;
@@ -158,6 +173,7 @@ export class DataCatalog implements Catalog {
     this.#datasets.set(e.name, ds);
     this.#declared.add(e.name);
     this.#types.set(e.name, e.type);
+    this.#contracts.set(e.name, e.contract);
     return ds;
   }
 
@@ -266,16 +282,32 @@ export class DataCatalog implements Catalog {
     } catch (err) {
       throw wrap('load', name, ds, err);
     }
+    data = await this.#contracts.enforce(name, data, 'load', node, this.runId);
     if (hooks?.has('afterDatasetLoaded')) await hooks.call('afterDatasetLoaded', { ...ev, data, durationMs: performance.now() - t0 });
     return data;
   }
 
-  async save(name: string, data: unknown, node?: Node): Promise<SaveInfo | undefined> {
+  async prepareSave(name: string, data: unknown, node?: Node): Promise<unknown> {
+    const invalid = this.#validate(name, data, node);
+    if (invalid) throw invalid;
+    return this.#contracts.enforce(name, data, 'save', node, this.runId);
+  }
+
+  #validate(name: string, data: unknown, node?: Node): DatasetError | undefined {
     if (data === undefined) {
-      throw new DatasetError('DAGRUN_ERR_DATASET_UNDEFINED', `Output '${name}'${node ? ` of node '${node.name}'` : ''}: expected a value, but got undefined.`, {
+      return new DatasetError('DAGRUN_ERR_DATASET_UNDEFINED', `Output '${name}'${node ? ` of node '${node.name}'` : ''}: expected a value, but got undefined.`, {
         hint: 'Hint: the function must return a value for each declared output (null is allowed).',
       });
     }
+    const ds = this.dataset(name);
+    const problem = ds?.validate?.(data);
+    if (problem === undefined) return undefined;
+    const type = this.#types.get(name)?.name ?? 'memory';
+    return new DatasetError('DAGRUN_ERR_DATASET_TYPE_MISMATCH', `Dataset '${name}' (${type}): ${problem}.`);
+  }
+
+  async save(name: string, data: unknown, node?: Node, opts: { readonly prepared?: boolean } = {}): Promise<SaveInfo | undefined> {
+    if (!opts.prepared) data = await this.prepareSave(name, data, node);
     let ds = this.dataset(name);
     if (!ds) {
       this.addMemory(name);
@@ -289,10 +321,21 @@ export class DataCatalog implements Catalog {
     try {
       info = (await ds.save(data)) ?? undefined;
     } catch (err) {
-      throw wrap('save', name, ds, err);
+      throw wrap('save', name, ds, err, this.#types.get(name)?.atomicSaves === true);
     }
     if (hooks?.has('afterDatasetSaved')) await hooks.call('afterDatasetSaved', { ...ev, durationMs: performance.now() - t0, version: info?.version });
     return info;
+  }
+
+  /** The data contract of a dataset (`contract:` in its entry), if it has one. */
+  contract(name: string): DataContract | undefined {
+    this.dataset(name);
+    return this.#contracts.get(name);
+  }
+
+  /** The contract checks of this catalog that found broken rules, in order (for the run record). */
+  contractReports(): readonly ContractReport[] {
+    return this.#contracts.reports();
   }
 
   async close(): Promise<void> {
@@ -327,7 +370,7 @@ const checkEntry = (name: string, raw: unknown, opts: CatalogOptions, errors: Da
     const mean = didYouMean(typeName, opts.registry.datasetTypes().map((t) => t.name));
     errors.push(new CatalogError('DAGRUN_ERR_CATALOG_UNKNOWN_TYPE', `Type of catalog entry '${name}': expected a registered dataset type, but got '${typeName}'.`, {
       location: cfg.locate([name, 'type']),
-      hint: mean ? `Hint: ${mean}` : `Hint: known types: ${opts.registry.datasetTypes().map((t) => t.name).join(', ')}; plugins add more (list them in dagrun.yaml).`,
+      hint: pluginHint('datasetType', typeName) ?? (mean ? `Hint: ${mean}` : `Hint: known types: ${opts.registry.datasetTypes().map((t) => t.name).join(', ')}; plugins add more (list them in dagrun.yaml).`),
     }));
     return undefined;
   }
@@ -365,9 +408,10 @@ const checkEntry = (name: string, raw: unknown, opts: CatalogOptions, errors: Da
       }));
     } else credentials = held[ref] as Record<string, unknown>;
   }
+  const contract = checkEntryContract(name, type, options, raw[CONTRACT_KEY], (p, k) => cfg.locate([name, ...p], k), problems);
   errors.push(...problems);
   if (problems.length > 0) return undefined;
-  return { name, config: raw, type, locate, credentials };
+  return { name, config: raw, type, locate, credentials, contract };
 };
 
 const toPattern = (e: Entry): Pattern => {
@@ -405,7 +449,7 @@ export const flattenParams = (params: Readonly<Record<string, unknown>>): Map<st
   return out;
 };
 
-const wrap = (op: 'load' | 'save', name: string, ds: Dataset, err: unknown): DatasetError => {
+const wrap = (op: 'load' | 'save', name: string, ds: Dataset, err: unknown, atomic = false): DatasetError => {
   if (err instanceof DatasetError) {
     if (err.detail.includes(`'${name}'`)) return err;
   }
@@ -419,7 +463,8 @@ const wrap = (op: 'load' | 'save', name: string, ds: Dataset, err: unknown): Dat
   const code = err instanceof DagrunError ? err.code : op === 'load' ? 'DAGRUN_ERR_DATASET_LOAD' : 'DAGRUN_ERR_DATASET_SAVE';
   // A coded error keeps its sentence (without its code) and its hint; others give their message.
   const said = err instanceof DagrunError ? err.detail : messageOf(err);
-  // End the dataset's own sentence before adding ours: third-party errors often have no final period.
-  const tail = op === 'save' ? `${/[.!?]$/.test(said) ? '' : '.'} What was saved before is intact.` : '';
+  // Only a type that declares atomic saves promises the old data survived. End the dataset's own
+  // sentence before adding ours: third-party errors often have no final period.
+  const tail = op === 'save' && atomic ? `${/[.!?]$/.test(said) ? '' : '.'} What was saved before is intact.` : '';
   return new DatasetError(code, `Failed to ${op} dataset '${name}'${where}: ${said}${tail}`, { cause: err, hint: err instanceof DagrunError ? err.hint : undefined });
 };

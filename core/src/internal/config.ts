@@ -1,7 +1,7 @@
 // Layered configuration: conf/base, then conf/local, then conf/<env> on top, with ${env:VAR} interpolation.
 // Catalog and credentials entries are replaced whole by a higher layer; parameters merge key by key.
 
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ConfigError, type DagrunError, type SourceLocation } from './errors.js';
 import { parseYamlValue, YamlSource, type YamlPath } from './yaml-source.js';
@@ -64,7 +64,8 @@ export class ConfigLoader {
   }
 
   /**
-   * Loads every `<name>.yaml`, `<name>.yml` and `<name>_*.yaml` of each layer and merges them.
+   * Loads every `<name>.yaml`, `<name>.yml` and `<name>_*.yaml` of each layer, and every YAML file under a
+   * `<name>/` folder (Kedro's layout), and merges them.
    * Problems (YAML syntax, a missing env variable) are collected into `errors` rather than thrown.
    */
   load(name: string, strategy: MergeStrategy, errors: DagrunError[] = []): ConfigSection {
@@ -76,9 +77,12 @@ export class ConfigLoader {
     for (const env of this.envs) {
       const dir = join(this.confDir, env);
       if (!existsSync(dir)) continue;
-      const files = readdirSync(dir)
-        .filter((f) => new RegExp(`^${escapeRe(name)}(_[^/]*)?\\.ya?ml$`).test(f))
-        .sort();
+      const files = [
+        ...readdirSync(dir)
+          .filter((f) => new RegExp(`^${escapeRe(name)}(_[^/]*)?\\.ya?ml$`).test(f))
+          .sort(),
+        ...kedroFolder(dir, name),
+      ];
       const layer: Record<string, unknown> = {};
       const owner = new Map<string, string>();
       for (const f of files) {
@@ -112,6 +116,19 @@ export class ConfigLoader {
     return section;
   }
 }
+
+/**
+ * Kedro's folder layout, `conf/base/parameters/*.yml` (nested folders too): every YAML file under a folder
+ * named after the section belongs to it, except JSON Schemas (`*.schema.yml`), which describe rather than set.
+ */
+const kedroFolder = (dir: string, name: string): string[] => {
+  const folder = join(dir, name);
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) return [];
+  return (readdirSync(folder, { recursive: true }) as string[])
+    .map((f) => join(name, f))
+    .filter((f) => /\.ya?ml$/.test(f) && !/\.schema\.ya?ml$/.test(f))
+    .sort();
+};
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   DAGRUN_ERR_CONFIG_CREDENTIALS: 'A catalog entry names credentials that credentials.yaml does not hold.',
   DAGRUN_ERR_PARAMS_UNKNOWN: 'A node asks for a parameter key that parameters.yaml does not define.',
   DAGRUN_ERR_PARAMS_OVERRIDE: 'A `--params` override is not of the form key.path=value.',
+  DAGRUN_ERR_PARAMS_SCHEMA: 'A parameter group does not match its JSON Schema in parameters.schema.yaml, or that schema is not valid.',
   DAGRUN_ERR_PIPELINE_UNKNOWN: 'The requested pipeline is not declared in pipeline.yaml.',
   DAGRUN_ERR_PIPELINE_DUPLICATE_OUTPUT: 'Two nodes write the same dataset.',
   DAGRUN_ERR_PIPELINE_DUPLICATE_NODE: 'Two nodes have the same name.',
@@ -32,10 +33,12 @@ export const ERROR_CODES = {
   DAGRUN_ERR_PIPELINE_INCLUDE: 'A pipeline includes a pipeline that does not exist, or includes itself.',
   DAGRUN_ERR_PIPELINE_FILTER: 'A partial-run filter (--nodes, --from-inputs, …) names something the pipeline does not have.',
   DAGRUN_ERR_PIPELINE_EMPTY: 'The pipeline, after filtering, has no node to run.',
+  DAGRUN_ERR_PIPELINE_UNREAD_OUTPUT: 'A node output that no node reads and the catalog does not declare: an error when a catalog entry with a close name is read but never written (a typo), else a warning.',
   DAGRUN_ERR_PIPELINE_UNAVAILABLE_INPUT: 'A partial run needs an input that only a node outside the run produces and that is not persisted.',
   DAGRUN_ERR_INFERENCE_SPEC: 'An inference plan (what `dagrun serve` runs) names request inputs or outputs the pipeline does not have.',
   DAGRUN_ERR_FUNC_MODULE: 'A node `func` names a module that cannot be found or fails to load.',
   DAGRUN_ERR_FUNC_EXPORT: 'A node `func` names an export the module does not have, or that is not a function.',
+  DAGRUN_ERR_FUNC_ARITY: "A node's function declares parameters that its inputs cannot fill, or fewer than its inputs.",
   DAGRUN_ERR_FUNC_REF: 'A node `func` is not of the form path/to/module.ts#exportName.',
   DAGRUN_ERR_CATALOG_UNKNOWN_TYPE: 'A catalog entry uses a dataset type that no core module or plugin registered.',
   DAGRUN_ERR_CATALOG_OPTIONS: 'A catalog entry has a missing, unknown or mistyped option for its type.',
@@ -49,6 +52,7 @@ export const ERROR_CODES = {
   DAGRUN_ERR_DATASET_STORAGE: 'A location uses a protocol (s3://, …) that no plugin registered a storage for.',
   DAGRUN_ERR_DATASET_CONNECTION: 'A dataset cannot reach or log in to its server (database, object store): refused, unknown host, bad credentials.',
   DAGRUN_ERR_DATASET_CODEC: 'An object dataset names a codec that is not registered.',
+  DAGRUN_ERR_DATASET_CONTRACT: "A dataset's data breaks the data contract of its catalog entry (`contract:`), checked on load and before save.",
   DAGRUN_ERR_NODE_FAILED: 'A node function threw or rejected; the run stopped there.',
   DAGRUN_ERR_NODE_OUTPUT: 'A node returned something that does not match its declared outputs.',
   DAGRUN_ERR_PLUGIN_LOAD: 'A plugin listed in dagrun.yaml cannot be imported or exports no plugin.',
@@ -67,6 +71,33 @@ export interface DagrunErrorOptions {
   readonly hint?: string | undefined;
 }
 
+/** What `DagrunError.with()` adds to a copy of an error. */
+export interface ErrorContext {
+  /** Where the problem is; replaces the error's own location. */
+  readonly location?: SourceLocation | undefined;
+  /** A further hint line, added after the error's own hint. */
+  readonly hint?: string | undefined;
+  /** The run this error ended (set by the executor): its record file and how to resume it. */
+  readonly run?: RunFailure | undefined;
+}
+
+/** What a failed run leaves for whoever reports it: the record written, and the plan to pick up from. */
+export interface RunFailure {
+  readonly recordFile: string | undefined;
+  readonly resume: ResumePlan | undefined;
+}
+
+/**
+ * How to pick up a failed run: restart from `fromNodes` with the same flags. Data, rendered by whoever
+ * shows it (`resumeArgs` gives the command's words).
+ */
+export interface ResumePlan {
+  /** The failed and unrun nodes that no other node to redo feeds. */
+  readonly fromNodes: readonly string[];
+  /** The flags of the failed run to repeat, as command-line words: --pipeline, --env, --params, filters. */
+  readonly flags: readonly string[];
+}
+
 /** Base class of every error the engine raises. `code` is stable; `message` is for people. */
 export class DagrunError extends Error {
   readonly code: ErrorCode;
@@ -74,18 +105,42 @@ export class DagrunError extends Error {
   readonly hint: string | undefined;
   /** The sentence without location or hint, for aggregation and tests. */
   readonly detail: string;
+  /** Set on the error a failed run throws: its record file and resume plan. */
+  readonly run: RunFailure | undefined;
 
   constructor(code: ErrorCode, detail: string, options: DagrunErrorOptions = {}) {
-    const where = formatLocation(options.location);
-    const hint = options.hint ? `\n  ${options.hint}` : '';
-    super(`${where ? `${where} ` : ''}[${code}] ${detail}${hint}`, options.cause === undefined ? undefined : { cause: options.cause });
+    super(render(code, detail, options.location, options.hint), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.location = options.location;
     this.hint = options.hint;
     this.detail = detail;
+    this.run = undefined;
+  }
+
+  /**
+   * A copy of this error, of the same class and with the same code, detail, cause and fields of its
+   * own (a CheckError's list, a subclass's extras), with a location and/or one more hint line. The copy
+   * is made from the prototype rather than by calling the constructor, whose parameters differ per subclass.
+   */
+  with(context: ErrorContext): this {
+    const copy = Object.create(Object.getPrototypeOf(this) as object) as this;
+    for (const key of Reflect.ownKeys(this)) Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(this, key)!);
+    const location = context.location ?? this.location;
+    const hint = [this.hint, context.hint].filter(Boolean).join('\n  ') || undefined;
+    const own = { writable: true, enumerable: true, configurable: true };
+    Object.defineProperty(copy, 'location', { ...own, value: location });
+    Object.defineProperty(copy, 'hint', { ...own, value: hint });
+    if (context.run) Object.defineProperty(copy, 'run', { ...own, value: context.run });
+    Object.defineProperty(copy, 'message', { writable: true, enumerable: false, configurable: true, value: render(this.code, this.detail, location, hint) });
+    return copy;
   }
 }
+
+const render = (code: ErrorCode, detail: string, location: SourceLocation | undefined, hint: string | undefined): string => {
+  const where = formatLocation(location);
+  return `${where ? `${where} ` : ''}[${code}] ${detail}${hint ? `\n  ${hint}` : ''}`;
+};
 
 export class ConfigError extends DagrunError {}
 export class PipelineError extends DagrunError {}

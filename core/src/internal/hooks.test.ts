@@ -31,7 +31,7 @@ t.test('HookManager calls every implementation in registration order, awaiting e
   t.equal(err.message, 'hook failed', 'a failing hook rejects the call');
   t.same(HOOK_NAMES, [
     'afterCatalogCreated', 'beforePipelineRun', 'afterPipelineRun', 'onPipelineError', 'beforeNodeRun', 'afterNodeRun', 'onNodeError',
-    'beforeDatasetLoaded', 'afterDatasetLoaded', 'beforeDatasetSaved', 'afterDatasetSaved',
+    'beforeDatasetLoaded', 'afterDatasetLoaded', 'beforeDatasetSaved', 'afterDatasetSaved', 'afterDatasetChecked',
   ]);
 });
 

@@ -2,6 +2,7 @@
 // object, so adding a field later breaks no hook. Hooks run in registration order and are awaited.
 
 import type { Catalog } from './catalog.js';
+import type { ContractReport } from './contract.js';
 import type { Node } from './pipeline/node.js';
 import type { Pipeline } from './pipeline/pipeline.js';
 import type { RunRecord } from './run-record.js';
@@ -41,7 +42,11 @@ export interface NodeRunEvent {
 
 export interface AfterNodeRunEvent extends NodeRunEvent {
   readonly outputs: Readonly<Record<string, unknown>>;
+  /** The whole step; then its parts: loading inputs, the function alone, checking and saving outputs. */
   readonly durationMs: number;
+  readonly loadMs: number;
+  readonly computeMs: number;
+  readonly saveMs: number;
 }
 
 export interface NodeErrorEvent extends NodeRunEvent {
@@ -61,6 +66,13 @@ export interface AfterDatasetLoadedEvent extends DatasetEvent {
 
 export interface BeforeDatasetSavedEvent extends DatasetEvent {
   readonly data: unknown;
+}
+
+/** A data contract checked a dataset's data (on load, or before a save) and let it through. */
+export interface AfterDatasetCheckedEvent extends DatasetEvent {
+  readonly operation: 'load' | 'save';
+  /** What broke (empty `violations` when nothing did) and what on_violation did about it. */
+  readonly report: ContractReport;
 }
 
 export interface AfterDatasetSavedEvent extends BeforeDatasetSavedEvent {
@@ -87,6 +99,7 @@ export interface Hooks {
   afterDatasetLoaded?(event: AfterDatasetLoadedEvent): MaybePromise;
   beforeDatasetSaved?(event: BeforeDatasetSavedEvent): MaybePromise;
   afterDatasetSaved?(event: AfterDatasetSavedEvent): MaybePromise;
+  afterDatasetChecked?(event: AfterDatasetCheckedEvent): MaybePromise;
 }
 
 export const HOOK_NAMES = [
@@ -101,6 +114,7 @@ export const HOOK_NAMES = [
   'afterDatasetLoaded',
   'beforeDatasetSaved',
   'afterDatasetSaved',
+  'afterDatasetChecked',
 ] as const satisfies ReadonlyArray<keyof Hooks>;
 
 export type HookName = (typeof HOOK_NAMES)[number];

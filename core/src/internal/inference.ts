@@ -5,7 +5,8 @@
 // needs to answer in microseconds).
 
 import type { DataCatalog } from './catalog.js';
-import { DagrunError, NodeError, PipelineError } from './errors.js';
+import { PipelineError } from './errors.js';
+import { callNode } from './node-call.js';
 import { isParamInput, type Node } from './pipeline/node.js';
 import type { Pipeline } from './pipeline/pipeline.js';
 
@@ -28,18 +29,13 @@ export interface LoadedArtifact {
   readonly type: string;
 }
 
-/**
- * A node as a run calls it: every dataset has a slot in an array, fixed when the plan is built, so a run
- * copies one array and reads and writes slots, with no Map and no name lookup per value.
- */
+/** A node as a run calls it: its inputs and outputs as slots of an array fixed when the plan is built. */
 interface Step {
   readonly node: Node;
-  /** Slots of its positional arguments (list inputs); undefined for map inputs. */
-  readonly args: readonly number[] | undefined;
-  /** [argument key, slot] of map inputs. */
-  readonly named: ReadonlyArray<readonly [string, number]> | undefined;
-  /** The slot of its single output; undefined when it has none, a list or a map (node.mapOutputs splits those). */
-  readonly out: number | undefined;
+  /** Slots of its inputs, in the order of `node.inputNames`. */
+  readonly args: readonly number[];
+  /** Slots of its outputs, in the order of `node.outputNames`. */
+  readonly outs: readonly number[];
 }
 
 /** A pipeline ready to run on request data; immutable, so a server can swap plans atomically. */
@@ -74,16 +70,7 @@ export class InferencePlan {
     };
     for (const name of init.constants.keys()) slotOf(name);
     this.#inputSlots = init.inputs.map(slotOf);
-    this.#steps = init.nodes.map((node) => {
-      const spec = node.inputsSpec;
-      const list = node.inputsKind === 'list';
-      return {
-        node,
-        args: list ? (spec as readonly string[]).map(slotOf) : undefined,
-        named: list ? undefined : Object.entries(spec as Readonly<Record<string, string>>).map(([k, ds]) => [k, slotOf(ds)] as const),
-        out: node.outputsKind === 'single' ? slotOf(node.outputNames[0]!) : (node.outputNames.forEach(slotOf), undefined),
-      };
-    });
+    this.#steps = init.nodes.map((node) => ({ node, args: node.inputNames.map(slotOf), outs: node.outputNames.map(slotOf) }));
     this.#outputSlots = init.outputs.map(slotOf);
     this.#template = new Array<unknown>(this.#slot.size).fill(undefined);
     for (const [name, value] of init.constants) this.#template[this.#slot.get(name)!] = value;
@@ -102,8 +89,8 @@ export class InferencePlan {
 
   /**
    * Runs the nodes on `request` (a value for each of `inputs`) and returns a value for each of `outputs`.
-   * Synchronous when every node is; a Promise as soon as one node returns one. A node that throws gives
-   * a NodeError naming it (the original error as its cause).
+   * Synchronous when every node is; a Promise as soon as one node returns one. Nodes are called through
+   * callNode, so a node that throws gives the same NodeError as in a run (the original error as its cause).
    */
   run(request: Readonly<Record<string, unknown>>): Record<string, unknown> | Promise<Record<string, unknown>> {
     const slots = this.#template.slice();
@@ -115,70 +102,25 @@ export class InferencePlan {
     const steps = this.#steps;
     for (let i = start; i < steps.length; i++) {
       const step = steps[i]!;
-      let result: unknown;
-      try {
-        result = call(step, slots);
-      } catch (err) {
-        throw failure(step.node, err);
+      const args = new Array<unknown>(step.args.length);
+      for (let j = 0; j < args.length; j++) args[j] = slots[step.args[j]!];
+      const outputs = callNode(step.node, args);
+      if (outputs instanceof Promise) {
+        return outputs.then((values) => {
+          store(step, values, slots);
+          return this.#from(i + 1, slots);
+        });
       }
-      if (result instanceof Promise) {
-        return result.then(
-          (r) => {
-            this.#store(step, r, slots);
-            return this.#from(i + 1, slots);
-          },
-          (err: unknown) => {
-            throw failure(step.node, err);
-          },
-        );
-      }
-      this.#store(step, result, slots);
+      store(step, outputs, slots);
     }
     const out: Record<string, unknown> = {};
     for (let i = 0; i < this.outputs.length; i++) out[this.outputs[i]!] = slots[this.#outputSlots[i]!];
     return out;
   }
-
-  #store(step: Step, result: unknown, slots: unknown[]): void {
-    if (step.out !== undefined) {
-      slots[step.out] = result;
-      return;
-    }
-    const { node } = step;
-    const outputs = node.mapOutputs(result);
-    if (typeof outputs === 'string') {
-      throw new NodeError('DAGRUN_ERR_NODE_OUTPUT', `Node '${node.name}' (${node.funcRef ?? node.func.name}) returned a value that does not fit its outputs: ${outputs}.`, { location: node.location });
-    }
-    for (const [k, v] of outputs) slots[this.#slot.get(k)!] = v;
-  }
 }
 
-/** Calls a step's function as Node.call would, with its arguments read from the slots. */
-const call = (step: Step, slots: readonly unknown[]): unknown => {
-  const { node, args } = step;
-  if (args === undefined) {
-    const arg: Record<string, unknown> = {};
-    for (const [k, slot] of step.named!) arg[k] = slots[slot];
-    return node.func(arg);
-  }
-  switch (args.length) {
-    case 0:
-      return node.func();
-    case 1:
-      return node.func(slots[args[0]!]);
-    case 2:
-      return node.func(slots[args[0]!], slots[args[1]!]);
-    case 3:
-      return node.func(slots[args[0]!], slots[args[1]!], slots[args[2]!]);
-    default:
-      return node.func(...args.map((slot) => slots[slot]));
-  }
-};
-
-const failure = (node: Node, err: unknown): DagrunError => {
-  if (err instanceof DagrunError) return err;
-  const original = err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err);
-  return new NodeError('DAGRUN_ERR_NODE_FAILED', `Node '${node.name}' (${node.funcRef ?? node.func.name}) failed: ${original}`, { cause: err, location: node.location });
+const store = (step: Step, values: readonly unknown[], slots: unknown[]): void => {
+  for (let j = 0; j < values.length; j++) slots[step.outs[j]!] = values[j];
 };
 
 /**

@@ -5,21 +5,25 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { didYouMean, PluginError, type DagrunError } from './errors.js';
+import { DagrunError, didYouMean, messageOf, PluginError, type SourceLocation } from './errors.js';
 import type { Codec, DatasetType, StorageFactory } from './datasets/dataset.js';
 import type { Hooks } from './hooks.js';
-import type { CommandSpec, Registry } from './registry.js';
+import type { TableAdapter } from './table-adapter.js';
+import type { CommandSpec, RegisterTypeOptions, Registry } from './registry.js';
 import { ENGINE_VERSION } from './version.js';
 import { importProjectFile } from './ts-modules.js';
 
 export interface PluginApi {
   readonly engineVersion: string;
-  registerDatasetType(type: DatasetType<never>): void;
+  /** `{ replaceBuiltin: true }` takes over core's type of the same name (see Registry.registerDatasetType). */
+  registerDatasetType(type: DatasetType<never>, options?: RegisterTypeOptions): void;
   registerStorage(factory: StorageFactory): void;
   /** Generic so a typed codec (`Codec<Map<…>>`) registers without a cast; `deserialize` returning T rules out `Codec<never>`. */
   registerCodec<T>(codec: Codec<T>): void;
   registerHooks(hooks: Hooks): void;
   registerCommand(command: CommandSpec): void;
+  /** A kind of table that data contracts (`contract:` in catalog.yaml) can check. */
+  registerTableAdapter<T>(adapter: TableAdapter<T>): void;
 }
 
 export interface Plugin<Options = Record<string, unknown>> {
@@ -64,11 +68,12 @@ export class PluginHost {
     const r = this.#registry;
     const api: PluginApi = {
       engineVersion: ENGINE_VERSION,
-      registerDatasetType: (t) => r.registerDatasetType(t),
+      registerDatasetType: (t, o) => r.registerDatasetType(t, o),
       registerStorage: (s) => r.registerStorage(s),
       registerCodec: (c) => r.registerCodec(c as unknown as Codec),
       registerHooks: (h) => r.registerHooks(h),
       registerCommand: (c) => r.registerCommand(c),
+      registerTableAdapter: (a) => r.registerTableAdapter(a),
     };
     await plugin.register(api, (options ?? {}) as O);
     this.#registered.push(plugin.name);
@@ -103,6 +108,36 @@ export const importPlugin = async (spec: string, projectDir: string): Promise<Pl
     return new PluginError('DAGRUN_ERR_PLUGIN_LOAD', `Plugin '${spec}': expected a default (or 'plugin') export made with definePlugin(), but got ${candidate === undefined ? 'none' : typeof candidate}.`, { hint: mean ? `Hint: ${mean}` : undefined });
   }
   return candidate;
+};
+
+/** A plugin as dagrun.yaml lists it: the module to import, the options for register(), and where it is listed. */
+export interface PluginRequest {
+  readonly module: string;
+  readonly options: Record<string, unknown>;
+  readonly location?: SourceLocation | undefined;
+}
+
+/**
+ * Imports and registers plugins in order: the one loop both a full project load and a command listing
+ * use. Returns the problems (each placed at its dagrun.yaml entry when it has no location of its own);
+ * a plugin that fails is skipped and the next one is tried.
+ */
+export const registerPlugins = async (host: PluginHost, requests: readonly PluginRequest[], projectDir: string): Promise<DagrunError[]> => {
+  const problems: DagrunError[] = [];
+  const at = (e: DagrunError, r: PluginRequest): DagrunError => (e.location || !r.location ? e : e.with({ location: r.location }));
+  for (const r of requests) {
+    const plugin = await importPlugin(r.module, projectDir);
+    if (plugin instanceof DagrunError) {
+      problems.push(at(plugin, r));
+      continue;
+    }
+    try {
+      await host.register(plugin, r.options, r.module);
+    } catch (err) {
+      problems.push(at(err instanceof DagrunError ? err : new PluginError('DAGRUN_ERR_PLUGIN_LOAD', `Plugin '${r.module}': expected register() to succeed, but got ${messageOf(err)}.`, { cause: err }), r));
+    }
+  }
+  return problems;
 };
 
 /** A small semver check: `*`, `x`, `x.y`, `x.y.z`, `^`, `~`, `>=`, `>`, `<=`, `<`, `=`, spaces (and) and `||` (or). */

@@ -5,6 +5,7 @@ import { CatalogError } from './errors.js';
 import type { Codec, CodecLookup, DatasetType, StorageFactory } from './datasets/dataset.js';
 import { BUILTIN_TYPES } from './datasets/builtins.js';
 import { HookManager, type Hooks } from './hooks.js';
+import type { TableAdapter } from './table-adapter.js';
 
 /** A CLI command contributed by a plugin, independent of the CLI library. */
 export interface CommandSpec {
@@ -26,21 +27,37 @@ export interface CommandContext {
   readonly stderr: (line: string) => void;
 }
 
+export interface RegisterTypeOptions {
+  /** Replace core's built-in type of the same name (once per name); without it a second registration fails. */
+  readonly replaceBuiltin?: boolean;
+}
+
 export class Registry implements CodecLookup {
   readonly #types = new Map<string, DatasetType>();
   readonly #storages = new Map<string, StorageFactory>();
   readonly #codecs = new Map<string, Codec>();
   readonly #commands = new Map<string, CommandSpec>();
+  readonly #tableAdapters: TableAdapter<unknown>[] = [];
   readonly hooks = new HookManager();
+
+  /** Built-in type names a plugin may still replace once (see registerDatasetType). */
+  readonly #replaceable = new Set<string>();
 
   constructor(withBuiltins = true) {
     if (withBuiltins) for (const t of BUILTIN_TYPES) this.registerDatasetType(t as unknown as DatasetType);
+    for (const name of this.#types.keys()) this.#replaceable.add(name);
   }
 
-  registerDatasetType(type: DatasetType<never> | DatasetType): void {
-    if (this.#types.has(type.name)) {
+  /**
+   * `replaceBuiltin` lets a plugin take over a built-in type whose options it carries out more fully
+   * (the polars plugin's `json` reads tables too); it is explicit, so a name clash is still an error.
+   */
+  registerDatasetType(type: DatasetType<never> | DatasetType, options: RegisterTypeOptions = {}): void {
+    const replacing = options.replaceBuiltin === true && this.#replaceable.has(type.name);
+    if (this.#types.has(type.name) && !replacing) {
       throw new CatalogError('DAGRUN_ERR_CATALOG_DUPLICATE_TYPE', `Dataset type '${type.name}': expected one registration, but got a second.`);
     }
+    this.#replaceable.delete(type.name);
     this.#types.set(type.name, type as DatasetType);
   }
 
@@ -56,6 +73,18 @@ export class Registry implements CodecLookup {
       throw new CatalogError('DAGRUN_ERR_CATALOG_DUPLICATE_TYPE', `Codec '${codec.name}': expected one registration, but got a second.`);
     }
     this.#codecs.set(codec.name, codec as Codec);
+  }
+
+  /** A kind of table data contracts can check (core knows arrays of records; polars comes from its plugin). */
+  registerTableAdapter<T>(adapter: TableAdapter<T>): void {
+    if (this.#tableAdapters.some((a) => a.name === adapter.name)) {
+      throw new CatalogError('DAGRUN_ERR_CATALOG_DUPLICATE_TYPE', `Table adapter '${adapter.name}': expected one registration, but got a second.`);
+    }
+    this.#tableAdapters.push(adapter as unknown as TableAdapter<unknown>);
+  }
+
+  tableAdapters(): readonly TableAdapter<unknown>[] {
+    return this.#tableAdapters;
   }
 
   registerHooks(hooks: Hooks): void {

@@ -3,6 +3,8 @@
 
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ContractReport } from './contract.js';
+import type { ResumePlan } from './errors.js';
 
 export type NodeStatus = 'ok' | 'failed' | 'not_run' | 'skipped';
 
@@ -11,7 +13,12 @@ export interface NodeRecord {
   func: string;
   status: NodeStatus;
   startedAt?: string;
+  /** The whole step: loading inputs, the function, checking and saving outputs. */
   durationMs?: number;
+  /** Loading the inputs, the function alone, and checking and saving the outputs (of a node that completed). */
+  loadMs?: number;
+  computeMs?: number;
+  saveMs?: number;
   error?: { code: string; message: string };
 }
 
@@ -40,6 +47,10 @@ export interface RunRecord {
   nodes: NodeRecord[];
   datasets: SavedDatasetRecord[];
   error?: { code: string; message: string; node?: string | undefined };
+  /** Data contract checks that found broken rules (drop, flag and warn let the run go on; fail stops it). */
+  contracts?: ContractReport[];
+  /** How to pick up a failed run, as data, and as the command line it renders to (relative to the project). */
+  resume?: ResumePlan;
   resumeCommand?: string;
 }
 

@@ -23,7 +23,8 @@ const loggingCatalog = (params: Record<string, unknown> = {}) => {
   const catalog: Catalog = {
     has: (n) => inner.has(n),
     load: (n, nd) => (log.push(`load ${n}`), inner.load(n, nd)),
-    save: (n, d, nd) => (log.push(`save ${n}`), inner.save(n, d, nd)),
+    save: (n, d, nd, o) => (log.push(`save ${n}`), inner.save(n, d, nd, o)),
+    prepareSave: (n, d, nd) => inner.prepareSave(n, d, nd),
     exists: (n) => inner.exists(n),
     release: (n) => (log.push(`release ${n}`), inner.release(n)),
     isPersistent: (n) => inner.isPersistent(n),

@@ -4,6 +4,7 @@
 import type { Catalog } from './catalog.js';
 import { DagrunError, NodeError, messageOf } from './errors.js';
 import type { HookManager } from './hooks.js';
+import { callNode, funcName } from './node-call.js';
 import type { Node } from './pipeline/node.js';
 import type { Pipeline } from './pipeline/pipeline.js';
 import type { NodeRecord, RunRecord } from './run-record.js';
@@ -35,7 +36,7 @@ export abstract class Runner {
     for (const n of nodes) for (const o of n.outputNames) if (!catalog.has(o)) catalog.addMemory(o);
     const recs = new Map<Node, NodeRecord>();
     for (const n of nodes) {
-      const r: NodeRecord = { name: n.name, func: n.funcRef ?? (n.func.name || 'anonymous'), status: 'not_run' };
+      const r: NodeRecord = { name: n.name, func: funcName(n), status: 'not_run' };
       recs.set(n, r);
     }
     record.nodes = [...record.nodes.filter((r) => !pipeline.node(r.name)), ...recs.values()];
@@ -44,40 +45,49 @@ export abstract class Runner {
 
     const total = nodes.length;
     const index = new Map(nodes.map((n, i) => [n, i]));
+    const watchesInputs = hooks.has('beforeNodeRun') || hooks.has('afterNodeRun') || hooks.has('onNodeError');
     const runOne = async (node: Node): Promise<void> => {
       const rec = recs.get(node)!;
       const i = index.get(node)!;
-      const values = new Map<string, unknown>();
-      const startedAt = new Date();
-      rec.startedAt = startedAt.toISOString();
+      rec.startedAt = new Date().toISOString();
       const t0 = performance.now();
       let inputs: Record<string, unknown> = EMPTY;
+      let loadMs = 0;
+      let computeMs = 0;
+      let saveMs = 0;
       try {
-        for (const name of node.inputNames) values.set(name, await catalog.load(name, node));
-        inputs = hooks.has('beforeNodeRun') || hooks.has('afterNodeRun') || hooks.has('onNodeError') ? Object.fromEntries(values) : EMPTY;
+        const values = new Array<unknown>(node.inputNames.length);
+        for (let k = 0; k < values.length; k++) values[k] = await catalog.load(node.inputNames[k]!, node);
+        loadMs = performance.now() - t0;
+        if (watchesInputs) inputs = Object.fromEntries(node.inputNames.map((name, k) => [name, values[k]]));
         await hooks.call('beforeNodeRun', { runId: ctx.runId, node, index: i, total, inputs });
-        const result = await node.call(values);
-        const outputs = node.mapOutputs(result);
-        if (typeof outputs === 'string') {
-          throw new NodeError('DAGRUN_ERR_NODE_OUTPUT', `Node '${node.name}' (${rec.func}) returned a value that does not fit its outputs: ${outputs}.`, {
-            location: node.location,
-          });
-        }
-        for (const [name, value] of outputs) {
-          const s0 = performance.now();
-          const info = await catalog.save(name, value, node);
+        const c0 = performance.now();
+        const outputs = await callNode(node, values);
+        computeMs = performance.now() - c0;
+        // Every output is checked (kind, contract) before any is written, so a node that fails on one output leaves none.
+        const ready = new Array<unknown>(outputs.length);
+        for (let k = 0; k < outputs.length; k++) ready[k] = await catalog.prepareSave(node.outputNames[k]!, outputs[k], node);
+        const s0 = performance.now();
+        for (let k = 0; k < outputs.length; k++) {
+          const name = node.outputNames[k]!;
+          const d0 = performance.now();
+          const info = await catalog.save(name, ready[k], node, { prepared: true });
           if (info?.location !== undefined || info?.version !== undefined || catalog.isDeclared(name)) {
-            record.datasets.push({ name, node: node.name, location: info?.location, version: info?.version, durationMs: performance.now() - s0 });
+            record.datasets.push({ name, node: node.name, location: info?.location, version: info?.version, durationMs: performance.now() - d0 });
           }
         }
-        rec.durationMs = performance.now() - t0;
-        rec.status = 'ok';
-        await hooks.call('afterNodeRun', { runId: ctx.runId, node, index: i, total, inputs, outputs: Object.fromEntries(outputs), durationMs: rec.durationMs });
+        saveMs = performance.now() - s0;
+        Object.assign(rec, { status: 'ok', durationMs: performance.now() - t0, loadMs, computeMs, saveMs });
+        await hooks.call('afterNodeRun', {
+          runId: ctx.runId, node, index: i, total, inputs,
+          outputs: Object.fromEntries(node.outputNames.map((name, k) => [name, outputs[k]])),
+          durationMs: rec.durationMs!, loadMs, computeMs, saveMs,
+        });
       } catch (err) {
-        rec.durationMs = performance.now() - t0;
-        rec.status = 'failed';
-        const wrapped = nodeFailure(node, rec.func, err);
-        rec.error = { code: wrapped.code, message: messageOf(err) };
+        const wrapped = err instanceof NodeError ? err : datasetFailure(node, err);
+        // The record keeps the function's own words when it threw; otherwise the error as raised.
+        const own = err instanceof NodeError && err.code === 'DAGRUN_ERR_NODE_FAILED' && err.cause !== undefined ? err.cause : err;
+        Object.assign(rec, { status: 'failed', durationMs: performance.now() - t0, error: { code: wrapped.code, message: messageOf(own) } });
         await hooks.call('onNodeError', { runId: ctx.runId, node, index: i, total, inputs, error: wrapped });
         throw wrapped;
       }
@@ -88,23 +98,29 @@ export abstract class Runner {
       }
     };
 
-    await this.executeNodes(nodes, runOne);
+    try {
+      await this.executeNodes(pipeline, runOne);
+    } finally {
+      // Contract checks that broke rules, whether the run went on (drop, flag, warn) or stopped (fail).
+      const contracts = catalog.contractReports?.() ?? [];
+      if (contracts.length > 0) record.contracts = [...contracts];
+    }
 
     const outputs = new Map<string, unknown>();
     for (const name of freeOutputs) if (!catalog.isDeclared(name)) outputs.set(name, await catalog.load(name));
     return { outputs, record };
   }
 
-  /** Runs every node through `runOne`, respecting dependencies. Must stop at the first failure. */
-  protected abstract executeNodes(nodes: readonly Node[], runOne: (node: Node) => Promise<void>): Promise<void>;
+  /** Runs every node of `pipeline` through `runOne`, respecting dependencies. Must stop at the first failure. */
+  protected abstract executeNodes(pipeline: Pipeline, runOne: (node: Node) => Promise<void>): Promise<void>;
 }
 
 const EMPTY: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 /** One node at a time, in topological order. */
 export class SequentialRunner extends Runner {
-  protected async executeNodes(nodes: readonly Node[], runOne: (node: Node) => Promise<void>): Promise<void> {
-    for (const n of nodes) await runOne(n);
+  protected async executeNodes(pipeline: Pipeline, runOne: (node: Node) => Promise<void>): Promise<void> {
+    for (const n of pipeline.nodes) await runOne(n);
   }
 }
 
@@ -120,16 +136,9 @@ export class ConcurrentRunner extends Runner {
     this.#max = Math.max(1, maxConcurrency);
   }
 
-  protected async executeNodes(nodes: readonly Node[], runOne: (node: Node) => Promise<void>): Promise<void> {
-    const producer = new Map<string, Node>();
-    for (const n of nodes) for (const o of n.outputNames) producer.set(o, n);
-    const waiting = new Map<Node, number>();
-    const dependents = new Map<Node, Node[]>();
-    for (const n of nodes) {
-      const deps = new Set(n.inputNames.map((i) => producer.get(i)).filter((p): p is Node => p !== undefined && p !== n));
-      waiting.set(n, deps.size);
-      for (const d of deps) dependents.set(d, [...(dependents.get(d) ?? []), n]);
-    }
+  protected async executeNodes(pipeline: Pipeline, runOne: (node: Node) => Promise<void>): Promise<void> {
+    const nodes = pipeline.nodes;
+    const waiting = new Map(nodes.map((n) => [n, pipeline.dependenciesOf(n).size]));
     const ready = nodes.filter((n) => waiting.get(n) === 0);
     let running = 0;
     let failed: unknown;
@@ -148,7 +157,7 @@ export class ConcurrentRunner extends Runner {
             () => {
               running--;
               done++;
-              for (const m of dependents.get(n) ?? []) {
+              for (const m of pipeline.dependentsOf(n)) {
                 const w = waiting.get(m)! - 1;
                 waiting.set(m, w);
                 if (w === 0) ready.push(m);
@@ -168,11 +177,8 @@ export class ConcurrentRunner extends Runner {
   }
 }
 
-const nodeFailure = (node: Node, func: string, err: unknown): DagrunError => {
-  if (err instanceof NodeError && err.code === 'DAGRUN_ERR_NODE_OUTPUT') return err;
-  if (err instanceof DagrunError && err.code.startsWith('DAGRUN_ERR_DATASET')) {
-    return new NodeError(err.code, `Node '${node.name}' (${func}): ${err.detail}`, { cause: err, hint: err.hint });
-  }
-  const original = err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err);
-  return new NodeError('DAGRUN_ERR_NODE_FAILED', `Node '${node.name}' (${func}) failed: ${original}`, { cause: err, location: node.location });
+/** A load, check or save failure inside a node's step, as a NodeError naming the node (the dataset error kept). */
+const datasetFailure = (node: Node, err: unknown): NodeError => {
+  if (err instanceof DagrunError) return new NodeError(err.code, `Node '${node.name}' (${funcName(node)}): ${err.detail}`, { cause: err, hint: err.hint });
+  return new NodeError('DAGRUN_ERR_NODE_FAILED', `Node '${node.name}' (${funcName(node)}) failed: ${messageOf(err)}`, { cause: err, location: node.location });
 };

@@ -99,9 +99,9 @@ t.test('a value that is not a spec is refused before anything is written', async
   const { dir, catalog } = await valid(t, 'chart: { type: figure, path: data/chart.svg }\n');
   const before = listFiles(dir);
   const refused = [
-    [[{ mark: 'bar' }], 'an array'],
-    ['{"mark":"bar"}', 'a string'],
-    [new (class DataFrame { columns = ['price']; writeCSV() {} })(), 'a DataFrame'],
+    [[{ mark: 'bar' }], 'an array of 1'],
+    ['{"mark":"bar"}', `a string '{"mark":"bar"}'`],
+    [new (class DataFrame { columns = ['price']; writeCSV() {} })(), 'a polars DataFrame'],
   ] as const;
   for (const [value, kind] of refused) {
     const err = await caught(() => catalog.save('chart', value));
@@ -110,7 +110,7 @@ t.test('a value that is not a spec is refused before anything is written', async
   }
   const noView = await caught(() => catalog.save('chart', { data: { values: [] }, encoding: {} }));
   t.equal(noView.message, "[DAGRUN_ERR_DATASET_TYPE_MISMATCH] Dataset 'chart' (figure): expected a Vega-Lite specification (an object with one of mark, layer, facet, repeat, concat, hconcat, vconcat), but got an object with keys data, encoding.");
-  t.equal(catalog.validate('chart', [1, 2])?.code, 'DAGRUN_ERR_DATASET_TYPE_MISMATCH', 'found by validate(), before any output of the node is saved');
+  t.equal((await caught(() => catalog.prepareSave('chart', [1, 2]))).code, 'DAGRUN_ERR_DATASET_TYPE_MISMATCH', 'found by prepareSave(), before any output of the node is saved');
   t.same(listFiles(dir), before, 'nothing written');
 });
 

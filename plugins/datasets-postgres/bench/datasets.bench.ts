@@ -67,9 +67,8 @@ const random = (seed: number) => () => {
   return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
 };
 
-const { loadPolars } = (await import('@dagrun/core')) as typeof import('@dagrun/core');
 const { tableType } = (await import('@dagrun/datasets-postgres')) as typeof import('@dagrun/datasets-postgres');
-const pl = await loadPolars();
+const pl = (await import('nodejs-polars')).default;
 const t0 = performance.now();
 {
   const r = random(42);

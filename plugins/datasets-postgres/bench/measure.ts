@@ -5,7 +5,7 @@
 //   node measure.mjs load <credentials JSON> <schema> <table>
 //   node measure.mjs save <credentials JSON> <schema> <table> <frame.parquet>
 
-import { loadPolars } from '@dagrun/core';
+import { loadPolars } from '../src/internal/polars.js';
 import { tableType } from '@dagrun/datasets-postgres';
 import type { DataFrame } from 'nodejs-polars';
 import { frameBytes, peakRss, resetPeak, rss } from '../test/helpers/memory.js';

@@ -6,7 +6,7 @@
 import { inspect } from 'node:util';
 import t from 'tap';
 import type { DataFrame } from 'nodejs-polars';
-import { loadPolars } from '@dagrun/core';
+import { loadPolars } from '../src/internal/polars.js';
 import { queryType, tableType, type TableOptions } from '../src/index.js';
 import { closedPort, fakeServer } from './helpers/fake-server.js';
 import { caught, datasetContext, serverKind, testServer, type TapTest } from './helpers/server.js';
@@ -133,7 +133,7 @@ t.test('a missing table, unknown columns, and values that are no frame', async (
   const ds = open('out', { table: 'out', schema: S }, server.credentials);
   const notFrame = await caught(() => ds.save([{ a: 1 }]));
   t.equal(notFrame.code, 'DAGRUN_ERR_DATASET_TYPE_MISMATCH');
-  t.equal(notFrame.detail, "Dataset 'out' (postgres.table): expected a polars DataFrame, but got an array.");
+  t.equal(notFrame.detail, "Dataset 'out' (postgres.table): expected a polars DataFrame, but got an array of 1.");
   const noColumns = await caught(() => ds.save(pl.DataFrame()));
   t.equal(noColumns.detail, "Dataset 'out' (postgres.table): expected a DataFrame with at least one column, but got none.");
   const list = await caught(() => ds.save(pl.DataFrame([pl.Series('tags', [[1, 2], [3]]), pl.Series('ok', [1, 2])])));

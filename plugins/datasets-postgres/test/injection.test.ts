@@ -4,7 +4,7 @@
 
 import t from 'tap';
 import type { DataFrame } from 'nodejs-polars';
-import { loadPolars } from '@dagrun/core';
+import { loadPolars } from '../src/internal/polars.js';
 import { queryType, quoteIdent, tableType, type TableOptions } from '../src/index.js';
 import { datasetContext, testServer, type TapTest } from './helpers/server.js';
 

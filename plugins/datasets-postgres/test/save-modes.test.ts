@@ -4,7 +4,7 @@
 
 import t from 'tap';
 import type { DataFrame } from 'nodejs-polars';
-import { loadPolars } from '@dagrun/core';
+import { loadPolars } from '../src/internal/polars.js';
 import { tableType, type TableOptions } from '../src/index.js';
 import { caught, datasetContext, testServer } from './helpers/server.js';
 

@@ -5,7 +5,7 @@
 
 import t from 'tap';
 import type { DataFrame } from 'nodejs-polars';
-import { loadPolars } from '@dagrun/core';
+import { loadPolars } from '../src/internal/polars.js';
 import { tableType, type TableOptions } from '../src/index.js';
 import { copyOut } from '../src/internal/copy-out.js';
 import { findRelation, relationColumns } from '../src/internal/introspect.js';

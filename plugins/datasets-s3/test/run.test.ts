@@ -52,7 +52,7 @@ const PIPELINE = `__default__:
 const project = (t: Teardown, p: string, modelBucket = BUCKET): string => {
   const dir = makeDir(t, {
     'package.json': '{ "type": "module" }\n',
-    'dagrun.yaml': `name: s3-run\nplugins:\n  - module: ${JSON.stringify(PLUGIN)}\n    options: { endpoint_url: "${server.endpoint}", force_path_style: true }\n`,
+    'dagrun.yaml': `name: s3-run\nplugins:\n  - "@dagrun/datasets-polars"\n  - module: ${JSON.stringify(PLUGIN)}\n    options: { endpoint_url: "${server.endpoint}", force_path_style: true }\n`,
     'src/nodes.ts': NODES,
     'pipeline.yaml': PIPELINE,
     'conf/base/catalog.yaml': [
@@ -143,9 +143,9 @@ t.test('a run that cannot save to S3 fails at that node, naming the dataset, the
   t.equal(
     err.message,
     `[DAGRUN_ERR_DATASET_SAVE] Node 'fit' (src/nodes.ts#fit): Failed to save dataset 'model' (object at s3://no-such-bucket/${p}/06_models/model.json): S3 bucket 'no-such-bucket' at ${server.endpoint}: expected an existing bucket, but got no such bucket. What was saved before is intact.\n` +
-      `  Hint: create it (aws s3 mb s3://no-such-bucket --endpoint-url ${server.endpoint}), or correct the bucket in the dataset's path.\n` +
-      '  Resume with: dagrun run --from-nodes fit',
+      `  Hint: create it (aws s3 mb s3://no-such-bucket --endpoint-url ${server.endpoint}), or correct the bucket in the dataset's path.`,
   );
+  t.same(err.run?.resume, { fromNodes: ['fit'], flags: [] }, 'the resume plan beside the error');
   t.equal((await listRuns(proj.runsDir)).length, 1);
   const rec = await readRunRecord(proj.runsDir);
   t.equal(rec?.status, 'failed');
@@ -156,11 +156,11 @@ t.test('a run that cannot save to S3 fails at that node, naming the dataset, the
 
 t.test('without the plugin, an s3:// entry fails the checks with DAGRUN_ERR_DATASET_STORAGE', async (t) => {
   const dir = project(t, prefix('no-plugin'));
-  writeFileSync(join(dir, 'dagrun.yaml'), 'name: s3-run\n');
+  writeFileSync(join(dir, 'dagrun.yaml'), 'name: s3-run\nplugins: ["@dagrun/datasets-polars"]\n');
   mkdirSync(join(dir, 'data'), { recursive: true });
   const errors = (await openProject({ projectDir: dir, environ: ENVIRON })).check();
   t.same(errors.map((e) => e.code), ['DAGRUN_ERR_DATASET_STORAGE', 'DAGRUN_ERR_DATASET_STORAGE', 'DAGRUN_ERR_DATASET_STORAGE']);
-  t.equal(errors[0]?.message, "conf/base/catalog.yaml:1:1 [DAGRUN_ERR_DATASET_STORAGE] Location of dataset 'raw_sales': expected a protocol with a registered storage (file), but got 's3://'.\n  Hint: add the plugin that provides s3:// storage (e.g. @dagrun/datasets-s3) to plugins in dagrun.yaml.");
+  t.equal(errors[0]?.message, "conf/base/catalog.yaml:1:1 [DAGRUN_ERR_DATASET_STORAGE] Location of dataset 'raw_sales': expected a protocol with a registered storage (file), but got 's3://'.\n  Hint: storage 's3://' is provided by @dagrun/datasets-s3: add it to plugins in dagrun.yaml.");
 });
 
 t.test('wrong plugin options are reported at the plugin entry of dagrun.yaml', async (t) => {

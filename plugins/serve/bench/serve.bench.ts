@@ -27,6 +27,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { load as loadYaml } from 'js-yaml';
+import { CONTRACT_KEY, parseContract, recordJsonSchema } from '@dagrun/core';
 import { loadAverage, machine, replaceBetween } from '../../../core/bench/report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -68,21 +69,28 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const FEATURES = ['type', 'sector', 'net_usable_area', 'net_area', 'n_rooms', 'n_bathroom', 'latitude', 'longitude'];
 type Rec = Record<string, string | number>;
-interface Prop { enum?: unknown[]; minimum?: number; maximum?: number }
-/** serve.yaml's record_schema properties: rows outside them would be refused (400) by dagrun serve. */
+interface Prop { type?: unknown; enum?: unknown[]; minimum?: number; maximum?: number }
+/** The record schema's properties as dagrun serve builds them: serve.yaml's record_schema, or the data contract record_schema_from names. */
 const recordSchema = (): Record<string, Prop> => {
   const file = join(PROJECT, 'conf/base/serve.yaml');
   if (!existsSync(file)) return {};
-  const conf = loadYaml(readFileSync(file, 'utf8')) as { record_schema?: { properties?: Record<string, Prop> } } | null;
-  return conf?.record_schema?.properties ?? {};
+  type From = string | { dataset: string; omit?: string[] };
+  const conf = loadYaml(readFileSync(file, 'utf8')) as { record_schema?: { properties?: Record<string, Prop> }; record_schema_from?: From } | null;
+  if (conf?.record_schema) return conf.record_schema.properties ?? {};
+  const from = conf?.record_schema_from;
+  if (!from) return {};
+  const { dataset, omit = [] } = typeof from === 'string' ? { dataset: from } : from;
+  const catalog = loadYaml(readFileSync(join(PROJECT, 'conf/base/catalog.yaml'), 'utf8')) as Record<string, Record<string, unknown>>;
+  return recordJsonSchema(parseContract(catalog[dataset]?.[CONTRACT_KEY]), { omit, additionalProperties: false }).properties as Record<string, Prop>;
 };
-/** Rows of test.csv with sensible values (areas, rooms and bathrooms ≥ 1, inside serve.yaml's record_schema), price kept for the compat body. */
+/** Rows of test.csv with sensible values (areas, rooms and bathrooms ≥ 1, inside the served record schema), price kept for the compat body. */
 const sensibleRows = (n: number): Rec[] => {
   const [head, ...lines] = readFileSync(join(PROJECT, 'data/01_raw/test.csv'), 'utf8').trim().split('\n');
   const cols = head!.split(',');
   const schema = recordSchema();
   const inSchema = (c: string, v: string | number) => {
     const p = schema[c];
+    if (p?.type === 'integer' && !Number.isInteger(v)) return false;
     return !p || ((!p.enum || p.enum.includes(v)) && !(typeof v === 'number' && ((p.minimum !== undefined && v < p.minimum) || (p.maximum !== undefined && v > p.maximum))));
   };
   const out: Rec[] = [];

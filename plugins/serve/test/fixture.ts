@@ -81,8 +81,9 @@ export const sampleRows = (n: number): Record<string, string | number>[] => {
     const cells = line.split(',');
     const r = Object.fromEntries(cols.map((c, i) => [c, c === 'type' || c === 'sector' ? cells[i]! : Number(cells[i])]));
     const within = (c: string, lo: number, hi: number) => (r[c] as number) >= lo && (r[c] as number) <= hi;
-    // Inside serve.yaml's record schema (the raw data has dirty rows that the API refuses).
-    const sensible = within('net_usable_area', 1, 5000) && within('net_area', 1, 20000) && within('n_rooms', 1, 20) && within('n_bathroom', 1, 20)
+    // Inside the record schema (train's data contract; the raw data has dirty rows that the API refuses).
+    const whole = (c: string) => Number.isInteger(r[c]);
+    const sensible = within('net_usable_area', 1, 5000) && within('net_area', 1, 20000) && within('n_rooms', 1, 10) && within('n_bathroom', 1, 10) && whole('n_rooms') && whole('n_bathroom')
       && within('latitude', -33.5244, -33.3053) && within('longitude', -70.6437, -70.4319);
     if (sensible) out.push(r as Record<string, string | number>);
     if (out.length === n) break;

@@ -103,10 +103,10 @@ t.test('the tag filter hides the nodes without the tag, and their data', async (
   t.same(await shownIds(page, 'dataset'), [...data].filter((d) => !isParamInput(d)).map((d) => `d:${d}`).sort());
   t.same(await shownIds(page, 'parameter'), [...data].filter(isParamInput).map((d) => `p:${d}`).sort());
   t.equal(await countEdges(page), edgesOf(kept));
-  t.equal(await page.locator('[data-id="n:validate_train"]').count(), 0, 'validate_train is hidden');
+  t.equal(await page.locator('[data-id="n:build_features"]').count(), 0, 'build_features is hidden');
 
-  await page.check('#tag-list input[data-tag="validation"]');
-  t.equal(await countKind(page, 'node'), pipeline.filter({ tags: ['training', 'validation'] }).nodes.length, 'two tags: nodes with either');
+  await page.check('#tag-list input[data-tag="features"]');
+  t.equal(await countKind(page, 'node'), pipeline.filter({ tags: ['training', 'features'] }).nodes.length, 'two tags: nodes with either');
   await page.click('#tag-list button:text-is("Show all")');
   t.equal(await countKind(page, 'node'), pipeline.nodes.length);
   await page.click('#tag-menu summary');
@@ -116,10 +116,10 @@ t.test('the pipeline filter, search and the parameters switch', async (t) => {
   await page.selectOption('#pipeline', 'inference');
   t.same(await shownIds(page, 'node'), ['n:predict_properties']);
   await page.selectOption('#pipeline', '__default__');
-  await page.fill('#search', 'valid');
+  await page.fill('#search', 'predict');
   const matches = await page.locator('#viewport .item.match').count();
-  t.equal(matches, 6, 'validate_train, validate_test, train_valid, test_valid and the two validation reports');
-  t.match(await page.textContent('#search-count'), '6 matches');
+  t.equal(matches, 4, 'predict_model, tabulate_predictions, test_predictions and prediction_table');
+  t.match(await page.textContent('#search-count'), '4 matches');
   await page.fill('#search', '');
   await page.uncheck('#show-params');
   t.equal(await countKind(page, 'parameter'), 0);

@@ -32,15 +32,15 @@ export const trainProperty = async (dir: string): Promise<RunOutcome> => {
 };
 
 /**
- * Runs model_run so that train_model fails (an unknown loss), after validate_* and build_features
- * succeeded; predict_model and later never run. Returns the run id.
+ * Runs model_run so that train_model fails (an unknown loss), after build_features succeeded;
+ * predict_model and later never run. Returns the run id.
  */
 export const failProperty = async (dir: string): Promise<string> => {
   const project = await openProject({ projectDir: dir, params: ['hyper_params.n_estimators=10', 'hyper_params.loss=no_such_loss'] });
   try {
     await project.run({ pipeline: 'model_run' });
   } catch (err) {
-    const file = (err as { runRecord?: string }).runRecord;
+    const file = (err as { run?: { recordFile?: string } }).run?.recordFile;
     if (file) return file.slice(file.lastIndexOf('/') + 1, -'.json'.length);
     throw err;
   }

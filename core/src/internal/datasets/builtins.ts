@@ -1,56 +1,54 @@
-// The dataset types core registers: csv, parquet, json (object or table), yaml, text, object, memory.
-// Each is a few lines on top of fileDatasetType or the small MemoryDataset.
+// The dataset types core registers: json, yaml, text, object, memory. Each is a few lines on top of
+// fileDatasetType or the small MemoryDataset. Tables (csv, parquet, excel, json with `table: true`) come
+// from @dagrun/datasets-polars, which replaces `json` with a type that also reads tables.
 
 import { serialize, deserialize } from 'node:v8';
-import { DatasetError } from '../errors.js';
+import { CatalogError, DatasetError } from '../errors.js';
+import { pluginFor, pluginHint } from '../known-plugins.js';
 import type { Codec, Dataset, DatasetContext, DatasetType, Format } from './dataset.js';
 import { fileDatasetType, type FileOptions } from './file-dataset.js';
-import { csvFormat, DTYPE_NAMES, isDataFrame, jsonFormat, jsonTableFormat, kindOf, parquetFormat, textFormat, yamlFormat, type JsonOptions, type JsonTableOptions } from './formats.js';
+import { isDataFrame, jsonFormat, kindOf, textFormat, yamlFormat, type JsonOptions } from './formats.js';
 
-const stringList = { type: 'array', items: { type: 'string' } } as const;
+/** The options of `json`, including the table ones that only @dagrun/datasets-polars carries out. */
+export interface JsonTypeOptions extends JsonOptions {
+  readonly table?: boolean;
+  readonly lines?: boolean;
+}
 
-export const csvType = fileDatasetType({
-  name: 'csv',
-  description: 'A table (polars DataFrame) in a CSV file.',
-  format: csvFormat,
-  properties: {
-    separator: { type: 'string', minLength: 1, maxLength: 1 },
-    has_header: { type: 'boolean' },
-    columns: stringList,
-    dtypes: { type: 'object', additionalProperties: { enum: [...DTYPE_NAMES] } },
-    null_values: stringList,
-    infer_schema_length: { type: 'integer', minimum: 0 },
-    try_parse_dates: { type: 'boolean' },
-    float_precision: { type: 'integer', minimum: 0 },
-  },
-});
+// `table` and `lines` are declared here, not by the plugin, so a catalog checks alike with or without it
+// and an entry with `table: true` but no plugin is told which plugin to add.
+const JSON_PROPERTIES = {
+  table: { type: 'boolean', description: 'Load and save a polars DataFrame (an array of records). Needs the @dagrun/datasets-polars plugin.' },
+  lines: { type: 'boolean', description: 'With table: newline-delimited JSON.' },
+  indent: { type: 'integer', minimum: 0, maximum: 8 },
+} as const;
 
-export const parquetType = fileDatasetType({
-  name: 'parquet',
-  description: 'A table (polars DataFrame) in a Parquet file.',
-  format: parquetFormat,
-  properties: {
-    columns: stringList,
-    compression: { enum: ['uncompressed', 'snappy', 'gzip', 'lz4', 'zstd', 'brotli'] },
-  },
-});
-
-export const jsonType = fileDatasetType<unknown, JsonOptions & JsonTableOptions & { table?: boolean }>({
+const plainJsonType = fileDatasetType<unknown, JsonTypeOptions>({
   name: 'json',
   description: 'A JSON file: any JSON value, or with `table: true` a table (polars DataFrame) of records.',
-  format: jsonFormat as Format<unknown, JsonOptions & JsonTableOptions & { table?: boolean }>,
-  pickFormat: (o) => (o.table ? jsonTableFormat : jsonFormat) as Format<unknown, JsonOptions & JsonTableOptions & { table?: boolean }>,
-  properties: {
-    table: { type: 'boolean', description: 'Load and save a polars DataFrame (an array of records).' },
-    lines: { type: 'boolean', description: 'With table: newline-delimited JSON.' },
-    indent: { type: 'integer', minimum: 0, maximum: 8 },
-  },
+  format: jsonFormat,
+  isTabular: (o) => o.table === true,
+  properties: JSON_PROPERTIES,
 });
+
+export const jsonType: DatasetType<FileOptions & JsonTypeOptions> = {
+  ...plainJsonType,
+  create: (options, ctx) => {
+    // Reached only without the polars plugin (it replaces this type): say which plugin reads tables.
+    if (options.table) {
+      throw new CatalogError('DAGRUN_ERR_CATALOG_OPTIONS', `Catalog entry '${ctx.name}' (json), field 'table': expected a registered plugin that loads tables, but got none.`, {
+        hint: pluginHint('datasetOption', 'json.table'),
+      });
+    }
+    return plainJsonType.create(options, ctx);
+  },
+};
 
 export const yamlType = fileDatasetType({
   name: 'yaml',
   description: 'A YAML file holding any value.',
   format: yamlFormat,
+  isTabular: () => false,
   properties: {},
 });
 
@@ -58,6 +56,7 @@ export const textType = fileDatasetType({
   name: 'text',
   description: 'A text file, loaded as a string.',
   format: textFormat,
+  isTabular: () => false,
   properties: { encoding: { enum: ['utf8', 'latin1', 'ascii', 'utf16le'] } },
 });
 
@@ -80,7 +79,9 @@ const objectFormat = (ctx: DatasetContext, o: ObjectOptions): Format<unknown, Ob
     if (o.serializer === 'v8') return undefined;
     const codec = o.codec ? ctx.codecs.byName(o.codec) : ctx.codecs.forValue(data);
     if (!codec && data !== null && typeof data === 'object' && !Array.isArray(data) && Object.getPrototypeOf(data) !== Object.prototype && typeof (data as { toJSON?: unknown }).toJSON !== 'function') {
-      return `expected a plain object or a value some registered codec handles, but got ${kindOf(data)} (register a Codec for it, or use serializer: v8)`;
+      const plugin = pluginFor('valueClass', (data as object).constructor?.name ?? '');
+      const fix = plugin ? `its codec is in ${plugin}: add it to plugins in dagrun.yaml` : 'register a Codec for it, or use serializer: v8';
+      return `expected a plain object or a value some registered codec handles, but got ${kindOf(data)} (${fix})`;
     }
     return undefined;
   },
@@ -110,6 +111,8 @@ export const objectType: DatasetType<ObjectOptions> = {
   description: 'A model or other artifact. JSON through a registered codec (default) or v8 serialisation.',
   versionable: true,
   persistent: true,
+  atomicSaves: true,
+  isTabular: () => false,
   schema: (fileDatasetType({ name: 'object', description: '', format: jsonFormat, properties: {
     serializer: { enum: ['json', 'v8'] },
     codec: { type: 'string', description: 'Codec name; default: the first registered codec whose test() accepts the value.' },
@@ -179,4 +182,4 @@ export const memoryType: DatasetType<{ copy_mode?: 'assign' | 'deepcopy' }> = {
   create: (options, ctx) => new MemoryDataset(ctx.name, options.copy_mode ?? 'assign'),
 };
 
-export const BUILTIN_TYPES: readonly DatasetType<never>[] = [csvType, parquetType, jsonType, yamlType, textType, objectType, memoryType] as unknown as DatasetType<never>[];
+export const BUILTIN_TYPES: readonly DatasetType<never>[] = [jsonType, yamlType, textType, objectType, memoryType] as unknown as DatasetType<never>[];

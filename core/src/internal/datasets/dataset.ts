@@ -11,6 +11,11 @@ export interface Dataset<T = unknown> {
   /** Plain, secret-free facts for `dagrun catalog list` and the graph viewer. */
   describe(): Record<string, unknown>;
   exists?(): boolean | Promise<boolean>;
+  /**
+   * What is wrong with `data` for this dataset (a sentence: "expected a polars DataFrame, but got an array
+   * of 3"), or undefined when it can be saved. Checked for every output of a node before any is saved.
+   */
+  validate?(data: unknown): string | undefined;
   /** Drop any cached data; called once no later node needs the dataset. */
   release?(): void | Promise<void>;
   /** Saved versions, newest first, when the dataset is versioned. */
@@ -50,6 +55,13 @@ export interface DatasetType<Options extends object = Record<string, unknown>> {
   readonly versionable?: boolean;
   /** False for types whose data vanishes with the process (memory): partial runs cannot start from them. */
   readonly persistent?: boolean;
+  /** Whether an entry's data is a table, so a data contract applies; absent: known only when data arrives. */
+  isTabular?(options: Options): boolean;
+  /**
+   * True when a failed save leaves what was saved before intact (a temp file renamed into place, a
+   * staging table swapped in one transaction); only then does a save error say so.
+   */
+  readonly atomicSaves?: boolean;
   create(options: Options, context: DatasetContext): Dataset;
 }
 

@@ -177,7 +177,7 @@ t.test('a value of the wrong kind is refused before anything is written', async 
   const ds = text(dir, 'notes', { path: 'data/notes.txt', versioned: true }, { save: V1 });
   const err = await caught(() => ds.save(42 as unknown as string));
   t.equal(err.code, 'DAGRUN_ERR_DATASET_TYPE_MISMATCH');
-  t.equal(err.message, "[DAGRUN_ERR_DATASET_TYPE_MISMATCH] Dataset 'notes' (text): expected a string, but got number.");
+  t.equal(err.message, "[DAGRUN_ERR_DATASET_TYPE_MISMATCH] Dataset 'notes' (text): expected a string, but got the number 42.");
   t.equal(existsSync(join(dir, 'data')), false);
 });
 

@@ -32,6 +32,8 @@ export interface FileTypeSpec<T, O> {
   readonly formatOptions?: (options: FileOptions & O) => O;
   /** Picks the format per entry (e.g. json: object or table). */
   readonly pickFormat?: (options: FileOptions & O) => Format<T, O>;
+  /** Whether the entry's data is a table (a data contract applies); see DatasetType.isTabular. */
+  readonly isTabular?: (options: FileOptions & O) => boolean;
 }
 
 /** Builds a versionable dataset type that stores `format` through whichever storage the path names. */
@@ -40,6 +42,9 @@ export const fileDatasetType = <T, O extends object>(spec: FileTypeSpec<T, O>): 
   description: spec.description,
   versionable: true,
   persistent: true,
+  ...(spec.isTabular ? { isTabular: spec.isTabular } : {}),
+  // Storage.write is atomic by contract (temp file + rename locally, one PUT or multipart on S3).
+  atomicSaves: true,
   schema: {
     type: 'object',
     properties: { ...FILE_PROPERTIES, ...spec.properties },
@@ -122,6 +127,10 @@ export class FileDataset<T, O> implements Dataset<T> {
       throw err;
     }
     return this.#format.decode(bytes, this.#formatOptions);
+  }
+
+  validate(data: unknown): string | undefined {
+    return this.#format.check(data);
   }
 
   async save(data: T): Promise<SaveInfo> {

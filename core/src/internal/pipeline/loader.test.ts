@@ -1,4 +1,5 @@
 import t from 'tap';
+import { callNode } from '../node-call.js';
 import { join } from 'node:path';
 import { PipelineError } from '../errors.js';
 import { loadPipelines, resolveFunc } from './loader.js';
@@ -54,10 +55,10 @@ report:
   ], 'a node without a name is named after its export; pipeline tags are added to every node');
   const extract = etl.node('extract')!;
   t.equal(extract.funcRef, 'src/nodes.ts#extract');
-  t.same(extract.call(new Map()), [3, 1, 2], 'the real exported function');
+  t.same(callNode(extract, []), [[3, 1, 2]], 'the real exported function');
   t.same(extract.location, { file: 'pipeline.yaml', line: 11, col: 7 });
   t.same(etl.node('sort_rows')!.location, { file: 'pipeline.yaml', line: 6, col: 7 });
-  t.equal(registry!.get('report').node('render')!.call(new Map<string, unknown>([['sorted', [1]], ['params:format', '#']])), '#[1]');
+  t.same(callNode(registry!.get('report').node('render')!, [[1], '#']), ['#[1]']);
 
   const unknown = caughtSync(() => registry!.get('etll'));
   t.ok(unknown instanceof PipelineError);

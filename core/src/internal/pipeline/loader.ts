@@ -265,7 +265,8 @@ const namespaced = (n: Node, inc: IncludeDecl): Node => {
 };
 
 const unresolved = (ref: string): NodeFunction => {
-  const fn = () => {
+  // A rest parameter: its arity fits any inputs, so a function that failed to load is reported once, as such.
+  const fn = (..._args: unknown[]) => {
     throw new Error(`function ${ref} was not resolved`);
   };
   Object.defineProperty(fn, 'name', { value: ref.split('#')[1] ?? ref });
@@ -273,6 +274,24 @@ const unresolved = (ref: string): NodeFunction => {
 };
 
 export { ensureTs } from '../ts-modules.js';
+
+/**
+ * The module files the nodes of pipeline.yaml name (existing ones, absolute), read from the parsed file
+ * even when it does not pass its schema: what to compile before anything is imported.
+ */
+export const funcModules = (source: YamlSource | undefined, projectDir: string): string[] => {
+  const files = new Set<string>();
+  const decls = (source?.data ?? {}) as Record<string, { nodes?: Array<{ func?: unknown }> } | null>;
+  for (const d of Object.values(decls)) {
+    for (const n of d && typeof d === 'object' && Array.isArray(d.nodes) ? d.nodes : []) {
+      if (typeof n?.func !== 'string' || !n.func.includes('#')) continue;
+      const mod = n.func.slice(0, n.func.lastIndexOf('#'));
+      const file = isAbsolute(mod) ? mod : resolve(projectDir, mod);
+      if (existsSync(file)) files.add(file);
+    }
+  }
+  return [...files];
+};
 
 /** Imports `module#export` relative to the project, returning the function or a coded error. */
 export const resolveFunc = async (ref: string, projectDir: string): Promise<NodeFunction | DagrunError> => {
@@ -336,8 +355,8 @@ export const loadPipelines = async (file: string, projectDir: string, preread?: 
       if (!refs.has(nd.func)) refs.set(nd.func, [pname, 'nodes', i, 'func']);
     });
   }
-  // Compile every TypeScript module in one esbuild build (cached), so shared helpers stay one module.
-  const tsFiles = [...new Set([...refs.keys()].map((r) => r.slice(0, r.lastIndexOf('#'))).filter((m) => TS_FILE.test(m)).map((m) => (isAbsolute(m) ? m : resolve(projectDir, m))).filter((f) => existsSync(f)))];
+  // Compile every TypeScript module in one esbuild build (a no-op when openProject already did, with its plugins).
+  const tsFiles = funcModules(source, projectDir).filter((f) => TS_FILE.test(f));
   if (tsFiles.length > 0) await compileTs(tsFiles, projectDir).catch(() => undefined);
   const funcs = new Map<string, NodeFunction>();
   // A module that fails to load is one problem, reported once at its first use, not once per export.

@@ -6,25 +6,26 @@ import { SequentialRunner } from '../runner.js';
 import type { RunRecord } from '../run-record.js';
 import { Node, node, isParamInput } from './node.js';
 import { pipeline } from './pipeline.js';
+import { callNode } from '../node-call.js';
 import { caught, caughtSync } from '../../../test/helpers/project.js';
 
-const values = (entries: Record<string, unknown>) => new Map(Object.entries(entries));
+const call = (n: Node, entries: Record<string, unknown>) => (callNode(n, n.inputNames.map((name) => entries[name])) as unknown[])[0];
 
 t.test('list inputs are passed positionally, in declared order', async (t) => {
   const seen: unknown[][] = [];
   const n = node({ name: 'sub', func: (...args: unknown[]) => (seen.push(args), (args[0] as number) - (args[1] as number)), inputs: ['b', 'a'], outputs: 'diff' });
   t.equal(n.inputsKind, 'list');
   t.same(n.inputNames, ['b', 'a']);
-  t.equal(n.call(values({ a: 3, b: 10 })), 7);
+  t.equal(call(n, { a: 3, b: 10 }), 7);
   t.same(seen, [[10, 3]], 'b first, then a, exactly two arguments');
 
   const single = node({ name: 'one', func: (...args: unknown[]) => args, inputs: 'x', outputs: 'y' });
   t.same(single.inputNames, ['x'], 'a single string is a one-item list');
-  t.same(single.call(values({ x: 1 })), [1]);
+  t.same(call(single, { x: 1 }), [1]);
 
   const none = node({ name: 'zero', func: (...args: unknown[]) => args.length, outputs: 'y' });
   t.same(none.inputNames, []);
-  t.equal(none.call(values({})), 0, 'no inputs: called with no argument');
+  t.equal(call(none, {}), 0, 'no inputs: called with no argument');
 });
 
 t.test('map inputs are passed as one object keyed by argument name', async (t) => {
@@ -33,7 +34,7 @@ t.test('map inputs are passed as one object keyed by argument name', async (t) =
   t.equal(n.inputsKind, 'map');
   t.same(n.inputNames, ['orders', 'params:model.depth']);
   t.same(n.inputsSpec, { left: 'orders', right: 'params:model.depth' });
-  n.call(values({ orders: [1, 2], 'params:model.depth': 4, unrelated: true }));
+  call(n, { orders: [1, 2], 'params:model.depth': 4, unrelated: true });
   t.same(seen, [[{ left: [1, 2], right: 4 }]], 'exactly one argument holding only the declared keys');
 });
 
@@ -42,33 +43,33 @@ t.test('outputs: none, single, list and map', async (t) => {
   t.equal(none.outputsKind, 'none');
   t.same(none.outputNames, []);
   t.equal(none.outputsSpec, null);
-  t.same([...(none.mapOutputs(42) as Map<string, unknown>)], [], 'a return value is ignored when nothing is declared');
+  t.same(none.splitOutputs(42), [], 'a return value is ignored when nothing is declared');
 
   const single = node({ name: 's', func: () => 0, outputs: 'model' });
   t.equal(single.outputsKind, 'single');
-  t.same([...(single.mapOutputs([1, 2]) as Map<string, unknown>)], [['model', [1, 2]]], 'the whole value, even an array');
+  t.same(single.splitOutputs([1, 2]), [[1, 2]], 'the whole value, even an array');
 
   const list = node({ name: 'l', func: () => 0, outputs: ['train', 'test'] });
   t.equal(list.outputsKind, 'list');
-  t.same([...(list.mapOutputs(['A', 'B']) as Map<string, unknown>)], [['train', 'A'], ['test', 'B']]);
+  t.same(list.splitOutputs(['A', 'B']), ['A', 'B']);
 
   const map = node({ name: 'm', func: () => 0, outputs: { model: 'regressor', r2: 'metrics' } });
   t.equal(map.outputsKind, 'map');
   t.same(map.outputNames, ['regressor', 'metrics']);
-  t.same([...(map.mapOutputs({ r2: 0.9, model: 'M', ignored: 1 }) as Map<string, unknown>)], [['regressor', 'M'], ['metrics', 0.9]]);
+  t.same(map.splitOutputs({ r2: 0.9, model: 'M', ignored: 1 }), ['M', 0.9], 'in the order of outputNames: regressor, metrics');
 });
 
 t.test('mismatched return shapes are described exactly', async (t) => {
   const list = node({ name: 'l', func: () => 0, outputs: ['train', 'test'] });
-  t.equal(list.mapOutputs({ train: 1 }), 'expected an array of 2 values for outputs [train, test], but got an object');
-  t.equal(list.mapOutputs(undefined), 'expected an array of 2 values for outputs [train, test], but got undefined');
-  t.equal(list.mapOutputs([1, 2, 3]), 'expected an array of 2 values for outputs [train, test], but got an array of 3');
+  t.equal(list.splitOutputs({ train: 1 }), 'expected an array of 2 values for outputs [train, test], but got an object with keys train');
+  t.equal(list.splitOutputs(undefined), 'expected an array of 2 values for outputs [train, test], but got undefined');
+  t.equal(list.splitOutputs([1, 2, 3]), 'expected an array of 2 values for outputs [train, test], but got an array of 3');
   const map = node({ name: 'm', func: () => 0, outputs: { model: 'regressor', r2: 'metrics' } });
-  t.equal(map.mapOutputs([1, 2]), 'expected an object with keys model, r2, but got an array of 2');
-  t.equal(map.mapOutputs(null), 'expected an object with keys model, r2, but got null');
-  t.equal(map.mapOutputs(7), 'expected an object with keys model, r2, but got number 7');
-  t.equal(map.mapOutputs({ model: 1, score: 2 }), "expected an object with keys model, r2, but got no 'r2' (it has model, score)");
-  t.equal(map.mapOutputs({}), "expected an object with keys model, r2, but got no 'model', 'r2' (it has no keys)");
+  t.equal(map.splitOutputs([1, 2]), 'expected an object with keys model, r2, but got an array of 2');
+  t.equal(map.splitOutputs(null), 'expected an object with keys model, r2, but got null');
+  t.equal(map.splitOutputs(7), 'expected an object with keys model, r2, but got the number 7');
+  t.equal(map.splitOutputs({ model: 1, score: 2 }), "expected an object with keys model, r2, but got no 'r2' (it has model, score)");
+  t.equal(map.splitOutputs({}), "expected an object with keys model, r2, but got no 'model', 'r2' (it has no keys)");
 });
 
 const record = (): RunRecord => ({
@@ -87,7 +88,7 @@ t.test('a run of a node whose return does not fit its outputs fails with DAGRUN_
   const err = await caught(() => new SequentialRunner().run(p, catalog, { runId: 'r', pipelineName: '__default__', params: {}, hooks: registry.hooks, record: record() }));
   t.ok(err instanceof NodeError);
   t.equal(err.code, 'DAGRUN_ERR_NODE_OUTPUT');
-  t.equal(err.message, "[DAGRUN_ERR_NODE_OUTPUT] Node 'split' (split) returned a value that does not fit its outputs: expected an array of 2 values for outputs [train, test], but got an object.");
+  t.equal(err.message, "[DAGRUN_ERR_NODE_OUTPUT] Node 'split' (split) returned a value that does not fit its outputs: expected an array of 2 values for outputs [train, test], but got an object with keys train, test.");
 });
 
 t.test('invalid names are refused when the node is built', async (t) => {

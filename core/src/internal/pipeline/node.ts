@@ -1,6 +1,7 @@
 // A node: a function plus declared input and output names, checked when the node is built.
 // Inputs are a list (positional arguments) or a map (one named object); outputs none, one, a list or a map.
 
+import { describeValue } from '../describe.js';
 import { CheckError, PipelineError, type DagrunError, type SourceLocation } from '../errors.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -44,6 +45,8 @@ export class Node {
   readonly #outputs: Outputs;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /** The argument keys of map inputs, in the order of `inputNames`; undefined for list inputs (positional). */
+  readonly inputKeys: readonly string[] | undefined;
 
   constructor(spec: NodeSpec) {
     this.func = spec.func;
@@ -57,6 +60,7 @@ export class Node {
     const o = spec.outputs;
     this.#outputs = o == null ? { kind: 'none' } : typeof o === 'string' ? { kind: 'single', name: o } : isList(o) ? { kind: 'list', names: [...o] } : { kind: 'map', map: { ...o } };
     this.inputNames = this.#inputs.kind === 'list' ? this.#inputs.names : Object.values(this.#inputs.map);
+    this.inputKeys = this.#inputs.kind === 'map' ? Object.keys(this.#inputs.map) : undefined;
     this.outputNames = this.#outputs.kind === 'none' ? [] : this.#outputs.kind === 'single' ? [this.#outputs.name] : this.#outputs.kind === 'list' ? this.#outputs.names : Object.values(this.#outputs.map);
     const problems = this.validate();
     if (problems.length === 1) throw problems[0];
@@ -108,36 +112,23 @@ export class Node {
     return o.kind === 'none' ? null : o.kind === 'single' ? o.name : o.kind === 'list' ? o.names : o.map;
   }
 
-  /** Calls the function with loaded input values, keyed by dataset name. */
-  call(values: ReadonlyMap<string, unknown>): unknown {
-    if (this.#inputs.kind === 'list') return this.func(...this.#inputs.names.map((n) => values.get(n)));
-    const arg: Record<string, unknown> = {};
-    for (const [k, ds] of Object.entries(this.#inputs.map)) arg[k] = values.get(ds);
-    return this.func(arg);
-  }
-
-  /** Splits what the function returned into dataset name → value. Returns a problem sentence on mismatch. */
-  mapOutputs(result: unknown): Map<string, unknown> | string {
+  /** Splits what the function returned into the values of `outputNames`, in order; a problem sentence on mismatch. */
+  splitOutputs(result: unknown): unknown[] | string {
     const o = this.#outputs;
-    const out = new Map<string, unknown>();
     switch (o.kind) {
       case 'none':
-        return out;
+        return [];
       case 'single':
-        out.set(o.name, result);
-        return out;
+        return [result];
       case 'list': {
-        if (!Array.isArray(result)) return `expected an array of ${o.names.length} values for outputs [${o.names.join(', ')}], but got ${describeKind(result)}`;
-        if (result.length !== o.names.length) return `expected an array of ${o.names.length} values for outputs [${o.names.join(', ')}], but got ${describeKind(result)}`;
-        o.names.forEach((n, i) => out.set(n, result[i]));
-        return out;
+        if (!Array.isArray(result) || result.length !== o.names.length) return `expected an array of ${o.names.length} values for outputs [${o.names.join(', ')}], but got ${describeValue(result)}`;
+        return result.slice();
       }
       case 'map': {
-        if (result === null || typeof result !== 'object' || Array.isArray(result)) return `expected an object with keys ${Object.keys(o.map).join(', ')}, but got ${describeKind(result)}`;
+        if (result === null || typeof result !== 'object' || Array.isArray(result)) return `expected an object with keys ${Object.keys(o.map).join(', ')}, but got ${describeValue(result)}`;
         const missing = Object.keys(o.map).filter((k) => !(k in result));
         if (missing.length > 0) return `expected an object with keys ${Object.keys(o.map).join(', ')}, but got no ${missing.map((m) => `'${m}'`).join(', ')} (it has ${Object.keys(result).join(', ') || 'no keys'})`;
-        for (const [k, ds] of Object.entries(o.map)) out.set(ds, (result as Record<string, unknown>)[k]);
-        return out;
+        return Object.keys(o.map).map((k) => (result as Record<string, unknown>)[k]);
       }
     }
   }
@@ -170,9 +161,6 @@ export class Node {
 }
 
 const isList = (v: unknown): v is readonly string[] => Array.isArray(v);
-
-const describeKind = (v: unknown): string =>
-  v === undefined ? 'undefined' : v === null ? 'null' : Array.isArray(v) ? `an array of ${v.length}` : typeof v === 'object' ? 'an object' : `${typeof v} ${String(v).slice(0, 40)}`;
 
 /** Lowercase factory, as in Kedro: node({ func, inputs, outputs }). */
 export const node = (spec: NodeSpec): Node => new Node(spec);

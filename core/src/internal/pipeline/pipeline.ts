@@ -19,6 +19,8 @@ export class Pipeline {
   readonly #byName: ReadonlyMap<string, Node>;
   readonly #producer: ReadonlyMap<string, Node>;
   readonly #consumers: ReadonlyMap<string, readonly Node[]>;
+  readonly #upstream: ReadonlyMap<Node, ReadonlySet<Node>>;
+  readonly #downstream: ReadonlyMap<Node, readonly Node[]>;
 
   constructor(nodes: Iterable<Node>) {
     const list = [...nodes];
@@ -40,7 +42,10 @@ export class Pipeline {
     this.#byName = byName;
     this.#producer = producer;
     this.#consumers = consumers;
-    this.nodes = toposort(list, producer).order;
+    const sorted = toposort(list, producer);
+    this.nodes = sorted.order;
+    this.#upstream = sorted.deps;
+    this.#downstream = sorted.dependents;
   }
 
   /** Duplicate names, duplicate outputs and cycles among `nodes`, without throwing. */
@@ -82,6 +87,16 @@ export class Pipeline {
 
   consumersOf(dataset: string): readonly Node[] {
     return this.#consumers.get(dataset) ?? [];
+  }
+
+  /** The nodes of this pipeline whose outputs `node` reads (its direct dependencies). */
+  dependenciesOf(node: Node): ReadonlySet<Node> {
+    return this.#upstream.get(node) ?? NO_NODES;
+  }
+
+  /** The nodes of this pipeline that read an output of `node`, in declaration order. */
+  dependentsOf(node: Node): readonly Node[] {
+    return this.#downstream.get(node) ?? [];
   }
 
   /** Datasets consumed but produced by no node of this pipeline (including parameters). */
@@ -220,7 +235,16 @@ const filterError = (flag: string, what: string, name: string, known: Iterable<s
 };
 
 /** Kahn's algorithm, ties broken by declaration order; reports one cycle when the graph has any. */
-const toposort = (nodes: readonly Node[], producer: ReadonlyMap<string, Node>): { order: Node[]; cycle: Node[] | undefined } => {
+const NO_NODES: ReadonlySet<Node> = new Set();
+
+interface Sorted {
+  readonly order: Node[];
+  readonly cycle: Node[] | undefined;
+  readonly deps: Map<Node, Set<Node>>;
+  readonly dependents: Map<Node, Node[]>;
+}
+
+const toposort = (nodes: readonly Node[], producer: ReadonlyMap<string, Node>): Sorted => {
   const index = new Map(nodes.map((n, i) => [n, i]));
   const deps = new Map<Node, Set<Node>>();
   const dependents = new Map<Node, Node[]>();
@@ -251,8 +275,8 @@ const toposort = (nodes: readonly Node[], producer: ReadonlyMap<string, Node>): 
       if (c === 0) heap.push(m);
     }
   }
-  if (order.length === nodes.length) return { order, cycle: undefined };
-  return { order, cycle: findCycle(nodes.filter((n) => remaining.get(n)! > 0), deps) };
+  if (order.length === nodes.length) return { order, cycle: undefined, deps, dependents };
+  return { order, cycle: findCycle(nodes.filter((n) => remaining.get(n)! > 0), deps), deps, dependents };
 };
 
 const findCycle = (candidates: readonly Node[], deps: ReadonlyMap<Node, Set<Node>>): Node[] => {

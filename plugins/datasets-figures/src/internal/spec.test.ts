@@ -11,14 +11,14 @@ t.test('Vega-Lite views and Vega specs pass; other values are named', async (t) 
   t.equal(checkSpec({ $schema: 'https://vega.github.io/schema/vega/v6.json', marks: [] }), undefined);
 
   const notASpec = 'expected a chart specification (a Vega-Lite or Vega object), but got';
-  t.equal(checkSpec([{ mark: 'bar' }]), `${notASpec} an array`);
-  t.equal(checkSpec('{"mark":"bar"}'), `${notASpec} a string`);
+  t.equal(checkSpec([{ mark: 'bar' }]), `${notASpec} an array of 1`);
+  t.equal(checkSpec('{"mark":"bar"}'), `${notASpec} a string '{"mark":"bar"}'`);
   t.equal(checkSpec(null), `${notASpec} null`);
-  t.equal(checkSpec(42), `${notASpec} number`);
-  t.equal(checkSpec(Buffer.from('x')), `${notASpec} a Buffer`);
-  t.equal(checkSpec(new Map()), `${notASpec} an object (Map)`);
+  t.equal(checkSpec(42), `${notASpec} the number 42`);
+  t.equal(checkSpec(Buffer.from('x')), `${notASpec} a Buffer of 1 byte`);
+  t.equal(checkSpec(new Map()), `${notASpec} a Map of 0`);
   const frameLike = new (class DataFrame { columns = ['a']; writeCSV() {} })();
-  t.equal(checkSpec(frameLike), `${notASpec} a DataFrame`);
+  t.equal(checkSpec(frameLike), `${notASpec} a polars DataFrame`);
   t.equal(checkSpec({ data: { values: [] }, encoding: {} }), 'expected a Vega-Lite specification (an object with one of mark, layer, facet, repeat, concat, hconcat, vconcat), but got an object with keys data, encoding');
   t.equal(checkSpec({}), 'expected a Vega-Lite specification (an object with one of mark, layer, facet, repeat, concat, hconcat, vconcat), but got an empty object');
 });

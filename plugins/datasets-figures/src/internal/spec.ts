@@ -1,6 +1,8 @@
 // What counts as a chart specification: a plain Vega-Lite object, or a full Vega one told apart by its
 // `$schema`. Also names the marks a spec uses, to explain the crash Vega-Lite gives on an unknown mark.
 
+import { describeValue } from '@dagrun/core';
+
 /** A Vega-Lite (or, with a Vega `$schema`, a Vega) specification, as a node returns it. */
 export type FigureSpec = Readonly<Record<string, unknown>>;
 
@@ -16,17 +18,6 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => {
   return proto === Object.prototype || proto === null;
 };
 
-/** A polars DataFrame by shape: this package does not depend on polars. */
-const isDataFrame = (v: object): boolean => typeof (v as { writeCSV?: unknown }).writeCSV === 'function' && Array.isArray((v as { columns?: unknown }).columns);
-
-const describeValue = (v: unknown): string => {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object' && isDataFrame(v)) return 'a DataFrame';
-  if (Buffer.isBuffer(v)) return 'a Buffer';
-  if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'Object'})`;
-  return typeof v === 'string' ? 'a string' : typeof v;
-};
 
 /** The Format's check: a sentence saying why `data` is no spec, or undefined when it is one. */
 export const checkSpec = (data: unknown): string | undefined => {

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { DataFrame } from 'nodejs-polars';
 import type pg from 'pg';
 import { copyLib } from './pg-lib.js';
-import { loadPolars } from '@dagrun/core';
+import { loadPolars } from './polars.js';
 import { quoteIdent } from './sql.js';
 import { forCopy } from './type-map.js';
 

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import t from 'tap';
 import { copyOut, RecordEnds } from './copy-out.js';
 import { OID, type PgColumn } from './type-map.js';
-import { loadPolars } from '@dagrun/core';
+import { loadPolars } from './polars.js';
 
 const pl = await loadPolars();
 

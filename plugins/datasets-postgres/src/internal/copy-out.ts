@@ -5,7 +5,7 @@
 import type { DataFrame } from 'nodejs-polars';
 import type pg from 'pg';
 import { copyLib } from './pg-lib.js';
-import { loadPolars } from '@dagrun/core';
+import { loadPolars } from './polars.js';
 import { csvSchema, emptyFrame, finishChunk, type PgColumn } from './type-map.js';
 
 /** Bytes of CSV text parsed at a time. Bigger chunks parse a little faster and hold more memory. */

@@ -12,7 +12,8 @@
 
 import type { DataFrame, DataType } from 'nodejs-polars';
 import type pg from 'pg';
-import { DatasetError, didYouMean, isDataFrame, loadPolars, type Dataset, type DatasetContext, type DatasetType, type SaveInfo } from '@dagrun/core';
+import { DatasetError, describeValue, didYouMean, type Dataset, type DatasetContext, type DatasetType, type SaveInfo } from '@dagrun/core';
+import { isDataFrame, loadPolars } from './polars.js';
 import { copyOut } from './copy-out.js';
 import { writeRows, type WriteMethod } from './copy-in.js';
 import { currentSchema, findRelation, hasUniqueKey, KIND_NAMES, relationColumns, relationNames, type Relation } from './introspect.js';
@@ -75,6 +76,8 @@ export const tableType: DatasetType<TableOptions> = {
   description: 'A PostgreSQL table as a polars DataFrame: streamed loads (COPY), atomic replace, append and upsert saves.',
   schema: tableSchema as unknown as Record<string, unknown>,
   persistent: true,
+  // Every save mode runs in one transaction (replace swaps in a staging table), rolled back on failure.
+  atomicSaves: true,
   create: (options, ctx) => {
     checkIdentifier(ctx.name, TYPE, 'table', options.table);
     checkIdentifier(ctx.name, TYPE, 'schema', options.schema);
@@ -87,8 +90,7 @@ export const tableType: DatasetType<TableOptions> = {
   },
 };
 
-const kindOf = (v: unknown): string =>
-  v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? `an object (${(v as object).constructor?.name ?? 'Object'})` : typeof v;
+const kindOf = describeValue;
 
 export class PostgresTable implements Dataset<DataFrame> {
   readonly #options: TableOptions;

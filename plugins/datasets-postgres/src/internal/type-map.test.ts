@@ -2,7 +2,7 @@
 // dtype, and which existing columns a dtype may be appended to.
 
 import t from 'tap';
-import { loadPolars } from '@dagrun/core';
+import { loadPolars } from './polars.js';
 import { dtypeLabel, fits, OID, pgTypeFor, type PgColumn } from './type-map.js';
 
 const pl = await loadPolars();

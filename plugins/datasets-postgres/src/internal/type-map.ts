@@ -3,10 +3,8 @@
 // dtype has the column type a created table gets, and the column types an existing table may have.
 
 import type { DataFrame, DataType } from 'nodejs-polars';
-import { loadPolars } from '@dagrun/core';
+import type { Polars } from './polars.js';
 import { quoteIdent } from './sql.js';
-
-type Polars = Awaited<ReturnType<typeof loadPolars>>;
 
 /** A column of a table or query result, its type resolved through domains to the base type. */
 export interface PgColumn {

@@ -234,7 +234,7 @@ t.test('compat: GET /api/v1/health/ and POST /api/v1/predict/ answer as the orig
   }
   const typeError = await post(main.app, '/api/v1/predict/', [{ ...row, n_rooms: 'three' }]);
   t.equal(typeError.statusCode, 422);
-  t.same(json(typeError), { detail: [{ loc: ['body', 0, 'n_rooms'], msg: 'must be number', type: 'type' }] });
+  t.same(json(typeError), { detail: [{ loc: ['body', 0, 'n_rooms'], msg: 'must be integer', type: 'type' }] });
   const noPrice = await post(main.app, '/api/v1/predict/', [features(row)]);
   t.equal(noPrice.statusCode, 422, 'price is required, as it was');
   t.same(json(noPrice), { detail: [{ loc: ['body', 0, 'price'], msg: 'is required', type: 'required' }] });
@@ -416,10 +416,10 @@ t.test('bad input: each class is a 4xx naming the field and the rule, never a 5x
   const without = (k: string) => Object.fromEntries(Object.entries(RECORD).filter(([key]) => key !== k));
   type Case = { name: string; status: number; has: string[]; problems?: Array<{ field: string; rule: string }>; payload?: unknown; body?: string; type?: string; noType?: boolean };
   const cases: Case[] = [
-    { name: 'boolean for a number', payload: { ...RECORD, n_rooms: true }, status: 400, has: ['n_rooms must be number'], problems: [{ field: 'n_rooms', rule: 'type' }] },
+    { name: 'boolean for a number', payload: { ...RECORD, n_rooms: true }, status: 400, has: ['n_rooms must be integer'], problems: [{ field: 'n_rooms', rule: 'type' }] },
     { name: 'object for a number', payload: { ...RECORD, latitude: { deg: -33 } }, status: 400, has: ['latitude must be number'], problems: [{ field: 'latitude', rule: 'type' }] },
     { name: 'number for a string', payload: { ...RECORD, type: 1 }, status: 400, has: ['type must be string'] },
-    { name: 'null for a number', payload: { ...RECORD, n_bathroom: null }, status: 400, has: ['n_bathroom must be number'], problems: [{ field: 'n_bathroom', rule: 'type' }] },
+    { name: 'null for a number', payload: { ...RECORD, n_bathroom: null }, status: 400, has: ['n_bathroom must be integer'], problems: [{ field: 'n_bathroom', rule: 'type' }] },
     { name: 'string where a number belongs', payload: { ...RECORD, net_area: '120' }, status: 400, has: ['net_area must be number'], problems: [{ field: 'net_area', rule: 'type' }] },
     { name: 'missing field', payload: without('latitude'), status: 400, has: ['latitude is required'], problems: [{ field: 'latitude', rule: 'required' }] },
     { name: 'two missing fields', payload: Object.fromEntries(Object.entries(RECORD).filter(([k]) => k !== 'type' && k !== 'sector')), status: 400, has: ['type is required', 'sector is required'] },
@@ -432,7 +432,11 @@ t.test('bad input: each class is a 4xx naming the field and the rule, never a 5x
     { name: 'negative area', payload: { ...RECORD, net_area: -5 }, status: 400, has: ['net_area must be >= 1'], problems: [{ field: 'net_area', rule: 'minimum' }] },
     { name: 'zero usable area', payload: { ...RECORD, net_usable_area: 0 }, status: 400, has: ['net_usable_area must be >= 1'], problems: [{ field: 'net_usable_area', rule: 'minimum' }] },
     { name: 'absurd area', payload: { ...RECORD, net_usable_area: 1e9 }, status: 400, has: ['net_usable_area must be <= 5000'], problems: [{ field: 'net_usable_area', rule: 'maximum' }] },
-    { name: 'absurd rooms', payload: { ...RECORD, n_rooms: 500 }, status: 400, has: ['n_rooms must be <= 20'], problems: [{ field: 'n_rooms', rule: 'maximum' }] },
+    // Rooms and bathrooms: whole numbers 1–10, from the data contract of train (record_schema_from).
+    { name: 'absurd rooms', payload: { ...RECORD, n_rooms: 500 }, status: 400, has: ['n_rooms must be <= 10'], problems: [{ field: 'n_rooms', rule: 'maximum' }] },
+    { name: 'more rooms than the data holds', payload: { ...RECORD, n_rooms: 11 }, status: 400, has: ['n_rooms must be <= 10'], problems: [{ field: 'n_rooms', rule: 'maximum' }] },
+    { name: 'no bathroom', payload: { ...RECORD, n_bathroom: 0 }, status: 400, has: ['n_bathroom must be >= 1'], problems: [{ field: 'n_bathroom', rule: 'minimum' }] },
+    { name: 'half a room', payload: { ...RECORD, n_rooms: 2.5 }, status: 400, has: ['n_rooms must be integer'], problems: [{ field: 'n_rooms', rule: 'type' }] },
     { name: 'coordinates outside the sectors', payload: { ...RECORD, latitude: 48.85, longitude: 2.35 }, status: 400, has: ['latitude must be <= -33.3053', 'longitude must be <= -70.4319'] },
     { name: 'unknown sector', payload: { ...RECORD, sector: 'santiago' }, status: 400, has: ['sector must be one of "la reina", "las condes"'], problems: [{ field: 'sector', rule: 'enum' }] },
     { name: 'sector in another case', payload: { ...RECORD, sector: 'Las Condes' }, status: 400, has: ['sector must be one of'], problems: [{ field: 'sector', rule: 'enum' }] },

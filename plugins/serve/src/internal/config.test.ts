@@ -299,3 +299,40 @@ t.test('a rate-limit window in milliseconds, for every unit serve.yaml accepts',
   for (const [window, ms] of cases) t.equal(windowMs(window), ms, window);
   t.throws(() => windowMs('soon'), { message: /rate_limit.window 'soon': expected a number and a unit/ });
 });
+
+t.test("record_schema_from: the record is a row of the catalog entry's data contract, less the omitted columns", async (t) => {
+  const { config, errors } = await load(BASE);
+  t.same(errors, []);
+  t.same(config!.record_schema, {
+    type: 'object',
+    additionalProperties: false,
+    required: ['type', 'sector', 'net_usable_area', 'net_area', 'n_rooms', 'n_bathroom', 'latitude', 'longitude'],
+    properties: {
+      type: { type: 'string', enum: ['casa', 'departamento'], description: 'Property type.' },
+      sector: { type: 'string', enum: ['la reina', 'las condes', 'lo barnechea', 'nunoa', 'providencia', 'vitacura'], description: 'Comuna of eastern Santiago.' },
+      net_usable_area: { type: 'number', minimum: 1, maximum: 5000, description: 'Usable area, m².' },
+      net_area: { type: 'number', minimum: 1, maximum: 20000, description: 'Total (lot or unit) area, m².' },
+      n_rooms: { type: 'integer', minimum: 1, maximum: 10, description: 'Bedrooms.' },
+      n_bathroom: { type: 'integer', minimum: 1, maximum: 10, description: 'Bathrooms.' },
+      latitude: { type: 'number', minimum: -33.5244, maximum: -33.3053 },
+      longitude: { type: 'number', minimum: -70.6437, maximum: -70.4319 },
+    },
+  });
+  const short = await load(replaced('record_schema_from:\n  dataset: train\n  omit: [price]', 'record_schema_from: test'));
+  t.same(short.errors, []);
+  t.same(Object.keys((short.config!.record_schema.properties as object) ?? {}).at(-1), 'price', 'the short form omits nothing');
+});
+
+t.test('record_schema_from: an entry without a contract, an unknown entry or column, or both schemas, are errors at their line', async (t) => {
+  const FROM = 'record_schema_from:\n  dataset: train\n  omit: [price]';
+  const noContract = replaced(FROM, 'record_schema_from:\n  dataset: model\n  omit: [price]');
+  const e1 = only(t, (await load(noContract)).errors);
+  t.equal(e1.code, 'DAGRUN_ERR_CONFIG_SCHEMA');
+  t.equal(e1.message, `conf/base/serve.yaml:${lineOf(noContract, 'record_schema_from:') + 1}:12 [DAGRUN_ERR_CONFIG_SCHEMA] Serving configuration, field 'record_schema_from.dataset': expected a catalog entry with a data contract, but got 'model' (object), which has no 'contract:'.\n  Hint: add contract: to catalog entry 'model' (docs/catalog-yaml.md#data-contracts), or write record_schema here by hand.`);
+  const unknown = replaced(FROM, 'record_schema_from: trian');
+  t.equal(only(t, (await load(unknown)).errors).message, `conf/base/serve.yaml:${lineOf(unknown, 'trian')}:21 [DAGRUN_ERR_CONFIG_SCHEMA] Serving configuration, field 'record_schema_from': expected a catalog entry with a data contract, but got 'trian', which the catalog does not hold.\n  Hint: did you mean: 'train'?`);
+  const badOmit = replaced('omit: [price]', 'omit: [prize]');
+  t.equal(only(t, (await load(badOmit)).errors).message, `conf/base/serve.yaml:${lineOf(badOmit, 'prize')}:10 [DAGRUN_ERR_CONFIG_SCHEMA] Serving configuration, field 'record_schema_from.omit.0': expected a column of the contract of 'train' (type, sector, net_usable_area, net_area, n_rooms, n_bathroom, latitude, longitude, price), but got 'prize'.\n  Hint: did you mean: 'price'?`);
+  const both = `${BASE}\nrecord_schema: { type: object, properties: {} }\n`;
+  t.equal(only(t, (await load(both)).errors).message, `conf/base/serve.yaml:${lineOf(both, 'record_schema_from')}:1 [DAGRUN_ERR_CONFIG_SCHEMA] Serving configuration: expected one of record_schema or record_schema_from, but got both.\n  Hint: record_schema_from: <catalog entry> derives the record from that entry's data contract (docs/serve.md).`);
+});

@@ -1,7 +1,7 @@
 // conf/<env>/serve.yaml: what a project serves and how. Layered like parameters (conf/base, conf/local,
 // --env), `${env:VAR}` for secrets, checked against a JSON Schema with file:line in every error.
 
-import { checkSchema, ConfigError, type DagrunError, type JsonSchema, type Project } from '@dagrun/core';
+import { checkSchema, ConfigError, CONTRACT_KEY, didYouMean, parseContract, recordJsonSchema, type DagrunError, type JsonSchema, type Project, type SourceLocation } from '@dagrun/core';
 
 export interface ApiKeyConfig {
   /** Who the key belongs to: written to the prediction log and used for rate limits (never the key). */
@@ -21,7 +21,10 @@ export interface ServeConfig {
   readonly input: string;
   /** The dataset the response is made of: one prediction per record. */
   readonly output: string;
-  /** JSON Schema of one input record: validation, error messages and the OpenAPI document all come from it. */
+  /**
+   * JSON Schema of one input record: validation, error messages and the OpenAPI document all come from it.
+   * Written here, or derived from a catalog entry's data contract (`record_schema_from`).
+   */
   readonly record_schema: JsonSchema;
   /** The model: the dataset whose version the API reports and reloads, and the metrics saved with it. */
   readonly model: { readonly dataset: string; readonly metrics?: string | undefined };
@@ -67,12 +70,18 @@ export const windowMs = (window: string): number => {
 const SCHEMA: JsonSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['pipeline', 'input', 'output', 'record_schema', 'model'],
+  required: ['pipeline', 'input', 'output', 'model'],
   properties: {
     pipeline: { type: 'string', minLength: 1 },
     input: { type: 'string', minLength: 1 },
     output: { type: 'string', minLength: 1 },
     record_schema: { type: 'object', required: ['type', 'properties'], properties: { type: { const: 'object' }, properties: { type: 'object' } } },
+    record_schema_from: {
+      anyOf: [
+        { type: 'string', minLength: 1 },
+        { type: 'object', additionalProperties: false, required: ['dataset'], properties: { dataset: { type: 'string', minLength: 1 }, omit: { type: 'array', items: { type: 'string' } } } },
+      ],
+    },
     model: {
       type: 'object',
       additionalProperties: false,
@@ -136,6 +145,63 @@ const DEFAULTS = {
   host: '127.0.0.1',
 };
 
+type Locate = (path: ReadonlyArray<string | number>, key?: boolean) => SourceLocation;
+
+/**
+ * The record schema: serve.yaml's own `record_schema`, or the JSON Schema of one record of a catalog
+ * entry's data contract (`record_schema_from: train`, or `{ dataset: train, omit: [price] }`), closed to
+ * fields the contract does not list. Resolved once at start-up: a request pays only the Ajv check.
+ */
+const resolveRecordSchema = (project: Project, data: Record<string, unknown>, locate: Locate, errors: DagrunError[]): JsonSchema => {
+  const from = data.record_schema_from as string | { dataset: string; omit?: string[] } | undefined;
+  const given = data.record_schema as JsonSchema | undefined;
+  if ((from === undefined) === (given === undefined)) {
+    errors.push(new ConfigError('DAGRUN_ERR_CONFIG_SCHEMA', `Serving configuration: expected one of record_schema or record_schema_from, but got ${given ? 'both' : 'neither'}.`, {
+      location: locate(given ? ['record_schema_from'] : [], given !== undefined),
+      hint: 'Hint: record_schema_from: <catalog entry> derives the record from that entry\'s data contract (docs/serve.md).',
+    }));
+    return given ?? {};
+  }
+  if (given) return given;
+  const { dataset, omit = [] } = typeof from === 'string' ? { dataset: from } : from!;
+  const at = typeof from === 'string' ? ['record_schema_from'] : ['record_schema_from', 'dataset'];
+  const entries = project.catalogConfig?.data ?? {};
+  const entry = entries[dataset] as Record<string, unknown> | undefined;
+  if (!entry || typeof entry !== 'object') {
+    const mean = didYouMean(dataset, Object.keys(entries));
+    errors.push(new ConfigError('DAGRUN_ERR_CONFIG_SCHEMA', `Serving configuration, field '${at.join('.')}': expected a catalog entry with a data contract, but got '${dataset}', which the catalog does not hold.`, {
+      location: locate(at),
+      hint: mean ? `Hint: ${mean}` : undefined,
+    }));
+    return {};
+  }
+  if (entry[CONTRACT_KEY] === undefined) {
+    errors.push(new ConfigError('DAGRUN_ERR_CONFIG_SCHEMA', `Serving configuration, field '${at.join('.')}': expected a catalog entry with a data contract, but got '${dataset}' (${String(entry.type)}), which has no '${CONTRACT_KEY}:'.`, {
+      location: locate(at),
+      hint: `Hint: add ${CONTRACT_KEY}: to catalog entry '${dataset}' (docs/catalog-yaml.md#data-contracts), or write record_schema here by hand.`,
+    }));
+    return {};
+  }
+  let contract;
+  try {
+    contract = parseContract(entry[CONTRACT_KEY], `Data contract of catalog entry '${dataset}'`);
+  } catch (err) {
+    // The catalog check reports it with its own file:line; here it only stops serving.
+    errors.push(err as DagrunError);
+    return {};
+  }
+  omit.forEach((name, i) => {
+    if (Object.hasOwn(contract.columns, name)) return;
+    const mean = didYouMean(name, Object.keys(contract.columns));
+    errors.push(new ConfigError('DAGRUN_ERR_CONFIG_SCHEMA', `Serving configuration, field 'record_schema_from.omit.${i}': expected a column of the contract of '${dataset}' (${Object.keys(contract.columns).join(', ')}), but got '${name}'.`, {
+      location: locate(['record_schema_from', 'omit', i]),
+      hint: mean ? `Hint: ${mean}` : undefined,
+    }));
+  });
+  // A request record is closed: a field the model never saw (a typo, a column of another version) is refused.
+  return recordJsonSchema(contract, { omit, additionalProperties: false });
+};
+
 /** serve.yaml of the project's environments, merged, with defaults; every problem as a DagrunError. */
 export const loadServeConfig = (project: Project): { config: ServeConfig | undefined; errors: DagrunError[] } => {
   const errors: DagrunError[] = [];
@@ -158,6 +224,7 @@ export const loadServeConfig = (project: Project): { config: ServeConfig | undef
   }
   errors.push(...checkSchema({ schema: SCHEMA, data, subject: 'Serving configuration', code: 'DAGRUN_ERR_CONFIG_SCHEMA', locate: (path, key) => section.locate(path, key) }));
   if (errors.length > 0) return { config: undefined, errors };
+  const recordSchema = resolveRecordSchema(project, data, section.locate.bind(section), errors);
   const auth = (data.auth ?? {}) as Partial<ServeConfig['auth']>;
   const keys = (auth.api_keys ?? []).filter((k) => (k.key ?? '') !== '' || k.key_sha256 !== undefined);
   (auth.api_keys ?? []).forEach((k, i) => {
@@ -174,6 +241,7 @@ export const loadServeConfig = (project: Project): { config: ServeConfig | undef
   const config: ServeConfig = {
     ...DEFAULTS,
     ...(data as unknown as Partial<ServeConfig>),
+    record_schema: recordSchema,
     rate_limit: { ...DEFAULTS.rate_limit, ...((data.rate_limit ?? {}) as object) },
     compat: { ...DEFAULTS.compat, ...((data.compat ?? {}) as object) },
     auth: { api_keys: keys, jwt_secret: auth.jwt_secret || undefined, public: auth.public ?? ['health', 'docs'] },

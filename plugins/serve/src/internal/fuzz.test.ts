@@ -35,8 +35,8 @@ type Rec = Record<string, unknown>;
 const RANGES: Record<string, [number, number]> = {
   net_usable_area: [1, 5000],
   net_area: [1, 20000],
-  n_rooms: [0, 20],
-  n_bathroom: [0, 20],
+  n_rooms: [1, 10],
+  n_bathroom: [1, 10],
   latitude: [-33.5244, -33.3053],
   longitude: [-70.6437, -70.4319],
 };

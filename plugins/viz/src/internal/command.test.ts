@@ -25,7 +25,7 @@ t.test('writes the page where --out says and prints its path', async (t) => {
   const { ctx, out, err } = context(PROPERTY);
   t.equal(await runViz({ out: file, run: false }, ctx), 0);
   t.same(out, [file], 'outside the working directory: the absolute path');
-  t.match(err.join('\n'), /5 pipelines, 13 nodes, \d+ datasets, \d+ parameters, \d+ edges; no run recorded; \d+ KB\./);
+  t.match(err.join('\n'), /5 pipelines, 11 nodes, \d+ datasets, \d+ parameters, \d+ edges; no run recorded; \d+ KB\./);
   const html = readFileSync(file, 'utf8');
   t.match(html, /^<!doctype html>/);
   t.match(html, /<title>property-valuation · dagrun viz<\/title>/);
@@ -47,7 +47,7 @@ t.test('--format svg|json, or the extension of --out', async (t) => {
   await runViz({ out: join(dir, 'g.svg'), pipeline: 'model_run', run: false }, ctx);
   const svg = readFileSync(join(dir, 'g.svg'), 'utf8');
   t.match(svg, /^<svg /);
-  t.equal((svg.match(/data-kind="node"/g) ?? []).length, 9);
+  t.equal((svg.match(/data-kind="node"/g) ?? []).length, 7);
   await runViz({ out: join(dir, 'model.txt'), format: 'json', run: false }, ctx);
   t.equal(JSON.parse(readFileSync(join(dir, 'model.txt'), 'utf8')).project, 'property-valuation');
 });

@@ -22,7 +22,7 @@ t.test('property project: the items and edges of each pipeline are those of the 
   const p = project.pipeline('model_run');
   const data = p.datasets();
   const count = (kind: string) => model.items.filter((i) => i.kind === kind && (kind === 'node' ? p.node(i.name) : data.includes(i.name))).length;
-  t.equal(count('node'), 9);
+  t.equal(count('node'), 7);
   t.equal(count('dataset'), data.filter((d) => !isParamInput(d)).length);
   t.equal(count('parameter'), data.filter(isParamInput).length);
 

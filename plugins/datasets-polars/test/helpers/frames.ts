@@ -1,4 +1,4 @@
-// Test helper: the small table the file datasets are tested with, in core and on S3 (plugins/datasets-s3),
+// Test helper: the small table the table types are tested with, on the local disk and on S3 (plugins/datasets-s3),
 // so every storage is held to the same round trip.
 
 import pl from 'nodejs-polars';

@@ -1,0 +1,65 @@
+// `--params key.path=value` overrides: parsed as YAML scalars and merged over parameters.yaml, kept in
+// order so a resume plan can repeat them.
+
+import { deepMerge, isPlainObject } from './config.js';
+import { ConfigError, type DagrunError } from './errors.js';
+import { parseYamlValue } from './yaml-source.js';
+
+export type ParamOverride = readonly [key: string, value: unknown];
+
+/** Parses `a.b=1` into ['a.b', 1]; the value is read as a YAML scalar (numbers, booleans, null, lists). */
+export const parseParamOverride = (s: string): ParamOverride => {
+  const eq = s.indexOf('=');
+  if (eq <= 0) {
+    throw new ConfigError('DAGRUN_ERR_PARAMS_OVERRIDE', `Parameter override '${s}': expected key.path=value, but got no '='.`, { hint: 'Hint: e.g. --params hyper_params.learning_rate=0.05' });
+  }
+  const key = s.slice(0, eq).trim();
+  const raw = s.slice(eq + 1);
+  if (!/^[A-Za-z_][\w-]*(\.[A-Za-z_0-9][\w-]*)*$/.test(key)) {
+    throw new ConfigError('DAGRUN_ERR_PARAMS_OVERRIDE', `Parameter override '${s}': expected a dotted key such as model.depth, but got '${key}'.`);
+  }
+  let value: unknown = raw;
+  try {
+    value = raw === '' ? '' : (parseYamlValue(raw) as unknown);
+  } catch {
+    value = raw;
+  }
+  return [key, value];
+};
+
+/**
+ * `params` with the overrides applied: `key=value` strings (bad ones go to `errors`) or an object merged
+ * in as a whole. Returns the parsed string overrides too, in order.
+ */
+export const applyParamOverrides = (
+  params: Record<string, unknown>,
+  overrides: readonly string[] | Readonly<Record<string, unknown>> | undefined,
+  errors: DagrunError[],
+): { params: Record<string, unknown>; parsed: ParamOverride[] } => {
+  const parsed: ParamOverride[] = [];
+  if (Array.isArray(overrides)) {
+    for (const s of overrides as readonly string[]) {
+      try {
+        const kv = parseParamOverride(s);
+        parsed.push(kv);
+        params = setPath(params, kv[0], kv[1]);
+      } catch (err) {
+        errors.push(err as DagrunError);
+      }
+    }
+  } else if (overrides && isPlainObject(overrides)) {
+    params = deepMerge(params, overrides);
+  }
+  return { params, parsed };
+};
+
+const setPath = (obj: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> => {
+  const keys = path.split('.');
+  const nested: Record<string, unknown> = {};
+  let cur = nested;
+  keys.forEach((k, i) => {
+    if (i === keys.length - 1) cur[k] = value;
+    else cur = cur[k] = {};
+  });
+  return deepMerge(obj, nested);
+};
