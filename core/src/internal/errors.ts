@@ -120,8 +120,9 @@ export class DagrunError extends Error {
 
   /**
    * A copy of this error, of the same class and with the same code, detail, cause and fields of its
-   * own (a CheckError's list, a subclass's extras), with a location and/or one more hint line. The copy
-   * is made from the prototype rather than by calling the constructor, whose parameters differ per subclass.
+   * own (a CheckError's list, a subclass's extras), with a location, one more hint line and/or the run
+   * it ended. The copy is made from the prototype rather than by calling the constructor, whose
+   * parameters differ per subclass.
    */
   with(context: ErrorContext): this {
     const copy = Object.create(Object.getPrototypeOf(this) as object) as this;

@@ -3,6 +3,7 @@
 
 import { CheckError, DagrunError, type ResumePlan } from './errors.js';
 import { formatVersion } from './datasets/file-dataset.js';
+import { funcName } from './node-call.js';
 import type { ParamOverride } from './params-override.js';
 import type { Pipeline, PipelineFilter } from './pipeline/pipeline.js';
 import type { Project, RunOptions, RunOutcome } from './project.js';
@@ -34,7 +35,7 @@ export const executeRun = async (project: Project, opts: RunOptions = {}): Promi
     filters: filterRecord(opts.filter),
     saveVersion: runId,
     loadVersions: Object.fromEntries(loadVersions),
-    nodes: full.nodes.filter((n) => !pipeline.node(n.name)).map((n) => ({ name: n.name, func: n.funcRef ?? n.func.name, status: 'skipped' as const })),
+    nodes: full.nodes.filter((n) => !pipeline.node(n.name)).map((n) => ({ name: n.name, func: funcName(n), status: 'skipped' as const })),
     datasets: [],
   };
   const write = opts.record !== false;
