@@ -1,7 +1,7 @@
 // Run progress for people and machines: a live line on a TTY (node i/n, current node, elapsed),
 // one plain line per node start and finish otherwise, or pino JSON lines with --log-format json.
 
-import { describeReport, type AfterDatasetCheckedEvent, type AfterNodeRunEvent, type Hooks } from '@dagrun/core';
+import type { AfterDatasetCheckedEvent, AfterNodeRunEvent, Hooks } from '@dagrun/core';
 
 export type LogFormat = 'auto' | 'text' | 'json';
 
@@ -20,10 +20,13 @@ const stepTime = (e: AfterNodeRunEvent): string => {
 };
 
 /** A data contract's report when the run goes on (on_violation drop, flag or warn), as a warning. */
+// Core is imported when progress starts, not when the CLI loads: `dagrun --help` must not pay for it.
+let describeReport: typeof import('@dagrun/core').describeReport;
 const contractWarning = (e: AfterDatasetCheckedEvent): string => `Warning: ${describeReport(e.report)}\n`;
 
 /** Returns hooks that report progress, and a stop() that clears any live line. */
 export const progressHooks = async (format: LogFormat, out: Out): Promise<{ hooks: Hooks; stop(): void }> => {
+  ({ describeReport } = await import('@dagrun/core'));
   if (format === 'json') {
     const { pino } = await import('pino');
     const log = pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: 1, sync: true }));

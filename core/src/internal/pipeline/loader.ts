@@ -280,17 +280,15 @@ export { ensureTs } from '../ts-modules.js';
  * even when it does not pass its schema: what to compile before anything is imported.
  */
 export const funcModules = (source: YamlSource | undefined, projectDir: string): string[] => {
-  const files = new Set<string>();
+  const modules = new Set<string>();
   const decls = (source?.data ?? {}) as Record<string, { nodes?: Array<{ func?: unknown }> } | null>;
   for (const d of Object.values(decls)) {
     for (const n of d && typeof d === 'object' && Array.isArray(d.nodes) ? d.nodes : []) {
-      if (typeof n?.func !== 'string' || !n.func.includes('#')) continue;
-      const mod = n.func.slice(0, n.func.lastIndexOf('#'));
-      const file = isAbsolute(mod) ? mod : resolve(projectDir, mod);
-      if (existsSync(file)) files.add(file);
+      if (typeof n?.func === 'string' && n.func.includes('#')) modules.add(n.func.slice(0, n.func.lastIndexOf('#')));
     }
   }
-  return [...files];
+  // Each module once: a thousand nodes often share a handful of files.
+  return [...modules].map((m) => (isAbsolute(m) ? m : resolve(projectDir, m))).filter((f) => existsSync(f));
 };
 
 /** Imports `module#export` relative to the project, returning the function or a coded error. */
