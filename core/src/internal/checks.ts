@@ -3,7 +3,7 @@
 // not match their inputs. Each problem is reported with its file:line, all together.
 
 import type { DataCatalog } from './catalog.js';
-import { ConfigError, didYouMean, PipelineError, type DagrunError } from './errors.js';
+import { closest, ConfigError, didYouMean, PipelineError, type DagrunError } from './errors.js';
 import { functionArity } from './arity.js';
 import { isParamInput, type Node } from './pipeline/node.js';
 import type { Pipeline, PipelineFilter } from './pipeline/pipeline.js';
@@ -52,12 +52,12 @@ export const checkNodes = (nodes: readonly Node[], ctx: CheckContext): { errors:
   for (const n of nodes) {
     for (const output of n.outputNames) {
       if (consumed.has(output) || catalog.isDeclared(output) || catalog.isBroken(output)) continue;
-      const mean = didYouMean(output, readNotWritten);
-      if (mean) {
-        const readers = readNotWritten.filter((d) => mean.includes(`'${d}'`)).map((d) => nodes.find((m) => m.inputNames.includes(d))!.name);
-        errors.push(new PipelineError('DAGRUN_ERR_PIPELINE_UNREAD_OUTPUT', `Output '${output}' of node '${n.name}': expected a dataset that a node reads or the catalog declares, but got neither, while a catalog entry with a close name is read (by '${readers[0]}') and written by no node.`, {
+      const near = closest(output, readNotWritten);
+      if (near.length > 0) {
+        const reader = nodes.find((m) => m.inputNames.includes(near[0]!))!.name;
+        errors.push(new PipelineError('DAGRUN_ERR_PIPELINE_UNREAD_OUTPUT', `Output '${output}' of node '${n.name}': expected a dataset that a node reads or the catalog declares, but got neither, while a catalog entry with a close name is read (by '${reader}') and written by no node.`, {
           location: n.location,
-          hint: `Hint: ${mean} Otherwise '${readers[0]}' loads whatever an earlier run saved.`,
+          hint: `Hint: ${didYouMean(output, near)} Otherwise '${reader}' loads whatever an earlier run saved.`,
         }));
       } else {
         warnings.push(new PipelineError('DAGRUN_ERR_PIPELINE_UNREAD_OUTPUT', `Output '${output}' of node '${n.name}': expected a dataset that a node reads or the catalog declares, but got neither; it is computed and dropped.`, {

@@ -1,9 +1,12 @@
 // Values described by what they are, for messages: "a polars Series of 120 values (use .toFrame() for a
 // table)", "a Float64Array of 3", "an instance of RegressionModel". Duck-typed, so core needs no dataframe library.
 
-/** A polars DataFrame by shape (a second copy of polars in node_modules still counts), as the table formats test it. */
-const isFrameLike = (v: object): v is { height?: unknown; width?: unknown } =>
-  typeof (v as { writeCSV?: unknown }).writeCSV === 'function' && Array.isArray((v as { columns?: unknown }).columns);
+/**
+ * A polars DataFrame by shape, without importing polars (a second copy in node_modules still counts): to
+ * word messages and to keep the memory type from cloning a table (structuredClone cannot copy one).
+ */
+export const isDataFrame = (v: unknown): v is { height?: unknown; width?: unknown } =>
+  v !== null && typeof v === 'object' && typeof (v as { writeCSV?: unknown }).writeCSV === 'function' && Array.isArray((v as { columns?: unknown }).columns);
 
 const isSeriesLike = (v: object): v is { length: number; name: string } =>
   typeof (v as { toFrame?: unknown }).toFrame === 'function' && typeof (v as { dtype?: unknown }).dtype === 'object' && typeof (v as { length?: unknown }).length === 'number';
@@ -29,7 +32,7 @@ export const describeValue = (v: unknown): string => {
   }
   const o = v as object;
   if (Array.isArray(o)) return `an array of ${o.length}`;
-  if (isFrameLike(o)) return typeof o.height === 'number' && typeof o.width === 'number' ? `a polars DataFrame (${o.height} rows × ${o.width} columns)` : 'a polars DataFrame';
+  if (isDataFrame(o)) return typeof o.height === 'number' && typeof o.width === 'number' ? `a polars DataFrame (${o.height} rows × ${o.width} columns)` : 'a polars DataFrame';
   if (isSeriesLike(o)) return `a polars Series of ${o.length} values (use .toFrame() for a table)`;
   if (o instanceof Promise) return 'a Promise (await it before returning)';
   if (o instanceof Map) return `a Map of ${o.size}`;

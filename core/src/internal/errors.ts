@@ -166,17 +166,22 @@ export class CheckError extends DagrunError {
 export const messageOf = (err: unknown): string =>
   err instanceof Error ? err.message : typeof err === 'string' ? err : JSON.stringify(err);
 
-/** "did you mean: 'x'?" with the closest candidates by edit distance, or undefined. */
-export const didYouMean = (name: string, candidates: Iterable<string>): string | undefined => {
+/** Up to three candidates close to `name` (by edit distance, or containing it), closest first. */
+export const closest = (name: string, candidates: Iterable<string>): string[] => {
   const scored: Array<[string, number]> = [];
   const limit = Math.max(2, Math.floor(name.length / 3));
   for (const c of candidates) {
     const d = editDistance(name.toLowerCase(), c.toLowerCase());
     if (d <= limit || c.includes(name) || (name.length > 3 && name.includes(c))) scored.push([c, d]);
   }
-  if (scored.length === 0) return undefined;
   scored.sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
-  return `did you mean: ${scored.slice(0, 3).map(([c]) => `'${c}'`).join(', ')}?`;
+  return scored.slice(0, 3).map(([c]) => c);
+};
+
+/** "did you mean: 'x'?" with the closest candidates, or undefined. */
+export const didYouMean = (name: string, candidates: Iterable<string>): string | undefined => {
+  const near = closest(name, candidates);
+  return near.length === 0 ? undefined : `did you mean: ${near.map((c) => `'${c}'`).join(', ')}?`;
 };
 
 const editDistance = (a: string, b: string): number => {

@@ -303,7 +303,7 @@ export const openProject = async (opts: OpenProjectOptions): Promise<Project> =>
   const { params, parsed } = applyParamOverrides({ ...parametersConfig.data }, opts.params, errors);
   errors.push(...checkParamsSchema(config, parametersConfig, params, errors));
 
-  const { registry: pipelines, errors: pErrors } = await loadPipelines(pipelinesFile, dir, pipelineSource);
+  const { registry: pipelines, errors: pErrors } = await loadPipelines(pipelinesFile, dir, pipelineSource, true);
   errors.push(...pErrors);
   return new Project({ dir, settings, env: opts.env, registry, config, params, pipelines, catalogConfig, credentials, parametersConfig, errors, paramOverrides: parsed });
 };

@@ -7,7 +7,8 @@ import { CatalogError, DatasetError } from '../errors.js';
 import { pluginFor, pluginHint } from '../known-plugins.js';
 import type { Codec, Dataset, DatasetContext, DatasetType, Format } from './dataset.js';
 import { fileDatasetType, type FileOptions } from './file-dataset.js';
-import { isDataFrame, jsonFormat, kindOf, textFormat, yamlFormat, type JsonOptions } from './formats.js';
+import { describeValue, isDataFrame } from '../describe.js';
+import { jsonFormat, textFormat, yamlFormat, type JsonOptions } from './formats.js';
 
 /** The options of `json`, including the table ones that only @dagrun/datasets-polars carries out. */
 export interface JsonTypeOptions extends JsonOptions {
@@ -75,13 +76,13 @@ interface ObjectOptions extends FileOptions {
 const objectFormat = (ctx: DatasetContext, o: ObjectOptions): Format<unknown, ObjectOptions> => ({
   name: 'object',
   check: (data) => {
-    if (data === undefined || typeof data === 'function') return `expected a serialisable object, but got ${kindOf(data)}`;
+    if (data === undefined || typeof data === 'function') return `expected a serialisable object, but got ${describeValue(data)}`;
     if (o.serializer === 'v8') return undefined;
     const codec = o.codec ? ctx.codecs.byName(o.codec) : ctx.codecs.forValue(data);
     if (!codec && data !== null && typeof data === 'object' && !Array.isArray(data) && Object.getPrototypeOf(data) !== Object.prototype && typeof (data as { toJSON?: unknown }).toJSON !== 'function') {
       const plugin = pluginFor('valueClass', (data as object).constructor?.name ?? '');
       const fix = plugin ? `its codec is in ${plugin}: add it to plugins in dagrun.yaml` : 'register a Codec for it, or use serializer: v8';
-      return `expected a plain object or a value some registered codec handles, but got ${kindOf(data)} (${fix})`;
+      return `expected a plain object or a value some registered codec handles, but got ${describeValue(data)} (${fix})`;
     }
     return undefined;
   },

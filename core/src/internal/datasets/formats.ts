@@ -1,19 +1,10 @@
 // Core's formats: JSON and YAML values, text. Tables (csv, parquet, json records, excel) are the
 // @dagrun/datasets-polars plugin's: core imports no DataFrame library.
 
-import { describeValue } from '../describe.js';
+import { describeValue, isDataFrame } from '../describe.js';
 import type { Format } from './dataset.js';
 import { CORE_SCHEMA, dump as stringifyYaml, load as loadYaml } from 'js-yaml';
 
-/**
- * A polars DataFrame by shape, without importing polars: only to word messages and to keep the memory
- * type from cloning a table (structuredClone cannot copy one).
- */
-export const isDataFrame = (v: unknown): boolean =>
-  v !== null && typeof v === 'object' && typeof (v as { writeCSV?: unknown }).writeCSV === 'function' && Array.isArray((v as { columns?: unknown }).columns);
-
-/** What a value is, for messages (one wording everywhere: see describe.ts). */
-const kindOf = describeValue;
 
 export interface JsonOptions {
   /** Spaces of indentation; 0 writes one line. */
@@ -47,9 +38,8 @@ export interface TextOptions {
 
 export const textFormat: Format<string, TextOptions> = {
   name: 'text',
-  check: (data) => (typeof data === 'string' ? undefined : `expected a string, but got ${kindOf(data)}`),
+  check: (data) => (typeof data === 'string' ? undefined : `expected a string, but got ${describeValue(data)}`),
   decode: (bytes, o) => bytes.toString(o.encoding ?? 'utf8'),
   encode: (data, o) => Buffer.from(data, o.encoding ?? 'utf8'),
 };
 
-export { kindOf };

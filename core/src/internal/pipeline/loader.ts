@@ -330,9 +330,10 @@ export const resolveFunc = async (ref: string, projectDir: string): Promise<Node
 /**
  * Parses and checks pipeline.yaml, imports every `func`, and returns the registry plus every
  * problem found (schema, includes, nodes, duplicates, cycles, functions), each with file:line.
- * `preread` is the file already parsed by the caller, so it is not read twice.
+ * `preread` is the file already parsed by the caller, so it is not read twice; `compiled` says the caller
+ * already compiled the node modules (openProject does, in one build with the project's local plugins).
  */
-export const loadPipelines = async (file: string, projectDir: string, preread?: YamlSource): Promise<{ registry: PipelineRegistry | undefined; errors: DagrunError[] }> => {
+export const loadPipelines = async (file: string, projectDir: string, preread?: YamlSource, compiled = false): Promise<{ registry: PipelineRegistry | undefined; errors: DagrunError[] }> => {
   const errors: DagrunError[] = [];
   if (!preread && !existsSync(file)) {
     return { registry: undefined, errors: [new ConfigError('DAGRUN_ERR_CONFIG_NOT_FOUND', `Pipeline file: expected ${file}, but got no such file.`, { hint: 'Hint: create pipeline.yaml, or run `dagrun new NAME` to scaffold a project.' })] };
@@ -353,8 +354,8 @@ export const loadPipelines = async (file: string, projectDir: string, preread?: 
       if (!refs.has(nd.func)) refs.set(nd.func, [pname, 'nodes', i, 'func']);
     });
   }
-  // Compile every TypeScript module in one esbuild build (a no-op when openProject already did, with its plugins).
-  const tsFiles = funcModules(source, projectDir).filter((f) => TS_FILE.test(f));
+  // Every TypeScript module in one esbuild build, so a helper two modules import stays one module.
+  const tsFiles = compiled ? [] : funcModules(source, projectDir).filter((f) => TS_FILE.test(f));
   if (tsFiles.length > 0) await compileTs(tsFiles, projectDir).catch(() => undefined);
   const funcs = new Map<string, NodeFunction>();
   // A module that fails to load is one problem, reported once at its first use, not once per export.

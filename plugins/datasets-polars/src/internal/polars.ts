@@ -16,11 +16,8 @@ export const loadPolars = async (): Promise<Polars> => {
 export const isDataFrame = (v: unknown): v is DataFrame =>
   v !== null && typeof v === 'object' && typeof (v as DataFrame).writeCSV === 'function' && Array.isArray((v as DataFrame).columns);
 
-/** What a value is, in core's one wording. */
-export const kindOf = describeValue;
-
 /** The `check` of every table format: a sentence when `data` is not a DataFrame. */
-export const checkTable = (data: unknown): string | undefined => (isDataFrame(data) ? undefined : `expected a polars DataFrame, but got ${kindOf(data)}`);
+export const checkTable = (data: unknown): string | undefined => (isDataFrame(data) ? undefined : `expected a polars DataFrame, but got ${describeValue(data)}`);
 
 export const DTYPE_NAMES = ['int32', 'int64', 'float32', 'float64', 'str', 'bool', 'date', 'datetime'] as const;
 export type DtypeName = (typeof DTYPE_NAMES)[number];

@@ -90,7 +90,6 @@ export const tableType: DatasetType<TableOptions> = {
   },
 };
 
-const kindOf = describeValue;
 
 export class PostgresTable implements Dataset<DataFrame> {
   readonly #options: TableOptions;
@@ -212,7 +211,7 @@ export class PostgresTable implements Dataset<DataFrame> {
   /** The frame, or a DAGRUN_ERR_DATASET_TYPE_MISMATCH error for anything else or a column PostgreSQL cannot hold. */
   #checkFrame(data: unknown): DataFrame {
     const head = `Dataset '${this.#name}' (${TYPE})`;
-    if (!isDataFrame(data)) throw new DatasetError('DAGRUN_ERR_DATASET_TYPE_MISMATCH', `${head}: expected a polars DataFrame, but got ${kindOf(data)}.`);
+    if (!isDataFrame(data)) throw new DatasetError('DAGRUN_ERR_DATASET_TYPE_MISMATCH', `${head}: expected a polars DataFrame, but got ${describeValue(data)}.`);
     const df = data as DataFrame;
     if (df.width === 0) throw new DatasetError('DAGRUN_ERR_DATASET_TYPE_MISMATCH', `${head}: expected a DataFrame with at least one column, but got none.`);
     const bad = df.columns.filter((n) => identifierProblem(n) !== undefined);
