@@ -253,13 +253,17 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
   return exitCode || (process.exitCode as number | undefined) || 0;
 };
 
-const addPluginCommand = (program: Command, spec: CommandSpec, dir: string, io: Io): void => {
-  const cmd = program.command(spec.name).description(spec.description);
+/** A plugin's command (and its subcommands, recursively) added to commander; `--project` stays global. */
+const addPluginCommand = (parent: Command, spec: CommandSpec, dir: string, io: Io): void => {
+  const cmd = parent.command(spec.name).description(spec.description);
   for (const a of spec.arguments ?? []) cmd.argument(a.required ? `<${a.name}>` : `[${a.name}]`, a.description);
   for (const o of spec.options ?? []) cmd.option(o.flags, o.description, o.default as string | boolean | undefined);
+  for (const sub of spec.subcommands ?? []) addPluginCommand(cmd, sub, dir, io);
+  const action = spec.action;
+  if (!action) return;
   cmd.action(async (...args: unknown[]) => {
     const c = args[args.length - 1] as Command;
-    const code = await spec.action(c.args, c.opts(), { projectDir: dir, stdout: (s) => io.stdout.write(`${s}\n`), stderr: (s) => io.stderr.write(`${s}\n`) });
+    const code = await action(c.args, c.opts(), { projectDir: dir, stdout: (s) => io.stdout.write(`${s}\n`), stderr: (s) => io.stderr.write(`${s}\n`) });
     if (typeof code === 'number' && code !== 0) process.exitCode = code;
   });
 };

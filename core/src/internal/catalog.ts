@@ -305,7 +305,7 @@ export class DataCatalog implements Catalog {
     } catch (err) {
       throw wrap('save', name, ds, err, this.#types.get(name)?.atomicSaves === true);
     }
-    if (hooks?.has('afterDatasetSaved')) await hooks.call('afterDatasetSaved', { ...ev, durationMs: performance.now() - t0, version: info?.version });
+    if (hooks?.has('afterDatasetSaved')) await hooks.call('afterDatasetSaved', { ...ev, durationMs: performance.now() - t0, version: info?.version, location: info?.location });
     return info;
   }
 

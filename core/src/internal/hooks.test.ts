@@ -30,6 +30,7 @@ t.test('HookManager calls every implementation in registration order, awaiting e
   const err = await caught(() => hooks.call('afterNodeRun', {} as never));
   t.equal(err.message, 'hook failed', 'a failing hook rejects the call');
   t.same(HOOK_NAMES, [
+    'afterProjectOpened',
     'afterCatalogCreated', 'beforePipelineRun', 'afterPipelineRun', 'onPipelineError', 'beforeNodeRun', 'afterNodeRun', 'onNodeError',
     'beforeDatasetLoaded', 'afterDatasetLoaded', 'beforeDatasetSaved', 'afterDatasetSaved', 'afterDatasetChecked',
   ]);

@@ -5,7 +5,16 @@ import type { Catalog } from './catalog.js';
 import type { ContractReport } from './contract.js';
 import type { Node } from './pipeline/node.js';
 import type { Pipeline } from './pipeline/pipeline.js';
+import type { Project } from './project.js';
 import type { RunRecord } from './run-record.js';
+import type { DagrunError } from './errors.js';
+
+/** A project was loaded (Kedro's after_context_created): a plugin reads its own configuration here. */
+export interface ProjectOpenedEvent {
+  readonly project: Project;
+  /** Adds a problem to the project's load problems (reported by `dagrun check` and before any run). */
+  report(error: DagrunError): void;
+}
 
 export interface CatalogCreatedEvent {
   readonly catalog: Catalog;
@@ -78,12 +87,16 @@ export interface AfterDatasetCheckedEvent extends DatasetEvent {
 export interface AfterDatasetSavedEvent extends BeforeDatasetSavedEvent {
   readonly durationMs: number;
   readonly version: string | undefined;
+  /** Where the data was written (a local path or a `protocol://` URI), when the dataset says. */
+  readonly location: string | undefined;
 }
 
 type MaybePromise = void | Promise<void>;
 
 /** Implement any subset. Order of calls in a run is documented in docs/plugins.md. */
 export interface Hooks {
+  // project
+  afterProjectOpened?(event: ProjectOpenedEvent): MaybePromise;
   // catalog
   afterCatalogCreated?(event: CatalogCreatedEvent): MaybePromise;
   // pipeline
@@ -103,6 +116,7 @@ export interface Hooks {
 }
 
 export const HOOK_NAMES = [
+  'afterProjectOpened',
   'afterCatalogCreated',
   'beforePipelineRun',
   'afterPipelineRun',

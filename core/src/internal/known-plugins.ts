@@ -12,10 +12,11 @@ const PROVIDERS: Readonly<Record<ProvidedKind, Readonly<Record<string, string>>>
     'postgres.table': '@dagrun/datasets-postgres',
     'postgres.query': '@dagrun/datasets-postgres',
     figure: '@dagrun/datasets-figures',
+    'registry.model': '@dagrun/tracking',
   },
   // `type.option`: an option core's type declares but only a plugin carries out.
   datasetOption: { 'json.table': '@dagrun/datasets-polars' },
-  command: { viz: '@dagrun/viz', serve: '@dagrun/serve' },
+  command: { viz: '@dagrun/viz', serve: '@dagrun/serve', runs: '@dagrun/tracking', models: '@dagrun/tracking', ui: '@dagrun/tracking' },
   codec: { 'dagrun.ml/regression-model': '@dagrun/ml' },
   storage: { s3: '@dagrun/datasets-s3' },
   // The class of a value the object type saves only through a plugin's codec.

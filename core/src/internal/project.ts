@@ -305,5 +305,8 @@ export const openProject = async (opts: OpenProjectOptions): Promise<Project> =>
 
   const { registry: pipelines, errors: pErrors } = await loadPipelines(pipelinesFile, dir, pipelineSource, true);
   errors.push(...pErrors);
-  return new Project({ dir, settings, env: opts.env, registry, config, params, pipelines, catalogConfig, credentials, parametersConfig, errors, paramOverrides: parsed });
+  const project = new Project({ dir, settings, env: opts.env, registry, config, params, pipelines, catalogConfig, credentials, parametersConfig, errors, paramOverrides: parsed });
+  // `errors` is the project's own array: what a plugin reports here is a load problem like any other.
+  await registry.hooks.call('afterProjectOpened', { project, report: (e) => errors.push(e) });
+  return project;
 };

@@ -15,8 +15,13 @@ export interface CommandSpec {
   readonly arguments?: ReadonlyArray<{ readonly name: string; readonly description: string; readonly required?: boolean }>;
   /** commander-style flags, e.g. `--port <number>`. */
   readonly options?: ReadonlyArray<{ readonly flags: string; readonly description: string; readonly default?: string | boolean }>;
-  /** Runs the command; `context.project` is loaded lazily so commands that do not need it start fast. */
-  action(args: readonly string[], options: Readonly<Record<string, unknown>>, context: CommandContext): Promise<number | void>;
+  /** Commands under this one (`dagrun runs list`, `dagrun runs show ID`), each with its own arguments and options. */
+  readonly subcommands?: readonly CommandSpec[];
+  /**
+   * Runs the command (required unless it has subcommands); returns the exit code. Commands open the
+   * project themselves, when they need it, so those that do not start fast.
+   */
+  action?(args: readonly string[], options: Readonly<Record<string, unknown>>, context: CommandContext): Promise<number | void>;
 }
 
 export interface CommandContext {
