@@ -1,0 +1,76 @@
+// File operations of the store: every overwrite is a temp file renamed into place (readers, and a
+// process killed mid-write, see the old bytes or the new, never a part); appends are single writes.
+
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** Writes `text` to `file` atomically (temp file in the same folder, fsync, rename). */
+export const writeAtomic = (file: string, text: string): void => {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = join(dirname(file), `.${randomBytes(6).toString('hex')}.tmp`);
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+};
+
+/** Appends one line (MLflow's metric files); one write call, so concurrent appends do not interleave. */
+export const appendLine = (file: string, line: string): void => {
+  mkdirSync(dirname(file), { recursive: true });
+  appendFileSync(file, `${line}\n`);
+};
+
+export const readText = (file: string): string | undefined => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+/** Names of the sub-folders of `dir` (none when it does not exist). */
+export const subdirs = (dir: string): string[] => {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
+  } catch {
+    return [];
+  }
+};
+
+/** Files under `dir`, recursively, as `/`-joined relative paths (MLflow keys may hold `/`); skips our temp files. */
+export const filesUnder = (dir: string, prefix = ''): string[] => {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith('.') && e.name.endsWith('.tmp')) continue;
+    if (e.isDirectory()) out.push(...filesUnder(join(dir, e.name), `${prefix}${e.name}/`));
+    else out.push(`${prefix}${e.name}`);
+  }
+  return out;
+};
+
+/** mtime in ms, or -1 when the path does not exist. */
+export const mtime = (path: string): number => {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return -1;
+  }
+};

@@ -1,0 +1,92 @@
+// `type: registry.model`: a registered model as a dataset, so an inference pipeline (and `dagrun serve`)
+// loads `models:/NAME@ALIAS` without knowing about tracking. `versions()` answers the alias's version
+// first, so the catalog pins what it loads and a server polling versions() sees the alias move.
+//
+//   served_model:
+//     type: registry.model
+//     uri: models:/property-valuation@champion
+//     store: mlruns            # default: <project>/mlruns
+
+import { readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Dataset, DatasetContext, DatasetType } from '@dagrun/core';
+import { TrackingError } from './errors.js';
+import { filesUnder } from './files.js';
+import { ModelRegistry, parseModelUri } from './registry-store.js';
+import { TrackingStore } from './store.js';
+
+interface Options {
+  readonly uri: string;
+  readonly store?: string;
+}
+
+/** The local folder or file of a version: storage_location, else its `runs:/ID/path` source in the store. */
+const versionPath = (store: TrackingStore, v: { storageLocation: string | null; source: string; name: string; version: number }): string => {
+  const loc = v.storageLocation ?? v.source;
+  if (loc.startsWith('file://')) return fileURLToPath(loc);
+  const m = /^runs:\/([0-9a-f]{32})\/(.+)$/.exec(v.source);
+  if (m) return store.artifactPath(m[1]!, m[2]!);
+  throw new TrackingError('DAGRUN_ERR_REGISTRY_URI', `Model '${v.name}' version ${v.version}: expected a file:// storage location or a runs:/ source, but got '${loc}'.`);
+};
+
+/**
+ * The model file's value. A file the `object` type wrote (`{ dagrun_object: 1, codec, data }`) is rebuilt
+ * by its codec, as core's object type does; other JSON is returned parsed, anything else as text.
+ */
+const readModel = (file: string, ctx: DatasetContext): unknown => {
+  const text = readFileSync(file, 'utf8');
+  if (!file.endsWith('.json')) return text;
+  const doc = JSON.parse(text) as { dagrun_object?: number; codec?: string | null; data?: unknown };
+  if (doc === null || typeof doc !== 'object' || doc.dagrun_object !== 1) return doc;
+  if (!doc.codec) return doc.data;
+  const codec = ctx.codecs.byName(doc.codec);
+  if (!codec) throw new TrackingError('DAGRUN_ERR_REGISTRY_URI', `Model file '${file}': expected a registered codec '${doc.codec}', but got none (${ctx.codecs.names().join(', ') || 'no codecs'}).`, { hint: 'Hint: list the plugin that saves this model (e.g. @dagrun/ml) in dagrun.yaml.' });
+  return codec.deserialize(doc.data);
+};
+
+export const registryModelType: DatasetType<Options> = {
+  name: 'registry.model',
+  description: 'A registered model version (models:/NAME@ALIAS or models:/NAME/VERSION) from the tracking store, read-only.',
+  schema: { type: 'object', additionalProperties: false, required: ['uri'], properties: { uri: { type: 'string', pattern: '^models:/[^/@]+(/\\d+|@[\\w-]+)$' }, store: { type: 'string', minLength: 1 } } },
+  persistent: true,
+  create(options, ctx): Dataset {
+    const root = options.store ? (isAbsolute(options.store) ? options.store : join(ctx.projectDir, options.store)) : join(ctx.projectDir, 'mlruns');
+    const uri = parseModelUri(options.uri);
+    const open = () => {
+      const store = TrackingStore.open(root, { create: false });
+      return { store, registry: new ModelRegistry(store.root) };
+    };
+    return {
+      load() {
+        const { store, registry } = open();
+        const v = ctx.version.load ? registry.version(uri.name, Number(ctx.version.load)) : registry.resolve(uri);
+        let path = versionPath(store, v);
+        if (statSync(path).isDirectory()) {
+          const files = filesUnder(path);
+          if (files.length !== 1) throw new TrackingError('DAGRUN_ERR_REGISTRY_URI', `Model '${v.name}' version ${v.version}: expected one model file in ${path}, but got ${files.length}.`);
+          path = join(path, files[0]!);
+        }
+        return readModel(path, ctx);
+      },
+      save() {
+        throw new TrackingError('DAGRUN_ERR_REGISTRY_URI', `Dataset '${ctx.name}' (registry.model): expected to be read only, but got a save.`, { hint: 'Hint: save to the model dataset; tracking.yaml register: makes it a version.' });
+      },
+      describe: () => ({ type: 'registry.model', uri: options.uri, store: root }),
+      exists: () => {
+        try {
+          open().registry.resolve(uri);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      /** The alias's version first (what load() gives now), then the others, newest first. */
+      async versions() {
+        const { registry } = open();
+        const current = String(registry.resolve(uri).version);
+        return [current, ...registry.versions(uri.name).map((v) => String(v.version)).reverse().filter((v) => v !== current)];
+      },
+    };
+  },
+};

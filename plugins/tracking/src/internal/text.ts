@@ -1,0 +1,25 @@
+// Plain-text rendering for the commands: aligned tables, times, durations, metric direction.
+
+import type { Run } from './model.js';
+
+/** Columns padded to their widest cell; `indent` before each line. */
+export const table = (head: readonly string[], rows: readonly (readonly string[])[], indent = ''): string => {
+  const cells = [head, ...rows].map((r) => r.map((c) => c.replace(/\s*\n\s*/g, ' ')));
+  const widths = head.map((_, i) => Math.min(60, Math.max(...cells.map((r) => [...(r[i] ?? '')].length))));
+  const line = (r: readonly string[]) => indent + r.map((c, i) => (i === r.length - 1 ? c : clip(c, widths[i]!).padEnd(widths[i]!))).join('  ').trimEnd();
+  return cells.map(line).join('\n');
+};
+
+const clip = (s: string, w: number): string => ([...s].length > w ? `${[...s].slice(0, w - 1).join('')}…` : s);
+
+export const when = (ms: number | null): string => (ms === null ? '—' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19));
+
+export const duration = (r: Pick<Run, 'startTime' | 'endTime' | 'status'>): string => {
+  if (r.startTime === null) return '—';
+  if (r.endTime === null) return r.status === 'RUNNING' ? 'running' : '—';
+  const s = (r.endTime - r.startTime) / 1000;
+  return s < 60 ? `${s.toFixed(1)} s` : s < 3600 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${(s / 3600).toFixed(1)} h`;
+};
+
+/** Metrics where a higher value is better; every other metric (errors, losses) is better lower. */
+export const higherIsBetter = (key: string): boolean => /r2|accuracy|auc|precision|recall|f1/i.test(key);

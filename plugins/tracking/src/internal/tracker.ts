@@ -1,0 +1,157 @@
+// Every `dagrun run` of a project that lists the plugin, recorded as a tracking run through hooks only:
+// created RUNNING before the first node, params logged at once, metrics and artifacts as their datasets
+// are saved, FINISHED or FAILED at the end (then, when tracking.yaml says so, the model registered and
+// offered to the promotion gate). Core knows nothing of this.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ENGINE_VERSION, flattenParams, type Hooks, type Project } from '@dagrun/core';
+import { loadTrackingConfig, type TrackingConfig } from './config.js';
+import { processTag } from './liveness.js';
+import { promote } from './promote.js';
+import { ModelRegistry } from './registry-store.js';
+import { openStore } from './open.js';
+import type { TrackingStore } from './store.js';
+
+/** `a.b.c` → value, as strings the way MLflow logs params (numbers and booleans as written, the rest as JSON). */
+export const paramStrings = (params: Readonly<Record<string, unknown>>, include: TrackingConfig['params']): Record<string, string> => {
+  if (include === 'none') return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(flattenParams(params))) {
+    if (include !== 'all' && !include.some((p) => k === p || k.startsWith(`${p}.`))) continue;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) continue; // the leaves are logged, not their parents
+    out[k] = typeof v === 'string' ? v : v === undefined ? '' : JSON.stringify(v);
+  }
+  return out;
+};
+
+/** A metrics dataset's value as metric name → number: one number (named after the dataset) or a dict of numbers, nested keys joined with dots. */
+export const metricValues = (name: string, data: unknown): Record<string, number> => {
+  if (typeof data === 'number') return { [name]: data };
+  const out: Record<string, number> = {};
+  const walk = (v: unknown, prefix: string): void => {
+    if (typeof v === 'number') out[prefix] = v;
+    else if (v !== null && typeof v === 'object' && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) walk(x, prefix ? `${prefix}.${k}` : k);
+  };
+  walk(data, '');
+  return out;
+};
+
+const git = (dir: string, args: string[]): string | undefined => {
+  try {
+    return execFileSync('git', args, { cwd: dir, encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+};
+
+const sourceTags = (project: Project, pipelineName: string, runId: string): Record<string, string> => {
+  const tags: Record<string, string> = {
+    'mlflow.source.name': `dagrun run --pipeline ${pipelineName}`,
+    'mlflow.source.type': 'LOCAL',
+    'dagrun.version': ENGINE_VERSION,
+    'dagrun.node': process.version,
+    'dagrun.project': project.settings.name,
+    'dagrun.pipeline': pipelineName,
+    'dagrun.run_id': runId,
+    'dagrun.env': project.env ?? 'base',
+    'dagrun.command': [basename(process.argv[1] ?? 'dagrun'), ...process.argv.slice(2)].join(' '),
+    'dagrun.process': processTag(),
+  };
+  const commit = git(project.dir, ['rev-parse', 'HEAD']);
+  if (commit) {
+    tags['mlflow.source.git.commit'] = commit;
+    tags['dagrun.git.dirty'] = String((git(project.dir, ['status', '--porcelain', '--untracked-files=no', '--', '.']) ?? '') !== '');
+  }
+  return tags;
+};
+
+/** A saved dataset's location as a local path, when it is one (a versioned file: its version's folder). */
+const localPath = (location: string | undefined, projectDir: string): string | undefined => {
+  if (!location) return undefined;
+  const path = location.startsWith('file://') ? fileURLToPath(location) : /^[a-z][\w+.-]*:\/\//i.test(location) ? undefined : resolve(projectDir, location);
+  return path && existsSync(path) ? path : undefined;
+};
+
+export interface TrackerState {
+  config: TrackingConfig | undefined;
+  project: Project | undefined;
+  store: TrackingStore | undefined;
+  runId: string | undefined;
+  contractViolations: number;
+}
+
+/** The hooks of one opened project (register() runs once per project, so the state is per project). */
+export const trackingHooks = (state: TrackerState = { config: undefined, project: undefined, store: undefined, runId: undefined, contractViolations: 0 }): Hooks => ({
+  afterProjectOpened({ project, report }) {
+    const { config, errors } = loadTrackingConfig(project);
+    for (const e of errors) report(e);
+    state.config = config;
+    state.project = project;
+  },
+
+  beforePipelineRun({ runId, pipelineName, params }) {
+    const { config, project } = state;
+    if (!config?.enabled || !project) return;
+    const store = openStore(config.store);
+    const experiment = store.ensureExperiment(config.experiment);
+    const run = store.createRun(experiment.id, { runName: `${pipelineName} ${runId}`, userId: userInfo().username, tags: sourceTags(project, pipelineName, runId) });
+    store.logParams(run.runId, paramStrings(params, config.params));
+    state.store = store;
+    state.runId = run.runId;
+    state.contractViolations = 0;
+  },
+
+  afterDatasetChecked({ name, report }) {
+    if (!state.runId || !state.store) return;
+    state.contractViolations += report.violations.length;
+    state.store.setTags(state.runId, { [`dagrun.contract.${name}`]: report.violations.length === 0 ? 'clean' : `${report.violations.length} violation(s), ${report.onViolation}` });
+  },
+
+  afterDatasetSaved({ name, data, location }) {
+    const { config, store, runId } = state;
+    if (!config || !store || !runId) return;
+    if (config.metrics.includes(name)) {
+      const now = Date.now();
+      for (const [k, v] of Object.entries(metricValues(name, data))) store.logMetric(runId, k, v, { timestamp: now, step: 0 });
+    }
+    if (config.artifacts.includes(name) || config.register?.dataset === name) {
+      const path = localPath(location, state.project!.dir);
+      if (path) store.logArtifact(runId, path, statSync(path).isDirectory() ? name : join(name, basename(path)));
+      else store.writeArtifact(runId, join(name, typeof data === 'string' ? `${name}.txt` : `${name}.json`), typeof data === 'string' ? data : JSON.stringify(data, null, 2));
+    }
+  },
+
+  afterPipelineRun({ record }) {
+    const { config, store, runId } = state;
+    if (!config || !store || !runId) return;
+    // The data contracts' verdict, as a tag and as a number a promotion rule can bound.
+    store.setTags(runId, { 'dagrun.contracts': state.contractViolations === 0 ? 'clean' : `${state.contractViolations} violation(s)` });
+    store.logMetric(runId, 'dagrun.contract_violations', state.contractViolations);
+    store.writeArtifact(runId, 'dagrun/run-record.json', JSON.stringify(record, null, 2));
+    store.endRun(runId, 'FINISHED');
+    state.runId = undefined;
+    const reg = config.register;
+    if (!reg || !store.artifacts(runId).some((a) => a.startsWith(`${reg.dataset}/`))) return;
+    const registry = new ModelRegistry(store.root);
+    const location = store.artifactPath(runId, reg.dataset);
+    const version = registry.createVersion(reg.name, { source: `runs:/${runId}/${reg.dataset}`, storageLocation: `file://${location}`, runId });
+    if (!reg.promote_to) return;
+    const outcome = promote({ store, registry, name: reg.name, version: version.version, alias: reg.promote_to, rules: config.promotion[reg.promote_to] ?? [] });
+    process.stderr.write(`tracking: run ${runId} registered as ${reg.name} version ${version.version}; ${reg.promote_to}: ${outcome.promoted ? `now version ${version.version}` : `kept (${outcome.results.filter((r) => !r.passed).map((r) => r.rule).join('; ')})`}\n`);
+  },
+
+  onPipelineError({ error, record }) {
+    const { store, runId } = state;
+    if (!store || !runId) return;
+    store.setTags(runId, { 'dagrun.error': error.message.split('\n')[0]!.slice(0, 5000), ...(record.resumeCommand ? { 'dagrun.resume': record.resumeCommand } : {}) });
+    store.writeArtifact(runId, 'dagrun/run-record.json', JSON.stringify(record, null, 2));
+    store.endRun(runId, 'FAILED');
+    state.runId = undefined;
+  },
+});
+
+export const defaultStore = (projectDir: string): string => join(projectDir, 'mlruns');
