@@ -435,7 +435,7 @@ t.test('hooks fire around load and save with the documented event fields, in ord
   t.equal(bs!.runId, 'run-1');
   t.equal(bs!.node, n);
   t.equal(bs!.data, 'hello');
-  t.same(Object.keys(as!).sort(), ['data', 'durationMs', 'name', 'node', 'runId', 'version']);
+  t.same(Object.keys(as!).sort(), ['data', 'durationMs', 'location', 'name', 'node', 'runId', 'version']);
   t.equal(as!.version, '2030-05-06T07.08.09.010Z');
   t.ok(typeof as!.durationMs === 'number' && as!.durationMs >= 0);
   t.equal(asNotes!.version, undefined, 'an unversioned save has no version');

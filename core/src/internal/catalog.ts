@@ -165,6 +165,12 @@ export class DataCatalog implements Catalog {
     return ds?.versions ? ds.versions() : [];
   }
 
+  /** What the dataset's store knows of a saved version (e.g. the tracked run that made it), or undefined. */
+  async versionInfo(name: string, version: string): Promise<Record<string, unknown> | undefined> {
+    const ds = this.dataset(name);
+    return ds?.versionInfo ? ds.versionInfo(version) : undefined;
+  }
+
   /** The dataset behind a name: declared, factory-matched, or undefined. */
   dataset(name: string): Dataset | undefined {
     const ds = this.#datasets.get(name);

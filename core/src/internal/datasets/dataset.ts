@@ -18,8 +18,13 @@ export interface Dataset<T = unknown> {
   validate?(data: unknown): string | undefined;
   /** Drop any cached data; called once no later node needs the dataset. */
   release?(): void | Promise<void>;
-  /** Saved versions, newest first, when the dataset is versioned. */
+  /**
+   * Saved versions, newest first, when the dataset is versioned; a dataset whose "current" version is not
+   * the newest (a registry alias) lists that one first: it is what load() gives without a version.
+   */
   versions?(): Promise<string[]>;
+  /** Plain facts about a saved version from the dataset's store (the run that made it: id, params, metrics). */
+  versionInfo?(version: string): Promise<Record<string, unknown> | undefined>;
 }
 
 export interface SaveInfo {

@@ -81,6 +81,19 @@ export const registryModelType: DatasetType<Options> = {
           return false;
         }
       },
+      /** The registry version and the run that made it: what `GET /api/v1/model` of dagrun serve shows. */
+      async versionInfo(version) {
+        const { store, registry } = open();
+        const v = registry.version(uri.name, Number(version));
+        let run: Record<string, unknown> | undefined;
+        try {
+          const r = v.runId ? store.getRun(v.runId) : undefined;
+          if (r) run = { run_id: r.runId, run_name: r.runName, experiment_id: r.experimentId, status: r.status, start_time: r.startTime, end_time: r.endTime, params: r.params, metrics: r.metrics };
+        } catch {
+          run = undefined; // the run was removed from the store: the version is still served
+        }
+        return { model: v.name, version: v.version, aliases: v.aliases, source: v.source, registered_at: v.creationTimestamp, run };
+      },
       /** The alias's version first (what load() gives now), then the others, newest first. */
       async versions() {
         const { registry } = open();

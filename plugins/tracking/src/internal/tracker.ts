@@ -8,7 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ENGINE_VERSION, flattenParams, type Hooks, type Project } from '@dagrun/core';
+import { ENGINE_VERSION, type Hooks, type Project } from '@dagrun/core';
 import { loadTrackingConfig, type TrackingConfig } from './config.js';
 import { processTag } from './liveness.js';
 import { promote } from './promote.js';
@@ -20,11 +20,15 @@ import type { TrackingStore } from './store.js';
 export const paramStrings = (params: Readonly<Record<string, unknown>>, include: TrackingConfig['params']): Record<string, string> => {
   if (include === 'none') return {};
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(flattenParams(params))) {
-    if (include !== 'all' && !include.some((p) => k === p || k.startsWith(`${p}.`))) continue;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) continue; // the leaves are logged, not their parents
-    out[k] = typeof v === 'string' ? v : v === undefined ? '' : JSON.stringify(v);
-  }
+  const walk = (obj: Readonly<Record<string, unknown>>, prefix: string): void => {
+    for (const [k, v] of Object.entries(obj)) {
+      const key = prefix ? `${prefix}.${k}` : k;
+      // The leaves are logged, not their parents; a list is one value (as JSON).
+      if (v !== null && typeof v === 'object' && !Array.isArray(v)) walk(v as Record<string, unknown>, key);
+      else if (include === 'all' || include.some((p) => key === p || key.startsWith(`${p}.`))) out[key] = typeof v === 'string' ? v : v === undefined ? '' : JSON.stringify(v);
+    }
+  };
+  walk(params, '');
   return out;
 };
 
