@@ -103,10 +103,13 @@ const alias: CommandSpec = {
 const promoteCommand: CommandSpec = {
   name: 'promote',
   description: "Give an alias to a version (default: the newest) if it passes tracking.yaml's promotion rules for that alias.",
-  arguments: [{ name: 'name', description: 'registered model', required: true }],
+  // The version is an argument: `--version` is dagrun's own flag.
+  arguments: [
+    { name: 'name', description: 'registered model', required: true },
+    { name: 'version', description: 'the version to promote (default: the newest)' },
+  ],
   options: [
     { flags: '--to <alias>', description: 'the alias, e.g. champion' },
-    { flags: '--version <n>', description: 'the version to promote (default: the newest)' },
     { flags: '--dry-run', description: 'check the rules, move nothing' },
     ...STORE_OPTIONS,
   ],
@@ -115,7 +118,7 @@ const promoteCommand: CommandSpec = {
     const { cfg, store, registry } = open(ctx.projectDir, o);
     const name = args[0]!;
     const versions = registry.versions(name);
-    const version = o.version === undefined ? versions.at(-1)?.version : versionArg(o.version, `Option '--version'`);
+    const version = args[1] === undefined ? versions.at(-1)?.version : versionArg(args[1], `Version of model '${name}'`);
     if (version === undefined) throw new TrackingError('DAGRUN_ERR_REGISTRY_NOT_FOUND', `Model '${name}': expected a registered version to promote, but got none.`);
     const rules = cfg.promotion[o.to] ?? [];
     const outcome = promote({ store, registry, name, version, alias: o.to, rules, dryRun: o.dryRun === true });
