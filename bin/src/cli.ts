@@ -226,8 +226,11 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
     const dir = resolve(io.cwd, dirArg >= 0 ? argv[dirArg + 1] ?? '.' : '.');
     if (existsSync(join(dir, 'dagrun.yaml')) && /^plugins:\s*\[?\s*[^\]\s]/m.test(readFileSync(join(dir, 'dagrun.yaml'), 'utf8'))) {
       try {
-        const { loadPluginRegistry } = await core();
-        const registry = await loadPluginRegistry(dir);
+        const { loadPluginRegistry, pluginFor } = await core();
+        // The known provider of the command alone when it provides it; else every plugin (help, a local plugin's command).
+        const provider = first === undefined ? undefined : pluginFor('command', first);
+        let registry = provider ? await loadPluginRegistry(dir, [provider]) : undefined;
+        if (!registry?.commands().some((c) => c.name === first)) registry = await loadPluginRegistry(dir);
         for (const spec of registry.commands()) addPluginCommand(program, spec, dir, io);
       } catch {
         // The project's own problems surface when a command uses it.

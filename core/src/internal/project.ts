@@ -258,11 +258,16 @@ const isSectionFile = (section: ConfigSection, file: string): boolean => {
 const pluginRequests = (settings: ProjectSettings, source: YamlSource | undefined): PluginRequest[] =>
   settings.plugins.map((entry, i) => ({ module: pluginModule(entry), options: pluginOptions(entry), location: source?.locate(['plugins', i]) }));
 
-/** Only the plugins of a project (for listing their commands fast); problems are ignored. */
-export const loadPluginRegistry = async (projectDir: string): Promise<Registry> => {
+/**
+ * Only the plugins of a project (for listing their commands fast); problems are ignored. `only` limits
+ * it to the listed modules that are named there (the CLI passes the known provider of the command asked
+ * for, so `dagrun runs list` does not import a project's DataFrame or cloud plugins).
+ */
+export const loadPluginRegistry = async (projectDir: string, only?: readonly string[]): Promise<Registry> => {
   const registry = new Registry();
   const { settings, source } = readSettings(projectDir, []);
-  await registerPlugins(new PluginHost(registry), pluginRequests(settings, source), projectDir);
+  const requests = pluginRequests(settings, source);
+  await registerPlugins(new PluginHost(registry), only ? requests.filter((r) => only.includes(r.module)) : requests, projectDir);
   return registry;
 };
 

@@ -6,6 +6,6 @@ import { TrackingStore } from './store.js';
 
 export const openStore = (root: string, opts: { create?: boolean } = {}): TrackingStore => {
   const store = TrackingStore.open(root, opts);
-  failDeadRuns(store, store.allRuns().runs);
+  failDeadRuns(store);
   return store;
 };

@@ -28,7 +28,8 @@ export const parseModelUri = (uri: string): ModelUri => {
   return m[2] !== undefined ? { name: m[1]!, version: Number(m[2]) } : { name: m[1]!, alias: m[3]! };
 };
 
-const NAME_RE = /^[^/\\%]+$/;
+/** No '/', '\\' or '%', and not '.' or '..' (which would name the registry folder or the store itself). */
+const NAME_RE = /^(?!\.\.?$)[^/\\%]+$/;
 const ALIAS_RE = /^[A-Za-z_][\w-]{0,254}$/;
 
 export class ModelRegistry {
@@ -40,7 +41,8 @@ export class ModelRegistry {
 
   models(problems: StoreProblem[] = []): RegisteredModel[] {
     const out: RegisteredModel[] = [];
-    for (const name of subdirs(this.root)) {
+    // Sorted: readdir's order is the file system's, not the same from one machine to the next.
+    for (const name of subdirs(this.root).sort()) {
       try {
         out.push(this.model(name));
       } catch (err) {
@@ -59,7 +61,7 @@ export class ModelRegistry {
       lastUpdatedTimestamp: typeof meta.last_updated_timestamp === 'number' ? meta.last_updated_timestamp : null,
       description: typeof meta.description === 'string' ? meta.description : null,
       aliases: this.#aliases(dir),
-      tags: keyFiles(join(dir, 'tags')),
+      tags: keyFiles(join(dir, 'tags'), false),
     };
   }
 
@@ -98,7 +100,7 @@ export class ModelRegistry {
       runId: s(meta.run_id),
       status: s(meta.status) ?? 'READY',
       aliases,
-      tags: keyFiles(join(dir, 'tags')),
+      tags: keyFiles(join(dir, 'tags'), false),
     };
   }
 
@@ -108,7 +110,7 @@ export class ModelRegistry {
     if (u.version !== undefined) return this.version(u.name, u.version);
     const target = this.#aliases(this.#modelDir(u.name))[u.alias!];
     if (target === undefined) {
-      const known = Object.keys(this.#aliases(this.#modelDir(u.name)));
+      const known = Object.keys(this.#aliases(this.#modelDir(u.name))).sort();
       throw new TrackingError('DAGRUN_ERR_REGISTRY_NOT_FOUND', `Alias '${u.alias}' of model '${u.name}': expected an alias of the model (${known.join(', ') || 'it has none'}), but got no such alias.`, { hint: `Hint: dagrun models promote ${u.name} --to ${u.alias} (or dagrun models alias ${u.name} ${u.alias} VERSION)` });
     }
     return this.version(u.name, Number(target));
@@ -116,7 +118,7 @@ export class ModelRegistry {
 
   /** Registers a new version (creating the model on its first version), as create_model_version writes it. */
   createVersion(name: string, opts: { source: string; storageLocation: string; runId: string | null; description?: string; tags?: Readonly<Record<string, string>> }): ModelVersion {
-    if (!NAME_RE.test(name)) throw new TrackingError('DAGRUN_ERR_REGISTRY_URI', `Model name '${name}': expected a name without '/', '\\' or '%', but got one with them.`);
+    if (!NAME_RE.test(name)) throw new TrackingError('DAGRUN_ERR_REGISTRY_URI', `Model name '${name}': expected a name without '/', '\\' or '%' (and not '.' or '..'), but got '${name}'.`);
     const dir = join(this.root, name);
     const now = Date.now();
     if (!existsSync(join(dir, META))) {
@@ -129,7 +131,9 @@ export class ModelRegistry {
       try {
         mkdirSync(join(dir, `version-${version}`));
         break;
-      } catch {
+      } catch (err) {
+        // Taken by another registration: the next one. Any other failure (read-only, folder gone) is final.
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         version++;
       }
     }
@@ -149,7 +153,7 @@ export class ModelRegistry {
       user_id: null,
       version,
     };
-    writeAtomic(join(dir, `version-${version}`, META), dumpYaml(meta));
+    writeAtomic(join(dir, `version-${version}`, META), dumpYaml(meta), true);
     for (const [k, v] of Object.entries(opts.tags ?? {})) writeAtomic(join(dir, `version-${version}`, 'tags', k), v);
     this.#touch(name, now);
     return this.version(name, version);
@@ -161,11 +165,13 @@ export class ModelRegistry {
       throw new TrackingError('DAGRUN_ERR_REGISTRY_URI', `Alias '${alias}': expected letters, digits, '_' or '-' starting with a letter (not 'latest' nor v<number>, as in MLflow), but got '${alias}'.`);
     }
     this.version(name, version);
-    writeAtomic(join(this.#modelDir(name), 'aliases', alias), String(version));
+    writeAtomic(join(this.#modelDir(name), 'aliases', alias), String(version), true);
     this.#touch(name, Date.now());
   }
 
   deleteAlias(name: string, alias: string): void {
+    // MLflow's alias rule, looser than setAlias's: any alias it may have written; never a path out of aliases/.
+    if (!/^[\w-]+$/.test(alias)) throw new TrackingError('DAGRUN_ERR_REGISTRY_URI', `Alias '${alias}': expected letters, digits, '_' or '-', but got '${alias}'.`);
     rmSync(join(this.#modelDir(name), 'aliases', alias), { force: true });
     this.#touch(name, Date.now());
   }
@@ -178,13 +184,13 @@ export class ModelRegistry {
   }
 
   #aliases(dir: string): Record<string, string> {
-    return keyFiles(join(dir, 'aliases'));
+    return keyFiles(join(dir, 'aliases'), true);
   }
 
   #modelDir(name: string): string {
     const dir = join(this.root, name);
     if (!NAME_RE.test(name) || !existsSync(dir)) {
-      const known = subdirs(this.root);
+      const known = subdirs(this.root).sort();
       throw new TrackingError('DAGRUN_ERR_REGISTRY_NOT_FOUND', `Registered model '${name}': expected one of the registry's models (${known.join(', ') || 'none yet'}), but got no such model.`, {
         hint: 'Hint: dagrun models register --run ID --name NAME, or list the model dataset under register: in tracking.yaml.',
       });
@@ -199,8 +205,12 @@ export class ModelRegistry {
   }
 }
 
-const keyFiles = (dir: string): Record<string, string> => {
+/** One file per key; alias files are trimmed (a hand-written one may end in a newline), tag values kept as written. */
+const keyFiles = (dir: string, trim: boolean): Record<string, string> => {
   const out: Record<string, string> = {};
-  for (const k of filesUnder(dir)) out[k] = (readText(join(dir, k)) ?? '').trim();
+  for (const k of filesUnder(dir)) {
+    const text = readText(join(dir, k)) ?? '';
+    out[k] = trim ? text.trim() : text;
+  }
   return out;
 };

@@ -1,11 +1,12 @@
 // Listing every run without reading every run each time: a cache file at the store's root
 // (`.dagrun-index.json`, a file, so MLflow, which lists only folders there, never sees it) keeps each run
-// as last read, keyed by the modification times of its meta.yaml and its params/, metrics/ and tags/
-// folders. A listing stats those four paths per run and re-reads only the runs whose key changed, and
+// as last read, keyed by the inode and modification time of its meta.yaml (rewritten by rename, so a new
+// inode even within one clock tick) and the modification times of its params/, metrics/ and tags/ folders. A listing stats those four paths per run and re-reads only the runs whose key changed, and
 // every RUNNING run (its metric files grow in place). Limit, documented in docs/tracking.md: a value
 // appended by another tool to an existing metric file of a finished run is seen once its meta.yaml or a
 // folder changes.
 
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readText, mtime, subdirs, writeAtomic } from './files.js';
 import type { Run, StoreProblem } from './model.js';
@@ -37,7 +38,24 @@ export const experimentDirs = (root: string): Array<[string, string]> => [
   ...subdirs(join(root, TRASH)).map((d): [string, string] => [d, join(root, TRASH, d)]),
 ];
 
-const keyOf = (dir: string): string => `${mtime(join(dir, META))}|${mtime(join(dir, 'params'))}|${mtime(join(dir, 'metrics'))}|${mtime(join(dir, 'tags'))}`;
+const metaKey = (file: string): string => {
+  try {
+    const st = statSync(file);
+    return `${st.ino}:${st.mtimeMs}`;
+  } catch {
+    return '-1';
+  }
+};
+
+const keyOf = (dir: string): string => `${metaKey(join(dir, META))}|${mtime(join(dir, 'params'))}|${mtime(join(dir, 'metrics'))}|${mtime(join(dir, 'tags'))}`;
+
+/** The cache's version: 2 keeps NaN and ±Infinity metric values, which JSON (version 1) turned into null. */
+const FORMAT = 2;
+const NON_FINITE = '$float';
+
+const encode = (_key: string, v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? { [NON_FINITE]: String(v) } : v);
+const decode = (_key: string, v: unknown): unknown =>
+  v !== null && typeof v === 'object' && NON_FINITE in v && Object.keys(v).length === 1 ? Number((v as Record<string, string>)[NON_FINITE]) : v;
 
 export class RunIndex {
   readonly #root: string;
@@ -53,8 +71,8 @@ export class RunIndex {
     let entries = new Map<string, Entry>();
     if (text) {
       try {
-        const data = JSON.parse(text) as { format?: number; entries?: Record<string, Entry> };
-        if (data.format === 1 && data.entries) entries = new Map(Object.entries(data.entries));
+        const data = JSON.parse(text, decode) as { format?: number; entries?: Record<string, Entry> } | null;
+        if (data?.format === FORMAT && data.entries && typeof data.entries === 'object') entries = new Map(Object.entries(data.entries));
       } catch {
         // A damaged cache is only a cache: every run is read again and the file rewritten.
       }
@@ -91,7 +109,7 @@ export class RunIndex {
     this.#entries = next;
     if (changed) {
       try {
-        writeAtomic(join(this.#root, INDEX_FILE), JSON.stringify({ format: 1, entries: Object.fromEntries(next) }));
+        writeAtomic(join(this.#root, INDEX_FILE), JSON.stringify({ format: FORMAT, entries: Object.fromEntries(next) }, encode));
       } catch {
         // A read-only store still lists; it only cannot keep its cache.
       }

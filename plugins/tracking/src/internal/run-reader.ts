@@ -3,11 +3,55 @@
 // run (and every other run) is still read.
 
 import { basename, join, relative } from 'node:path';
-import { parse } from 'yaml';
+import { parseDocument, visit } from 'yaml';
 import { filesUnder, readText } from './files.js';
 import { RUN_STATUSES, type LifecycleStage, type MetricPoint, type Run, type RunStatus, type StoreProblem } from './model.js';
 
 export const META = 'meta.yaml';
+
+// PyYAML's implicit resolvers (YAML 1.1, resolver.py). The yaml package's schemas differ: its 1.2 core and
+// even its 1.1 schema read a plain `1e-3` or `y` (which PyYAML writes unquoted, as strings) as a number or
+// a boolean, so a run named `1e-3` would come back as '0.001'. Plain scalars are resolved here instead.
+const PY_BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
+const PY_FLOAT = /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+const PY_INT = /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
+const PY_NULL = /^(?:~|null|Null|NULL|)$/;
+
+const sexagesimal = (s: string): number => s.split(':').reverse().reduce((sum, d, i) => sum + Number(d) * 60 ** i, 0);
+
+/** A plain scalar as PyYAML's SafeLoader constructs it (timestamps stay strings). */
+const resolvePlain = (s: string): unknown => {
+  if (PY_NULL.test(s)) return null;
+  if (PY_BOOL.test(s)) return /^(?:yes|true|on)$/i.test(s);
+  if (PY_INT.test(s) || PY_FLOAT.test(s)) {
+    const v = s.replace(/_/g, '');
+    const sign = v.startsWith('-') ? -1 : 1;
+    const body = v.replace(/^[-+]/, '');
+    if (PY_FLOAT.test(s)) {
+      const l = body.toLowerCase();
+      return sign * (l === '.inf' ? Infinity : l === '.nan' ? NaN : l.includes(':') ? sexagesimal(l) : Number(l));
+    }
+    if (body.startsWith('0b')) return sign * parseInt(body.slice(2), 2);
+    if (body.startsWith('0x')) return sign * parseInt(body.slice(2), 16);
+    if (body.includes(':')) return sign * sexagesimal(body);
+    if (body.length > 1 && body.startsWith('0')) return sign * parseInt(body, 8);
+    return sign * Number(body);
+  }
+  return s;
+};
+
+/** YAML text as PyYAML's safe_load reads it (what MLflow's read_yaml returns). */
+export const loadPyYaml = (text: string): unknown => {
+  // PyYAML lets a repeated key win over the earlier one; so does this reader.
+  const doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: false });
+  if (doc.errors.length > 0) throw doc.errors[0]!;
+  visit(doc, {
+    Scalar(_key, node) {
+      if (node.type === 'PLAIN' && !node.tag && typeof node.value === 'string') node.value = resolvePlain(node.value);
+    },
+  });
+  return doc.toJS();
+};
 
 /** Parses a YAML mapping file; a problem when it is missing, unparsable or not a mapping. */
 export const readMeta = (file: string, root: string): { meta?: Record<string, unknown>; problem?: StoreProblem } => {
@@ -16,12 +60,15 @@ export const readMeta = (file: string, root: string): { meta?: Record<string, un
   if (text === undefined) return { problem: { file: at, message: `Tracking store file '${at}': expected a meta.yaml, but got no such file.` } };
   let meta: unknown;
   try {
-    meta = parse(text);
+    meta = loadPyYaml(text);
   } catch (err) {
-    return { problem: { file: at, message: `Tracking store file '${at}': expected YAML, but got ${(err as Error).message.split('\n')[0]}.` } };
+    // The parser's first line: "<what> at line L, column C:" (a code excerpt follows).
+    const why = (err as Error).message.split('\n')[0]!.replace(/:$/, '');
+    return { problem: { file: at, message: `Tracking store file '${at}': expected YAML, but got a syntax error: ${why}.` } };
   }
   if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) {
-    return { problem: { file: at, message: `Tracking store file '${at}': expected a mapping of fields, but got ${meta === null ? 'an empty file' : typeof meta}.` } };
+    const got = meta === null ? 'an empty file' : Array.isArray(meta) ? 'a list' : `the single value ${JSON.stringify(meta).slice(0, 60)}`;
+    return { problem: { file: at, message: `Tracking store file '${at}': expected a mapping of fields, but got ${got}.` } };
   }
   return { meta: meta as Record<string, unknown> };
 };

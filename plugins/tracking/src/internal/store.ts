@@ -7,8 +7,9 @@ import { cpSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TrackingError } from './errors.js';
-import { appendLine, filesUnder, readText, writeAtomic } from './files.js';
+import { appendLine, filesUnder, readText, subdirs, writeAtomic } from './files.js';
 import { STATUS_CODE, type Experiment, type MetricPoint, type Run, type RunStatus, type StoreProblem } from './model.js';
+import { MODELS } from './registry-store.js';
 import { experimentDirs, RunIndex, TRASH } from './run-index.js';
 import { META, readMeta, readMetricFile, readRunDir } from './run-reader.js';
 import { dumpYaml, pythonFloat, type YamlValue } from './yaml-dump.js';
@@ -26,6 +27,8 @@ export interface CreateRunOptions {
 export class TrackingStore {
   readonly root: string;
   readonly #index: RunIndex;
+  /** Runs this object created and has not ended: id → folder. */
+  readonly #own = new Map<string, string>();
 
   private constructor(root: string) {
     this.root = root;
@@ -43,7 +46,13 @@ export class TrackingStore {
     }
     const store = new TrackingStore(dir);
     if (!existsSync(join(dir, DEFAULT_EXPERIMENT_ID)) && experimentDirs(dir).length === 0) store.#writeExperiment(DEFAULT_EXPERIMENT_ID, 'Default');
-    mkdirSync(join(dir, TRASH), { recursive: true });
+    if (!existsSync(join(dir, TRASH))) {
+      try {
+        mkdirSync(join(dir, TRASH));
+      } catch {
+        // A read-only store (a mounted copy) still opens for reading; MLflow too reads one without .trash.
+      }
+    }
     return store;
   }
 
@@ -81,8 +90,10 @@ export class TrackingStore {
   ensureExperiment(name: string): Experiment {
     const found = this.experimentByName(name);
     if (found) return found;
+    // 18 digits, the first not 0, as _generate_unique_integer_id makes them (digit by digit: 18 digits
+    // do not fit a double's 53 bits).
     let id: string;
-    do id = String(randomInt(1, 2 ** 47) * 1000 + randomInt(0, 1000)).slice(0, 18);
+    do id = `${randomInt(1, 10)}${Array.from({ length: 17 }, () => randomInt(0, 10)).join('')}`;
     while (existsSync(join(this.root, id)) || existsSync(join(this.root, TRASH, id)));
     this.#writeExperiment(id, name);
     return this.experimentByName(name)!;
@@ -91,12 +102,17 @@ export class TrackingStore {
   #writeExperiment(id: string, name: string): void {
     const now = Date.now();
     const meta = { artifact_location: pathToFileURL(join(this.root, id)).href, creation_time: now, experiment_id: id, last_update_time: now, lifecycle_stage: 'active', name };
-    writeAtomic(join(this.root, id, META), dumpYaml(meta));
+    writeAtomic(join(this.root, id, META), dumpYaml(meta), true);
   }
 
   // ---- runs: writing
 
+  /** A run of an active experiment (MLflow's create_run refuses a missing or deleted one). */
   createRun(experimentId: string, opts: CreateRunOptions): Run {
+    if (!/^[^/\\]+$/.test(experimentId) || experimentId.startsWith('.') || experimentId === MODELS || !existsSync(join(this.root, experimentId, META))) {
+      const active = this.experiments().filter((e) => e.lifecycleStage === 'active');
+      throw new TrackingError('DAGRUN_ERR_TRACKING_NOT_FOUND', `Experiment '${experimentId}': expected an active experiment of the store (${active.map((e) => `${e.id} ${e.name}`).join(', ') || 'none'}), but got no such experiment.`);
+    }
     const runId = randomUUID().replace(/-/g, '');
     const dir = join(this.root, experimentId, runId);
     const info: Record<string, YamlValue> = {
@@ -119,33 +135,39 @@ export class TrackingStore {
     };
     writeAtomic(join(dir, META), dumpYaml(info));
     for (const sub of ['metrics', 'params', 'artifacts']) mkdirSync(join(dir, sub), { recursive: true });
+    this.#own.set(runId, dir);
     this.setTags(runId, { 'mlflow.runName': opts.runName, 'mlflow.user': opts.userId, ...opts.tags });
     // MLflow's create_run sets the mlflow.runName tag through set_tag, whose update_run_info rewrites
     // meta.yaml without deleted_time: on disk a running run has none (checked in the MLflow 2.x fixture).
     const { deleted_time: _dropped, ...rest } = info;
     this.#writeRunMeta(dir, rest);
-    return this.getRun(runId);
+    // The run as just written, without reading it back.
+    const tags = { 'mlflow.runName': opts.runName, 'mlflow.user': opts.userId, ...opts.tags };
+    return { runId, runName: opts.runName, experimentId, userId: opts.userId, status: 'RUNNING', startTime: info.start_time as number, endTime: null, lifecycleStage: 'active', artifactUri: info.artifact_uri as string, params: {}, metrics: {}, tags };
   }
 
   /** Params are immutable, as in MLflow: the same value again is fine, another value is refused. */
   logParams(runId: string, params: Readonly<Record<string, string>>): void {
     const dir = this.#activeRunDir(runId);
+    const existing = new Set(filesUnder(join(dir, 'params')));
     for (const [key, value] of Object.entries(params)) {
       checkKey('param', key);
       const v = value.length > MAX_PARAM_LENGTH ? value.slice(0, MAX_PARAM_LENGTH) : value;
       const file = join(dir, 'params', key);
-      const old = readText(file);
+      const old = existing.has(key) ? readText(file) : undefined;
       if (old !== undefined && old !== v) {
         throw new TrackingError('DAGRUN_ERR_TRACKING_PARAM_CHANGED', `Param '${key}' of run '${runId}': expected the value it was logged with ('${old}'), but got '${v}'.`, { hint: 'Hint: params are immutable once logged (as in MLflow); log a new run for a new value.' });
       }
       if (old === undefined) writeAtomic(file, v);
     }
+    this.#touched(dir);
   }
 
   logMetric(runId: string, key: string, value: number, opts: { timestamp?: number; step?: number } = {}): void {
     const dir = this.#activeRunDir(runId);
     checkKey('metric', key);
     appendLine(join(dir, 'metrics', key), `${opts.timestamp ?? Date.now()} ${pythonFloat(value)} ${opts.step ?? 0}`);
+    this.#touched(dir);
   }
 
   setTags(runId: string, tags: Readonly<Record<string, string>>): void {
@@ -154,6 +176,7 @@ export class TrackingStore {
       checkKey('tag', key);
       writeAtomic(join(dir, 'tags', key), value);
     }
+    this.#touched(dir);
   }
 
   /** Copies a file or folder into the run's artifacts, under `dest` (a relative path). */
@@ -172,6 +195,7 @@ export class TrackingStore {
 
   /** Ends a run: status, end time, and `deleted_time` dropped, as MLflow's update_run_info leaves meta.yaml. */
   endRun(runId: string, status: RunStatus, endTime = Date.now()): void {
+    this.#own.delete(runId);
     const { dir, meta } = this.#runMeta(runId);
     const { deleted_time: _dropped, ...rest } = meta;
     this.#writeRunMeta(dir, { ...rest, status: STATUS_CODE[status], end_time: endTime });
@@ -180,6 +204,7 @@ export class TrackingStore {
   // ---- runs: lifecycle (MLflow marks a run deleted in its meta.yaml; `mlflow gc` removes it later)
 
   deleteRun(runId: string): void {
+    this.#own.delete(runId);
     const { dir, meta } = this.#runMeta(runId);
     this.#writeRunMeta(dir, { ...meta, lifecycle_stage: 'deleted', deleted_time: Date.now() });
   }
@@ -228,11 +253,13 @@ export class TrackingStore {
     if (!/^[0-9a-f]{4,32}$/i.test(runId)) {
       throw new TrackingError('DAGRUN_ERR_TRACKING_NOT_FOUND', `Run '${runId}': expected a run id (32 hex characters, or a unique prefix of at least 4), but got '${runId}'.`);
     }
+    // Run folders are lowercase hex (uuid4().hex); an id pasted in capitals names the same run.
+    const id = runId.toLowerCase();
     const found: string[] = [];
     for (const [, expDir] of experimentDirs(this.root)) {
-      const exact = join(expDir, runId);
-      if (runId.length === 32 && existsSync(exact)) return exact;
-      if (runId.length < 32) for (const d of filesOrDirs(expDir)) if (d.startsWith(runId)) found.push(join(expDir, d));
+      const exact = join(expDir, id);
+      if (id.length === 32 && existsSync(exact)) return exact;
+      if (id.length < 32) for (const d of subdirs(expDir)) if (d.startsWith(id)) found.push(join(expDir, d));
     }
     if (found.length === 1) return found[0]!;
     if (found.length > 1) throw new TrackingError('DAGRUN_ERR_TRACKING_NOT_FOUND', `Run '${runId}': expected a prefix of one run, but got ${found.length} runs that start with it.`, { hint: 'Hint: give more characters of the id.' });
@@ -247,22 +274,39 @@ export class TrackingStore {
   }
 
   #activeRunDir(runId: string): string {
+    // A run this store object created and has not ended or deleted is active: no need to read its meta.yaml per logged value.
+    const own = this.#own.get(runId);
+    if (own) return own;
     const { dir, meta } = this.#runMeta(runId);
     if (meta.lifecycle_stage === 'deleted') throw new TrackingError('DAGRUN_ERR_TRACKING_STATE', `Run '${runId}': expected an active run, but got a deleted one.`, { hint: `Hint: dagrun runs restore ${runId}` });
     return dir;
   }
 
   #writeRunMeta(dir: string, meta: Record<string, YamlValue>): void {
-    writeAtomic(join(dir, META), dumpYaml({ ...meta, tags: [] }));
+    writeAtomic(join(dir, META), dumpYaml({ ...meta, tags: [] }), true);
+    this.#touched(dir);
+  }
+
+  /** This process wrote to the run: its cached listing entry goes (a folder's mtime may not move within one clock tick). */
+  #touched(dir: string): void {
     this.#index.invalidate(relative(this.root, dir));
   }
 }
 
-const filesOrDirs = (dir: string): string[] => filesUnder(dir).map((f) => f.split('/')[0]!).filter((v, i, a) => a.indexOf(v) === i);
-
-/** MLflow's name rule (_validate_metric_name & co): letters, digits, `_ - . / space`, no `..` and no leading `/`. */
+/**
+ * MLflow's name rule (_validate_metric_name & co): letters, digits, `_ - . / space`, no `..` and no leading `/`;
+ * and, as its path_not_unique, a path that is already normalized (no empty, `.` or `..` segment: `a//b` or
+ * `a/` would be stored as another key, `.` as the folder itself).
+ */
 const checkKey = (kind: string, key: string): void => {
-  if (!/^[\w\-. /]+$/.test(key) || key.includes('..') || key.startsWith('/') || key.length > 250) {
-    throw new TrackingError('DAGRUN_ERR_TRACKING_KEY', `${kind[0]!.toUpperCase()}${kind.slice(1)} name '${key}': expected letters, digits, '_', '-', '.', ' ' or '/' (no '..', no leading '/'), but got another character.`);
+  const got = !/^[\w\-. /]+$/.test(key)
+    ? 'another character'
+    : key.length > 250
+      ? `${key.length} characters`
+      : key.includes('..') || key.split('/').some((p) => p === '' || p === '.')
+        ? "an empty, '.' or '..' part"
+        : undefined;
+  if (got !== undefined) {
+    throw new TrackingError('DAGRUN_ERR_TRACKING_KEY', `${kind[0]!.toUpperCase()}${kind.slice(1)} name '${key}': expected at most 250 letters, digits, '_', '-', '.', ' ' or '/' (no '..', no empty or '.' part between '/'), but got ${got}.`);
   }
 };

@@ -3,14 +3,14 @@
 // are saved, FINISHED or FAILED at the end (then, when tracking.yaml says so, the model registered and
 // offered to the promotion gate). Core knows nothing of this.
 
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENGINE_VERSION, type Hooks, type Project } from '@dagrun/core';
 import { loadTrackingConfig, type TrackingConfig } from './config.js';
-import { processTag } from './liveness.js';
+import { clearRunning, markRunning, processTag } from './liveness.js';
 import { promote } from './promote.js';
 import { ModelRegistry } from './registry-store.js';
 import { openStore } from './open.js';
@@ -44,34 +44,29 @@ export const metricValues = (name: string, data: unknown): Record<string, number
   return out;
 };
 
-const git = (dir: string, args: string[]): string | undefined => {
-  try {
-    return execFileSync('git', args, { cwd: dir, encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return undefined;
-  }
+const git = (dir: string, args: string[]): Promise<string | undefined> =>
+  new Promise((done) => {
+    execFile('git', args, { cwd: dir, encoding: 'utf8', timeout: 5000 }, (err, out) => done(err ? undefined : out.trim()));
+  });
+
+/** The commit and the dirty flag, asked of git in the background while the pipeline runs (git status can take a while in a big repository). */
+const gitTags = async (dir: string): Promise<Record<string, string>> => {
+  const [commit, status] = await Promise.all([git(dir, ['rev-parse', 'HEAD']), git(dir, ['status', '--porcelain', '--untracked-files=no', '--', '.'])]);
+  return commit ? { 'mlflow.source.git.commit': commit, 'dagrun.git.dirty': String((status ?? '') !== '') } : {};
 };
 
-const sourceTags = (project: Project, pipelineName: string, runId: string): Record<string, string> => {
-  const tags: Record<string, string> = {
-    'mlflow.source.name': `dagrun run --pipeline ${pipelineName}`,
-    'mlflow.source.type': 'LOCAL',
-    'dagrun.version': ENGINE_VERSION,
-    'dagrun.node': process.version,
-    'dagrun.project': project.settings.name,
-    'dagrun.pipeline': pipelineName,
-    'dagrun.run_id': runId,
-    'dagrun.env': project.env ?? 'base',
-    'dagrun.command': [basename(process.argv[1] ?? 'dagrun'), ...process.argv.slice(2)].join(' '),
-    'dagrun.process': processTag(),
-  };
-  const commit = git(project.dir, ['rev-parse', 'HEAD']);
-  if (commit) {
-    tags['mlflow.source.git.commit'] = commit;
-    tags['dagrun.git.dirty'] = String((git(project.dir, ['status', '--porcelain', '--untracked-files=no', '--', '.']) ?? '') !== '');
-  }
-  return tags;
-};
+const sourceTags = (project: Project, pipelineName: string, runId: string): Record<string, string> => ({
+  'mlflow.source.name': `dagrun run --pipeline ${pipelineName}`,
+  'mlflow.source.type': 'LOCAL',
+  'dagrun.version': ENGINE_VERSION,
+  'dagrun.node': process.version,
+  'dagrun.project': project.settings.name,
+  'dagrun.pipeline': pipelineName,
+  'dagrun.run_id': runId,
+  'dagrun.env': project.env ?? 'base',
+  'dagrun.command': [basename(process.argv[1] ?? 'dagrun'), ...process.argv.slice(2)].join(' '),
+  'dagrun.process': processTag(),
+});
 
 /** A saved dataset's location as a local path, when it is one (a versioned file: its version's folder). */
 const localPath = (location: string | undefined, projectDir: string): string | undefined => {
@@ -86,10 +81,11 @@ export interface TrackerState {
   store: TrackingStore | undefined;
   runId: string | undefined;
   contractViolations: number;
+  git: Promise<Record<string, string>> | undefined;
 }
 
 /** The hooks of one opened project (register() runs once per project, so the state is per project). */
-export const trackingHooks = (state: TrackerState = { config: undefined, project: undefined, store: undefined, runId: undefined, contractViolations: 0 }): Hooks => ({
+export const trackingHooks = (state: TrackerState = { config: undefined, project: undefined, store: undefined, runId: undefined, contractViolations: 0, git: undefined }): Hooks => ({
   afterProjectOpened({ project, report }) {
     const { config, errors } = loadTrackingConfig(project);
     for (const e of errors) report(e);
@@ -103,10 +99,12 @@ export const trackingHooks = (state: TrackerState = { config: undefined, project
     const store = openStore(config.store);
     const experiment = store.ensureExperiment(config.experiment);
     const run = store.createRun(experiment.id, { runName: `${pipelineName} ${runId}`, userId: userInfo().username, tags: sourceTags(project, pipelineName, runId) });
+    markRunning(store, run.runId, processTag());
     store.logParams(run.runId, paramStrings(params, config.params));
     state.store = store;
     state.runId = run.runId;
     state.contractViolations = 0;
+    state.git = gitTags(project.dir);
   },
 
   afterDatasetChecked({ name, report }) {
@@ -129,14 +127,16 @@ export const trackingHooks = (state: TrackerState = { config: undefined, project
     }
   },
 
-  afterPipelineRun({ record }) {
+  async afterPipelineRun({ record }) {
     const { config, store, runId } = state;
     if (!config || !store || !runId) return;
+    store.setTags(runId, await state.git!);
     // The data contracts' verdict, as a tag and as a number a promotion rule can bound.
     store.setTags(runId, { 'dagrun.contracts': state.contractViolations === 0 ? 'clean' : `${state.contractViolations} violation(s)` });
     store.logMetric(runId, 'dagrun.contract_violations', state.contractViolations);
     store.writeArtifact(runId, 'dagrun/run-record.json', JSON.stringify(record, null, 2));
     store.endRun(runId, 'FINISHED');
+    clearRunning(store, runId);
     state.runId = undefined;
     const reg = config.register;
     if (!reg || !store.artifacts(runId).some((a) => a.startsWith(`${reg.dataset}/`))) return;
@@ -148,12 +148,14 @@ export const trackingHooks = (state: TrackerState = { config: undefined, project
     process.stderr.write(`tracking: run ${runId} registered as ${reg.name} version ${version.version}; ${reg.promote_to}: ${outcome.promoted ? `now version ${version.version}` : `kept (${outcome.results.filter((r) => !r.passed).map((r) => r.rule).join('; ')})`}\n`);
   },
 
-  onPipelineError({ error, record }) {
+  async onPipelineError({ error, record }) {
     const { store, runId } = state;
     if (!store || !runId) return;
+    store.setTags(runId, await state.git!);
     store.setTags(runId, { 'dagrun.error': error.message.split('\n')[0]!.slice(0, 5000), ...(record.resumeCommand ? { 'dagrun.resume': record.resumeCommand } : {}) });
     store.writeArtifact(runId, 'dagrun/run-record.json', JSON.stringify(record, null, 2));
     store.endRun(runId, 'FAILED');
+    clearRunning(store, runId);
     state.runId = undefined;
   },
 });
