@@ -7,7 +7,7 @@ import { commandConfig } from './locate.js';
 import { openStore } from './open.js';
 import { promote } from './promote.js';
 import { ModelRegistry } from './registry-store.js';
-import { table, when } from './text.js';
+import { fmtNum, metricColumns, table, when } from './text.js';
 
 const STORE_OPTIONS = [
   { flags: '--store <path>', description: 'the tracking store (default: tracking.yaml store, else <project>/mlruns)' },
@@ -77,9 +77,9 @@ const show: CommandSpec = {
       }
     };
     if (o.json) return void ctx.stdout(JSON.stringify({ ...model, versions: versions.map((v) => ({ ...v, metrics: metricsOf(v.runId) })) }, null, 2));
-    const keys = [...new Set(versions.flatMap((v) => Object.keys(metricsOf(v.runId))))].slice(0, 4);
+    const keys = metricColumns(versions.flatMap((v) => Object.keys(metricsOf(v.runId))), undefined, 4);
     ctx.stdout(`Model '${model.name}': ${versions.length} version${versions.length === 1 ? '' : 's'}; aliases ${Object.entries(model.aliases).map(([a, v]) => `@${a} → ${v}`).join(', ') || 'none'}`);
-    ctx.stdout(table(['VERSION', 'ALIASES', 'RUN', 'CREATED', ...keys], versions.map((v) => [String(v.version), v.aliases.map((a) => `@${a}`).join(' '), v.runId?.slice(0, 8) ?? '—', when(v.creationTimestamp), ...keys.map((k) => String(metricsOf(v.runId)[k] ?? ''))])));
+    ctx.stdout(table(['VERSION', 'ALIASES', 'RUN', 'CREATED', ...keys], versions.map((v) => [String(v.version), v.aliases.map((a) => `@${a}`).join(' '), v.runId?.slice(0, 8) ?? '—', when(v.creationTimestamp), ...keys.map((k) => { const m = metricsOf(v.runId)[k]; return m === undefined ? '' : fmtNum(m); })])));
   },
 };
 

@@ -7,7 +7,7 @@ import { FilterError, parseFilter, parseOrderBy, describeFilterSyntax } from './
 import { commandConfig } from './locate.js';
 import type { Run, StoreProblem } from './model.js';
 import { openStore } from './open.js';
-import { table, when, duration, higherIsBetter } from './text.js';
+import { duration, fmtNum, higherIsBetter, metricColumns, table, when } from './text.js';
 
 const STORE_OPTIONS = [
   { flags: '--store <path>', description: 'the tracking store (default: tracking.yaml store, else <project>/mlruns)' },
@@ -91,14 +91,13 @@ const listCommand: CommandSpec = {
       return;
     }
     const sortKey = typeof o.sort === 'string' ? /^metrics\.(\S+)/.exec(o.sort)?.[1] : undefined;
-    const metricKeys = [...new Set([...(sortKey ? [sortKey] : []), ...runs.flatMap((r) => Object.keys(r.metrics))])].slice(0, 5);
+    const metricKeys = metricColumns(runs.flatMap((r) => Object.keys(r.metrics)), sortKey);
     const rows = runs.map((r) => [r.runId.slice(0, 8), r.runName, r.status, when(r.startTime), duration(r), ...metricKeys.map((k) => (r.metrics[k] === undefined ? '' : fmtNum(r.metrics[k]!)))]);
     ctx.stdout(table(['RUN', 'NAME', 'STATUS', 'STARTED', 'DURATION', ...metricKeys], rows));
     ctx.stdout(`${runs.length} of ${total} run${total === 1 ? '' : 's'}${o.filter ? ` matching ${String(o.filter)}` : ''}`);
   },
 };
 
-const fmtNum = (v: number): string => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(4));
 
 const showCommand: CommandSpec = {
   name: 'show',

@@ -23,3 +23,18 @@ export const duration = (r: Pick<Run, 'startTime' | 'endTime' | 'status'>): stri
 
 /** Metrics where a higher value is better; every other metric (errors, losses) is better lower. */
 export const higherIsBetter = (key: string): boolean => /r2|accuracy|auc|precision|recall|f1/i.test(key);
+
+/** A metric value for a table: whole numbers as they are, others to 4 significant digits (1 decimal from 100 up). */
+export const fmtNum = (v: number): string => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(4));
+
+const HEADLINE = ['mae', 'rmse', 'r2', 'accuracy', 'f1', 'auc', 'loss'];
+
+/** Metric names for table columns: a project's own first, dagrun's bookkeeping (`dagrun.*`) last. */
+export const metricColumns = (keys: Iterable<string>, first?: string, max = 5): string[] => {
+  const all = [...new Set(keys)];
+  // The usual headline metrics first, then the rest by name.
+  const rank = (k: string): number => { const i = HEADLINE.indexOf(k); return i < 0 ? HEADLINE.length : i; };
+  const own = all.filter((k) => !k.startsWith('dagrun.')).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : 1));
+  const ours = all.filter((k) => k.startsWith('dagrun.')).sort();
+  return [...new Set([...(first ? [first] : []), ...own, ...ours])].slice(0, max);
+};
