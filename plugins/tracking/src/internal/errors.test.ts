@@ -4,7 +4,7 @@ import { TRACKING_ERROR_CODES, TrackingError } from './errors.js';
 
 t.test("docs/tracking.md's error table lists exactly the codes of TRACKING_ERROR_CODES, with the same meaning", async (t) => {
   const doc = readFileSync(new URL('../../../../docs/tracking.md', import.meta.url), 'utf8');
-  const rows = [...doc.matchAll(/^\| `(DAGRUN_ERR_(?:TRACKING|REGISTRY)_[A-Z_]+)` \| (.+) \|$/gm)].map((m) => [m[1], m[2]]);
+  const rows = [...doc.matchAll(/^\| `(DAGRUN_ERR_(?:TRACKING|REGISTRY|UI)_[A-Z_]+)` \| (.+) \|$/gm)].map((m) => [m[1], m[2]]);
   t.same(rows, Object.entries(TRACKING_ERROR_CODES));
 });
 

@@ -16,6 +16,10 @@ export const TRACKING_ERROR_CODES = {
   DAGRUN_ERR_REGISTRY_NOT_FOUND: 'No registered model, version or alias of that name.',
   DAGRUN_ERR_REGISTRY_URI: 'A model URI is not `models:/NAME/VERSION` or `models:/NAME@ALIAS`, or a version has no model files.',
   DAGRUN_ERR_REGISTRY_PROMOTION: 'A promotion rule refused the version, or names a metric the run does not have.',
+  DAGRUN_ERR_UI_REQUEST: 'A request to the ui\'s JSON API breaks its schema (a query parameter out of range, a bad filter or sort): answered 400.',
+  DAGRUN_ERR_UI_NOT_FOUND: 'No such route, run, experiment or artifact in the ui: answered 404.',
+  DAGRUN_ERR_UI_HOST: 'A request to a ui listening on a loopback address named another Host (DNS rebinding): answered 403.',
+  DAGRUN_ERR_UI_INTERNAL: 'The ui failed to read the store for a request (the message says what): answered 500.',
 } as const;
 
 export type TrackingErrorCode = keyof typeof TRACKING_ERROR_CODES;

@@ -6,6 +6,8 @@ import { modelsCommand } from './models-command.js';
 import { registryModelType } from './registry-dataset.js';
 import { runsCommand } from './runs-command.js';
 import { trackingHooks } from './tracker.js';
+import { commandConfig } from './locate.js';
+import { uiCommandFor } from './ui-server.js';
 
 export const trackingPlugin = definePlugin({
   name: '@dagrun/tracking',
@@ -15,5 +17,7 @@ export const trackingPlugin = definePlugin({
     api.registerDatasetType(registryModelType as never);
     api.registerCommand(runsCommand);
     api.registerCommand(modelsCommand);
+    // The store tracking.yaml names (else <project>/mlruns), as for runs and models.
+    api.registerCommand(uiCommandFor((projectDir) => commandConfig(projectDir, {}).store));
   },
 });
