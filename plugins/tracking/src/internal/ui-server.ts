@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError, type CommandContext, type CommandSpec } from '@dagrun/core';
 import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
 import { describeFilterSyntax } from './filter.js';
+import { mlflowRest } from './mlflow-rest.js';
 import { ModelRegistry } from './registry-store.js';
 import { openStore } from './open.js';
 import { ApiError, DEFAULT_LIMIT, MAX_LIMIT, compareRuns, experimentsJson, guessType, modelsJson, runDetail, runsPage, toApiError, type RunsView } from './ui-api.js';
@@ -174,6 +175,8 @@ export const buildUiApp = (opts: UiAppOptions) => {
     ),
   );
   app.get('/api/models', { schema: SCHEMAS.models }, async () => modelsJson(store, registry));
+  // MLflow's REST API (the part a client needs to log runs), in its own scope with MLflow's error shape.
+  void app.register(mlflowRest, { store });
 
   app.get<{ Params: { runId: string; '*': string } }>('/artifacts/:runId/*', async (req, reply) => {
     const { runId, '*': rel } = req.params;
