@@ -43,18 +43,23 @@ export const readText = (file: string): string | undefined => {
   }
 };
 
-/** Names of the sub-folders of `dir` (none when it does not exist). */
+// Both listings are sorted: readdir's order is the file system's (hash order on ext4), and the keys of a
+// run's params, metrics and tags, the experiments and the names in messages would differ between machines.
+const byName = (a: { name: string }, b: { name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** Names of the sub-folders of `dir`, sorted (none when it does not exist). */
 export const subdirs = (dir: string): string[] => {
   try {
     return readdirSync(dir, { withFileTypes: true })
       .filter((d) => d.isDirectory())
+      .sort(byName)
       .map((d) => d.name);
   } catch {
     return [];
   }
 };
 
-/** Files under `dir`, recursively, as `/`-joined relative paths (MLflow keys may hold `/`); skips our temp files. */
+/** Files under `dir`, recursively, as `/`-joined relative paths sorted whole (`x.z` before `x/y`); skips our temp files. */
 export const filesUnder = (dir: string, prefix = ''): string[] => {
   let entries;
   try {
@@ -68,7 +73,7 @@ export const filesUnder = (dir: string, prefix = ''): string[] => {
     if (e.isDirectory()) out.push(...filesUnder(join(dir, e.name), `${prefix}${e.name}/`));
     else out.push(`${prefix}${e.name}`);
   }
-  return out;
+  return out.sort();
 };
 
 /** mtime in ms, or -1 when the path does not exist. */

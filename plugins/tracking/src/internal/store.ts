@@ -182,8 +182,10 @@ export class TrackingStore {
   /** Copies a file or folder into the run's artifacts, under `dest` (a relative path). */
   logArtifact(runId: string, source: string, dest: string): void {
     const dir = this.#activeRunDir(runId);
-    const target = resolve(dir, 'artifacts', dest);
-    if (!target.startsWith(join(dir, 'artifacts'))) throw new TrackingError('DAGRUN_ERR_TRACKING_KEY', `Artifact path '${dest}': expected a path inside the run's artifacts, but got one that leaves it.`);
+    const base = join(dir, 'artifacts');
+    const target = resolve(base, dest);
+    // With the separator: `../artifacts-x` starts with `.../artifacts` but is a sibling folder.
+    if (target !== base && !target.startsWith(`${base}/`)) throw new TrackingError('DAGRUN_ERR_TRACKING_KEY', `Artifact path '${dest}': expected a path inside the run's artifacts, but got one that leaves it.`);
     cpSync(source, target, { recursive: true });
   }
 
