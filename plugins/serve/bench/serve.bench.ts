@@ -368,12 +368,15 @@ const lineCount = (file: string): number => {
 const fmtN = (v: number) => v.toLocaleString('en', { maximumFractionDigits: 0 });
 const ms = (v: number) => (Number.isNaN(v) ? '—' : `${v.toFixed(2)} ms`);
 
-/** Before measuring ours: the served model must exist, so run model_run once if no version was saved. */
+/**
+ * Before measuring ours: the served model must exist. The project serves models:/property-valuation@champion
+ * (catalog.yaml served_model), so run model_run once (it registers its model, and the first one that passes
+ * the promotion gate takes @champion) if the registry has no such alias yet.
+ */
 const ensureModel = () => {
-  const dir = join(PROJECT, 'data/06_models/model.json');
-  const versions = existsSync(dir) ? readdirSync(dir).filter((v) => existsSync(join(dir, v, 'model.json'))) : [];
-  if (versions.length > 0) return;
-  log('no saved model in projects/property-valuation/data/06_models/model.json/: running model_run once');
+  const alias = join(PROJECT, 'mlruns/models/property-valuation/aliases/champion');
+  if (existsSync(alias)) return;
+  log('no @champion in projects/property-valuation/mlruns (the model dagrun serve serves): running model_run once');
   const r = spawnSync(process.execPath, ['bin/dagrun.js', 'run', '--project', relative(ROOT, PROJECT), '--pipeline', 'model_run'], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`dagrun run --pipeline model_run failed (${r.status}); fix it or measure without ours (--only fastapi,bare)`);
 };
@@ -575,7 +578,7 @@ if (WRITE) {
     '  round. p50 / p99 / max are over every response of every round (ms; autocannon\'s own histogram rounds to whole',
     '  milliseconds). Any connection error or non-2xx answer invalidates the row (marked in bold).',
     '- RSS is VmRSS of the server process and its children: at rest after start-up, then sampled every 200 ms during the measured runs.',
-    '- dagrun serve: `node bin/dagrun.js serve --project projects/property-valuation` with the latest saved model_run model,',
+    '- dagrun serve: `node bin/dagrun.js serve --project projects/property-valuation` with the model_run model @champion points to,',
     '  `PROPERTY_API_KEY` set, `--prediction-log` under `bench-out/serve/` and `--access-log off` (uvicorn\'s access log is off too:',
     '  the prediction log is the per-request record on both sides). The per-client rate limit runs on every request, with',
     `  \`PROPERTY_RATE_LIMIT=${RATE_LIMIT.toLocaleString('en-US')}\` a minute so that no run reaches it (serve.yaml's default, 600,000, is about 20 s of this load).`,

@@ -2,7 +2,11 @@
 // (with few trees, so it takes about a second), plus the keys, records and app builder the tests use.
 // The copy lives in projects/.tmp-serve-<name>-XXXX (inside the workspace, so @dagrun/ml, @dagrun/serve
 // and nodejs-polars resolve as for the real project) and is removed when the test file ends.
-// Train once per test file: each trained version is a versioned save of `model` and `metrics`.
+// Train once per test file: each trained version is a versioned save of `model` and `metrics`, and (the
+// project lists @dagrun/tracking) a run in mlruns/ and a registered version of 'property-valuation'.
+// The project serves `served_model`, the registry's @champion; unless a test is about the registry, the
+// copy's conf/local/catalog.yaml makes `served_model` the versioned model file itself, so those tests
+// see dagrun versions (save timestamps: the newest is current, --model-version and reload pick others).
 
 import { createHmac } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,11 +45,21 @@ export interface FixtureOptions {
   readonly trainings?: number;
   /** Written to conf/local/serve.yaml of the copy. */
   readonly localServe?: string;
+  /** true: serve the registry alias as the project does (no conf/local/catalog.yaml override). */
+  readonly registry?: boolean;
 }
+
+/** conf/local/catalog.yaml of a copy whose tests are not about the registry: top-level keys replace base's. */
+export const FILE_MODEL_CATALOG = `# The served model is the versioned model file (dagrun versions), not the registry alias.
+served_model:
+  type: object
+  path: data/06_models/model.json
+  versioned: true
+`;
 
 /** Copies the property project to projects/.tmp-serve-<name>-XXXX (removed at teardown) and trains it. */
 export const trainedProject = async (t: Teardown, name: string, opts: FixtureOptions = {}): Promise<string> => {
-  const dir = copyProject(t, name);
+  const dir = copyProject(t, name, { registry: opts.registry });
   if (opts.localServe !== undefined) writeFileSync(join(dir, 'conf/local/serve.yaml'), opts.localServe);
   const trainings = opts.trainings ?? 1;
   for (let i = 0; i < trainings; i++) {
@@ -58,13 +72,14 @@ export const trainedProject = async (t: Teardown, name: string, opts: FixtureOpt
   return dir;
 };
 
-/** A copy of the project without any trained model. */
-export const copyProject = (t: Teardown, name: string): string => {
+/** A copy of the project without any trained model; `registry: true` keeps served_model the registry alias. */
+export const copyProject = (t: Teardown, name: string, opts: { registry?: boolean | undefined } = {}): string => {
   const parent = join(ROOT, 'projects');
   const dir = mkdtempSync(join(parent, `.tmp-serve-${name}-`));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   for (const p of ['dagrun.yaml', 'pipeline.yaml', 'conf/base', 'src', 'package.json']) cpSync(join(PROPERTY, p), join(dir, p), { recursive: true });
   mkdirSync(join(dir, 'conf/local'), { recursive: true });
+  if (!opts.registry) writeFileSync(join(dir, 'conf/local/catalog.yaml'), FILE_MODEL_CATALOG);
   cpSync(join(PROPERTY, 'data/01_raw'), join(dir, 'data/01_raw'), { recursive: true });
   return dir;
 };
@@ -113,24 +128,28 @@ export interface TestApp {
 
 export interface AppFixtureOptions {
   readonly environ?: Record<string, string | undefined>;
+  /** Configuration environment layered over conf/base (conf/<env>/). */
+  readonly env?: string;
   /** Changes the loaded serve.yaml before the app is built (e.g. a small rate limit). */
   readonly configure?: (config: ServeConfig) => ServeConfig;
   /** Prediction log file name inside the project (default: a fresh one per app). */
   readonly logName?: string;
+  /** Receives the app's reload lines (a moved version served, a failed reload poll). */
+  readonly notify?: (line: string) => void;
 }
 
 let apps = 0;
 
 /** buildApp on a trained project: serve.yaml as loaded (then `configure`d), no access log. Closed at teardown. */
 export const testApp = async (t: Teardown, dir: string, opts: AppFixtureOptions = {}): Promise<TestApp> => {
-  const project = await openProject({ projectDir: dir, environ: opts.environ ?? environ() });
+  const project = await openProject({ projectDir: dir, environ: opts.environ ?? environ(), env: opts.env });
   const { config: loaded, errors } = loadServeConfig(project);
   if (!loaded) throw new Error(`serve.yaml of ${dir}: ${errors.map((e) => e.message).join('; ')}`);
   const config = opts.configure ? opts.configure(loaded) : loaded;
   const model = await loadModel(project, config);
   const logFile = join(dir, 'data/09_monitoring', opts.logName ?? `predictions-${++apps}.jsonl`);
   const predictionLog = new PredictionLog(logFile, dir);
-  const app = await buildApp({ project, config, model, predictionLog, accessLog: undefined });
+  const app = await buildApp({ project, config, model, predictionLog, accessLog: undefined, notify: opts.notify });
   t.teardown(async () => {
     await app.close();
     await predictionLog.close();

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openProject } from '@dagrun/core';
+import { ModelRegistry } from '@dagrun/tracking';
 import t from 'tap';
 
 const PROJECT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -66,9 +67,14 @@ t.test('model_run --env s3 writes the model and reports to S3, versioned; the se
   const metrics = (await catalog.load('metrics')) as { mae: number; rmse: number };
   t.ok(metrics.mae > 0 && metrics.rmse >= metrics.mae, `metrics from S3: MAE ${metrics.mae.toFixed(0)}, RMSE ${metrics.rmse.toFixed(0)}`);
 
-  // What `dagrun serve --env s3` runs: the plan loads the newest model from S3, once, and prices a record.
+  // Each run registered its model: a version pointing at the object in the bucket (no copy on disk).
+  const registry = new ModelRegistry(join(dir, 'mlruns'));
+  t.same(registry.versions('property-valuation').map((v) => v.storageLocation), [saved(first, 'model')!.location, saved(second, 'model')!.location]);
+  registry.setAlias('property-valuation', 'champion', 2);
+
+  // What `dagrun serve --env s3` runs: the plan loads @champion's model from S3, once, and prices a record.
   const plan = await (await open()).inferencePlan({ pipeline: 'inference', inputs: ['property_request'], outputs: ['predictions'] });
-  t.equal(plan.artifacts.find((a) => a.name === 'model')?.version, saved(second, 'model')!.version);
+  t.equal(plan.artifacts.find((a) => a.name === 'served_model')?.version, '2');
   const out = (await plan.run({ property_request: [{ type: 'casa', sector: 'vitacura', net_usable_area: 152, net_area: 257, n_rooms: 3, n_bathroom: 3, latitude: -33.3794, longitude: -70.5447 }] })) as { predictions: Float64Array };
   t.equal(out.predictions.length, 1);
   t.ok(out.predictions[0]! > 1000 && out.predictions[0]! < 100_000, `a price in UF: ${out.predictions[0]!.toFixed(0)}`);

@@ -95,13 +95,16 @@ t.test('GET /api/v1/model: version, training date, metrics, feature schema; need
   t.equal(res.statusCode, 200);
   const body = json(res);
   t.match(body, {
-    dataset: 'model',
+    dataset: 'served_model',
     version: V2,
     trained_at: V2.replace(/T(\d\d)\.(\d\d)\.(\d\d)\./, 'T$1:$2:$3.'),
     pipeline: 'inference',
     metrics: { n: 6949, r2: Number, mae: Number, rmse: Number, mape: Number },
     model: { schema: { target: 'price' }, metadata: { params: { n_estimators: 20 } } },
+    auto_reload: true,
   });
+  t.equal(body.registry, null, 'a versioned file is no registry version');
+  t.equal(body.run, null, 'and names no run');
   t.ok(!Number.isNaN(Date.parse(body.trained_at as string)), 'trained_at is an ISO date');
   t.ok(!Number.isNaN(Date.parse(body.loaded_at as string)), 'loaded_at is an ISO date');
   t.same(body.feature_schema, main.config.record_schema, 'the record schema of serve.yaml');
@@ -145,7 +148,7 @@ t.test('GET /metrics: request counters, latency histogram, predictions served, m
   const writes = m.predictionLog.writes;
   t.equal(value(`dagrun_prediction_log_writes_total{mode="inline"}`)! + value(`dagrun_prediction_log_writes_total{mode="thread_pool"}`)!, writes.inline + writes.pool, "the log's writes");
   t.ok(writes.inline + writes.pool >= 2, 'a write or more for each of the two logged requests');
-  t.equal(value(`dagrun_model_info{dataset="model",version="${V2}"}`), 1);
+  t.equal(value(`dagrun_model_info{dataset="served_model",version="${V2}"}`), 1);
 });
 
 t.test('POST /api/v1/admin/reload: admin scope; to an older version, back to the newest; unknown version 404', async (t) => {
@@ -163,18 +166,20 @@ t.test('POST /api/v1/admin/reload: admin scope; to an older version, back to the
   t.match(json(res), { model_version: V1 });
   t.not((json(res).predictions as number[])[0], before[0], 'the older model predicts differently');
   t.match(r.lines().find((l) => l.request_id === 'after-reload'), { model_version: V1 }, 'the log names the version that predicted');
-  t.match((await get(r.app, '/metrics', KEY)).body, `dagrun_model_info{dataset="model",version="${V1}"} 1`);
+  t.match((await get(r.app, '/metrics', KEY)).body, `dagrun_model_info{dataset="served_model",version="${V1}"} 1`);
+  t.match(json(await get(r.app, '/api/v1/model', KEY)), { version: V1, auto_reload: false }, 'a version asked for is kept: no reload when the newest moves');
 
   const newest = await post(r.app, '/api/v1/admin/reload', {}, ADMIN);
   t.equal(newest.statusCode, 200, newest.body);
   t.match(json(newest), { previous_version: V1, version: V2 });
+  t.match(json(await get(r.app, '/api/v1/model', KEY)), { auto_reload: true }, 'a reload without a version follows the newest again');
   t.same(json(await post(r.app, '/api/v1/predict', RECORD)).predictions, before, 'the newest model again');
 
   const noBody = await r.app.inject({ method: 'POST', url: '/api/v1/admin/reload', headers: ADMIN });
   t.equal(noBody.statusCode, 200, 'no body at all also reloads the newest');
 
   const unknown = '2001-02-03T04.05.06.789Z';
-  expectError(t, await post(r.app, '/api/v1/admin/reload', { version: unknown }, ADMIN), 404, ["Model 'model' could not be loaded", unknown], 'unknown version:');
+  expectError(t, await post(r.app, '/api/v1/admin/reload', { version: unknown }, ADMIN), 404, ["Model 'served_model' could not be loaded", unknown], 'unknown version:');
   t.match(json(await get(r.app, '/api/v1/health')), { model_version: V2 }, 'a failed reload keeps the model served');
   expectError(t, await post(r.app, '/api/v1/admin/reload', { version: 'latest' }, ADMIN), 400, ['version', 'pattern'], 'not a version:');
   // A misspelt field must not be dropped silently: {"verison": V1} would then reload the newest model.
@@ -206,6 +211,9 @@ t.test('GET /docs/json: the OpenAPI document lists the routes and the security s
   t.same(doc.security, [{ apiKey: [] }, { bearer: [] }]);
   t.same((doc.paths['/api/v1/health']!.get as { security?: unknown }).security, [], 'the public health route needs no credentials in the document');
   t.equal((doc.paths['/api/v1/model']!.get as { security?: unknown }).security, undefined, 'the model route keeps the global security');
+  t.match(doc.paths['/api/v1/model']!.get, {
+    responses: { 200: { content: { 'application/json': { schema: { properties: { auto_reload: { type: 'boolean' }, registry: { properties: { version: {}, aliases: { type: 'array' } } }, run: { properties: { run_id: { type: 'string' }, params: { type: 'object' }, metrics: { type: 'object' } } } } } } } } },
+  }, 'the run and registry version of the served model are in the document');
   const ui = await get(main.app, '/docs');
   t.ok(ui.statusCode === 200 || (ui.statusCode >= 300 && ui.statusCode < 400), `the UI answers without a key (${ui.statusCode})`);
 });
@@ -219,6 +227,7 @@ t.test('compat: GET /api/v1/health/ and POST /api/v1/predict/ answer as the orig
   const res = await post(main.app, '/api/v1/predict/', [row], { ...KEY, 'x-request-id': 'compat-1' });
   t.equal(res.statusCode, 200, res.body);
   t.same(Object.keys(json(res)), ['prediction']);
+  t.equal(res.headers['x-model-version'], V2, 'the body is the original service\'s: the version is in a header');
   t.same(json(res).prediction, [await predictOne(features(row))], 'the v1 prediction of the same record');
   t.same(main.lines().find((l) => l.request_id === 'compat-1')?.input, features(row), 'price is dropped before the model and the log');
 

@@ -12,9 +12,10 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
 import type { Project } from '@dagrun/core';
 import { ApiKeys, FailedAuth, type KeyMemo, type Principal, type Scope } from './auth.js';
-import { windowMs, type ServeConfig } from './config.js';
+import { DEFAULT_RELOAD_EVERY, reloadEveryMs, windowMs, type ServeConfig } from './config.js';
 import { Metrics } from './metrics.js';
-import { loadModel, type ServedModel } from './model.js';
+import { describeModel, MODEL_RESPONSE, type ServedModel } from './model.js';
+import { ModelReloader, type ReloadEvent } from './model-reloader.js';
 import type { PredictionLog } from './prediction-log.js';
 import type { ErrorObject } from 'ajv';
 import { buildValidators, problemsOf, RequestError, summarise, type Problem } from './validation.js';
@@ -24,6 +25,10 @@ export interface AppOptions {
   readonly config: ServeConfig;
   /** The model to serve first (loadModel). */
   readonly model: ServedModel;
+  /** false: `model` was loaded at a version asked for, so it is kept when the dataset's current version moves. Default true. */
+  readonly follow?: boolean | undefined;
+  /** Where reloads and failed reload polls are told, as one line each (the CLI: stderr); the access log gets them too. */
+  readonly notify?: ((line: string) => void) | undefined;
   readonly predictionLog: PredictionLog;
   /** Access log; undefined: none. */
   readonly accessLog?: Logger | undefined;
@@ -83,12 +88,21 @@ const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthor
 
 export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
   const { config, predictionLog, accessLog, project } = opts;
-  let model = opts.model;
-  let reloading = false;
   const keys = new ApiKeys(config.auth.api_keys);
   const failedAuth = new FailedAuth(config.rate_limit.failed_auth, windowMs(config.rate_limit.window));
   const metrics = new Metrics();
-  metrics.model(model.dataset, model.version);
+  metrics.model(opts.model.dataset, opts.model.version);
+  const onReload = (e: ReloadEvent): void => {
+    if (e.error === undefined) metrics.model(config.model.dataset, e.version);
+    if (e.reason === 'admin' && e.error === undefined) return; // the reload route logs it with its request
+    const line = e.error === undefined
+      ? `Model '${config.model.dataset}': its current version moved to ${e.version ?? '?'}; now serving it (was ${e.previous ?? 'unversioned'}).`
+      : `Model '${config.model.dataset}': expected to load its current version${e.version ? ` ${e.version}` : ''}, but got: ${e.error.replace(/\.$/, '')}. Still serving ${e.previous ?? 'unversioned'}; retrying every ${config.model.reload_every ?? DEFAULT_RELOAD_EVERY}.`;
+    opts.notify?.(line);
+    if (e.error === undefined) accessLog?.info({ previous_version: e.previous ?? null, version: e.version ?? null, reason: e.reason }, 'model reloaded');
+    else accessLog?.warn({ version: e.version ?? null, served_version: e.previous ?? null, err: e.error }, 'model reload failed');
+  };
+  const reloader = new ModelReloader({ project, config, model: opts.model, follow: opts.follow ?? true, everyMs: reloadEveryMs(config), onEvent: onReload });
   const publicRoutes = new Set(config.auth.public);
   const validators = buildValidators(config.record_schema, config.max_batch, config.compat.ignore_fields);
   const started = Date.now();
@@ -121,6 +135,7 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
   // JSON only: any other content type is a 415, not a string handed to the validators.
   app.removeContentTypeParser('text/plain');
   app.addHook('onClose', async () => {
+    await reloader.close();
     for (let i = 0; i < 200 && inFlight > 0; i++) await new Promise((r) => setTimeout(r, 5));
   });
 
@@ -251,9 +266,11 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
   // into V8's runtime or its megamorphic store; a constant key makes an object of one fixed shape.
   const inputsOf = new Function('records', `return { ${JSON.stringify(config.input)}: records };`) as (records: readonly unknown[]) => Record<string, unknown>;
 
-  /** Runs the plan on the records, logs one line per prediction, and returns the predictions once logged. */
-  const predict = async (request: FastifyRequest, records: readonly unknown[]): Promise<number[]> => {
-    const served = model;
+  /**
+   * Runs the plan of `served` (the model when the request started: a reload meanwhile does not change it)
+   * on the records, logs one line per prediction naming its version, and returns the predictions once logged.
+   */
+  const predict = async (request: FastifyRequest, records: readonly unknown[], served: ServedModel): Promise<number[]> => {
     let out = served.plan.run(inputsOf(records));
     if (out instanceof Promise) out = await out;
     const raw = out[config.output] as ArrayLike<unknown> | undefined;
@@ -291,7 +308,7 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
       ...openTo('health'),
       response: { 200: { type: 'object', properties: { status: { type: 'string' }, model_version: { type: ['string', 'null'] }, uptime_s: { type: 'number' } } }, ...errorResponses([401]) },
     },
-  }, async () => ({ status: 'ok', model_version: model.version ?? null, uptime_s: Math.round((Date.now() - started) / 100) / 10 }));
+  }, async () => ({ status: 'ok', model_version: reloader.model.version ?? null, uptime_s: Math.round((Date.now() - started) / 100) / 10 }));
 
   app.post('/api/v1/predict', {
     config: { auth: { scope: 'predict' }, ...limited },
@@ -309,42 +326,22 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
   }, async (request) => {
     const body = request.body;
     const records = Array.isArray(body) ? body : [body];
-    const predictions = await predict(request, records);
-    return { request_id: request.id, model_version: model.version ?? null, predictions };
+    const served = reloader.model;
+    const predictions = await predict(request, records, served);
+    return { request_id: request.id, model_version: served.version ?? null, predictions };
   });
 
   app.get('/api/v1/model', {
     config: { auth: { scope: 'predict', publicAs: 'model' } },
     schema: {
-      summary: 'The model being served: version, training date, metrics, feature schema',
+      summary: 'The model being served: version, training date, metrics, feature schema, and the run and registry version it came from',
       ...openTo('model'),
-      response: {
-        200: {
-          type: 'object',
-          properties: {
-            dataset: { type: 'string' },
-            version: { type: ['string', 'null'] },
-            trained_at: { type: ['string', 'null'] },
-            loaded_at: { type: 'string' },
-            pipeline: { type: 'string' },
-            metrics: {},
-            feature_schema: { type: 'object', additionalProperties: true },
-            model: { type: 'object', additionalProperties: true },
-          },
-        },
-        ...errorResponses([401, 403]),
-      },
+      response: { 200: MODEL_RESPONSE, ...errorResponses([401, 403]) },
     },
-  }, async () => ({
-    dataset: model.dataset,
-    version: model.version ?? null,
-    trained_at: model.trainedAt ?? null,
-    loaded_at: model.loadedAt,
-    pipeline: config.pipeline,
-    metrics: model.metrics,
-    feature_schema: config.record_schema,
-    model: model.details,
-  }));
+  }, async () => {
+    const served = reloader.model;
+    return describeModel(served, await reloader.info(), config, reloader.following && reloadEveryMs(config) > 0 && served.version !== undefined);
+  });
 
   app.get('/metrics', {
     config: { auth: { scope: 'predict', publicAs: 'metrics' } },
@@ -357,29 +354,22 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
   app.post('/api/v1/admin/reload', {
     config: { auth: { scope: 'admin' } },
     schema: {
-      summary: 'Load another model version (default: the newest) without a restart',
-      body: { type: ['object', 'null'], additionalProperties: false, properties: { version: { type: 'string', pattern: '^[0-9T.:-]+Z$' } } },
+      summary: 'Load another model version without a restart: the one given (then kept), else the current one (then followed)',
+      body: { type: ['object', 'null'], additionalProperties: false, properties: { version: { type: 'string', pattern: '^([0-9T.:-]+Z|[0-9]+)$' } } },
       response: { 200: { type: 'object', properties: { previous_version: { type: ['string', 'null'] }, version: { type: ['string', 'null'] }, loaded_at: { type: 'string' } } }, ...errorResponses([400, 401, 403, 404, 409]) },
     },
   }, async (request) => {
-    if (reloading) throw new RequestError(409, 'A reload is already running; retry when it ends.');
-    reloading = true;
+    if (reloader.busy) throw new RequestError(409, 'A reload is already running; retry when it ends.');
+    const version = (request.body as { version?: string } | null)?.version;
+    let swapped;
     try {
-      const version = (request.body as { version?: string } | null)?.version;
-      let next: ServedModel;
-      try {
-        next = await loadModel(project, config, version);
-      } catch (err) {
-        throw new RequestError(404, `Model '${config.model.dataset}' could not be loaded${version ? ` at version ${version}` : ''}: ${(err as Error).message.split('\n')[0]}`);
-      }
-      const previous = model.version ?? null;
-      model = next;
-      metrics.model(next.dataset, next.version);
-      accessLog?.info({ req_id: request.id, client: request.principal?.client, previous_version: previous, version: next.version }, 'model reloaded');
-      return { previous_version: previous, version: next.version ?? null, loaded_at: next.loadedAt };
-    } finally {
-      reloading = false;
+      swapped = await reloader.reload(version, 'admin');
+    } catch (err) {
+      throw new RequestError(404, `Model '${config.model.dataset}' could not be loaded${version ? ` at version ${version}` : ''}: ${(err as Error).message.split('\n')[0]}`);
     }
+    const { previous, next } = swapped;
+    accessLog?.info({ req_id: request.id, client: request.principal?.client, previous_version: previous.version ?? null, version: next.version ?? null }, 'model reloaded');
+    return { previous_version: previous.version ?? null, version: next.version ?? null, loaded_at: next.loadedAt };
   });
 
   const ignored = new Set(config.compat.ignore_fields);
@@ -399,17 +389,20 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
         body: validators.compatBody,
         response: { 200: { type: 'object', properties: { prediction: { type: 'array', items: { type: 'number' } } } }, ...errorResponses([400, 401, 413, 415, 422, 429], compatErrorSchema) },
       },
-    }, async (request) => {
+    }, async (request, reply) => {
       const body = request.body as Record<string, unknown>[];
       if (body.length !== 1) throw new RequestError(400, `Expected a list holding exactly one property, but got ${body.length}.`);
       // A copy without the ignored fields (delete would turn the record into a slow dictionary object).
       const record: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(body[0]!)) if (!ignored.has(k)) record[k] = v;
-      return { prediction: await predict(request, [record]) };
+      // The original service's body has no room for the version: it goes in a header.
+      const served = reloader.model;
+      if (served.version !== undefined) reply.header('x-model-version', served.version);
+      return { prediction: await predict(request, [record], served) };
     });
   }
 
-  app.decorate('served', () => model);
+  app.decorate('served', () => reloader.model);
   return app;
 };
 

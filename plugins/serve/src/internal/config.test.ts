@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { openProject, type DagrunError } from '@dagrun/core';
 import t, { type Test } from 'tap';
 import { copyProject, environ, trainedProject } from '../../test/fixture.js';
-import { loadServeConfig, windowMs, type ServeConfig } from './config.js';
+import { loadServeConfig, reloadEveryMs, windowMs, type ServeConfig } from './config.js';
 import { loadModel } from './model.js';
 
 const FILE = 'conf/base/serve.yaml';
@@ -48,7 +48,7 @@ t.test('the property project\'s serve.yaml loads, with empty keys dropped and an
     pipeline: 'inference',
     input: 'property_request',
     output: 'predictions',
-    model: { dataset: 'model', metrics: 'metrics' },
+    model: { dataset: 'served_model', metrics: 'metrics', reload_every: '10 seconds' },
     max_batch: 1000,
     body_limit: 1048576,
     rate_limit: { max: 600000, window: '1 minute', headers: false, failed_auth: 30 },
@@ -191,6 +191,19 @@ t.test('serve.yaml problems: each an error naming file:line and the field', asyn
       has: ["field 'rate_limit.failed_auth'", '>= 1'],
     },
     {
+      name: 'a reload interval that is not a duration',
+      text: replaced('reload_every: 10 seconds', 'reload_every: often'),
+      line: 'reload_every: often',
+      has: ["Serving configuration, field 'model.reload_every': expected a duration (a number and a unit: ms, s, minute, hour) or off, but got \"often\".\n  Hint: e.g. reload_every: 10 seconds; off (or 0) never looks for a new version."],
+    },
+    {
+      name: 'a reload interval without a unit',
+      // 0 needs none (it is off); any other number would be a guess at the unit.
+      text: replaced('reload_every: 10 seconds', 'reload_every: 5'),
+      line: 'reload_every: 5',
+      has: ["field 'model.reload_every': expected a duration (a number and a unit: ms, s, minute, hour) or off, but got 5."],
+    },
+    {
       name: 'an unknown public route',
       text: replaced('public: [health, docs]', 'public: [health, admin]'),
       line: 'public: [health, admin]',
@@ -259,13 +272,14 @@ t.test('the model loads: newest version, its metrics, the model\'s own descripti
   t.equal(m.trainedAt, m.version!.replace(/T(\d\d)\.(\d\d)\.(\d\d)\./, 'T$1:$2:$3.'));
   t.match(m.metrics, { n: 6949, r2: Number, mae: Number });
   t.match(m.details, { schema: { target: 'price' } });
-  t.equal(m.dataset, 'model');
+  t.equal(m.dataset, 'served_model');
+  t.equal(m.info, undefined, 'a versioned file knows nothing more of its versions');
 });
 
 t.test('a model.dataset the pipeline does not load: a clear error naming it and what the pipeline loads', async (t) => {
   await t.rejects(loadWith((c) => ({ ...c, model: { dataset: 'metrics' } })), {
     code: 'DAGRUN_ERR_CONFIG_SCHEMA',
-    message: /field 'model\.dataset': expected a dataset pipeline 'inference' loads \(model\), but got 'metrics'/,
+    message: /field 'model\.dataset': expected a dataset pipeline 'inference' loads \(served_model\), but got 'metrics'/,
   });
 });
 
@@ -278,9 +292,9 @@ t.test('inputs and outputs that are not the pipeline\'s: DAGRUN_ERR_INFERENCE_SP
     code: 'DAGRUN_ERR_INFERENCE_SPEC',
     message: /Inference outputs of pipeline 'inference'.*\(predictions\), but got 'valuations'/,
   });
-  // input: model (a free input, so accepted as the request's): the real request dataset is then loaded
+  // input: served_model (a free input, so accepted as the request's): the real request dataset is then loaded
   // from the catalog at build time, and fails naming it.
-  await t.rejects(loadWith((c) => ({ ...c, input: 'model' })), { message: /'property_request'/ }, 'the request dataset cannot be loaded ahead');
+  await t.rejects(loadWith((c) => ({ ...c, input: 'served_model' })), { message: /'property_request'/ }, 'the request dataset cannot be loaded ahead');
 });
 
 t.test('an unknown pipeline: an error naming it', async (t) => {
@@ -291,13 +305,27 @@ t.test('a project never trained: loading the model fails naming the dataset', as
   const untrained = copyProject(t, 'config-untrained');
   const project = await openProject({ projectDir: untrained, environ: environ() });
   const { config } = loadServeConfig(project);
-  await t.rejects(loadModel(project, config!), { message: /'model'/ });
+  await t.rejects(loadModel(project, config!), { message: /'served_model'/ });
 });
 
 t.test('a rate-limit window in milliseconds, for every unit serve.yaml accepts', async (t) => {
   const cases: Array<[string, number]> = [['500ms', 500], ['1 s', 1000], ['30 seconds', 30_000], ['1 minute', 60_000], ['2m', 120_000], ['1 hour', 3_600_000], ['3 hours', 10_800_000]];
   for (const [window, ms] of cases) t.equal(windowMs(window), ms, window);
   t.throws(() => windowMs('soon'), { message: /rate_limit.window 'soon': expected a number and a unit/ });
+});
+
+t.test('model.reload_every: a duration in milliseconds, 10 seconds when absent, 0 for off', async (t) => {
+  const every = (reload_every: string | number | undefined) => reloadEveryMs({ model: { dataset: 'served_model', reload_every } } as ServeConfig);
+  t.equal(every(undefined), 10_000, 'the default');
+  t.equal(every('5 seconds'), 5000);
+  t.equal(every('250ms'), 250);
+  t.equal(every('1 minute'), 60_000);
+  for (const off of ['off', 0, '0', '0 s']) t.equal(every(off), 0, `${String(off)}: no polling`);
+  for (const text of ['reload_every: off', 'reload_every: 0', 'reload_every: 2 s']) {
+    const { errors, config } = await load(replaced('reload_every: 10 seconds', text));
+    t.same(errors, [], `${text} is accepted`);
+    t.equal(reloadEveryMs(config!), text.endsWith('2 s') ? 2000 : 0);
+  }
 });
 
 t.test("record_schema_from: the record is a row of the catalog entry's data contract, less the omitted columns", async (t) => {

@@ -26,8 +26,12 @@ export interface ServeConfig {
    * Written here, or derived from a catalog entry's data contract (`record_schema_from`).
    */
   readonly record_schema: JsonSchema;
-  /** The model: the dataset whose version the API reports and reloads, and the metrics saved with it. */
-  readonly model: { readonly dataset: string; readonly metrics?: string | undefined };
+  /**
+   * The model: the dataset whose version the API reports and reloads; the metrics saved with it (a plain
+   * versioned dataset; a registry version brings its run's own); how often to look for a new current
+   * version (`5 seconds`; `off` or 0: never; default 10 seconds).
+   */
+  readonly model: { readonly dataset: string; readonly metrics?: string | undefined; readonly reload_every?: string | number | undefined };
   /** Most records in one request. */
   readonly max_batch: number;
   /** Largest request body, bytes (larger: 413). */
@@ -60,11 +64,22 @@ export interface ServeConfig {
 const WINDOW = /^(\d+) ?(ms|s|second|seconds|m|minute|minutes|h|hour|hours)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, second: 1000, seconds: 1000, m: 60_000, minute: 60_000, minutes: 60_000, h: 3_600_000, hour: 3_600_000, hours: 3_600_000 };
 
+/** model.reload_every: a window, or off (also `0`, or 0 in any unit). */
+const RELOAD = new RegExp(`^(off|0|${WINDOW.source.slice(1, -1)})$`);
+/** The poll interval when serve.yaml does not say: a moved alias is served within this. */
+export const DEFAULT_RELOAD_EVERY = '10 seconds';
+
 /** A window of serve.yaml (already checked against WINDOW) in milliseconds. */
 export const windowMs = (window: string): number => {
   const m = WINDOW.exec(window);
   if (!m) throw new Error(`rate_limit.window '${window}': expected a number and a unit (ms, s, minute, hour), e.g. '1 minute'`);
   return Number(m[1]) * UNIT_MS[m[2]!]!;
+};
+
+/** model.reload_every (already checked against the schema) in milliseconds; 0: no polling. */
+export const reloadEveryMs = (config: ServeConfig): number => {
+  const every = config.model.reload_every ?? DEFAULT_RELOAD_EVERY;
+  return every === 0 || every === '0' || every === 'off' ? 0 : windowMs(String(every));
 };
 
 const SCHEMA: JsonSchema = {
@@ -86,7 +101,12 @@ const SCHEMA: JsonSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['dataset'],
-      properties: { dataset: { type: 'string', minLength: 1 }, metrics: { type: 'string', minLength: 1 } },
+      properties: {
+        dataset: { type: 'string', minLength: 1 },
+        metrics: { type: 'string', minLength: 1 },
+        // Its form is checked in loadServeConfig, with a message that says what to write (a pattern would not).
+        reload_every: { type: ['string', 'integer'] },
+      },
     },
     max_batch: { type: 'integer', minimum: 1, maximum: 100000 },
     body_limit: { type: 'integer', minimum: 1024 },
@@ -224,6 +244,13 @@ export const loadServeConfig = (project: Project): { config: ServeConfig | undef
   }
   errors.push(...checkSchema({ schema: SCHEMA, data, subject: 'Serving configuration', code: 'DAGRUN_ERR_CONFIG_SCHEMA', locate: (path, key) => section.locate(path, key) }));
   if (errors.length > 0) return { config: undefined, errors };
+  const every = (data.model as { reload_every?: string | number }).reload_every;
+  if (every !== undefined && !RELOAD.test(String(every))) {
+    errors.push(new ConfigError('DAGRUN_ERR_CONFIG_SCHEMA', `Serving configuration, field 'model.reload_every': expected a duration (a number and a unit: ms, s, minute, hour) or off, but got ${JSON.stringify(every)}.`, {
+      location: section.locate(['model', 'reload_every']),
+      hint: `Hint: e.g. reload_every: 10 seconds; off (or 0) never looks for a new version.`,
+    }));
+  }
   const recordSchema = resolveRecordSchema(project, data, section.locate.bind(section), errors);
   const auth = (data.auth ?? {}) as Partial<ServeConfig['auth']>;
   const keys = (auth.api_keys ?? []).filter((k) => (k.key ?? '') !== '' || k.key_sha256 !== undefined);

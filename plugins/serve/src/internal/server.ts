@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { isAbsolute, join, resolve } from 'node:path';
 import { buildApp } from './app.js';
-import { loadServeConfig, type ServeConfig } from './config.js';
+import { DEFAULT_RELOAD_EVERY, loadServeConfig, reloadEveryMs, type ServeConfig } from './config.js';
 import { loadModel } from './model.js';
 import { PredictionLog } from './prediction-log.js';
 
@@ -16,12 +16,14 @@ export interface StartOptions {
   readonly env?: string | undefined;
   readonly port?: number | undefined;
   readonly host?: string | undefined;
-  /** Model version to load (default: the newest). */
+  /** Model version to load and keep (default: the dataset's current one, followed as it moves). */
   readonly modelVersion?: string | undefined;
   /** Overrides serve.yaml prediction_log.path. */
   readonly predictionLog?: string | undefined;
   /** Overrides serve.yaml access_log. */
   readonly accessLog?: string | undefined;
+  /** Told of model reloads and failed reload polls, one line each (`dagrun serve`: stderr). */
+  readonly notify?: ((line: string) => void) | undefined;
 }
 
 export interface RunningServer {
@@ -33,11 +35,25 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const accessLogger = (where: string, projectDir: string): Logger | undefined => {
+type Destination = ReturnType<typeof pino.destination>;
+
+const accessLogger = (where: string, projectDir: string): { logger: Logger; destination: Destination } | undefined => {
   if (where === 'off') return undefined;
   const dest = where === 'stdout' ? 1 : isAbsolute(where) ? where : join(projectDir, where);
-  return pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest, sync: false, mkdir: typeof dest === 'string' }));
+  const destination = pino.destination({ dest, sync: false, mkdir: typeof dest === 'string' });
+  return { logger: pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime }, destination), destination };
 };
+
+/**
+ * Writes what the access log still holds and closes it (stdout is left open). Not flush(cb): with
+ * SonicBoom's default minLength 0 it calls back at once, while earlier lines are still being written.
+ */
+const endLog = (destination: Destination): Promise<void> =>
+  new Promise((resolve) => {
+    destination.once('close', () => resolve());
+    destination.once('error', () => resolve()); // a log that cannot be written must not stop the shutdown
+    destination.end();
+  });
 
 /** Everything `dagrun serve` does before listening, as a library call (tests start real servers with it). */
 export const startServer = async (opts: StartOptions): Promise<RunningServer> => {
@@ -53,15 +69,17 @@ export const startServer = async (opts: StartOptions): Promise<RunningServer> =>
   };
   const model = await loadModel(project, config, opts.modelVersion);
   const predictionLog = new PredictionLog(config.prediction_log.path, project.dir, config.record_schema);
-  const accessLog = accessLogger(config.access_log, project.dir);
-  const app = await buildApp({ project, config, model, predictionLog, accessLog });
+  const access = accessLogger(config.access_log, project.dir);
+  const accessLog = access?.logger;
+  // A version asked for is kept; otherwise the dataset's current version is followed (serve.yaml model.reload_every).
+  const app = await buildApp({ project, config, model, predictionLog, accessLog, follow: opts.modelVersion === undefined, notify: opts.notify });
   const url = await app.listen({ port: config.port, host: config.host });
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       await app.close();
       await predictionLog.close();
-      if (accessLog) await new Promise<void>((r) => (accessLog as Logger & { flush(cb: () => void): void }).flush(() => r()));
+      if (access) await endLog(access.destination);
     })());
   return { url, app, config, predictionLog, close };
 };
@@ -72,7 +90,7 @@ export const serveCommand: CommandSpec = {
   options: [
     { flags: '--port <number>', description: 'port to listen on (default: serve.yaml port, else 8000)' },
     { flags: '--host <address>', description: 'address to listen on (default: serve.yaml host, else 127.0.0.1)' },
-    { flags: '--model-version <version>', description: 'model version to load (default: the newest)' },
+    { flags: '--model-version <version>', description: 'model version to load and keep (default: the current one, followed as it moves)' },
     { flags: '--env <name>', description: 'configuration environment layered over conf/base' },
     { flags: '--prediction-log <path>', description: 'where predictions are appended (default: serve.yaml prediction_log.path)' },
     { flags: '--access-log <where>', description: 'stdout, off, or a file (default: serve.yaml access_log)' },
@@ -92,9 +110,11 @@ export const serveCommand: CommandSpec = {
       // Paths given on the command line are relative to where the command runs, not to the project.
       predictionLog: options.predictionLog === undefined ? undefined : resolve(String(options.predictionLog)),
       accessLog: options.accessLog === undefined || options.accessLog === 'stdout' || options.accessLog === 'off' ? (options.accessLog as string | undefined) : resolve(String(options.accessLog)),
+      notify: context.stderr,
     });
     const m = server.app.served();
-    context.stderr(`Serving pipeline '${server.config.pipeline}' of '${context.projectDir}' at ${server.url} (model ${m.dataset} ${m.version ?? 'unversioned'}); docs at ${server.url}/docs. Predictions are logged to ${server.predictionLog.path}.`);
+    const every = reloadEveryMs(server.config) > 0 && m.version !== undefined && options.modelVersion === undefined ? `, reloaded when its current version moves, checked every ${server.config.model.reload_every ?? DEFAULT_RELOAD_EVERY}` : '';
+    context.stderr(`Serving pipeline '${server.config.pipeline}' of '${context.projectDir}' at ${server.url} (model ${m.dataset} ${m.version ?? 'unversioned'}${every}); docs at ${server.url}/docs. Predictions are logged to ${server.predictionLog.path}.`);
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         context.stderr(`${signal}: finishing in-flight requests, flushing the prediction log…`);

@@ -19,23 +19,25 @@ import { TrackingStore } from './store.js';
 interface Options {
   readonly uri: string;
   readonly store?: string;
+  /** For versions stored elsewhere (s3://…): the storage's options, as on a file dataset. */
+  readonly storage_options?: Readonly<Record<string, unknown>>;
 }
 
-/** The local folder or file of a version: storage_location, else its `runs:/ID/path` source in the store. */
-const versionPath = (store: TrackingStore, v: { storageLocation: string | null; source: string; name: string; version: number }): string => {
+/** Where a version's model is: storage_location (a file:// path, or a URI such as s3://… read through the storage plugins), else its `runs:/ID/path` source in the store. */
+const versionLocation = (store: TrackingStore, v: { storageLocation: string | null; source: string; name: string; version: number }): string => {
   const loc = v.storageLocation ?? v.source;
   if (loc.startsWith('file://')) return fileURLToPath(loc);
-  const m = /^runs:\/([0-9a-f]{32})\/(.+)$/.exec(v.source);
+  const m = /^runs:\/([0-9a-f]{32})\/(.+)$/.exec(loc);
   if (m) return store.artifactPath(m[1]!, m[2]!);
-  throw new TrackingError('DAGRUN_ERR_REGISTRY_URI', `Model '${v.name}' version ${v.version}: expected a file:// storage location or a runs:/ source, but got '${loc}'.`);
+  if (/^[a-z][\w+.-]*:\/\//i.test(loc)) return loc;
+  throw new TrackingError('DAGRUN_ERR_REGISTRY_URI', `Model '${v.name}' version ${v.version}: expected a file:// or storage URI, or a runs:/ source, but got '${loc}'.`);
 };
 
 /**
  * The model file's value. A file the `object` type wrote (`{ dagrun_object: 1, codec, data }`) is rebuilt
  * by its codec, as core's object type does; other JSON is returned parsed, anything else as text.
  */
-const readModel = (file: string, ctx: DatasetContext): unknown => {
-  const text = readFileSync(file, 'utf8');
+const decodeModel = (file: string, text: string, ctx: DatasetContext): unknown => {
   if (!file.endsWith('.json')) return text;
   const doc = JSON.parse(text) as { dagrun_object?: number; codec?: string | null; data?: unknown };
   if (doc === null || typeof doc !== 'object' || doc.dagrun_object !== 1) return doc;
@@ -48,7 +50,7 @@ const readModel = (file: string, ctx: DatasetContext): unknown => {
 export const registryModelType: DatasetType<Options> = {
   name: 'registry.model',
   description: 'A registered model version (models:/NAME@ALIAS or models:/NAME/VERSION) from the tracking store, read-only.',
-  schema: { type: 'object', additionalProperties: false, required: ['uri'], properties: { uri: { type: 'string', pattern: '^models:/[^/@]+(/\\d+|@[\\w-]+)$' }, store: { type: 'string', minLength: 1 } } },
+  schema: { type: 'object', additionalProperties: false, required: ['uri'], properties: { uri: { type: 'string', pattern: '^models:/[^/@]+(/\\d+|@[\\w-]+)$' }, store: { type: 'string', minLength: 1 }, storage_options: { type: 'object' } } },
   persistent: true,
   create(options, ctx): Dataset {
     const root = options.store ? (isAbsolute(options.store) ? options.store : join(ctx.projectDir, options.store)) : join(ctx.projectDir, 'mlruns');
@@ -58,16 +60,20 @@ export const registryModelType: DatasetType<Options> = {
       return { store, registry: new ModelRegistry(store.root) };
     };
     return {
-      load() {
+      async load() {
         const { store, registry } = open();
         const v = ctx.version.load ? registry.version(uri.name, Number(ctx.version.load)) : registry.resolve(uri);
-        let path = versionPath(store, v);
-        if (statSync(path).isDirectory()) {
-          const files = filesUnder(path);
-          if (files.length !== 1) throw new TrackingError('DAGRUN_ERR_REGISTRY_URI', `Model '${v.name}' version ${v.version}: expected one model file in ${path}, but got ${files.length}.`);
-          path = join(path, files[0]!);
+        let where = versionLocation(store, v);
+        if (/^[a-z][\w+.-]*:\/\//i.test(where)) {
+          const storage = ctx.storageFor(where, { options: options.storage_options, credentials: ctx.credentials });
+          return decodeModel(where, (await storage.read(where)).toString('utf8'), ctx);
         }
-        return readModel(path, ctx);
+        if (statSync(where).isDirectory()) {
+          const files = filesUnder(where).filter((f) => f !== 'location.txt');
+          if (files.length !== 1) throw new TrackingError('DAGRUN_ERR_REGISTRY_URI', `Model '${v.name}' version ${v.version}: expected one model file in ${where}, but got ${files.length}.`);
+          where = join(where, files[0]!);
+        }
+        return decodeModel(where, readFileSync(where, 'utf8'), ctx);
       },
       save() {
         throw new TrackingError('DAGRUN_ERR_REGISTRY_URI', `Dataset '${ctx.name}' (registry.model): expected to be read only, but got a save.`, { hint: 'Hint: save to the model dataset; tracking.yaml register: makes it a version.' });

@@ -82,10 +82,12 @@ export interface TrackerState {
   runId: string | undefined;
   contractViolations: number;
   git: Promise<Record<string, string>> | undefined;
+  /** Datasets of this run saved outside the local disk: name → location (s3://…). */
+  remote: Map<string, string>;
 }
 
 /** The hooks of one opened project (register() runs once per project, so the state is per project). */
-export const trackingHooks = (state: TrackerState = { config: undefined, project: undefined, store: undefined, runId: undefined, contractViolations: 0, git: undefined }): Hooks => ({
+export const trackingHooks = (state: TrackerState = { config: undefined, project: undefined, store: undefined, runId: undefined, contractViolations: 0, git: undefined, remote: new Map() }): Hooks => ({
   afterProjectOpened({ project, report }) {
     const { config, errors } = loadTrackingConfig(project);
     for (const e of errors) report(e);
@@ -105,6 +107,7 @@ export const trackingHooks = (state: TrackerState = { config: undefined, project
     state.runId = run.runId;
     state.contractViolations = 0;
     state.git = gitTags(project.dir);
+    state.remote.clear();
   },
 
   afterDatasetChecked({ name, report }) {
@@ -123,7 +126,11 @@ export const trackingHooks = (state: TrackerState = { config: undefined, project
     if (config.artifacts.includes(name) || config.register?.dataset === name) {
       const path = localPath(location, state.project!.dir);
       if (path) store.logArtifact(runId, path, statSync(path).isDirectory() ? name : join(name, basename(path)));
-      else store.writeArtifact(runId, join(name, typeof data === 'string' ? `${name}.txt` : `${name}.json`), typeof data === 'string' ? data : JSON.stringify(data, null, 2));
+      else if (location) {
+        // Saved elsewhere (s3://…): the run keeps where, not a copy in another format; a registered version points there.
+        store.writeArtifact(runId, join(name, 'location.txt'), location);
+        state.remote.set(name, location);
+      } else store.writeArtifact(runId, join(name, typeof data === 'string' ? `${name}.txt` : `${name}.json`), typeof data === 'string' ? data : JSON.stringify(data, null, 2));
     }
   },
 
@@ -139,10 +146,12 @@ export const trackingHooks = (state: TrackerState = { config: undefined, project
     clearRunning(store, runId);
     state.runId = undefined;
     const reg = config.register;
-    if (!reg || !store.artifacts(runId).some((a) => a.startsWith(`${reg.dataset}/`))) return;
+    const remote = reg ? state.remote.get(reg.dataset) : undefined;
+    if (!reg || (!remote && !store.artifacts(runId).some((a) => a.startsWith(`${reg.dataset}/`)))) return;
     const registry = new ModelRegistry(store.root);
-    const location = store.artifactPath(runId, reg.dataset);
-    const version = registry.createVersion(reg.name, { source: `runs:/${runId}/${reg.dataset}`, storageLocation: `file://${location}`, runId });
+    const version = remote
+      ? registry.createVersion(reg.name, { source: remote, storageLocation: remote, runId })
+      : registry.createVersion(reg.name, { source: `runs:/${runId}/${reg.dataset}`, storageLocation: `file://${store.artifactPath(runId, reg.dataset)}`, runId });
     if (!reg.promote_to) return;
     const outcome = promote({ store, registry, name: reg.name, version: version.version, alias: reg.promote_to, rules: config.promotion[reg.promote_to] ?? [] });
     process.stderr.write(`tracking: run ${runId} registered as ${reg.name} version ${version.version}; ${reg.promote_to}: ${outcome.promoted ? `now version ${version.version}` : `kept (${outcome.results.filter((r) => !r.passed).map((r) => r.rule).join('; ')})`}\n`);
