@@ -135,3 +135,11 @@ t.test('enabled: false records nothing', async (t) => {
   await run(dir, 'train_eval');
   t.notOk(existsSync(join(dir, 'mlruns')));
 });
+
+t.test('an object-store location for the store is refused with a reason, not turned into a folder', async (t) => {
+  const dir = project(t, 'store: s3://bucket/mlruns\n');
+  const p = await openProject({ projectDir: dir, plugins: [trackingPlugin] });
+  t.same(p.errors.map((e) => e.message), [
+    "conf/base/tracking.yaml:1:8 [DAGRUN_ERR_TRACKING_CONFIG] Tracking configuration, field 'store': expected a local path (or file://), but got 's3://bucket/mlruns'.\n  Hint: an s3:// store is not supported: keep mlruns/ on a disk or a mounted volume; models saved to S3 are registered where they live.",
+  ]);
+});

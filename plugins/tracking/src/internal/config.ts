@@ -104,8 +104,10 @@ export const loadTrackingConfig = (project: Project): { config: TrackingConfig |
       }
     });
   }
+  const remote = storeProblem(data.store);
+  if (remote) errors.push(remote.with({ location: locate(['store']) }));
   if (errors.length > 0) return { config: undefined, errors };
-  const store = typeof data.store === 'string' ? data.store : 'mlruns';
+  const store = typeof data.store === 'string' ? data.store.replace(/^file:\/\//, '') : 'mlruns';
   return {
     config: {
       enabled: data.enabled !== false,
@@ -120,3 +122,11 @@ export const loadTrackingConfig = (project: Project): { config: TrackingConfig |
     errors,
   };
 };
+
+/** The store must be on a local (or mounted) disk: an object store cannot rename a file atomically, which aliases and meta.yaml rely on. */
+export const storeProblem = (store: unknown): TrackingError | undefined =>
+  typeof store === 'string' && /^[a-z][\w+.-]*:\/\//i.test(store) && !store.startsWith('file://')
+    ? new TrackingError('DAGRUN_ERR_TRACKING_CONFIG', `Tracking configuration, field 'store': expected a local path (or file://), but got '${store}'.`, {
+        hint: 'Hint: an s3:// store is not supported: keep mlruns/ on a disk or a mounted volume; models saved to S3 are registered where they live.',
+      })
+    : undefined;

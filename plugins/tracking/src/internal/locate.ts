@@ -6,7 +6,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { CheckError, ConfigLoader, checkSchema, type DagrunError } from '@dagrun/core';
 import { parse } from 'yaml';
 import type { PromotionRule } from './config.js';
-import { TRACKING_SCHEMA } from './config.js';
+import { storeProblem, TRACKING_SCHEMA } from './config.js';
 
 export interface CommandConfig {
   readonly store: string;
@@ -30,9 +30,14 @@ export const commandConfig = (projectDir: string, opts: { store?: unknown; env?:
   const section = loader.load('tracking', 'deep', errors);
   const data = section.data as Record<string, unknown>;
   if (errors.length === 0) errors.push(...checkSchema({ schema: TRACKING_SCHEMA, data, subject: 'Tracking configuration', code: 'DAGRUN_ERR_CONFIG_SCHEMA', locate: (p, k) => section.locate(p, k) }));
+  for (const [value, where] of [[data.store, section.locate(['store'])], [opts.store, undefined]] as const) {
+    const remote = storeProblem(value);
+    if (remote) errors.push(where ? remote.with({ location: where }) : remote);
+  }
   if (errors.length > 0) throw new CheckError('tracking configuration', errors);
-  const given = typeof opts.store === 'string' ? resolve(opts.store) : undefined;
-  const fromFile = typeof data.store === 'string' ? (isAbsolute(data.store) ? data.store : join(projectDir, data.store)) : join(projectDir, 'mlruns');
+  const local = (p: string): string => p.replace(/^file:\/\//, '');
+  const given = typeof opts.store === 'string' ? resolve(local(opts.store)) : undefined;
+  const fromFile = typeof data.store === 'string' ? (isAbsolute(local(data.store)) ? local(data.store) : join(projectDir, local(data.store))) : join(projectDir, 'mlruns');
   return {
     store: given ?? fromFile,
     experiment: typeof data.experiment === 'string' ? data.experiment : undefined,
