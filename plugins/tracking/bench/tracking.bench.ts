@@ -141,8 +141,9 @@ try {
   const server = await startUiServer({ storeRoot: storeDir, port: 0 });
   const page = async (): Promise<{ t: number; rows: number }> => {
     const t0 = performance.now();
-    const res = await fetch(`${server.url}/api/runs?orderBy=${encodeURIComponent('metrics.mae')}&limit=50`);
+    const res = await fetch(new URL(`/api/runs?orderBy=${encodeURIComponent('metrics.mae')}&limit=50`, server.url));
     const body = (await res.json()) as { runs?: unknown[] };
+    if (res.status !== 200) throw new Error(`GET /api/runs answered ${res.status}: ${JSON.stringify(body).slice(0, 200)}`);
     return { t: performance.now() - t0, rows: body.runs?.length ?? -1 };
   };
   const first = await page();
