@@ -143,3 +143,16 @@ t.test('an object-store location for the store is refused with a reason, not tur
     "conf/base/tracking.yaml:1:8 [DAGRUN_ERR_TRACKING_CONFIG] Tracking configuration, field 'store': expected a local path (or file://), but got 's3://bucket/mlruns'.\n  Hint: an s3:// store is not supported: keep mlruns/ on a disk or a mounted volume; models saved to S3 are registered where they live.",
   ]);
 });
+
+t.test("params: used logs the parameters the run's nodes read, and no others", async (t) => {
+  const dir = makeProject(t, {
+    'pipeline.yaml': PIPELINES,
+    'conf/base/catalog.yaml': CATALOG,
+    'conf/base/parameters.yaml': 'model:\n  depth: 5\n  bias: 20\ngenerator:\n  rows: 1000\n  seed: 7\n',
+    'conf/base/tracking.yaml': 'params: used\n',
+    'src/nodes.js': NODES,
+  });
+  await run(dir, 'train_eval');
+  const [r] = TrackingStore.open(join(dir, 'mlruns')).allRuns().runs;
+  t.same(r!.params, { 'model.depth': '5', 'model.bias': '20' });
+});

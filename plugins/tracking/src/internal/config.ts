@@ -25,8 +25,8 @@ export interface TrackingConfig {
   readonly experiment: string;
   /** Absolute path of the store (default `<project>/mlruns`). */
   readonly store: string;
-  /** `all` (default), `none`, or the parameter prefixes to log. */
-  readonly params: 'all' | 'none' | readonly string[];
+  /** `all` (default), `used` (those the run's nodes read), `none`, or the parameter prefixes to log. */
+  readonly params: 'all' | 'used' | 'none' | readonly string[];
   /** Datasets whose saved value is logged as metrics (a number, or a dict of numbers). */
   readonly metrics: readonly string[];
   /** Datasets copied into the run's artifacts when saved. */
@@ -59,7 +59,7 @@ export const TRACKING_SCHEMA: JsonSchema = {
     enabled: { type: 'boolean' },
     experiment: { type: 'string', minLength: 1 },
     store: { type: 'string', minLength: 1 },
-    params: { anyOf: [{ enum: ['all', 'none'] }, { type: 'array', items: { type: 'string', minLength: 1 } }] },
+    params: { anyOf: [{ enum: ['all', 'used', 'none'] }, { type: 'array', items: { type: 'string', minLength: 1 } }] },
     metrics: { type: 'array', items: { type: 'string', minLength: 1 } },
     artifacts: { type: 'array', items: { type: 'string', minLength: 1 } },
     register: {

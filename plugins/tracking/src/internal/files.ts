@@ -12,9 +12,8 @@ import { dirname, join } from 'node:path';
  * here, times every file, and a run interrupted by a power cut ends FAILED anyway).
  */
 export const writeAtomic = (file: string, text: string, durable = false): void => {
-  mkdirSync(dirname(file), { recursive: true });
   const tmp = join(dirname(file), `.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'w');
+  const fd = openNew(tmp);
   try {
     writeSync(fd, text);
     if (durable) fsyncSync(fd);
@@ -29,10 +28,26 @@ export const writeAtomic = (file: string, text: string, durable = false): void =
   }
 };
 
+/** Opens a new file for writing, creating its folder only when missing (one syscall in the usual case, not a stat per file). */
+const openNew = (file: string): number => {
+  try {
+    return openSync(file, 'w');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    mkdirSync(dirname(file), { recursive: true });
+    return openSync(file, 'w');
+  }
+};
+
 /** Appends one line (MLflow's metric files); one write call, so concurrent appends do not interleave. */
 export const appendLine = (file: string, line: string): void => {
-  mkdirSync(dirname(file), { recursive: true });
-  appendFileSync(file, `${line}\n`);
+  try {
+    appendFileSync(file, `${line}\n`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    mkdirSync(dirname(file), { recursive: true });
+    appendFileSync(file, `${line}\n`);
+  }
 };
 
 export const readText = (file: string): string | undefined => {

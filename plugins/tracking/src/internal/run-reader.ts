@@ -53,6 +53,31 @@ export const loadPyYaml = (text: string): unknown => {
   return doc.toJS();
 };
 
+/**
+ * meta.yaml as MLflow and dagrun write it — one `key: scalar` per line, plus `tags: []` — read without a
+ * YAML parser; undefined for anything else (a folded line, a nested value, a comment), which goes to
+ * loadPyYaml. Measured: a first listing of 10,000 runs spends most of its time parsing meta.yaml with the
+ * yaml library (docs/benchmarks.md, tracking); this is the one hand-made part of the reader, for that.
+ */
+export const readFlatMeta = (text: string): Record<string, unknown> | undefined => {
+  const out: Record<string, unknown> = {};
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const colon = line.indexOf(': ');
+    const key = colon > 0 ? line.slice(0, colon) : '';
+    if (!/^[a-z_]+$/.test(key)) return undefined;
+    const v = line.slice(colon + 2);
+    if (v === '[]') out[key] = [];
+    else if (v === '{}') out[key] = {};
+    else if (v.startsWith("'")) {
+      if (!/^'(?:[^']|'')*'$/.test(v)) return undefined;
+      out[key] = v.slice(1, -1).replace(/''/g, "'");
+    } else if (v === '' || /^[-?:,[\]{}#&*!|>"%@`]/.test(v) || v.includes(': ') || v.includes(' #') || v.endsWith(':')) return undefined;
+    else out[key] = resolvePlain(v);
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+};
+
 /** Parses a YAML mapping file; a problem when it is missing, unparsable or not a mapping. */
 export const readMeta = (file: string, root: string): { meta?: Record<string, unknown>; problem?: StoreProblem } => {
   const text = readText(file);
@@ -60,7 +85,7 @@ export const readMeta = (file: string, root: string): { meta?: Record<string, un
   if (text === undefined) return { problem: { file: at, message: `Tracking store file '${at}': expected a meta.yaml, but got no such file.` } };
   let meta: unknown;
   try {
-    meta = loadPyYaml(text);
+    meta = readFlatMeta(text) ?? loadPyYaml(text);
   } catch (err) {
     // The parser's first line: "<what> at line L, column C:" (a code excerpt follows).
     const why = (err as Error).message.split('\n')[0]!.replace(/:$/, '');

@@ -17,7 +17,7 @@ import { openStore } from './open.js';
 import type { TrackingStore } from './store.js';
 
 /** `a.b.c` → value, as strings the way MLflow logs params (numbers and booleans as written, the rest as JSON). */
-export const paramStrings = (params: Readonly<Record<string, unknown>>, include: TrackingConfig['params']): Record<string, string> => {
+export const paramStrings = (params: Readonly<Record<string, unknown>>, include: 'all' | 'none' | readonly string[]): Record<string, string> => {
   if (include === 'none') return {};
   const out: Record<string, string> = {};
   const walk = (obj: Readonly<Record<string, unknown>>, prefix: string): void => {
@@ -95,14 +95,18 @@ export const trackingHooks = (state: TrackerState = { config: undefined, project
     state.project = project;
   },
 
-  beforePipelineRun({ runId, pipelineName, params }) {
+  beforePipelineRun({ runId, pipelineName, pipeline, params }) {
     const { config, project } = state;
     if (!config?.enabled || !project) return;
+    // `used`: the parameters this run's nodes read (`params:a.b` inputs; all of them when a node reads `parameters`).
+    const reads = pipeline.nodes.flatMap((n) => n.inputNames);
+    const used = reads.includes('parameters') ? 'all' : reads.filter((i) => i.startsWith('params:')).map((i) => i.slice('params:'.length));
+    const include = config.params === 'used' ? used : config.params;
     const store = openStore(config.store);
     const experiment = store.ensureExperiment(config.experiment);
     const run = store.createRun(experiment.id, { runName: `${pipelineName} ${runId}`, userId: userInfo().username, tags: sourceTags(project, pipelineName, runId) });
     markRunning(store, run.runId, processTag());
-    store.logParams(run.runId, paramStrings(params, config.params));
+    store.logParams(run.runId, paramStrings(params, include));
     state.store = store;
     state.runId = run.runId;
     state.contractViolations = 0;

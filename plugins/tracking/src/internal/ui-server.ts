@@ -130,6 +130,8 @@ export interface UiAppOptions {
 /** The app without listening (tests inject requests into it). */
 export const buildUiApp = (opts: UiAppOptions) => {
   const store = openStore(opts.storeRoot, { create: false });
+  // Requests within a second share one listing (see TrackingStore.listingMaxAgeMs); the refresh button waits that long at most.
+  store.listingMaxAgeMs = 1000;
   const registry = new ModelRegistry(store.root);
   const app = Fastify({ logger: opts.logger ?? false });
 

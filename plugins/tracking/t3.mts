@@ -1,0 +1,10 @@
+import { rmSync } from 'node:fs';
+import { TrackingStore } from './src/internal/store.js';
+const root = '/work/main/bench-out/tracking-store-10000';
+rmSync(`${root}/.dagrun-index.json`, { force: true });
+const s = TrackingStore.open(root);
+let t = performance.now();
+const l = s.allRuns();
+console.log('cold', (performance.now() - t).toFixed(0), l.runs.length, l.problems.length);
+t = performance.now(); s.allRuns(); console.log('warm same object', (performance.now() - t).toFixed(0));
+t = performance.now(); TrackingStore.open(root).allRuns(); console.log('warm new object', (performance.now() - t).toFixed(0));
