@@ -2,16 +2,10 @@
 // but for a served http:// page: same-origin requests go through, any other is aborted and recorded (the
 // page must fetch nothing from elsewhere); console and page errors are recorded too.
 
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
-export const CHROMIUM = process.env.DAGRUN_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-export const launch = async (): Promise<Browser> => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium: expected ${CHROMIUM}, but got no such file. Install it with: apt-get install -y chromium (or set DAGRUN_CHROMIUM).`);
-  return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-};
+// The browser and its flags are viz's, shared by relative import as the tests share core's helpers.
+export { CHROMIUM, launch } from '../../viz/e2e/browser.js';
 
 export interface OpenedPage {
   readonly page: Page;

@@ -8,6 +8,12 @@ import { parse } from 'yaml';
 import type { PromotionRule } from './config.js';
 import { storeProblem, TRACKING_SCHEMA } from './config.js';
 
+/** The options every command over the store takes. */
+export const STORE_OPTIONS = [
+  { flags: '--store <path>', description: 'the tracking store (default: tracking.yaml store, else <project>/mlruns)' },
+  { flags: '-e, --env <name>', description: 'configuration environment whose tracking.yaml is read' },
+] as const;
+
 export interface CommandConfig {
   readonly store: string;
   readonly experiment: string | undefined;

@@ -3,16 +3,12 @@
 
 import type { CommandSpec } from '@dagrun/core';
 import { TrackingError } from './errors.js';
-import { commandConfig } from './locate.js';
+import { commandConfig, STORE_OPTIONS } from './locate.js';
 import { openStore } from './open.js';
 import { promote } from './promote.js';
 import { ModelRegistry } from './registry-store.js';
 import { fmtNum, metricColumns, table, when } from './text.js';
 
-const STORE_OPTIONS = [
-  { flags: '--store <path>', description: 'the tracking store (default: tracking.yaml store, else <project>/mlruns)' },
-  { flags: '-e, --env <name>', description: 'configuration environment whose tracking.yaml is read' },
-] as const;
 
 const open = (projectDir: string, o: Readonly<Record<string, unknown>>) => {
   const cfg = commandConfig(projectDir, o);

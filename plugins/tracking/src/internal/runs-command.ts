@@ -4,15 +4,11 @@
 import type { CommandContext, CommandSpec } from '@dagrun/core';
 import { TrackingError } from './errors.js';
 import { FilterError, parseFilter, parseOrderBy, describeFilterSyntax } from './filter.js';
-import { commandConfig } from './locate.js';
+import { commandConfig, STORE_OPTIONS } from './locate.js';
 import type { Run, StoreProblem } from './model.js';
 import { openStore } from './open.js';
 import { duration, fmtNum, higherIsBetter, metricColumns, table, when } from './text.js';
 
-const STORE_OPTIONS = [
-  { flags: '--store <path>', description: 'the tracking store (default: tracking.yaml store, else <project>/mlruns)' },
-  { flags: '-e, --env <name>', description: 'configuration environment whose tracking.yaml is read' },
-] as const;
 
 /** A FilterError (plain, so the ui page can bundle filter.ts) as this package's coded error. */
 const coded = <T>(f: () => T): T => {
