@@ -1,6 +1,8 @@
 // Crash safety: a run whose process was killed (SIGKILL: no hook ran) is ended FAILED by the next command
 // that opens the store, at the time it last wrote anything; runs whose process lives, runs of another host
 // and runs MLflow started (no marker) stay RUNNING. The killed processes are real child processes.
+// Children get a user's environment: tap's loader hooks in NODE_OPTIONS hang a child on Node 22.
+import { cleanEnv } from '../../../../bin/test/spawn.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,7 +48,7 @@ setInterval(() => {}, 60000);
 const spawnRunner = (t: Test, root: string): ChildProcess => {
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CHILD], {
     cwd: REPO,
-    env: { ...process.env, ROOT: root, STORE_URL: pathToFileURL(join(HERE, 'store.ts')).href, LIVENESS_URL: pathToFileURL(join(HERE, 'liveness.ts')).href },
+    env: { ...cleanEnv(), ROOT: root, STORE_URL: pathToFileURL(join(HERE, 'store.ts')).href, LIVENESS_URL: pathToFileURL(join(HERE, 'liveness.ts')).href },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   t.teardown(() => {
