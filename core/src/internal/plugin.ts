@@ -2,6 +2,7 @@
 // function that adds dataset types, storages, codecs, hooks and commands. Checked at registration.
 
 import { existsSync } from 'node:fs';
+import { satisfies as semverSatisfies } from 'semver';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -140,51 +141,5 @@ export const registerPlugins = async (host: PluginHost, requests: readonly Plugi
   return problems;
 };
 
-/** A small semver check: `*`, `x`, `x.y`, `x.y.z`, `^`, `~`, `>=`, `>`, `<=`, `<`, `=`, spaces (and) and `||` (or). */
-export const satisfies = (version: string, range: string): boolean => {
-  const v = parse(version);
-  if (!v) return false;
-  return range.split('||').some((alt) =>
-    alt
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .every((c) => comparator(v, c)),
-  );
-};
-
-type Triple = [number, number, number];
-const parse = (s: string): Triple | undefined => {
-  const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(s.trim());
-  return m ? [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)] : undefined;
-};
-const cmp = (a: Triple, b: Triple): number => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
-const comparator = (v: Triple, c: string): boolean => {
-  if (c === '*' || c === 'x') return true;
-  const m = /^(\^|~|>=|<=|>|<|=)?(.*)$/.exec(c)!;
-  const op = m[1] ?? '';
-  const body = m[2]!;
-  const parts = body.split('.').filter((p) => p !== '' && p !== 'x' && p !== '*');
-  const t = parse(body);
-  if (!t) return false;
-  switch (op) {
-    case '^': {
-      const upper: Triple = t[0] > 0 ? [t[0] + 1, 0, 0] : t[1] > 0 ? [0, t[1] + 1, 0] : [0, 0, t[2] + 1];
-      return cmp(v, t) >= 0 && cmp(v, upper) < 0;
-    }
-    case '~':
-      return cmp(v, t) >= 0 && cmp(v, parts.length >= 2 ? [t[0], t[1] + 1, 0] : [t[0] + 1, 0, 0]) < 0;
-    case '>=':
-      return cmp(v, t) >= 0;
-    case '<=':
-      return cmp(v, t) <= 0;
-    case '>':
-      return cmp(v, t) > 0;
-    case '<':
-      return cmp(v, t) < 0;
-    default:
-      if (parts.length === 1) return v[0] === t[0];
-      if (parts.length === 2) return v[0] === t[0] && v[1] === t[1];
-      return cmp(v, t) === 0;
-  }
-};
+/** Whether `version` is in `range` (npm's semver ranges: `^0.1.0`, `>=0.1 <0.3`, `^1 || ^2`), by the semver package npm itself uses. */
+export const satisfies = (version: string, range: string): boolean => semverSatisfies(version, range);
