@@ -4,6 +4,7 @@
 // own beyond what it is given, so tests drive it with inject() and the CLI adds listen() and signals.
 
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyJwt from '@fastify/jwt';
 import rateLimit from '@fastify/rate-limit';
@@ -84,7 +85,6 @@ const errorSchema = {
 const compatErrorSchema = { type: 'object', properties: { detail: {} } };
 const errorResponses = (codes: number[], schema: object = errorSchema) => Object.fromEntries(codes.map((c) => [c, schema]));
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Entity', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
 export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
   const { config, predictionLog, accessLog, project } = opts;
@@ -129,7 +129,7 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
       const status = err.statusCode ?? 400;
       const hint = err.code === 'FST_ERR_BAD_URL' ? '; percent-encode the path (RFC 3986), e.g. %25 for %' : '';
       reply.header('x-request-id', request.id);
-      (reply as FastifyReply).code(status).send({ statusCode: status, error: STATUS_TEXT[status] ?? 'Error', message: `${err.message}${hint}.`, request_id: request.id });
+      (reply as FastifyReply).code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: `${err.message}${hint}.`, request_id: request.id });
     },
   });
   // JSON only: any other content type is a 415, not a string handed to the validators.
@@ -149,7 +149,7 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
     const compat = request.route?.auth?.compat === true;
     if (status >= 500) {
       accessLog?.error({ req_id: request.id, err: { message: err.message, stack: err.stack } }, 'request failed');
-      return reply.code(500).send(compat ? { detail: 'Internal Server Error' } : { statusCode: 500, error: STATUS_TEXT[500], message: `Internal error; the server log has the details under request id ${request.id}.`, request_id: request.id });
+      return reply.code(500).send(compat ? { detail: 'Internal Server Error' } : { statusCode: 500, error: STATUS_CODES[500], message: `Internal error; the server log has the details under request id ${request.id}.`, request_id: request.id });
     }
     // At most 50 problems in an answer (the message says how many more): a huge bad body must not get a huger answer.
     const all: Problem[] = err instanceof RequestError ? [...err.problems] : Array.isArray(err.validation) ? problemsOf(err.validation as ErrorObject[]) : [];
@@ -160,7 +160,7 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
       if (problems.length > 0) return reply.code(422).send({ detail: problems.map((p) => ({ loc: ['body', ...p.field.split(/[.[\]]+/).filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s))], msg: p.message, type: p.rule })) });
       return reply.code(status).send({ detail: message });
     }
-    return reply.code(status).send({ statusCode: status, error: STATUS_TEXT[status] ?? 'Error', message, request_id: request.id, ...(problems.length > 0 ? { problems } : {}) });
+    return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message, request_id: request.id, ...(problems.length > 0 ? { problems } : {}) });
   });
   app.setNotFoundHandler((request, reply) => {
     begin(request, reply);
