@@ -40,7 +40,7 @@ export type {
 } from './internal/datasets/dataset.js';
 export { fileDatasetType, FileDataset, formatVersion, VERSION_RE, type FileOptions, type FileTypeSpec } from './internal/datasets/file-dataset.js';
 export { jsonFormat, yamlFormat, textFormat, type JsonOptions, type TextOptions } from './internal/datasets/formats.js';
-export { MemoryDataset, BUILTIN_TYPES, jsonType, type JsonTypeOptions } from './internal/datasets/builtins.js';
+export { MemoryDataset, BUILTIN_TYPES, jsonType, decodeObject, type JsonTypeOptions } from './internal/datasets/builtins.js';
 export { pluginFor, pluginHint, type ProvidedKind } from './internal/known-plugins.js';
 export { LocalStorage } from './internal/datasets/local-storage.js';
 export { DataCatalog, flattenParams, type Catalog, type CatalogOptions } from './internal/catalog.js';

@@ -73,6 +73,24 @@ interface ObjectOptions extends FileOptions {
   readonly codec?: string;
 }
 
+/**
+ * A JSON file the `object` type wrote, as the value it held: rebuilt by the codec its envelope names
+ * (plain JSON without an envelope is returned as parsed). Exported for dataset types that read such
+ * files from elsewhere (a registered model version).
+ */
+export const decodeObject = (bytes: Buffer, ctx: DatasetContext): unknown => {
+  const env = JSON.parse(bytes.toString('utf8')) as ObjectEnvelope;
+  if (env === null || typeof env !== 'object' || env.dagrun_object !== 1) return env;
+  if (env.codec === null) return env.data;
+  const codec = ctx.codecs.byName(env.codec);
+  if (!codec) {
+    throw new DatasetError('DAGRUN_ERR_DATASET_CODEC', `Object dataset '${ctx.name}': expected codec '${env.codec}' to be registered, but got ${registered(ctx)}.`, {
+      hint: 'Hint: list the plugin that provides this codec under `plugins:` in dagrun.yaml.',
+    });
+  }
+  return codec.deserialize(env.data);
+};
+
 const objectFormat = (ctx: DatasetContext, o: ObjectOptions): Format<unknown, ObjectOptions> => ({
   name: 'object',
   check: (data) => {
@@ -86,19 +104,7 @@ const objectFormat = (ctx: DatasetContext, o: ObjectOptions): Format<unknown, Ob
     }
     return undefined;
   },
-  decode: (bytes) => {
-    if (o.serializer === 'v8') return deserialize(bytes) as unknown;
-    const env = JSON.parse(bytes.toString('utf8')) as ObjectEnvelope;
-    if (env === null || typeof env !== 'object' || env.dagrun_object !== 1) return env;
-    if (env.codec === null) return env.data;
-    const codec = ctx.codecs.byName(env.codec);
-    if (!codec) {
-      throw new DatasetError('DAGRUN_ERR_DATASET_CODEC', `Object dataset '${ctx.name}': expected codec '${env.codec}' to be registered, but got ${registered(ctx)}.`, {
-        hint: 'Hint: list the plugin that provides this codec under `plugins:` in dagrun.yaml.',
-      });
-    }
-    return codec.deserialize(env.data);
-  },
+  decode: (bytes) => (o.serializer === 'v8' ? (deserialize(bytes) as unknown) : decodeObject(bytes, ctx)),
   encode: (data) => {
     if (o.serializer === 'v8') return serialize(data);
     const codec: Codec | undefined = o.codec ? ctx.codecs.byName(o.codec) : ctx.codecs.forValue(data);

@@ -10,7 +10,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Dataset, DatasetContext, DatasetType } from '@dagrun/core';
+import { decodeObject, type Dataset, type DatasetContext, type DatasetType } from '@dagrun/core';
 import { TrackingError } from './errors.js';
 import { filesUnder } from './files.js';
 import { ModelRegistry, parseModelUri } from './registry-store.js';
@@ -33,19 +33,8 @@ const versionLocation = (store: TrackingStore, v: { storageLocation: string | nu
   throw new TrackingError('DAGRUN_ERR_REGISTRY_URI', `Model '${v.name}' version ${v.version}: expected a file:// or storage URI, or a runs:/ source, but got '${loc}'.`);
 };
 
-/**
- * The model file's value. A file the `object` type wrote (`{ dagrun_object: 1, codec, data }`) is rebuilt
- * by its codec, as core's object type does; other JSON is returned parsed, anything else as text.
- */
-const decodeModel = (file: string, text: string, ctx: DatasetContext): unknown => {
-  if (!file.endsWith('.json')) return text;
-  const doc = JSON.parse(text) as { dagrun_object?: number; codec?: string | null; data?: unknown };
-  if (doc === null || typeof doc !== 'object' || doc.dagrun_object !== 1) return doc;
-  if (!doc.codec) return doc.data;
-  const codec = ctx.codecs.byName(doc.codec);
-  if (!codec) throw new TrackingError('DAGRUN_ERR_REGISTRY_URI', `Model file '${file}': expected a registered codec '${doc.codec}', but got none (${ctx.codecs.names().join(', ') || 'no codecs'}).`, { hint: 'Hint: list the plugin that saves this model (e.g. @dagrun/ml) in dagrun.yaml.' });
-  return codec.deserialize(doc.data);
-};
+/** The model file's value: a `.json` file as core's object type reads it (its codec rebuilds the model), anything else as text. */
+const decodeModel = (file: string, bytes: Buffer, ctx: DatasetContext): unknown => (file.endsWith('.json') ? decodeObject(bytes, ctx) : bytes.toString('utf8'));
 
 export const registryModelType: DatasetType<Options> = {
   name: 'registry.model',
@@ -66,14 +55,14 @@ export const registryModelType: DatasetType<Options> = {
         let where = versionLocation(store, v);
         if (/^[a-z][\w+.-]*:\/\//i.test(where)) {
           const storage = ctx.storageFor(where, { options: options.storage_options, credentials: ctx.credentials });
-          return decodeModel(where, (await storage.read(where)).toString('utf8'), ctx);
+          return decodeModel(where, await storage.read(where), ctx);
         }
         if (statSync(where).isDirectory()) {
           const files = filesUnder(where).filter((f) => f !== 'location.txt');
           if (files.length !== 1) throw new TrackingError('DAGRUN_ERR_REGISTRY_URI', `Model '${v.name}' version ${v.version}: expected one model file in ${where}, but got ${files.length}.`);
           where = join(where, files[0]!);
         }
-        return decodeModel(where, readFileSync(where, 'utf8'), ctx);
+        return decodeModel(where, readFileSync(where), ctx);
       },
       save() {
         throw new TrackingError('DAGRUN_ERR_REGISTRY_URI', `Dataset '${ctx.name}' (registry.model): expected to be read only, but got a save.`, { hint: 'Hint: save to the model dataset; tracking.yaml register: makes it a version.' });

@@ -104,8 +104,9 @@ export const trackingHooks = (state: TrackerState = { config: undefined, project
     const include = config.params === 'used' ? used : config.params;
     const store = openStore(config.store);
     const experiment = store.ensureExperiment(config.experiment);
-    const run = store.createRun(experiment.id, { runName: `${pipelineName} ${runId}`, userId: userInfo().username, tags: sourceTags(project, pipelineName, runId) });
-    markRunning(store, run.runId, processTag());
+    const tags = sourceTags(project, pipelineName, runId);
+    const run = store.createRun(experiment.id, { runName: `${pipelineName} ${runId}`, userId: userInfo().username, tags });
+    markRunning(store, run.runId, tags['dagrun.process']!);
     store.logParams(run.runId, paramStrings(params, include));
     state.store = store;
     state.runId = run.runId;
@@ -173,4 +174,3 @@ export const trackingHooks = (state: TrackerState = { config: undefined, project
   },
 });
 
-export const defaultStore = (projectDir: string): string => join(projectDir, 'mlruns');

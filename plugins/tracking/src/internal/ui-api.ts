@@ -8,6 +8,7 @@ import { FilterError, parseFilter, parseOrderBy, type RunComparator } from './fi
 import type { Experiment, MetricPoint, Run, StoreProblem } from './model.js';
 import type { ModelRegistry } from './registry-store.js';
 import type { TrackingStore } from './store.js';
+import { higherIsBetter } from './text.js';
 
 /** A metric value in JSON: a number, or 'NaN' / 'Infinity' / '-Infinity' (which JSON cannot hold). */
 export type Num = number | string;
@@ -336,10 +337,8 @@ export const runDetail = (store: TrackingStore, runId: string): RunDetail => {
 
 // ---- compare ------------------------------------------------------------------------------------------
 
-const HIGHER_IS_BETTER = /r2|accuracy|auc|precision|recall|f1/i;
-
 /** Whether a larger value of the metric is the better one (scores), else a smaller one (errors, losses). */
-export const betterDirection = (key: string): 'lower' | 'higher' => (HIGHER_IS_BETTER.test(key) ? 'higher' : 'lower');
+export const betterDirection = (key: string): 'lower' | 'higher' => (higherIsBetter(key) ? 'higher' : 'lower');
 
 export const compareRuns = (store: TrackingStore, ids: readonly string[]): CompareJson => {
   if (ids.length === 0 || ids.length > MAX_COMPARE) {

@@ -1,7 +1,7 @@
 // The page's client of /api: typed fetches, and the server's `{ error: { code, message, position } }`
 // turned into a RequestError the views show (a filter's message carries its caret line).
 
-import type { CompareJson, ErrorBody, ExperimentJson, ModelJson, RunDetail, RunsPage, RunsView } from '../internal/ui-api.js';
+import type { CompareJson, ErrorBody, ExperimentJson, ModelJson, RunDetail, RunsPage, RunsQuery } from '../internal/ui-api.js';
 import type { StoreProblem } from '../internal/model.js';
 
 export class RequestError extends Error {
@@ -39,14 +39,8 @@ const get = async <T>(path: string, query: Query = {}): Promise<T> => {
   return body as T;
 };
 
-export interface RunsRequest {
-  readonly experiment?: string | undefined;
-  readonly filter?: string | undefined;
-  readonly orderBy?: string | undefined;
-  readonly limit?: number | undefined;
-  readonly offset?: number | undefined;
-  readonly view?: RunsView | undefined;
-}
+/** What the runs page asks for: the API's own query (one declaration, shared with the server). */
+export type RunsRequest = RunsQuery;
 
 export const api = {
   info: () => get<{ storeRoot: string; filterSyntax: string }>('/api/info'),
