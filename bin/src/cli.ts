@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { CommandSpec, DagrunError as CoreError, PipelineFilter, Project, ResumePlan } from '@dagrun/core';
 import { progressHooks, type LogFormat, type Out } from './progress.js';
 import { scaffold, STARTERS } from './scaffold.js';
+import { VERSION } from './version.js';
 
 export interface Io {
   readonly stdout: Out;
@@ -15,7 +16,6 @@ export interface Io {
   readonly cwd: string;
 }
 
-const VERSION = '0.1.0';
 const BUILTIN = new Set(['run', 'check', 'pipeline', 'catalog', 'new', 'repl', 'help']);
 
 /** Splits "a,b" and repeated flags into one list. */
@@ -119,7 +119,7 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
 
   program
     .command('check')
-    .description('Run every check (YAML, schemas, functions, inputs, parameters, cycles) without running.')
+    .description('Run every check (YAML, schemas, functions, inputs, parameters, cycles) without running a node; node modules are imported, which runs their top-level code.')
     .option('-p, --pipeline <name>', 'check only this pipeline (default: all)')
     .option('-e, --env <name>', 'configuration environment')
     .option('--params <key=value...>', 'parameter overrides', paramList)

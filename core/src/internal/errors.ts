@@ -17,12 +17,13 @@ export const formatLocation = (loc: SourceLocation | undefined): string => {
 /** Every error code the engine raises, with the area it belongs to and what it means. */
 export const ERROR_CODES = {
   DAGRUN_ERR_CONFIG_YAML: 'A configuration or pipeline file is not valid YAML.',
+  DAGRUN_ERR_CONFIG_YAML_ALIAS: 'A YAML alias sits inside its own anchor, or aliases expand a file past 100,000 added values.',
   DAGRUN_ERR_CONFIG_SCHEMA: 'A configuration file does not match its schema (wrong field, type or value).',
   DAGRUN_ERR_CONFIG_ENV_VAR: 'A `${env:VAR}` interpolation names a variable that is not set and has no default.',
   DAGRUN_ERR_CONFIG_NOT_FOUND: 'A required project file or configuration folder does not exist.',
   DAGRUN_ERR_CONFIG_CREDENTIALS: 'A catalog entry names credentials that credentials.yaml does not hold.',
   DAGRUN_ERR_PARAMS_UNKNOWN: 'A node asks for a parameter key that parameters.yaml does not define.',
-  DAGRUN_ERR_PARAMS_OVERRIDE: 'A `--params` override is not of the form key.path=value.',
+  DAGRUN_ERR_PARAMS_OVERRIDE: 'A `--params` override is not of the form key.path=value, names __proto__, constructor or prototype, or holds a self-referring or multiplying alias.',
   DAGRUN_ERR_PARAMS_SCHEMA: 'A parameter group does not match its JSON Schema in parameters.schema.yaml, or that schema is not valid.',
   DAGRUN_ERR_PIPELINE_UNKNOWN: 'The requested pipeline is not declared in pipeline.yaml.',
   DAGRUN_ERR_PIPELINE_DUPLICATE_OUTPUT: 'Two nodes write the same dataset.',

@@ -1,6 +1,5 @@
 import t from 'tap';
 import { join } from 'node:path';
-import { serialize } from 'node:v8';
 import { ConfigError } from './errors.js';
 import { pointerToPath, YamlSource } from './yaml-source.js';
 import { caughtSync, makeProject } from '../../test/helpers/project.js';
@@ -88,41 +87,67 @@ t.test('pointerToPath turns an ajv instancePath into a YAML path', async (t) => 
   t.same(pointerToPath('/a~1b/c~0d'), ['a/b', 'c~d'], 'JSON pointer escapes');
 });
 
-// v8.serialize writes a string with the representation V8 holds it in: tag '"' one byte per character, 'c' two.
-const oneByte = (s: string): boolean => serialize(s)[2] === 0x22;
-
-t.test('a file with characters above U+00FF gives the same data, Latin-1 strings one byte per character', async (t) => {
-  const text = [
-    '# per sector — rows, P(casa) … ×10 typos',
-    'las condes: { share: 0.3 }   # ≥ 0',
-    'sectors: [la reina, las condes, ñuñoa]',
-    'note: "price ≥ 0 → UF"',
-    'plain: a – b',
-    'emoji: "ok 👍"',
-    'wide key ≤: 1',
-    'block: |',
-    '  line one —',
-    '  line two',
-    '',
-  ].join('\n');
-  const data = YamlSource.parse(text, 'params.yaml').data as Record<string, unknown>;
-  t.same(data, {
-    'las condes': { share: 0.3 },
-    sectors: ['la reina', 'las condes', 'ñuñoa'],
-    note: 'price ≥ 0 → UF',
-    plain: 'a – b',
-    emoji: 'ok 👍',
-    'wide key ≤': 1,
-    block: 'line one —\nline two\n',
-  });
-  const sectors = data['sectors'] as string[];
-  t.ok(sectors.every(oneByte), 'Latin-1 values are one-byte');
-  t.ok(Object.keys(data).filter((k) => !k.includes('≤')).every(oneByte), 'Latin-1 keys are one-byte');
-  t.notOk(oneByte(data['note'] as string), 'a value with a wide character keeps it');
-});
-
-t.test('text already holding ÿ, a byte-order mark, or a lone surrogate reads as before', async (t) => {
-  t.same(YamlSource.parse('a: ÿ00e9 — x\nb: 2\n', 'f.yaml').data, { a: 'ÿ00e9 — x', b: 2 });
+t.test('characters above U+00FF, a byte-order mark and a lone surrogate read as YAML says', async (t) => {
+  const text = ['# per sector — rows, P(casa) … ×10 typos', 'las condes: { share: 0.3 }   # ≥ 0', 'note: "price ≥ 0 → UF"', 'emoji: "ok 👍"', 'wide key ≤: 1', ''].join('\n');
+  t.same(YamlSource.parse(text, 'params.yaml').data, { 'las condes': { share: 0.3 }, note: 'price ≥ 0 → UF', emoji: 'ok 👍', 'wide key ≤': 1 });
   t.same(YamlSource.parse('\ufeffa: — 1\n', 'f.yaml').data, { a: '— 1' });
   t.throws(() => YamlSource.parse('a: "\ud800x" — \n', 'f.yaml'));
+});
+
+const ALIAS_HINT = "\n  Hint: each alias (*name) repeats its anchor's whole value, and aliases of anchors holding aliases multiply; write the values out, or nest fewer aliases.";
+const CYCLE_HINT = '\n  Hint: an alias (*name) can only repeat an anchor (&name) that it is not part of; write the value out.';
+
+/** A "billion laughs": nine lines whose aliases, written out, make 9^9 (387 million) strings. */
+const LAUGHS = [
+  'lol: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]',
+  ...'bcdefghi'.split('').map((name, i) => `${name}: &${name} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(', ')}]`),
+  '',
+].join('\n');
+
+t.test('aliases that expand into a huge document are refused in well under a second, at the alias', async (t) => {
+  YamlSource.parse('warm: &w [1]\nup: *w\n', 'warm.yaml').locate(['up']); // load both parsers first: the figure is the check's
+  const started = performance.now();
+  const err = caughtSync(() => YamlSource.parse(LAUGHS, 'conf/base/parameters.yaml'));
+  const ms = performance.now() - started;
+  t.ok(ms < 1000, `refused in ${ms.toFixed(0)} ms`);
+  t.ok(err instanceof ConfigError);
+  t.equal(err.code, 'DAGRUN_ERR_CONFIG_YAML_ALIAS');
+  t.same(err.location, { file: 'conf/base/parameters.yaml', line: 6, col: 8 }, 'the first alias past the limit');
+  t.equal(err.message, `conf/base/parameters.yaml:6:8 [DAGRUN_ERR_CONFIG_YAML_ALIAS] Aliases in 'conf/base/parameters.yaml': expected them to add at most 100,000 values, but got more.${ALIAS_HINT}`);
+});
+
+t.test('an alias inside its own anchor is refused, where it sits', async (t) => {
+  const err = caughtSync(() => YamlSource.parse('model:\n  depth: 2\nlayers: &l\n  - 8\n  - [4, *l]\n', 'conf/base/parameters.yaml'));
+  t.equal(err.code, 'DAGRUN_ERR_CONFIG_YAML_ALIAS');
+  t.equal(err.message, `conf/base/parameters.yaml:5:9 [DAGRUN_ERR_CONFIG_YAML_ALIAS] Alias in 'conf/base/parameters.yaml': expected a value that does not contain itself, but got an alias inside its own anchor.${CYCLE_HINT}`);
+});
+
+t.test('anchors, aliases and merge keys as real configurations use them are read, shared many times', async (t) => {
+  const catalog = [
+    '_csv: &csv',
+    '  type: csv',
+    '  load_args: { separator: ";" }',
+    'orders:',
+    '  <<: *csv',
+    '  path: data/orders.csv',
+    'products:',
+    '  <<: *csv',
+    '  path: data/products.csv',
+    '  load_args: { separator: "," }',
+    'columns: &cols [id, name]',
+    'report: { columns: *cols }',
+    '',
+  ].join('\n');
+  t.same(YamlSource.parse(catalog, 'catalog.yaml').data, {
+    _csv: { type: 'csv', load_args: { separator: ';' } },
+    orders: { type: 'csv', load_args: { separator: ';' }, path: 'data/orders.csv' },
+    products: { type: 'csv', load_args: { separator: ',' }, path: 'data/products.csv' },
+    columns: ['id', 'name'],
+    report: { columns: ['id', 'name'] },
+  });
+  // 2,000 aliases of a 20-value anchor add 42,000 values: below the limit.
+  const many = ['base: &b', ...Array.from({ length: 20 }, (_, i) => `  k${i}: ${i}`), ...Array.from({ length: 2000 }, (_, i) => `e${i}: *b`), ''].join('\n');
+  const data = YamlSource.parse(many, 'parameters.yaml').data as Record<string, unknown>;
+  t.equal(Object.keys(data).length, 2001);
+  t.same(data.e1999, data.base);
 });

@@ -1,12 +1,12 @@
 // YAML files parsed with their source positions, so every later check can say file:line:col.
 // A YamlSource answers "where is the value at this path?" for the file it was read from.
 // Data comes from js-yaml (fast); the position-keeping `yaml` parser runs only when a location or a
-// syntax message is needed, which on the happy path is never.
+// syntax message is needed, which on the happy path is never. Aliases that loop or multiply are refused.
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { relative } from 'node:path';
-import { CORE_SCHEMA, load as loadFast } from 'js-yaml';
+import { CORE_SCHEMA, load as loadFast, Type } from 'js-yaml';
 import type { Document, LineCounter, Node } from 'yaml';
 import { ConfigError, type SourceLocation } from './errors.js';
 
@@ -16,59 +16,67 @@ type YamlLib = typeof import('yaml');
 let yamlLib: YamlLib | undefined;
 const lib = (): YamlLib => (yamlLib ??= createRequire(import.meta.url)('yaml') as YamlLib);
 
-/** Parses a YAML scalar or flow value as the YAML 1.2 core schema reads it (for --params and ${env:…}). */
-export const parseYamlValue = (text: string): unknown => loadFast(text, { schema: CORE_SCHEMA });
+/**
+ * YAML 1.2's core schema plus YAML 1.1's `<<` merge keys, which catalogs use to share options. The type is
+ * js-yaml's own merge type, declared here because @types/js-yaml does not export js-yaml's `types`.
+ */
+const MERGE = new Type('tag:yaml.org,2002:merge', { kind: 'scalar', resolve: (data: unknown) => data === '<<' || data === null });
+const SCHEMA = CORE_SCHEMA.extend({ implicit: [MERGE] });
+
+/** Parses a YAML scalar or flow value as files are read (for --params and ${env:…}); aliases are the caller's to check. */
+export const parseYamlValue = (text: string): unknown => loadFast(text, { schema: SCHEMA });
 
 /**
- * js-yaml's data, with every string that fits in Latin-1 stored one byte per character.
- *
- * Why: V8 stores a string one or two bytes per character, and keeps that choice for every slice of it and
- * every string built from it. A YAML file with one character above U+00FF anywhere (an en dash in a
- * comment is enough) is two-byte text, so js-yaml's keys and values are all two-byte, even 'las condes'.
- * V8 keeps one copy of each property-name string: once 'las condes' is a two-byte key, JSON.parse of a
- * request body hands back that copy for the value "las condes", and every line, log entry or answer
- * built from it is two-byte: twice the bytes to copy, and a slower UTF-8 encoding on write (measured:
- * ~0.7 µs more CPU per request in `dagrun serve`).
- *
- * How: such characters are replaced by a Latin-1 placeholder before parsing (ÿ and four hex digits, one
- * per UTF-16 unit), so js-yaml reads one-byte text, and the strings holding a placeholder get their
- * characters back. Neither a character above U+00FF nor ÿ-plus-hex means anything in YAML syntax, so the
- * data is the same. Text that already holds a ÿ, or a character js-yaml refuses (a lone surrogate, U+FFFE,
- * U+FFFF: it must still refuse it), is parsed as it is.
+ * At most this many values may aliases add to a document once written out: far above what anchors
+ * shared across a real catalog add (a few thousand), far below a "billion laughs" (10^9 from 9 lines).
  */
-const loadNarrow = (text: string, filename?: string): unknown => {
-  if (!WIDE.test(text) || text.includes(MARK) || REFUSED.test(text)) return loadFast(text, { schema: CORE_SCHEMA, filename });
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // js-yaml skips a byte-order mark
-  // The placeholders in, then a copy through Latin-1 bytes: replace() builds its result in the subject's width.
-  const narrow = Buffer.from(body.replace(WIDE_ALL, (c) => MARK + c.charCodeAt(0).toString(16).padStart(4, '0')), 'latin1').toString('latin1');
-  return widen(loadFast(narrow, { schema: CORE_SCHEMA, filename }));
-};
-const WIDE = /[^\u0000-\u00ff]/;
-const WIDE_ALL = new RegExp(WIDE.source, 'g'); // a second object: a global regex's test() keeps state
-const REFUSED = /[\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?:[^\ud800-\udbff]|^)[\udc00-\udfff]/;
-const MARK = '\u00ff';
-const PLACEHOLDER = /\u00ff([0-9a-f]{4})/g;
-const widenString = (s: string): string => (s.includes(MARK) ? s.replace(PLACEHOLDER, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : s);
-/** The parsed data with the placeholders turned back into their characters, in keys and values alike. */
-const widen = (v: unknown): unknown => {
-  if (typeof v === 'string') return widenString(v);
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) v[i] = widen(v[i]);
-    return v;
-  }
-  if (typeof v !== 'object' || v === null) return v;
-  const o = v as Record<string, unknown>;
-  if (!Object.keys(o).some((k) => k.includes(MARK))) {
-    for (const k of Object.keys(o)) {
-      const w = widen(o[k]);
-      if (w !== o[k]) Object.defineProperty(o, k, { value: w }); // defineProperty: a key '__proto__' is data here, as js-yaml made it
+export const MAX_ALIASED_VALUES = 100_000;
+
+export interface AliasProblem {
+  /** `cycle`: a value holds itself (an alias inside its own anchor); `expansion`: past MAX_ALIASED_VALUES. */
+  readonly kind: 'cycle' | 'expansion';
+  /** Where the walk found it: the alias that closes the cycle, or the one that crossed the limit. */
+  readonly path: YamlPath;
+}
+
+/**
+ * Whether parsed YAML refers to itself or grows too large when its aliases are written out. Both parsers
+ * give an alias as the very object of its anchor, so the data stays small, but every walk over it (merging,
+ * interpolation, validation, JSON) meets each alias again: a cycle never ends, and nested aliases multiply.
+ * Each object's written-out size is counted once and reused, so the check is linear in the distinct values.
+ */
+export const aliasProblem = (data: unknown): AliasProblem | undefined => {
+  const sizes = new Map<object, number>();
+  const open = new Set<object>();
+  const path: Array<string | number> = [];
+  let added = 0;
+  let problem: AliasProblem | undefined;
+  const size = (value: unknown): number => {
+    if (problem || value === null || typeof value !== 'object') return 1;
+    const known = sizes.get(value);
+    if (known !== undefined) {
+      added += known;
+      if (added > MAX_ALIASED_VALUES) problem = { kind: 'expansion', path: [...path] };
+      return known;
     }
-    return o;
-  }
-  // A key holds a placeholder: rebuild the mapping, in its order.
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(o)) Object.defineProperty(out, widenString(k), { value: widen(o[k]), enumerable: true, writable: true, configurable: true });
-  return out;
+    if (open.has(value)) {
+      problem = { kind: 'cycle', path: [...path] };
+      return 1;
+    }
+    open.add(value);
+    let n = 1;
+    const entries: Iterable<[string | number, unknown]> = Array.isArray(value) ? value.entries() : Object.entries(value);
+    for (const [k, v] of entries) {
+      path.push(k);
+      n += size(v);
+      path.pop();
+    }
+    open.delete(value);
+    sizes.set(value, n);
+    return n;
+  };
+  size(data);
+  return problem;
 };
 
 export class YamlSource {
@@ -85,18 +93,37 @@ export class YamlSource {
 
   /**
    * Parses `text` as the content of `file` (shown relative to `root` in messages).
-   * Throws a ConfigError naming the first syntax error with its position.
+   * Throws a ConfigError naming the first syntax error with its position, or the alias that loops or multiplies.
    */
   static parse(text: string, file: string): YamlSource {
-    let data: unknown;
+    let src: YamlSource;
     try {
-      data = loadNarrow(text, file);
+      src = new YamlSource(file, text, loadFast(text, { schema: SCHEMA, filename: file }));
     } catch {
       // The position-keeping parser words the error (or, if it disagrees and accepts the text, gives the data).
-      const src = new YamlSource(file, text, undefined);
-      return new YamlSource(file, text, src.#document().doc.toJS({ maxAliasCount: 1000 }));
+      const failed = new YamlSource(file, text, undefined);
+      src = new YamlSource(file, text, failed.#document().doc.toJS({ maxAliasCount: -1 }));
     }
-    return new YamlSource(file, text, data);
+    src.#refuseAliasProblem();
+    return src;
+  }
+
+  /** Throws DAGRUN_ERR_CONFIG_YAML_ALIAS, at the alias, when aliases loop or expand past the limit. */
+  #refuseAliasProblem(): void {
+    if (!this.#text.includes('*')) return; // no alias without '*': the data is a tree no larger than the text
+    const problem = aliasProblem(this.data);
+    if (!problem) return;
+    const location = this.locate(problem.path);
+    if (problem.kind === 'cycle') {
+      throw new ConfigError('DAGRUN_ERR_CONFIG_YAML_ALIAS', `Alias in '${this.file}': expected a value that does not contain itself, but got an alias inside its own anchor.`, {
+        location,
+        hint: 'Hint: an alias (*name) can only repeat an anchor (&name) that it is not part of; write the value out.',
+      });
+    }
+    throw new ConfigError('DAGRUN_ERR_CONFIG_YAML_ALIAS', `Aliases in '${this.file}': expected them to add at most ${MAX_ALIASED_VALUES.toLocaleString('en')} values, but got more.`, {
+      location,
+      hint: "Hint: each alias (*name) repeats its anchor's whole value, and aliases of anchors holding aliases multiply; write the values out, or nest fewer aliases.",
+    });
   }
 
   static read(path: string, root: string): YamlSource {
@@ -107,7 +134,7 @@ export class YamlSource {
     if (this.#parsed) return this.#parsed;
     const { LineCounter, parseDocument } = lib();
     const lines = new LineCounter();
-    const doc = withPlainEnv(() => parseDocument(this.#text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true }));
+    const doc = parseDocument(this.#text, { lineCounter: lines, merge: true, prettyErrors: false, uniqueKeys: true });
     if (doc.errors.length > 0) {
       const first = doc.errors[0]!;
       const pos = lines.linePos(first.pos[0]);
@@ -162,22 +189,6 @@ export class YamlSource {
     return true;
   }
 }
-
-/**
- * Runs `parse` with process.env swapped for a plain object holding only yaml's debug switches: yaml's
- * parser reads process.env.LOG_TOKENS once per token, and each read of the real process.env is a
- * call into C++ (about a quarter of the parse time of a 1,000-node pipeline.yaml). Parsing is
- * synchronous, so no other code sees the swap.
- */
-const withPlainEnv = <T>(parse: () => T): T => {
-  const env = process.env;
-  process.env = { LOG_TOKENS: env.LOG_TOKENS, LOG_STREAM: env.LOG_STREAM };
-  try {
-    return parse();
-  } finally {
-    process.env = env;
-  }
-};
 
 const rangeStart = (node: unknown): number | undefined => {
   const range = (node as Node | undefined)?.range;
