@@ -65,7 +65,7 @@ export const trainedProject = async (t: Teardown, name: string, opts: FixtureOpt
   for (let i = 0; i < trainings; i++) {
     // Different tree counts per training: two versions give different predictions, so a reload shows.
     const project = await openProject({ projectDir: dir, environ: environ(), params: [`hyper_params.n_estimators=${10 + 10 * i}`, 'hyper_params.learning_rate=0.1'] });
-    await project.run({ pipeline: 'model_run', record: false });
+    await project.run({ pipeline: 'model_run' }); // with its run record: serve follows versions whose run completed
     // Versions are save timestamps in milliseconds: make sure the next one differs.
     await new Promise((r) => setTimeout(r, 5));
   }

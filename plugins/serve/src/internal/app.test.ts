@@ -83,10 +83,12 @@ t.test('POST /api/v1/predict: a batch, and a batch of exactly max_batch', async 
   t.equal((json(full).predictions as number[]).length, 1000);
 });
 
-t.test('POST /api/v1/predict: a batch over max_batch is 400 naming the limit', async (t) => {
+t.test('POST /api/v1/predict: a batch over max_batch is 413 naming the limit, whatever its records hold', async (t) => {
   t.equal(RECORDS.length, 1001);
-  const body = expectError(t, await post(main.app, '/api/v1/predict', RECORDS), 400, ['Invalid request body', 'must NOT have more than 1000 items']);
-  t.match(body.problems, [{ field: '', rule: 'maxItems' }]);
+  const body = expectError(t, await post(main.app, '/api/v1/predict', RECORDS), 413, ['Invalid request body: body must hold at most 1000 records (serve.yaml max_batch), but holds more than 1000; send them in several requests.']);
+  t.same(body.problems, [{ field: '', rule: 'maxItems', message: 'must hold at most 1000 records (serve.yaml max_batch), but holds more than 1000; send them in several requests' }], 'one problem: the records themselves were not checked');
+  const junk = expectError(t, await post(main.app, '/api/v1/predict', Array.from({ length: 5000 }, () => ({}))), 413, ['but holds more than 1000']);
+  t.equal(junk.problems.length, 1, 'not 5000 × 8 missing fields');
 });
 
 t.test('GET /api/v1/model: version, training date, metrics, feature schema; needs a key', async (t) => {
@@ -126,7 +128,7 @@ t.test('GET /metrics: request counters, latency histogram, predictions served, m
   expectError(t, await get(m.app, '/metrics'), 401, ['api-key'], 'metrics are not public by default:');
   const res = await get(m.app, '/metrics', KEY);
   t.equal(res.statusCode, 200);
-  t.equal(res.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
+  t.equal(res.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8', 'the exposition format prom-client writes');
   const text = res.body;
   const value = (series: string): number | undefined => {
     const line = text.split('\n').find((l) => l.startsWith(`${series} `));
@@ -140,14 +142,14 @@ t.test('GET /metrics: request counters, latency histogram, predictions served, m
   t.notMatch(text, '/no/such/route', 'no series per unknown path');
   t.equal(value('dagrun_http_requests_total{route="/metrics",method="GET",status="401"}'), 1);
   t.match(text, /^# TYPE dagrun_http_request_duration_seconds histogram$/m);
-  t.equal(value('dagrun_http_request_duration_seconds_bucket{route="/api/v1/predict",le="+Inf"}'), 4);
+  t.equal(value('dagrun_http_request_duration_seconds_bucket{le="+Inf",route="/api/v1/predict"}'), 4);
   t.equal(value('dagrun_http_request_duration_seconds_count{route="/api/v1/predict"}'), 4);
-  t.ok(value('dagrun_http_request_duration_seconds_bucket{route="/api/v1/predict",le="2.5"}')! <= 4);
+  t.ok(value('dagrun_http_request_duration_seconds_bucket{le="2.5",route="/api/v1/predict"}')! <= 4);
   t.ok(value('dagrun_http_request_duration_seconds_sum{route="/api/v1/predict"}')! > 0);
   t.equal(value('dagrun_predictions_total'), 4, 'records predicted (1 + 3)');
   const writes = m.predictionLog.writes;
-  t.equal(value(`dagrun_prediction_log_writes_total{mode="inline"}`)! + value(`dagrun_prediction_log_writes_total{mode="thread_pool"}`)!, writes.inline + writes.pool, "the log's writes");
-  t.ok(writes.inline + writes.pool >= 2, 'a write or more for each of the two logged requests');
+  t.equal(value('dagrun_prediction_log_writes_total'), writes, "the log's writes");
+  t.ok(writes >= 1, 'the two logged requests were written');
   t.equal(value(`dagrun_model_info{dataset="served_model",version="${V2}"}`), 1);
 });
 
@@ -280,32 +282,54 @@ t.test('auth: missing, wrong, right key; the key in the wrong place', async (t) 
   t.equal((await post(main.app, '/api/v1/predict', RECORD, { 'api-key': 'wrong-key-wrong-key-wrong', ...bearer({ sub: 'x', exp: now() + 60 }) })).statusCode, 401, 'a wrong api-key is not rescued by a bearer token');
 });
 
-t.test('auth: JWT bearer tokens (HS256, secret from PROPERTY_JWT_SECRET)', async (t) => {
+t.test('auth: JWT bearer tokens (HS256 pinned, exp required, 30 s clock tolerance, sub as jwt:<sub>)', async (t) => {
   const ok = await post(main.app, '/api/v1/predict', RECORD, { ...bearer({ sub: 'partner-7', iat: now(), exp: now() + 60 }), 'x-request-id': 'jwt-ok' });
   t.equal(ok.statusCode, 200, ok.body);
-  t.match(main.lines().find((l) => l.request_id === 'jwt-ok'), { client: 'partner-7' }, 'the token\'s sub is the client in the prediction log');
-  const cases: Array<[string, Record<string, string>]> = [
-    ['expired', bearer({ sub: 'partner-7', iat: now() - 120, exp: now() - 60 })],
-    ['forged (another secret)', bearer({ sub: 'partner-7', exp: now() + 60 }, 'another-secret-another-secret-xx')],
-    ['not yet valid', bearer({ sub: 'partner-7', nbf: now() + 600, exp: now() + 900 })],
-    ['without sub', bearer({ exp: now() + 60 })],
-    ['empty sub', bearer({ sub: '', exp: now() + 60 })],
-    ['alg none', { authorization: `Bearer ${signJwt({ sub: 'partner-7', exp: now() + 60 }, JWT_SECRET, { alg: 'none', typ: 'JWT' }).replace(/[^.]+$/, '')}` }],
-    ['garbage', { authorization: 'Bearer not.a.token' }],
-    ['lower-case scheme', { authorization: `bearer ${signJwt({ sub: 'partner-7', exp: now() + 60 }, JWT_SECRET)}` }],
+  t.match(main.lines().find((l) => l.request_id === 'jwt-ok'), { client: 'jwt:partner-7' }, "the token's sub, apart from configured clients, is the client in the prediction log");
+  const admitted: Array<[string, Record<string, string>]> = [
+    ['iat 20 s ahead (within the tolerance)', bearer({ sub: 'partner-7', iat: now() + 20, exp: now() + 60 })],
+    ['nbf 20 s ahead (within the tolerance)', bearer({ sub: 'partner-7', nbf: now() + 20, exp: now() + 60 })],
+    ['expired 20 s ago (within the tolerance)', bearer({ sub: 'partner-7', exp: now() - 20 })],
+    ['sub naming a configured client', bearer({ sub: 'admin', exp: now() + 60 })],
   ];
-  for (const [name, headers] of cases) {
-    expectError(t, await post(main.app, '/api/v1/predict', RECORD, headers), 401, ['Missing or invalid credentials'], `${name}:`);
+  for (const [name, headers] of admitted) t.equal((await post(main.app, '/api/v1/predict', RECORD, headers)).statusCode, 200, name);
+  const cases: Array<[string, Record<string, string>, string]> = [
+    ['expired', bearer({ sub: 'partner-7', iat: now() - 120, exp: now() - 60 }), 'Authorization token expired'],
+    ['without exp', bearer({ sub: 'partner-7', iat: now() }), 'The exp claim is required'],
+    ['issued in the future', bearer({ sub: 'partner-7', iat: now() + 600, exp: now() + 900 }), 'The token is issued in the future'],
+    ['forged (another secret)', bearer({ sub: 'partner-7', exp: now() + 60 }, 'another-secret-another-secret-xx'), 'signature'],
+    ['not yet valid', bearer({ sub: 'partner-7', nbf: now() + 600, exp: now() + 900 }), 'will be active'],
+    ['without sub', bearer({ exp: now() + 60 }), 'no valid sub claim'],
+    ['empty sub', bearer({ sub: '', exp: now() + 60 }), 'no valid sub claim'],
+    ['sub with a newline', bearer({ sub: 'a\nb', exp: now() + 60 }), 'no valid sub claim'],
+    ['alg none', { authorization: `Bearer ${signJwt({ sub: 'partner-7', exp: now() + 60 }, JWT_SECRET, { alg: 'none', typ: 'JWT' }).replace(/[^.]+$/, '')}` }, 'Missing or invalid credentials'],
+    ['HS512 (the algorithm is pinned to HS256)', { authorization: `Bearer ${signJwt({ sub: 'partner-7', exp: now() + 60 }, JWT_SECRET, { alg: 'HS512', typ: 'JWT' })}` }, 'Missing or invalid credentials'],
+    ['garbage', { authorization: 'Bearer not.a.token' }, 'Missing or invalid credentials'],
+    ['lower-case scheme', { authorization: `bearer ${signJwt({ sub: 'partner-7', exp: now() + 60 }, JWT_SECRET)}` }, 'Missing or invalid credentials'],
+  ];
+  for (const [name, headers, why] of cases) {
+    expectError(t, await post(main.app, '/api/v1/predict', RECORD, headers), 401, ['Missing or invalid credentials', why], `${name}:`);
   }
-  expectError(t, await post(main.app, '/api/v1/admin/reload', {}, bearer({ sub: 'partner-7', exp: now() + 60 })), 403, ["Client 'partner-7' lacks the 'admin' scope"], 'predict-scoped token on reload:');
+  expectError(t, await post(main.app, '/api/v1/admin/reload', {}, bearer({ sub: 'partner-7', exp: now() + 60 })), 403, ["Client 'jwt:partner-7' lacks the 'admin' scope"], 'predict-scoped token on reload:');
   const admin = await post(main.app, '/api/v1/admin/reload', {}, bearer({ sub: 'ops', scope: 'predict admin', exp: now() + 60 }));
   t.equal(admin.statusCode, 200, 'a token with the admin scope may reload');
 });
 
+t.test('auth: JWT audience and issuer, when serve.yaml names them', async (t) => {
+  const strict = await testApp(t, dir, { configure: (c) => ({ ...c, auth: { ...c.auth, jwt: { ...c.auth.jwt!, audience: 'valuation-api', issuer: 'https://id.example.cl' } } }) });
+  const good = { sub: 'partner-7', aud: 'valuation-api', iss: 'https://id.example.cl', exp: now() + 60 };
+  t.equal((await post(strict.app, '/api/v1/predict', RECORD, bearer(good))).statusCode, 200, 'right aud and iss');
+  t.equal((await post(strict.app, '/api/v1/predict', RECORD, bearer({ ...good, aud: ['other', 'valuation-api'] }))).statusCode, 200, 'aud as a list naming it');
+  expectError(t, await post(strict.app, '/api/v1/predict', RECORD, bearer({ ...good, aud: 'other-api' })), 401, ['aud'], 'wrong aud:');
+  expectError(t, await post(strict.app, '/api/v1/predict', RECORD, bearer({ ...good, iss: 'https://evil.example' })), 401, ['iss'], 'wrong iss:');
+  const { aud: _aud, ...noAud } = good;
+  expectError(t, await post(strict.app, '/api/v1/predict', RECORD, bearer(noAud)), 401, ['aud'], 'no aud:');
+});
+
 t.test('auth: with no JWT secret configured, bearer tokens are refused', async (t) => {
   const noJwt = await testApp(t, dir, { environ: environ({ PROPERTY_JWT_SECRET: undefined }) });
-  t.equal(noJwt.config.auth.jwt_secret, undefined);
-  expectError(t, await post(noJwt.app, '/api/v1/predict', RECORD, bearer({ sub: 'partner-7', exp: now() + 60 })), 401, ['Missing or invalid credentials']);
+  t.equal(noJwt.config.auth.jwt, undefined);
+  expectError(t, await post(noJwt.app, '/api/v1/predict', RECORD, bearer({ sub: 'partner-7', exp: now() + 60 })), 401, ['Missing or invalid credentials: send the header api-key: <key>.']);
   const doc = json(await get(noJwt.app, '/docs/json')) as { components: { securitySchemes: Record<string, unknown> } };
   t.same(Object.keys(doc.components.securitySchemes), ['apiKey'], 'no bearer scheme in the document');
 });
@@ -400,7 +424,7 @@ t.test('the prediction log: one JSON line per record, with who, which model, wha
     t.match(l, { time: /^\d{4}-\d\d-\d\dT/, model_version: V2, prediction: Number, latency_ms: Number });
     t.ok((l.latency_ms as number) >= 0 && (l.latency_ms as number) < 10_000, 'latency in ms');
   }
-  t.same(lines.map((l) => l.client), ['default', 'admin', 'admin', 'admin', 'default', 'partner-7']);
+  t.same(lines.map((l) => l.client), ['default', 'admin', 'admin', 'admin', 'default', 'jwt:partner-7']);
   t.same(lines[0], { ...lines[0], input: RECORD, prediction: (single.predictions as number[])[0] });
   t.same(lines.slice(1, 4).map((l) => [l.input, l.prediction]), RECORDS.slice(10, 13).map((r, i) => [r, (batch.predictions as number[])[i]]));
   t.same([lines[4]!.input, lines[4]!.prediction], [features(ROWS[20]!), (compat.prediction as number[])[0]]);

@@ -1,11 +1,10 @@
 // API keys: only their SHA-256 digests are held; a presented key is hashed and compared with every digest
 // in constant time (timingSafeEqual, no early exit), so neither the key nor which client matched leaks
 // through timing. Each key maps to a client id and scopes; the key itself is never logged.
-// A connection remembers the last key it proved (KeyMemo): a keep-alive client's next request with the
-// same key skips the hash, and the comparison with the remembered key is constant-time too, so a proxy
-// that carries several clients over one connection leaks nothing either.
+// FailedAuth is hand-made because @fastify/rate-limit counts every request of a key, while this rule counts
+// only refused credentials and then refuses everything from the address.
 
-import { hash, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyConfig } from './config.js';
 
 export type Scope = 'predict' | 'admin';
@@ -23,21 +22,7 @@ interface Entry {
   readonly principal: Principal;
 }
 
-export const sha256 = (s: string): Buffer => hash('sha256', s, 'buffer') as unknown as Buffer;
-
-/** Equal strings, in time that depends only on their lengths. */
-export const sameKey = (a: string, b: string): boolean => {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
-};
-
-/** The last key a connection proved and whom it proved. */
-export interface KeyMemo {
-  readonly key: string;
-  readonly principal: Principal;
-}
+export const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 export class ApiKeys {
   readonly #entries: readonly Entry[];
@@ -65,14 +50,6 @@ export class ApiKeys {
     return found;
   }
 
-  /** verify(), remembering a proven key in `holder` (e.g. the connection) so its next request skips the hash. */
-  verifyMemo(presented: string, holder: { dagrunKey?: KeyMemo | undefined }): Principal | undefined {
-    const memo = holder.dagrunKey;
-    if (memo !== undefined && sameKey(memo.key, presented)) return memo.principal;
-    const principal = this.verify(presented);
-    holder.dagrunKey = principal ? { key: presented, principal } : undefined;
-    return principal;
-  }
 }
 
 /** At most this many addresses are tracked at once; past it the oldest windows are dropped first. */
@@ -81,8 +58,7 @@ const MAX_TRACKED = 10_000;
 /**
  * Refused credentials per IP address, in fixed windows starting at each address's first failure. After
  * `max` failures in a window, the address is locked out until the window ends, whatever it sends: otherwise
- * a guesser would learn the right key from the one answer that is not a 401. The map is empty while nobody
- * fails, so an honest request pays one size check (`active`).
+ * a guesser would learn the right key from the one answer that is not a 401.
  */
 export class FailedAuth {
   readonly #max: number;
@@ -95,11 +71,6 @@ export class FailedAuth {
     this.#max = max;
     this.#windowMs = windowMs;
     this.#now = now;
-  }
-
-  /** False while no address has failed in its window: callers then need not even look the address up. */
-  get active(): boolean {
-    return this.#byAddress.size > 0;
   }
 
   /** Seconds until the address may try again, or 0 when it is not locked out. */

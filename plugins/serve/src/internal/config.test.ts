@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { openProject, type DagrunError } from '@dagrun/core';
 import t, { type Test } from 'tap';
 import { copyProject, environ, trainedProject } from '../../test/fixture.js';
-import { loadServeConfig, reloadEveryMs, windowMs, type ServeConfig } from './config.js';
+import { durationMs, loadServeConfig, reloadEveryMs, type ServeConfig } from './config.js';
 import { loadModel } from './model.js';
 
 const FILE = 'conf/base/serve.yaml';
@@ -59,7 +59,7 @@ t.test('the property project\'s serve.yaml loads, with empty keys dropped and an
   });
   t.same(config!.auth.api_keys.map((k) => k.client), ['default'], 'the admin key is empty, so dropped');
   t.equal(config!.auth.api_keys[0]!.key, 'predict-key-abcdefghijklmnop', 'the key comes from the environment');
-  t.equal(config!.auth.jwt_secret, undefined, 'JWT off');
+  t.equal(config!.auth.jwt, undefined, 'JWT off');
   t.same(config!.auth.public, ['health', 'docs']);
   t.same(config!.record_schema.required, ['type', 'sector', 'net_usable_area', 'net_area', 'n_rooms', 'n_bathroom', 'latitude', 'longitude']);
 });
@@ -67,7 +67,7 @@ t.test('the property project\'s serve.yaml loads, with empty keys dropped and an
 t.test('with every variable set: both keys and the JWT secret', async (t) => {
   const { config } = await load(BASE);
   t.same(config!.auth.api_keys.map((k) => [k.client, k.scopes]), [['default', ['predict']], ['admin', ['predict', 'admin']]]);
-  t.equal(config!.auth.jwt_secret, 'jwt-secret-for-tests-only-abcdefghijkl');
+  t.same(config!.auth.jwt, { secret: 'jwt-secret-for-tests-only-abcdefghijkl', clock_tolerance: '30 seconds' });
 });
 
 t.test('a minimal serve.yaml gets every default', async (t) => {
@@ -88,7 +88,10 @@ t.test('a minimal serve.yaml gets every default', async (t) => {
     compat: { enabled: false, ignore_fields: [] },
     port: 8000,
     host: '127.0.0.1',
-    auth: { api_keys: [], jwt_secret: undefined, public: ['health', 'docs'] },
+    request_timeout: '10 seconds',
+    headers_timeout: '5 seconds',
+    keep_alive_timeout: '5 seconds',
+    auth: { api_keys: [], jwt: undefined, public: ['health', 'docs'] },
   } satisfies ServeConfig);
 });
 
@@ -122,7 +125,7 @@ t.test('serve.yaml problems: each an error naming file:line and the field', asyn
     },
     {
       name: 'unknown key',
-      text: replaced('max_batch: 1000\n', 'max_batch: 1000\nmax_batches: 3\n'),
+      text: replaced('body_limit: 1048576', 'max_batches: 3\nbody_limit: 1048576'),
       line: 'max_batches: 3',
       has: ["unknown option 'max_batches'", "did you mean: 'max_batch'"],
     },
@@ -165,6 +168,32 @@ t.test('serve.yaml problems: each an error naming file:line and the field', asyn
       text: replaced('client: default', 'client: my client'),
       line: 'client: my client',
       has: ["field 'auth.api_keys.0.client'", '"my client"'],
+    },
+    {
+      name: 'a JWT secret under 32 bytes',
+      text: BASE,
+      env: environ({ PROPERTY_JWT_SECRET: 'short-secret-of-31-bytes-xxxxxx' }),
+      line: 'secret: ${env:PROPERTY_JWT_SECRET,}',
+      has: ["Serving configuration, field 'auth.jwt.secret': expected a secret of at least 32 bytes (HS256, RFC 7518 §3.2), but got 31.\n  Hint: generate one with `openssl rand -hex 32`."],
+      not: ['short-secret'],
+    },
+    {
+      name: 'the JWT secret under its old name',
+      text: replaced('  jwt:', '  jwt_secret: x\n  jwt:'),
+      line: 'jwt_secret: x',
+      has: ["unknown option 'auth.jwt_secret'", "did you mean: 'jwt'"],
+    },
+    {
+      name: 'a request timeout shorter than the headers timeout',
+      text: replaced('request_timeout: 10 seconds', 'request_timeout: 2 seconds'),
+      line: 'request_timeout: 2 seconds',
+      has: ["Serving configuration, field 'request_timeout': expected at least headers_timeout (5 seconds): the whole request includes its headers, but got 2 seconds."],
+    },
+    {
+      name: 'a request timeout that is not a duration',
+      text: replaced('request_timeout: 10 seconds', 'request_timeout: 10'),
+      line: 'request_timeout: 10',
+      has: ["field 'request_timeout'", '10'],
     },
     {
       name: 'max_batch 0',
@@ -310,8 +339,8 @@ t.test('a project never trained: loading the model fails naming the dataset', as
 
 t.test('a rate-limit window in milliseconds, for every unit serve.yaml accepts', async (t) => {
   const cases: Array<[string, number]> = [['500ms', 500], ['1 s', 1000], ['30 seconds', 30_000], ['1 minute', 60_000], ['2m', 120_000], ['1 hour', 3_600_000], ['3 hours', 10_800_000]];
-  for (const [window, ms] of cases) t.equal(windowMs(window), ms, window);
-  t.throws(() => windowMs('soon'), { message: /rate_limit.window 'soon': expected a number and a unit/ });
+  for (const [window, ms] of cases) t.equal(durationMs(window), ms, window);
+  t.throws(() => durationMs('soon'), { message: /Duration 'soon': expected a number and a unit/ });
 });
 
 t.test('model.reload_every: a duration in milliseconds, 10 seconds when absent, 0 for off', async (t) => {

@@ -1,168 +1,147 @@
 // conf/<env>/serve.yaml: what a project serves and how. Layered like parameters (conf/base, conf/local,
-// --env), `${env:VAR}` for secrets, checked against a JSON Schema with file:line in every error.
+// --env), `${env:VAR}` for secrets, checked against one TypeBox declaration (which gives both the JSON
+// Schema and the TypeScript type) with file:line in every error.
 
 import { checkSchema, ConfigError, CONTRACT_KEY, didYouMean, parseContract, recordJsonSchema, type DagrunError, type JsonSchema, type Project, type SourceLocation } from '@dagrun/core';
+import { Type, type Static } from 'typebox';
 
-export interface ApiKeyConfig {
-  /** Who the key belongs to: written to the prediction log and used for rate limits (never the key). */
-  readonly client: string;
-  /** The key itself (from `${env:VAR}`), or… */
-  readonly key?: string | undefined;
-  /** …its SHA-256 in hex, so the configuration never holds the key. */
-  readonly key_sha256?: string | undefined;
-  /** `predict` (default) and/or `admin` (model reload). */
-  readonly scopes?: readonly ('predict' | 'admin')[] | undefined;
-}
-
-export interface ServeConfig {
-  /** The pipeline run per request. */
-  readonly pipeline: string;
-  /** The dataset the request's records fill (an array of records). */
-  readonly input: string;
-  /** The dataset the response is made of: one prediction per record. */
-  readonly output: string;
-  /**
-   * JSON Schema of one input record: validation, error messages and the OpenAPI document all come from it.
-   * Written here, or derived from a catalog entry's data contract (`record_schema_from`).
-   */
-  readonly record_schema: JsonSchema;
-  /**
-   * The model: the dataset whose version the API reports and reloads; the metrics saved with it (a plain
-   * versioned dataset; a registry version brings its run's own); how often to look for a new current
-   * version (`5 seconds`; `off` or 0: never; default 10 seconds).
-   */
-  readonly model: { readonly dataset: string; readonly metrics?: string | undefined; readonly reload_every?: string | number | undefined };
-  /** Most records in one request. */
-  readonly max_batch: number;
-  /** Largest request body, bytes (larger: 413). */
-  readonly body_limit: number;
-  readonly auth: {
-    readonly api_keys: readonly ApiKeyConfig[];
-    /** HS256 secret for bearer tokens; empty or absent: JWT off. */
-    readonly jwt_secret?: string | undefined;
-    /** Routes reachable without credentials: any of health, docs, metrics, model. */
-    readonly public: readonly ('health' | 'docs' | 'metrics' | 'model')[];
-  };
-  /**
-   * Per client: at most `max` requests per `window` (e.g. "1 minute"). A 429 carries retry-after and the
-   * x-ratelimit-* headers; `headers: true` sends x-ratelimit-limit, -remaining and -reset on every answer.
-   * Per IP address: after `failed_auth` refused credentials in a window, every request from it is a 429
-   * until the window ends (the right key included, so guessing keys cannot go on).
-   */
-  readonly rate_limit: { readonly max: number; readonly window: string; readonly headers: boolean; readonly failed_auth: number };
-  /** Where every prediction is appended as a JSON line; `{date}` becomes the UTC day (one file per day). */
-  readonly prediction_log: { readonly path: string };
-  /** Access logs (one line per request): `stdout`, `off`, or a file path. */
-  readonly access_log: string;
-  /** The original FastAPI service's routes (/api/v1/health/, /api/v1/predict/), with fields it accepts and drops. */
-  readonly compat: { readonly enabled: boolean; readonly ignore_fields: readonly string[] };
-  readonly port: number;
-  readonly host: string;
-}
-
-/** A rate-limit window: a number and a unit. */
-const WINDOW = /^(\d+) ?(ms|s|second|seconds|m|minute|minutes|h|hour|hours)$/;
+/** A duration: a number and a unit ("1 minute", "500 ms"). */
+const DURATION = /^(\d+) ?(ms|s|second|seconds|m|minute|minutes|h|hour|hours)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, second: 1000, seconds: 1000, m: 60_000, minute: 60_000, minutes: 60_000, h: 3_600_000, hour: 3_600_000, hours: 3_600_000 };
+const Duration = (description: string) => Type.String({ pattern: DURATION.source, description });
 
-/** model.reload_every: a window, or off (also `0`, or 0 in any unit). */
-const RELOAD = new RegExp(`^(off|0|${WINDOW.source.slice(1, -1)})$`);
-/** The poll interval when serve.yaml does not say: a moved alias is served within this. */
-export const DEFAULT_RELOAD_EVERY = '10 seconds';
-
-/** A window of serve.yaml (already checked against WINDOW) in milliseconds. */
-export const windowMs = (window: string): number => {
-  const m = WINDOW.exec(window);
-  if (!m) throw new Error(`rate_limit.window '${window}': expected a number and a unit (ms, s, minute, hour), e.g. '1 minute'`);
-  return Number(m[1]) * UNIT_MS[m[2]!]!;
-};
-
-/** model.reload_every (already checked against the schema) in milliseconds; 0: no polling. */
-export const reloadEveryMs = (config: ServeConfig): number => {
-  const every = config.model.reload_every ?? DEFAULT_RELOAD_EVERY;
-  return every === 0 || every === '0' || every === 'off' ? 0 : windowMs(String(every));
-};
-
-const SCHEMA: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['pipeline', 'input', 'output', 'model'],
-  properties: {
-    pipeline: { type: 'string', minLength: 1 },
-    input: { type: 'string', minLength: 1 },
-    output: { type: 'string', minLength: 1 },
-    record_schema: { type: 'object', required: ['type', 'properties'], properties: { type: { const: 'object' }, properties: { type: 'object' } } },
-    record_schema_from: {
-      anyOf: [
-        { type: 'string', minLength: 1 },
-        { type: 'object', additionalProperties: false, required: ['dataset'], properties: { dataset: { type: 'string', minLength: 1 }, omit: { type: 'array', items: { type: 'string' } } } },
-      ],
-    },
-    model: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['dataset'],
-      properties: {
-        dataset: { type: 'string', minLength: 1 },
-        metrics: { type: 'string', minLength: 1 },
-        // Its form is checked in loadServeConfig, with a message that says what to write (a pattern would not).
-        reload_every: { type: ['string', 'integer'] },
-      },
-    },
-    max_batch: { type: 'integer', minimum: 1, maximum: 100000 },
-    body_limit: { type: 'integer', minimum: 1024 },
-    auth: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        api_keys: {
-          type: 'array',
-          items: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['client'],
-            properties: {
-              client: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
-              key: { type: 'string', maxLength: 512 },
-              key_sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-              scopes: { type: 'array', items: { enum: ['predict', 'admin'] } },
-            },
-          },
-        },
-        jwt_secret: { type: 'string' },
-        public: { type: 'array', items: { enum: ['health', 'docs', 'metrics', 'model'] } },
-      },
-    },
-    rate_limit: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        max: { type: 'integer', minimum: 1 },
-        window: { type: 'string', pattern: WINDOW.source },
-        headers: { type: 'boolean' },
-        failed_auth: { type: 'integer', minimum: 1 },
-      },
-    },
-    prediction_log: { type: 'object', additionalProperties: false, required: ['path'], properties: { path: { type: 'string', minLength: 1 } } },
-    access_log: { type: 'string', minLength: 1 },
-    compat: {
-      type: 'object',
-      additionalProperties: false,
-      properties: { enabled: { type: 'boolean' }, ignore_fields: { type: 'array', items: { type: 'string' } } },
-    },
-    port: { type: 'integer', minimum: 0, maximum: 65535 },
-    host: { type: 'string', minLength: 1 },
+const ApiKey = Type.Object(
+  {
+    client: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Who the key belongs to: written to the prediction log and used for rate limits (never the key).' }),
+    key: Type.Optional(Type.String({ maxLength: 512, description: 'The key itself (from `${env:VAR}`), at least 16 characters.' })),
+    key_sha256: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$', description: 'The key\'s SHA-256 in hex, so the configuration never holds the key.' })),
+    scopes: Type.Optional(Type.Array(Type.Enum(['predict', 'admin']), { description: '`predict` (default) and/or `admin` (model reload).' })),
   },
-};
+  { additionalProperties: false },
+);
 
+const Jwt = Type.Object(
+  {
+    secret: Type.Optional(Type.String({ description: 'HS256 secret of at least 32 bytes; empty or absent: bearer tokens off.' })),
+    audience: Type.Optional(Type.String({ minLength: 1, description: 'When set, a token\'s `aud` must name it.' })),
+    issuer: Type.Optional(Type.String({ minLength: 1, description: 'When set, a token\'s `iss` must equal it.' })),
+    clock_tolerance: Type.Optional(Duration('Clock skew allowed on exp, nbf and iat (default 30 seconds).')),
+  },
+  { additionalProperties: false },
+);
+
+/** The serve.yaml file, as written (before defaults). */
+const ServeYaml = Type.Object(
+  {
+    pipeline: Type.String({ minLength: 1, description: 'The pipeline run per request.' }),
+    input: Type.String({ minLength: 1, description: 'The dataset the request\'s records fill (an array of records).' }),
+    output: Type.String({ minLength: 1, description: 'The dataset the response is made of: one prediction per record.' }),
+    record_schema: Type.Optional(Type.Unsafe<JsonSchema>(Type.Object({ type: Type.Literal('object'), properties: Type.Object({}) }))),
+    record_schema_from: Type.Optional(
+      Type.Union([
+        Type.String({ minLength: 1 }),
+        Type.Object({ dataset: Type.String({ minLength: 1 }), omit: Type.Optional(Type.Array(Type.String())) }, { additionalProperties: false }),
+      ]),
+    ),
+    model: Type.Object(
+      {
+        dataset: Type.String({ minLength: 1, description: 'The dataset whose version the API reports and reloads.' }),
+        metrics: Type.Optional(Type.String({ minLength: 1, description: 'The metrics saved with a plain versioned model (a registry version brings its run\'s own).' })),
+        // Its form is checked in loadServeConfig, with a message that says what to write (a pattern would not).
+        reload_every: Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: 'How often to look for a new current version (`5 seconds`; `off` or 0: never).' })),
+      },
+      { additionalProperties: false },
+    ),
+    max_batch: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, description: 'Most records in one request (more: 413, refused before any record is looked at).' })),
+    body_limit: Type.Optional(Type.Integer({ minimum: 1024, description: 'Largest request body, bytes (larger: 413).' })),
+    request_timeout: Type.Optional(Duration('Time a client has to send its whole request, body included (then 408 and the connection closes).')),
+    headers_timeout: Type.Optional(Duration('Time a client has to send the request headers.')),
+    keep_alive_timeout: Type.Optional(Duration('How long an idle keep-alive connection is kept open.')),
+    auth: Type.Optional(
+      Type.Object(
+        {
+          api_keys: Type.Optional(Type.Array(ApiKey)),
+          jwt: Type.Optional(Jwt),
+          public: Type.Optional(Type.Array(Type.Enum(['health', 'docs', 'metrics', 'model']), { description: 'Routes reachable without credentials.' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    rate_limit: Type.Optional(
+      Type.Object(
+        {
+          max: Type.Optional(Type.Integer({ minimum: 1, description: 'Requests per client per window.' })),
+          window: Type.Optional(Duration('The rate-limit window, e.g. "1 minute".')),
+          headers: Type.Optional(Type.Boolean({ description: 'Send x-ratelimit-limit, -remaining and -reset on every answer (a 429 always has them).' })),
+          failed_auth: Type.Optional(Type.Integer({ minimum: 1, description: 'Refused credentials per IP address per window; then 429s until the window ends.' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    prediction_log: Type.Optional(Type.Object({ path: Type.String({ minLength: 1, description: '`{date}` becomes the UTC day (one file per day).' }) }, { additionalProperties: false })),
+    access_log: Type.Optional(Type.String({ minLength: 1, description: '`stdout`, `off`, or a file path.' })),
+    compat: Type.Optional(
+      Type.Object(
+        { enabled: Type.Optional(Type.Boolean()), ignore_fields: Type.Optional(Type.Array(Type.String())) },
+        { additionalProperties: false, description: 'The original FastAPI service\'s routes, with fields it accepts and drops.' },
+      ),
+    ),
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    host: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+type ServeYaml = Static<typeof ServeYaml>;
+export type ApiKeyConfig = Static<typeof ApiKey>;
+
+/** What serve.yaml leaves out. */
 const DEFAULTS = {
   max_batch: 1000,
   body_limit: 1_048_576,
+  request_timeout: '10 seconds',
+  headers_timeout: '5 seconds',
+  keep_alive_timeout: '5 seconds',
   rate_limit: { max: 600_000, window: '1 minute', headers: false, failed_auth: 30 },
   prediction_log: { path: 'data/09_monitoring/predictions-{date}.jsonl' },
   access_log: 'stdout',
   compat: { enabled: false, ignore_fields: [] as string[] },
   port: 8000,
   host: '127.0.0.1',
+};
+/** Default clock tolerance of JWT time claims. */
+const JWT_CLOCK_TOLERANCE = '30 seconds';
+
+/** serve.yaml with its defaults filled in and its record schema resolved: what the server runs on. */
+export type ServeConfig = Readonly<
+  Omit<ServeYaml, keyof typeof DEFAULTS | 'auth' | 'record_schema' | 'record_schema_from'> &
+    typeof DEFAULTS & {
+      /** JSON Schema of one input record: validation, error messages and the OpenAPI document all come from it. */
+      record_schema: JsonSchema;
+      auth: {
+        readonly api_keys: readonly ApiKeyConfig[];
+        /** Bearer tokens; undefined: off. */
+        readonly jwt: (Omit<Static<typeof Jwt>, 'secret' | 'clock_tolerance'> & { readonly secret: string; readonly clock_tolerance: string }) | undefined;
+        readonly public: readonly ('health' | 'docs' | 'metrics' | 'model')[];
+      };
+    }
+>;
+
+/** model.reload_every: a duration, or off (also `0`, or 0 in any unit). */
+const RELOAD = new RegExp(`^(off|0|${DURATION.source.slice(1, -1)})$`);
+/** The poll interval when serve.yaml does not say: a moved alias is served within this. */
+export const DEFAULT_RELOAD_EVERY = '10 seconds';
+
+/** A duration of serve.yaml (already checked against DURATION) in milliseconds. */
+export const durationMs = (duration: string): number => {
+  const m = DURATION.exec(duration);
+  if (!m) throw new Error(`Duration '${duration}': expected a number and a unit (ms, s, minute, hour), e.g. '1 minute'.`);
+  return Number(m[1]) * UNIT_MS[m[2]!]!;
+};
+
+/** model.reload_every (already checked against the schema) in milliseconds; 0: no polling. */
+export const reloadEveryMs = (config: ServeConfig): number => {
+  const every = config.model.reload_every ?? DEFAULT_RELOAD_EVERY;
+  return every === 0 || every === '0' || every === 'off' ? 0 : durationMs(String(every));
 };
 
 type Locate = (path: ReadonlyArray<string | number>, key?: boolean) => SourceLocation;
@@ -242,36 +221,50 @@ export const loadServeConfig = (project: Project): { config: ServeConfig | undef
   for (const k of ((data.auth as { api_keys?: unknown[] } | undefined)?.api_keys ?? []) as Array<Record<string, unknown>>) {
     if (k && typeof k === 'object' && typeof k.key === 'number') k.key = String(k.key);
   }
-  errors.push(...checkSchema({ schema: SCHEMA, data, subject: 'Serving configuration', code: 'DAGRUN_ERR_CONFIG_SCHEMA', locate: (path, key) => section.locate(path, key) }));
+  const jwtData = (data.auth as { jwt?: Record<string, unknown> } | undefined)?.jwt;
+  if (jwtData && typeof jwtData === 'object' && typeof jwtData.secret === 'number') jwtData.secret = String(jwtData.secret);
+  errors.push(...checkSchema({ schema: { ...ServeYaml }, data, subject: 'Serving configuration', code: 'DAGRUN_ERR_CONFIG_SCHEMA', locate: (path, key) => section.locate(path, key) }));
   if (errors.length > 0) return { config: undefined, errors };
-  const every = (data.model as { reload_every?: string | number }).reload_every;
+  const yaml = data as ServeYaml;
+  const fieldError = (path: Array<string | number>, message: string, hint?: string): void => {
+    errors.push(new ConfigError('DAGRUN_ERR_CONFIG_SCHEMA', `Serving configuration, field '${path.join('.')}': ${message}`, { location: section.locate(path), hint }));
+  };
+  const every = yaml.model.reload_every;
   if (every !== undefined && !RELOAD.test(String(every))) {
-    errors.push(new ConfigError('DAGRUN_ERR_CONFIG_SCHEMA', `Serving configuration, field 'model.reload_every': expected a duration (a number and a unit: ms, s, minute, hour) or off, but got ${JSON.stringify(every)}.`, {
-      location: section.locate(['model', 'reload_every']),
-      hint: `Hint: e.g. reload_every: 10 seconds; off (or 0) never looks for a new version.`,
-    }));
+    fieldError(['model', 'reload_every'], `expected a duration (a number and a unit: ms, s, minute, hour) or off, but got ${JSON.stringify(every)}.`, 'Hint: e.g. reload_every: 10 seconds; off (or 0) never looks for a new version.');
   }
   const recordSchema = resolveRecordSchema(project, data, section.locate.bind(section), errors);
-  const auth = (data.auth ?? {}) as Partial<ServeConfig['auth']>;
+  const auth = yaml.auth ?? {};
   const keys = (auth.api_keys ?? []).filter((k) => (k.key ?? '') !== '' || k.key_sha256 !== undefined);
   (auth.api_keys ?? []).forEach((k, i) => {
-    if (k.key !== undefined && k.key_sha256 !== undefined) {
-      errors.push(new ConfigError('DAGRUN_ERR_CONFIG_SCHEMA', `Serving configuration, field 'auth.api_keys.${i}': expected one of key or key_sha256, but got both.`, { location: section.locate(['auth', 'api_keys', i]) }));
-    }
+    if (k.key !== undefined && k.key_sha256 !== undefined) fieldError(['auth', 'api_keys', i], 'expected one of key or key_sha256, but got both.');
     if (k.key !== undefined && k.key !== '' && k.key.length < 16) {
-      errors.push(new ConfigError('DAGRUN_ERR_CONFIG_SCHEMA', `Serving configuration, field 'auth.api_keys.${i}.key': expected a key of at least 16 characters, but got ${k.key.length}.`, {
-        location: section.locate(['auth', 'api_keys', i, 'key']),
-        hint: 'Hint: generate one with `openssl rand -hex 24`.',
-      }));
+      fieldError(['auth', 'api_keys', i, 'key'], `expected a key of at least 16 characters, but got ${k.key.length}.`, 'Hint: generate one with `openssl rand -hex 24`.');
     }
   });
+  // HS256 with a short secret can be brute-forced offline from one token: at least 32 bytes, as RFC 7518 §3.2 asks.
+  const secret = auth.jwt?.secret ?? '';
+  if (secret !== '' && Buffer.byteLength(secret) < 32) {
+    fieldError(['auth', 'jwt', 'secret'], `expected a secret of at least 32 bytes (HS256, RFC 7518 §3.2), but got ${Buffer.byteLength(secret)}.`, 'Hint: generate one with `openssl rand -hex 32`.');
+  }
+  const headers = durationMs(yaml.headers_timeout ?? DEFAULTS.headers_timeout);
+  const request = durationMs(yaml.request_timeout ?? DEFAULTS.request_timeout);
+  if (request < headers) {
+    fieldError(['request_timeout'], `expected at least headers_timeout (${yaml.headers_timeout ?? DEFAULTS.headers_timeout}): the whole request includes its headers, but got ${yaml.request_timeout ?? DEFAULTS.request_timeout}.`);
+  }
+  const { auth: _auth, record_schema: _given, record_schema_from: _from, ...rest } = yaml;
   const config: ServeConfig = {
     ...DEFAULTS,
-    ...(data as unknown as Partial<ServeConfig>),
+    ...rest,
     record_schema: recordSchema,
-    rate_limit: { ...DEFAULTS.rate_limit, ...((data.rate_limit ?? {}) as object) },
-    compat: { ...DEFAULTS.compat, ...((data.compat ?? {}) as object) },
-    auth: { api_keys: keys, jwt_secret: auth.jwt_secret || undefined, public: auth.public ?? ['health', 'docs'] },
-  } as ServeConfig;
+    rate_limit: { ...DEFAULTS.rate_limit, ...yaml.rate_limit },
+    compat: { ...DEFAULTS.compat, ...yaml.compat },
+    prediction_log: yaml.prediction_log ?? DEFAULTS.prediction_log,
+    auth: {
+      api_keys: keys,
+      jwt: secret === '' ? undefined : { ...auth.jwt, secret, clock_tolerance: auth.jwt?.clock_tolerance ?? JWT_CLOCK_TOLERANCE },
+      public: auth.public ?? ['health', 'docs'],
+    },
+  };
   return { config: errors.length > 0 ? undefined : config, errors };
 };

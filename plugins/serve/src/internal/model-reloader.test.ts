@@ -1,9 +1,10 @@
 // Following the model dataset's current version without a restart: the property project as it is (its
 // served_model is models:/property-valuation@champion, trained twice with tracking: versions 1 and 2),
 // the alias moved under a running app, a version that cannot be loaded yet, an alias that does not exist
-// at start-up, and a plain versioned file (a new save is followed; a pinned version or `off` is kept).
+// at start-up, and a plain versioned file (a new save is followed once its run record says the run
+// completed; a pinned version or `off` is kept).
 import { spawn } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance, InjectOptions } from 'fastify';
@@ -28,6 +29,18 @@ const servedVersion = async (app: FastifyInstance) => json(await get(app, '/api/
 const serves = async (app: FastifyInstance, version: string | undefined, ms = 5000): Promise<boolean> => {
   for (const end = Date.now() + ms; Date.now() < end; await sleep(25)) if ((await servedVersion(app)) === version) return true;
   return false;
+};
+
+/** A dagrun version `ms` after `version` (save timestamps: 2026-11-26T06.52.46.309Z). */
+const after = (version: string, ms: number): string => new Date(Date.parse(version.replace(/T(\d\d)\.(\d\d)\.(\d\d)\./, 'T$1:$2:$3.')) + ms).toISOString().replace(/:/g, '.');
+const MODELS = join(dir, 'data/06_models/model.json');
+const recordFile = (version: string) => join(dir, '.dagrun/runs', `${version}.json`);
+
+/** The run record of a model_run that saved `version` (the first training's, renamed): a run not ok saved only the model. */
+const recordRun = (version: string, status: 'running' | 'ok' | 'failed'): void => {
+  const real = JSON.parse(readFileSync(recordFile(modelVersions(dir)[0]!), 'utf8')) as { datasets: { name: string; version?: string }[] };
+  const datasets = real.datasets.filter((d) => status === 'ok' || d.name === 'model').map((d) => ({ ...d, version }));
+  writeFileSync(recordFile(version), JSON.stringify({ ...real, runId: version, saveVersion: version, status, datasets }));
 };
 
 /** A serve.yaml `configure` that polls every EVERY. */
@@ -153,14 +166,48 @@ t.test('a plain versioned file: a new save is followed; a version asked for, or 
   for (const a of [follows, off, pinned]) t.equal(await servedVersion(a.app), V2);
   t.match(json(await get(off.app, '/api/v1/model')), { auto_reload: false, registry: null, run: null });
 
-  // A newer save (version 1's file under a later timestamp): what a new model_run does.
-  const V3 = new Date(Date.parse(V2.replace(/T(\d\d)\.(\d\d)\.(\d\d)\./, 'T$1:$2:$3.')) + 1000).toISOString().replace(/:/g, '.');
-  const models = join(dir, 'data/06_models/model.json');
-  t.teardown(() => rmSync(join(models, V3), { recursive: true, force: true }));
-  cpSync(join(models, V1), join(models, V3), { recursive: true });
+  // A newer save (version 1's file under a later timestamp) by a run that completed: what a new model_run does.
+  const V3 = after(V2, 1000);
+  t.teardown(() => rmSync(join(MODELS, V3), { recursive: true, force: true }));
+  t.teardown(() => rmSync(recordFile(V3), { force: true }));
+  recordRun(V3, 'ok');
+  cpSync(join(MODELS, V1), join(MODELS, V3), { recursive: true });
   t.ok(await serves(follows.app, V3), 'the new save is served');
   await sleep(300);
   t.equal(await servedVersion(off.app), V2, 'reload_every: off keeps its model');
   t.equal(await servedVersion(pinned.app), V2, 'a version asked for is kept');
   t.match(json(await predict(follows.app, 'v3')), { model_version: V3 });
+});
+
+t.test('a plain versioned file: a newer save whose run has not completed is not followed until its run record says ok', async (t) => {
+  mkdirSync(join(dir, 'conf/files'), { recursive: true });
+  writeFileSync(join(dir, 'conf/files/catalog.yaml'), FILE_MODEL_CATALOG);
+  const [V1, V2] = modelVersions(dir) as [string, string];
+  const told: string[] = [];
+  const follows = await testApp(t, dir, { env: 'files', ...polling(), notify: (l) => told.push(l) });
+  const pinned = await testApp(t, dir, { env: 'files', ...polling() });
+  t.equal(await servedVersion(follows.app), V2);
+
+  // A training that saved its model and was killed before its metrics: its record still says running.
+  const V4 = after(V2, 2000);
+  t.teardown(() => rmSync(join(MODELS, V4), { recursive: true, force: true }));
+  t.teardown(() => rmSync(recordFile(V4), { force: true }));
+  recordRun(V4, 'running');
+  cpSync(join(MODELS, V1), join(MODELS, V4), { recursive: true });
+  await sleep(600);
+  t.equal(await servedVersion(follows.app), V2, 'still version 2');
+  t.same(told, [
+    `Model 'served_model': expected to load its current version ${V4}, but got: its run has not finished (.dagrun/runs/${V4}.json says 'running': the run is still going, or was killed). Still serving ${V2}; retrying every 100ms.`,
+  ], 'told once in several ticks');
+
+  // Asked for by version, it is served on purpose.
+  const asked = await pinned.app.inject({ method: 'POST', url: '/api/v1/admin/reload', payload: { version: V4 }, headers: ADMIN });
+  t.equal(asked.statusCode, 200, asked.body);
+  t.equal(await servedVersion(pinned.app), V4);
+
+  // Its run completes (the record is rewritten 'ok'): now it is followed.
+  recordRun(V4, 'ok');
+  t.ok(await serves(follows.app, V4), 'served once its run record says ok');
+  t.equal(told[1], `Model 'served_model': its current version moved to ${V4}; now serving it (was ${V2}).`);
+  t.equal(told.length, 2, told.join(' | '));
 });

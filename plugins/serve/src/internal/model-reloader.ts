@@ -1,11 +1,13 @@
 // Which model is served, and changing it without a restart: on request (POST /api/v1/admin/reload) or
 // when the model dataset's current version moves (a registry alias, a new training), found by polling
 // catalog.versions() every serve.yaml `model.reload_every`. The new model is built beside the old one
-// and swapped in one assignment: a request holds the model it started with until it is answered.
+// and swapped in one assignment: a request holds the model it started with until it is answered. A new
+// dagrun version is taken only once its run record says the run completed (model-version.ts).
 
 import type { DataCatalog, Project } from '@dagrun/core';
 import type { ServeConfig } from './config.js';
 import { loadModel, versionInfo, type ServedModel } from './model.js';
+import { newestComplete, type Followed } from './model-version.js';
 
 /** Why the model changed: asked for by an admin, or its dataset's current version moved. */
 export type ReloadReason = 'admin' | 'poll';
@@ -106,27 +108,35 @@ export class ModelReloader {
     this.#timer.unref();
   }
 
-  /** One poll: the dataset's current version (versions()[0], cheap); a different one is loaded and swapped. */
+  /**
+   * One poll: the dataset's versions (cheap), walked from the newest down to the served one; the first whose
+   * run completed, if not the served one, is loaded and swapped. A newer version passed over is told once,
+   * as a failed poll: it is looked at again each tick, and loaded once its run record says 'ok'.
+   */
   async #poll(): Promise<void> {
     if (!this.#follow || this.#busy || this.#closed) return;
     const dataset = this.#opts.config.model.dataset;
-    let current: string | undefined;
+    let followed: Followed;
     try {
       this.#catalog ??= this.#openCatalog();
-      current = (await this.#catalog.versions(dataset))[0];
+      followed = await newestComplete(this.#opts.project, await this.#catalog.versions(dataset), this.model.version);
     } catch (err) {
       this.#failed(undefined, err);
       return;
     }
-    if (current === undefined || current === this.model.version || this.#closed) {
-      this.#lastFailure = ''; // healthy again: a later failure is news
-      return;
+    if (this.#closed) return;
+    const current = followed.version;
+    if (current !== undefined && current !== this.model.version) {
+      try {
+        await this.reload(current, 'poll');
+      } catch (err) {
+        this.#failed(current, err); // the old model stays; the next tick tries again
+        return;
+      }
     }
-    try {
-      await this.reload(current, 'poll');
-    } catch (err) {
-      this.#failed(current, err); // the old model stays; the next tick tries again
-    }
+    const passed = followed.skipped[0];
+    if (passed) this.#failed(passed.version, new Error(passed.reason));
+    else this.#lastFailure = ''; // healthy again: a later failure is news
   }
 
   #openCatalog(): DataCatalog {

@@ -1,9 +1,11 @@
 // The model being served: the project's inference plan (its artifacts loaded once), the version it was
 // loaded at, and what GET /api/v1/model reports (for a registry version: the run that made it). A reload
-// builds a new one beside the old and swaps (model-reloader.ts).
+// builds a new one beside the old and swaps (model-reloader.ts). Which version "current" means when none
+// is asked for (the newest whose run completed) is model-version.ts.
 
 import { ConfigError, type InferencePlan, type Project } from '@dagrun/core';
 import type { ServeConfig } from './config.js';
+import { newestComplete, noCompleteVersion, type SkippedVersion } from './model-version.js';
 
 export interface ServedModel {
   readonly plan: InferencePlan;
@@ -20,6 +22,8 @@ export interface ServedModel {
   readonly details: Readonly<Record<string, unknown>>;
   /** What the dataset's store knows of this version (Dataset.versionInfo: registry version, aliases, run), if anything. */
   readonly info: Readonly<Record<string, unknown>> | undefined;
+  /** Newer versions passed over because their run did not complete (none when a version was asked for); skipNotice() tells of each. */
+  readonly skipped: readonly SkippedVersion[];
 }
 
 const DAGRUN_VERSION = /^(\d{4}-\d\d-\d\dT\d\d)\.(\d\d)\.(\d\d)\.(\d{3}Z)$/;
@@ -68,13 +72,35 @@ export const versionInfo = async (project: Project, dataset: string, version: st
   }
 };
 
-/** Builds the plan at `version` of the model dataset (default: its current one) and reads what /model reports. */
+/** The dataset's versions as its store lists them (newest, or an alias's, first); a store's own error (an unknown alias) is thrown. */
+const versionsOf = async (project: Project, dataset: string): Promise<string[]> => {
+  const { catalog } = project.createCatalog();
+  try {
+    return await catalog.versions(dataset);
+  } finally {
+    await catalog.close();
+  }
+};
+
+/**
+ * Builds the plan at `version` of the model dataset and reads what /model reports. Without `version`: the
+ * dataset's current one, passing over newer dagrun versions whose run did not complete (model-version.ts);
+ * refuses when it has versions but none qualifies. A version asked for is loaded whatever its run did.
+ */
 export const loadModel = async (project: Project, config: ServeConfig, version?: string): Promise<ServedModel> => {
+  let wanted = version;
+  let skipped: readonly SkippedVersion[] = [];
+  if (!wanted) {
+    const versions = await versionsOf(project, config.model.dataset);
+    const followed = await newestComplete(project, versions);
+    if (versions.length > 0 && followed.version === undefined) throw noCompleteVersion(config.model.dataset, followed.skipped);
+    ({ version: wanted, skipped } = followed);
+  }
   const plan = await project.inferencePlan({
     pipeline: config.pipeline,
     inputs: [config.input],
     outputs: [config.output],
-    loadVersions: version ? { [config.model.dataset]: version } : undefined,
+    loadVersions: wanted ? { [config.model.dataset]: wanted } : undefined,
   });
   const artifact = plan.artifacts.find((a) => a.name === config.model.dataset);
   if (!artifact) {
@@ -104,6 +130,7 @@ export const loadModel = async (project: Project, config: ServeConfig, version?:
     metrics,
     details: selfDescription(plan.artifact(config.model.dataset)),
     info,
+    skipped,
   };
 };
 

@@ -7,8 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { isAbsolute, join, resolve } from 'node:path';
 import { buildApp } from './app.js';
-import { DEFAULT_RELOAD_EVERY, loadServeConfig, reloadEveryMs, type ServeConfig } from './config.js';
+import { DEFAULT_RELOAD_EVERY, durationMs, loadServeConfig, reloadEveryMs, type ServeConfig } from './config.js';
 import { loadModel } from './model.js';
+import { skipNotice } from './model-version.js';
 import { PredictionLog } from './prediction-log.js';
 
 export interface StartOptions {
@@ -36,6 +37,9 @@ export interface RunningServer {
 }
 
 type Destination = ReturnType<typeof pino.destination>;
+
+/** Longest wait for clients to let go of their connections at shutdown (plugins/drain.ts). */
+const DRAIN_MAX_MS = 2000;
 
 const accessLogger = (where: string, projectDir: string): { logger: Logger; destination: Destination } | undefined => {
   if (where === 'off') return undefined;
@@ -68,7 +72,8 @@ export const startServer = async (opts: StartOptions): Promise<RunningServer> =>
     ...(opts.accessLog !== undefined ? { access_log: opts.accessLog } : {}),
   };
   const model = await loadModel(project, config, opts.modelVersion);
-  const predictionLog = new PredictionLog(config.prediction_log.path, project.dir, config.record_schema);
+  for (const s of model.skipped) opts.notify?.(skipNotice(config.model.dataset, s, model.version));
+  const predictionLog = new PredictionLog(config.prediction_log.path, project.dir);
   const access = accessLogger(config.access_log, project.dir);
   const accessLog = access?.logger;
   // A version asked for is kept; otherwise the dataset's current version is followed (serve.yaml model.reload_every).
@@ -77,6 +82,7 @@ export const startServer = async (opts: StartOptions): Promise<RunningServer> =>
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      await app.drain(Math.min(DRAIN_MAX_MS, durationMs(config.keep_alive_timeout)));
       await app.close();
       await predictionLog.close();
       if (access) await endLog(access.destination);

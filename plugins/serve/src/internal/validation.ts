@@ -72,7 +72,7 @@ export interface Validators {
   checkCompat(body: unknown): Problem[];
 }
 
-/** No problem (shared: a valid body allocates nothing). */
+/** No problem. */
 const NONE = Object.freeze([]) as unknown as Problem[];
 
 export const buildValidators = (record: JsonSchema, maxBatch: number, ignoreFields: readonly string[]): Validators => {
@@ -95,6 +95,7 @@ export const buildValidators = (record: JsonSchema, maxBatch: number, ignoreFiel
       return [{ field: '', rule: 'type', message: `must be a record (object) or an array of 1 to ${maxBatch} records, but got ${body === null ? 'null' : typeof body}` }];
     },
     compatBody,
-    checkCompat: (body) => (compat(body) ? NONE : problemsOf(compat.errors)),
+    // Not one record: the route answers the original service's 400 before any record is checked.
+    checkCompat: (body) => (Array.isArray(body) && body.length !== 1 ? NONE : compat(body) ? NONE : problemsOf(compat.errors)),
   };
 };
