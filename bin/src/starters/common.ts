@@ -1,6 +1,8 @@
 // Files every starter writes the same way: a strict tsconfig that type-checks the node functions and
 // their tests, package.json with the dagrun packages the project uses, dagrun.yaml and .gitignore.
 
+import { VERSION } from '../version.js';
+
 /** A starter: the files of a new project, by path relative to the project folder. */
 export interface Starter {
   readonly description: string;
@@ -8,7 +10,7 @@ export interface Starter {
 }
 
 /** Versions a new project depends on: the workspace's own, so `npm install` in the monorepo finds them. */
-const DAGRUN_VERSION = '^0.1.0';
+const DAGRUN_VERSION = `^${VERSION}`;
 const DEV_DEPENDENCIES = {
   dagrun: DAGRUN_VERSION,
   '@types/node': '^20.19.0',
