@@ -138,6 +138,18 @@ t.test('the same key twice in one environment is DAGRUN_ERR_CONFIG_SCHEMA at the
   t.equal(params.data.seed, 2);
 });
 
+t.test('a __proto__ key is DAGRUN_ERR_CONFIG_SCHEMA, never a replaced prototype', async (t) => {
+  const dir = makeProject(t, { 'conf/base/parameters.yaml': 'model:\n  depth: 3\n  __proto__:\n    polluted: true\n' });
+  const errors: DagrunError[] = [];
+  const params = new ConfigLoader({ projectDir: dir, environ: {} }).load('parameters', 'deep', errors);
+  t.equal(errors.length, 1);
+  t.equal(errors[0]?.message, "conf/base/parameters.yaml:3:3 [DAGRUN_ERR_CONFIG_SCHEMA] Key 'model.__proto__' in 'conf/base/parameters.yaml': expected a key other than __proto__, but got __proto__.\n  Hint: rename the key; __proto__ cannot be a configuration key.");
+  const model = params.data.model as Record<string, unknown>;
+  t.equal(Object.getPrototypeOf(model), Object.prototype, 'the prototype is untouched');
+  t.equal(model.polluted, undefined);
+  t.same(model, { depth: 3 });
+});
+
 t.test('${env:VAR} and ${env:VAR,default} interpolate, typed when the whole string is one interpolation', async (t) => {
   const dir = makeProject(t, {
     'conf/base/parameters.yaml': [

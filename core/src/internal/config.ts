@@ -178,7 +178,17 @@ const interpolate = (value: unknown, src: YamlSource, path: Array<string | numbe
   if (Array.isArray(value)) return value.map((v, i) => interpolate(v, src, [...path, i], environ, errors));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, src, [...path, k], environ, errors);
+    for (const [k, v] of Object.entries(value)) {
+      // Assigned, `__proto__` would replace the object's prototype instead of becoming a key.
+      if (k === '__proto__') {
+        errors.push(new ConfigError('DAGRUN_ERR_CONFIG_SCHEMA', `Key '${[...path, k].join('.')}' in '${src.file}': expected a key other than __proto__, but got __proto__.`, {
+          location: src.locate([...path, k], true),
+          hint: 'Hint: rename the key; __proto__ cannot be a configuration key.',
+        }));
+        continue;
+      }
+      out[k] = interpolate(v, src, [...path, k], environ, errors);
+    }
     return out;
   }
   return value;
