@@ -37,7 +37,9 @@ export type {
   Format,
   Codec,
   CodecLookup,
+  DatasetTypeSpec,
 } from './internal/datasets/dataset.js';
+export { datasetType } from './internal/datasets/dataset.js';
 export { fileDatasetType, FileDataset, formatVersion, VERSION_RE, type FileOptions, type FileTypeSpec } from './internal/datasets/file-dataset.js';
 export { jsonFormat, yamlFormat, textFormat, type JsonOptions, type TextOptions } from './internal/datasets/formats.js';
 export { MemoryDataset, BUILTIN_TYPES, jsonType, decodeObject, type JsonTypeOptions } from './internal/datasets/builtins.js';

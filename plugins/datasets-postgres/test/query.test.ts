@@ -76,6 +76,33 @@ t.test('a result with a column name twice, a params count that does not match, S
   t.match(bad.detail, /^Dataset 'bad' \(postgres\.query\): expected to read the query on .+, but got column "nope" does not exist \(SQLSTATE 42703\)\.$/);
 });
 
+t.test('loads run read-only: a statement that writes is named when the catalog is built, and a write the query makes fails the load', async (t) => {
+  const hint = 'Hint: a postgres.query entry only reads (it runs in a read-only transaction); write a table with a postgres.table entry.';
+  const purge = await caught(() => open('purge', { sql: `delete from ${S}.listings returning *` }));
+  t.equal(purge.code, 'DAGRUN_ERR_CATALOG_OPTIONS');
+  t.equal(purge.detail, "Catalog entry 'purge' (postgres.query), field 'sql': expected a query that only reads (SELECT, WITH … SELECT, VALUES or TABLE), but got a DELETE statement.");
+  t.equal(purge.hint, hint);
+  const update = await caught(() => open('bump', { sql: `-- nightly\n/* all rows */ UPDATE ${S}.listings SET price = 0 RETURNING id` }));
+  t.equal(update.detail, "Catalog entry 'bump' (postgres.query), field 'sql': expected a query that only reads (SELECT, WITH … SELECT, VALUES or TABLE), but got an UPDATE statement.", 'comments before the statement are skipped');
+
+  // Writes the server sees only when the query runs: a function that deletes, a sequence that advances.
+  await server.query(`CREATE TABLE ${S}.keep (id integer)`);
+  await server.query(`INSERT INTO ${S}.keep VALUES (1), (2), (3)`);
+  await server.query(`CREATE FUNCTION ${S}.forget(below integer) RETURNS integer LANGUAGE sql AS 'DELETE FROM ${S}.keep WHERE id < below RETURNING id'`);
+  await server.query(`CREATE SEQUENCE ${S}.ticket`);
+  const forget = await caught(() => open('forget', { sql: `SELECT ${S}.forget(10) AS n` }).load());
+  t.equal(forget.code, 'DAGRUN_ERR_DATASET_LOAD');
+  t.equal(forget.detail, `Dataset 'forget' (postgres.query): expected a query that only reads, but got one that writes: cannot execute DELETE in a read-only transaction (SQL function "forget" statement 1; SQLSTATE 25006).`);
+  t.equal(forget.hint, hint);
+  const bound = await caught(() => open('forget_below', { sql: `SELECT ${S}.forget($1::int) AS n`, params: [10] }).load());
+  t.equal(bound.detail, `Dataset 'forget_below' (postgres.query): expected a query that only reads, but got one that writes: cannot execute DELETE in a read-only transaction (SQL function "forget" statement 1; SQLSTATE 25006).`, 'a query with params (run into a temporary table) is read-only too');
+  const ticket = await caught(() => open('ticket', { sql: `SELECT nextval('${S}.ticket') AS n` }).load());
+  t.equal(ticket.detail, "Dataset 'ticket' (postgres.query): expected a query that only reads, but got one that writes: cannot execute nextval() in a read-only transaction (SQLSTATE 25006).");
+  t.same((await server.query(`SELECT count(*)::int AS n FROM ${S}.keep`)).rows, [{ n: 3 }], 'no row was deleted');
+  t.same((await server.query(`SELECT last_value::int AS v, is_called FROM ${S}.ticket`)).rows, [{ v: 1, is_called: false }], 'the sequence did not advance');
+  t.same((await open('reads', { sql: `SELECT id FROM ${S}.keep WHERE id > $1 ORDER BY id`, params: [1] }).load()).getColumn('id').toArray(), [2, 3], 'a query that only reads still loads, through the temporary table');
+});
+
 /** describe() shows a long query's first 77 characters. */
 const short = (sql: string) => (sql.length > 80 ? `${sql.slice(0, 77)}...` : sql);
 

@@ -3,33 +3,33 @@
 // from @dagrun/datasets-polars, which replaces `json` with a type that also reads tables.
 
 import { serialize, deserialize } from 'node:v8';
+import type { Static } from 'typebox';
 import { CatalogError, DatasetError } from '../errors.js';
 import { pluginFor, pluginHint } from '../known-plugins.js';
-import type { Codec, Dataset, DatasetContext, DatasetType, Format } from './dataset.js';
+import { datasetType, type Codec, type Dataset, type DatasetContext, type DatasetType, type Format } from './dataset.js';
 import { fileDatasetType, type FileOptions } from './file-dataset.js';
 import { describeValue, isDataFrame } from '../describe.js';
-import { jsonFormat, textFormat, yamlFormat, type JsonOptions } from './formats.js';
-
-/** The options of `json`, including the table ones that only @dagrun/datasets-polars carries out. */
-export interface JsonTypeOptions extends JsonOptions {
-  readonly table?: boolean;
-  readonly lines?: boolean;
-}
+import { JSON_OPTIONS_SCHEMA, TEXT_OPTIONS_SCHEMA, jsonFormat, textFormat, yamlFormat } from './formats.js';
 
 // `table` and `lines` are declared here, not by the plugin, so a catalog checks alike with or without it
 // and an entry with `table: true` but no plugin is told which plugin to add.
-const JSON_PROPERTIES = {
-  table: { type: 'boolean', description: 'Load and save a polars DataFrame (an array of records). Needs the @dagrun/datasets-polars plugin.' },
-  lines: { type: 'boolean', description: 'With table: newline-delimited JSON.' },
-  indent: { type: 'integer', minimum: 0, maximum: 8 },
+const JSON_TYPE_OPTIONS_SCHEMA = {
+  type: 'object',
+  properties: {
+    table: { type: 'boolean', description: 'Load and save a polars DataFrame (an array of records). Needs the @dagrun/datasets-polars plugin.' },
+    lines: { type: 'boolean', description: 'With table: newline-delimited JSON.' },
+    ...JSON_OPTIONS_SCHEMA.properties,
+  },
 } as const;
+/** The options of `json`, including the table ones that only @dagrun/datasets-polars carries out. */
+export type JsonTypeOptions = Static<typeof JSON_TYPE_OPTIONS_SCHEMA>;
 
 const plainJsonType = fileDatasetType<unknown, JsonTypeOptions>({
   name: 'json',
   description: 'A JSON file: any JSON value, or with `table: true` a table (polars DataFrame) of records.',
   format: jsonFormat,
   isTabular: (o) => o.table === true,
-  properties: JSON_PROPERTIES,
+  properties: JSON_TYPE_OPTIONS_SCHEMA.properties,
 });
 
 export const jsonType: DatasetType<FileOptions & JsonTypeOptions> = {
@@ -58,7 +58,7 @@ export const textType = fileDatasetType({
   description: 'A text file, loaded as a string.',
   format: textFormat,
   isTabular: () => false,
-  properties: { encoding: { enum: ['utf8', 'latin1', 'ascii', 'utf16le'] } },
+  properties: TEXT_OPTIONS_SCHEMA.properties,
 });
 
 /** Envelope written by the `object` type so a load knows which codec rebuilds the value. */
@@ -68,10 +68,18 @@ interface ObjectEnvelope {
   readonly data: unknown;
 }
 
-interface ObjectOptions extends FileOptions {
-  readonly serializer?: 'json' | 'v8';
-  readonly codec?: string;
-}
+const OBJECT_OPTIONS_SCHEMA = {
+  type: 'object',
+  properties: {
+    serializer: { enum: ['json', 'v8'] },
+    codec: { type: 'string', description: 'Codec name; default: the first registered codec whose test() accepts the value.' },
+  },
+} as const;
+type ObjectOptions = Static<typeof OBJECT_OPTIONS_SCHEMA>;
+
+/** The object type on core's file type: the format is made per entry, as it needs the entry's codecs. */
+const objectFileType = (format: Format<unknown, ObjectOptions>) =>
+  fileDatasetType({ name: 'object', description: 'A model or other artifact. JSON through a registered codec (default) or v8 serialisation.', format, isTabular: () => false, properties: OBJECT_OPTIONS_SCHEMA.properties });
 
 /**
  * A JSON file the `object` type wrote, as the value it held: rebuilt by the codec its envelope names
@@ -113,17 +121,11 @@ const objectFormat = (ctx: DatasetContext, o: ObjectOptions): Format<unknown, Ob
   },
 });
 
-export const objectType: DatasetType<ObjectOptions> = {
-  name: 'object',
-  description: 'A model or other artifact. JSON through a registered codec (default) or v8 serialisation.',
-  versionable: true,
-  persistent: true,
-  atomicSaves: true,
-  isTabular: () => false,
-  schema: (fileDatasetType({ name: 'object', description: '', format: jsonFormat, properties: {
-    serializer: { enum: ['json', 'v8'] },
-    codec: { type: 'string', description: 'Codec name; default: the first registered codec whose test() accepts the value.' },
-  } }) as unknown as DatasetType).schema,
+const objectFileBase = objectFileType({ name: 'object', check: () => undefined, decode: () => undefined, encode: () => Buffer.alloc(0) });
+
+export const objectType: DatasetType<FileOptions & ObjectOptions> = {
+  // The schema, versioning and atomic saves of every file type; create() makes the format for the entry.
+  ...objectFileBase,
   create: (options, ctx) => {
     // A named codec must exist when the catalog is built, so the checks before a run report it.
     if (options.codec && options.serializer !== 'v8' && !ctx.codecs.byName(options.codec)) {
@@ -131,7 +133,7 @@ export const objectType: DatasetType<ObjectOptions> = {
         hint: 'Hint: list the plugin that provides this codec under `plugins:` in dagrun.yaml.',
       });
     }
-    return fileDatasetType({ name: 'object', description: '', format: objectFormat(ctx, options), properties: {} }).create(options as FileOptions, ctx);
+    return objectFileType(objectFormat(ctx, options)).create(options, ctx);
   },
 };
 
@@ -181,12 +183,12 @@ export class MemoryDataset<T = unknown> implements Dataset<T> {
   }
 }
 
-export const memoryType: DatasetType<{ copy_mode?: 'assign' | 'deepcopy' }> = {
+export const memoryType = datasetType({
   name: 'memory',
   description: 'Keeps the value in memory for the length of a run.',
   persistent: false,
   schema: { type: 'object', properties: { copy_mode: { enum: ['assign', 'deepcopy'] } }, additionalProperties: false },
   create: (options, ctx) => new MemoryDataset(ctx.name, options.copy_mode ?? 'assign'),
-};
+});
 
-export const BUILTIN_TYPES: readonly DatasetType<never>[] = [jsonType, yamlType, textType, objectType, memoryType] as unknown as DatasetType<never>[];
+export const BUILTIN_TYPES: readonly DatasetType<never>[] = [jsonType, yamlType, textType, objectType, memoryType];

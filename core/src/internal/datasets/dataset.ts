@@ -1,6 +1,7 @@
 // The dataset contract and the doors plugins use to add to it: dataset types, storages and codecs.
 // A dataset type is an options schema plus a factory; core wraps every call (see catalog.ts).
 
+import type { Static, TSchema } from 'typebox';
 import type { JsonSchema } from '../schema.js';
 
 /** What a node reads from and writes to. Only load, save and describe are required. */
@@ -69,6 +70,28 @@ export interface DatasetType<Options extends object = Record<string, unknown>> {
   readonly atomicSaves?: boolean;
   create(options: Options, context: DatasetContext): Dataset;
 }
+
+/** A dataset type as `datasetType()` takes it: the options type is read off `schema`. */
+export type DatasetTypeSpec<S extends TSchema> = Omit<DatasetType<Static<S>>, 'schema'> & { readonly schema: S };
+
+/**
+ * A dataset type whose options type is read off its schema, so options are declared once. The schema is
+ * plain JSON Schema (TypeBox infers its type, a type-only import: nothing of TypeBox loads at run time)
+ * or one built with TypeBox's `Type`:
+ *
+ *   export const memoryType = datasetType({
+ *     name: 'memory',
+ *     description: 'Keeps the value in memory for the length of a run.',
+ *     schema: { type: 'object', properties: { copy_mode: { enum: ['assign', 'deepcopy'] } }, additionalProperties: false },
+ *     create: (options, ctx) => new MemoryDataset(ctx.name, options.copy_mode ?? 'assign'), // 'assign' | 'deepcopy' | undefined
+ *   });
+ */
+export const datasetType = <const S extends TSchema>(spec: DatasetTypeSpec<S>): DatasetType<Static<S>> => {
+  const schema: object = spec.schema;
+  // Either kind is a plain JSON Schema object at run time; the shallow copy only gives it JsonSchema's type.
+  const json: JsonSchema = { ...schema };
+  return { ...spec, schema: json };
+};
 
 export interface StorageOptions {
   readonly credentials?: Readonly<Record<string, unknown>> | undefined;

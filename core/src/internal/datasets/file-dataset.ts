@@ -2,6 +2,7 @@
 // A versioned dataset at `dir/name.ext` saves to `dir/name.ext/<version>/name.ext` and loads the newest.
 
 import { posix } from 'node:path';
+import type { Static } from 'typebox';
 import { DatasetError } from '../errors.js';
 import type { JsonSchema } from '../schema.js';
 import type { Dataset, DatasetContext, DatasetType, Format, SaveInfo, Storage } from './dataset.js';
@@ -10,17 +11,17 @@ import type { Dataset, DatasetContext, DatasetType, Format, SaveInfo, Storage } 
 export const VERSION_RE = /^\d{4}-\d{2}-\d{2}T\d{2}\.\d{2}\.\d{2}\.\d{3}Z$/;
 export const formatVersion = (d: Date): string => d.toISOString().replace(/:/g, '.');
 
-export interface FileOptions {
-  readonly path: string;
-  readonly versioned?: boolean;
-  readonly storage_options?: Record<string, unknown>;
-}
-
-const FILE_PROPERTIES = {
-  path: { type: 'string', minLength: 1, description: 'File location: a path relative to the project, or protocol://bucket/key.' },
-  versioned: { type: 'boolean', description: 'Keep every save under path/<version>/; loads take the newest.' },
-  storage_options: { type: 'object', description: 'Options for the storage behind the path (endpoint, region, …).' },
+/** The options every file type has, before its format's own; the type is read off the schema. */
+const FILE_OPTIONS_SCHEMA = {
+  type: 'object',
+  properties: {
+    path: { type: 'string', minLength: 1, description: 'File location: a path relative to the project, or protocol://bucket/key.' },
+    versioned: { type: 'boolean', description: 'Keep every save under path/<version>/; loads take the newest.' },
+    storage_options: { type: 'object', additionalProperties: true, description: 'Options for the storage behind the path (endpoint, region, …).' },
+  },
+  required: ['path'],
 } as const;
+export type FileOptions = Static<typeof FILE_OPTIONS_SCHEMA>;
 
 export interface FileTypeSpec<T, O> {
   readonly name: string;
@@ -47,8 +48,8 @@ export const fileDatasetType = <T, O extends object>(spec: FileTypeSpec<T, O>): 
   atomicSaves: true,
   schema: {
     type: 'object',
-    properties: { ...FILE_PROPERTIES, ...spec.properties },
-    required: ['path'],
+    properties: { ...FILE_OPTIONS_SCHEMA.properties, ...spec.properties },
+    required: FILE_OPTIONS_SCHEMA.required,
     additionalProperties: false,
   },
   create: (options, ctx) => new FileDataset<T, O>(spec.pickFormat?.(options) ?? spec.format, options, spec.formatOptions?.(options) ?? (options as O), ctx, spec.name),

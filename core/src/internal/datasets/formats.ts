@@ -1,15 +1,17 @@
 // Core's formats: JSON and YAML values, text. Tables (csv, parquet, json records, excel) are the
 // @dagrun/datasets-polars plugin's: core imports no DataFrame library.
 
+import type { Static } from 'typebox';
 import { describeValue, isDataFrame } from '../describe.js';
 import type { Format } from './dataset.js';
 import { CORE_SCHEMA, dump as stringifyYaml, load as loadYaml } from 'js-yaml';
 
+// Each format's options are a JSON Schema whose properties go into its dataset types' schemas (see
+// builtins.ts) and whose type, read off it, is what encode and decode get.
 
-export interface JsonOptions {
-  /** Spaces of indentation; 0 writes one line. */
-  readonly indent?: number;
-}
+/** `indent`: spaces of indentation; 0 writes one line. */
+export const JSON_OPTIONS_SCHEMA = { type: 'object', properties: { indent: { type: 'integer', minimum: 0, maximum: 8 } } } as const;
+export type JsonOptions = Static<typeof JSON_OPTIONS_SCHEMA>;
 
 const checkSerialisable = (data: unknown): string | undefined => {
   if (data === undefined) return 'expected a JSON-serialisable value, but got undefined';
@@ -32,9 +34,8 @@ export const yamlFormat: Format<unknown, Record<string, never>> = {
   encode: (data) => Buffer.from(stringifyYaml(data)),
 };
 
-export interface TextOptions {
-  readonly encoding?: 'utf8' | 'latin1' | 'ascii' | 'utf16le';
-}
+export const TEXT_OPTIONS_SCHEMA = { type: 'object', properties: { encoding: { enum: ['utf8', 'latin1', 'ascii', 'utf16le'] } } } as const;
+export type TextOptions = Static<typeof TEXT_OPTIONS_SCHEMA>;
 
 export const textFormat: Format<string, TextOptions> = {
   name: 'text',

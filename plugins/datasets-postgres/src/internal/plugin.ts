@@ -9,7 +9,7 @@ export const postgresPlugin = definePlugin({
   name: '@dagrun/datasets-postgres',
   engine: '^0.1.0',
   register(api) {
-    api.registerDatasetType(tableType as never);
-    api.registerDatasetType(queryType as never);
+    api.registerDatasetType(tableType);
+    api.registerDatasetType(queryType);
   },
 });

@@ -12,7 +12,8 @@
 
 import type { DataFrame, DataType } from 'nodejs-polars';
 import type pg from 'pg';
-import { DatasetError, describeValue, didYouMean, type Dataset, type DatasetContext, type DatasetType, type SaveInfo } from '@dagrun/core';
+import type { Static } from 'typebox';
+import { datasetType, DatasetError, describeValue, didYouMean, type Dataset, type DatasetContext, type SaveInfo } from '@dagrun/core';
 import { isDataFrame, loadPolars } from './polars.js';
 import { copyOut } from './copy-out.js';
 import { writeRows, type WriteMethod } from './copy-in.js';
@@ -21,29 +22,16 @@ import { checkIdentifier, checkIdentifiers, checkUnqualified } from './options.j
 import { loadError, saveError, type Target } from './pg-errors.js';
 import { Connection } from './pool.js';
 import { address, resolveSettings } from './settings.js';
-import { identifierProblem, qualified, quoteIdent, randomSuffix, whereClause, type FilterValue } from './sql.js';
+import { identifierProblem, qualified, quoteIdent, randomSuffix, whereClause } from './sql.js';
 import { dtypeLabel, emptyFrame, fits, pgTypeFor, selectList, type PgColumn } from './type-map.js';
-
-export type SaveMode = 'replace' | 'append' | 'upsert';
-
-export interface TableOptions {
-  readonly table: string;
-  readonly schema?: string;
-  readonly columns?: readonly string[];
-  readonly filter?: Readonly<Record<string, FilterValue>>;
-  readonly order_by?: readonly string[];
-  readonly save?: {
-    readonly mode?: SaveMode;
-    readonly key?: readonly string[];
-    readonly method?: 'auto' | WriteMethod;
-  };
-}
 
 const TYPE = 'postgres.table';
 const names = { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, uniqueItems: true } as const;
 const scalar = { type: ['string', 'number', 'boolean', 'null'] } as const;
+const SAVE_MODES = ['replace', 'append', 'upsert'] as const;
+export type SaveMode = (typeof SAVE_MODES)[number];
 
-export const tableSchema = {
+const TABLE_OPTIONS_SCHEMA = {
   type: 'object',
   properties: {
     table: { type: 'string', minLength: 1, description: 'Table name, exactly as in the database (always quoted: case, spaces and dots are kept).' },
@@ -58,23 +46,26 @@ export const tableSchema = {
     save: {
       type: 'object',
       properties: {
-        mode: { enum: ['replace', 'append', 'upsert'], description: 'replace (default): swap in a new table atomically; append: add rows; upsert: insert or update rows by key.' },
+        mode: { enum: SAVE_MODES, description: 'replace (default): swap in a new table atomically; append: add rows; upsert: insert or update rows by key.' },
         key: { ...names, description: 'Key columns: required for upsert; the primary key of a table a save creates.' },
         method: { enum: ['auto', 'copy', 'insert'], description: 'How rows are sent: COPY, or batched INSERTs for servers without COPY FROM STDIN. Default auto (COPY where the server takes it).' },
       },
       additionalProperties: false,
       if: { properties: { mode: { const: 'upsert' } }, required: ['mode'] },
       then: { required: ['key'] },
+      // Checks nothing; without it TypeBox's type inference takes `then` as always applying.
+      else: {},
     },
   },
   required: ['table'],
   additionalProperties: false,
 } as const;
+export type TableOptions = Static<typeof TABLE_OPTIONS_SCHEMA>;
 
-export const tableType: DatasetType<TableOptions> = {
+export const tableType = datasetType({
   name: TYPE,
   description: 'A PostgreSQL table as a polars DataFrame: streamed loads (COPY), atomic replace, append and upsert saves.',
-  schema: tableSchema as unknown as Record<string, unknown>,
+  schema: TABLE_OPTIONS_SCHEMA,
   persistent: true,
   // Every save mode runs in one transaction (replace swaps in a staging table), rolled back on failure.
   atomicSaves: true,
@@ -88,7 +79,7 @@ export const tableType: DatasetType<TableOptions> = {
     for (const k of Object.keys(options.filter ?? {})) checkIdentifier(ctx.name, TYPE, `filter.${k}`, k);
     return new PostgresTable(options, ctx);
   },
-};
+});
 
 
 export class PostgresTable implements Dataset<DataFrame> {

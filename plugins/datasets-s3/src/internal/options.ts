@@ -3,6 +3,7 @@
 // environment variables and S3 defaults filling what the entry leaves out.
 
 import { didYouMean } from '@dagrun/core';
+import type { Static } from 'typebox';
 
 export const MiB = 1024 * 1024;
 /** S3 refuses parts under 5 MiB (except the last) and over 5 GiB, and uploads of more than 10,000 parts. */
@@ -10,41 +11,36 @@ export const MIN_PART_SIZE = 5 * MiB;
 export const MAX_PART_SIZE = 5 * 1024 * MiB;
 export const MAX_PARTS = 10_000;
 
-export type ChecksumMode = 'when_supported' | 'when_required';
+const CHECKSUM_MODES = ['when_supported', 'when_required'] as const;
+const CONCURRENCY = { minimum: 1, maximum: 64 } as const;
+const ATTEMPTS = { minimum: 1, maximum: 10 } as const;
 
-/** `storage_options` of an s3:// entry, as written in catalog.yaml (or as plugin options in dagrun.yaml). */
-export interface S3StorageOptions {
-  /** Server URL for S3-compatible stores (MinIO, s3rver, Ceph, R2…); default AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS. */
-  readonly endpoint_url?: string;
-  /** Default AWS_REGION, AWS_DEFAULT_REGION, else us-east-1. */
-  readonly region?: string;
-  /** `http://host/bucket/key` instead of `http://bucket.host/key`; default true when an endpoint is set. */
-  readonly force_path_style?: boolean;
-  /** Objects of at least this many bytes go up in parts; bytes or a size such as "64 MiB". Default 8 MiB. */
-  readonly multipart_threshold?: number | string;
-  /** Bytes per part (5 MiB to 5 GiB); default 8 MiB. */
-  readonly part_size?: number | string;
-  /** Parts uploaded at once; default 4. */
-  readonly max_concurrency?: number;
-  /** Tries per request, the first included (the SDK retries throttling and network errors); default 3. */
-  readonly max_attempts?: number;
-  /** Whether to send CRC checksums with uploads; `when_required` for stores that reject them. Default: the SDK's (when_supported). */
-  readonly request_checksum_calculation?: ChecksumMode;
-  /** Whether to check the checksums a store returns; default: the SDK's (when_supported). */
-  readonly response_checksum_validation?: ChecksumMode;
-}
+/**
+ * `storage_options` of an s3:// entry, as written in catalog.yaml (or as plugin options in dagrun.yaml):
+ * their names, types and descriptions, and the limits a schema can state. checkOptions checks them with
+ * those limits and what a schema cannot say (a URL's host, a size's unit, S3's part limits), in messages
+ * made for each option.
+ */
+const S3_OPTIONS_SCHEMA = {
+  type: 'object',
+  properties: {
+    endpoint_url: { type: 'string', description: 'Server URL for S3-compatible stores (MinIO, s3rver, Ceph, R2…); default AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS.' },
+    region: { type: 'string', minLength: 1, description: 'Default AWS_REGION, AWS_DEFAULT_REGION, else us-east-1.' },
+    force_path_style: { type: 'boolean', description: '`http://host/bucket/key` instead of `http://bucket.host/key`; default true when an endpoint is set.' },
+    multipart_threshold: { type: ['integer', 'string'], description: 'Objects of at least this many bytes go up in parts; bytes or a size such as "64 MiB". Default 8 MiB.' },
+    part_size: { type: ['integer', 'string'], description: 'Bytes per part (5 MiB to 5 GiB), or a size such as "16 MiB"; default 8 MiB.' },
+    max_concurrency: { type: 'integer', ...CONCURRENCY, description: 'Parts uploaded at once; default 4.' },
+    max_attempts: { type: 'integer', ...ATTEMPTS, description: 'Tries per request, the first included (the SDK retries throttling and network errors); default 3.' },
+    request_checksum_calculation: { enum: CHECKSUM_MODES, description: "Whether to send CRC checksums with uploads; `when_required` for stores that reject them. Default: the SDK's (when_supported)." },
+    response_checksum_validation: { enum: CHECKSUM_MODES, description: "Whether to check the checksums a store returns; default: the SDK's (when_supported)." },
+  },
+  additionalProperties: false,
+} as const;
+export type S3StorageOptions = Static<typeof S3_OPTIONS_SCHEMA>;
+export type ChecksumMode = (typeof CHECKSUM_MODES)[number];
+type OptionName = keyof S3StorageOptions;
 
-export const OPTION_NAMES = [
-  'endpoint_url',
-  'region',
-  'force_path_style',
-  'multipart_threshold',
-  'part_size',
-  'max_concurrency',
-  'max_attempts',
-  'request_checksum_calculation',
-  'response_checksum_validation',
-] as const satisfies ReadonlyArray<keyof S3StorageOptions>;
+export const OPTION_NAMES = Object.keys(S3_OPTIONS_SCHEMA.properties) as readonly OptionName[];
 
 /** Credential keys, with the short names s3fs and Kedro use (`key`, `secret`, `token`). */
 const CREDENTIAL_KEYS = {
@@ -119,7 +115,7 @@ export const checkOptions = (options: Readonly<Record<string, unknown>>): Proble
   const bad = (name: string, expected: string, value: unknown, hint?: string) =>
     problems.push({ detail: `S3 storage option '${name}': expected ${expected}, but got ${show(value)}.`, hint });
   for (const [name, value] of Object.entries(options)) {
-    switch (name as (typeof OPTION_NAMES)[number]) {
+    switch (name as OptionName) {
       case 'endpoint_url':
         if (typeof value !== 'string' || !isHttpUrl(value)) bad(name, 'an http:// or https:// URL', value, 'Hint: e.g. http://localhost:9000 for MinIO; leave it out for AWS.');
         break;
@@ -141,14 +137,14 @@ export const checkOptions = (options: Readonly<Record<string, unknown>>): Proble
         break;
       }
       case 'max_concurrency':
-        if (!isIntIn(value, 1, 64)) bad(name, 'an integer from 1 to 64', value);
+        if (!isIntIn(value, CONCURRENCY)) bad(name, `an integer from ${CONCURRENCY.minimum} to ${CONCURRENCY.maximum}`, value);
         break;
       case 'max_attempts':
-        if (!isIntIn(value, 1, 10)) bad(name, 'an integer from 1 to 10', value);
+        if (!isIntIn(value, ATTEMPTS)) bad(name, `an integer from ${ATTEMPTS.minimum} to ${ATTEMPTS.maximum}`, value);
         break;
       case 'request_checksum_calculation':
       case 'response_checksum_validation':
-        if (value !== 'when_supported' && value !== 'when_required') bad(name, "'when_supported' or 'when_required'", value);
+        if (!(CHECKSUM_MODES as readonly unknown[]).includes(value)) bad(name, CHECKSUM_MODES.map((m) => `'${m}'`).join(' or '), value);
         break;
       default: {
         const mean = didYouMean(name, OPTION_NAMES);
@@ -231,7 +227,7 @@ const isHttpUrl = (s: string): boolean => {
   }
 };
 
-const isIntIn = (v: unknown, min: number, max: number): boolean => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+const isIntIn = (v: unknown, { minimum, maximum }: { minimum: number; maximum: number }): boolean => typeof v === 'number' && Number.isInteger(v) && v >= minimum && v <= maximum;
 
 const nonEmpty = (s: string | undefined): string | undefined => (s === undefined || s === '' ? undefined : s);
 
