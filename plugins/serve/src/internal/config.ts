@@ -1,98 +1,107 @@
 // conf/<env>/serve.yaml: what a project serves and how. Layered like parameters (conf/base, conf/local,
-// --env), `${env:VAR}` for secrets, checked against one TypeBox declaration (which gives both the JSON
-// Schema and the TypeScript type) with file:line in every error.
+// --env), `${env:VAR}` for secrets, checked against one JSON Schema (whose TypeScript type TypeBox's Static
+// reads off it) with file:line in every error.
 
 import { checkSchema, ConfigError, CONTRACT_KEY, didYouMean, parseContract, recordJsonSchema, type DagrunError, type JsonSchema, type Project, type SourceLocation } from '@dagrun/core';
-import { Type, type Static } from 'typebox';
+import type { Static } from 'typebox';
 
 /** A duration: a number and a unit ("1 minute", "500 ms"). */
 const DURATION = /^(\d+) ?(ms|s|second|seconds|m|minute|minutes|h|hour|hours)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, second: 1000, seconds: 1000, m: 60_000, minute: 60_000, minutes: 60_000, h: 3_600_000, hour: 3_600_000, hours: 3_600_000 };
-const Duration = (description: string) => Type.String({ pattern: DURATION.source, description });
+/** A duration in serve.yaml: a number and a unit. */
+const duration = (description: string) => ({ type: 'string', pattern: DURATION.source, description }) as const;
 
-const ApiKey = Type.Object(
-  {
-    client: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Who the key belongs to: written to the prediction log and used for rate limits (never the key).' }),
-    key: Type.Optional(Type.String({ maxLength: 512, description: 'The key itself (from `${env:VAR}`), at least 16 characters.' })),
-    key_sha256: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$', description: 'The key\'s SHA-256 in hex, so the configuration never holds the key.' })),
-    scopes: Type.Optional(Type.Array(Type.Enum(['predict', 'admin']), { description: '`predict` (default) and/or `admin` (model reload).' })),
+const API_KEY_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['client'],
+  properties: {
+    client: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Who the key belongs to: written to the prediction log and used for rate limits (never the key).' },
+    key: { type: 'string', maxLength: 512, description: 'The key itself (from `${env:VAR}`), at least 16 characters.' },
+    key_sha256: { type: 'string', pattern: '^[0-9a-f]{64}$', description: "The key's SHA-256 in hex, so the configuration never holds the key." },
+    scopes: { type: 'array', items: { enum: ['predict', 'admin'] }, description: '`predict` (default) and/or `admin` (model reload).' },
   },
-  { additionalProperties: false },
-);
+} as const;
 
-const Jwt = Type.Object(
-  {
-    secret: Type.Optional(Type.String({ description: 'HS256 secret of at least 32 bytes; empty or absent: bearer tokens off.' })),
-    audience: Type.Optional(Type.String({ minLength: 1, description: 'When set, a token\'s `aud` must name it.' })),
-    issuer: Type.Optional(Type.String({ minLength: 1, description: 'When set, a token\'s `iss` must equal it.' })),
-    clock_tolerance: Type.Optional(Duration('Clock skew allowed on exp, nbf and iat (default 30 seconds).')),
+const JWT_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    secret: { type: 'string', description: 'HS256 secret of at least 32 bytes; empty or absent: bearer tokens off.' },
+    audience: { type: 'string', minLength: 1, description: "When set, a token's `aud` must name it." },
+    issuer: { type: 'string', minLength: 1, description: "When set, a token's `iss` must equal it." },
+    clock_tolerance: duration('Clock skew allowed on exp, nbf and iat (default 30 seconds).'),
   },
-  { additionalProperties: false },
-);
+} as const;
 
-/** The serve.yaml file, as written (before defaults). */
-const ServeYaml = Type.Object(
-  {
-    pipeline: Type.String({ minLength: 1, description: 'The pipeline run per request.' }),
-    input: Type.String({ minLength: 1, description: 'The dataset the request\'s records fill (an array of records).' }),
-    output: Type.String({ minLength: 1, description: 'The dataset the response is made of: one prediction per record.' }),
-    record_schema: Type.Optional(Type.Unsafe<JsonSchema>(Type.Object({ type: Type.Literal('object'), properties: Type.Object({}) }))),
-    record_schema_from: Type.Optional(
-      Type.Union([
-        Type.String({ minLength: 1 }),
-        Type.Object({ dataset: Type.String({ minLength: 1 }), omit: Type.Optional(Type.Array(Type.String())) }, { additionalProperties: false }),
-      ]),
-    ),
-    model: Type.Object(
-      {
-        dataset: Type.String({ minLength: 1, description: 'The dataset whose version the API reports and reloads.' }),
-        metrics: Type.Optional(Type.String({ minLength: 1, description: 'The metrics saved with a plain versioned model (a registry version brings its run\'s own).' })),
+/**
+ * The serve.yaml file, as written (before defaults): one JSON Schema, which checks the file and whose
+ * TypeScript type TypeBox's Static reads off it (a type-only import: its builders cost ~165 ms to load).
+ */
+const SERVE_YAML_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['pipeline', 'input', 'output', 'model'],
+  properties: {
+    pipeline: { type: 'string', minLength: 1, description: 'The pipeline run per request.' },
+    input: { type: 'string', minLength: 1, description: "The dataset the request's records fill (an array of records)." },
+    output: { type: 'string', minLength: 1, description: 'The dataset the response is made of: one prediction per record.' },
+    record_schema: { type: 'object', required: ['type', 'properties'], properties: { type: { const: 'object' }, properties: { type: 'object' } } },
+    record_schema_from: {
+      anyOf: [
+        { type: 'string', minLength: 1 },
+        { type: 'object', additionalProperties: false, required: ['dataset'], properties: { dataset: { type: 'string', minLength: 1 }, omit: { type: 'array', items: { type: 'string' } } } },
+      ],
+    },
+    model: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['dataset'],
+      properties: {
+        dataset: { type: 'string', minLength: 1, description: 'The dataset whose version the API reports and reloads.' },
+        metrics: { type: 'string', minLength: 1, description: "The metrics saved with a plain versioned model (a registry version brings its run's own)." },
         // Its form is checked in loadServeConfig, with a message that says what to write (a pattern would not).
-        reload_every: Type.Optional(Type.Union([Type.String(), Type.Integer()], { description: 'How often to look for a new current version (`5 seconds`; `off` or 0: never).' })),
+        reload_every: { type: ['string', 'integer'], description: 'How often to look for a new current version (`5 seconds`; `off` or 0: never).' },
       },
-      { additionalProperties: false },
-    ),
-    max_batch: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, description: 'Most records in one request (more: 413, refused before any record is looked at).' })),
-    body_limit: Type.Optional(Type.Integer({ minimum: 1024, description: 'Largest request body, bytes (larger: 413).' })),
-    request_timeout: Type.Optional(Duration('Time a client has to send its whole request, body included (then 408 and the connection closes).')),
-    headers_timeout: Type.Optional(Duration('Time a client has to send the request headers.')),
-    keep_alive_timeout: Type.Optional(Duration('How long an idle keep-alive connection is kept open.')),
-    auth: Type.Optional(
-      Type.Object(
-        {
-          api_keys: Type.Optional(Type.Array(ApiKey)),
-          jwt: Type.Optional(Jwt),
-          public: Type.Optional(Type.Array(Type.Enum(['health', 'docs', 'metrics', 'model']), { description: 'Routes reachable without credentials.' })),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-    rate_limit: Type.Optional(
-      Type.Object(
-        {
-          max: Type.Optional(Type.Integer({ minimum: 1, description: 'Requests per client per window.' })),
-          window: Type.Optional(Duration('The rate-limit window, e.g. "1 minute".')),
-          headers: Type.Optional(Type.Boolean({ description: 'Send x-ratelimit-limit, -remaining and -reset on every answer (a 429 always has them).' })),
-          failed_auth: Type.Optional(Type.Integer({ minimum: 1, description: 'Refused credentials per IP address per window; then 429s until the window ends.' })),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-    prediction_log: Type.Optional(Type.Object({ path: Type.String({ minLength: 1, description: '`{date}` becomes the UTC day (one file per day).' }) }, { additionalProperties: false })),
-    access_log: Type.Optional(Type.String({ minLength: 1, description: '`stdout`, `off`, or a file path.' })),
-    compat: Type.Optional(
-      Type.Object(
-        { enabled: Type.Optional(Type.Boolean()), ignore_fields: Type.Optional(Type.Array(Type.String())) },
-        { additionalProperties: false, description: 'The original FastAPI service\'s routes, with fields it accepts and drops.' },
-      ),
-    ),
-    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
-    host: Type.Optional(Type.String({ minLength: 1 })),
+    },
+    max_batch: { type: 'integer', minimum: 1, maximum: 100000, description: 'Most records in one request (more: 413, refused before any record is looked at).' },
+    body_limit: { type: 'integer', minimum: 1024, description: 'Largest request body, bytes (larger: 413).' },
+    request_timeout: duration('Time a client has to send its whole request, body included (then 408 and the connection closes).'),
+    headers_timeout: duration('Time a client has to send the request headers.'),
+    keep_alive_timeout: duration('How long an idle keep-alive connection is kept open.'),
+    auth: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        api_keys: { type: 'array', items: API_KEY_SCHEMA },
+        jwt: JWT_SCHEMA,
+        public: { type: 'array', items: { enum: ['health', 'docs', 'metrics', 'model'] }, description: 'Routes reachable without credentials.' },
+      },
+    },
+    rate_limit: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        max: { type: 'integer', minimum: 1, description: 'Requests per client per window.' },
+        window: duration('The rate-limit window, e.g. "1 minute".'),
+        headers: { type: 'boolean', description: 'Send x-ratelimit-limit, -remaining and -reset on every answer (a 429 always has them).' },
+        failed_auth: { type: 'integer', minimum: 1, description: 'Refused credentials per IP address per window; then 429s until the window ends.' },
+      },
+    },
+    prediction_log: { type: 'object', additionalProperties: false, required: ['path'], properties: { path: { type: 'string', minLength: 1, description: '`{date}` becomes the UTC day (one file per day).' } } },
+    access_log: { type: 'string', minLength: 1, description: '`stdout`, `off`, or a file path.' },
+    compat: {
+      type: 'object',
+      additionalProperties: false,
+      description: "The original FastAPI service's routes, with fields it accepts and drops.",
+      properties: { enabled: { type: 'boolean' }, ignore_fields: { type: 'array', items: { type: 'string' } } },
+    },
+    port: { type: 'integer', minimum: 0, maximum: 65535 },
+    host: { type: 'string', minLength: 1 },
   },
-  { additionalProperties: false },
-);
-type ServeYaml = Static<typeof ServeYaml>;
-export type ApiKeyConfig = Static<typeof ApiKey>;
+} as const;
+type ServeYaml = Static<typeof SERVE_YAML_SCHEMA>;
+export type ApiKeyConfig = Static<typeof API_KEY_SCHEMA>;
 
 /** What serve.yaml leaves out. */
 const DEFAULTS = {
@@ -120,7 +129,7 @@ export type ServeConfig = Readonly<
       auth: {
         readonly api_keys: readonly ApiKeyConfig[];
         /** Bearer tokens; undefined: off. */
-        readonly jwt: (Omit<Static<typeof Jwt>, 'secret' | 'clock_tolerance'> & { readonly secret: string; readonly clock_tolerance: string }) | undefined;
+        readonly jwt: (Omit<Static<typeof JWT_SCHEMA>, 'secret' | 'clock_tolerance'> & { readonly secret: string; readonly clock_tolerance: string }) | undefined;
         readonly public: readonly ('health' | 'docs' | 'metrics' | 'model')[];
       };
     }
@@ -223,7 +232,7 @@ export const loadServeConfig = (project: Project): { config: ServeConfig | undef
   }
   const jwtData = (data.auth as { jwt?: Record<string, unknown> } | undefined)?.jwt;
   if (jwtData && typeof jwtData === 'object' && typeof jwtData.secret === 'number') jwtData.secret = String(jwtData.secret);
-  errors.push(...checkSchema({ schema: { ...ServeYaml }, data, subject: 'Serving configuration', code: 'DAGRUN_ERR_CONFIG_SCHEMA', locate: (path, key) => section.locate(path, key) }));
+  errors.push(...checkSchema({ schema: SERVE_YAML_SCHEMA, data, subject: 'Serving configuration', code: 'DAGRUN_ERR_CONFIG_SCHEMA', locate: (path, key) => section.locate(path, key) }));
   if (errors.length > 0) return { config: undefined, errors };
   const yaml = data as ServeYaml;
   const fieldError = (path: Array<string | number>, message: string, hint?: string): void => {
