@@ -49,7 +49,7 @@ export class Registry implements CodecLookup {
   readonly #replaceable = new Set<string>();
 
   constructor(withBuiltins = true) {
-    if (withBuiltins) for (const t of BUILTIN_TYPES) this.registerDatasetType(t as unknown as DatasetType);
+    if (withBuiltins) for (const t of BUILTIN_TYPES) this.registerDatasetType(t);
     for (const name of this.#types.keys()) this.#replaceable.add(name);
   }
 

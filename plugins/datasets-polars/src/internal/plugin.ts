@@ -9,10 +9,10 @@ export const polarsPlugin = definePlugin({
   name: '@dagrun/datasets-polars',
   engine: '^0.1.0',
   register(api) {
-    api.registerDatasetType(csvType as never);
-    api.registerDatasetType(parquetType as never);
-    api.registerDatasetType(excelType as never);
-    api.registerDatasetType(jsonType as never, { replaceBuiltin: true });
+    api.registerDatasetType(csvType);
+    api.registerDatasetType(parquetType);
+    api.registerDatasetType(excelType);
+    api.registerDatasetType(jsonType, { replaceBuiltin: true });
     // Data contracts (`contract:` on an entry) check polars DataFrames through this adapter.
     api.registerTableAdapter(polarsTableAdapter);
   },

@@ -72,8 +72,6 @@ export interface Validators {
   checkCompat(body: unknown): Problem[];
 }
 
-/** No problem. */
-const NONE = Object.freeze([]) as unknown as Problem[];
 
 export const buildValidators = (record: JsonSchema, maxBatch: number, ignoreFields: readonly string[]): Validators => {
   const one = ajv.compile(record);
@@ -90,12 +88,12 @@ export const buildValidators = (record: JsonSchema, maxBatch: number, ignoreFiel
     predictBody: { anyOf: [record, { type: 'array', minItems: 1, maxItems: maxBatch, items: record }] },
     checkPredict: (body) => {
       // Report against the shape the client sent: a record, or a batch.
-      if (Array.isArray(body)) return many(body) ? NONE : problemsOf(many.errors);
-      if (typeof body === 'object' && body !== null) return one(body) ? NONE : problemsOf(one.errors);
+      if (Array.isArray(body)) return many(body) ? [] : problemsOf(many.errors);
+      if (typeof body === 'object' && body !== null) return one(body) ? [] : problemsOf(one.errors);
       return [{ field: '', rule: 'type', message: `must be a record (object) or an array of 1 to ${maxBatch} records, but got ${body === null ? 'null' : typeof body}` }];
     },
     compatBody,
     // Not one record: the route answers the original service's 400 before any record is checked.
-    checkCompat: (body) => (Array.isArray(body) && body.length !== 1 ? NONE : compat(body) ? NONE : problemsOf(compat.errors)),
+    checkCompat: (body) => (Array.isArray(body) && body.length !== 1 ? [] : compat(body) ? [] : problemsOf(compat.errors)),
   };
 };

@@ -14,7 +14,7 @@ export const trackingPlugin = definePlugin({
   engine: '^0.1.0',
   register(api) {
     api.registerHooks(trackingHooks());
-    api.registerDatasetType(registryModelType as never);
+    api.registerDatasetType(registryModelType);
     api.registerCommand(runsCommand);
     api.registerCommand(modelsCommand);
     // The store tracking.yaml names (else <project>/mlruns), as for runs and models.
