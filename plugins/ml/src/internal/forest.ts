@@ -1,9 +1,11 @@
 // Regression trees as flat arrays, and the forest's prediction, in two layouts chosen by the number of rows.
 // Batches: each group of trees is compiled once into a JavaScript function of nested comparisons with the
-// thresholds and leaf values as literals, and rows are visited sorted by the feature most trees split on
-// first, so the processor predicts most branches. A few rows (what a server predicts per request): a
+// thresholds and leaf values as literals (kernels.ts), and rows are visited sorted by the feature most trees
+// split on first, so the processor predicts most branches. A few rows (what a server predicts per request): a
 // compact binned layout walked without a branch, because for rows that share nothing the compiled code
 // mispredicts and, being hundreds of kilobytes, misses the instruction cache at every tree.
+
+import { binnedSumKernel, type GroupKernel, groupKernels } from './kernels.js';
 
 /** One tree in preorder. A leaf has feature -1. A row goes left when x <= threshold (NaN: when missingLeft). */
 export interface Tree {
@@ -21,8 +23,6 @@ export interface Tree {
 export const treeDepth = (t: Tree, node = 0): number =>
   t.feature[node]! < 0 ? 0 : 1 + Math.max(treeDepth(t, t.left[node]!), treeDepth(t, t.right[node]!));
 
-/** Nodes per generated function: V8 stops optimising functions much larger than this. */
-const NODES_PER_FUNCTION = 1200;
 /** Rows per pass over the groups, so a block of rows stays in cache while every group reads it. */
 const ROW_BLOCK = 2048;
 /** Below this many rows, sorting them costs more than the branches it saves. */
@@ -37,8 +37,6 @@ const BINNED_BELOW = 128;
 const BINNED_MAX_DEPTH = 8;
 const BINNED_MAX_BYTES = 16 * 1024 * 1024;
 
-type GroupFunction = (x: Float64Array, order: Uint32Array, start: number, end: number, out: Float64Array) => void;
-
 export interface ForestOptions {
   /** 'compiled' (default): generated functions; 'walk': a plain loop over the node arrays (same results). */
   readonly mode?: 'compiled' | 'walk';
@@ -52,7 +50,8 @@ export class CompiledForest {
   /** Leaf values times the learning rate, computed once exactly as training adds them. */
   readonly #scaled: Float64Array[];
   readonly #mode: 'compiled' | 'walk';
-  #groups: GroupFunction[] | undefined;
+  /** The generated functions; null when they cannot be made (huge trees, no code generation). */
+  #groups: GroupKernel[] | null | undefined;
   #binned: BinnedForest | null | undefined;
   #sortFeature = -1;
   #sortEdges = new Float64Array(0);
@@ -107,18 +106,13 @@ export class CompiledForest {
   }
 
   /** The generated functions, built on first use; undefined when walking (by option, huge trees, or no eval). */
-  #compile(): GroupFunction[] | undefined {
+  #compile(): GroupKernel[] | undefined {
     if (this.#mode === 'walk') return undefined;
-    if (this.#groups) return this.#groups;
-    if (this.#trees.some((t) => t.feature.length > NODES_PER_FUNCTION * 2)) return undefined;
-    try {
-      this.#groups = compileGroups(this.#trees, this.#scaled, this.#nFeatures);
-    } catch {
-      // Code generation from strings can be disabled (--disallow-code-generation-from-strings, CSP).
-      return undefined;
+    if (this.#groups === undefined) {
+      this.#groups = groupKernels(this.#trees, this.#scaled, this.#nFeatures) ?? null;
+      if (this.#groups) this.#chooseSortFeature();
     }
-    this.#chooseSortFeature();
-    return this.#groups;
+    return this.#groups ?? undefined;
   }
 
   /** The feature most trees test in their first two levels, and every threshold used on it. */
@@ -219,7 +213,7 @@ class BinnedForest {
     this.#nFeatures = edges.length;
     this.#right = new Uint8Array(pairs + 1);
     this.#below = new Int32Array(edges.length);
-    this.#sum = sumFunction(nodes, leaves, this.#right, depth, trees);
+    this.#sum = binnedSumKernel(nodes, leaves, this.#right, depth, trees);
   }
 
   /** The layout of these trees, or null when they do not fit it. */
@@ -288,36 +282,6 @@ class BinnedForest {
   }
 }
 
-/**
- * The walk of every tree for one row, with its D levels unrolled in generated code (a loop over the levels,
- * or a test per level, costs half as much again); the loop is the fallback where code generation is off.
- */
-const sumFunction = (nodes: Uint16Array | Int32Array, leaves: Float64Array, right: Uint8Array, depth: number, trees: number): ((s: number) => number) => {
-  const inner = (1 << depth) - 1;
-  try {
-    const body = [
-      'return function sum(s) {',
-      `  for (let t = 0, base = 0, leafBase = ${-inner}; t < ${trees}; t++, base += ${inner}, leafBase += ${inner + 1}) {`,
-      '    let h = 0;',
-      ...Array.from({ length: depth }, () => '    h = 2 * h + 1 + right[nodes[base + h]];'),
-      '    s += leaves[leafBase + h];',
-      '  }',
-      '  return s;',
-      '};',
-    ].join('\n');
-    return new Function('nodes', 'leaves', 'right', body)(nodes, leaves, right) as (s: number) => number;
-  } catch {
-    return (s) => {
-      for (let t = 0, base = 0, leafBase = -inner; t < trees; t++, base += inner, leafBase += inner + 1) {
-        let h = 0;
-        for (let level = 0; level < depth; level++) h = 2 * h + 1 + right[nodes[base + h]!]!;
-        s += leaves[leafBase + h]!;
-      }
-      return s;
-    };
-  }
-};
-
 /** How many of the sorted `edges` are below `v`. */
 const rank = (edges: Float64Array, v: number): number => {
   let lo = 0;
@@ -334,88 +298,4 @@ const identity = (n: number): Uint32Array => {
   const o = new Uint32Array(n);
   for (let i = 0; i < n; i++) o[i] = i;
   return o;
-};
-
-/** A number as a JavaScript literal that parses back to the same double (-0 included). */
-const literal = (v: number): string => {
-  if (!Number.isFinite(v)) throw new Error(`forest: cannot compile the non-finite number ${v}`);
-  return Object.is(v, -0) ? '-0' : String(v);
-};
-
-/**
- * One function per group of trees (about NODES_PER_FUNCTION nodes). For each row it loads the features the
- * group uses into locals and adds each tree's leaf, in tree order, to out[row]: the same additions in the
- * same order as training, so predictions are bit-identical to the training-time sums.
- *
- * Upper levels are nested comparisons (rows are visited in an order that makes them predictable). The last
- * levels are where a row's way is least predictable, so they take no branch: a node whose two children
- * split into four leaves evaluates its three comparisons as bits and indexes a table of those leaves; a
- * node over two leaves indexes a table with its one bit. (A mispredicted branch costs more than the
- * comparisons: 1,000 rows × 300 depth-5 trees went from 2.3 ms to 1.0 ms.)
- *
- * The source holds only numeric literals built by `literal`, integer feature indices and table offsets.
- */
-const compileGroups = (trees: readonly Tree[], scaled: readonly Float64Array[], nFeatures: number): GroupFunction[] => {
-  const groups: GroupFunction[] = [];
-  let start = 0;
-  while (start < trees.length) {
-    let end = start;
-    let nodes = 0;
-    while (end < trees.length && (end === start || nodes + trees[end]!.feature.length <= NODES_PER_FUNCTION)) nodes += trees[end++]!.feature.length;
-    const used = new Set<number>();
-    const leaves: number[] = [];
-    const sums: string[] = [];
-    for (let t = start; t < end; t++) {
-      const tree = trees[t]!;
-      const values = scaled[t]!;
-      const { feature, left, right } = tree;
-      const isLeaf = (node: number): boolean => feature[node]! < 0;
-      /** 1 when the row goes right at `node`, as an int32 expression without a branch. */
-      const rightBit = (node: number): string => {
-        const j = feature[node]!;
-        if (!Number.isInteger(j) || j >= nFeatures) throw new Error(`forest: feature ${j} out of range`);
-        used.add(j);
-        const thr = literal(tree.threshold[node]!);
-        // NaN: x > thr is false (goes left), !(x <= thr) is true (goes right).
-        return tree.missingLeft[node] === 1 ? `((x${j} > ${thr}) | 0)` : `(!(x${j} <= ${thr}) | 0)`;
-      };
-      const table = (nodesInOrder: number[]): number => {
-        const at = leaves.length;
-        for (const node of nodesInOrder) leaves.push(values[node]!);
-        return at;
-      };
-      const expr = (node: number): string => {
-        if (isLeaf(node)) return literal(values[node]!);
-        const l = left[node]!;
-        const r = right[node]!;
-        if (isLeaf(l) && isLeaf(r)) return `L[${table([l, r])} + ${rightBit(node)}]`;
-        if (!isLeaf(l) && !isLeaf(r) && isLeaf(left[l]!) && isLeaf(right[l]!) && isLeaf(left[r]!) && isLeaf(right[r]!)) {
-          // i = the bit of node; then the bit of the child it picked: bit i of (bit of l | bit of r << 1).
-          const at = table([left[l]!, right[l]!, left[r]!, right[r]!]);
-          return `L[${at} + ((i = ${rightBit(node)}), (i << 1) | (((${rightBit(l)} | (${rightBit(r)} << 1)) >> i) & 1))]`;
-        }
-        const j = feature[node]!;
-        used.add(j);
-        const thr = literal(tree.threshold[node]!);
-        // x <= thr is false for NaN (goes right); !(x > thr) is true for NaN (goes left). Same for numbers.
-        const test = tree.missingLeft[node] === 1 ? `!(x${j} > ${thr})` : `x${j} <= ${thr}`;
-        return `(${test} ? ${expr(l)} : ${expr(r)})`;
-      };
-      sums.push(`    s += ${expr(0)};`);
-    }
-    const locals = [...used].sort((a, b) => a - b).map((j) => `const x${j} = x[o + ${j}];`).join(' ');
-    const body = [
-      'for (let k = start; k < end; k++) {',
-      `    const r = order[k]; const o = r * ${nFeatures}; ${locals}`,
-      '    let s = out[r]; let i = 0;',
-      ...sums,
-      '    out[r] = s;',
-      '}',
-    ].join('\n');
-    const fn = new Function('L', 'x', 'order', 'start', 'end', 'out', body) as (L: Float64Array, ...rest: Parameters<GroupFunction>) => void;
-    const table = Float64Array.from(leaves);
-    groups.push((x, order, s, e, out) => fn(table, x, order, s, e, out));
-    start = end;
-  }
-  return groups;
 };

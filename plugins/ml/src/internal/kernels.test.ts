@@ -1,17 +1,6 @@
 import t from 'tap';
-import {
-  addKernel,
-  canSpecialize,
-  countsToHistogramKernel,
-  findSplitKernel,
-  histogramKernel,
-  partitionKernel,
-  rootSignsKernel,
-  signCountKernel,
-  specialize,
-  subtractKernel,
-  sumKernel,
-} from './kernels.js';
+import { addKernel, countsToHistogramKernel, findSplitKernel, partitionKernel, rootSignsKernel, subtractKernel, sumKernel } from './grower-kernels.js';
+import { canSpecialize, histogramKernel, signCountKernel, specialize } from './kernels.js';
 import { assignLeavesKernel, leafValuesKernel, updateKernel } from './losses.js';
 import { mulberry32 } from './random.js';
 import { selectValue } from './stats.js';

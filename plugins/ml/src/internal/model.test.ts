@@ -64,6 +64,18 @@ t.test('columns, row objects and a polars DataFrame give the same predictions', 
   t.same(Array.from(fromDf.predict(cols)), a);
 });
 
+t.test('3,000 row objects, one at a time, by 100 and at once, predict the bits that columns give', async (t) => {
+  const model = fitted();
+  const cols = { ...propertyLike(3000, 34) } as Record<string, ArrayLike<unknown>>;
+  // As a server gets them: parsed from JSON.
+  const rows = JSON.parse(JSON.stringify(Array.from({ length: 3000 }, (_, i) => Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, v[i]]))))) as Record<string, unknown>[];
+  const expected = Array.from(model.predict(cols));
+  t.same(Array.from(model.predict(rows)), expected, 'at once');
+  const byHundred = Array.from({ length: 30 }, (_, k) => Array.from(model.predict(rows.slice(k * 100, k * 100 + 100)))).flat();
+  t.same(byHundred, expected, 'by 100');
+  t.same(rows.map((r) => model.predict([r])[0]), expected, 'one at a time');
+});
+
 t.test('row objects (the serving path) give the predictions and the errors that columns give', async (t) => {
   const model = fitted();
   const test = propertyLike(50, 35);

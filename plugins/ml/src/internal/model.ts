@@ -295,40 +295,31 @@ export class RegressionModel {
 type RowReader = (row: Readonly<Record<string, unknown>>, data: Float64Array, base: number) => boolean;
 
 /**
- * A RowReader with the feature names written into its code: each read is a property load with a constant
- * name, which V8 caches per row shape, where `row[spec.name]` in a loop is a generic keyed lookup (~0.2 µs
- * a row of 8 features in `dagrun serve`). Names are embedded as JSON string literals. A name that
- * Object.prototype also has (e.g. 'constructor') is checked with Object.hasOwn, so an inherited value is
- * never read as the row's; for other names a missing field reads undefined: a numeric check refuses it, and
- * a categorical one asks Object.hasOwn only then (an own undefined is encoded, as the loop did). A boolean
- * in a numeric feature reads as 1 or 0, as in #matrix; that test runs only for a value that is no finite number.
- * Falls back to a loop if code generation is not allowed.
+ * A RowReader over the specs: per feature, one property read and the check #matrix would make. A name that
+ * Object.prototype also has (e.g. 'constructor') is checked with Object.hasOwn first, so an inherited value
+ * is never read as the row's; for other names a missing field reads undefined: a numeric check refuses it,
+ * and a categorical one asks Object.hasOwn only then (an own undefined is encoded, as in #matrix). A
+ * boolean in a numeric feature reads as 1 or 0, as in #matrix.
  */
 const rowReader = (specs: readonly FeatureSpec[], encoders: readonly ((v: unknown) => number | undefined)[]): RowReader => {
-  const lines = specs.map((spec, j) => {
-    const key = JSON.stringify(spec.name);
-    const own = spec.name in Object.prototype ? `if (!Object.hasOwn(row, ${key})) return false; ` : '';
-    const missing = own === '' ? `if (x === undefined && !Object.hasOwn(row, ${key})) return false; ` : '';
-    const value = spec.kind === 'categorical'
-      ? `x = row[${key}]; ${missing}x = enc[${j}](x); if (x === undefined) return false;`
-      : `x = row[${key}]; if (typeof x !== 'number' || x - x !== 0) { if (typeof x !== 'boolean') return false; x = +x; }`;
-    return `  ${own}${value} data[base + ${j}] = x;`;
-  });
-  try {
-    return new Function('enc', ['return function readRow(row, data, base) {', '  let x;', ...lines, '  return true;', '};'].join('\n'))(encoders) as RowReader;
-  } catch {
-    return (row, data, base) => {
-      for (let j = 0; j < specs.length; j++) {
-        const spec = specs[j]!;
-        if (!Object.hasOwn(row, spec.name)) return false;
-        const v = row[spec.name];
-        const x = spec.kind === 'categorical' ? encoders[j]!(v) : typeof v === 'number' && v - v === 0 ? v : typeof v === 'boolean' ? +v : undefined;
+  const fields = specs.map((spec, j) => ({ name: spec.name, inherited: spec.name in Object.prototype, encode: spec.kind === 'categorical' ? encoders[j] : undefined }));
+  return (row, data, base) => {
+    for (let j = 0; j < fields.length; j++) {
+      const { name, inherited, encode } = fields[j]!;
+      if (inherited && !Object.hasOwn(row, name)) return false;
+      let x = row[name];
+      if (encode !== undefined) {
+        if (x === undefined && !Object.hasOwn(row, name)) return false;
+        x = encode(x);
         if (x === undefined) return false;
-        data[base + j] = x;
+      } else if (typeof x !== 'number' || x - x !== 0) {
+        if (typeof x !== 'boolean') return false;
+        x = +x;
       }
-      return true;
-    };
-  }
+      data[base + j] = x as number;
+    }
+    return true;
+  };
 };
 
 /** A typed array of numbers (not of bigints): every value is a number, no check needed per value. */

@@ -3,18 +3,8 @@
 // histogram is the parent's minus the smaller child's. Rows of a node stay ascending in `idx`.
 
 import type { Tree } from './forest.js';
-import {
-  addKernel,
-  countsToHistogramKernel,
-  findSplitKernel,
-  histogramKernel,
-  partitionKernel,
-  rootSignsKernel,
-  signCountKernel,
-  specialize,
-  subtractKernel,
-  sumKernel,
-} from './kernels.js';
+import { addKernel, countsToHistogramKernel, findSplitKernel, partitionKernel, rootSignsKernel, subtractKernel, sumKernel } from './grower-kernels.js';
+import { histogramKernel, signCountKernel, specialize } from './kernels.js';
 import { OP_HISTOGRAM, OP_SIGN_COUNTS, plainArray, sharedArray, type TrainHelper } from './train-helper.js';
 
 const BIN_STRIDE = 256;
