@@ -275,7 +275,7 @@ const addPluginCommand = (parent: Command, spec: CommandSpec, dir: string, io: I
 const printWarnings = (warnings: readonly CoreError[], err: (s: string) => void): void => {
   if (warnings.length === 0) return;
   err(`${warnings.length} warning${warnings.length === 1 ? '' : 's'}:`);
-  warnings.forEach((w, i) => err(`  ${i + 1}) ${w.message.replace(/\n/g, '\n     ')}`));
+  for (const [i, w] of warnings.entries()) err(`  ${i + 1}) ${w.message.replace(/\n/g, '\n     ')}`);
 };
 
 /** Load-time problems only (YAML, schemas, plugins, functions), for commands that inspect rather than run. */

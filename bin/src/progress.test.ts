@@ -76,6 +76,7 @@ const runWithProgress = async (t: Teardown, opts: { format: LogFormat; isTTY: bo
 };
 
 const toMs = (n: string, unit: string) => Number(n) * (unit === 's' ? 1000 : 1);
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the progress line is drawn with terminal escapes
 const PAINT = /^\r\x1b\[K([█░]{30}) (\d+)\/(\d+) (\S+) {2}node (\d+(?:\.\d+)?) (ms|s) · total (\d+(?:\.\d+)?) (ms|s)$/;
 
 interface Paint {

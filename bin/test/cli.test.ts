@@ -330,6 +330,7 @@ t.test('a run without a TTY prints one plain line per node start and finish', as
     "Pipeline '__default__' completed: 7 nodes in T",
     `Run record: .dagrun/runs/${runId}.json`,
   ]);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: asserts that no terminal escape is written
   t.notMatch(r.stdout, /\x1b|\r/, 'no terminal control codes');
   t.ok(existsSync(join(dir, 'data/08_reporting/by_region_report.md')));
   t.equal(demoMetrics(dir).orders, demoOrders(dir, 1, 10), 'the cleaning rule of conf/base: quantity 1 to 10');

@@ -73,7 +73,7 @@ const session = (args: string[], cwd: string): Session => {
   const waiters: Array<() => void> = [];
   child.stdout.setEncoding('utf8').on('data', (s: string) => {
     out += s;
-    waiters.splice(0).forEach((w) => w());
+    for (const w of waiters.splice(0)) w();
   });
   child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
   const exited = new Promise<{ code: number | null; stderr: string }>((done) => child.on('close', (code) => done({ code, stderr })));

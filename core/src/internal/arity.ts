@@ -25,6 +25,7 @@ export const functionArity = (fn: (...args: never[]) => unknown): Arity | undefi
 };
 
 const readArity = (fn: (...args: never[]) => unknown): Arity | undefined => {
+  // biome-ignore lint/style/noRestrictedGlobals: reads a function's source text; generates no code
   const src = Function.prototype.toString.call(fn);
   if (src.endsWith('{ [native code] }') || /^class\b/.test(src)) return undefined;
   const params = paramsOf(`(${src})`) ?? paramsOf(`({${src}})`);

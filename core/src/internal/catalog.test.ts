@@ -198,7 +198,7 @@ t.test('a dataset type whose factory throws is reported at its entry', async (t)
   });
   const { errors, catalog } = build(t, { 'conf/base/catalog.yaml': '# fragile\nremote:\n  type: fragile\n' }, { registry });
   t.same(errors.map((e) => [e.code, e.message]), [['DAGRUN_ERR_CATALOG_OPTIONS', "conf/base/catalog.yaml:2:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'remote': expected a dataset to be built from it, but got endpoint missing."]]);
-  t.equal((errors[0]?.cause as Error).message, 'endpoint missing');
+  t.equal((errors[0]!.cause as Error).message, 'endpoint missing');
   t.equal(catalog.isBroken('remote'), true);
 });
 

@@ -201,7 +201,7 @@ export class Project {
     const steps = p.nodes.map((node) => {
       const loads = node.inputNames.filter((i) => !producedHere.has(i)).map((i) => ({ name: i, kind: kind(i) }));
       const saves = node.outputNames.map((o) => ({ name: o, kind: kind(o) }));
-      node.outputNames.forEach((o) => producedHere.add(o));
+      for (const o of node.outputNames) producedHere.add(o);
       return { node, loads, saves };
     });
     void catalog.close();

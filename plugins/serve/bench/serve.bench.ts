@@ -188,7 +188,9 @@ const freePort = () =>
   });
 
 const running = new Set<ChildProcess>();
-process.on('exit', () => running.forEach((c) => c.kill('SIGKILL')));
+process.on('exit', () => {
+  for (const c of running) c.kill('SIGKILL');
+});
 process.on('SIGINT', () => process.exit(130));
 
 /** Starts a server and resolves once its health route answers 200; rejects with its output if it dies or takes > 60 s. */

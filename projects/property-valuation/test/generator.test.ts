@@ -199,7 +199,7 @@ t.test('areas, rooms, bathrooms and coordinates (§3, §7.3–7.7)', async (tt) 
   tt.ok(train.lat.every((x) => x >= -33.5244 && x <= -33.3053) && train.lon.every((x) => x >= -70.6437 && x <= -70.4319), 'coordinates inside the sector ranges');
   // §7.3: ~19% of rows reuse a coordinate of their sector (real clean train: 18.9% repeats, 26.4% sharing).
   const points = new Map<string, number>();
-  train.lat.forEach((la, i) => points.set(`${train.sector[i]}|${la}|${train.lon[i]}`, (points.get(`${train.sector[i]}|${la}|${train.lon[i]}`) ?? 0) + 1));
+  for (const [i, la] of train.lat.entries()) points.set(`${train.sector[i]}|${la}|${train.lon[i]}`, (points.get(`${train.sector[i]}|${la}|${train.lon[i]}`) ?? 0) + 1);
   near(tt, 'rows repeating a coordinate', 1 - points.size / train.n, 0.189, 0.025, 'abs');
   near(tt, 'rows sharing a coordinate', [...points.values()].filter((c) => c > 1).reduce((a, b) => a + b, 0) / train.n, 0.264, 0.03, 'abs');
   const decimals = (x: number) => (String(x).split('.')[1] ?? '').length;

@@ -42,7 +42,7 @@ export const vegaLiteMarks = (spec: unknown, at = ''): MarkUse[] => {
   if (typeof type === 'string') out.push({ type, at: `${at}mark` });
   for (const key of ['layer', 'concat', 'hconcat', 'vconcat'] as const) {
     const list = spec[key];
-    if (Array.isArray(list)) list.forEach((s, i) => out.push(...vegaLiteMarks(s, `${at}${key}[${i}].`)));
+    if (Array.isArray(list)) for (const [i, s] of list.entries()) out.push(...vegaLiteMarks(s, `${at}${key}[${i}].`));
   }
   if (isPlainObject(spec.spec)) out.push(...vegaLiteMarks(spec.spec, `${at}spec.`));
   return out;

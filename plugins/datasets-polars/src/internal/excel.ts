@@ -26,7 +26,7 @@ const loadExceljs = async (): Promise<Exceljs> => {
 type Value = number | string | boolean | Date | null;
 
 /** A cell as a plain value: formulas give their cached result, rich text and links their text, errors null. */
-const valueOf = (cell: Cell): Value => {
+const cellValue = (cell: Cell): Value => {
   const v: CellValue = cell.value;
   if (v === null || v === undefined) return null;
   if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' || v instanceof Date) return v;
@@ -95,7 +95,7 @@ const readSheet = async (book: Workbook, o: ExcelOptions): Promise<DataFrame> =>
     width = Math.max(width, row.cellCount);
     const values: Value[] = [];
     row.eachCell({ includeEmpty: true }, (cell, c) => {
-      values[c - 1] = valueOf(cell);
+      values[c - 1] = cellValue(cell);
       if (cell.value instanceof Date && /h/i.test(cell.numFmt ?? '')) timed[c - 1] = true;
     });
     rows.push(values);

@@ -108,7 +108,7 @@ t.test('100,000 rows and 17 rules, timed', async (t) => {
     on_violation: 'drop',
   });
   const times: number[] = [];
-  let report;
+  let report: ReturnType<typeof checkContract>['report'] | undefined;
   for (let k = 0; k < 5; k++) {
     const t0 = performance.now();
     report = checkContract(contract, df, polarsTableAdapter as never, { dataset: 'big', operation: 'load' }).report;

@@ -13,7 +13,7 @@ export const checkIdentifier = (dataset: string, type: string, field: string, na
 
 /** The same for each name of a list option, naming the item (`columns.2`). */
 export const checkIdentifiers = (dataset: string, type: string, field: string, names: readonly string[] | undefined): void => {
-  (names ?? []).forEach((name, i) => checkIdentifier(dataset, type, `${field}.${i}`, name));
+  for (const [i, name] of (names ?? []).entries()) checkIdentifier(dataset, type, `${field}.${i}`, name);
 };
 
 /** `table: analytics.listings` without `schema:` is almost always meant as schema and table. */

@@ -52,6 +52,7 @@ const TABLE_OPTIONS_SCHEMA = {
       },
       additionalProperties: false,
       if: { properties: { mode: { const: 'upsert' } }, required: ['mode'] },
+      // biome-ignore lint/suspicious/noThenProperty: a JSON Schema keyword, not a thenable
       then: { required: ['key'] },
       // Checks nothing; without it TypeBox's type inference takes `then` as always applying.
       else: {},

@@ -28,7 +28,7 @@ export const binThresholds = (x: Float64Array, n: number, f: number, maxBins: nu
     let k = 0;
     for (let i = 0; i < m; i++) {
       const v = x[(rows ? rows[i]! : i) * f + j]!;
-      if (v === v) col[k++] = v;
+      if (!Number.isNaN(v)) col[k++] = v;
     }
     const sorted = col.subarray(0, k).sort();
     let distinct = 0;
@@ -62,7 +62,7 @@ export const applyBins = (x: Float64Array, n: number, f: number, thresholds: rea
     const len = thr.length;
     for (let i = 0; i < n; i++) {
       const v = x[i * f + j]!;
-      if (v !== v) {
+      if (Number.isNaN(v)) {
         bins[i * f + j] = MISSING_BIN;
         continue;
       }

@@ -147,7 +147,7 @@ export class CompiledForest {
     for (let r = 0; r < n; r++) {
       const v = x[r * f + j]!;
       let b: number;
-      if (v !== v) b = m + 1;
+      if (Number.isNaN(v)) b = m + 1;
       else {
         let lo = 0;
         let hi = m;
@@ -176,7 +176,7 @@ export class CompiledForest {
         let node = 0;
         while (feature[node]! >= 0) {
           const v = x[r * f + feature[node]!]!;
-          node = (v !== v ? missingLeft[node] === 1 : v <= threshold[node]!) ? left[node]! : right[node]!;
+          node = (Number.isNaN(v) ? missingLeft[node] === 1 : v <= threshold[node]!) ? left[node]! : right[node]!;
         }
         out[r]! += scaled[node]!;
       }
@@ -262,7 +262,7 @@ class BinnedForest {
   /** Adds every tree's leaf to out[r] for the n rows; false (and nothing added) when a row holds NaN. */
   predict(x: Float64Array, n: number, out: Float64Array): boolean {
     const f = this.#nFeatures;
-    for (let i = 0; i < n * f; i++) if (x[i] !== x[i]) return false;
+    for (let i = 0; i < n * f; i++) if (Number.isNaN(x[i])) return false;
     const right = this.#right;
     for (let r = 0; r < n; r++) {
       for (let j = 0; j < f; j++) {

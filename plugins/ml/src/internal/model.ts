@@ -265,7 +265,7 @@ export class RegressionModel {
             hint: typeof raw === 'string' ? 'Hint: convert the column to numbers, or declare it under categorical if it is a category.' : undefined,
           });
         }
-        if (v !== v) {
+        if (Number.isNaN(v)) {
           if (spec.missing !== 'learned') {
             throw new MlError('DAGRUN_ERR_ML_BAD_VALUE', `Feature '${spec.name}' at row ${i}: expected a number, but got ${describeValue(raw)}.`, {
               hint: this.estimator.kind === 'linear'

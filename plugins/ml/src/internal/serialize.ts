@@ -111,7 +111,7 @@ const str = (v: unknown, path: string): string => {
 const nums = (v: unknown, path: string, length?: number): number[] => {
   if (!Array.isArray(v)) throw bad(path, 'an array of numbers', v);
   if (length !== undefined && v.length !== length) throw bad(`${path}.length`, `${length} (as many as feature)`, v.length);
-  v.forEach((x, i) => num(x, `${path}[${i}]`));
+  for (const [i, x] of v.entries()) num(x, `${path}[${i}]`);
   return v as number[];
 };
 const numRecord = (v: unknown, path: string): Record<string, number> => {

@@ -190,7 +190,7 @@ const resolveRecordSchema = (project: Project, data: Record<string, unknown>, lo
     }));
     return {};
   }
-  let contract;
+  let contract: ReturnType<typeof parseContract>;
   try {
     contract = parseContract(entry[CONTRACT_KEY], `Data contract of catalog entry '${dataset}'`);
   } catch (err) {

@@ -2,7 +2,7 @@
 // process killed mid-write, see the old bytes or the new, never a part); appends are single writes.
 
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { type Dirent, appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
@@ -76,7 +76,7 @@ export const subdirs = (dir: string): string[] => {
 
 /** Files under `dir`, recursively, as `/`-joined relative paths sorted whole (`x.z` before `x/y`); skips our temp files. */
 export const filesUnder = (dir: string, prefix = ''): string[] => {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {

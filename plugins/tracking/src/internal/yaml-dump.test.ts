@@ -24,7 +24,7 @@ t.test('strings are written as python3-yaml writes them (plain, quoted, folded)'
   // Keys: the short ones only (a key of 128 characters or more is a complex `? ` key, which MLflow never writes).
   const docs: Array<Record<string, YamlValue>> = STRINGS.map((s) => ({ name: s, ...(s.length < 60 && !s.includes('\n') ? { [s || 'empty']: 1 } : {}) }));
   const expected = pyDump(docs);
-  docs.forEach((d, i) => t.equal(dumpYaml(d), expected[i], JSON.stringify(STRINGS[i])));
+  for (const [i, d] of docs.entries()) t.equal(dumpYaml(d), expected[i], JSON.stringify(STRINGS[i]));
 });
 
 t.test('the meta.yaml shapes MLflow writes: run, experiment, registered model, model version', async (t) => {
@@ -36,7 +36,7 @@ t.test('the meta.yaml shapes MLflow writes: run, experiment, registered model, m
     { aliases: ['champion', 'b'], empty: {}, nested: { deeper: { x: '1' } }, f: 1.5, t: true },
   ];
   const expected = pyDump(docs);
-  docs.forEach((d, i) => t.equal(dumpYaml(d), expected[i], `document ${i}`));
+  for (const [i, d] of docs.entries()) t.equal(dumpYaml(d), expected[i], `document ${i}`);
 });
 
 t.test('floats as Python repr writes them in metric files', async (t) => {
@@ -45,5 +45,5 @@ t.test('floats as Python repr writes them in metric files', async (t) => {
     input: `[${values.map((v) => (Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : Object.is(v, -0) ? '-0.0' : String(v))).join(',')}]`,
     encoding: 'utf8',
   }).trim().split('\n');
-  values.forEach((v, i) => t.equal(pythonFloat(v), py[i], String(v)));
+  for (const [i, v] of values.entries()) t.equal(pythonFloat(v), py[i], String(v));
 });

@@ -16,7 +16,10 @@ const banner = byId('problems');
 /** Shows the problems of the latest answer; the views still show everything that could be read. */
 export const showProblems = (problems: readonly StoreProblem[]): void => {
   banner.hidden = problems.length === 0;
-  if (problems.length === 0) return banner.replaceChildren();
+  if (problems.length === 0) {
+    banner.replaceChildren();
+    return;
+  }
   const n = problems.length;
   const list = h('ul', null, ...problems.map((p) => h('li', { 'data-testid': 'problem' }, h('code', null, p.file), ' ', p.message)));
   banner.replaceChildren(

@@ -71,7 +71,7 @@ const xAxisBands = (svg: SVGSVGElement, labels: readonly string[], at: (i: numbe
   g.append(s('line', { class: 'base', x1: M.left, x2: W - M.right, y1: H - M.bottom, y2: H - M.bottom }));
   // As many characters as fit the band (about 6.5 px each at 11px), so neighbouring labels never overlap.
   const n = Math.max(3, Math.floor((W - M.left - M.right) / Math.max(1, labels.length) / 6.5));
-  labels.forEach((l, i) => g.append(s('text', { x: at(i), y: H - M.bottom + 16, 'text-anchor': 'middle' }, middle(l, n), s('title', null, l))));
+  for (const [i, l] of labels.entries()) g.append(s('text', { x: at(i), y: H - M.bottom + 16, 'text-anchor': 'middle' }, middle(l, n), s('title', null, l)));
   g.append(s('text', { class: 'label', x: (M.left + W - M.right) / 2, y: H - 6, 'text-anchor': 'middle' }, short(label, 48)));
   svg.append(g);
 };

@@ -265,7 +265,7 @@ const walk = (value: unknown, shape: Shape, path: string, problems: string[]): v
     if (!Array.isArray(value) || value.length !== 2 || !value.every((x) => typeof x === 'number' && Number.isFinite(x))) bad('a pair of numbers [a, b]');
   } else if (Array.isArray(shape)) {
     if (!Array.isArray(value)) bad('a list');
-    else value.forEach((item, i) => walk(item, shape[0], `${path}[${i}]`, problems));
+    else for (const [i, item] of value.entries()) walk(item, shape[0], `${path}[${i}]`, problems);
   } else if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     bad('a mapping');
   } else {

@@ -75,7 +75,7 @@ export default fp<RoutesOptions>(
       const { reloader } = app;
       if (reloader.busy) throw new RequestError(409, 'A reload is already running; retry when it ends.');
       const version = (request.body as { version?: string } | null)?.version;
-      let swapped;
+      let swapped: Awaited<ReturnType<typeof reloader.reload>>;
       try {
         swapped = await reloader.reload(version, 'admin');
       } catch (err) {
