@@ -8,6 +8,7 @@
 // copy's conf/local/catalog.yaml makes `served_model` the versioned model file itself, so those tests
 // see dagrun versions (save timestamps: the newest is current, --model-version and reload pick others).
 
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -175,6 +176,76 @@ export const freePort = (): Promise<number> =>
       s.close(() => res(port));
     });
   });
+
+export interface ServeProcess {
+  readonly proc: ChildProcess;
+  /** Where it listens, from its "Serving … at <url>" line. */
+  readonly url: string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** What it wrote to stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the match once its output matches `pattern`; rejects if it exits first or after `ms`. */
+  waitFor(pattern: string | RegExp, ms?: number): Promise<string[]>;
+}
+
+/**
+ * `dagrun serve --port 0 <args>` on the built files, as a child process run as users run it (plain node, no
+ * NODE_OPTIONS); resolves once it listens, with the address its "Serving … at <url>" line names (a port
+ * picked beforehand can be taken by another process before the server binds it). SIGKILLed at teardown.
+ */
+export const serveProcess = async (t: Teardown, dir: string, args: readonly string[], vars: Record<string, string> = {}): Promise<ServeProcess> => {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...vars };
+  delete env.NODE_OPTIONS;
+  const proc = spawn(process.execPath, ['bin/dagrun.js', 'serve', '--project', dir, '--port', '0', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let closed = false;
+  const waiters = new Set<() => void>();
+  const wake = () => {
+    for (const w of [...waiters]) w();
+  };
+  const read = (d: Buffer) => {
+    out += d.toString();
+    wake();
+  };
+  proc.stdout!.on('data', read);
+  proc.stderr!.on('data', read);
+  proc.once('close', () => {
+    closed = true; // after 'exit', once all its output is read
+    wake();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+  t.teardown(async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGKILL');
+      await exited;
+    }
+  });
+  const waitFor = (pattern: string | RegExp, ms = 30_000): Promise<string[]> =>
+    new Promise((resolve, reject) => {
+      const done = () => {
+        waiters.delete(check);
+        clearTimeout(timer);
+      };
+      const check = () => {
+        const found = typeof pattern === 'string' ? (out.includes(pattern) ? [pattern] : null) : pattern.exec(out);
+        if (found) {
+          done();
+          resolve([...found]);
+        } else if (closed) {
+          done();
+          reject(new Error(`dagrun serve exited (${proc.exitCode ?? proc.signalCode}) before writing ${String(pattern)}:\n${out}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`dagrun serve did not write ${String(pattern)} within ${ms} ms:\n${out}`));
+      }, ms);
+      waiters.add(check);
+      check();
+    });
+  const [, url] = await waitFor(/ at (http:\/\/[^\s]+:\d+) /);
+  return { proc, url: url!, exited, output: () => out, waitFor };
+};
 
 /** The JSON body of an inject() answer; fails the caller's assertion with the raw text when it is not JSON. */
 export const json = (res: { body: string }): Record<string, unknown> & { message?: string } => JSON.parse(res.body) as Record<string, unknown> & { message?: string };
