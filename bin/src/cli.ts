@@ -19,9 +19,21 @@ export interface Io {
 const BUILTIN = new Set(['run', 'check', 'pipeline', 'catalog', 'new', 'repl', 'help']);
 
 /** Splits "a,b" and repeated flags into one list. */
-const list = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+const list = (v: string, prev: string[] = []): string[] => [
+  ...prev,
+  ...v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 /** --params: repeated, and commas that start a new key=value split too. */
-const paramList = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(/,(?=\s*[A-Za-z_][\w.-]*=)/).map((s) => s.trim()).filter(Boolean)];
+const paramList = (v: string, prev: string[] = []): string[] => [
+  ...prev,
+  ...v
+    .split(/,(?=\s*[A-Za-z_][\w.-]*=)/)
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
 const core = () => import('@dagrun/core');
 
@@ -87,7 +99,9 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
       }
       if (o.dryRun) {
         const steps = project.plan(pipelineName, filter);
-        out(`Plan for pipeline '${pipelineName}' (${steps.length} nodes, env ${project.config.envs.join('+')}); nothing will run:`);
+        out(
+          `Plan for pipeline '${pipelineName}' (${steps.length} nodes, env ${project.config.envs.join('+')}); nothing will run:`,
+        );
         steps.forEach((s, i) => {
           out(`  ${String(i + 1).padStart(3)}. ${s.node.name}  ${s.node.funcRef ?? ''}`);
           if (s.loads.length) out(`         load  ${s.loads.map((d) => `${d.name} (${d.kind})`).join(', ')}`);
@@ -99,11 +113,17 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
       const format = o.logFormat as LogFormat;
       const progress = await progressHooks(format, io.stdout);
       project.registry.registerHooks(progress.hooks);
-      const runner = o.runner === 'concurrent' ? new ConcurrentRunner(project.settings.runner.max_concurrency ?? 4) : o.runner === 'sequential' ? new SequentialRunner() : undefined;
+      const runner =
+        o.runner === 'concurrent'
+          ? new ConcurrentRunner(project.settings.runner.max_concurrency ?? 4)
+          : o.runner === 'sequential'
+            ? new SequentialRunner()
+            : undefined;
       printWarnings(project.warnings(pipelineName), err);
       try {
         const res = await project.run({ pipeline: pipelineName, filter, loadVersions, runner });
-        if (format !== 'json' && res.recordFile) out(`Run record: ${relative(io.cwd, res.recordFile) || res.recordFile}`);
+        if (format !== 'json' && res.recordFile)
+          out(`Run record: ${relative(io.cwd, res.recordFile) || res.recordFile}`);
       } catch (e) {
         // The resume command names the project when it is not the working directory.
         const resume = (e as { run?: { resume?: ResumePlan } }).run?.resume;
@@ -119,7 +139,9 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
 
   program
     .command('check')
-    .description('Run every check (YAML, schemas, functions, inputs, parameters, cycles) without running a node; node modules are imported, which runs their top-level code.')
+    .description(
+      'Run every check (YAML, schemas, functions, inputs, parameters, cycles) without running a node; node modules are imported, which runs their top-level code.',
+    )
     .option('-p, --pipeline <name>', 'check only this pipeline (default: all)')
     .option('-e, --env <name>', 'configuration environment')
     .option('--params <key=value...>', 'parameter overrides', paramList)
@@ -127,8 +149,10 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
       const project = await open(o);
       project.assertValid(o.pipeline);
       printWarnings(project.warnings(o.pipeline), err);
-      const names = o.pipeline ? [o.pipeline] : project.pipelines?.roots() ?? [];
-      out(`OK: ${names.length} pipeline${names.length === 1 ? '' : 's'} checked (${names.join(', ')}); catalog ${project.catalogConfig ? Object.keys(project.catalogConfig.data).length : 0} entries.`);
+      const names = o.pipeline ? [o.pipeline] : (project.pipelines?.roots() ?? []);
+      out(
+        `OK: ${names.length} pipeline${names.length === 1 ? '' : 's'} checked (${names.join(', ')}); catalog ${project.catalogConfig ? Object.keys(project.catalogConfig.data).length : 0} entries.`,
+      );
     });
 
   const pipelineCmd = program.command('pipeline').description('Inspect the pipelines of pipeline.yaml.');
@@ -156,7 +180,9 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
       if (o.json) return out(JSON.stringify(p.toJSON(), null, 2));
       out(`Pipeline '${name}': ${p.nodes.length} nodes`);
       p.nodes.forEach((n, i) => {
-        out(`  ${String(i + 1).padStart(3)}. ${n.name}  ${n.funcRef ?? ''}${n.tags.length ? `  [${n.tags.join(', ')}]` : ''}`);
+        out(
+          `  ${String(i + 1).padStart(3)}. ${n.name}  ${n.funcRef ?? ''}${n.tags.length ? `  [${n.tags.join(', ')}]` : ''}`,
+        );
         out(`         in   ${n.inputNames.join(', ') || '-'}`);
         out(`         out  ${n.outputNames.join(', ') || '-'}`);
       });
@@ -180,14 +206,20 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
         throw new CheckError('catalog', errors);
       }
       const used = new Map<string, string[]>();
-      for (const pname of o.pipeline ? [o.pipeline] : project.pipelines?.roots() ?? []) {
-        for (const d of project.pipeline(pname).datasets()) if (!d.startsWith('params:') && d !== 'parameters') used.set(d, [...(used.get(d) ?? []), pname]);
+      for (const pname of o.pipeline ? [o.pipeline] : (project.pipelines?.roots() ?? [])) {
+        for (const d of project.pipeline(pname).datasets())
+          if (!d.startsWith('params:') && d !== 'parameters') used.set(d, [...(used.get(d) ?? []), pname]);
       }
       const names = o.pipeline ? [...used.keys()] : [...new Set([...catalog.list(), ...used.keys()])];
       const rows = names.map((n) => {
         const d = catalog.describe(n);
         const where = String(d.path ?? d.table ?? d.location ?? (d.type === 'memory' ? '(memory)' : ''));
-        return [n, String(d.type ?? 'memory') + (d.versioned ? ' (versioned)' : ''), where, catalog.isDeclared(n) ? '' : 'not in catalog: held in memory'];
+        return [
+          n,
+          String(d.type ?? 'memory') + (d.versioned ? ' (versioned)' : ''),
+          where,
+          catalog.isDeclared(n) ? '' : 'not in catalog: held in memory',
+        ];
       });
       const w = [0, 1].map((i) => Math.max(7, ...rows.map((r) => r[i]!.length)));
       out(`${'dataset'.padEnd(w[0]!)}  ${'type'.padEnd(w[1]!)}  location`);
@@ -206,7 +238,9 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
       const dir = resolve(io.cwd, name);
       await scaffold(dir, name, o.starter);
       const rel = relative(io.cwd, dir) || dir;
-      out(`Created project '${name}' (starter ${o.starter}) in ${rel}. Run it:\n  cd ${rel} && dagrun run\nTest and type-check its node functions: npm test, npm run typecheck`);
+      out(
+        `Created project '${name}' (starter ${o.starter}) in ${rel}. Run it:\n  cd ${rel} && dagrun run\nTest and type-check its node functions: npm test, npm run typecheck`,
+      );
     });
 
   program
@@ -223,8 +257,11 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
   const first = argv.find((a, i) => i >= 0 && !a.startsWith('-') && argv[i - 1] !== '--project');
   if ((first === undefined || !BUILTIN.has(first)) && !argv.includes('--version') && !argv.includes('-V')) {
     const dirArg = argv.indexOf('--project');
-    const dir = resolve(io.cwd, dirArg >= 0 ? argv[dirArg + 1] ?? '.' : '.');
-    if (existsSync(join(dir, 'dagrun.yaml')) && /^plugins:\s*\[?\s*[^\]\s]/m.test(readFileSync(join(dir, 'dagrun.yaml'), 'utf8'))) {
+    const dir = resolve(io.cwd, dirArg >= 0 ? (argv[dirArg + 1] ?? '.') : '.');
+    if (
+      existsSync(join(dir, 'dagrun.yaml')) &&
+      /^plugins:\s*\[?\s*[^\]\s]/m.test(readFileSync(join(dir, 'dagrun.yaml'), 'utf8'))
+    ) {
       try {
         const { loadPluginRegistry, pluginFor } = await core();
         // The known provider of the command alone when it provides it; else every plugin (help, a local plugin's command).
@@ -243,7 +280,9 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
     const { pluginHint } = await core();
     const hint = pluginHint('command', first);
     if (hint) {
-      err(`[DAGRUN_ERR_CLI_USAGE] Command '${first}': expected a command of dagrun or of a plugin listed in dagrun.yaml, but got one no listed plugin provides.\n  ${hint}`);
+      err(
+        `[DAGRUN_ERR_CLI_USAGE] Command '${first}': expected a command of dagrun or of a plugin listed in dagrun.yaml, but got one no listed plugin provides.\n  ${hint}`,
+      );
       return 2;
     }
   }
@@ -266,7 +305,11 @@ const addPluginCommand = (parent: Command, spec: CommandSpec, dir: string, io: I
   if (!action) return;
   cmd.action(async (...args: unknown[]) => {
     const c = args[args.length - 1] as Command;
-    const code = await action(c.args, c.opts(), { projectDir: dir, stdout: (s) => io.stdout.write(`${s}\n`), stderr: (s) => io.stderr.write(`${s}\n`) });
+    const code = await action(c.args, c.opts(), {
+      projectDir: dir,
+      stdout: (s) => io.stdout.write(`${s}\n`),
+      stderr: (s) => io.stderr.write(`${s}\n`),
+    });
     if (typeof code === 'number' && code !== 0) process.exitCode = code;
   });
 };
@@ -313,12 +356,27 @@ const report = async (e: unknown, err: (s: string) => void, resumeLine?: string)
       // A wrapped error whose words the outer message already holds (a dataset error, a library's
       // message) is printed once; only what the outer message does not say gets a line of its own.
       const said = cause instanceof DagrunError ? cause.detail : cause.message;
-      if (!e.message.includes(said)) err(`  caused by: ${cause instanceof DagrunError ? cause.message : `${cause.name}: ${cause.message}`}`);
+      if (!e.message.includes(said))
+        err(`  caused by: ${cause instanceof DagrunError ? cause.message : `${cause.name}: ${cause.message}`}`);
       // Frames only when the user's function threw; a failed load or save shows no engine internals.
-      if (!(cause instanceof DagrunError) && e instanceof NodeError && e.code === 'DAGRUN_ERR_NODE_FAILED' && cause.stack) {
+      if (
+        !(cause instanceof DagrunError) &&
+        e instanceof NodeError &&
+        e.code === 'DAGRUN_ERR_NODE_FAILED' &&
+        cause.stack
+      ) {
         // The user's frames only: the engine's (core, this CLI), installed packages' and Node's own say nothing about their code.
-        const engine = [dirname(fileURLToPath(import.meta.resolve('@dagrun/core'))), dirname(fileURLToPath(import.meta.url)), '/node_modules/', 'node:internal'];
-        const frames = cause.stack.split('\n').filter((l) => /^\s+at /.test(l) && !engine.some((e) => l.includes(e))).slice(0, 3).join('\n');
+        const engine = [
+          dirname(fileURLToPath(import.meta.resolve('@dagrun/core'))),
+          dirname(fileURLToPath(import.meta.url)),
+          '/node_modules/',
+          'node:internal',
+        ];
+        const frames = cause.stack
+          .split('\n')
+          .filter((l) => /^\s+at /.test(l) && !engine.some((e) => l.includes(e)))
+          .slice(0, 3)
+          .join('\n');
         if (frames) err(frames);
       }
       cause = cause.cause;
@@ -328,4 +386,3 @@ const report = async (e: unknown, err: (s: string) => void, resumeLine?: string)
   err(`Unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   return 1;
 };
-

@@ -55,7 +55,10 @@ export const report = (model: number) => \`sum \${model}\`;
 };
 
 /** Runs the project the way `dagrun run` does: progress hooks registered, stop() at the end. */
-const runWithProgress = async (t: Teardown, opts: { format: LogFormat; isTTY: boolean; fail?: boolean; gapMs?: number }) => {
+const runWithProgress = async (
+  t: Teardown,
+  opts: { format: LogFormat; isTTY: boolean; fail?: boolean; gapMs?: number },
+) => {
   const writes: string[] = [];
   const out: Out = { isTTY: opts.isTTY, write: (s) => void writes.push(s) };
   const project = await openProject({ projectDir: makeProject(t, opts.fail ?? false) });
@@ -91,7 +94,14 @@ interface Paint {
 const parsePaint = (s: string): Paint | undefined => {
   const m = PAINT.exec(s);
   if (!m) return undefined;
-  return { bar: m[1]!, i: Number(m[2]), n: Number(m[3]), node: m[4]!, nodeMs: toMs(m[5]!, m[6]!), totalMs: toMs(m[7]!, m[8]!) };
+  return {
+    bar: m[1]!,
+    i: Number(m[2]),
+    n: Number(m[3]),
+    node: m[4]!,
+    nodeMs: toMs(m[5]!, m[6]!),
+    totalMs: toMs(m[7]!, m[8]!),
+  };
 };
 
 t.test('TTY: a live line with i/n, the current node and elapsed time, cleared after each node', async (t) => {
@@ -130,9 +140,18 @@ t.test('TTY: a live line with i/n, the current node and elapsed time, cleared af
   );
   for (const g of groups) {
     const name = g.paints[0]!.node;
-    t.ok(g.paints.every((p) => p.node === name), `${name}: every repaint names the same node`);
+    t.ok(
+      g.paints.every((p) => p.node === name),
+      `${name}: every repaint names the same node`,
+    );
     t.equal(g.done[0], CLEAR, `${name}: the line is cleared before the node's result`);
-    t.match(g.done[1], new RegExp(`^ {2}\\x1b\\[32m✓\\x1b\\[0m ${name.replace('.', '\\.')} \\x1b\\[2m\\d+(\\.\\d+)? (ms|s) \\(load \\d+(\\.\\d+)? (ms|s), save \\d+(\\.\\d+)? (ms|s)\\)\\x1b\\[0m\\n$`), `${name}: a ✓ line with its duration, loads and saves apart`);
+    t.match(
+      g.done[1],
+      new RegExp(
+        `^ {2}\\x1b\\[32m✓\\x1b\\[0m ${name.replace('.', '\\.')} \\x1b\\[2m\\d+(\\.\\d+)? (ms|s) \\(load \\d+(\\.\\d+)? (ms|s), save \\d+(\\.\\d+)? (ms|s)\\)\\x1b\\[0m\\n$`,
+      ),
+      `${name}: a ✓ line with its duration, loads and saves apart`,
+    );
     t.equal(g.done.length, 2, `${name}: no repaint of a finished node in the 150 ms gap before the next`);
   }
 
@@ -140,8 +159,14 @@ t.test('TTY: a live line with i/n, the current node and elapsed time, cleared af
   const train = groups[1]!.paints;
   t.ok(train.length >= 2, `train was repainted while running (${train.length} paints)`);
   t.ok(train.at(-1)!.nodeMs >= 100, `the elapsed time of train reached ${train.at(-1)!.nodeMs} ms`);
-  t.ok(train.every((p, i) => i === 0 || p.nodeMs >= train[i - 1]!.nodeMs), 'node elapsed time never goes back');
-  t.ok(train.every((p) => p.totalMs >= p.nodeMs), 'total elapsed covers the node elapsed');
+  t.ok(
+    train.every((p, i) => i === 0 || p.nodeMs >= train[i - 1]!.nodeMs),
+    'node elapsed time never goes back',
+  );
+  t.ok(
+    train.every((p) => p.totalMs >= p.nodeMs),
+    'total elapsed covers the node elapsed',
+  );
 
   const count = writes.length;
   await sleep(250);
@@ -150,19 +175,26 @@ t.test('TTY: a live line with i/n, the current node and elapsed time, cleared af
 
 t.test('TTY: a failing node clears the line, prints ✗ and the repaint stops', async (t) => {
   const { writes, error } = await runWithProgress(t, { format: 'auto', isTTY: true, fail: true });
-  t.match(error, { code: 'DAGRUN_ERR_NODE_FAILED', detail: "Node 'train' (src/nodes.ts#train) failed: training diverged" });
+  t.match(error, {
+    code: 'DAGRUN_ERR_NODE_FAILED',
+    detail: "Node 'train' (src/nodes.ts#train) failed: training diverged",
+  });
   const failed = writes.indexOf('  \x1b[31m✗\x1b[0m train\n');
   t.ok(failed > 0, 'a ✗ line names the node');
   t.equal(writes[failed - 1], CLEAR, 'the live line is cleared first');
   t.equal(parsePaint(writes[failed - 2] ?? '')?.node, 'train', 'the last paint was the failing node');
-  t.notOk(writes.some((w) => parsePaint(w)?.node === 'report'), 'report never started');
+  t.notOk(
+    writes.some((w) => parsePaint(w)?.node === 'report'),
+    'report never started',
+  );
   const count = writes.length;
   await sleep(250);
   t.equal(writes.length, count, 'no repaint after the failure');
 });
 
 const TIME = String.raw`\d+(\.\d+)? (ms|s)`;
-const plainLines = (writes: readonly string[]) => writes.map((w) => w.replace(new RegExp(` in ${TIME}( \\(load ${TIME}, save ${TIME}\\))?\n$`), ' in T\n'));
+const plainLines = (writes: readonly string[]) =>
+  writes.map((w) => w.replace(new RegExp(` in ${TIME}( \\(load ${TIME}, save ${TIME}\\))?\n$`), ' in T\n'));
 
 t.test('not a TTY: one plain line per node start and finish', async (t) => {
   const { writes, error } = await runWithProgress(t, { format: 'auto', isTTY: false });
@@ -177,12 +209,24 @@ t.test('not a TTY: one plain line per node start and finish', async (t) => {
     '[3/3] done   report in T\n',
     "Pipeline '__default__' completed: 3 nodes in T\n",
   ]);
-  t.match(writes[4], /^\[2\/3\] done {3}train in ((2\d\d|[3-9]\d\d) ms|\d\.\d\d s) \(load \d+(\.\d+)? (ms|s), save \d+(\.\d+)? (ms|s)\)\n$/, 'train took its 250 ms, its loads and saves shown apart');
+  t.match(
+    writes[4],
+    /^\[2\/3\] done {3}train in ((2\d\d|[3-9]\d\d) ms|\d\.\d\d s) \(load \d+(\.\d+)? (ms|s), save \d+(\.\d+)? (ms|s)\)\n$/,
+    'train took its 250 ms, its loads and saves shown apart',
+  );
 });
 
 t.test('--log-format text on a TTY prints the plain lines too, and a failure says FAILED', async (t) => {
   const { writes, error } = await runWithProgress(t, { format: 'text', isTTY: true, fail: true });
   t.match(error, { code: 'DAGRUN_ERR_NODE_FAILED' });
-  t.same(plainLines(writes.slice(1)), ['[1/3] start  prepare\n', '[1/3] done   prepare in T\n', '[2/3] start  train\n', '[2/3] FAILED train\n']);
-  t.notOk(writes.some((w) => w.includes('\x1b') || w.includes('\r')), 'no terminal control codes');
+  t.same(plainLines(writes.slice(1)), [
+    '[1/3] start  prepare\n',
+    '[1/3] done   prepare in T\n',
+    '[2/3] start  train\n',
+    '[2/3] FAILED train\n',
+  ]);
+  t.notOk(
+    writes.some((w) => w.includes('\x1b') || w.includes('\r')),
+    'no terminal control codes',
+  );
 });

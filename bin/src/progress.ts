@@ -10,7 +10,12 @@ export interface Out {
   readonly isTTY?: boolean | undefined;
 }
 
-const fmtMs = (ms: number): string => (ms < 1000 ? `${ms.toFixed(ms < 10 ? 2 : 0)} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.floor(ms / 60_000)}m${((ms % 60_000) / 1000).toFixed(0).padStart(2, '0')}s`);
+const fmtMs = (ms: number): string =>
+  ms < 1000
+    ? `${ms.toFixed(ms < 10 ? 2 : 0)} ms`
+    : ms < 60_000
+      ? `${(ms / 1000).toFixed(2)} s`
+      : `${Math.floor(ms / 60_000)}m${((ms % 60_000) / 1000).toFixed(0).padStart(2, '0')}s`;
 export { fmtMs };
 
 /** "in 1.20 s (load 12 ms, save 30 ms)": a node's time with its data's time apart, when it reads or writes any. */
@@ -29,18 +34,71 @@ export const progressHooks = async (format: LogFormat, out: Out): Promise<{ hook
   ({ describeReport } = await import('@dagrun/core'));
   if (format === 'json') {
     const { pino } = await import('pino');
-    const log = pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: 1, sync: true }));
+    const log = pino(
+      { base: null, timestamp: pino.stdTimeFunctions.isoTime },
+      pino.destination({ dest: 1, sync: true }),
+    );
     return {
       hooks: {
-        beforePipelineRun: (e) => log.info({ event: 'pipeline_start', runId: e.runId, pipeline: e.pipelineName, nodes: e.pipeline.nodes.length }, 'pipeline start'),
-        afterPipelineRun: (e) => log.info({ event: 'pipeline_end', runId: e.runId, status: e.record.status, durationMs: e.record.durationMs }, 'pipeline end'),
-        onPipelineError: (e) => log.error({ event: 'pipeline_error', runId: e.runId, error: e.error.message }, 'pipeline failed'),
-        beforeNodeRun: (e) => log.info({ event: 'node_start', runId: e.runId, node: e.node.name, index: e.index + 1, total: e.total }, 'node start'),
-        afterNodeRun: (e) => log.info({ event: 'node_end', runId: e.runId, node: e.node.name, index: e.index + 1, total: e.total, durationMs: e.durationMs, loadMs: e.loadMs, computeMs: e.computeMs, saveMs: e.saveMs }, 'node end'),
-        onNodeError: (e) => log.error({ event: 'node_error', runId: e.runId, node: e.node.name, error: e.error.message }, 'node failed'),
-        afterDatasetLoaded: (e) => log.info({ event: 'dataset_loaded', runId: e.runId, dataset: e.name, node: e.node?.name, durationMs: e.durationMs }, 'dataset loaded'),
-        afterDatasetSaved: (e) => log.info({ event: 'dataset_saved', runId: e.runId, dataset: e.name, node: e.node?.name, version: e.version, durationMs: e.durationMs }, 'dataset saved'),
-        afterDatasetChecked: (e) => void (e.report.violations.length > 0 && log.warn({ event: 'dataset_contract', runId: e.runId, node: e.node?.name, ...e.report }, describeReport(e.report))),
+        beforePipelineRun: (e) =>
+          log.info(
+            { event: 'pipeline_start', runId: e.runId, pipeline: e.pipelineName, nodes: e.pipeline.nodes.length },
+            'pipeline start',
+          ),
+        afterPipelineRun: (e) =>
+          log.info(
+            { event: 'pipeline_end', runId: e.runId, status: e.record.status, durationMs: e.record.durationMs },
+            'pipeline end',
+          ),
+        onPipelineError: (e) =>
+          log.error({ event: 'pipeline_error', runId: e.runId, error: e.error.message }, 'pipeline failed'),
+        beforeNodeRun: (e) =>
+          log.info(
+            { event: 'node_start', runId: e.runId, node: e.node.name, index: e.index + 1, total: e.total },
+            'node start',
+          ),
+        afterNodeRun: (e) =>
+          log.info(
+            {
+              event: 'node_end',
+              runId: e.runId,
+              node: e.node.name,
+              index: e.index + 1,
+              total: e.total,
+              durationMs: e.durationMs,
+              loadMs: e.loadMs,
+              computeMs: e.computeMs,
+              saveMs: e.saveMs,
+            },
+            'node end',
+          ),
+        onNodeError: (e) =>
+          log.error({ event: 'node_error', runId: e.runId, node: e.node.name, error: e.error.message }, 'node failed'),
+        afterDatasetLoaded: (e) =>
+          log.info(
+            { event: 'dataset_loaded', runId: e.runId, dataset: e.name, node: e.node?.name, durationMs: e.durationMs },
+            'dataset loaded',
+          ),
+        afterDatasetSaved: (e) =>
+          log.info(
+            {
+              event: 'dataset_saved',
+              runId: e.runId,
+              dataset: e.name,
+              node: e.node?.name,
+              version: e.version,
+              durationMs: e.durationMs,
+            },
+            'dataset saved',
+          ),
+        afterDatasetChecked: (e) =>
+          void (
+            e.report.violations.length > 0 &&
+            log.warn(
+              { event: 'dataset_contract', runId: e.runId, node: e.node?.name, ...e.report },
+              describeReport(e.report),
+            )
+          ),
       },
       stop: () => undefined,
     };
@@ -58,7 +116,10 @@ export const progressHooks = async (format: LogFormat, out: Out): Promise<{ hook
         afterNodeRun: (e) => out.write(`[${e.index + 1}/${e.total}] done   ${e.node.name} in ${stepTime(e)}\n`),
         onNodeError: (e) => out.write(`[${e.index + 1}/${e.total}] FAILED ${e.node.name}\n`),
         afterDatasetChecked: (e) => void (e.report.violations.length > 0 && out.write(contractWarning(e))),
-        afterPipelineRun: (e) => out.write(`Pipeline '${e.pipelineName}' completed: ${e.pipeline.nodes.length} nodes in ${fmtMs(performance.now() - t0)}\n`),
+        afterPipelineRun: (e) =>
+          out.write(
+            `Pipeline '${e.pipelineName}' completed: ${e.pipeline.nodes.length} nodes in ${fmtMs(performance.now() - t0)}\n`,
+          ),
       },
       stop: () => undefined,
     };
@@ -79,7 +140,9 @@ export const progressHooks = async (format: LogFormat, out: Out): Promise<{ hook
     const width = 30;
     const filled = total === 0 ? 0 : Math.round((idx / total) * width);
     const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
-    out.write(`\r\x1b[K${bar} ${idx + 1}/${total} ${current}  node ${fmtMs(now - nodeStart)} · total ${fmtMs(now - runStart)}`);
+    out.write(
+      `\r\x1b[K${bar} ${idx + 1}/${total} ${current}  node ${fmtMs(now - nodeStart)} · total ${fmtMs(now - runStart)}`,
+    );
   };
   const clear = () => out.write('\r\x1b[K');
   return {
@@ -118,7 +181,9 @@ export const progressHooks = async (format: LogFormat, out: Out): Promise<{ hook
         if (timer) clearInterval(timer);
         timer = undefined;
         clear();
-        out.write(`Pipeline '${e.pipelineName}' completed: ${e.pipeline.nodes.length} nodes in ${fmtMs(performance.now() - runStart)}\n`);
+        out.write(
+          `Pipeline '${e.pipelineName}' completed: ${e.pipeline.nodes.length} nodes in ${fmtMs(performance.now() - runStart)}\n`,
+        );
       },
       onPipelineError: () => {
         if (timer) clearInterval(timer);

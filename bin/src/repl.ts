@@ -20,7 +20,11 @@ export interface ReplContext {
 }
 
 const list = (names: readonly string[], max = 8): string =>
-  names.length === 0 ? '(none)' : names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')}, … (${names.length})`;
+  names.length === 0
+    ? '(none)'
+    : names.length <= max
+      ? names.join(', ')
+      : `${names.slice(0, max).join(', ')}, … (${names.length})`;
 
 export const banner = (ctx: ReplContext): string =>
   [
@@ -36,7 +40,8 @@ export const banner = (ctx: ReplContext): string =>
 /** Opens the catalog, runs the session until it ends, then closes the catalog. Throws on load problems. */
 export const runRepl = async (project: Project, io: ReplIo): Promise<void> => {
   const { CheckError } = await import('@dagrun/core');
-  if (project.errors.length > 0 || !project.pipelines) throw new CheckError(`project '${project.settings.name}'`, [...project.errors]);
+  if (project.errors.length > 0 || !project.pipelines)
+    throw new CheckError(`project '${project.settings.name}'`, [...project.errors]);
   const { catalog, errors } = project.createCatalog();
   if (errors.length > 0) {
     await catalog.close();
@@ -44,16 +49,30 @@ export const runRepl = async (project: Project, io: ReplIo): Promise<void> => {
   }
   const ctx: ReplContext = { project, catalog, params: project.params, pipelines: project.pipelines };
   // node:repl writes to a stream; the CLI's Out may be a plain writer (tests), so wrap it unless it is one.
-  const output = io.output instanceof Writable ? io.output : new Writable({ write: (chunk, _enc, done) => (io.output.write(String(chunk)), done()) });
+  const output =
+    io.output instanceof Writable
+      ? io.output
+      : new Writable({ write: (chunk, _enc, done) => (io.output.write(String(chunk)), done()) });
   output.write(banner(ctx));
-  const server = start({ prompt: `${project.settings.name}> `, input: io.input, output, terminal: Boolean(io.input.isTTY && io.output.isTTY) });
-  for (const [k, v] of Object.entries(ctx)) Object.defineProperty(server.context, k, { value: v, enumerable: true, writable: false });
+  const server = start({
+    prompt: `${project.settings.name}> `,
+    input: io.input,
+    output,
+    terminal: Boolean(io.input.isTTY && io.output.isTTY),
+  });
+  for (const [k, v] of Object.entries(ctx))
+    Object.defineProperty(server.context, k, { value: v, enumerable: true, writable: false });
   // Node's REPL evaluates a line as soon as it arrives, even while the previous line's top-level await is
   // pending; input piped from a file (`dagrun repl < steps.txt`) would then run out of order. One at a time:
   const evalLine = server.eval;
   let previous = Promise.resolve();
   const ordered: typeof server.eval = (code, context, file, cb) => {
-    previous = previous.then(() => new Promise<void>((done) => evalLine.call(server, code, context, file, (err, result) => (cb(err, result), done()))));
+    previous = previous.then(
+      () =>
+        new Promise<void>((done) =>
+          evalLine.call(server, code, context, file, (err, result) => (cb(err, result), done())),
+        ),
+    );
   };
   (server as { eval: typeof server.eval }).eval = ordered;
   try {

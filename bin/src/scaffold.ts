@@ -17,7 +17,11 @@ export const starterFiles = async (starter: string, name: string): Promise<Recor
     const { ConfigError, didYouMean } = await import('@dagrun/core');
     const names = Object.keys(STARTERS);
     const mean = didYouMean(starter, names);
-    throw new ConfigError('DAGRUN_ERR_CLI_USAGE', `Starter '${starter}': expected one of ${names.join(', ')}, but got '${starter}'.`, { hint: mean ? `Hint: ${mean}` : undefined });
+    throw new ConfigError(
+      'DAGRUN_ERR_CLI_USAGE',
+      `Starter '${starter}': expected one of ${names.join(', ')}, but got '${starter}'.`,
+      { hint: mean ? `Hint: ${mean}` : undefined },
+    );
   }
   return found.files(name);
 };
@@ -25,14 +29,21 @@ export const starterFiles = async (starter: string, name: string): Promise<Recor
 export const scaffold = async (dir: string, name: string, starter = 'default'): Promise<void> => {
   const { ConfigError } = await import('@dagrun/core');
   if (!/^[A-Za-z][\w-]*$/.test(name)) {
-    throw new ConfigError('DAGRUN_ERR_CLI_USAGE', `Project name '${name}': expected letters, digits, '_' or '-', starting with a letter, but got '${name}'.`);
+    throw new ConfigError(
+      'DAGRUN_ERR_CLI_USAGE',
+      `Project name '${name}': expected letters, digits, '_' or '-', starting with a letter, but got '${name}'.`,
+    );
   }
   const files = await starterFiles(starter, name);
   const entries = existsSync(dir) ? readdirSync(dir).length : 0;
   if (entries > 0) {
-    throw new ConfigError('DAGRUN_ERR_PROJECT_EXISTS', `Folder '${dir}': expected it empty or absent, but got ${entries} ${entries === 1 ? 'entry' : 'entries'}.`, {
-      hint: 'Hint: choose another name, or remove the folder.',
-    });
+    throw new ConfigError(
+      'DAGRUN_ERR_PROJECT_EXISTS',
+      `Folder '${dir}': expected it empty or absent, but got ${entries} ${entries === 1 ? 'entry' : 'entries'}.`,
+      {
+        hint: 'Hint: choose another name, or remove the folder.',
+      },
+    );
   }
   for (const [rel, content] of Object.entries(files)) {
     const p = join(dir, rel);

@@ -2,7 +2,18 @@
 // process against a temp copy of projects/retail-demo or a small project written here. Needs `npx tsc -b`.
 
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +45,11 @@ const cleanEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
 /** Runs `node bin/dagrun.js ...args` in `cwd`, with stdout and stderr as pipes (not a TTY). */
 const dagrun = (args: readonly string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<CliResult> =>
   new Promise((done, fail) => {
-    const child = spawn(process.execPath, [DAGRUN, ...args], { cwd, env: cleanEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DAGRUN, ...args], {
+      cwd,
+      env: cleanEnv(extraEnv),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -91,7 +106,8 @@ const listFiles = (dir: string): string[] => {
 const readJson = (file: string): unknown => JSON.parse(readFileSync(file, 'utf8'));
 const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
 /** Durations vary; "in 12 ms" / "in 1.20 s" become "in T". */
-const untimed = (s: string): string => s.replace(/ in \d+(\.\d+)? (ms|s)( \(load \d+(\.\d+)? (ms|s), save \d+(\.\d+)? (ms|s)\))?$/, ' in T');
+const untimed = (s: string): string =>
+  s.replace(/ in \d+(\.\d+)? (ms|s)( \(load \d+(\.\d+)? (ms|s), save \d+(\.\d+)? (ms|s)\))?$/, ' in T');
 
 /** A three-node project: make -> numbers (json) -> explode -> exploded (memory) -> after -> final (json). */
 const FAILING_PROJECT = {
@@ -139,19 +155,46 @@ t.test('--version prints the package version', async (t) => {
   t.equal(r.stderr, '');
 });
 
-t.test('--help on every command exits 0 and lists exactly that command\'s options', async (t) => {
+t.test("--help on every command exits 0 and lists exactly that command's options", async (t) => {
   const cwd = tempDir(t);
   const cases: Array<{ args: string[]; usage: string; options: string[] }> = [
     { args: ['--help'], usage: 'Usage: dagrun [options] [command]', options: ['--version', '--project', '--help'] },
     {
       args: ['run', '--help'],
       usage: 'Usage: dagrun run [options]',
-      options: ['--pipeline', '--env', '--params', '--nodes', '--from-nodes', '--to-nodes', '--tags', '--from-inputs', '--to-outputs', '--load-versions', '--dry-run', '--runner', '--log-format', '--help'],
+      options: [
+        '--pipeline',
+        '--env',
+        '--params',
+        '--nodes',
+        '--from-nodes',
+        '--to-nodes',
+        '--tags',
+        '--from-inputs',
+        '--to-outputs',
+        '--load-versions',
+        '--dry-run',
+        '--runner',
+        '--log-format',
+        '--help',
+      ],
     },
-    { args: ['check', '--help'], usage: 'Usage: dagrun check [options]', options: ['--pipeline', '--env', '--params', '--help'] },
+    {
+      args: ['check', '--help'],
+      usage: 'Usage: dagrun check [options]',
+      options: ['--pipeline', '--env', '--params', '--help'],
+    },
     { args: ['pipeline', 'list', '--help'], usage: 'Usage: dagrun pipeline list [options]', options: ['--help'] },
-    { args: ['pipeline', 'show', '--help'], usage: 'Usage: dagrun pipeline show [options] [name]', options: ['--json', '--help'] },
-    { args: ['catalog', 'list', '--help'], usage: 'Usage: dagrun catalog list [options]', options: ['--pipeline', '--env', '--help'] },
+    {
+      args: ['pipeline', 'show', '--help'],
+      usage: 'Usage: dagrun pipeline show [options] [name]',
+      options: ['--json', '--help'],
+    },
+    {
+      args: ['catalog', 'list', '--help'],
+      usage: 'Usage: dagrun catalog list [options]',
+      options: ['--pipeline', '--env', '--help'],
+    },
     { args: ['new', '--help'], usage: 'Usage: dagrun new [options] <name>', options: ['--starter', '--help'] },
     { args: ['repl', '--help'], usage: 'Usage: dagrun repl [options]', options: ['--env', '--params', '--help'] },
   ];
@@ -166,9 +209,13 @@ t.test('--help on every command exits 0 and lists exactly that command\'s option
     const section = r.stdout.split(/\n(?=\S)/).find((s) => s.startsWith('Options:')) ?? '';
     const flags = [...section.matchAll(/^ {2}(?:-\w, )?(--[\w-]+)/gm)].map((m) => m[1]);
     t.same(flags, c.options, `${label} lists its options`);
-    if (c.args[0] !== '--help') t.match(r.stdout, /\nGlobal Options:\n(.*\n)*? {2}--project <dir> /, `${label} shows the global --project`);
+    if (c.args[0] !== '--help')
+      t.match(r.stdout, /\nGlobal Options:\n(.*\n)*? {2}--project <dir> /, `${label} shows the global --project`);
   });
-  t.match(results[0]!.stdout, /Commands:\n {2}run \[options\] .*\n {2}check \[options\] .*\n(.*\n)* {2}pipeline .*\n {2}catalog .*\n {2}new \[options\] <name> .*\n {2}repl \[options\] /);
+  t.match(
+    results[0]!.stdout,
+    /Commands:\n {2}run \[options\] .*\n {2}check \[options\] .*\n(.*\n)* {2}pipeline .*\n {2}catalog .*\n {2}new \[options\] <name> .*\n {2}repl \[options\] /,
+  );
 });
 
 // `dagrun new` scaffolding each starter and running it: bin/test/scaffold.test.ts (inside the workspace,
@@ -186,7 +233,10 @@ t.test('dagrun new refuses a folder that is not empty, and a bad name', async (t
   );
   t.same(listFiles(join(cwd, 'taken')), ['notes.txt'], 'nothing written into the folder');
   t.equal(bad.code, 2);
-  t.equal(bad.stderr, "\n[DAGRUN_ERR_CLI_USAGE] Project name '1shop': expected letters, digits, '_' or '-', starting with a letter, but got '1shop'.\n");
+  t.equal(
+    bad.stderr,
+    "\n[DAGRUN_ERR_CLI_USAGE] Project name '1shop': expected letters, digits, '_' or '-', starting with a letter, but got '1shop'.\n",
+  );
   t.notOk(existsSync(join(cwd, '1shop')));
 });
 
@@ -265,7 +315,9 @@ t.test('pipeline list, pipeline show (text and --json) and catalog list', async 
     ].join('\n'),
   );
   const project = await openProject({ projectDir: dir });
-  const expected = JSON.parse(JSON.stringify(project.pipeline('__default__').toJSON())) as { nodes: Array<{ name: string; namespace: string | null }> };
+  const expected = JSON.parse(JSON.stringify(project.pipeline('__default__').toJSON())) as {
+    nodes: Array<{ name: string; namespace: string | null }>;
+  };
   const printed = JSON.parse(showJson.stdout) as typeof expected;
   t.same(printed, expected, '--json is Pipeline.toJSON()');
   t.same(
@@ -315,7 +367,15 @@ const demoMetrics = (dir: string): { orders: number } => {
   return readJson(join(root, version!, 'metrics.json')) as { orders: number };
 };
 
-const DEMO_NODES = ['clean_orders', 'join_products', 'by_region.summarise', 'by_region.render', 'by_product.summarise', 'by_product.render', 'compute_metrics'];
+const DEMO_NODES = [
+  'clean_orders',
+  'join_products',
+  'by_region.summarise',
+  'by_region.render',
+  'by_product.summarise',
+  'by_product.render',
+  'compute_metrics',
+];
 
 t.test('a run without a TTY prints one plain line per node start and finish', async (t) => {
   const dir = copyDemo(t);
@@ -351,56 +411,118 @@ t.test('--log-format json prints pino JSON lines', async (t) => {
   const runId = events[0]?.runId;
   t.match(runId, /^\d{4}-/);
   const loaded = events.filter((e) => e.event === 'dataset_loaded');
-  t.same(loaded.map((e) => [e.node, e.dataset]), [['clean_orders', 'orders'], ['join_products', 'orders_clean'], ['join_products', 'products'], ['by_region.summarise', 'order_lines'], ['by_region.render', 'by_region.summary'], ['by_product.summarise', 'order_lines'], ['by_product.render', 'by_product.summary'], ['compute_metrics', 'order_lines'], ['compute_metrics', 'by_region.summary'], ['compute_metrics', 'by_product.summary']], 'each load, with the node that asked for it');
+  t.same(
+    loaded.map((e) => [e.node, e.dataset]),
+    [
+      ['clean_orders', 'orders'],
+      ['join_products', 'orders_clean'],
+      ['join_products', 'products'],
+      ['by_region.summarise', 'order_lines'],
+      ['by_region.render', 'by_region.summary'],
+      ['by_product.summarise', 'order_lines'],
+      ['by_product.render', 'by_product.summary'],
+      ['compute_metrics', 'order_lines'],
+      ['compute_metrics', 'by_region.summary'],
+      ['compute_metrics', 'by_product.summary'],
+    ],
+    'each load, with the node that asked for it',
+  );
   for (const e of loaded) t.match(e, { runId, durationMs: Number });
   t.same(
-    events.filter((e) => e.event !== 'dataset_loaded').map((e) => [e.event, String(e.event).startsWith('dataset_') ? e.dataset : e.node ?? null]),
+    events
+      .filter((e) => e.event !== 'dataset_loaded')
+      .map((e) => [e.event, String(e.event).startsWith('dataset_') ? e.dataset : (e.node ?? null)]),
     [
       ['pipeline_start', null],
-      ['node_start', 'clean_orders'], ['dataset_saved', 'orders_clean'], ['node_end', 'clean_orders'],
-      ['node_start', 'join_products'], ['dataset_saved', 'order_lines'], ['node_end', 'join_products'],
-      ['node_start', 'by_region.summarise'], ['dataset_saved', 'by_region.summary'], ['node_end', 'by_region.summarise'],
-      ['node_start', 'by_region.render'], ['dataset_saved', 'by_region.report'], ['node_end', 'by_region.render'],
-      ['node_start', 'by_product.summarise'], ['dataset_saved', 'by_product.summary'], ['node_end', 'by_product.summarise'],
-      ['node_start', 'by_product.render'], ['dataset_saved', 'by_product.report'], ['node_end', 'by_product.render'],
-      ['node_start', 'compute_metrics'], ['dataset_saved', 'metrics'], ['node_end', 'compute_metrics'],
+      ['node_start', 'clean_orders'],
+      ['dataset_saved', 'orders_clean'],
+      ['node_end', 'clean_orders'],
+      ['node_start', 'join_products'],
+      ['dataset_saved', 'order_lines'],
+      ['node_end', 'join_products'],
+      ['node_start', 'by_region.summarise'],
+      ['dataset_saved', 'by_region.summary'],
+      ['node_end', 'by_region.summarise'],
+      ['node_start', 'by_region.render'],
+      ['dataset_saved', 'by_region.report'],
+      ['node_end', 'by_region.render'],
+      ['node_start', 'by_product.summarise'],
+      ['dataset_saved', 'by_product.summary'],
+      ['node_end', 'by_product.summarise'],
+      ['node_start', 'by_product.render'],
+      ['dataset_saved', 'by_product.report'],
+      ['node_end', 'by_product.render'],
+      ['node_start', 'compute_metrics'],
+      ['dataset_saved', 'metrics'],
+      ['node_end', 'compute_metrics'],
       ['pipeline_end', null],
     ],
   );
   t.match(events[0], { event: 'pipeline_start', pipeline: '__default__', nodes: 7 });
-  t.match(events.find((e) => e.event === 'node_end' && e.node === 'compute_metrics'), { index: 7, total: 7, runId, durationMs: Number, loadMs: Number, computeMs: Number, saveMs: Number });
-  t.match(events.find((e) => e.dataset === 'metrics'), { version: runId }, 'the versioned save names its version');
+  t.match(
+    events.find((e) => e.event === 'node_end' && e.node === 'compute_metrics'),
+    { index: 7, total: 7, runId, durationMs: Number, loadMs: Number, computeMs: Number, saveMs: Number },
+  );
+  t.match(
+    events.find((e) => e.dataset === 'metrics'),
+    { version: runId },
+    'the versioned save names its version',
+  );
   t.match(events.at(-1), { event: 'pipeline_end', status: 'ok', runId });
 });
 
-t.test('a failing node: exit 1, node and original error named, the exact resume command, nothing after it', async (t) => {
-  const dir = failingProject(t);
-  const r = await dagrun(['run'], dir, { DAGRUN_TEST_EXPLODE: '1' });
-  t.equal(r.code, 1);
-  t.same(lines(r.stdout).slice(1).map(untimed), ['[1/3] start  make', '[1/3] done   make in T', '[2/3] start  explode', '[2/3] FAILED explode']);
-  const err = r.stderr.split('\n');
-  t.equal(err[1], "pipeline.yaml:7:7 [DAGRUN_ERR_NODE_FAILED] Node 'explode' (src/nodes.ts#explode) failed: RangeError: depth 2 is too large");
-  t.equal(err[2], '  Resume with: dagrun run --from-nodes explode');
-  t.match(err[3], /^ {4}at .*src\/nodes\.ts:3:/, 'the frame in the user\'s function, right under it: the error is printed once, not again as a cause');
-  t.notMatch(r.stderr, /caused by/);
-  t.notOk(existsSync(join(dir, 'data/final.json')), 'no later node ran');
-  t.same(readJson(join(dir, 'data/numbers.json')), { depth: 2, type: 'number' }, 'what was saved stays');
-  const records = readdirSync(join(dir, '.dagrun/runs'));
-  t.equal(records.length, 1);
-  t.match(readJson(join(dir, '.dagrun/runs', records[0]!)), {
-    status: 'failed',
-    resumeCommand: 'dagrun run --from-nodes explode',
-    error: { code: 'DAGRUN_ERR_NODE_FAILED', node: 'explode' },
-    nodes: [{ name: 'make', status: 'ok' }, { name: 'explode', status: 'failed' }, { name: 'after', status: 'not_run' }],
-  });
+t.test(
+  'a failing node: exit 1, node and original error named, the exact resume command, nothing after it',
+  async (t) => {
+    const dir = failingProject(t);
+    const r = await dagrun(['run'], dir, { DAGRUN_TEST_EXPLODE: '1' });
+    t.equal(r.code, 1);
+    t.same(lines(r.stdout).slice(1).map(untimed), [
+      '[1/3] start  make',
+      '[1/3] done   make in T',
+      '[2/3] start  explode',
+      '[2/3] FAILED explode',
+    ]);
+    const err = r.stderr.split('\n');
+    t.equal(
+      err[1],
+      "pipeline.yaml:7:7 [DAGRUN_ERR_NODE_FAILED] Node 'explode' (src/nodes.ts#explode) failed: RangeError: depth 2 is too large",
+    );
+    t.equal(err[2], '  Resume with: dagrun run --from-nodes explode');
+    t.match(
+      err[3],
+      /^ {4}at .*src\/nodes\.ts:3:/,
+      "the frame in the user's function, right under it: the error is printed once, not again as a cause",
+    );
+    t.notMatch(r.stderr, /caused by/);
+    t.notOk(existsSync(join(dir, 'data/final.json')), 'no later node ran');
+    t.same(readJson(join(dir, 'data/numbers.json')), { depth: 2, type: 'number' }, 'what was saved stays');
+    const records = readdirSync(join(dir, '.dagrun/runs'));
+    t.equal(records.length, 1);
+    t.match(readJson(join(dir, '.dagrun/runs', records[0]!)), {
+      status: 'failed',
+      resumeCommand: 'dagrun run --from-nodes explode',
+      error: { code: 'DAGRUN_ERR_NODE_FAILED', node: 'explode' },
+      nodes: [
+        { name: 'make', status: 'ok' },
+        { name: 'explode', status: 'failed' },
+        { name: 'after', status: 'not_run' },
+      ],
+    });
 
-  // The printed command, run as printed once the cause is gone, finishes the job from the failed node.
-  const resume = (err[2] ?? '').replace('  Resume with: dagrun ', '').split(' ');
-  const again = await dagrun(resume, dir);
-  t.equal(again.code, 0, again.stderr);
-  t.same(lines(again.stdout).slice(1, -2).map(untimed), ['[1/2] start  explode', '[1/2] done   explode in T', '[2/2] start  after', '[2/2] done   after in T']);
-  t.same(readJson(join(dir, 'data/final.json')), { depth: 2, type: 'number', exploded: true, after: true });
-});
+    // The printed command, run as printed once the cause is gone, finishes the job from the failed node.
+    const resume = (err[2] ?? '').replace('  Resume with: dagrun ', '').split(' ');
+    const again = await dagrun(resume, dir);
+    t.equal(again.code, 0, again.stderr);
+    t.same(lines(again.stdout).slice(1, -2).map(untimed), [
+      '[1/2] start  explode',
+      '[1/2] done   explode in T',
+      '[2/2] start  after',
+      '[2/2] done   after in T',
+    ]);
+    t.same(readJson(join(dir, 'data/final.json')), { depth: 2, type: 'number', exploded: true, after: true });
+  },
+);
 
 t.test('a failed save: exit 1, the dataset error printed once, the system error, no engine stack frames', async (t) => {
   const saveDir = failingProject(t);
@@ -408,7 +530,10 @@ t.test('a failed save: exit 1, the dataset error printed once, the system error,
   const save = await dagrun(['run'], saveDir);
   t.equal(save.code, 1);
   const err = save.stderr.split('\n');
-  t.match(err[1], /^\[DAGRUN_ERR_DATASET_SAVE\] Node 'make' \(src\/nodes\.ts#make\): Failed to save dataset 'numbers' \(json at data\/numbers\.json\): EISDIR: /);
+  t.match(
+    err[1],
+    /^\[DAGRUN_ERR_DATASET_SAVE\] Node 'make' \(src\/nodes\.ts#make\): Failed to save dataset 'numbers' \(json at data\/numbers\.json\): EISDIR: /,
+  );
   t.equal(err[2], '  Resume with: dagrun run --from-nodes make');
   t.equal(err.length, 4, 'nothing more: the system error is in the first line, and not repeated as a cause');
   t.notMatch(save.stderr, /^\s+at /m, 'no stack frames from the engine');
@@ -422,7 +547,11 @@ t.test('--project DIR runs a project from another directory, and the resume comm
   t.equal(failed.code, 1);
   const resumeLine = failed.stderr.split('\n').find((l) => l.includes('Resume with:'));
   t.equal(resumeLine, '  Resume with: dagrun run --project proj --from-nodes explode');
-  t.same(readJson(join(dir, 'data/numbers.json')), { depth: 2, type: 'number' }, 'outputs land in the project, not the cwd');
+  t.same(
+    readJson(join(dir, 'data/numbers.json')),
+    { depth: 2, type: 'number' },
+    'outputs land in the project, not the cwd',
+  );
   t.notOk(existsSync(join(cwd, 'data')));
 
   const resumed = await dagrun((resumeLine ?? '').replace('  Resume with: dagrun ', '').split(' '), cwd);
@@ -439,34 +568,42 @@ t.test('--project DIR runs a project from another directory, and the resume comm
   );
 });
 
-t.test('a check failure: exit 2, the numbered list with file:line, no stack trace, nothing run or written', async (t) => {
-  const dir = failingProject(t);
-  writeTree(dir, {
-    'pipeline.yaml': FAILING_PROJECT['pipeline.yaml'].replace('params:model', 'params:modle').replace('inputs: [numbers]', 'inputs: [numbrs]'),
-  });
-  const before = listFiles(dir);
-  const [run, check] = await Promise.all([dagrun(['run'], dir), dagrun(['check'], dir)]);
-  const expected = [
-    "[DAGRUN_ERR_CHECK_FAILED] 2 errors in project 'fail-demo'; nothing was run:",
-    "  1) pipeline.yaml:3:7 [DAGRUN_ERR_PARAMS_UNKNOWN] Parameter 'params:modle' of node 'make': expected a key defined in parameters.yaml, but got no such key.",
-    "       Hint: did you mean: 'params:model'?",
-    "  2) pipeline.yaml:7:7 [DAGRUN_ERR_PIPELINE_MISSING_INPUT] Input 'numbrs' of node 'explode': expected a node output or a catalog entry, but got neither.",
-    "       Hint: did you mean: 'numbers'?",
-    '',
-  ].join('\n');
-  for (const [label, r] of [['run', run], ['check', check]] as const) {
-    t.equal(r.code, 2, `${label} exits 2`);
-    t.equal(r.stdout, '', `${label} prints nothing on stdout`);
-    t.equal(r.stderr, expected, `${label} lists every problem`);
-    t.notMatch(r.stderr, /^\s+at /m, `${label} shows no stack trace`);
-  }
-  t.same(listFiles(dir), before, 'nothing written');
+t.test(
+  'a check failure: exit 2, the numbered list with file:line, no stack trace, nothing run or written',
+  async (t) => {
+    const dir = failingProject(t);
+    writeTree(dir, {
+      'pipeline.yaml': FAILING_PROJECT['pipeline.yaml']
+        .replace('params:model', 'params:modle')
+        .replace('inputs: [numbers]', 'inputs: [numbrs]'),
+    });
+    const before = listFiles(dir);
+    const [run, check] = await Promise.all([dagrun(['run'], dir), dagrun(['check'], dir)]);
+    const expected = [
+      "[DAGRUN_ERR_CHECK_FAILED] 2 errors in project 'fail-demo'; nothing was run:",
+      "  1) pipeline.yaml:3:7 [DAGRUN_ERR_PARAMS_UNKNOWN] Parameter 'params:modle' of node 'make': expected a key defined in parameters.yaml, but got no such key.",
+      "       Hint: did you mean: 'params:model'?",
+      "  2) pipeline.yaml:7:7 [DAGRUN_ERR_PIPELINE_MISSING_INPUT] Input 'numbrs' of node 'explode': expected a node output or a catalog entry, but got neither.",
+      "       Hint: did you mean: 'numbers'?",
+      '',
+    ].join('\n');
+    for (const [label, r] of [
+      ['run', run],
+      ['check', check],
+    ] as const) {
+      t.equal(r.code, 2, `${label} exits 2`);
+      t.equal(r.stdout, '', `${label} prints nothing on stdout`);
+      t.equal(r.stderr, expected, `${label} lists every problem`);
+      t.notMatch(r.stderr, /^\s+at /m, `${label} shows no stack trace`);
+    }
+    t.same(listFiles(dir), before, 'nothing written');
 
-  writeTree(dir, { 'pipeline.yaml': FAILING_PROJECT['pipeline.yaml'] });
-  const ok = await dagrun(['check'], dir);
-  t.equal(ok.code, 0, ok.stderr);
-  t.equal(ok.stdout, 'OK: 1 pipeline checked (__default__); catalog 2 entries.\n');
-});
+    writeTree(dir, { 'pipeline.yaml': FAILING_PROJECT['pipeline.yaml'] });
+    const ok = await dagrun(['check'], dir);
+    t.equal(ok.code, 0, ok.stderr);
+    t.equal(ok.stdout, 'OK: 1 pipeline checked (__default__); catalog 2 entries.\n');
+  },
+);
 
 t.test('--params a.b=3 reaches the node as a number; --env NAME layers conf/NAME', async (t) => {
   const paramsDir = failingProject(t);
@@ -480,19 +617,28 @@ t.test('--params a.b=3 reaches the node as a number; --env NAME layers conf/NAME
   t.equal(env.code, 0, env.stderr);
   t.same(readJson(join(envDir, 'data/numbers.json')), { depth: 7, type: 'number' }, 'conf/staging overrides conf/base');
   const [record] = readdirSync(join(envDir, '.dagrun/runs'));
-  t.match(readJson(join(envDir, '.dagrun/runs', record!)), { env: ['base', 'local', 'staging'], params: { model: { depth: 7 } } });
+  t.match(readJson(join(envDir, '.dagrun/runs', record!)), {
+    env: ['base', 'local', 'staging'],
+    params: { model: { depth: 7 } },
+  });
 });
 
 t.test('a command a known plugin provides, in a project that does not list it, names the plugin to add', async (t) => {
   const dir = writeTree(tempDir(t), { 'dagrun.yaml': 'name: bare\n', 'pipeline.yaml': '__default__:\n  nodes: []\n' });
-  for (const [command, plugin] of [['viz', '@dagrun/viz'], ['serve', '@dagrun/serve']] as const) {
+  for (const [command, plugin] of [
+    ['viz', '@dagrun/viz'],
+    ['serve', '@dagrun/serve'],
+  ] as const) {
     const r = await dagrun([command], dir);
     t.equal(r.code, 2, `${command}: a usage error`);
-    t.equal(r.stderr, `[DAGRUN_ERR_CLI_USAGE] Command '${command}': expected a command of dagrun or of a plugin listed in dagrun.yaml, but got one no listed plugin provides.\n  Hint: command '${command}' is provided by ${plugin}: add it to plugins in dagrun.yaml.\n`);
+    t.equal(
+      r.stderr,
+      `[DAGRUN_ERR_CLI_USAGE] Command '${command}': expected a command of dagrun or of a plugin listed in dagrun.yaml, but got one no listed plugin provides.\n  Hint: command '${command}' is provided by ${plugin}: add it to plugins in dagrun.yaml.\n`,
+    );
   }
   const unknown = await dagrun(['vizz'], dir);
   t.equal(unknown.code, 2);
-  t.match(unknown.stderr, /unknown command 'vizz'/, 'any other name stays commander\'s unknown command');
+  t.match(unknown.stderr, /unknown command 'vizz'/, "any other name stays commander's unknown command");
 });
 
 t.test('warnings of the checks go to stderr; the run goes on', async (t) => {
@@ -501,12 +647,16 @@ t.test('warnings of the checks go to stderr; the run goes on', async (t) => {
     'pipeline.yaml': '__default__:\n  nodes:\n    - { name: make, func: src/nodes.ts#make, outputs: scratch }\n',
     'src/nodes.ts': 'export const make = () => 1;\n',
   });
-  const warning = "1 warning:\n  1) pipeline.yaml:3:7 [DAGRUN_ERR_PIPELINE_UNREAD_OUTPUT] Output 'scratch' of node 'make': expected a dataset that a node reads or the catalog declares, but got neither; it is computed and dropped.\n       Hint: declare it in catalog.yaml (type: memory keeps it in memory on purpose), or silence this warning with 'silence: [unread-output]' in dagrun.yaml.\n";
+  const warning =
+    "1 warning:\n  1) pipeline.yaml:3:7 [DAGRUN_ERR_PIPELINE_UNREAD_OUTPUT] Output 'scratch' of node 'make': expected a dataset that a node reads or the catalog declares, but got neither; it is computed and dropped.\n       Hint: declare it in catalog.yaml (type: memory keeps it in memory on purpose), or silence this warning with 'silence: [unread-output]' in dagrun.yaml.\n";
   const check = await dagrun(['check'], dir);
   t.equal(check.code, 0);
   t.equal(check.stderr, warning);
   const run = await dagrun(['run', '--log-format', 'json'], dir);
   t.equal(run.code, 0);
   t.equal(run.stderr, warning);
-  t.ok(lines(run.stdout).every((l) => JSON.parse(l) !== null), 'stdout stays JSON lines');
+  t.ok(
+    lines(run.stdout).every((l) => JSON.parse(l) !== null),
+    'stdout stays JSON lines',
+  );
 });

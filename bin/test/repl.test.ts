@@ -22,7 +22,8 @@ __default__:
   'conf/base/parameters.yaml': 'min_quantity: 1\nmodel:\n  depth: 2\n',
   'conf/staging/parameters.yaml': 'min_quantity: 5\n',
   'data/orders.json': '[{ "id": 1, "quantity": 3 }, { "id": 2, "quantity": 7 }]\n',
-  'src/nodes.ts': 'export const keep = (orders: Array<{ quantity: number }>, min: number) => orders.filter((o) => o.quantity >= min);\n',
+  'src/nodes.ts':
+    'export const keep = (orders: Array<{ quantity: number }>, min: number) => orders.filter((o) => o.quantity >= min);\n',
   // A dataset whose close() appends a line to closed.log: proof that the session closed the catalog.
   'plugins/close-probe.ts': `import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -76,10 +77,15 @@ const session = (args: string[], cwd: string): Session => {
     for (const w of waiters.splice(0)) w();
   });
   child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const exited = new Promise<{ code: number | null; stderr: string }>((done) => child.on('close', (code) => done({ code, stderr })));
+  const exited = new Promise<{ code: number | null; stderr: string }>((done) =>
+    child.on('close', (code) => done({ code, stderr })),
+  );
   const waitFor = (from: number, expect: RegExp): Promise<string> =>
     new Promise((done, fail) => {
-      const timer = setTimeout(() => fail(new Error(`no ${expect} in 20 s; output:\n${out}\nstderr:\n${stderr}`)), 20_000);
+      const timer = setTimeout(
+        () => fail(new Error(`no ${expect} in 20 s; output:\n${out}\nstderr:\n${stderr}`)),
+        20_000,
+      );
       const check = () => {
         const m = expect.exec(out.slice(from));
         if (m) {
@@ -101,34 +107,46 @@ const session = (args: string[], cwd: string): Session => {
   };
 };
 
-t.test('dagrun repl: banner, await catalog.load, params with --env and --params, .exit closes the catalog', async (t) => {
-  const dir = project(t);
-  const s = session(['--env', 'staging', '--params', 'model.depth=7'], dir);
-  t.equal(await s.send('', /lab> /), 'lab> ');
-  t.equal(
-    s.output().split('\n').slice(0, 6).join('\n').replace(/Node v[\d.]+/, 'Node vX'),
-    [
-      "dagrun repl: project 'lab' (env base+local+staging), Node vX",
-      "  project    the Project: project.plan('__default__'), project.check(), project.run({ pipeline })",
-      "  catalog    await catalog.load('name'); datasets: orders, probe",
-      '  params     the parameters, overrides applied: min_quantity, model',
-      "  pipelines  pipelines.get('name'); pipelines: prepare, __default__",
-      '.exit or Ctrl+D ends the session and closes the catalog.',
-    ].join('\n'),
-  );
-  t.equal(await s.send("(await catalog.load('orders')).map((o) => o.id).join('+')", /'1\+2'\nlab> /), "'1+2'\nlab> ", 'top-level await loads a dataset');
-  t.equal(await s.send('params.min_quantity', /\d+\nlab> /), '5\nlab> ', '--env staging is layered');
-  t.equal(await s.send('params.model.depth * 10', /\d+\nlab> /), '70\nlab> ', '--params is applied and typed');
-  t.equal(await s.send("pipelines.get('prepare').nodes.map((n) => n.name)", /\[.*\]\nlab> /), "[ 'keep' ]\nlab> ");
-  t.equal(await s.send('project.settings.name', /'\w+'\nlab> /), "'lab'\nlab> ");
-  t.equal(await s.send("await catalog.load('probe')", /'probe loaded'\nlab> /), "'probe loaded'\nlab> ");
-  t.notOk(existsSync(join(dir, 'closed.log')), 'the catalog is open during the session');
-  s.send('.exit', /$^/).catch(() => undefined);
-  const { code, stderr } = await s.exited;
-  t.equal(code, 0);
-  t.equal(stderr, '');
-  t.equal(readFileSync(join(dir, 'closed.log'), 'utf8'), 'closed\n', 'the catalog was closed once on exit');
-});
+t.test(
+  'dagrun repl: banner, await catalog.load, params with --env and --params, .exit closes the catalog',
+  async (t) => {
+    const dir = project(t);
+    const s = session(['--env', 'staging', '--params', 'model.depth=7'], dir);
+    t.equal(await s.send('', /lab> /), 'lab> ');
+    t.equal(
+      s
+        .output()
+        .split('\n')
+        .slice(0, 6)
+        .join('\n')
+        .replace(/Node v[\d.]+/, 'Node vX'),
+      [
+        "dagrun repl: project 'lab' (env base+local+staging), Node vX",
+        "  project    the Project: project.plan('__default__'), project.check(), project.run({ pipeline })",
+        "  catalog    await catalog.load('name'); datasets: orders, probe",
+        '  params     the parameters, overrides applied: min_quantity, model',
+        "  pipelines  pipelines.get('name'); pipelines: prepare, __default__",
+        '.exit or Ctrl+D ends the session and closes the catalog.',
+      ].join('\n'),
+    );
+    t.equal(
+      await s.send("(await catalog.load('orders')).map((o) => o.id).join('+')", /'1\+2'\nlab> /),
+      "'1+2'\nlab> ",
+      'top-level await loads a dataset',
+    );
+    t.equal(await s.send('params.min_quantity', /\d+\nlab> /), '5\nlab> ', '--env staging is layered');
+    t.equal(await s.send('params.model.depth * 10', /\d+\nlab> /), '70\nlab> ', '--params is applied and typed');
+    t.equal(await s.send("pipelines.get('prepare').nodes.map((n) => n.name)", /\[.*\]\nlab> /), "[ 'keep' ]\nlab> ");
+    t.equal(await s.send('project.settings.name', /'\w+'\nlab> /), "'lab'\nlab> ");
+    t.equal(await s.send("await catalog.load('probe')", /'probe loaded'\nlab> /), "'probe loaded'\nlab> ");
+    t.notOk(existsSync(join(dir, 'closed.log')), 'the catalog is open during the session');
+    s.send('.exit', /$^/).catch(() => undefined);
+    const { code, stderr } = await s.exited;
+    t.equal(code, 0);
+    t.equal(stderr, '');
+    t.equal(readFileSync(join(dir, 'closed.log'), 'utf8'), 'closed\n', 'the catalog was closed once on exit');
+  },
+);
 
 t.test('dagrun repl: end of input (Ctrl+D) also ends the session and closes the catalog', async (t) => {
   const dir = project(t);
@@ -136,7 +154,10 @@ t.test('dagrun repl: end of input (Ctrl+D) also ends the session and closes the 
   t.equal(await s.send("await catalog.load('probe')", /'probe loaded'\nlab> /), "'probe loaded'\nlab> ");
   t.equal(await s.send('params.min_quantity', /\d+\nlab> /), '1\nlab> ', 'base parameters without --env');
   // Two lines at once, as from a file: the second waits for the first one's await.
-  t.equal(await s.send("const rows = await catalog.load('orders')\nrows.length", /undefined\nlab> \d+\nlab> /), 'undefined\nlab> 2\nlab> ');
+  t.equal(
+    await s.send("const rows = await catalog.load('orders')\nrows.length", /undefined\nlab> \d+\nlab> /),
+    'undefined\nlab> 2\nlab> ',
+  );
   s.end();
   const { code, stderr } = await s.exited;
   t.equal(code, 0);

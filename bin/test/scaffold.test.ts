@@ -36,7 +36,8 @@ const listFiles = (dir: string): string[] => {
   return out.sort();
 };
 
-const readJson = (file: string): Record<string, unknown> => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+const readJson = (file: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
 /** The one version folder of a versioned dataset, and the file in it. */
 const onlyVersion = (dir: string, dataset: string): string => {
   const versions = readdirSync(join(dir, dataset));
@@ -82,12 +83,28 @@ const CASES: StarterCase[] = [
     tests: 3,
     check: (t, dir) => {
       const saved = readJson(onlyVersion(dir, 'data/06_models/model.json'));
-      t.equal(saved.codec, 'dagrun.ml/regression-model', 'the model is saved through @dagrun/ml\'s codec');
-      const model = saved.data as { format: string; featureSchema: { target: string; features: Array<{ name: string; kind: string }> } };
+      t.equal(saved.codec, 'dagrun.ml/regression-model', "the model is saved through @dagrun/ml's codec");
+      const model = saved.data as {
+        format: string;
+        featureSchema: { target: string; features: Array<{ name: string; kind: string }> };
+      };
       t.equal(model.format, 'dagrun.ml/regression-model');
-      t.same(model.featureSchema.features.map((f) => `${f.name}:${f.kind}`), ['district:categorical', 'area_m2:numeric', 'rooms:numeric', 'age_years:numeric']);
+      t.same(
+        model.featureSchema.features.map((f) => `${f.name}:${f.kind}`),
+        ['district:categorical', 'area_m2:numeric', 'rooms:numeric', 'age_years:numeric'],
+      );
       const metrics = readJson(onlyVersion(dir, 'data/08_reporting/metrics.json')) as Record<string, number>;
-      t.same(Object.keys(metrics).sort(), ['mae', 'mape', 'mape_above', 'mape_threshold', 'mdape', 'n', 'n_train', 'r2', 'rmse']);
+      t.same(Object.keys(metrics).sort(), [
+        'mae',
+        'mape',
+        'mape_above',
+        'mape_threshold',
+        'mdape',
+        'n',
+        'n_train',
+        'r2',
+        'rmse',
+      ]);
       t.same([metrics.n, metrics.n_train, metrics.mape_threshold], [100, 300, 400], '400 houses split 300/100');
       t.ok(metrics.r2! > 0.9 && metrics.r2! < 1, `r2 ${metrics.r2} on the held-out houses`);
       t.ok(metrics.mae! > 0 && metrics.mae! < 40, `mae ${metrics.mae} (thousands)`);
@@ -100,11 +117,21 @@ for (const c of CASES) {
     const cwd = workspaceTempDir(t, `scaffold-${c.starter}`);
     const created = await dagrun(['new', 'shop', '--starter', c.starter], cwd);
     t.equal(created.code, 0, created.stderr);
-    t.equal(created.stdout, `Created project 'shop' (starter ${c.starter}) in shop. Run it:\n  cd shop && dagrun run\nTest and type-check its node functions: npm test, npm run typecheck\n`);
+    t.equal(
+      created.stdout,
+      `Created project 'shop' (starter ${c.starter}) in shop. Run it:\n  cd shop && dagrun run\nTest and type-check its node functions: npm test, npm run typecheck\n`,
+    );
     const dir = join(cwd, 'shop');
     t.same(listFiles(dir), [...COMMON_FILES, c.data].sort());
-    t.match(readFileSync(join(dir, 'dagrun.yaml'), 'utf8'), `name: shop\nplugins:\n${c.plugins.map((p) => `  - '${p}'\n`).join('')}`);
-    const pkg = readJson(join(dir, 'package.json')) as { name: string; dependencies: Record<string, string>; scripts: Record<string, string> };
+    t.match(
+      readFileSync(join(dir, 'dagrun.yaml'), 'utf8'),
+      `name: shop\nplugins:\n${c.plugins.map((p) => `  - '${p}'\n`).join('')}`,
+    );
+    const pkg = readJson(join(dir, 'package.json')) as {
+      name: string;
+      dependencies: Record<string, string>;
+      scripts: Record<string, string>;
+    };
     t.equal(pkg.name, 'shop');
     t.same(Object.keys(pkg.dependencies), c.dependencies);
     t.equal(pkg.scripts.test, 'node --import tsx --test test/*.test.ts');
@@ -114,7 +141,10 @@ for (const c of CASES) {
     t.equal(run.stderr, '');
     const n = c.nodes.length;
     t.same(
-      run.stdout.split('\n').filter((l) => /^\[\d\/\d\]/.test(l)).map(untimed),
+      run.stdout
+        .split('\n')
+        .filter((l) => /^\[\d\/\d\]/.test(l))
+        .map(untimed),
       c.nodes.flatMap((name, i) => [`[${i + 1}/${n}] start  ${name}`, `[${i + 1}/${n}] done   ${name} in T`]),
     );
     c.check(t, dir);
@@ -129,18 +159,24 @@ for (const c of CASES) {
   });
 }
 
-t.test('the starters\' tsconfig is strict: implicit any and unchecked index access fail tsc', async (t) => {
+t.test("the starters' tsconfig is strict: implicit any and unchecked index access fail tsc", async (t) => {
   const cwd = workspaceTempDir(t, 'scaffold-strict');
   t.equal((await dagrun(['new', 'shop'], cwd)).code, 0);
   const dir = join(cwd, 'shop');
-  writeFileSync(join(dir, 'src/probe.ts'), 'export const id = (a) => a;\nexport const first = (xs: number[]): number => xs[0];\n');
+  writeFileSync(
+    join(dir, 'src/probe.ts'),
+    'export const id = (a) => a;\nexport const first = (xs: number[]): number => xs[0];\n',
+  );
   const tsc = await runNode([TSC, '--noEmit', '-p', dir], ROOT);
   t.equal(tsc.code, 1);
   t.match(tsc.stdout, /src\/probe\.ts\(1,20\): error TS7006: Parameter 'a' implicitly has an 'any' type\./);
-  t.match(tsc.stdout, /src\/probe\.ts\(2,48\): error TS2322: Type 'number \| undefined' is not assignable to type 'number'\./);
+  t.match(
+    tsc.stdout,
+    /src\/probe\.ts\(2,48\): error TS2322: Type 'number \| undefined' is not assignable to type 'number'\./,
+  );
 });
 
-t.test('the ml starter\'s houses.csv is the same 400 rows in every scaffold', async (t) => {
+t.test("the ml starter's houses.csv is the same 400 rows in every scaffold", async (t) => {
   const cwd = workspaceTempDir(t, 'scaffold-data');
   await Promise.all(['a', 'b'].map((name) => dagrun(['new', name, '--starter', 'ml'], cwd)));
   const [a, b] = ['a', 'b'].map((name) => readFileSync(join(cwd, name, 'data/01_raw/houses.csv'), 'utf8'));
@@ -155,10 +191,16 @@ t.test('the ml starter\'s houses.csv is the same 400 rows in every scaffold', as
 
 t.test('an unknown starter is a usage error naming the choices; nothing is written', async (t) => {
   const cwd = workspaceTempDir(t, 'scaffold-bad');
-  const [typo, other] = await Promise.all([dagrun(['new', 'shop', '--starter', 'mll'], cwd), dagrun(['new', 'shop', '--starter', 'spark'], cwd)]);
+  const [typo, other] = await Promise.all([
+    dagrun(['new', 'shop', '--starter', 'mll'], cwd),
+    dagrun(['new', 'shop', '--starter', 'spark'], cwd),
+  ]);
   t.equal(typo.code, 2);
   t.equal(typo.stdout, '');
-  t.equal(typo.stderr, "\n[DAGRUN_ERR_CLI_USAGE] Starter 'mll': expected one of default, ml, but got 'mll'.\n  Hint: did you mean: 'ml'?\n");
+  t.equal(
+    typo.stderr,
+    "\n[DAGRUN_ERR_CLI_USAGE] Starter 'mll': expected one of default, ml, but got 'mll'.\n  Hint: did you mean: 'ml'?\n",
+  );
   t.equal(other.code, 2);
   t.equal(other.stderr, "\n[DAGRUN_ERR_CLI_USAGE] Starter 'spark': expected one of default, ml, but got 'spark'.\n");
   t.notOk(existsSync(join(cwd, 'shop')));
@@ -171,5 +213,8 @@ t.test('--starter ml still refuses a folder that is not empty', async (t) => {
   const again = await dagrun(['new', 'taken', '--starter', 'ml'], cwd);
   t.equal(again.code, 2);
   t.equal(again.stdout, '');
-  t.equal(again.stderr, `\n[DAGRUN_ERR_PROJECT_EXISTS] Folder '${join(cwd, 'taken')}': expected it empty or absent, but got 9 entries.\n  Hint: choose another name, or remove the folder.\n`);
+  t.equal(
+    again.stderr,
+    `\n[DAGRUN_ERR_PROJECT_EXISTS] Folder '${join(cwd, 'taken')}': expected it empty or absent, but got 9 entries.\n  Hint: choose another name, or remove the folder.\n`,
+  );
 });

@@ -7,7 +7,17 @@
 //   npm run bench:engine -- --build DIR --no-write   # measure another build (DIR/bin/dagrun.js, DIR/core/dist)
 
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -68,7 +78,9 @@ const report = (row: Row) => {
   const { median, min, max, runs } = row.stats;
   const verdict = row.pass === undefined ? '' : row.pass ? '  PASS' : '  FAIL';
   const cpu = row.cpu ? `, CPU ${fmt(row.cpu.median, row.unit)}` : '';
-  log(`  ${row.what}: ${fmt(median, row.unit)} (min ${fmt(min, row.unit)}, max ${fmt(max, row.unit)}, ${runs} runs${cpu})${row.goal ? `  goal ${row.goal}` : ''}${verdict}`);
+  log(
+    `  ${row.what}: ${fmt(median, row.unit)} (min ${fmt(min, row.unit)}, max ${fmt(max, row.unit)}, ${runs} runs${cpu})${row.goal ? `  goal ${row.goal}` : ''}${verdict}`,
+  );
 };
 
 // ---------------------------------------------------------------- generated projects
@@ -85,11 +97,29 @@ const oneNodeProject = (): string => {
   write(join(dir, 'dagrun.yaml'), 'name: bench-one-node\n');
   write(
     join(dir, 'pipeline.yaml'),
-    ['__default__:', '  nodes:', '    - name: summarise', '      func: src/nodes.ts#summarise', '      inputs: [numbers]', '      outputs: [summary, total]', ''].join('\n'),
+    [
+      '__default__:',
+      '  nodes:',
+      '    - name: summarise',
+      '      func: src/nodes.ts#summarise',
+      '      inputs: [numbers]',
+      '      outputs: [summary, total]',
+      '',
+    ].join('\n'),
   );
   write(
     join(dir, 'conf/base/catalog.yaml'),
-    ['numbers:', '  type: json', '  path: data/numbers.json', 'summary:', '  type: json', '  path: data/summary.json', 'total:', '  type: memory', ''].join('\n'),
+    [
+      'numbers:',
+      '  type: json',
+      '  path: data/numbers.json',
+      'summary:',
+      '  type: json',
+      '  path: data/summary.json',
+      'total:',
+      '  type: memory',
+      '',
+    ].join('\n'),
   );
   write(join(dir, 'conf/base/parameters.yaml'), '{}\n');
   write(join(dir, 'data/numbers.json'), `${JSON.stringify(Array.from({ length: 100 }, (_, i) => i))}\n`);
@@ -119,8 +149,16 @@ const bigProject = (): string => {
   for (let i = 0; i < NODES; i++) {
     const layer = Math.floor(i / WIDTH);
     const k = i % WIDTH;
-    const inputs = layer === 0 ? ['params:seed'] : [`d${id((layer - 1) * WIDTH + k)}`, `d${id((layer - 1) * WIDTH + ((k + 1) % WIDTH))}`];
-    lines.push(`    - name: n${id(i)}`, '      func: src/nodes.ts#noop', `      inputs: [${inputs.join(', ')}]`, `      outputs: d${id(i)}`);
+    const inputs =
+      layer === 0
+        ? ['params:seed']
+        : [`d${id((layer - 1) * WIDTH + k)}`, `d${id((layer - 1) * WIDTH + ((k + 1) % WIDTH))}`];
+    lines.push(
+      `    - name: n${id(i)}`,
+      '      func: src/nodes.ts#noop',
+      `      inputs: [${inputs.join(', ')}]`,
+      `      outputs: d${id(i)}`,
+    );
   }
   write(join(dir, 'dagrun.yaml'), 'name: bench-1000-nodes\n');
   write(join(dir, 'pipeline.yaml'), `${lines.join('\n')}\n`);
@@ -140,7 +178,28 @@ const rng = (seed: number) => () => {
 };
 
 const TYPES = ['apartment', 'apartment', 'apartment', 'house', 'house', 'office', 'land', 'parking'];
-const SECTORS = ['las_condes', 'providencia', 'vitacura', 'nunoa', 'la_reina', 'lo_barnechea', 'santiago', 'macul', 'penalolen', 'la_florida', 'san_miguel', 'maipu', 'estacion_central', 'independencia', 'recoleta', 'huechuraba', 'quilicura', 'puente_alto', 'san_joaquin', 'la_cisterna'];
+const SECTORS = [
+  'las_condes',
+  'providencia',
+  'vitacura',
+  'nunoa',
+  'la_reina',
+  'lo_barnechea',
+  'santiago',
+  'macul',
+  'penalolen',
+  'la_florida',
+  'san_miguel',
+  'maipu',
+  'estacion_central',
+  'independencia',
+  'recoleta',
+  'huechuraba',
+  'quilicura',
+  'puente_alto',
+  'san_joaquin',
+  'la_cisterna',
+];
 
 /** The 1,000,000-row property CSV, made once (atomically) and reused by later runs. */
 const propertiesCsv = (): string => {
@@ -205,7 +264,8 @@ const cliRun = (args: readonly string[]): Timing => {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env, encoding: 'utf8' });
   const wall = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`node bin/dagrun.js ${args.join(' ')} exited with ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`node bin/dagrun.js ${args.join(' ')} exited with ${r.status}:\n${r.stdout}\n${r.stderr}`);
   return { wall, cpu: childCpu() - c0 };
 };
 
@@ -234,12 +294,26 @@ const benchCli = async (): Promise<void> => {
   const rel = relative(ROOT, dir);
   cliRun(['--help']); // warm-up: page cache
   const help = await timesOf(RUNS, () => cliRun(['--help']));
-  report({ what: '`dagrun --help`', stats: wallOf(help), cpu: cpuOf(help), unit: 's', goal: '< 0.5 s', pass: wallOf(help).median < 500 });
+  report({
+    what: '`dagrun --help`',
+    stats: wallOf(help),
+    cpu: cpuOf(help),
+    unit: 's',
+    goal: '< 0.5 s',
+    pass: wallOf(help).median < 500,
+  });
   cliRun(['run', '--project', rel]); // warm-up: page cache and the compile cache of the node module (.dagrun/cache)
   const summary = JSON.parse(readFileSync(join(dir, 'data/summary.json'), 'utf8')) as { total: number };
   if (summary.total !== 4950) throw new Error(`one-node run wrote ${JSON.stringify(summary)}, expected total 4950`);
   const run = await timesOf(RUNS, () => cliRun(['run', '--project', rel]));
-  report({ what: '`dagrun run` (one .ts node, json + memory datasets)', stats: wallOf(run), cpu: cpuOf(run), unit: 's', goal: '< 0.5 s', pass: wallOf(run).median < 500 });
+  report({
+    what: '`dagrun run` (one .ts node, json + memory datasets)',
+    stats: wallOf(run),
+    cpu: cpuOf(run),
+    unit: 's',
+    goal: '< 0.5 s',
+    pass: wallOf(run).median < 500,
+  });
 };
 
 const benchNodes = async (): Promise<void> => {
@@ -252,7 +326,8 @@ const benchNodes = async (): Promise<void> => {
       return { errors, pipeline: open.value.pipeline('__default__') };
     });
     const { errors, pipeline } = check.value;
-    if (errors.length > 0) throw new Error(`generated project has problems:\n${errors.map((e) => e.message).join('\n')}`);
+    if (errors.length > 0)
+      throw new Error(`generated project has problems:\n${errors.map((e) => e.message).join('\n')}`);
     if (pipeline.nodes.length !== NODES) throw new Error(`expected ${NODES} nodes, got ${pipeline.nodes.length}`);
     return { open, check, total: { wall: open.wall + check.wall, cpu: open.cpu + check.cpu } };
   };
@@ -260,9 +335,26 @@ const benchNodes = async (): Promise<void> => {
   const v = [];
   for (let i = 0; i < RUNS; i++) v.push(await validate());
   const total = v.map((x) => x.total);
-  report({ what: 'validation + planning (openProject + check + pipeline build)', stats: wallOf(total), cpu: cpuOf(total), unit: 'ms', goal: '< 100 ms', pass: wallOf(total).median < 100 });
-  report({ what: '  of which openProject (YAML, schemas, funcs, nodes)', stats: wallOf(v.map((x) => x.open)), cpu: cpuOf(v.map((x) => x.open)), unit: 'ms' });
-  report({ what: '  of which check + pipeline build', stats: wallOf(v.map((x) => x.check)), cpu: cpuOf(v.map((x) => x.check)), unit: 'ms' });
+  report({
+    what: 'validation + planning (openProject + check + pipeline build)',
+    stats: wallOf(total),
+    cpu: cpuOf(total),
+    unit: 'ms',
+    goal: '< 100 ms',
+    pass: wallOf(total).median < 100,
+  });
+  report({
+    what: '  of which openProject (YAML, schemas, funcs, nodes)',
+    stats: wallOf(v.map((x) => x.open)),
+    cpu: cpuOf(v.map((x) => x.open)),
+    unit: 'ms',
+  });
+  report({
+    what: '  of which check + pipeline build',
+    stats: wallOf(v.map((x) => x.check)),
+    cpu: cpuOf(v.map((x) => x.check)),
+    unit: 'ms',
+  });
 
   rmSync(join(dir, '.dagrun'), { recursive: true, force: true });
   const run = async () => {
@@ -271,7 +363,9 @@ const benchNodes = async (): Promise<void> => {
     const { record, recordFile } = t.value;
     const ok = record.nodes.filter((n) => n.status === 'ok').length;
     if (record.status !== 'ok' || ok !== NODES || !recordFile || !existsSync(recordFile)) {
-      throw new Error(`run of the ${NODES}-node pipeline: status ${record.status}, ${ok} nodes ok, record ${recordFile}`);
+      throw new Error(
+        `run of the ${NODES}-node pipeline: status ${record.status}, ${ok} nodes ok, record ${recordFile}`,
+      );
     }
     return { wall: t.wall, cpu: t.cpu, runner: record.durationMs ?? Number.NaN };
   };
@@ -279,9 +373,25 @@ const benchNodes = async (): Promise<void> => {
   const r = [];
   for (let i = 0; i < RUNS; i++) r.push(await run());
   const perNode = r.map((x) => ({ wall: x.wall / NODES, cpu: x.cpu / NODES }));
-  report({ what: 'run overhead per node (Project.run / 1,000, run record written)', stats: wallOf(perNode), cpu: cpuOf(perNode), unit: 'ms', goal: '< 0.2 ms', pass: wallOf(perNode).median < 0.2 });
-  report({ what: '  Project.run of 1,000 nodes (checks, catalog, runner, 2 record writes)', stats: wallOf(r), cpu: cpuOf(r), unit: 'ms' });
-  report({ what: '  runner only, per node (record.durationMs / 1,000)', stats: stats(r.map((x) => x.runner / NODES)), unit: 'ms' });
+  report({
+    what: 'run overhead per node (Project.run / 1,000, run record written)',
+    stats: wallOf(perNode),
+    cpu: cpuOf(perNode),
+    unit: 'ms',
+    goal: '< 0.2 ms',
+    pass: wallOf(perNode).median < 0.2,
+  });
+  report({
+    what: '  Project.run of 1,000 nodes (checks, catalog, runner, 2 record writes)',
+    stats: wallOf(r),
+    cpu: cpuOf(r),
+    unit: 'ms',
+  });
+  report({
+    what: '  runner only, per node (record.durationMs / 1,000)',
+    stats: stats(r.map((x) => x.runner / NODES)),
+    unit: 'ms',
+  });
 };
 
 const benchCsv = async (): Promise<void> => {
@@ -289,14 +399,17 @@ const benchCsv = async (): Promise<void> => {
   const t0 = performance.now();
   const csv = propertiesCsv();
   const made = performance.now() - t0;
-  log(`  file: ${relative(ROOT, csv)} (${(readFileSync(csv).byteLength / 1e6).toFixed(1)} MB${made > 1000 ? `, generated in ${(made / 1000).toFixed(1)} s` : ', reused'})`);
+  log(
+    `  file: ${relative(ROOT, csv)} (${(readFileSync(csv).byteLength / 1e6).toFixed(1)} MB${made > 1000 ? `, generated in ${(made / 1000).toFixed(1)} s` : ', reused'})`,
+  );
   const dir = csvProject(csv);
   const project = await openProject({ projectDir: dir });
   const { catalog, errors } = project.createCatalog();
   if (errors.length > 0) throw new Error(errors.map((e) => e.message).join('\n'));
   const load = async (): Promise<Timing> => {
     const t = await timed(async () => (await catalog.load('properties')) as DataFrame);
-    if (t.value.height !== CSV_ROWS || t.value.width !== 9) throw new Error(`csv dataset loaded ${t.value.height}×${t.value.width}, expected ${CSV_ROWS}×9`);
+    if (t.value.height !== CSV_ROWS || t.value.width !== 9)
+      throw new Error(`csv dataset loaded ${t.value.height}×${t.value.width}, expected ${CSV_ROWS}×9`);
     return t;
   };
   await load(); // warm-up: imports polars, page cache
@@ -308,11 +421,15 @@ const benchCsv = async (): Promise<void> => {
   const lines = createInterface({ input: py.stdout })[Symbol.asyncIterator]();
   const nextLine = async (): Promise<string> => {
     const r = await lines.next();
-    if (r.done) throw new Error(`${PYTHON} core/bench/pandas_read_csv.py ended early: ${pyErr}\nHint: apt-get update && apt-get install -y python3-pandas`);
+    if (r.done)
+      throw new Error(
+        `${PYTHON} core/bench/pandas_read_csv.py ended early: ${pyErr}\nHint: apt-get update && apt-get install -y python3-pandas`,
+      );
     return r.value as string;
   };
   const head = JSON.parse(await nextLine()) as { pandas: string; rows: number; columns: number };
-  if (head.rows !== CSV_ROWS || head.columns !== 9) throw new Error(`pandas read ${head.rows}×${head.columns}, expected ${CSV_ROWS}×9`);
+  if (head.rows !== CSV_ROWS || head.columns !== 9)
+    throw new Error(`pandas read ${head.rows}×${head.columns}, expected ${CSV_ROWS}×9`);
   pandasVersion = head.pandas;
   const ours: Timing[] = [];
   const theirs: Timing[] = [];
@@ -326,10 +443,23 @@ const benchCsv = async (): Promise<void> => {
 
   const o = wallOf(ours);
   const p = wallOf(theirs);
-  report({ what: 'csv dataset load (DataCatalog.load, polars)', stats: o, cpu: cpuOf(ours), unit: 's', goal: 'faster than pandas', pass: o.median < p.median });
+  report({
+    what: 'csv dataset load (DataCatalog.load, polars)',
+    stats: o,
+    cpu: cpuOf(ours),
+    unit: 's',
+    goal: 'faster than pandas',
+    pass: o.median < p.median,
+  });
   report({ what: `pandas ${head.pandas} read_csv (${PYTHON}, read only)`, stats: p, cpu: cpuOf(theirs), unit: 's' });
   const ratio = stats(theirs.map((t, i) => t.wall / ours[i]!.wall));
-  report({ what: 'speed-up over pandas (pandas time / dagrun time, per round)', stats: ratio, unit: 'x', goal: '> 1×', pass: ratio.median > 1 });
+  report({
+    what: 'speed-up over pandas (pandas time / dagrun time, per round)',
+    stats: ratio,
+    unit: 'x',
+    goal: '> 1×',
+    pass: ratio.median > 1,
+  });
 };
 
 let pandasVersion = '?';
@@ -380,7 +510,10 @@ const writeDoc = (m: ReturnType<typeof machine>, when: string, loads: string): v
   const table = [
     '| measurement | median | min | max | runs | CPU (median) | goal | result |',
     '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |',
-    ...rows.map((r) => `| ${r.what.replace(/^ {2}/, '↳ ')} | ${fmt(r.stats.median, r.unit)} | ${fmt(r.stats.min, r.unit)} | ${fmt(r.stats.max, r.unit)} | ${r.stats.runs} | ${r.cpu ? fmt(r.cpu.median, r.unit) : ''} | ${r.goal ?? ''} | ${r.pass === undefined ? '' : r.pass ? 'pass' : '**FAIL**'} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.what.replace(/^ {2}/, '↳ ')} | ${fmt(r.stats.median, r.unit)} | ${fmt(r.stats.min, r.unit)} | ${fmt(r.stats.max, r.unit)} | ${r.stats.runs} | ${r.cpu ? fmt(r.cpu.median, r.unit) : ''} | ${r.goal ?? ''} | ${r.pass === undefined ? '' : r.pass ? 'pass' : '**FAIL**'} |`,
+    ),
   ].join('\n');
   const engineBody = [
     `Command: \`${COMMAND}\` (script: \`core/bench/engine.bench.ts\`; needs \`npm run build\` first, since (a) spawns the built CLI).`,
@@ -414,14 +547,18 @@ const writeDoc = (m: ReturnType<typeof machine>, when: string, loads: string): v
 // ---------------------------------------------------------------- main
 
 if (!existsSync(join(BUILD, 'bin/dist/bin.js')) || !existsSync(CORE)) {
-  process.stderr.write('bin/dist or core/dist is missing: run `npm run build` first (the benchmark runs the built CLI and package).\n');
+  process.stderr.write(
+    'bin/dist or core/dist is missing: run `npm run build` first (the benchmark runs the built CLI and package).\n',
+  );
   process.exit(1);
 }
 ({ openProject } = (await import(pathToFileURL(CORE).href)) as typeof import('@dagrun/core'));
 const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const m = machine();
 if (BUILD !== ROOT) log(`build measured: ${relative(ROOT, BUILD)}`);
-log(`dagrun engine benchmark: ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}, ${RUNS} runs per figure; load average (1/5/15 min) ${load()}`);
+log(
+  `dagrun engine benchmark: ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}, ${RUNS} runs per figure; load average (1/5/15 min) ${load()}`,
+);
 const loadBefore = load();
 await benchCli();
 await benchNodes();

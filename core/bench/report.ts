@@ -23,14 +23,25 @@ export const stats = (xs: readonly number[]): Stats => {
 
 /** The machine as benchmarks report it: cores (nproc), CPU model, memory and Node version. */
 export const machine = () => {
-  const model = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
+  const model =
+    /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ??
+    cpus()[0]?.model ??
+    'unknown';
   const nproc = spawnSync('nproc', { encoding: 'utf8' }).stdout?.trim() || String(cpus().length);
   const mem = /^MemTotal:\s*(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1];
-  return { nproc, model, memory: mem ? `${(Number(mem) / 1024 / 1024).toFixed(1)} GiB` : 'unknown', node: process.version };
+  return {
+    nproc,
+    model,
+    memory: mem ? `${(Number(mem) / 1024 / 1024).toFixed(1)} GiB` : 'unknown',
+    node: process.version,
+  };
 };
 
 /** "1.20 / 0.57 / 0.56": the 1, 5 and 15-minute load averages. */
-export const loadAverage = (): string => loadavg().map((l) => l.toFixed(2)).join(' / ');
+export const loadAverage = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ');
 
 /**
  * `doc` with `body` between `<!-- bench:KEY:start -->` and `<!-- bench:KEY:end -->`. Without the markers,

@@ -20,13 +20,14 @@ export const DEFAULT_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '..
 export const NOTES: Readonly<Record<string, string>> = {
   'json.indent': 'Spaces of indentation when writing a value (not a table). Default `2`; `0` writes one line.',
   'text.encoding': 'Character encoding. Default `utf8`.',
-  'object.serializer': '`json` (default): a JSON envelope, through a registered codec when one accepts the value. `v8`: Node\'s structured serialisation (keeps Maps, Sets, Dates, typed arrays; class instances come back as plain objects).',
-  'memory.copy_mode': '`assign` (default) hands later nodes the very value saved; `deepcopy` gives each load its own copy (DataFrames are never copied).',
+  'object.serializer':
+    "`json` (default): a JSON envelope, through a registered codec when one accepts the value. `v8`: Node's structured serialisation (keeps Maps, Sets, Dates, typed arrays; class instances come back as plain objects).",
+  'memory.copy_mode':
+    '`assign` (default) hands later nodes the very value saved; `deepcopy` gives each load its own copy (DataFrames are never copied).',
 };
 
 /** The Markdown of every type: a heading, its description, and a table of its options. */
-export const renderTypes = (types: readonly DatasetType[]): string =>
-  types.map((t) => renderType(t)).join('\n');
+export const renderTypes = (types: readonly DatasetType[]): string => types.map((t) => renderType(t)).join('\n');
 
 const renderType = (type: DatasetType): string => {
   const schema = type.schema;
@@ -42,7 +43,7 @@ const renderType = (type: DatasetType): string => {
   lines.push('| option | type | required | description |', '| --- | --- | --- | --- |');
   for (const name of names) {
     const p = props[name]!;
-    const text = typeof p.description === 'string' ? p.description : NOTES[`${type.name}.${name}`] ?? '';
+    const text = typeof p.description === 'string' ? p.description : (NOTES[`${type.name}.${name}`] ?? '');
     lines.push(`| \`${name}\` | ${cell(describeSchema(p))} | ${required.has(name) ? 'yes' : ''} | ${cell(text)} |`);
   }
   lines.push('');
@@ -118,14 +119,19 @@ const cell = (s: string): string =>
 
 /** The markers of core's section (no plugin) or of a plugin's. */
 export const markers = (plugin?: string): { start: string; end: string } =>
-  plugin ? { start: `<!-- types:${plugin}:start -->`, end: `<!-- types:${plugin}:end -->` } : { start: START, end: END };
+  plugin
+    ? { start: `<!-- types:${plugin}:start -->`, end: `<!-- types:${plugin}:end -->` }
+    : { start: START, end: END };
 
 /** `doc` with the text between the markers replaced by `section`; throws when the markers are missing. */
 export const replaceSection = (doc: string, section: string, plugin?: string): string => {
   const { start, end } = markers(plugin);
   const a = doc.indexOf(start);
   const b = doc.indexOf(end);
-  if (a < 0 || b < a) throw new Error(`expected the markers ${start} and ${end} in this order, but got ${a < 0 ? 'no start marker' : 'no end marker after it'}`);
+  if (a < 0 || b < a)
+    throw new Error(
+      `expected the markers ${start} and ${end} in this order, but got ${a < 0 ? 'no start marker' : 'no end marker after it'}`,
+    );
   return `${doc.slice(0, a + start.length)}\n\n${section.trimEnd()}\n\n${doc.slice(b)}`;
 };
 
@@ -154,7 +160,8 @@ export const pluginTypes = async (name: string): Promise<DatasetType[]> => {
 };
 
 /** The section for a plugin's types, or core's when `plugin` is undefined. */
-export const sectionFor = async (plugin?: string): Promise<string> => (plugin ? renderTypes(await pluginTypes(plugin)) : coreSection());
+export const sectionFor = async (plugin?: string): Promise<string> =>
+  plugin ? renderTypes(await pluginTypes(plugin)) : coreSection();
 
 export interface ScriptIo {
   readonly stdout: (line: string) => void;
@@ -180,7 +187,9 @@ export const main = async (argv: readonly string[], io: ScriptIo): Promise<numbe
     return 0;
   }
   if (check) {
-    io.stderr(`catalog-docs: ${file} differs from the dataset type schemas; run node --import tsx core/scripts/catalog-docs.ts${plugin ? ` --plugin ${plugin}` : ''}`);
+    io.stderr(
+      `catalog-docs: ${file} differs from the dataset type schemas; run node --import tsx core/scripts/catalog-docs.ts${plugin ? ` --plugin ${plugin}` : ''}`,
+    );
     return 1;
   }
   writeFileSync(file, after);
@@ -189,5 +198,8 @@ export const main = async (argv: readonly string[], io: ScriptIo): Promise<numbe
 };
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  process.exitCode = await main(process.argv.slice(2), { stdout: (l) => process.stdout.write(`${l}\n`), stderr: (l) => process.stderr.write(`${l}\n`) });
+  process.exitCode = await main(process.argv.slice(2), {
+    stdout: (l) => process.stdout.write(`${l}\n`),
+    stderr: (l) => process.stderr.write(`${l}\n`),
+  });
 }

@@ -37,7 +37,14 @@ const withChunked = (): Registry => {
 
 const catalogFor = (dir: string, saveVersion = V1, registry = withChunked()) => {
   const config = new ConfigLoader({ projectDir: dir, environ: {} }).load('catalog', 'replace-top-level');
-  const { catalog, errors } = DataCatalog.create({ config, credentials: undefined, params: {}, registry, projectDir: dir, saveVersion });
+  const { catalog, errors } = DataCatalog.create({
+    config,
+    credentials: undefined,
+    params: {},
+    registry,
+    projectDir: dir,
+    saveVersion,
+  });
   if (errors.length > 0) throw errors[0];
   return catalog;
 };
@@ -72,7 +79,10 @@ interface Killed {
 
 /** Starts the child saving `dataset`, polls `watchDir` for its temporary file and SIGKILLs it as soon as bytes land there. */
 const killWhileWriting = async (args: Record<string, unknown>, watchDir: string): Promise<Killed> => {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(args)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(args)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -104,7 +114,10 @@ t.test('SIGKILL while a 200 MB text save is writing its temporary file leaves th
   const before = readFileSync(join(dir, 'data/big.txt'));
   t.equal(before.length, previous.length);
 
-  const killed = await killWhileWriting({ projectDir: dir, dataset: 'big', saveVersion: V2, megabytes: 200 }, join(dir, 'data'));
+  const killed = await killWhileWriting(
+    { projectDir: dir, dataset: 'big', saveVersion: V2, megabytes: 200 },
+    join(dir, 'data'),
+  );
   t.equal(killed.stderr, '', 'the child started cleanly');
   t.ok(killed.tmp, 'the temporary file was seen filling before the kill');
   t.equal(killed.signal, 'SIGKILL', 'the child was killed, it did not finish on its own');
@@ -135,7 +148,10 @@ t.test('SIGKILL while a large versioned save writes by path leaves the previous 
   const before = readFileSync(oldFile);
   t.equal(before.toString(), 'id,x\n1,0.5\n');
 
-  const killed = await killWhileWriting({ projectDir: dir, dataset: 'table', saveVersion: V2, megabytes: 200 }, join(dir, 'data/table.txt', V2));
+  const killed = await killWhileWriting(
+    { projectDir: dir, dataset: 'table', saveVersion: V2, megabytes: 200 },
+    join(dir, 'data/table.txt', V2),
+  );
   t.equal(killed.stderr, '', 'the child started cleanly');
   t.ok(killed.tmp, 'the temporary file of the new version was seen before the kill');
   t.equal(killed.signal, 'SIGKILL');
@@ -143,11 +159,17 @@ t.test('SIGKILL while a large versioned save writes by path leaves the previous 
 
   t.ok(readFileSync(oldFile).equals(before), 'the previous version is byte-for-byte intact');
   t.equal(existsSync(join(dir, 'data/table.txt', V2, 'table.txt')), false, 'the new version has no file');
-  t.same(readdirSync(join(dir, 'data/table.txt', V2)).map((n) => n.endsWith('.tmp')), [true], 'only the dead temporary file');
+  t.same(
+    readdirSync(join(dir, 'data/table.txt', V2)).map((n) => n.endsWith('.tmp')),
+    [true],
+    'only the dead temporary file',
+  );
 
   const reader = catalogFor(dir, 'unused');
   t.ok((await reader.load('table')) === 'id,x\n1,0.5\n', 'the newest complete version loads, not the big one');
-  const versions = await (reader as unknown as { dataset(n: string): { versions(): Promise<string[]> } }).dataset('table').versions();
+  const versions = await (reader as unknown as { dataset(n: string): { versions(): Promise<string[]> } })
+    .dataset('table')
+    .versions();
   t.same(versions, [V1], 'the interrupted version is not listed');
 });
 
@@ -166,9 +188,12 @@ const flakyFormat: Format<string, Record<string, never>> = {
 
 t.test('a format that throws mid-write leaves the old file and no temporary file', async (t) => {
   const registry = new Registry();
-  registry.registerDatasetType(fileDatasetType({ name: 'flaky_text', description: 'fails on demand', format: flakyFormat, properties: {} }));
+  registry.registerDatasetType(
+    fileDatasetType({ name: 'flaky_text', description: 'fails on demand', format: flakyFormat, properties: {} }),
+  );
   const dir = makeProject(t, {
-    'conf/base/catalog.yaml': 'notes:\n  type: flaky_text\n  path: data/notes.txt\nhistory:\n  type: flaky_text\n  path: data/history.txt\n  versioned: true\n',
+    'conf/base/catalog.yaml':
+      'notes:\n  type: flaky_text\n  path: data/notes.txt\nhistory:\n  type: flaky_text\n  path: data/history.txt\n  versioned: true\n',
   });
 
   const first = catalogFor(dir, V1, registry);
@@ -178,15 +203,29 @@ t.test('a format that throws mid-write leaves the old file and no temporary file
   const second = catalogFor(dir, V2, registry);
   const err = await caught(() => second.save('notes', 'FAIL: new notes\n'));
   t.equal(err.code, 'DAGRUN_ERR_DATASET_SAVE');
-  t.equal(err.message, "[DAGRUN_ERR_DATASET_SAVE] Failed to save dataset 'notes' (flaky_text at data/notes.txt): simulated crash after 4 bytes. What was saved before is intact.");
+  t.equal(
+    err.message,
+    "[DAGRUN_ERR_DATASET_SAVE] Failed to save dataset 'notes' (flaky_text at data/notes.txt): simulated crash after 4 bytes. What was saved before is intact.",
+  );
   t.equal((err.cause as Error).message, 'simulated crash after 4 bytes.', 'the original error is the cause');
   t.equal(readFileSync(join(dir, 'data/notes.txt'), 'utf8'), 'old notes\n');
 
   const verr = await caught(() => second.save('history', 'FAIL: new history\n'));
   t.equal(verr.code, 'DAGRUN_ERR_DATASET_SAVE');
-  t.equal(verr.message, "[DAGRUN_ERR_DATASET_SAVE] Failed to save dataset 'history' (flaky_text at data/history.txt): simulated crash after 4 bytes. What was saved before is intact.");
-  t.same(listFiles(join(dir, 'data')), ['history.txt/2030-01-01T00.00.00.000Z/history.txt', 'notes.txt'], 'no temporary file anywhere, no file for the failed version');
-  t.equal(await catalogFor(dir, 'unused', registry).load('history'), 'old history\n', 'the previous version is still the one loaded');
+  t.equal(
+    verr.message,
+    "[DAGRUN_ERR_DATASET_SAVE] Failed to save dataset 'history' (flaky_text at data/history.txt): simulated crash after 4 bytes. What was saved before is intact.",
+  );
+  t.same(
+    listFiles(join(dir, 'data')),
+    ['history.txt/2030-01-01T00.00.00.000Z/history.txt', 'notes.txt'],
+    'no temporary file anywhere, no file for the failed version',
+  );
+  t.equal(
+    await catalogFor(dir, 'unused', registry).load('history'),
+    'old history\n',
+    'the previous version is still the one loaded',
+  );
   t.equal(await catalogFor(dir, 'unused', registry).load('notes'), 'old notes\n');
 });
 

@@ -55,13 +55,30 @@ interface Expected {
  * Asserts that check() reports exactly `expected` (code, location, message), and that run() throws
  * a CheckError holding the same problems with nothing run and no file written.
  */
-const expectProblems = async (t: Tap, dir: string, expected: readonly Expected[], opts: { pipeline?: string; filter?: PipelineFilter } = {}) => {
+const expectProblems = async (
+  t: Tap,
+  dir: string,
+  expected: readonly Expected[],
+  opts: { pipeline?: string; filter?: PipelineFilter } = {},
+) => {
   const before = listFiles(dir);
   const p = await openProject({ projectDir: dir });
   const errors = p.check(opts.pipeline, opts.filter);
-  t.same(errors.map((e) => e.code), expected.map((e) => e.code), 'codes');
-  t.same(errors.map((e) => formatLocation(e.location)), expected.map((e) => e.at), 'file:line:col');
-  t.same(errors.map((e) => e.message), expected.map((e) => e.message), 'messages');
+  t.same(
+    errors.map((e) => e.code),
+    expected.map((e) => e.code),
+    'codes',
+  );
+  t.same(
+    errors.map((e) => formatLocation(e.location)),
+    expected.map((e) => e.at),
+    'file:line:col',
+  );
+  t.same(
+    errors.map((e) => e.message),
+    expected.map((e) => e.message),
+    'messages',
+  );
 
   ran().length = 0;
   const err = await caught(() => p.run({ pipeline: opts.pipeline, filter: opts.filter }));
@@ -69,8 +86,14 @@ const expectProblems = async (t: Tap, dir: string, expected: readonly Expected[]
   t.equal(err.code, 'DAGRUN_ERR_CHECK_FAILED');
   const n = expected.length;
   const body = expected.map((e, i) => `  ${i + 1}) ${e.message.replace(/\n/g, '\n     ')}`).join('\n');
-  t.equal(err.message, `[DAGRUN_ERR_CHECK_FAILED] ${n} ${n === 1 ? 'error' : 'errors'} in project 'test-project'; nothing was run:\n${body}`);
-  t.same((err as unknown as CheckError).errors.map((e: DagrunError) => e.message), expected.map((e) => e.message));
+  t.equal(
+    err.message,
+    `[DAGRUN_ERR_CHECK_FAILED] ${n} ${n === 1 ? 'error' : 'errors'} in project 'test-project'; nothing was run:\n${body}`,
+  );
+  t.same(
+    (err as unknown as CheckError).errors.map((e: DagrunError) => e.message),
+    expected.map((e) => e.message),
+  );
   t.same(ran(), [], 'no node ran');
   t.same(listFiles(dir), before, 'no output and no run record written');
 };
@@ -91,20 +114,28 @@ t.test('control: the base project runs, writing outputs and a run record', async
 
 t.test('YAML syntax errors name the file, line and column', async (t) => {
   await t.test('in catalog.yaml', async (t) => {
-    const dir = project(t, { 'conf/base/catalog.yaml': `${CATALOG}third_out:\n  type json\n  path: data/third.json\n` });
-    await expectProblems(t, dir, [{
-      code: 'DAGRUN_ERR_CONFIG_YAML',
-      at: 'conf/base/catalog.yaml:8:3',
-      message: `conf/base/catalog.yaml:8:3 [DAGRUN_ERR_CONFIG_YAML] Invalid YAML in 'conf/base/catalog.yaml': Implicit keys need to be on a single line.\n  Hint: check indentation and quoting at that line; a value with ":" or "#" needs quotes.`,
-    }]);
+    const dir = project(t, {
+      'conf/base/catalog.yaml': `${CATALOG}third_out:\n  type json\n  path: data/third.json\n`,
+    });
+    await expectProblems(t, dir, [
+      {
+        code: 'DAGRUN_ERR_CONFIG_YAML',
+        at: 'conf/base/catalog.yaml:8:3',
+        message: `conf/base/catalog.yaml:8:3 [DAGRUN_ERR_CONFIG_YAML] Invalid YAML in 'conf/base/catalog.yaml': Implicit keys need to be on a single line.\n  Hint: check indentation and quoting at that line; a value with ":" or "#" needs quotes.`,
+      },
+    ]);
   });
   await t.test('in pipeline.yaml', async (t) => {
-    const dir = project(t, { 'pipeline.yaml': PIPELINE.replace('      func: src/nodes.ts#second', '     func: src/nodes.ts#second') });
-    await expectProblems(t, dir, [{
-      code: 'DAGRUN_ERR_CONFIG_YAML',
-      at: 'pipeline.yaml:7:1',
-      message: `pipeline.yaml:7:1 [DAGRUN_ERR_CONFIG_YAML] Invalid YAML in 'pipeline.yaml': Sequence item without - indicator (and 3 more).\n  Hint: check indentation and quoting at that line; a value with ":" or "#" needs quotes.`,
-    }]);
+    const dir = project(t, {
+      'pipeline.yaml': PIPELINE.replace('      func: src/nodes.ts#second', '     func: src/nodes.ts#second'),
+    });
+    await expectProblems(t, dir, [
+      {
+        code: 'DAGRUN_ERR_CONFIG_YAML',
+        at: 'pipeline.yaml:7:1',
+        message: `pipeline.yaml:7:1 [DAGRUN_ERR_CONFIG_YAML] Invalid YAML in 'pipeline.yaml': Sequence item without - indicator (and 3 more).\n  Hint: check indentation and quoting at that line; a value with ":" or "#" needs quotes.`,
+      },
+    ]);
   });
   await t.test('in parameters.yaml', async (t) => {
     const dir = project(t, { 'conf/base/parameters.yaml': 'factor: 2\nfactor: 3\n' });
@@ -136,17 +167,20 @@ t.test('schema errors in pipeline.yaml', async (t) => {
     {
       code: 'DAGRUN_ERR_CONFIG_SCHEMA',
       at: 'pipeline.yaml:3:7',
-      message: "pipeline.yaml:3:7 [DAGRUN_ERR_CONFIG_SCHEMA] Pipeline file 'pipeline.yaml': expected option '__default__.nodes.0.func', but got nothing.\n  Hint: add 'func: …' to this entry.",
+      message:
+        "pipeline.yaml:3:7 [DAGRUN_ERR_CONFIG_SCHEMA] Pipeline file 'pipeline.yaml': expected option '__default__.nodes.0.func', but got nothing.\n  Hint: add 'func: …' to this entry.",
     },
     {
       code: 'DAGRUN_ERR_CONFIG_SCHEMA',
       at: 'pipeline.yaml:4:7',
-      message: "pipeline.yaml:4:7 [DAGRUN_ERR_CONFIG_SCHEMA] Pipeline file 'pipeline.yaml': expected only known options, but got unknown option '__default__.nodes.0.fnuc'.\n  Hint: did you mean: 'func'?",
+      message:
+        "pipeline.yaml:4:7 [DAGRUN_ERR_CONFIG_SCHEMA] Pipeline file 'pipeline.yaml': expected only known options, but got unknown option '__default__.nodes.0.fnuc'.\n  Hint: did you mean: 'func'?",
     },
     {
       code: 'DAGRUN_ERR_CONFIG_SCHEMA',
       at: 'pipeline.yaml:8:15',
-      message: "pipeline.yaml:8:15 [DAGRUN_ERR_CONFIG_SCHEMA] Pipeline file 'pipeline.yaml', field '__default__.nodes.1.inputs': expected string or array or object or null, but got number 42.",
+      message:
+        "pipeline.yaml:8:15 [DAGRUN_ERR_CONFIG_SCHEMA] Pipeline file 'pipeline.yaml', field '__default__.nodes.1.inputs': expected string or array or object or null, but got number 42.",
     },
   ]);
 });
@@ -166,12 +200,14 @@ second_out:
     {
       code: 'DAGRUN_ERR_CATALOG_OPTIONS',
       at: 'conf/base/catalog.yaml:1:1',
-      message: "conf/base/catalog.yaml:1:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'first_out' (json): expected option 'path', but got nothing.\n  Hint: add 'path: …' to this entry.",
+      message:
+        "conf/base/catalog.yaml:1:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'first_out' (json): expected option 'path', but got nothing.\n  Hint: add 'path: …' to this entry.",
     },
     {
       code: 'DAGRUN_ERR_CATALOG_OPTIONS',
       at: 'conf/base/catalog.yaml:3:3',
-      message: "conf/base/catalog.yaml:3:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'first_out' (json): expected only known options, but got unknown option 'pth'.\n  Hint: did you mean: 'path'?",
+      message:
+        "conf/base/catalog.yaml:3:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'first_out' (json): expected only known options, but got unknown option 'pth'.\n  Hint: did you mean: 'path'?",
     },
     {
       code: 'DAGRUN_ERR_CATALOG_OPTIONS',
@@ -188,32 +224,45 @@ t.test('schema errors in parameters', async (t) => {
       {
         code: 'DAGRUN_ERR_CONFIG_SCHEMA',
         at: 'conf/base/parameters.yaml:1:1',
-        message: "conf/base/parameters.yaml:1:1 [DAGRUN_ERR_CONFIG_SCHEMA] Configuration file 'conf/base/parameters.yaml': expected a mapping of keys to values, but got a list.",
+        message:
+          "conf/base/parameters.yaml:1:1 [DAGRUN_ERR_CONFIG_SCHEMA] Configuration file 'conf/base/parameters.yaml': expected a mapping of keys to values, but got a list.",
       },
       {
         code: 'DAGRUN_ERR_PARAMS_UNKNOWN',
         at: 'pipeline.yaml:6:7',
-        message: "pipeline.yaml:6:7 [DAGRUN_ERR_PARAMS_UNKNOWN] Parameter 'params:factor' of node 'second': expected a key defined in parameters.yaml, but got no such key.\n  Hint: add 'factor' to conf/base/parameters.yaml.",
+        message:
+          "pipeline.yaml:6:7 [DAGRUN_ERR_PARAMS_UNKNOWN] Parameter 'params:factor' of node 'second': expected a key defined in parameters.yaml, but got no such key.\n  Hint: add 'factor' to conf/base/parameters.yaml.",
       },
     ]);
   });
   await t.test('a key set twice in one environment', async (t) => {
     const dir = project(t, { 'conf/base/parameters_extra.yaml': 'other: 1\nfactor: 3\n' });
-    await expectProblems(t, dir, [{
-      code: 'DAGRUN_ERR_CONFIG_SCHEMA',
-      at: 'conf/base/parameters_extra.yaml:2:1',
-      message: "conf/base/parameters_extra.yaml:2:1 [DAGRUN_ERR_CONFIG_SCHEMA] Key 'factor' in 'conf/base/parameters_extra.yaml': expected each key once per environment, but got it in 'conf/base/parameters.yaml' too.",
-    }]);
+    await expectProblems(t, dir, [
+      {
+        code: 'DAGRUN_ERR_CONFIG_SCHEMA',
+        at: 'conf/base/parameters_extra.yaml:2:1',
+        message:
+          "conf/base/parameters_extra.yaml:2:1 [DAGRUN_ERR_CONFIG_SCHEMA] Key 'factor' in 'conf/base/parameters_extra.yaml': expected each key once per environment, but got it in 'conf/base/parameters.yaml' too.",
+      },
+    ]);
   });
 });
 
 t.test('an unknown dataset type', async (t) => {
-  const dir = project(t, { 'conf/base/catalog.yaml': CATALOG.replace('type: json\n  path: data/second.json', 'type: jsonl\n  path: data/second.json') });
-  await expectProblems(t, dir, [{
-    code: 'DAGRUN_ERR_CATALOG_UNKNOWN_TYPE',
-    at: 'conf/base/catalog.yaml:5:9',
-    message: "conf/base/catalog.yaml:5:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'second_out': expected a registered dataset type, but got 'jsonl'.\n  Hint: did you mean: 'json'?",
-  }]);
+  const dir = project(t, {
+    'conf/base/catalog.yaml': CATALOG.replace(
+      'type: json\n  path: data/second.json',
+      'type: jsonl\n  path: data/second.json',
+    ),
+  });
+  await expectProblems(t, dir, [
+    {
+      code: 'DAGRUN_ERR_CATALOG_UNKNOWN_TYPE',
+      at: 'conf/base/catalog.yaml:5:9',
+      message:
+        "conf/base/catalog.yaml:5:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'second_out': expected a registered dataset type, but got 'jsonl'.\n  Hint: did you mean: 'json'?",
+    },
+  ]);
 });
 
 t.test('a node input that nothing produces and the catalog lacks', async (t) => {
@@ -232,23 +281,30 @@ t.test('a node input that nothing produces and the catalog lacks', async (t) => 
     {
       code: 'DAGRUN_ERR_PIPELINE_MISSING_INPUT',
       at: 'pipeline.yaml:10:7',
-      message: "pipeline.yaml:10:7 [DAGRUN_ERR_PIPELINE_MISSING_INPUT] Input 'secnd_out' of node 'third': expected a node output or a catalog entry, but got neither.\n  Hint: did you mean: 'second_out'?",
+      message:
+        "pipeline.yaml:10:7 [DAGRUN_ERR_PIPELINE_MISSING_INPUT] Input 'secnd_out' of node 'third': expected a node output or a catalog entry, but got neither.\n  Hint: did you mean: 'second_out'?",
     },
     {
       code: 'DAGRUN_ERR_PIPELINE_MISSING_INPUT',
       at: 'pipeline.yaml:14:7',
-      message: "pipeline.yaml:14:7 [DAGRUN_ERR_PIPELINE_MISSING_INPUT] Input 'zzz_unrelated_name' of node 'fourth': expected a node output or a catalog entry, but got neither.\n  Hint: declare it in conf/base/catalog.yaml, or add the node that produces it.",
+      message:
+        "pipeline.yaml:14:7 [DAGRUN_ERR_PIPELINE_MISSING_INPUT] Input 'zzz_unrelated_name' of node 'fourth': expected a node output or a catalog entry, but got neither.\n  Hint: declare it in conf/base/catalog.yaml, or add the node that produces it.",
     },
   ]);
 });
 
 t.test('two nodes writing the same output', async (t) => {
-  const dir = project(t, { 'pipeline.yaml': `${PIPELINE}    - name: third\n      func: src/nodes.ts#third\n      inputs: first_out\n      outputs: second_out\n` });
-  await expectProblems(t, dir, [{
-    code: 'DAGRUN_ERR_PIPELINE_DUPLICATE_OUTPUT',
-    at: 'pipeline.yaml:10:7',
-    message: "pipeline.yaml:10:7 [DAGRUN_ERR_PIPELINE_DUPLICATE_OUTPUT] Dataset 'second_out': expected one node to write it, but got 'second' and 'third'.\n  Hint: rename one output, or merge the two nodes.",
-  }]);
+  const dir = project(t, {
+    'pipeline.yaml': `${PIPELINE}    - name: third\n      func: src/nodes.ts#third\n      inputs: first_out\n      outputs: second_out\n`,
+  });
+  await expectProblems(t, dir, [
+    {
+      code: 'DAGRUN_ERR_PIPELINE_DUPLICATE_OUTPUT',
+      at: 'pipeline.yaml:10:7',
+      message:
+        "pipeline.yaml:10:7 [DAGRUN_ERR_PIPELINE_DUPLICATE_OUTPUT] Dataset 'second_out': expected one node to write it, but got 'second' and 'third'.\n  Hint: rename one output, or merge the two nodes.",
+    },
+  ]);
 });
 
 t.test('a cycle, listing the nodes on it', async (t) => {
@@ -267,11 +323,14 @@ t.test('a cycle, listing the nodes on it', async (t) => {
       outputs: loop_c_out
 `,
   });
-  await expectProblems(t, dir, [{
-    code: 'DAGRUN_ERR_PIPELINE_CYCLE',
-    at: 'pipeline.yaml:10:7',
-    message: "pipeline.yaml:10:7 [DAGRUN_ERR_PIPELINE_CYCLE] Pipeline: expected no cycle, but got 'loop_a' -> 'loop_b' -> 'loop_c' -> 'loop_a'.\n  Hint: a node cannot depend, directly or through others, on its own output.",
-  }]);
+  await expectProblems(t, dir, [
+    {
+      code: 'DAGRUN_ERR_PIPELINE_CYCLE',
+      at: 'pipeline.yaml:10:7',
+      message:
+        "pipeline.yaml:10:7 [DAGRUN_ERR_PIPELINE_CYCLE] Pipeline: expected no cycle, but got 'loop_a' -> 'loop_b' -> 'loop_c' -> 'loop_a'.\n  Hint: a node cannot depend, directly or through others, on its own output.",
+    },
+  ]);
 });
 
 t.test('func problems: missing module, missing export, not a function, module that fails to load', async (t) => {
@@ -299,22 +358,26 @@ t.test('func problems: missing module, missing export, not a function, module th
     {
       code: 'DAGRUN_ERR_FUNC_MODULE',
       at: 'pipeline.yaml:11:13',
-      message: "pipeline.yaml:11:13 [DAGRUN_ERR_FUNC_MODULE] Module of node func 'src/missing.ts#third': expected a file at src/missing.ts (relative to the project), but got no such file.",
+      message:
+        "pipeline.yaml:11:13 [DAGRUN_ERR_FUNC_MODULE] Module of node func 'src/missing.ts#third': expected a file at src/missing.ts (relative to the project), but got no such file.",
     },
     {
       code: 'DAGRUN_ERR_FUNC_EXPORT',
       at: 'pipeline.yaml:15:13',
-      message: "pipeline.yaml:15:13 [DAGRUN_ERR_FUNC_EXPORT] Export 'thrid' of src/nodes.ts: expected a function, but got no such export.\n  Hint: did you mean: 'third'?",
+      message:
+        "pipeline.yaml:15:13 [DAGRUN_ERR_FUNC_EXPORT] Export 'thrid' of src/nodes.ts: expected a function, but got no such export.\n  Hint: did you mean: 'third'?",
     },
     {
       code: 'DAGRUN_ERR_FUNC_EXPORT',
       at: 'pipeline.yaml:19:13',
-      message: "pipeline.yaml:19:13 [DAGRUN_ERR_FUNC_EXPORT] Export 'notAFunction' of src/nodes.ts: expected a function, but got object.",
+      message:
+        "pipeline.yaml:19:13 [DAGRUN_ERR_FUNC_EXPORT] Export 'notAFunction' of src/nodes.ts: expected a function, but got object.",
     },
     {
       code: 'DAGRUN_ERR_FUNC_MODULE',
       at: 'pipeline.yaml:23:13',
-      message: "pipeline.yaml:23:13 [DAGRUN_ERR_FUNC_MODULE] Module of node func 'src/broken.ts#x': expected it to load, but got Error: boom at import.",
+      message:
+        "pipeline.yaml:23:13 [DAGRUN_ERR_FUNC_MODULE] Module of node func 'src/broken.ts#x': expected it to load, but got Error: boom at import.",
     },
   ]);
 });
@@ -328,11 +391,14 @@ t.test('an unknown parameter key', async (t) => {
       outputs: third_out
 `,
   });
-  await expectProblems(t, dir, [{
-    code: 'DAGRUN_ERR_PARAMS_UNKNOWN',
-    at: 'pipeline.yaml:10:7',
-    message: "pipeline.yaml:10:7 [DAGRUN_ERR_PARAMS_UNKNOWN] Parameter 'params:model.dept' of node 'third': expected a key defined in parameters.yaml, but got no such key.\n  Hint: did you mean: 'params:model.depth', 'params:model'?",
-  }]);
+  await expectProblems(t, dir, [
+    {
+      code: 'DAGRUN_ERR_PARAMS_UNKNOWN',
+      at: 'pipeline.yaml:10:7',
+      message:
+        "pipeline.yaml:10:7 [DAGRUN_ERR_PARAMS_UNKNOWN] Parameter 'params:model.dept' of node 'third': expected a key defined in parameters.yaml, but got no such key.\n  Hint: did you mean: 'params:model.depth', 'params:model'?",
+    },
+  ]);
 });
 
 t.test('every problem is reported together in one CheckError, sorted by file and line', async (t) => {
@@ -365,12 +431,14 @@ second_out:
     {
       code: 'DAGRUN_ERR_CATALOG_OPTIONS',
       at: 'conf/base/catalog.yaml:4:3',
-      message: "conf/base/catalog.yaml:4:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'first_out' (json): expected only known options, but got unknown option 'indnet'.\n  Hint: did you mean: 'indent'?",
+      message:
+        "conf/base/catalog.yaml:4:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'first_out' (json): expected only known options, but got unknown option 'indnet'.\n  Hint: did you mean: 'indent'?",
     },
     {
       code: 'DAGRUN_ERR_CATALOG_UNKNOWN_TYPE',
       at: 'conf/base/catalog.yaml:6:9',
-      message: "conf/base/catalog.yaml:6:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'second_out': expected a registered dataset type, but got 'jsn'.\n  Hint: did you mean: 'json'?",
+      message:
+        "conf/base/catalog.yaml:6:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'second_out': expected a registered dataset type, but got 'jsn'.\n  Hint: did you mean: 'json'?",
     },
     {
       code: 'DAGRUN_ERR_CONFIG_SCHEMA',
@@ -380,22 +448,26 @@ second_out:
     {
       code: 'DAGRUN_ERR_FUNC_EXPORT',
       at: 'pipeline.yaml:4:13',
-      message: "pipeline.yaml:4:13 [DAGRUN_ERR_FUNC_EXPORT] Export 'frist' of src/nodes.ts: expected a function, but got no such export.\n  Hint: did you mean: 'first'?",
+      message:
+        "pipeline.yaml:4:13 [DAGRUN_ERR_FUNC_EXPORT] Export 'frist' of src/nodes.ts: expected a function, but got no such export.\n  Hint: did you mean: 'first'?",
     },
     {
       code: 'DAGRUN_ERR_PARAMS_UNKNOWN',
       at: 'pipeline.yaml:6:7',
-      message: "pipeline.yaml:6:7 [DAGRUN_ERR_PARAMS_UNKNOWN] Parameter 'params:factr' of node 'second': expected a key defined in parameters.yaml, but got no such key.\n  Hint: did you mean: 'params:factor'?",
+      message:
+        "pipeline.yaml:6:7 [DAGRUN_ERR_PARAMS_UNKNOWN] Parameter 'params:factr' of node 'second': expected a key defined in parameters.yaml, but got no such key.\n  Hint: did you mean: 'params:factor'?",
     },
     {
       code: 'DAGRUN_ERR_PIPELINE_DUPLICATE_OUTPUT',
       at: 'pipeline.yaml:10:7',
-      message: "pipeline.yaml:10:7 [DAGRUN_ERR_PIPELINE_DUPLICATE_OUTPUT] Dataset 'first_out': expected one node to write it, but got 'first' and 'third'.\n  Hint: rename one output, or merge the two nodes.",
+      message:
+        "pipeline.yaml:10:7 [DAGRUN_ERR_PIPELINE_DUPLICATE_OUTPUT] Dataset 'first_out': expected one node to write it, but got 'first' and 'third'.\n  Hint: rename one output, or merge the two nodes.",
     },
     {
       code: 'DAGRUN_ERR_PIPELINE_MISSING_INPUT',
       at: 'pipeline.yaml:10:7',
-      message: "pipeline.yaml:10:7 [DAGRUN_ERR_PIPELINE_MISSING_INPUT] Input 'second_outt' of node 'third': expected a node output or a catalog entry, but got neither.\n  Hint: did you mean: 'second_out'?",
+      message:
+        "pipeline.yaml:10:7 [DAGRUN_ERR_PIPELINE_MISSING_INPUT] Input 'second_outt' of node 'third': expected a node output or a catalog entry, but got neither.\n  Hint: did you mean: 'second_out'?",
     },
   ]);
 });
@@ -414,7 +486,8 @@ t.test('a catalog problem is reported even when pipeline.yaml does not load', as
     {
       code: 'DAGRUN_ERR_CONFIG_SCHEMA',
       at: 'pipeline.yaml:2:10',
-      message: "pipeline.yaml:2:10 [DAGRUN_ERR_CONFIG_SCHEMA] Pipeline file 'pipeline.yaml', field '__default__.nodes': expected array, but got a mapping.",
+      message:
+        "pipeline.yaml:2:10 [DAGRUN_ERR_CONFIG_SCHEMA] Pipeline file 'pipeline.yaml', field '__default__.nodes': expected array, but got a mapping.",
     },
   ]);
 });
@@ -422,19 +495,37 @@ t.test('a catalog problem is reported even when pipeline.yaml does not load', as
 t.test('a partial run whose input is held in memory by a node outside the run', async (t) => {
   // first_out is no longer in the catalog: it lives in memory, and only node 'first' makes it.
   const dir = project(t, { 'conf/base/catalog.yaml': 'second_out:\n  type: json\n  path: data/second.json\n' });
-  await expectProblems(t, dir, [{
-    code: 'DAGRUN_ERR_PIPELINE_UNAVAILABLE_INPUT',
-    at: 'pipeline.yaml:6:7',
-    message: "pipeline.yaml:6:7 [DAGRUN_ERR_PIPELINE_UNAVAILABLE_INPUT] Input 'first_out' of this partial run: expected it saved in the catalog, but got an in-memory dataset that node 'first' (not in this run) produces.\n  Hint: include 'first' in the run (e.g. --from-nodes first), or declare 'first_out' in catalog.yaml with a file type.",
-  }], { filter: { fromNodes: ['second'] } });
+  await expectProblems(
+    t,
+    dir,
+    [
+      {
+        code: 'DAGRUN_ERR_PIPELINE_UNAVAILABLE_INPUT',
+        at: 'pipeline.yaml:6:7',
+        message:
+          "pipeline.yaml:6:7 [DAGRUN_ERR_PIPELINE_UNAVAILABLE_INPUT] Input 'first_out' of this partial run: expected it saved in the catalog, but got an in-memory dataset that node 'first' (not in this run) produces.\n  Hint: include 'first' in the run (e.g. --from-nodes first), or declare 'first_out' in catalog.yaml with a file type.",
+      },
+    ],
+    { filter: { fromNodes: ['second'] } },
+  );
 
   await t.test('a declared memory dataset is no better', async (t) => {
-    const dir = project(t, { 'conf/base/catalog.yaml': 'first_out:\n  type: memory\nsecond_out:\n  type: json\n  path: data/second.json\n' });
-    await expectProblems(t, dir, [{
-      code: 'DAGRUN_ERR_PIPELINE_UNAVAILABLE_INPUT',
-      at: 'pipeline.yaml:6:7',
-      message: "pipeline.yaml:6:7 [DAGRUN_ERR_PIPELINE_UNAVAILABLE_INPUT] Input 'first_out' of this partial run: expected it saved in the catalog, but got an in-memory dataset that node 'first' (not in this run) produces.\n  Hint: include 'first' in the run (e.g. --from-nodes first), or declare 'first_out' in catalog.yaml with a file type.",
-    }], { filter: { nodes: ['second'] } });
+    const dir = project(t, {
+      'conf/base/catalog.yaml': 'first_out:\n  type: memory\nsecond_out:\n  type: json\n  path: data/second.json\n',
+    });
+    await expectProblems(
+      t,
+      dir,
+      [
+        {
+          code: 'DAGRUN_ERR_PIPELINE_UNAVAILABLE_INPUT',
+          at: 'pipeline.yaml:6:7',
+          message:
+            "pipeline.yaml:6:7 [DAGRUN_ERR_PIPELINE_UNAVAILABLE_INPUT] Input 'first_out' of this partial run: expected it saved in the catalog, but got an in-memory dataset that node 'first' (not in this run) produces.\n  Hint: include 'first' in the run (e.g. --from-nodes first), or declare 'first_out' in catalog.yaml with a file type.",
+        },
+      ],
+      { filter: { nodes: ['second'] } },
+    );
   });
 
   await t.test('control: with the input persisted, the same partial run checks clean', async (t) => {

@@ -3,14 +3,32 @@
 // example of docs/plugins.md runs as printed. Spawns the built CLI: needs `npx tsc -b`.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { parseDocument } from 'yaml';
 import { Registry, type DatasetType } from '../src/index.js';
-import { coreSection, currentSection, END, main, NOTES, replaceSection, START, undocumented } from '../scripts/catalog-docs.js';
+import {
+  coreSection,
+  currentSection,
+  END,
+  main,
+  NOTES,
+  replaceSection,
+  START,
+  undocumented,
+} from '../scripts/catalog-docs.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DOCS = join(ROOT, 'docs');
@@ -43,7 +61,10 @@ const node = (args: readonly string[], cwd: string) => {
 
 const dagrun = (args: readonly string[], cwd: string) => node([DAGRUN, ...args], cwd);
 
-const docFiles = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.md')).sort();
+const docFiles = (dir: string): string[] =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.md'))
+    .sort();
 const readDoc = (name: string): string => readFileSync(join(DOCS, name), 'utf8');
 
 interface Block {
@@ -86,7 +107,10 @@ const anchors = (md: string): Set<string> => {
     if (/^\s*```/.test(line)) fenced = !fenced;
     const h = fenced ? null : /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
     if (!h) continue;
-    const base = h[1]!.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const base = h[1]!
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     out.add(n === 0 ? base : `${base}-${n}`);
@@ -136,18 +160,37 @@ t.test('catalog-yaml.md holds the options tables generated from the dataset type
   const doc = readDoc('catalog-yaml.md');
   const section = currentSection(doc);
   t.ok(section, `docs/catalog-yaml.md has ${START} … ${END}`);
-  t.equal(section?.trim(), coreSection().trim(), 'the types section is the generated one (if not, run node --import tsx core/scripts/catalog-docs.ts)');
+  t.equal(
+    section?.trim(),
+    coreSection().trim(),
+    'the types section is the generated one (if not, run node --import tsx core/scripts/catalog-docs.ts)',
+  );
   const types = new Registry().datasetTypes().map((d) => d.name);
   t.same(types, ['json', 'yaml', 'text', 'object', 'memory']);
   for (const name of types) t.match(section ?? '', `### \`${name}\``, `type ${name} has its section`);
-  t.match(section ?? '', '| `indent` | integer, 0–8 |  | Spaces of indentation when writing a value (not a table). Default `2`; `0` writes one line. |');
-  t.match(section ?? '', '| `path` | string, not empty | yes | File location: a path relative to the project, or protocol://bucket/key. |');
+  t.match(
+    section ?? '',
+    '| `indent` | integer, 0–8 |  | Spaces of indentation when writing a value (not a table). Default `2`; `0` writes one line. |',
+  );
+  t.match(
+    section ?? '',
+    '| `path` | string, not empty | yes | File location: a path relative to the project, or protocol://bucket/key. |',
+  );
 });
 
 t.test('every option of every built-in type has a description, and no note is left over', async (t) => {
   t.same(undocumented(new Registry().datasetTypes()), { missing: [], stale: [] });
-  const fake = { name: 'fake', description: 'A test type.', schema: { type: 'object', properties: { size: { type: 'integer' } } }, create: () => ({ load: () => 1, save: () => undefined, describe: () => ({}) }) } as unknown as DatasetType;
-  t.same(undocumented([fake]), { missing: ['fake.size'], stale: Object.keys(NOTES) }, 'an option without description is caught, and notes for absent types are stale');
+  const fake = {
+    name: 'fake',
+    description: 'A test type.',
+    schema: { type: 'object', properties: { size: { type: 'integer' } } },
+    create: () => ({ load: () => 1, save: () => undefined, describe: () => ({}) }),
+  } as unknown as DatasetType;
+  t.same(
+    undocumented([fake]),
+    { missing: ['fake.size'], stale: Object.keys(NOTES) },
+    'an option without description is caught, and notes for absent types are stale',
+  );
 });
 
 t.test('catalog-docs.ts rewrites a stale section, leaves the rest, and --check fails on drift', async (t) => {
@@ -162,7 +205,13 @@ t.test('catalog-docs.ts rewrites a stale section, leaves the rest, and --check f
     return { code, out, err };
   };
 
-  t.same(await run(file, '--check'), { code: 1, out: [], err: [`catalog-docs: ${file} differs from the dataset type schemas; run node --import tsx core/scripts/catalog-docs.ts`] });
+  t.same(await run(file, '--check'), {
+    code: 1,
+    out: [],
+    err: [
+      `catalog-docs: ${file} differs from the dataset type schemas; run node --import tsx core/scripts/catalog-docs.ts`,
+    ],
+  });
   t.equal(readFileSync(file, 'utf8'), stale, '--check writes nothing');
 
   t.same(await run(file), { code: 0, out: [`catalog-docs: rewrote the dataset types of ${file}.`], err: [] });
@@ -173,7 +222,11 @@ t.test('catalog-docs.ts rewrites a stale section, leaves the rest, and --check f
   t.same(await run(file, '--check'), { code: 0, out: [`catalog-docs: ${file} is up to date.`], err: [] });
 
   writeFileSync(file, '# No markers\n');
-  t.same(await run(file), { code: 2, out: [], err: [`catalog-docs: ${file}: expected the markers ${START} and ${END} in this order, but got no start marker.`] });
+  t.same(await run(file), {
+    code: 2,
+    out: [],
+    err: [`catalog-docs: ${file}: expected the markers ${START} and ${END} in this order, but got no start marker.`],
+  });
 
   // The command line itself, as docs and CI call it, on a copy of the real page.
   const copy = join(dir, 'catalog-yaml.md');
@@ -188,16 +241,32 @@ t.test('every relative link in docs/*.md points at an existing file and heading'
   const { broken, checked } = brokenLinks(DOCS);
   t.same(broken, []);
   t.ok(checked > 40, `links checked: ${checked}`);
-  for (const page of ['getting-started.md', 'pipeline-yaml.md', 'catalog-yaml.md', 'configuration.md', 'cli.md', 'plugins.md', 'errors.md', 'benchmarks.md']) {
+  for (const page of [
+    'getting-started.md',
+    'pipeline-yaml.md',
+    'catalog-yaml.md',
+    'configuration.md',
+    'cli.md',
+    'plugins.md',
+    'errors.md',
+    'benchmarks.md',
+  ]) {
     t.match(readDoc('index.md'), `](${page})`, `index.md links to ${page}`);
   }
 });
 
 t.test('the link check reports missing files and headings, and skips code and URLs', async (t) => {
   const dir = tempDir(t);
-  writeFile(dir, 'a.md', '# A\n\n## Some `code` heading: here\n\n[ok](b.md) [ok](b.md#b-part) [ok](#some-code-heading-here)\n[gone](c.md)\n[bad anchor](b.md#nope) [url](https://example.com/x.md) `[in code](d.md)`\n\n```md\n[in a block](e.md)\n```\n');
+  writeFile(
+    dir,
+    'a.md',
+    '# A\n\n## Some `code` heading: here\n\n[ok](b.md) [ok](b.md#b-part) [ok](#some-code-heading-here)\n[gone](c.md)\n[bad anchor](b.md#nope) [url](https://example.com/x.md) `[in code](d.md)`\n\n```md\n[in a block](e.md)\n```\n',
+  );
   writeFile(dir, 'b.md', '# B\n\n## B part\n\n[self](#b) [up](#missing)\n');
-  t.same(brokenLinks(dir), { broken: ['a.md:6 c.md (no such file)', 'a.md:7 b.md#nope (no such heading)', 'b.md:5 #missing (no such heading)'], checked: 7 });
+  t.same(brokenLinks(dir), {
+    broken: ['a.md:6 c.md (no such file)', 'a.md:7 b.md#nope (no such heading)', 'b.md:5 #missing (no such heading)'],
+    checked: 7,
+  });
 });
 
 t.test('YAML and JSON blocks in docs/*.md parse', async (t) => {
@@ -207,7 +276,11 @@ t.test('YAML and JSON blocks in docs/*.md parse', async (t) => {
       if (b.lang === 'yaml') {
         n++;
         const doc = parseDocument(b.body, { uniqueKeys: true });
-        t.same(doc.errors.map((e) => e.message), [], `${name}:${b.line} is valid YAML`);
+        t.same(
+          doc.errors.map((e) => e.message),
+          [],
+          `${name}:${b.line} is valid YAML`,
+        );
       } else if (b.lang === 'json') {
         n++;
         t.doesNotThrow(() => JSON.parse(b.body), `${name}:${b.line} is valid JSON`);
@@ -238,7 +311,11 @@ t.test('blocks quoting project files match them', async (t) => {
 t.test('cli.md shows the real --help of every built-in command', async (t) => {
   const cwd = tempDir(t);
   // The --project default is the working directory, and its length changes where lines wrap.
-  const normalise = (s: string) => s.replace(/\(default:\s+"\/[^"]*"\)/g, '(default: "<cwd>")').replace(/\s+/g, ' ').trim();
+  const normalise = (s: string) =>
+    s
+      .replace(/\(default:\s+"\/[^"]*"\)/g, '(default: "<cwd>")')
+      .replace(/\s+/g, ' ')
+      .trim();
   const shown = new Map<string, string>();
   for (const b of codeBlocks(readDoc('cli.md'))) {
     const m = /^\$ dagrun ((?:[a-z]+ )*)--help\n/.exec(b.body);
@@ -269,19 +346,40 @@ t.test("plugins.md's complete dataset type runs as printed, and its hooks fire i
     });
 
   const complete = section(doc, 'A complete dataset type');
-  t.same(writeBlocks(complete).sort(), ['conf/base/catalog.yaml', 'dagrun.yaml', 'pipeline.yaml', 'plugins/partitions.ts', 'src/nodes.ts']);
+  t.same(writeBlocks(complete).sort(), [
+    'conf/base/catalog.yaml',
+    'dagrun.yaml',
+    'pipeline.yaml',
+    'plugins/partitions.ts',
+    'src/nodes.ts',
+  ]);
   const transcript = codeBlocks(complete).find((b) => b.lang === 'console')!.body;
   // Replay the transcript: shell lines make the data, `dagrun` and `cat` outputs must match.
-  const steps = transcript.split(/^\$ /m).filter(Boolean).map((s) => {
-    const [command = '', ...out] = s.split('\n');
-    return { command, output: out.join('\n').trimEnd() };
-  });
-  t.same(steps.map((s) => s.command.split(' ').slice(0, 2).join(' ')), ['mkdir -p', 'echo \'[{', 'echo \'[{', 'dagrun run', 'cat data/08_reporting/daily_totals/2026-11-02.json', 'cat data/08_reporting/best_day.json', 'dagrun catalog']);
+  const steps = transcript
+    .split(/^\$ /m)
+    .filter(Boolean)
+    .map((s) => {
+      const [command = '', ...out] = s.split('\n');
+      return { command, output: out.join('\n').trimEnd() };
+    });
+  t.same(
+    steps.map((s) => s.command.split(' ').slice(0, 2).join(' ')),
+    [
+      'mkdir -p',
+      "echo '[{",
+      "echo '[{",
+      'dagrun run',
+      'cat data/08_reporting/daily_totals/2026-11-02.json',
+      'cat data/08_reporting/best_day.json',
+      'dagrun catalog',
+    ],
+  );
   for (const { command, output } of steps) {
     const echo = /^echo '(.*)' > (\S+)$/.exec(command);
     if (command.startsWith('mkdir -p ')) mkdirSync(join(dir, command.slice('mkdir -p '.length)), { recursive: true });
     else if (echo) writeFileSync(join(dir, echo[2]!), `${echo[1]}\n`);
-    else if (command.startsWith('cat ')) t.equal(readFileSync(join(dir, command.slice(4)), 'utf8').trimEnd(), output, command);
+    else if (command.startsWith('cat '))
+      t.equal(readFileSync(join(dir, command.slice(4)), 'utf8').trimEnd(), output, command);
     else {
       const r = dagrun(command.split(' ').slice(1), dir);
       t.equal(r.code, 0, r.stderr);

@@ -49,7 +49,10 @@ t.test('docs/errors.md has one section per code, with an example and a fix', asy
     t.match(s.body, /\*\*How to fix\.\*\* \S/, `${s.code} says how to fix it`);
     // The example is the message as printed, so it shows the code in brackets.
     const examples = [...s.body.matchAll(/```text\n([\s\S]*?)```/g)].map((m) => m[1]!);
-    t.ok(examples.some((e) => e.includes(`[${s.code}]`)), `${s.code} has an example message showing [${s.code}]`);
+    t.ok(
+      examples.some((e) => e.includes(`[${s.code}]`)),
+      `${s.code} has an example message showing [${s.code}]`,
+    );
   }
 });
 
@@ -72,7 +75,10 @@ const sourceFiles = (dir: string): string[] =>
 
 t.test('every DAGRUN_ERR_ literal in core/src and bin/src is a registered code', async (t) => {
   const files = [...sourceFiles(join(ROOT, 'core/src')), ...sourceFiles(join(ROOT, 'bin/src'))];
-  t.ok(files.some((f) => f.endsWith('errors.ts')), 'the scan reaches core/src/internal/errors.ts');
+  t.ok(
+    files.some((f) => f.endsWith('errors.ts')),
+    'the scan reaches core/src/internal/errors.ts',
+  );
   let literals = 0;
   for (const file of files) {
     const text = readFileSync(file, 'utf8');
@@ -83,7 +89,10 @@ t.test('every DAGRUN_ERR_ literal in core/src and bin/src is a registered code',
       const where = `${relative(ROOT, file)}:${line}`;
       if (m[1]) {
         // `code.startsWith('DAGRUN_ERR_DATASET')` tests an area: it must be the prefix of some code.
-        t.ok([...registered].some((c) => c.startsWith(`${code}_`)), `${where}: prefix ${code} matches registered codes`);
+        t.ok(
+          [...registered].some((c) => c.startsWith(`${code}_`)),
+          `${where}: prefix ${code} matches registered codes`,
+        );
       } else {
         t.ok(registered.has(code), `${where}: ${code} is in ERROR_CODES`);
       }

@@ -49,16 +49,29 @@ t.test('a plan loads the newest model once, runs only the needed nodes, and answ
   t.not(versions[0], versions[1]);
 
   const plan = await project.inferencePlan({ pipeline: 'inference', inputs: ['request'], outputs: ['scores'] });
-  t.same(plan.nodes.map((n) => n.name), ['score'], 'report and label are not needed for scores');
+  t.same(
+    plan.nodes.map((n) => n.name),
+    ['score'],
+    'report and label are not needed for scores',
+  );
   t.same(plan.artifacts, [{ name: 'model', version: versions[1], type: 'json' }], 'the newest version, reported');
   t.same(plan.run({ request: [{ x: 1 }, { x: 3 }] }), { scores: [4, 8] }, 'synchronous: a plain object');
 
-  const both = await project.inferencePlan({ pipeline: 'inference', inputs: ['request'], outputs: ['scores', 'labels'] });
+  const both = await project.inferencePlan({
+    pipeline: 'inference',
+    inputs: ['request'],
+    outputs: ['scores', 'labels'],
+  });
   const answer = both.run({ request: [{ x: 1 }, { x: 5 }] });
   t.ok(answer instanceof Promise, 'an async node makes the run a Promise');
   t.same(await answer, { scores: [4, 12], labels: ['low', 'high'] });
 
-  const pinned = await project.inferencePlan({ pipeline: 'inference', inputs: ['request'], outputs: ['scores'], loadVersions: { model: versions[0]! } });
+  const pinned = await project.inferencePlan({
+    pipeline: 'inference',
+    inputs: ['request'],
+    outputs: ['scores'],
+    loadVersions: { model: versions[0]! },
+  });
   t.same(pinned.artifacts[0]!.version, versions[0], 'a pinned version');
 });
 
@@ -72,12 +85,29 @@ t.test('a node that throws names itself; bad inputs and outputs name the pipelin
   t.equal((err as unknown as NodeError).code, 'DAGRUN_ERR_NODE_FAILED');
   t.match(err.message, "Node 'score' (src/nodes.ts#score) failed: TypeError: request must be an array");
 
-  const badIn = await caught(() => project.inferencePlan({ pipeline: 'inference', inputs: ['requests'], outputs: ['scores'] }));
+  const badIn = await caught(() =>
+    project.inferencePlan({ pipeline: 'inference', inputs: ['requests'], outputs: ['scores'] }),
+  );
   t.equal((badIn as unknown as DagrunError).code, 'DAGRUN_ERR_INFERENCE_SPEC');
-  t.match(badIn.message, "Inference inputs of pipeline 'inference': expected free inputs of the nodes that produce scores (model, request), but got 'requests'.");
-  const badOut = await caught(() => project.inferencePlan({ pipeline: 'inference', inputs: ['request'], outputs: ['score'] }));
-  t.match(badOut.message, "Inference outputs of pipeline 'inference': expected datasets its nodes produce (scores, labels, summary), but got 'score'.");
-  const missing = await caught(() => project.inferencePlan({ pipeline: 'inference', inputs: ['request'], outputs: ['scores'], loadVersions: { model: '2001-01-01T00.00.00.000Z' } }));
+  t.match(
+    badIn.message,
+    "Inference inputs of pipeline 'inference': expected free inputs of the nodes that produce scores (model, request), but got 'requests'.",
+  );
+  const badOut = await caught(() =>
+    project.inferencePlan({ pipeline: 'inference', inputs: ['request'], outputs: ['score'] }),
+  );
+  t.match(
+    badOut.message,
+    "Inference outputs of pipeline 'inference': expected datasets its nodes produce (scores, labels, summary), but got 'score'.",
+  );
+  const missing = await caught(() =>
+    project.inferencePlan({
+      pipeline: 'inference',
+      inputs: ['request'],
+      outputs: ['scores'],
+      loadVersions: { model: '2001-01-01T00.00.00.000Z' },
+    }),
+  );
   t.match(missing.message, "expected '2001-01-01T00.00.00.000Z' to exist");
 });
 
@@ -103,7 +133,11 @@ broken:
 `,
   });
   const project = await openProject({ projectDir: dir });
-  const plan = await project.inferencePlan({ pipeline: 'inference', inputs: ['xs'], outputs: ['neg', 'n_neg', 'code'] });
+  const plan = await project.inferencePlan({
+    pipeline: 'inference',
+    inputs: ['xs'],
+    outputs: ['neg', 'n_neg', 'code'],
+  });
   t.same(plan.run({ xs: [-1, 2, -3, 4, 5] }), { neg: [-1, -3], n_neg: 2, code: 1233 });
   t.same(plan.run({ xs: [7] }), { neg: [], n_neg: 0, code: 1231 }, 'runs share nothing');
   const broken = await project.inferencePlan({ pipeline: 'broken', inputs: ['xs'], outputs: ['left'] });
@@ -115,6 +149,8 @@ broken:
 t.test('without a saved model the plan cannot be built, and says which dataset and what to run', async (t) => {
   const dir = makeProject(t, files);
   const project = await openProject({ projectDir: dir });
-  const err = await caught(() => project.inferencePlan({ pipeline: 'inference', inputs: ['request'], outputs: ['scores'] }));
+  const err = await caught(() =>
+    project.inferencePlan({ pipeline: 'inference', inputs: ['request'], outputs: ['scores'] }),
+  );
   t.match(err.message, "Versioned dataset 'model': expected at least one version");
 });

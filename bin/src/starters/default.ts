@@ -1,7 +1,15 @@
 // The `default` starter: orders from a csv file, cleaned and summarised by region, with a test of the
 // node functions. The csv type comes from @dagrun/datasets-polars.
 
-import { BASE_DEPENDENCIES, BASE_PLUGINS, dagrunYaml, GITIGNORE, packageJson, TSCONFIG, type Starter } from './common.js';
+import {
+  BASE_DEPENDENCIES,
+  BASE_PLUGINS,
+  dagrunYaml,
+  GITIGNORE,
+  packageJson,
+  TSCONFIG,
+  type Starter,
+} from './common.js';
 
 const PIPELINE = `# Pipelines: each node is a function plus the datasets it reads and writes.
 # Run with: dagrun run   (or dagrun run --pipeline summarise)

@@ -1,7 +1,16 @@
 // The `ml` starter: house prices from a generated csv (deterministic, 400 rows), a seeded split, a
 // `train` node whose @dagrun/ml model is saved as a versioned `object`, and an `evaluate` node's metrics.
 
-import { BASE_DEPENDENCIES, BASE_PLUGINS, DAGRUN_VERSION, dagrunYaml, GITIGNORE, packageJson, TSCONFIG, type Starter } from './common.js';
+import {
+  BASE_DEPENDENCIES,
+  BASE_PLUGINS,
+  DAGRUN_VERSION,
+  dagrunYaml,
+  GITIGNORE,
+  packageJson,
+  TSCONFIG,
+  type Starter,
+} from './common.js';
 
 export const HOUSE_ROWS = 400;
 
@@ -225,7 +234,11 @@ test('the saved form of the model predicts the same values', () => {
 export const mlStarter: Starter = {
   description: 'house prices: train gradient-boosted trees with @dagrun/ml, then evaluate them',
   files: (name) => ({
-    'dagrun.yaml': dagrunYaml(name, [...BASE_PLUGINS, '@dagrun/ml'], 'Project settings. @dagrun/ml registers the codec that saves models.'),
+    'dagrun.yaml': dagrunYaml(
+      name,
+      [...BASE_PLUGINS, '@dagrun/ml'],
+      'Project settings. @dagrun/ml registers the codec that saves models.',
+    ),
     'pipeline.yaml': PIPELINE,
     'conf/base/catalog.yaml': CATALOG,
     'conf/base/parameters.yaml': PARAMETERS,

@@ -34,7 +34,12 @@ const readArity = (fn: (...args: never[]) => unknown): Arity | undefined => {
   let optional = false;
   const names: string[] = [];
   for (const p of params) {
-    if (p.type === 'RestElement') return { min, max: Infinity, names: [...names, `...${nameOf((p as unknown as { argument: Pattern }).argument)}`] };
+    if (p.type === 'RestElement')
+      return {
+        min,
+        max: Infinity,
+        names: [...names, `...${nameOf((p as unknown as { argument: Pattern }).argument)}`],
+      };
     if (p.type === 'AssignmentPattern') {
       optional = true;
       names.push(`${nameOf((p as unknown as { left: Pattern }).left)} = …`);
@@ -63,4 +68,11 @@ const paramsOf = (code: string): Pattern[] | undefined => {
   return undefined;
 };
 
-const nameOf = (p: Pattern): string => (p.type === 'Identifier' ? (p as unknown as { name: string }).name : p.type === 'ObjectPattern' ? '{…}' : p.type === 'ArrayPattern' ? '[…]' : '?');
+const nameOf = (p: Pattern): string =>
+  p.type === 'Identifier'
+    ? (p as unknown as { name: string }).name
+    : p.type === 'ObjectPattern'
+      ? '{…}'
+      : p.type === 'ArrayPattern'
+        ? '[…]'
+        : '?';

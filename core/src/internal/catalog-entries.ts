@@ -30,28 +30,64 @@ export interface Pattern extends Entry {
 }
 
 /** Checks one catalog entry's shape, type, options and credentials. */
-export const checkEntry = (name: string, raw: unknown, opts: CatalogOptions, errors: DagrunError[]): Entry | undefined => {
+export const checkEntry = (
+  name: string,
+  raw: unknown,
+  opts: CatalogOptions,
+  errors: DagrunError[],
+): Entry | undefined => {
   const cfg = opts.config!;
   const locate = () => cfg.locate([name], true);
   if (!isPlainObject(raw)) {
-    errors.push(new ConfigError('DAGRUN_ERR_CATALOG_OPTIONS', `Catalog entry '${name}': expected a mapping with a 'type', but got ${raw === null ? 'null' : typeof raw}.`, { location: locate() }));
+    errors.push(
+      new ConfigError(
+        'DAGRUN_ERR_CATALOG_OPTIONS',
+        `Catalog entry '${name}': expected a mapping with a 'type', but got ${raw === null ? 'null' : typeof raw}.`,
+        { location: locate() },
+      ),
+    );
     return undefined;
   }
   const typeName = raw.type;
   if (typeof typeName !== 'string') {
-    errors.push(new ConfigError('DAGRUN_ERR_CATALOG_OPTIONS', `Catalog entry '${name}': expected option 'type', but got ${typeName === undefined ? 'nothing' : JSON.stringify(typeName)}.`, {
-      location: locate(),
-      hint: `Hint: one of ${opts.registry.datasetTypes().map((t) => t.name).join(', ')}.`,
-    }));
+    errors.push(
+      new ConfigError(
+        'DAGRUN_ERR_CATALOG_OPTIONS',
+        `Catalog entry '${name}': expected option 'type', but got ${typeName === undefined ? 'nothing' : JSON.stringify(typeName)}.`,
+        {
+          location: locate(),
+          hint: `Hint: one of ${opts.registry
+            .datasetTypes()
+            .map((t) => t.name)
+            .join(', ')}.`,
+        },
+      ),
+    );
     return undefined;
   }
   const type = opts.registry.datasetType(typeName);
   if (!type) {
-    const mean = didYouMean(typeName, opts.registry.datasetTypes().map((t) => t.name));
-    errors.push(new CatalogError('DAGRUN_ERR_CATALOG_UNKNOWN_TYPE', `Type of catalog entry '${name}': expected a registered dataset type, but got '${typeName}'.`, {
-      location: cfg.locate([name, 'type']),
-      hint: pluginHint('datasetType', typeName) ?? (mean ? `Hint: ${mean}` : `Hint: known types: ${opts.registry.datasetTypes().map((t) => t.name).join(', ')}; plugins add more (list them in dagrun.yaml).`),
-    }));
+    const mean = didYouMean(
+      typeName,
+      opts.registry.datasetTypes().map((t) => t.name),
+    );
+    errors.push(
+      new CatalogError(
+        'DAGRUN_ERR_CATALOG_UNKNOWN_TYPE',
+        `Type of catalog entry '${name}': expected a registered dataset type, but got '${typeName}'.`,
+        {
+          location: cfg.locate([name, 'type']),
+          hint:
+            pluginHint('datasetType', typeName) ??
+            (mean
+              ? `Hint: ${mean}`
+              : `Hint: known types: ${opts.registry
+                  .datasetTypes()
+                  .map((t) => t.name)
+                  .join(', ')}; plugins add more (list them in dagrun.yaml).`),
+        },
+      ),
+    );
     return undefined;
   }
   const options = Object.fromEntries(Object.entries(raw).filter(([k]) => !CORE_KEYS.has(k)));
@@ -63,32 +99,63 @@ export const checkEntry = (name: string, raw: unknown, opts: CatalogOptions, err
     locate: (p, k) => cfg.locate([name, ...p], k),
   });
   if (raw.metadata !== undefined && !isPlainObject(raw.metadata)) {
-    problems.push(new ConfigError('DAGRUN_ERR_CATALOG_OPTIONS', `Catalog entry '${name}', field 'metadata': expected a mapping, but got ${typeof raw.metadata}.`, { location: cfg.locate([name, 'metadata']) }));
+    problems.push(
+      new ConfigError(
+        'DAGRUN_ERR_CATALOG_OPTIONS',
+        `Catalog entry '${name}', field 'metadata': expected a mapping, but got ${typeof raw.metadata}.`,
+        { location: cfg.locate([name, 'metadata']) },
+      ),
+    );
   }
   let credentials: Record<string, unknown> | undefined;
   if (raw.credentials !== undefined) {
     const ref = raw.credentials;
     const held = opts.credentials?.data ?? {};
     if (typeof ref !== 'string') {
-      problems.push(new ConfigError('DAGRUN_ERR_CONFIG_CREDENTIALS', `Catalog entry '${name}', field 'credentials': expected the name of an entry in credentials.yaml, but got ${typeof ref}.`, {
-        location: cfg.locate([name, 'credentials']),
-        hint: 'Hint: keep secrets in conf/local/credentials.yaml and reference them by name.',
-      }));
+      problems.push(
+        new ConfigError(
+          'DAGRUN_ERR_CONFIG_CREDENTIALS',
+          `Catalog entry '${name}', field 'credentials': expected the name of an entry in credentials.yaml, but got ${typeof ref}.`,
+          {
+            location: cfg.locate([name, 'credentials']),
+            hint: 'Hint: keep secrets in conf/local/credentials.yaml and reference them by name.',
+          },
+        ),
+      );
     } else if (Object.hasOwn(held, ref) && !isPlainObject(held[ref])) {
       // Name only the kind of value: it may be a secret.
       const kind = held[ref] === null ? 'null' : Array.isArray(held[ref]) ? 'a list' : typeof held[ref];
-      problems.push(new ConfigError('DAGRUN_ERR_CONFIG_CREDENTIALS', `Credentials '${ref}' of catalog entry '${name}': expected a mapping (user: …, password: …) in credentials.yaml, but got ${kind}.`, {
-        location: cfg.locate([name, 'credentials']),
-      }));
+      problems.push(
+        new ConfigError(
+          'DAGRUN_ERR_CONFIG_CREDENTIALS',
+          `Credentials '${ref}' of catalog entry '${name}': expected a mapping (user: …, password: …) in credentials.yaml, but got ${kind}.`,
+          {
+            location: cfg.locate([name, 'credentials']),
+          },
+        ),
+      );
     } else if (!isPlainObject(held[ref])) {
       const mean = didYouMean(ref, Object.keys(held));
-      problems.push(new ConfigError('DAGRUN_ERR_CONFIG_CREDENTIALS', `Credentials '${ref}' of catalog entry '${name}': expected an entry in credentials.yaml, but got no such entry.`, {
-        location: cfg.locate([name, 'credentials']),
-        hint: mean ? `Hint: ${mean}` : 'Hint: add it to conf/local/credentials.yaml (kept out of git).',
-      }));
+      problems.push(
+        new ConfigError(
+          'DAGRUN_ERR_CONFIG_CREDENTIALS',
+          `Credentials '${ref}' of catalog entry '${name}': expected an entry in credentials.yaml, but got no such entry.`,
+          {
+            location: cfg.locate([name, 'credentials']),
+            hint: mean ? `Hint: ${mean}` : 'Hint: add it to conf/local/credentials.yaml (kept out of git).',
+          },
+        ),
+      );
     } else credentials = held[ref] as Record<string, unknown>;
   }
-  const contract = checkEntryContract(name, type, options, raw[CONTRACT_KEY], (p, k) => cfg.locate([name, ...p], k), problems);
+  const contract = checkEntryContract(
+    name,
+    type,
+    options,
+    raw[CONTRACT_KEY],
+    (p, k) => cfg.locate([name, ...p], k),
+    problems,
+  );
   errors.push(...problems);
   if (problems.length > 0) return undefined;
   return { name, config: raw, type, locate, credentials, contract };
@@ -128,4 +195,3 @@ export const flattenParams = (params: Readonly<Record<string, unknown>>): Map<st
   walk(params, '');
   return out;
 };
-

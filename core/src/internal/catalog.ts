@@ -12,7 +12,15 @@ import type { HookManager } from './hooks.js';
 import type { Node } from './pipeline/node.js';
 import type { Registry } from './registry.js';
 import { ContractBook, type ContractReport, type DataContract } from './contract.js';
-import { checkEntry, CORE_KEYS, flattenParams, substitute, toPattern, type Entry, type Pattern } from './catalog-entries.js';
+import {
+  checkEntry,
+  CORE_KEYS,
+  flattenParams,
+  substitute,
+  toPattern,
+  type Entry,
+  type Pattern,
+} from './catalog-entries.js';
 
 /** What runners and tools need from a catalog; they depend on this, not on DataCatalog. */
 export interface Catalog {
@@ -98,7 +106,9 @@ export class DataCatalog implements Catalog {
       if (name.includes('{')) patterns.push(toPattern(entry));
       else entries.push(entry);
     }
-    patterns.sort((a, b) => b.specificity - a.specificity || a.keys.length - b.keys.length || a.name.localeCompare(b.name));
+    patterns.sort(
+      (a, b) => b.specificity - a.specificity || a.keys.length - b.keys.length || a.name.localeCompare(b.name),
+    );
     const catalog = new DataCatalog(opts, [], patterns);
     catalog.#broken.push(...broken);
     for (const e of entries) {
@@ -110,7 +120,11 @@ export class DataCatalog implements Catalog {
         errors.push(
           err instanceof DagrunError
             ? new CatalogError(err.code, err.detail, { location: e.locate(), hint: err.hint, cause: err })
-            : new CatalogError('DAGRUN_ERR_CATALOG_OPTIONS', `Catalog entry '${e.name}': expected a dataset to be built from it, but got ${messageOf(err).replace(/\.?$/, '.')}`, { location: e.locate(), cause: err }),
+            : new CatalogError(
+                'DAGRUN_ERR_CATALOG_OPTIONS',
+                `Catalog entry '${e.name}': expected a dataset to be built from it, but got ${messageOf(err).replace(/\.?$/, '.')}`,
+                { location: e.locate(), cause: err },
+              ),
         );
       }
     }
@@ -136,9 +150,15 @@ export class DataCatalog implements Catalog {
     if (!protocol || protocol === 'file') return this.#local;
     const factory = this.#opts.registry.storage(protocol);
     if (!factory) {
-      throw new DatasetError('DAGRUN_ERR_DATASET_STORAGE', `Location of dataset '${dataset}': expected a protocol with a registered storage (${this.#opts.registry.storageProtocols().join(', ')}), but got '${protocol}://'.`, {
-        hint: pluginHint('storage', protocol) ?? `Hint: add a plugin that provides ${protocol}:// storage to plugins in dagrun.yaml.`,
-      });
+      throw new DatasetError(
+        'DAGRUN_ERR_DATASET_STORAGE',
+        `Location of dataset '${dataset}': expected a protocol with a registered storage (${this.#opts.registry.storageProtocols().join(', ')}), but got '${protocol}://'.`,
+        {
+          hint:
+            pluginHint('storage', protocol) ??
+            `Hint: add a plugin that provides ${protocol}:// storage to plugins in dagrun.yaml.`,
+        },
+      );
     }
     const key = `${protocol}|${JSON.stringify(options?.credentials ?? null)}|${JSON.stringify(options?.options ?? null)}`;
     let s = this.#storages.get(key);
@@ -271,7 +291,8 @@ export class DataCatalog implements Catalog {
       throw wrap('load', name, ds, err);
     }
     data = await this.#contracts.enforce(name, data, 'load', node, this.runId);
-    if (hooks?.has('afterDatasetLoaded')) await hooks.call('afterDatasetLoaded', { ...ev, data, durationMs: performance.now() - t0 });
+    if (hooks?.has('afterDatasetLoaded'))
+      await hooks.call('afterDatasetLoaded', { ...ev, data, durationMs: performance.now() - t0 });
     return data;
   }
 
@@ -283,9 +304,13 @@ export class DataCatalog implements Catalog {
 
   #validate(name: string, data: unknown, node?: Node): DatasetError | undefined {
     if (data === undefined) {
-      return new DatasetError('DAGRUN_ERR_DATASET_UNDEFINED', `Output '${name}'${node ? ` of node '${node.name}'` : ''}: expected a value, but got undefined.`, {
-        hint: 'Hint: the function must return a value for each declared output (null is allowed).',
-      });
+      return new DatasetError(
+        'DAGRUN_ERR_DATASET_UNDEFINED',
+        `Output '${name}'${node ? ` of node '${node.name}'` : ''}: expected a value, but got undefined.`,
+        {
+          hint: 'Hint: the function must return a value for each declared output (null is allowed).',
+        },
+      );
     }
     const ds = this.dataset(name);
     const problem = ds?.validate?.(data);
@@ -294,7 +319,12 @@ export class DataCatalog implements Catalog {
     return new DatasetError('DAGRUN_ERR_DATASET_TYPE_MISMATCH', `Dataset '${name}' (${type}): ${problem}.`);
   }
 
-  async save(name: string, data: unknown, node?: Node, opts: { readonly prepared?: boolean } = {}): Promise<SaveInfo | undefined> {
+  async save(
+    name: string,
+    data: unknown,
+    node?: Node,
+    opts: { readonly prepared?: boolean } = {},
+  ): Promise<SaveInfo | undefined> {
     if (!opts.prepared) data = await this.prepareSave(name, data, node);
     let ds = this.dataset(name);
     if (!ds) {
@@ -311,7 +341,13 @@ export class DataCatalog implements Catalog {
     } catch (err) {
       throw wrap('save', name, ds, err, this.#types.get(name)?.atomicSaves === true);
     }
-    if (hooks?.has('afterDatasetSaved')) await hooks.call('afterDatasetSaved', { ...ev, durationMs: performance.now() - t0, version: info?.version, location: info?.location });
+    if (hooks?.has('afterDatasetSaved'))
+      await hooks.call('afterDatasetSaved', {
+        ...ev,
+        durationMs: performance.now() - t0,
+        version: info?.version,
+        location: info?.location,
+      });
     return info;
   }
 
@@ -333,7 +369,11 @@ export class DataCatalog implements Catalog {
 
   #unknown(name: string): CatalogError {
     const mean = didYouMean(name, [...this.#declared, ...this.#params.keys()]);
-    return new CatalogError('DAGRUN_ERR_CATALOG_UNKNOWN_DATASET', `Dataset '${name}': expected it in the catalog, but got no such entry.`, { hint: mean ? `Hint: ${mean}` : undefined });
+    return new CatalogError(
+      'DAGRUN_ERR_CATALOG_UNKNOWN_DATASET',
+      `Dataset '${name}': expected it in the catalog, but got no such entry.`,
+      { hint: mean ? `Hint: ${mean}` : undefined },
+    );
   }
 }
 
@@ -348,11 +388,15 @@ const wrap = (op: 'load' | 'save', name: string, ds: Dataset, err: unknown, atom
   } catch {
     // describe() is best effort in an error path.
   }
-  const code = err instanceof DagrunError ? err.code : op === 'load' ? 'DAGRUN_ERR_DATASET_LOAD' : 'DAGRUN_ERR_DATASET_SAVE';
+  const code =
+    err instanceof DagrunError ? err.code : op === 'load' ? 'DAGRUN_ERR_DATASET_LOAD' : 'DAGRUN_ERR_DATASET_SAVE';
   // A coded error keeps its sentence (without its code) and its hint; others give their message.
   const said = err instanceof DagrunError ? err.detail : messageOf(err);
   // Only a type that declares atomic saves promises the old data survived. End the dataset's own
   // sentence before adding ours: third-party errors often have no final period.
   const tail = op === 'save' && atomic ? `${/[.!?]$/.test(said) ? '' : '.'} What was saved before is intact.` : '';
-  return new DatasetError(code, `Failed to ${op} dataset '${name}'${where}: ${said}${tail}`, { cause: err, hint: err instanceof DagrunError ? err.hint : undefined });
+  return new DatasetError(code, `Failed to ${op} dataset '${name}'${where}: ${said}${tail}`, {
+    cause: err,
+    hint: err instanceof DagrunError ? err.hint : undefined,
+  });
 };

@@ -37,7 +37,14 @@ const LAYERS = {
     'seed: 1',
     '',
   ].join('\n'),
-  'conf/local/parameters.yaml': ['model:', '  depth: 5', '  optimizer:', '    name: adam', 'extra: from-local', ''].join('\n'),
+  'conf/local/parameters.yaml': [
+    'model:',
+    '  depth: 5',
+    '  optimizer:',
+    '    name: adam',
+    'extra: from-local',
+    '',
+  ].join('\n'),
   'conf/prod/parameters.yaml': ['model:', '  rate: 0.5', '  layers: [16]', ''].join('\n'),
 };
 
@@ -59,7 +66,11 @@ t.test('base < local: catalog entries are replaced whole, parameters merge deepl
     seed: 1,
     extra: 'from-local',
   });
-  t.same(catalog.locate(['companies', 'path']), { file: 'conf/local/catalog.yaml', line: 3, col: 9 }, 'a value is located in the layer that set it');
+  t.same(
+    catalog.locate(['companies', 'path']),
+    { file: 'conf/local/catalog.yaml', line: 3, col: 9 },
+    'a value is located in the layer that set it',
+  );
   t.same(catalog.locate(['reviews'], true), { file: 'conf/base/catalog.yaml', line: 8, col: 1 });
   t.equal(loader.load('catalog', 'replace-top-level'), catalog, 'a section is read once and cached');
 });
@@ -81,24 +92,37 @@ t.test('--env adds conf/<env> on top of base and local', async (t) => {
   });
   t.same(catalog.locate(['shuttles', 'path']), { file: 'conf/prod/catalog.yaml', line: 3, col: 9 });
 
-  t.same(new ConfigLoader({ projectDir: dir, env: 'local' }).envs, ['base', 'local'], '--env local does not add local twice');
+  t.same(
+    new ConfigLoader({ projectDir: dir, env: 'local' }).envs,
+    ['base', 'local'],
+    '--env local does not add local twice',
+  );
   t.same(new ConfigLoader({ projectDir: dir, env: 'base' }).envs, ['base', 'local']);
 });
 
-t.test('an --env folder that does not exist is DAGRUN_ERR_CONFIG_NOT_FOUND listing the environments present', async (t) => {
-  const dir = makeProject(t, LAYERS);
-  const err = caughtSync(() => new ConfigLoader({ projectDir: dir, env: 'staging' }));
-  t.ok(err instanceof ConfigError);
-  t.equal(err.code, 'DAGRUN_ERR_CONFIG_NOT_FOUND');
-  t.equal(err.detail, "Environment 'staging': expected a folder conf/staging, but got no such folder.");
-  t.equal(err.message, "[DAGRUN_ERR_CONFIG_NOT_FOUND] Environment 'staging': expected a folder conf/staging, but got no such folder.\n  Hint: environments present: base, local, prod.");
+t.test(
+  'an --env folder that does not exist is DAGRUN_ERR_CONFIG_NOT_FOUND listing the environments present',
+  async (t) => {
+    const dir = makeProject(t, LAYERS);
+    const err = caughtSync(() => new ConfigLoader({ projectDir: dir, env: 'staging' }));
+    t.ok(err instanceof ConfigError);
+    t.equal(err.code, 'DAGRUN_ERR_CONFIG_NOT_FOUND');
+    t.equal(err.detail, "Environment 'staging': expected a folder conf/staging, but got no such folder.");
+    t.equal(
+      err.message,
+      "[DAGRUN_ERR_CONFIG_NOT_FOUND] Environment 'staging': expected a folder conf/staging, but got no such folder.\n  Hint: environments present: base, local, prod.",
+    );
 
-  const custom = makeProject(t, { 'settings/base/catalog.yaml': 'a: {type: memory}\n' });
-  const err2 = caughtSync(() => new ConfigLoader({ projectDir: custom, confDir: 'settings', env: 'prod' }));
-  t.equal(err2.message, "[DAGRUN_ERR_CONFIG_NOT_FOUND] Environment 'prod': expected a folder settings/prod, but got no such folder.\n  Hint: environments present: base.");
-  const loaded = new ConfigLoader({ projectDir: custom, confDir: 'settings' }).load('catalog', 'replace-top-level');
-  t.strictSame(loaded.data, { a: { type: 'memory' } }, 'confDir moves the configuration folder');
-});
+    const custom = makeProject(t, { 'settings/base/catalog.yaml': 'a: {type: memory}\n' });
+    const err2 = caughtSync(() => new ConfigLoader({ projectDir: custom, confDir: 'settings', env: 'prod' }));
+    t.equal(
+      err2.message,
+      "[DAGRUN_ERR_CONFIG_NOT_FOUND] Environment 'prod': expected a folder settings/prod, but got no such folder.\n  Hint: environments present: base.",
+    );
+    const loaded = new ConfigLoader({ projectDir: custom, confDir: 'settings' }).load('catalog', 'replace-top-level');
+    t.strictSame(loaded.data, { a: { type: 'memory' } }, 'confDir moves the configuration folder');
+  },
+);
 
 t.test('name_*.yaml and .yml files of one environment are read together; other names are not', async (t) => {
   const dir = makeProject(t, {
@@ -118,7 +142,15 @@ t.test('name_*.yaml and .yml files of one environment are read together; other n
     c: { type: 'object', path: 'c.json' },
     b: { type: 'text', path: 'local-b.txt' },
   });
-  t.same(section.sources.map((s) => s.file), ['conf/base/catalog.yaml', 'conf/base/catalog_models.yml', 'conf/base/catalog_raw.yaml', 'conf/local/catalog_secret.yaml']);
+  t.same(
+    section.sources.map((s) => s.file),
+    [
+      'conf/base/catalog.yaml',
+      'conf/base/catalog_models.yml',
+      'conf/base/catalog_raw.yaml',
+      'conf/local/catalog_secret.yaml',
+    ],
+  );
   t.same(section.locate(['c', 'path']), { file: 'conf/base/catalog_models.yml', line: 3, col: 9 });
 });
 
@@ -134,7 +166,10 @@ t.test('the same key twice in one environment is DAGRUN_ERR_CONFIG_SCHEMA at the
   const [err] = errors;
   t.equal(err?.code, 'DAGRUN_ERR_CONFIG_SCHEMA');
   t.same(err?.location, { file: 'conf/base/parameters_tuning.yaml', line: 3, col: 1 });
-  t.equal(err?.message, "conf/base/parameters_tuning.yaml:3:1 [DAGRUN_ERR_CONFIG_SCHEMA] Key 'model' in 'conf/base/parameters_tuning.yaml': expected each key once per environment, but got it in 'conf/base/parameters.yaml' too.");
+  t.equal(
+    err?.message,
+    "conf/base/parameters_tuning.yaml:3:1 [DAGRUN_ERR_CONFIG_SCHEMA] Key 'model' in 'conf/base/parameters_tuning.yaml': expected each key once per environment, but got it in 'conf/base/parameters.yaml' too.",
+  );
   t.equal(params.data.seed, 2);
 });
 
@@ -143,7 +178,10 @@ t.test('a __proto__ key is DAGRUN_ERR_CONFIG_SCHEMA, never a replaced prototype'
   const errors: DagrunError[] = [];
   const params = new ConfigLoader({ projectDir: dir, environ: {} }).load('parameters', 'deep', errors);
   t.equal(errors.length, 1);
-  t.equal(errors[0]?.message, "conf/base/parameters.yaml:3:3 [DAGRUN_ERR_CONFIG_SCHEMA] Key 'model.__proto__' in 'conf/base/parameters.yaml': expected a key other than __proto__, but got __proto__.\n  Hint: rename the key; __proto__ cannot be a configuration key.");
+  t.equal(
+    errors[0]?.message,
+    "conf/base/parameters.yaml:3:3 [DAGRUN_ERR_CONFIG_SCHEMA] Key 'model.__proto__' in 'conf/base/parameters.yaml': expected a key other than __proto__, but got __proto__.\n  Hint: rename the key; __proto__ cannot be a configuration key.",
+  );
   const model = params.data.model as Record<string, unknown>;
   t.equal(Object.getPrototypeOf(model), Object.prototype, 'the prototype is untouched');
   t.equal(model.polluted, undefined);
@@ -168,7 +206,10 @@ t.test('${env:VAR} and ${env:VAR,default} interpolate, typed when the whole stri
     'conf/base/catalog.yaml': 'companies:\n  type: csv\n  path: ${env:DATA_DIR,data}/companies.csv\n',
   });
   const errors: DagrunError[] = [];
-  const loader = new ConfigLoader({ projectDir: dir, environ: { DB_PORT: '5432', LABEL: '007', DATA_DIR: '/mnt/data' } });
+  const loader = new ConfigLoader({
+    projectDir: dir,
+    environ: { DB_PORT: '5432', LABEL: '007', DATA_DIR: '/mnt/data' },
+  });
   const params = loader.load('parameters', 'deep', errors);
   const catalog = loader.load('catalog', 'replace-top-level', errors);
   t.same(errors, []);
@@ -210,16 +251,32 @@ t.test('a missing variable with no default is DAGRUN_ERR_CONFIG_ENV_VAR naming f
   const errors: DagrunError[] = [];
   const creds = new ConfigLoader({ projectDir: dir, environ: {} }).load('credentials', 'replace-top-level', errors);
   t.equal(errors.length, 2, 'every missing variable is reported');
-  t.same(errors.map((e) => e.code), ['DAGRUN_ERR_CONFIG_ENV_VAR', 'DAGRUN_ERR_CONFIG_ENV_VAR']);
-  t.same(errors.map((e) => e.location), [
-    { file: 'conf/local/credentials.yaml', line: 3, col: 13 },
-    { file: 'conf/local/credentials.yaml', line: 6, col: 7 },
-  ]);
-  t.equal(errors[0]?.message, "conf/local/credentials.yaml:3:13 [DAGRUN_ERR_CONFIG_ENV_VAR] Environment variable 'WH_PASSWORD' in 'conf/local/credentials.yaml': expected it to be set, but got nothing.\n  Hint: export WH_PASSWORD=… before running, or give a default: ${env:WH_PASSWORD,value}.");
-  t.equal(errors[1]?.detail, "Environment variable 'WH_REPLICA' in 'conf/local/credentials.yaml': expected it to be set, but got nothing.");
+  t.same(
+    errors.map((e) => e.code),
+    ['DAGRUN_ERR_CONFIG_ENV_VAR', 'DAGRUN_ERR_CONFIG_ENV_VAR'],
+  );
+  t.same(
+    errors.map((e) => e.location),
+    [
+      { file: 'conf/local/credentials.yaml', line: 3, col: 13 },
+      { file: 'conf/local/credentials.yaml', line: 6, col: 7 },
+    ],
+  );
+  t.equal(
+    errors[0]?.message,
+    "conf/local/credentials.yaml:3:13 [DAGRUN_ERR_CONFIG_ENV_VAR] Environment variable 'WH_PASSWORD' in 'conf/local/credentials.yaml': expected it to be set, but got nothing.\n  Hint: export WH_PASSWORD=… before running, or give a default: ${env:WH_PASSWORD,value}.",
+  );
+  t.equal(
+    errors[1]?.detail,
+    "Environment variable 'WH_REPLICA' in 'conf/local/credentials.yaml': expected it to be set, but got nothing.",
+  );
   t.equal(errors[0]?.hint, 'Hint: export WH_PASSWORD=… before running, or give a default: ${env:WH_PASSWORD,value}.');
   // The unresolved reference stays as written, so the schema check adds no second error about it.
-  t.strictSame(creds.data.warehouse, { user: 'analyst', password: '${env:WH_PASSWORD}', hosts: ['main', '${env:WH_REPLICA}:5432'] });
+  t.strictSame(creds.data.warehouse, {
+    user: 'analyst',
+    password: '${env:WH_PASSWORD}',
+    hosts: ['main', '${env:WH_REPLICA}:5432'],
+  });
 });
 
 t.test('a YAML syntax error is DAGRUN_ERR_CONFIG_YAML with file:line:col; the other files still load', async (t) => {
@@ -230,10 +287,19 @@ t.test('a YAML syntax error is DAGRUN_ERR_CONFIG_YAML with file:line:col; the ot
   });
   const errors: DagrunError[] = [];
   const section = new ConfigLoader({ projectDir: dir, environ: {} }).load('catalog', 'replace-top-level', errors);
-  t.same(errors.map((e) => e.code), ['DAGRUN_ERR_CONFIG_YAML', 'DAGRUN_ERR_CONFIG_YAML']);
-  t.equal(errors[0]?.message, `conf/base/catalog.yaml:4:1 [DAGRUN_ERR_CONFIG_YAML] Invalid YAML in 'conf/base/catalog.yaml': Missing closing "quote.${YAML_HINT}`);
+  t.same(
+    errors.map((e) => e.code),
+    ['DAGRUN_ERR_CONFIG_YAML', 'DAGRUN_ERR_CONFIG_YAML'],
+  );
+  t.equal(
+    errors[0]?.message,
+    `conf/base/catalog.yaml:4:1 [DAGRUN_ERR_CONFIG_YAML] Invalid YAML in 'conf/base/catalog.yaml': Missing closing "quote.${YAML_HINT}`,
+  );
   t.same(errors[0]?.location, { file: 'conf/base/catalog.yaml', line: 4, col: 1 });
-  t.equal(errors[1]?.message, `conf/local/catalog.yaml:2:9 [DAGRUN_ERR_CONFIG_YAML] Invalid YAML in 'conf/local/catalog.yaml': Nested mappings are not allowed in compact mappings (and 1 more).${YAML_HINT}`);
+  t.equal(
+    errors[1]?.message,
+    `conf/local/catalog.yaml:2:9 [DAGRUN_ERR_CONFIG_YAML] Invalid YAML in 'conf/local/catalog.yaml': Nested mappings are not allowed in compact mappings (and 1 more).${YAML_HINT}`,
+  );
   t.strictSame(section.data, { shuttles: { type: 'memory' } });
 });
 
@@ -244,10 +310,13 @@ t.test('a file that is not a mapping is DAGRUN_ERR_CONFIG_SCHEMA', async (t) => 
   });
   const errors: DagrunError[] = [];
   const section = new ConfigLoader({ projectDir: dir, environ: {} }).load('parameters', 'deep', errors);
-  t.same(errors.map((e) => e.message), [
-    "conf/base/parameters.yaml:1:1 [DAGRUN_ERR_CONFIG_SCHEMA] Configuration file 'conf/base/parameters.yaml': expected a mapping of keys to values, but got a list.",
-    "conf/base/parameters_x.yaml:1:1 [DAGRUN_ERR_CONFIG_SCHEMA] Configuration file 'conf/base/parameters_x.yaml': expected a mapping of keys to values, but got number 42.",
-  ]);
+  t.same(
+    errors.map((e) => e.message),
+    [
+      "conf/base/parameters.yaml:1:1 [DAGRUN_ERR_CONFIG_SCHEMA] Configuration file 'conf/base/parameters.yaml': expected a mapping of keys to values, but got a list.",
+      "conf/base/parameters_x.yaml:1:1 [DAGRUN_ERR_CONFIG_SCHEMA] Configuration file 'conf/base/parameters_x.yaml': expected a mapping of keys to values, but got number 42.",
+    ],
+  );
   t.strictSame(section.data, {});
 });
 

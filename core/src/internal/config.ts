@@ -53,13 +53,21 @@ export class ConfigLoader {
   constructor(options: ConfigLoaderOptions) {
     this.projectDir = options.projectDir;
     this.confDir = join(options.projectDir, options.confDir ?? 'conf');
-    this.envs = ['base', 'local', ...(options.env && options.env !== 'base' && options.env !== 'local' ? [options.env] : [])];
+    this.envs = [
+      'base',
+      'local',
+      ...(options.env && options.env !== 'base' && options.env !== 'local' ? [options.env] : []),
+    ];
     this.#environ = options.environ ?? process.env;
     if (options.env && !existsSync(join(this.confDir, options.env))) {
       const have = existsSync(this.confDir) ? readdirSync(this.confDir).join(', ') : 'none';
-      throw new ConfigError('DAGRUN_ERR_CONFIG_NOT_FOUND', `Environment '${options.env}': expected a folder ${relative(this.projectDir, join(this.confDir, options.env))}, but got no such folder.`, {
-        hint: `Hint: environments present: ${have}.`,
-      });
+      throw new ConfigError(
+        'DAGRUN_ERR_CONFIG_NOT_FOUND',
+        `Environment '${options.env}': expected a folder ${relative(this.projectDir, join(this.confDir, options.env))}, but got no such folder.`,
+        {
+          hint: `Hint: environments present: ${have}.`,
+        },
+      );
     }
   }
 
@@ -95,14 +103,26 @@ export class ConfigLoader {
         }
         const data = src.data;
         if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-          errors.push(new ConfigError('DAGRUN_ERR_CONFIG_SCHEMA', `Configuration file '${src.file}': expected a mapping of keys to values, but got ${describeValue(data)}.`, { location: src.locate([]) }));
+          errors.push(
+            new ConfigError(
+              'DAGRUN_ERR_CONFIG_SCHEMA',
+              `Configuration file '${src.file}': expected a mapping of keys to values, but got ${describeValue(data)}.`,
+              { location: src.locate([]) },
+            ),
+          );
           continue;
         }
         const interpolated = interpolate(data, src, [], this.#environ, errors) as Record<string, unknown>;
         for (const [k, v] of Object.entries(interpolated)) {
           const prev = owner.get(k);
           if (prev) {
-            errors.push(new ConfigError('DAGRUN_ERR_CONFIG_SCHEMA', `Key '${k}' in '${src.file}': expected each key once per environment, but got it in '${prev}' too.`, { location: src.locate([k], true) }));
+            errors.push(
+              new ConfigError(
+                'DAGRUN_ERR_CONFIG_SCHEMA',
+                `Key '${k}' in '${src.file}': expected each key once per environment, but got it in '${prev}' too.`,
+                { location: src.locate([k], true) },
+              ),
+            );
           }
           owner.set(k, src.file);
           layer[k] = v;
@@ -133,7 +153,13 @@ const kedroFolder = (dir: string, name: string): string[] => {
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const describeValue = (v: unknown): string =>
-  v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `${typeof v} ${JSON.stringify(v)}`;
+  v === null
+    ? 'null'
+    : Array.isArray(v)
+      ? 'a list'
+      : typeof v === 'object'
+        ? 'a mapping'
+        : `${typeof v} ${JSON.stringify(v)}`;
 
 export const deepMerge = (base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> => {
   const out: Record<string, unknown> = { ...base };
@@ -150,7 +176,13 @@ export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 const ENV_RE = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?:,([^}]*))?\}/g;
 
 /** Replaces ${env:VAR} and ${env:VAR,default}. A string that is one interpolation only is parsed as a YAML scalar. */
-const interpolate = (value: unknown, src: YamlSource, path: Array<string | number>, environ: Readonly<Record<string, string | undefined>>, errors: DagrunError[]): unknown => {
+const interpolate = (
+  value: unknown,
+  src: YamlSource,
+  path: Array<string | number>,
+  environ: Readonly<Record<string, string | undefined>>,
+  errors: DagrunError[],
+): unknown => {
   if (typeof value === 'string') {
     if (!value.includes('${env:')) return value;
     const whole = /^\$\{env:[A-Za-z_][A-Za-z0-9_]*(?:,[^}]*)?\}$/.test(value);
@@ -158,10 +190,16 @@ const interpolate = (value: unknown, src: YamlSource, path: Array<string | numbe
       const v = environ[name];
       if (v !== undefined) return v;
       if (def !== undefined) return def;
-      errors.push(new ConfigError('DAGRUN_ERR_CONFIG_ENV_VAR', `Environment variable '${name}' in '${src.file}': expected it to be set, but got nothing.`, {
-        location: src.locate(path),
-        hint: `Hint: export ${name}=… before running, or give a default: \${env:${name},value}.`,
-      }));
+      errors.push(
+        new ConfigError(
+          'DAGRUN_ERR_CONFIG_ENV_VAR',
+          `Environment variable '${name}' in '${src.file}': expected it to be set, but got nothing.`,
+          {
+            location: src.locate(path),
+            hint: `Hint: export ${name}=… before running, or give a default: \${env:${name},value}.`,
+          },
+        ),
+      );
       // Keep the reference as written, so no second error ("too short", "not a number") follows from an empty value.
       return _m;
     });
@@ -170,7 +208,7 @@ const interpolate = (value: unknown, src: YamlSource, path: Array<string | numbe
       const typed: unknown = parseYamlValue(out);
       // Typed only when nothing is lost: a 20-digit key stays the string it was, not a rounded number.
       if (typeof typed === 'number' && String(typed) !== out.trim()) return out;
-      return typed === null || typeof typed !== 'object' ? typed ?? out : out;
+      return typed === null || typeof typed !== 'object' ? (typed ?? out) : out;
     } catch {
       return out;
     }
@@ -181,10 +219,16 @@ const interpolate = (value: unknown, src: YamlSource, path: Array<string | numbe
     for (const [k, v] of Object.entries(value)) {
       // Assigned, `__proto__` would replace the object's prototype instead of becoming a key.
       if (k === '__proto__') {
-        errors.push(new ConfigError('DAGRUN_ERR_CONFIG_SCHEMA', `Key '${[...path, k].join('.')}' in '${src.file}': expected a key other than __proto__, but got __proto__.`, {
-          location: src.locate([...path, k], true),
-          hint: 'Hint: rename the key; __proto__ cannot be a configuration key.',
-        }));
+        errors.push(
+          new ConfigError(
+            'DAGRUN_ERR_CONFIG_SCHEMA',
+            `Key '${[...path, k].join('.')}' in '${src.file}': expected a key other than __proto__, but got __proto__.`,
+            {
+              location: src.locate([...path, k], true),
+              hint: 'Hint: rename the key; __proto__ cannot be a configuration key.',
+            },
+          ),
+        );
         continue;
       }
       out[k] = interpolate(v, src, [...path, k], environ, errors);

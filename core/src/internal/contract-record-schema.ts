@@ -19,7 +19,10 @@ const JSON_TYPES: Record<ColumnType, JsonSchema> = {
   string: { type: 'string' },
   bool: { type: 'boolean' },
   date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
-  datetime: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:?\\d{2})?$' },
+  datetime: {
+    type: 'string',
+    pattern: '^\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:?\\d{2})?$',
+  },
 };
 
 /**
@@ -46,5 +49,10 @@ export const recordJsonSchema = (contract: DataContract, options: RecordSchemaOp
     properties[name] = p;
     if (!c.nullable) required.push(name);
   }
-  return { type: 'object', additionalProperties: options.additionalProperties ?? !contract.strict, required, properties };
+  return {
+    type: 'object',
+    additionalProperties: options.additionalProperties ?? !contract.strict,
+    required,
+    properties,
+  };
 };

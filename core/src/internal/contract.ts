@@ -8,7 +8,14 @@ import type { DatasetType } from './datasets/dataset.js';
 import type { HookManager } from './hooks.js';
 import type { Node } from './pipeline/node.js';
 import { checkSchema, type JsonSchema } from './schema.js';
-import { plainValue, recordsAdapter, referenceMask, type ColumnType, type RowRule, type TableAdapter } from './table-adapter.js';
+import {
+  plainValue,
+  recordsAdapter,
+  referenceMask,
+  type ColumnType,
+  type RowRule,
+  type TableAdapter,
+} from './table-adapter.js';
 import type { YamlPath } from './yaml-source.js';
 
 /** The catalog key that holds a contract. Not `schema`: postgres.table already has a `schema` option. */
@@ -89,7 +96,11 @@ export const CONTRACT_SCHEMA: JsonSchema = {
   required: ['columns'],
   properties: {
     columns: { type: 'object', additionalProperties: COLUMN_SCHEMA },
-    rows: { type: 'object', additionalProperties: false, properties: { min: { type: 'integer', minimum: 0 }, max: { type: 'integer', minimum: 0 } } },
+    rows: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { min: { type: 'integer', minimum: 0 }, max: { type: 'integer', minimum: 0 } },
+    },
     strict: { type: 'boolean' },
     on_violation: { enum: ['fail', 'drop', 'flag', 'warn'] },
     flag_column: { type: 'string', minLength: 1 },
@@ -110,10 +121,16 @@ export const checkEntryContract = (
 ): DataContract | undefined => {
   if (raw === undefined) return undefined;
   if (type.isTabular?.(options as never) === false) {
-    problems.push(new ConfigError('DAGRUN_ERR_CATALOG_OPTIONS', `Catalog entry '${entry}' (${type.name}), field '${CONTRACT_KEY}': expected an entry whose data is a table, but got type '${type.name}' with these options, whose data is not.`, {
-      location: locate([CONTRACT_KEY], true),
-      hint: 'Hint: a data contract checks rows and columns: use it on a table type (csv, parquet, json with table: true, …) or remove it.',
-    }));
+    problems.push(
+      new ConfigError(
+        'DAGRUN_ERR_CATALOG_OPTIONS',
+        `Catalog entry '${entry}' (${type.name}), field '${CONTRACT_KEY}': expected an entry whose data is a table, but got type '${type.name}' with these options, whose data is not.`,
+        {
+          location: locate([CONTRACT_KEY], true),
+          hint: 'Hint: a data contract checks rows and columns: use it on a table type (csv, parquet, json with table: true, …) or remove it.',
+        },
+      ),
+    );
     return undefined;
   }
   return readContract(raw, `Catalog entry '${entry}' (${type.name})`, locate, problems);
@@ -123,33 +140,67 @@ export const checkEntryContract = (
  * Checks a `contract:` value (its shape, then what JSON Schema cannot say: bounds in order, patterns that
  * compile, allowed values of the column's type) and returns it, or undefined with every problem pushed.
  */
-export const readContract = (raw: unknown, subject: string, locate: (path: YamlPath, key?: boolean) => SourceLocation, problems: DagrunError[]): DataContract | undefined => {
+export const readContract = (
+  raw: unknown,
+  subject: string,
+  locate: (path: YamlPath, key?: boolean) => SourceLocation,
+  problems: DagrunError[],
+): DataContract | undefined => {
   const before = problems.length;
-  problems.push(...checkSchema({ schema: WRAPPED, data: { [CONTRACT_KEY]: raw }, subject, code: 'DAGRUN_ERR_CATALOG_OPTIONS', locate }));
+  problems.push(
+    ...checkSchema({
+      schema: WRAPPED,
+      data: { [CONTRACT_KEY]: raw },
+      subject,
+      code: 'DAGRUN_ERR_CATALOG_OPTIONS',
+      locate,
+    }),
+  );
   if (problems.length > before) return undefined;
   const c = raw as Raw;
   const bad = (path: YamlPath, expected: string, got: string) =>
-    problems.push(new ConfigError('DAGRUN_ERR_CATALOG_OPTIONS', `${subject}, field '${[CONTRACT_KEY, ...path].join('.')}': expected ${expected}, but got ${got}.`, { location: locate([CONTRACT_KEY, ...path]) }));
+    problems.push(
+      new ConfigError(
+        'DAGRUN_ERR_CATALOG_OPTIONS',
+        `${subject}, field '${[CONTRACT_KEY, ...path].join('.')}': expected ${expected}, but got ${got}.`,
+        { location: locate([CONTRACT_KEY, ...path]) },
+      ),
+    );
   const columns: Record<string, ColumnContract> = {};
   for (const [name, spec] of Object.entries(c.columns as Record<string, Raw>)) {
     const col = spec as Raw & { type: ColumnType; allowed?: unknown[]; min?: number; max?: number; pattern?: string };
     const at = ['columns', name];
     const numeric = col.type === 'int' || col.type === 'float';
     if (col.allowed) {
-      const fits = (v: unknown) => (col.type === 'int' ? Number.isInteger(v) : col.type === 'float' ? typeof v === 'number' : col.type === 'string' ? typeof v === 'string' : typeof v === 'boolean');
+      const fits = (v: unknown) =>
+        col.type === 'int'
+          ? Number.isInteger(v)
+          : col.type === 'float'
+            ? typeof v === 'number'
+            : col.type === 'string'
+              ? typeof v === 'string'
+              : typeof v === 'boolean';
       const wrong = col.allowed.find((v) => !fits(v));
-      if (col.type === 'date' || col.type === 'datetime') bad([...at, 'allowed'], 'allowed on an int, float, string or bool column', `a ${col.type} column`);
+      if (col.type === 'date' || col.type === 'datetime')
+        bad([...at, 'allowed'], 'allowed on an int, float, string or bool column', `a ${col.type} column`);
       else if (wrong !== undefined) bad([...at, 'allowed'], `values of type ${col.type}`, JSON.stringify(wrong));
     }
-    for (const bound of ['min', 'max'] as const) if (col[bound] !== undefined && !numeric) bad([...at, bound], `${bound} on an int or float column`, `a ${col.type} column`);
-    if (col.min !== undefined && col.max !== undefined && col.min > col.max) bad([...at, 'max'], `max >= min (${col.min})`, String(col.max));
+    for (const bound of ['min', 'max'] as const)
+      if (col[bound] !== undefined && !numeric)
+        bad([...at, bound], `${bound} on an int or float column`, `a ${col.type} column`);
+    if (col.min !== undefined && col.max !== undefined && col.min > col.max)
+      bad([...at, 'max'], `max >= min (${col.min})`, String(col.max));
     if (col.pattern !== undefined) {
       if (col.type !== 'string') bad([...at, 'pattern'], 'pattern on a string column', `a ${col.type} column`);
       else {
         try {
           new RegExp(col.pattern, 'u');
         } catch (err) {
-          bad([...at, 'pattern'], 'a JavaScript regular expression', `${JSON.stringify(col.pattern)} (${(err as Error).message})`);
+          bad(
+            [...at, 'pattern'],
+            'a JavaScript regular expression',
+            `${JSON.stringify(col.pattern)} (${(err as Error).message})`,
+          );
         }
       }
     }
@@ -165,11 +216,14 @@ export const readContract = (raw: unknown, subject: string, locate: (path: YamlP
     };
   }
   const rows = (c.rows ?? {}) as DataContract['rows'];
-  if (rows.min !== undefined && rows.max !== undefined && rows.min > rows.max) bad(['rows', 'max'], `max >= min (${rows.min})`, String(rows.max));
+  if (rows.min !== undefined && rows.max !== undefined && rows.min > rows.max)
+    bad(['rows', 'max'], `max >= min (${rows.min})`, String(rows.max));
   const onViolation = (c.on_violation ?? 'fail') as OnViolation;
   const flagColumn = (c.flag_column as string | undefined) ?? 'contract_violation';
-  if (c.flag_column !== undefined && onViolation !== 'flag') bad(['flag_column'], 'on_violation: flag with a flag_column', `on_violation: ${onViolation}`);
-  if (onViolation === 'flag' && Object.hasOwn(columns, flagColumn)) bad(['flag_column'], 'a flag column the contract does not declare', `'${flagColumn}', a declared column`);
+  if (c.flag_column !== undefined && onViolation !== 'flag')
+    bad(['flag_column'], 'on_violation: flag with a flag_column', `on_violation: ${onViolation}`);
+  if (onViolation === 'flag' && Object.hasOwn(columns, flagColumn))
+    bad(['flag_column'], 'a flag column the contract does not declare', `'${flagColumn}', a declared column`);
   if (problems.length > before) return undefined;
   return { columns, rows, strict: c.strict === true, onViolation, flagColumn };
 };
@@ -180,7 +234,12 @@ export const parseContract = (raw: unknown, subject = 'Data contract'): DataCont
   const contract = readContract(raw, subject, () => ({ file: '' }), problems);
   if (contract) return contract;
   const details = problems.map((p) => p.detail);
-  throw new CatalogError('DAGRUN_ERR_CATALOG_OPTIONS', details.length === 1 ? details[0]! : `${subject}: expected a valid contract, but got ${details.length} problems:\n${details.map((d) => `  - ${d}`).join('\n')}`);
+  throw new CatalogError(
+    'DAGRUN_ERR_CATALOG_OPTIONS',
+    details.length === 1
+      ? details[0]!
+      : `${subject}: expected a valid contract, but got ${details.length} problems:\n${details.map((d) => `  - ${d}`).join('\n')}`,
+  );
 };
 
 interface LabelledRule {
@@ -188,7 +247,8 @@ interface LabelledRule {
   readonly label: string;
 }
 
-const list = (values: readonly unknown[]): string => `[${values.slice(0, 5).map(String).join(', ')}${values.length > 5 ? `, … (${values.length} values)` : ''}]`;
+const list = (values: readonly unknown[]): string =>
+  `[${values.slice(0, 5).map(String).join(', ')}${values.length > 5 ? `, … (${values.length} values)` : ''}]`;
 
 /** The row rules of the columns the data has, in contract order: type, nullable, allowed, min, max, pattern, unique. */
 const rulesOf = (contract: DataContract, present: ReadonlySet<string>): LabelledRule[] => {
@@ -197,10 +257,12 @@ const rulesOf = (contract: DataContract, present: ReadonlySet<string>): Labelled
     if (!present.has(column)) continue;
     out.push({ rule: { kind: 'type', column, type: c.type }, label: `type: ${c.type}` });
     if (!c.nullable) out.push({ rule: { kind: 'null', column }, label: 'nullable: false' });
-    if (c.allowed) out.push({ rule: { kind: 'allowed', column, values: c.allowed }, label: `allowed: ${list(c.allowed)}` });
+    if (c.allowed)
+      out.push({ rule: { kind: 'allowed', column, values: c.allowed }, label: `allowed: ${list(c.allowed)}` });
     if (c.min !== undefined) out.push({ rule: { kind: 'min', column, value: c.min }, label: `min: ${c.min}` });
     if (c.max !== undefined) out.push({ rule: { kind: 'max', column, value: c.max }, label: `max: ${c.max}` });
-    if (c.pattern !== undefined) out.push({ rule: { kind: 'pattern', column, pattern: c.pattern }, label: `pattern: ${c.pattern}` });
+    if (c.pattern !== undefined)
+      out.push({ rule: { kind: 'pattern', column, pattern: c.pattern }, label: `pattern: ${c.pattern}` });
     if (c.unique) out.push({ rule: { kind: 'unique', column }, label: 'unique: true' });
   }
   return out;
@@ -223,10 +285,26 @@ export const checkContract = (
   const knowsColumns = names.length > 0 || height > 0;
   if (knowsColumns) {
     for (const column of Object.keys(contract.columns)) {
-      if (!present.has(column)) violations.push({ column, rule: 'column', rows: 0, examples: [], detail: `no such column (the data has: ${names.join(', ')})` });
+      if (!present.has(column))
+        violations.push({
+          column,
+          rule: 'column',
+          rows: 0,
+          examples: [],
+          detail: `no such column (the data has: ${names.join(', ')})`,
+        });
     }
-    const extra = contract.strict ? names.filter((n) => !Object.hasOwn(contract.columns, n) && n !== contract.flagColumn) : [];
-    if (extra.length > 0) violations.push({ column: undefined, rule: 'strict: true', rows: 0, examples: [], detail: `${extra.length} ${extra.length === 1 ? 'column' : 'columns'} not in the contract: ${extra.map((e) => `'${e}'`).join(', ')}` });
+    const extra = contract.strict
+      ? names.filter((n) => !Object.hasOwn(contract.columns, n) && n !== contract.flagColumn)
+      : [];
+    if (extra.length > 0)
+      violations.push({
+        column: undefined,
+        rule: 'strict: true',
+        rows: 0,
+        examples: [],
+        detail: `${extra.length} ${extra.length === 1 ? 'column' : 'columns'} not in the contract: ${extra.map((e) => `'${e}'`).join(', ')}`,
+      });
   }
   const rules = rulesOf(contract, present);
   const columns = new Map<string, ArrayLike<unknown>>();
@@ -250,7 +328,12 @@ export const checkContract = (
     if (count === 0) return;
     broken++;
     const values = rows.map((r) => valuesOf(rule.column)[r]);
-    violations.push({ column: rule.column, rule: label, rows: count, examples: rows.map((row, k) => ({ row, value: plainValue(values[k]) })) });
+    violations.push({
+      column: rule.column,
+      rule: label,
+      rows: count,
+      examples: rows.map((row, k) => ({ row, value: plainValue(values[k]) })),
+    });
   });
   let rowsViolating = 0;
   for (let r = 0; r < height; r++) rowsViolating += any[r]!;
@@ -262,10 +345,26 @@ export const checkContract = (
   const rowsOut = contract.onViolation === 'drop' ? height - rowsViolating : height;
   for (const bound of ['min', 'max'] as const) {
     const b = contract.rows[bound];
-    if (b !== undefined && (bound === 'min' ? rowsOut < b : rowsOut > b)) violations.push({ column: undefined, rule: `rows.${bound}: ${b}`, rows: 0, examples: [], detail: `got ${rowsOut} ${rowsOut === 1 ? 'row' : 'rows'}` });
+    if (b !== undefined && (bound === 'min' ? rowsOut < b : rowsOut > b))
+      violations.push({
+        column: undefined,
+        rule: `rows.${bound}: ${b}`,
+        rows: 0,
+        examples: [],
+        detail: `got ${rowsOut} ${rowsOut === 1 ? 'row' : 'rows'}`,
+      });
   }
   const tableProblems = violations.length - broken;
-  const report: ContractReport = { dataset: where.dataset, operation: where.operation, node: where.node, onViolation: contract.onViolation, rows: height, rowsViolating, rowsOut, violations };
+  const report: ContractReport = {
+    dataset: where.dataset,
+    operation: where.operation,
+    node: where.node,
+    onViolation: contract.onViolation,
+    rows: height,
+    rowsViolating,
+    rowsOut,
+    violations,
+  };
   return { data: out, report, fails: tableProblems > 0 || (broken > 0 && contract.onViolation === 'fail') };
 };
 
@@ -274,12 +373,14 @@ const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) 
 /** One line per broken rule: `n_rooms (min: 1): 31 rows, e.g. row 17: 0, row 230: 0, row 1002: 0`. */
 export const violationLines = (report: ContractReport): string[] =>
   report.violations.map((v) => {
-    if (v.detail !== undefined) return v.column !== undefined && v.rule === 'column' ? `${v.column}: ${v.detail}` : `${v.rule}: ${v.detail}`;
+    if (v.detail !== undefined)
+      return v.column !== undefined && v.rule === 'column' ? `${v.column}: ${v.detail}` : `${v.rule}: ${v.detail}`;
     const eg = v.examples.map((e) => `row ${e.row}: ${show(e.value)}`).join(', ');
     return `${v.column} (${v.rule}): ${v.rows} ${v.rows === 1 ? 'row' : 'rows'}, e.g. ${eg}`;
   });
 
-const heading = (r: ContractReport): string => `Data contract of dataset '${r.dataset}' (${r.operation === 'load' ? 'checked on load' : 'checked before saving; nothing was written'})`;
+const heading = (r: ContractReport): string =>
+  `Data contract of dataset '${r.dataset}' (${r.operation === 'load' ? 'checked on load' : 'checked before saving; nothing was written'})`;
 
 /** The warning of a check that went on (drop, flag, warn): what broke and what was done with it. */
 export const describeReport = (r: ContractReport): string => {
@@ -296,11 +397,18 @@ const failure = (r: ContractReport): DatasetError => {
     broken > 0 ? `${broken} broken ${broken === 1 ? 'rule' : 'rules'} in ${r.rowsViolating} of ${r.rows} rows` : '',
     table > 0 ? `${table} table ${table === 1 ? 'problem' : 'problems'}` : '',
   ].filter(Boolean);
-  return new DatasetError('DAGRUN_ERR_DATASET_CONTRACT', `${heading(r)}: expected data that keeps it, but got ${parts.join(' and ')}:\n${violationLines(r).map((l) => `  - ${l}`).join('\n')}`, {
-    hint: table > 0
-      ? 'Hint: a missing column, a column strict: true does not allow and a row count out of bounds fail whatever on_violation says.'
-      : `Hint: fix the data, or set on_violation (drop, flag or warn) under ${CONTRACT_KEY}: in its catalog entry.`,
-  });
+  return new DatasetError(
+    'DAGRUN_ERR_DATASET_CONTRACT',
+    `${heading(r)}: expected data that keeps it, but got ${parts.join(' and ')}:\n${violationLines(r)
+      .map((l) => `  - ${l}`)
+      .join('\n')}`,
+    {
+      hint:
+        table > 0
+          ? 'Hint: a missing column, a column strict: true does not allow and a row count out of bounds fail whatever on_violation says.'
+          : `Hint: fix the data, or set on_violation (drop, flag or warn) under ${CONTRACT_KEY}: in its catalog entry.`,
+    },
+  );
 };
 
 /** The catalog's contracts: checks data on load and before save, reports through the hooks, and keeps the reports with violations for the run record. */
@@ -335,7 +443,13 @@ export class ContractBook {
   }
 
   /** The data as the contract of `name` hands it on (all of it, without the broken rows, or flagged); throws DAGRUN_ERR_DATASET_CONTRACT. */
-  async enforce(name: string, data: unknown, operation: 'load' | 'save', node: Node | undefined, runId: string | undefined): Promise<unknown> {
+  async enforce(
+    name: string,
+    data: unknown,
+    operation: 'load' | 'save',
+    node: Node | undefined,
+    runId: string | undefined,
+  ): Promise<unknown> {
     const contract = this.#contracts.get(name);
     if (!contract) return data;
     if (operation === 'save') this.#passedOnLoad.delete(name);
@@ -344,17 +458,23 @@ export class ContractBook {
     const adapter = adapters.find((a) => a.test(data));
     if (!adapter) {
       const kinds = adapters.map((a) => a.name).join(', ');
-      throw new DatasetError('DAGRUN_ERR_DATASET_CONTRACT', `${heading({ dataset: name, operation } as ContractReport)}: expected a table (${kinds}), but got ${kindOf(data)}.`, {
-        hint: 'Hint: a contract checks tables; a plugin adds a kind of table with registerTableAdapter.',
-      });
+      throw new DatasetError(
+        'DAGRUN_ERR_DATASET_CONTRACT',
+        `${heading({ dataset: name, operation } as ContractReport)}: expected a table (${kinds}), but got ${kindOf(data)}.`,
+        {
+          hint: 'Hint: a contract checks tables; a plugin adds a kind of table with registerTableAdapter.',
+        },
+      );
     }
     const checked = checkContract(contract, data, adapter, { dataset: name, operation, node: node?.name });
     if (checked.report.violations.length > 0) this.#reports.push(checked.report);
     if (checked.fails) throw failure(checked.report);
-    if (this.#hooks?.has('afterDatasetChecked')) await this.#hooks.call('afterDatasetChecked', { runId, name, node, operation, report: checked.report });
+    if (this.#hooks?.has('afterDatasetChecked'))
+      await this.#hooks.call('afterDatasetChecked', { runId, name, node, operation, report: checked.report });
     if (operation === 'load' && checked.data === data) this.#passedOnLoad.add(name);
     return checked.data;
   }
 }
 
-const kindOf = (v: unknown): string => (Array.isArray(v) ? `${describeValue(v)} that are not all plain records` : describeValue(v));
+const kindOf = (v: unknown): string =>
+  Array.isArray(v) ? `${describeValue(v)} that are not all plain records` : describeValue(v);

@@ -9,7 +9,10 @@ t.test('values are described by what they are', async (t) => {
   t.equal(describeValue('x'.repeat(50)), `a string '${'x'.repeat(37)}…'`);
   t.equal(describeValue(3), 'the number 3');
   t.equal(describeValue(true), 'the boolean true');
-  t.equal(describeValue(function fit() {}), 'a function (fit) (did you forget to call it?)');
+  t.equal(
+    describeValue(function fit() {}),
+    'a function (fit) (did you forget to call it?)',
+  );
   t.equal(describeValue([1, 2]), 'an array of 2');
   t.equal(describeValue({}), 'an empty object');
   t.equal(describeValue({ a: 1, b: 2 }), 'an object with keys a, b');

@@ -6,10 +6,15 @@
  * word messages and to keep the memory type from cloning a table (structuredClone cannot copy one).
  */
 export const isDataFrame = (v: unknown): v is { height?: unknown; width?: unknown } =>
-  v !== null && typeof v === 'object' && typeof (v as { writeCSV?: unknown }).writeCSV === 'function' && Array.isArray((v as { columns?: unknown }).columns);
+  v !== null &&
+  typeof v === 'object' &&
+  typeof (v as { writeCSV?: unknown }).writeCSV === 'function' &&
+  Array.isArray((v as { columns?: unknown }).columns);
 
 const isSeriesLike = (v: object): v is { length: number; name: string } =>
-  typeof (v as { toFrame?: unknown }).toFrame === 'function' && typeof (v as { dtype?: unknown }).dtype === 'object' && typeof (v as { length?: unknown }).length === 'number';
+  typeof (v as { toFrame?: unknown }).toFrame === 'function' &&
+  typeof (v as { dtype?: unknown }).dtype === 'object' &&
+  typeof (v as { length?: unknown }).length === 'number';
 
 const quote = (s: string): string => (s.length > 40 ? `'${s.slice(0, 37)}…'` : `'${s}'`);
 
@@ -32,18 +37,24 @@ export const describeValue = (v: unknown): string => {
   }
   const o = v as object;
   if (Array.isArray(o)) return `an array of ${o.length}`;
-  if (isDataFrame(o)) return typeof o.height === 'number' && typeof o.width === 'number' ? `a polars DataFrame (${o.height} rows × ${o.width} columns)` : 'a polars DataFrame';
+  if (isDataFrame(o))
+    return typeof o.height === 'number' && typeof o.width === 'number'
+      ? `a polars DataFrame (${o.height} rows × ${o.width} columns)`
+      : 'a polars DataFrame';
   if (isSeriesLike(o)) return `a polars Series of ${o.length} values (use .toFrame() for a table)`;
   if (o instanceof Promise) return 'a Promise (await it before returning)';
   if (o instanceof Map) return `a Map of ${o.size}`;
   if (o instanceof Set) return `a Set of ${o.size}`;
   if (o instanceof Date) return 'a Date';
   if (Buffer.isBuffer(o)) return `a Buffer of ${o.length} byte${o.length === 1 ? '' : 's'}`;
-  if (ArrayBuffer.isView(o)) return `a ${o.constructor.name} of ${(o as unknown as ArrayLike<unknown>).length ?? o.byteLength}`;
+  if (ArrayBuffer.isView(o))
+    return `a ${o.constructor.name} of ${(o as unknown as ArrayLike<unknown>).length ?? o.byteLength}`;
   const proto = Object.getPrototypeOf(o) as object | null;
   if (proto === null || proto === Object.prototype) {
     const keys = Object.keys(o);
-    return keys.length === 0 ? 'an empty object' : `an object with keys ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', …' : ''}`;
+    return keys.length === 0
+      ? 'an empty object'
+      : `an object with keys ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', …' : ''}`;
   }
   const name = (o.constructor as { name?: string } | undefined)?.name;
   return name ? `an instance of ${name}` : 'an object';

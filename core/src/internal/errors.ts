@@ -17,26 +17,34 @@ export const formatLocation = (loc: SourceLocation | undefined): string => {
 /** Every error code the engine raises, with the area it belongs to and what it means. */
 export const ERROR_CODES = {
   DAGRUN_ERR_CONFIG_YAML: 'A configuration or pipeline file is not valid YAML.',
-  DAGRUN_ERR_CONFIG_YAML_ALIAS: 'A YAML alias sits inside its own anchor, or aliases expand a file past 100,000 added values.',
+  DAGRUN_ERR_CONFIG_YAML_ALIAS:
+    'A YAML alias sits inside its own anchor, or aliases expand a file past 100,000 added values.',
   DAGRUN_ERR_CONFIG_SCHEMA: 'A configuration file does not match its schema (wrong field, type or value).',
   DAGRUN_ERR_CONFIG_ENV_VAR: 'A `${env:VAR}` interpolation names a variable that is not set and has no default.',
   DAGRUN_ERR_CONFIG_NOT_FOUND: 'A required project file or configuration folder does not exist.',
   DAGRUN_ERR_CONFIG_CREDENTIALS: 'A catalog entry names credentials that credentials.yaml does not hold.',
   DAGRUN_ERR_PARAMS_UNKNOWN: 'A node asks for a parameter key that parameters.yaml does not define.',
-  DAGRUN_ERR_PARAMS_OVERRIDE: 'A `--params` override is not of the form key.path=value, names __proto__, constructor or prototype, or holds a self-referring or multiplying alias.',
-  DAGRUN_ERR_PARAMS_SCHEMA: 'A parameter group does not match its JSON Schema in parameters.schema.yaml, or that schema is not valid.',
+  DAGRUN_ERR_PARAMS_OVERRIDE:
+    'A `--params` override is not of the form key.path=value, names __proto__, constructor or prototype, or holds a self-referring or multiplying alias.',
+  DAGRUN_ERR_PARAMS_SCHEMA:
+    'A parameter group does not match its JSON Schema in parameters.schema.yaml, or that schema is not valid.',
   DAGRUN_ERR_PIPELINE_UNKNOWN: 'The requested pipeline is not declared in pipeline.yaml.',
   DAGRUN_ERR_PIPELINE_DUPLICATE_OUTPUT: 'Two nodes write the same dataset.',
   DAGRUN_ERR_PIPELINE_DUPLICATE_NODE: 'Two nodes have the same name.',
   DAGRUN_ERR_PIPELINE_CYCLE: 'The nodes depend on each other in a cycle.',
   DAGRUN_ERR_PIPELINE_MISSING_INPUT: 'A node input is produced by no node and not declared in the catalog.',
-  DAGRUN_ERR_PIPELINE_INVALID_NODE: 'A node is malformed: bad name, an output that is also its input, repeated outputs.',
+  DAGRUN_ERR_PIPELINE_INVALID_NODE:
+    'A node is malformed: bad name, an output that is also its input, repeated outputs.',
   DAGRUN_ERR_PIPELINE_INCLUDE: 'A pipeline includes a pipeline that does not exist, or includes itself.',
-  DAGRUN_ERR_PIPELINE_FILTER: 'A partial-run filter (--nodes, --from-inputs, …) names something the pipeline does not have.',
+  DAGRUN_ERR_PIPELINE_FILTER:
+    'A partial-run filter (--nodes, --from-inputs, …) names something the pipeline does not have.',
   DAGRUN_ERR_PIPELINE_EMPTY: 'The pipeline, after filtering, has no node to run.',
-  DAGRUN_ERR_PIPELINE_UNREAD_OUTPUT: 'A node output that no node reads and the catalog does not declare: an error when a catalog entry with a close name is read but never written (a typo), else a warning.',
-  DAGRUN_ERR_PIPELINE_UNAVAILABLE_INPUT: 'A partial run needs an input that only a node outside the run produces and that is not persisted.',
-  DAGRUN_ERR_INFERENCE_SPEC: 'An inference plan (what `dagrun serve` runs) names request inputs or outputs the pipeline does not have.',
+  DAGRUN_ERR_PIPELINE_UNREAD_OUTPUT:
+    'A node output that no node reads and the catalog does not declare: an error when a catalog entry with a close name is read but never written (a typo), else a warning.',
+  DAGRUN_ERR_PIPELINE_UNAVAILABLE_INPUT:
+    'A partial run needs an input that only a node outside the run produces and that is not persisted.',
+  DAGRUN_ERR_INFERENCE_SPEC:
+    'An inference plan (what `dagrun serve` runs) names request inputs or outputs the pipeline does not have.',
   DAGRUN_ERR_FUNC_MODULE: 'A node `func` names a module that cannot be found or fails to load.',
   DAGRUN_ERR_FUNC_EXPORT: 'A node `func` names an export the module does not have, or that is not a function.',
   DAGRUN_ERR_FUNC_ARITY: "A node's function declares parameters that its inputs cannot fill, or fewer than its inputs.",
@@ -48,12 +56,15 @@ export const ERROR_CODES = {
   DAGRUN_ERR_DATASET_LOAD: 'Loading a dataset failed (missing file, unreadable content, …).',
   DAGRUN_ERR_DATASET_SAVE: 'Saving a dataset failed; whatever was saved before is intact.',
   DAGRUN_ERR_DATASET_UNDEFINED: 'A node returned undefined for a declared output.',
-  DAGRUN_ERR_DATASET_TYPE_MISMATCH: 'A node returned a value of the wrong kind for its dataset (e.g. an object for a csv).',
+  DAGRUN_ERR_DATASET_TYPE_MISMATCH:
+    'A node returned a value of the wrong kind for its dataset (e.g. an object for a csv).',
   DAGRUN_ERR_DATASET_VERSION: 'A requested dataset version does not exist, or versioning is used where it cannot be.',
   DAGRUN_ERR_DATASET_STORAGE: 'A location uses a protocol (s3://, …) that no plugin registered a storage for.',
-  DAGRUN_ERR_DATASET_CONNECTION: 'A dataset cannot reach or log in to its server (database, object store): refused, unknown host, bad credentials.',
+  DAGRUN_ERR_DATASET_CONNECTION:
+    'A dataset cannot reach or log in to its server (database, object store): refused, unknown host, bad credentials.',
   DAGRUN_ERR_DATASET_CODEC: 'An object dataset names a codec that is not registered.',
-  DAGRUN_ERR_DATASET_CONTRACT: "A dataset's data breaks the data contract of its catalog entry (`contract:`), checked on load and before save.",
+  DAGRUN_ERR_DATASET_CONTRACT:
+    "A dataset's data breaks the data contract of its catalog entry (`contract:`), checked on load and before save.",
   DAGRUN_ERR_NODE_FAILED: 'A node function threw or rejected; the run stopped there.',
   DAGRUN_ERR_NODE_OUTPUT: 'A node returned something that does not match its declared outputs.',
   DAGRUN_ERR_PLUGIN_LOAD: 'A plugin listed in dagrun.yaml cannot be imported or exports no plugin.',
@@ -110,7 +121,10 @@ export class DagrunError extends Error {
   readonly run: RunFailure | undefined;
 
   constructor(code: ErrorCode, detail: string, options: DagrunErrorOptions = {}) {
-    super(render(code, detail, options.location, options.hint), options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      render(code, detail, options.location, options.hint),
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = new.target.name;
     this.code = code;
     this.location = options.location;
@@ -127,19 +141,30 @@ export class DagrunError extends Error {
    */
   with(context: ErrorContext): this {
     const copy = Object.create(Object.getPrototypeOf(this) as object) as this;
-    for (const key of Reflect.ownKeys(this)) Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(this, key)!);
+    for (const key of Reflect.ownKeys(this))
+      Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(this, key)!);
     const location = context.location ?? this.location;
     const hint = [this.hint, context.hint].filter(Boolean).join('\n  ') || undefined;
     const own = { writable: true, enumerable: true, configurable: true };
     Object.defineProperty(copy, 'location', { ...own, value: location });
     Object.defineProperty(copy, 'hint', { ...own, value: hint });
     if (context.run) Object.defineProperty(copy, 'run', { ...own, value: context.run });
-    Object.defineProperty(copy, 'message', { writable: true, enumerable: false, configurable: true, value: render(this.code, this.detail, location, hint) });
+    Object.defineProperty(copy, 'message', {
+      writable: true,
+      enumerable: false,
+      configurable: true,
+      value: render(this.code, this.detail, location, hint),
+    });
     return copy;
   }
 }
 
-const render = (code: ErrorCode, detail: string, location: SourceLocation | undefined, hint: string | undefined): string => {
+const render = (
+  code: ErrorCode,
+  detail: string,
+  location: SourceLocation | undefined,
+  hint: string | undefined,
+): string => {
   const where = formatLocation(location);
   return `${where ? `${where} ` : ''}[${code}] ${detail}${hint ? `\n  ${hint}` : ''}`;
 };

@@ -17,7 +17,8 @@ export const executeRun = async (project: Project, opts: RunOptions = {}): Promi
   const pipeline = project.pipeline(name, opts.filter);
   const full = project.pipeline(name);
   const runId = await newRunId(project.runsDir);
-  const loadVersions = opts.loadVersions instanceof Map ? opts.loadVersions : new Map(Object.entries(opts.loadVersions ?? {}));
+  const loadVersions =
+    opts.loadVersions instanceof Map ? opts.loadVersions : new Map(Object.entries(opts.loadVersions ?? {}));
   const { catalog, errors } = project.createCatalog({ saveVersion: runId, loadVersions, runId });
   if (errors.length > 0) throw new CheckError(`catalog of project '${project.settings.name}'`, errors);
   for (const [k, v] of Object.entries(opts.feed ?? {})) catalog.feed(k, v);
@@ -35,7 +36,9 @@ export const executeRun = async (project: Project, opts: RunOptions = {}): Promi
     filters: filterRecord(opts.filter),
     saveVersion: runId,
     loadVersions: Object.fromEntries(loadVersions),
-    nodes: full.nodes.filter((n) => !pipeline.node(n.name)).map((n) => ({ name: n.name, func: funcName(n), status: 'skipped' as const })),
+    nodes: full.nodes
+      .filter((n) => !pipeline.node(n.name))
+      .map((n) => ({ name: n.name, func: funcName(n), status: 'skipped' as const })),
     datasets: [],
   };
   const write = opts.record !== false;
@@ -49,21 +52,53 @@ export const executeRun = async (project: Project, opts: RunOptions = {}): Promi
     if (write) recordFile = await writeRunRecord(project.runsDir, record);
   };
   try {
-    const result = await runner.run(pipeline, catalog, { runId, pipelineName: name, params: project.params, hooks, record });
+    const result = await runner.run(pipeline, catalog, {
+      runId,
+      pipelineName: name,
+      params: project.params,
+      hooks,
+      record,
+    });
     await finish('ok');
-    await hooks.call('afterPipelineRun', { runId, pipelineName: name, pipeline, catalog, params: project.params, record, outputs: result.outputs });
+    await hooks.call('afterPipelineRun', {
+      runId,
+      pipelineName: name,
+      pipeline,
+      catalog,
+      params: project.params,
+      record,
+      outputs: result.outputs,
+    });
     return { runId, record, recordFile, outputs: result.outputs };
   } catch (err) {
     const error = err instanceof Error ? err : new Error(String(err));
     const failed = record.nodes.find((n) => n.status === 'failed');
-    const resume = failed ? resumePlan(name, pipeline, catalog, record, { env: project.env, overrides: project.paramOverrides, filter: opts.filter }) : undefined;
-    record.error = { code: err instanceof DagrunError ? err.code : 'DAGRUN_ERR_NODE_FAILED', message: error.message, node: failed?.name };
+    const resume = failed
+      ? resumePlan(name, pipeline, catalog, record, {
+          env: project.env,
+          overrides: project.paramOverrides,
+          filter: opts.filter,
+        })
+      : undefined;
+    record.error = {
+      code: err instanceof DagrunError ? err.code : 'DAGRUN_ERR_NODE_FAILED',
+      message: error.message,
+      node: failed?.name,
+    };
     if (resume) {
       record.resume = resume;
       record.resumeCommand = `dagrun ${shellCommand(resumeArgs(resume))}`;
     }
     await finish('failed');
-    await hooks.call('onPipelineError', { runId, pipelineName: name, pipeline, catalog, params: project.params, error, record });
+    await hooks.call('onPipelineError', {
+      runId,
+      pipelineName: name,
+      pipeline,
+      catalog,
+      params: project.params,
+      error,
+      record,
+    });
     throw err instanceof DagrunError ? err.with({ run: { recordFile, resume } }) : err;
   } finally {
     await catalog.close();
@@ -71,7 +106,9 @@ export const executeRun = async (project: Project, opts: RunOptions = {}): Promi
 };
 
 const defaultRunner = (project: Project): Runner =>
-  project.settings.runner.type === 'concurrent' ? new ConcurrentRunner(project.settings.runner.max_concurrency) : new SequentialRunner();
+  project.settings.runner.type === 'concurrent'
+    ? new ConcurrentRunner(project.settings.runner.max_concurrency)
+    : new SequentialRunner();
 
 /**
  * Where a failed run picks up: the failed and unrun nodes, walking back to producers of any in-memory
@@ -112,13 +149,23 @@ export const resumePlan = (
 };
 
 /** The words of the `dagrun` command that resumes: `run [--project DIR] <flags> --from-nodes a,b`. */
-export const resumeArgs = (plan: ResumePlan, projectDir?: string): string[] => ['run', ...(projectDir ? ['--project', projectDir] : []), ...plan.flags, '--from-nodes', plan.fromNodes.join(',')];
+export const resumeArgs = (plan: ResumePlan, projectDir?: string): string[] => [
+  'run',
+  ...(projectDir ? ['--project', projectDir] : []),
+  ...plan.flags,
+  '--from-nodes',
+  plan.fromNodes.join(','),
+];
 
 /** Words joined into a POSIX shell command line, each quoted only when it needs to be. */
-export const shellCommand = (words: readonly string[]): string => words.map((w) => (/^[\w.,:=@%+/-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
+export const shellCommand = (words: readonly string[]): string =>
+  words.map((w) => (/^[\w.,:=@%+/-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
 
 const filterRecord = (f: PipelineFilter | undefined): Record<string, readonly string[]> =>
-  Object.fromEntries(Object.entries(f ?? {}).filter(([, v]) => Array.isArray(v) && v.length > 0)) as Record<string, readonly string[]>;
+  Object.fromEntries(Object.entries(f ?? {}).filter(([, v]) => Array.isArray(v) && v.length > 0)) as Record<
+    string,
+    readonly string[]
+  >;
 
 /** A run id (the save version) not yet used in `runsDir`. */
 const newRunId = async (runsDir: string): Promise<string> => {

@@ -56,7 +56,14 @@ export class InferencePlan {
   readonly #outputSlots: readonly number[];
   readonly #steps: readonly Step[];
 
-  constructor(init: { pipeline: string; inputs: readonly string[]; outputs: readonly string[]; artifacts: readonly LoadedArtifact[]; nodes: readonly Node[]; constants: ReadonlyMap<string, unknown> }) {
+  constructor(init: {
+    pipeline: string;
+    inputs: readonly string[];
+    outputs: readonly string[];
+    artifacts: readonly LoadedArtifact[];
+    nodes: readonly Node[];
+    constants: ReadonlyMap<string, unknown>;
+  }) {
     this.pipeline = init.pipeline;
     this.inputs = init.inputs;
     this.outputs = init.outputs;
@@ -70,7 +77,11 @@ export class InferencePlan {
     };
     for (const name of init.constants.keys()) slotOf(name);
     this.#inputSlots = init.inputs.map(slotOf);
-    this.#steps = init.nodes.map((node) => ({ node, args: node.inputNames.map(slotOf), outs: node.outputNames.map(slotOf) }));
+    this.#steps = init.nodes.map((node) => ({
+      node,
+      args: node.inputNames.map(slotOf),
+      outs: node.outputNames.map(slotOf),
+    }));
     this.#outputSlots = init.outputs.map(slotOf);
     this.#template = new Array<unknown>(this.#slot.size).fill(undefined);
     for (const [name, value] of init.constants) this.#template[this.#slot.get(name)!] = value;
@@ -127,17 +138,28 @@ const store = (step: Step, values: readonly unknown[], slots: unknown[]): void =
  * Builds the plan: keeps the nodes the outputs need, checks that the request inputs are free inputs of
  * what is kept, and loads every other free input from the catalog (parameters included) once.
  */
-export const buildInferencePlan = async (full: Pipeline, catalog: DataCatalog, opts: InferenceOptions, versionOf: (name: string) => string | undefined): Promise<InferencePlan> => {
+export const buildInferencePlan = async (
+  full: Pipeline,
+  catalog: DataCatalog,
+  opts: InferenceOptions,
+  versionOf: (name: string) => string | undefined,
+): Promise<InferencePlan> => {
   const produced = new Set(full.nodes.flatMap((n) => n.outputNames));
   const badOutputs = opts.outputs.filter((o) => !produced.has(o));
   if (opts.outputs.length === 0 || badOutputs.length > 0) {
-    throw new PipelineError('DAGRUN_ERR_INFERENCE_SPEC', `Inference outputs of pipeline '${opts.pipeline}': expected datasets its nodes produce (${[...produced].join(', ')}), but got ${badOutputs.length > 0 ? badOutputs.map((o) => `'${o}'`).join(', ') : 'none'}.`);
+    throw new PipelineError(
+      'DAGRUN_ERR_INFERENCE_SPEC',
+      `Inference outputs of pipeline '${opts.pipeline}': expected datasets its nodes produce (${[...produced].join(', ')}), but got ${badOutputs.length > 0 ? badOutputs.map((o) => `'${o}'`).join(', ') : 'none'}.`,
+    );
   }
   const p = full.toOutputs([...opts.outputs]);
   const free = new Set(p.inputs());
   const badInputs = opts.inputs.filter((i) => !free.has(i));
   if (badInputs.length > 0) {
-    throw new PipelineError('DAGRUN_ERR_INFERENCE_SPEC', `Inference inputs of pipeline '${opts.pipeline}': expected free inputs of the nodes that produce ${opts.outputs.join(', ')} (${[...free].join(', ') || 'none'}), but got ${badInputs.map((i) => `'${i}'`).join(', ')}.`);
+    throw new PipelineError(
+      'DAGRUN_ERR_INFERENCE_SPEC',
+      `Inference inputs of pipeline '${opts.pipeline}': expected free inputs of the nodes that produce ${opts.outputs.join(', ')} (${[...free].join(', ') || 'none'}), but got ${badInputs.map((i) => `'${i}'`).join(', ')}.`,
+    );
   }
   const constants = new Map<string, unknown>();
   const artifacts: LoadedArtifact[] = [];
@@ -149,5 +171,12 @@ export const buildInferencePlan = async (full: Pipeline, catalog: DataCatalog, o
       artifacts.push({ name, version: versionOf(name), type: String(catalog.describe(name).type ?? 'memory') });
     }
   }
-  return new InferencePlan({ pipeline: opts.pipeline, inputs: [...opts.inputs], outputs: [...opts.outputs], artifacts, nodes: p.nodes, constants });
+  return new InferencePlan({
+    pipeline: opts.pipeline,
+    inputs: [...opts.inputs],
+    outputs: [...opts.outputs],
+    artifacts,
+    nodes: p.nodes,
+    constants,
+  });
 };

@@ -16,7 +16,13 @@ const PROVIDERS: Readonly<Record<ProvidedKind, Readonly<Record<string, string>>>
   },
   // `type.option`: an option core's type declares but only a plugin carries out.
   datasetOption: { 'json.table': '@dagrun/datasets-polars' },
-  command: { viz: '@dagrun/viz', serve: '@dagrun/serve', runs: '@dagrun/tracking', models: '@dagrun/tracking', ui: '@dagrun/tracking' },
+  command: {
+    viz: '@dagrun/viz',
+    serve: '@dagrun/serve',
+    runs: '@dagrun/tracking',
+    models: '@dagrun/tracking',
+    ui: '@dagrun/tracking',
+  },
   codec: { 'dagrun.ml/regression-model': '@dagrun/ml' },
   storage: { s3: '@dagrun/datasets-s3' },
   // The class of a value the object type saves only through a plugin's codec.

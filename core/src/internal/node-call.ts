@@ -58,7 +58,11 @@ const invoke = (node: Node, inputs: readonly unknown[]): unknown => {
 const outputsOf = (node: Node, result: unknown): unknown[] => {
   const outputs = node.splitOutputs(result);
   if (typeof outputs === 'string') {
-    throw new NodeError('DAGRUN_ERR_NODE_OUTPUT', `Node '${node.name}' (${funcName(node)}) returned a value that does not fit its outputs: ${outputs}.`, { location: node.location });
+    throw new NodeError(
+      'DAGRUN_ERR_NODE_OUTPUT',
+      `Node '${node.name}' (${funcName(node)}) returned a value that does not fit its outputs: ${outputs}.`,
+      { location: node.location },
+    );
   }
   return outputs;
 };
@@ -66,5 +70,8 @@ const outputsOf = (node: Node, result: unknown): unknown[] => {
 /** The error a node's function threw, as a NodeError naming the node (the original kept as cause). */
 const nodeFailure = (node: Node, err: unknown): NodeError => {
   const original = err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err);
-  return new NodeError('DAGRUN_ERR_NODE_FAILED', `Node '${node.name}' (${funcName(node)}) failed: ${original}`, { cause: err, location: node.location });
+  return new NodeError('DAGRUN_ERR_NODE_FAILED', `Node '${node.name}' (${funcName(node)}) failed: ${original}`, {
+    cause: err,
+    location: node.location,
+  });
 };

@@ -12,16 +12,27 @@ export type ParamOverride = readonly [key: string, value: unknown];
 export const parseParamOverride = (s: string): ParamOverride => {
   const eq = s.indexOf('=');
   if (eq <= 0) {
-    throw new ConfigError('DAGRUN_ERR_PARAMS_OVERRIDE', `Parameter override '${s}': expected key.path=value, but got no '='.`, { hint: 'Hint: e.g. --params hyper_params.learning_rate=0.05' });
+    throw new ConfigError(
+      'DAGRUN_ERR_PARAMS_OVERRIDE',
+      `Parameter override '${s}': expected key.path=value, but got no '='.`,
+      { hint: 'Hint: e.g. --params hyper_params.learning_rate=0.05' },
+    );
   }
   const key = s.slice(0, eq).trim();
   const raw = s.slice(eq + 1);
   if (!/^[A-Za-z_][\w-]*(\.[A-Za-z_0-9][\w-]*)*$/.test(key)) {
-    throw new ConfigError('DAGRUN_ERR_PARAMS_OVERRIDE', `Parameter override '${s}': expected a dotted key such as model.depth, but got '${key}'.`);
+    throw new ConfigError(
+      'DAGRUN_ERR_PARAMS_OVERRIDE',
+      `Parameter override '${s}': expected a dotted key such as model.depth, but got '${key}'.`,
+    );
   }
   const bad = key.split('.').find((k) => OBJECT_KEYS.has(k));
   if (bad !== undefined) {
-    throw new ConfigError('DAGRUN_ERR_PARAMS_OVERRIDE', `Parameter override '${s}': expected a key path without __proto__, constructor or prototype, but got '${bad}' in '${key}'.`, { hint: OBJECT_KEYS_HINT });
+    throw new ConfigError(
+      'DAGRUN_ERR_PARAMS_OVERRIDE',
+      `Parameter override '${s}': expected a key path without __proto__, constructor or prototype, but got '${bad}' in '${key}'.`,
+      { hint: OBJECT_KEYS_HINT },
+    );
   }
   let value: unknown = raw;
   try {
@@ -31,14 +42,26 @@ export const parseParamOverride = (s: string): ParamOverride => {
   }
   const problem = aliasProblem(value);
   if (problem?.kind === 'cycle') {
-    throw new ConfigError('DAGRUN_ERR_PARAMS_OVERRIDE', `Parameter override '${s}': expected a value that does not contain itself, but got an alias inside its own anchor.`, { hint: ALIAS_HINT });
+    throw new ConfigError(
+      'DAGRUN_ERR_PARAMS_OVERRIDE',
+      `Parameter override '${s}': expected a value that does not contain itself, but got an alias inside its own anchor.`,
+      { hint: ALIAS_HINT },
+    );
   }
   if (problem) {
-    throw new ConfigError('DAGRUN_ERR_PARAMS_OVERRIDE', `Parameter override '${s}': expected aliases that add at most ${MAX_ALIASED_VALUES.toLocaleString('en')} values, but got more.`, { hint: ALIAS_HINT });
+    throw new ConfigError(
+      'DAGRUN_ERR_PARAMS_OVERRIDE',
+      `Parameter override '${s}': expected aliases that add at most ${MAX_ALIASED_VALUES.toLocaleString('en')} values, but got more.`,
+      { hint: ALIAS_HINT },
+    );
   }
   const inner = objectKeyIn(value);
   if (inner !== undefined) {
-    throw new ConfigError('DAGRUN_ERR_PARAMS_OVERRIDE', `Parameter override '${s}': expected a value without the keys __proto__, constructor or prototype, but got '${inner}'.`, { hint: OBJECT_KEYS_HINT });
+    throw new ConfigError(
+      'DAGRUN_ERR_PARAMS_OVERRIDE',
+      `Parameter override '${s}': expected a value without the keys __proto__, constructor or prototype, but got '${inner}'.`,
+      { hint: OBJECT_KEYS_HINT },
+    );
   }
   return [key, value];
 };

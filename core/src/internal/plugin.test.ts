@@ -34,7 +34,11 @@ t.test('PluginHost checks engine range and dependencies before register() runs',
   const registry = new Registry();
   const host = new PluginHost(registry);
   const calls: string[] = [];
-  const base = definePlugin({ name: 'base', engine: `^${ENGINE_VERSION}`, register: (api) => void calls.push(`base ${api.engineVersion}`) });
+  const base = definePlugin({
+    name: 'base',
+    engine: `^${ENGINE_VERSION}`,
+    register: (api) => void calls.push(`base ${api.engineVersion}`),
+  });
   const child = definePlugin<{ greeting: string }>({
     name: 'child',
     dependencies: ['base'],
@@ -47,7 +51,10 @@ t.test('PluginHost checks engine range and dependencies before register() runs',
 
   const early = await caught(() => host.register(child, { greeting: 'hi' }));
   t.ok(early instanceof PluginError);
-  t.equal(early.message, "[DAGRUN_ERR_PLUGIN_DEPENDENCY] Plugin 'child': expected plugin 'base' to be registered before it, but got no plugin.\n  Hint: list 'base' above 'child' under plugins in dagrun.yaml.");
+  t.equal(
+    early.message,
+    "[DAGRUN_ERR_PLUGIN_DEPENDENCY] Plugin 'child': expected plugin 'base' to be registered before it, but got no plugin.\n  Hint: list 'base' above 'child' under plugins in dagrun.yaml.",
+  );
   t.same(calls, [], 'register() is not called when a check fails');
 
   await host.register(base);
@@ -55,9 +62,14 @@ t.test('PluginHost checks engine range and dependencies before register() runs',
   t.same(calls, [`base ${ENGINE_VERSION}`, 'child hi']);
   t.same(host.names, ['base', 'child']);
   t.ok(registry.hooks.has('afterNodeRun'));
-  t.same(registry.commands().map((c) => c.name), ['hello']);
+  t.same(
+    registry.commands().map((c) => c.name),
+    ['hello'],
+  );
 
-  const old = await caught(() => host.register(definePlugin({ name: 'old', engine: '<0.1.0', register: () => void calls.push('old') })));
+  const old = await caught(() =>
+    host.register(definePlugin({ name: 'old', engine: '<0.1.0', register: () => void calls.push('old') })),
+  );
   t.equal(old.code, 'DAGRUN_ERR_PLUGIN_VERSION');
   t.equal(old.detail, `Plugin 'old': expected engine <0.1.0, but got @dagrun/core ${ENGINE_VERSION}.`);
   t.same(calls, [`base ${ENGINE_VERSION}`, 'child hi']);

@@ -55,15 +55,23 @@ export class PluginHost {
   async register<O>(plugin: Plugin<O>, options?: O, origin?: string): Promise<void> {
     const from = origin ? ` (from ${origin})` : '';
     if (plugin.engine && !satisfies(ENGINE_VERSION, plugin.engine)) {
-      throw new PluginError('DAGRUN_ERR_PLUGIN_VERSION', `Plugin '${plugin.name}'${from}: expected engine ${plugin.engine}, but got @dagrun/core ${ENGINE_VERSION}.`, {
-        hint: 'Hint: install a version of the plugin made for this engine, or upgrade @dagrun/core.',
-      });
+      throw new PluginError(
+        'DAGRUN_ERR_PLUGIN_VERSION',
+        `Plugin '${plugin.name}'${from}: expected engine ${plugin.engine}, but got @dagrun/core ${ENGINE_VERSION}.`,
+        {
+          hint: 'Hint: install a version of the plugin made for this engine, or upgrade @dagrun/core.',
+        },
+      );
     }
     for (const dep of plugin.dependencies ?? []) {
       if (!this.#registered.includes(dep)) {
-        throw new PluginError('DAGRUN_ERR_PLUGIN_DEPENDENCY', `Plugin '${plugin.name}'${from}: expected plugin '${dep}' to be registered before it, but got ${this.#registered.length > 0 ? this.#registered.map((r) => `'${r}'`).join(', ') : 'no plugin'}.`, {
-          hint: `Hint: list '${dep}' above '${plugin.name}' under plugins in dagrun.yaml.`,
-        });
+        throw new PluginError(
+          'DAGRUN_ERR_PLUGIN_DEPENDENCY',
+          `Plugin '${plugin.name}'${from}: expected plugin '${dep}' to be registered before it, but got ${this.#registered.length > 0 ? this.#registered.map((r) => `'${r}'`).join(', ') : 'no plugin'}.`,
+          {
+            hint: `Hint: list '${dep}' above '${plugin.name}' under plugins in dagrun.yaml.`,
+          },
+        );
       }
     }
     const r = this.#registry;
@@ -93,20 +101,37 @@ export const importPlugin = async (spec: string, projectDir: string): Promise<Pl
       url = pathToFileURL(createRequire(join(projectDir, 'package.json')).resolve(spec)).href;
     }
   } catch (err) {
-    return new PluginError('DAGRUN_ERR_PLUGIN_LOAD', `Plugin '${spec}': expected a module that resolves from ${projectDir}, but got ${(err as Error).message.split('\n')[0]}.`, {
-      hint: spec.startsWith('.') ? undefined : `Hint: npm install ${spec} in the project (or the workspace).`,
-    });
+    return new PluginError(
+      'DAGRUN_ERR_PLUGIN_LOAD',
+      `Plugin '${spec}': expected a module that resolves from ${projectDir}, but got ${(err as Error).message.split('\n')[0]}.`,
+      {
+        hint: spec.startsWith('.') ? undefined : `Hint: npm install ${spec} in the project (or the workspace).`,
+      },
+    );
   }
   let mod: Record<string, unknown>;
   try {
     mod = file ? await importProjectFile(file, projectDir) : ((await import(url!)) as Record<string, unknown>);
   } catch (err) {
-    return new PluginError('DAGRUN_ERR_PLUGIN_LOAD', `Plugin '${spec}': expected it to import, but got ${(err as Error).message.split('\n')[0]}.`, { cause: err });
+    return new PluginError(
+      'DAGRUN_ERR_PLUGIN_LOAD',
+      `Plugin '${spec}': expected it to import, but got ${(err as Error).message.split('\n')[0]}.`,
+      { cause: err },
+    );
   }
   const candidate = (mod.default ?? mod.plugin) as Plugin | undefined;
-  if (!candidate || typeof candidate !== 'object' || typeof candidate.register !== 'function' || typeof candidate.name !== 'string') {
+  if (
+    !candidate ||
+    typeof candidate !== 'object' ||
+    typeof candidate.register !== 'function' ||
+    typeof candidate.name !== 'string'
+  ) {
     const mean = didYouMean('plugin', Object.keys(mod));
-    return new PluginError('DAGRUN_ERR_PLUGIN_LOAD', `Plugin '${spec}': expected a default (or 'plugin') export made with definePlugin(), but got ${candidate === undefined ? 'none' : typeof candidate}.`, { hint: mean ? `Hint: ${mean}` : undefined });
+    return new PluginError(
+      'DAGRUN_ERR_PLUGIN_LOAD',
+      `Plugin '${spec}': expected a default (or 'plugin') export made with definePlugin(), but got ${candidate === undefined ? 'none' : typeof candidate}.`,
+      { hint: mean ? `Hint: ${mean}` : undefined },
+    );
   }
   return candidate;
 };
@@ -123,9 +148,14 @@ export interface PluginRequest {
  * use. Returns the problems (each placed at its dagrun.yaml entry when it has no location of its own);
  * a plugin that fails is skipped and the next one is tried.
  */
-export const registerPlugins = async (host: PluginHost, requests: readonly PluginRequest[], projectDir: string): Promise<DagrunError[]> => {
+export const registerPlugins = async (
+  host: PluginHost,
+  requests: readonly PluginRequest[],
+  projectDir: string,
+): Promise<DagrunError[]> => {
   const problems: DagrunError[] = [];
-  const at = (e: DagrunError, r: PluginRequest): DagrunError => (e.location || !r.location ? e : e.with({ location: r.location }));
+  const at = (e: DagrunError, r: PluginRequest): DagrunError =>
+    e.location || !r.location ? e : e.with({ location: r.location });
   for (const r of requests) {
     const plugin = await importPlugin(r.module, projectDir);
     if (plugin instanceof DagrunError) {
@@ -135,7 +165,18 @@ export const registerPlugins = async (host: PluginHost, requests: readonly Plugi
     try {
       await host.register(plugin, r.options, r.module);
     } catch (err) {
-      problems.push(at(err instanceof DagrunError ? err : new PluginError('DAGRUN_ERR_PLUGIN_LOAD', `Plugin '${r.module}': expected register() to succeed, but got ${messageOf(err)}.`, { cause: err }), r));
+      problems.push(
+        at(
+          err instanceof DagrunError
+            ? err
+            : new PluginError(
+                'DAGRUN_ERR_PLUGIN_LOAD',
+                `Plugin '${r.module}': expected register() to succeed, but got ${messageOf(err)}.`,
+                { cause: err },
+              ),
+          r,
+        ),
+      );
     }
   }
   return problems;

@@ -112,7 +112,11 @@ export class Project {
 
   /** The named pipeline (default `__default__`), filtered when a filter is given. Throws on problems. */
   pipeline(name = '__default__', filter?: PipelineFilter): Pipeline {
-    if (!this.pipelines) throw this.errors[0] ?? new ConfigError('DAGRUN_ERR_CONFIG_NOT_FOUND', 'Pipelines: expected pipeline.yaml to load, but got nothing.');
+    if (!this.pipelines)
+      throw (
+        this.errors[0] ??
+        new ConfigError('DAGRUN_ERR_CONFIG_NOT_FOUND', 'Pipelines: expected pipeline.yaml to load, but got nothing.')
+      );
     const p = this.pipelines.get(name);
     return filter ? p.filter(filter) : p;
   }
@@ -151,7 +155,10 @@ export class Project {
     return this.#checkAll(name, undefined).warnings;
   }
 
-  #checkAll(name: string | undefined, filter: PipelineFilter | undefined): { errors: DagrunError[]; warnings: DagrunError[] } {
+  #checkAll(
+    name: string | undefined,
+    filter: PipelineFilter | undefined,
+  ): { errors: DagrunError[]; warnings: DagrunError[] } {
     const errors: DagrunError[] = [...this.errors];
     const warnings: DagrunError[] = [];
     const seen = new Set(errors.map((e) => e.message));
@@ -166,8 +173,20 @@ export class Project {
       return { errors: sortErrors(errors), warnings };
     }
     // A file that is not valid YAML is one problem: what it would have declared is not also "missing".
-    const unreadable = (section: ConfigSection | undefined) => this.errors.some((e) => e.code === 'DAGRUN_ERR_CONFIG_YAML' && section !== undefined && e.location?.file !== undefined && isSectionFile(section, e.location.file));
-    const ctx = { catalog, params: flattenParams(this.params), paramsReadable: !unreadable(this.parametersConfig), catalogReadable: !unreadable(this.catalogConfig) };
+    const unreadable = (section: ConfigSection | undefined) =>
+      this.errors.some(
+        (e) =>
+          e.code === 'DAGRUN_ERR_CONFIG_YAML' &&
+          section !== undefined &&
+          e.location?.file !== undefined &&
+          isSectionFile(section, e.location.file),
+      );
+    const ctx = {
+      catalog,
+      params: flattenParams(this.params),
+      paramsReadable: !unreadable(this.parametersConfig),
+      catalogReadable: !unreadable(this.catalogConfig),
+    };
     for (const pname of name === undefined ? this.pipelines.roots() : [name]) {
       let p: Pipeline | undefined;
       try {
@@ -215,7 +234,8 @@ export class Project {
   async inferencePlan(opts: InferenceOptions): Promise<InferencePlan> {
     this.assertValid(opts.pipeline);
     const full = this.pipeline(opts.pipeline);
-    const asked = opts.loadVersions instanceof Map ? opts.loadVersions : new Map(Object.entries(opts.loadVersions ?? {}));
+    const asked =
+      opts.loadVersions instanceof Map ? opts.loadVersions : new Map(Object.entries(opts.loadVersions ?? {}));
     // Pin each versioned input to a version before loading, so what is loaded is what is reported.
     const pinned = new Map<string, string>(asked);
     const probe = this.createCatalog();
@@ -245,7 +265,12 @@ export class Project {
 }
 
 const sortErrors = (errors: DagrunError[]): DagrunError[] =>
-  [...errors].sort((a, b) => locKey(a.location).localeCompare(locKey(b.location)) || (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.col ?? 0) - (b.location?.col ?? 0));
+  [...errors].sort(
+    (a, b) =>
+      locKey(a.location).localeCompare(locKey(b.location)) ||
+      (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
+      (a.location?.col ?? 0) - (b.location?.col ?? 0),
+  );
 const locKey = (l: SourceLocation | undefined): string => l?.file ?? '~';
 
 /** Whether a project-relative file is one of the files a configuration section would have read. */
@@ -256,7 +281,11 @@ const isSectionFile = (section: ConfigSection, file: string): boolean => {
 
 /** The plugin entries of dagrun.yaml as requests, each placed at its line. */
 const pluginRequests = (settings: ProjectSettings, source: YamlSource | undefined): PluginRequest[] =>
-  settings.plugins.map((entry, i) => ({ module: pluginModule(entry), options: pluginOptions(entry), location: source?.locate(['plugins', i]) }));
+  settings.plugins.map((entry, i) => ({
+    module: pluginModule(entry),
+    options: pluginOptions(entry),
+    location: source?.locate(['plugins', i]),
+  }));
 
 /**
  * Only the plugins of a project (for listing their commands fast); problems are ignored. `only` limits
@@ -267,7 +296,11 @@ export const loadPluginRegistry = async (projectDir: string, only?: readonly str
   const registry = new Registry();
   const { settings, source } = readSettings(projectDir, []);
   const requests = pluginRequests(settings, source);
-  await registerPlugins(new PluginHost(registry), only ? requests.filter((r) => only.includes(r.module)) : requests, projectDir);
+  await registerPlugins(
+    new PluginHost(registry),
+    only ? requests.filter((r) => only.includes(r.module)) : requests,
+    projectDir,
+  );
   return registry;
 };
 
@@ -301,7 +334,12 @@ export const openProject = async (opts: OpenProjectOptions): Promise<Project> =>
   }
 
   // An --env folder that does not exist stops here: nothing else can be checked against it.
-  const config = new ConfigLoader({ projectDir: dir, confDir: settings.conf_dir, env: opts.env, environ: opts.environ });
+  const config = new ConfigLoader({
+    projectDir: dir,
+    confDir: settings.conf_dir,
+    env: opts.env,
+    environ: opts.environ,
+  });
   const catalogConfig = config.load('catalog', 'replace-top-level', errors);
   const credentials = config.load('credentials', 'replace-top-level', errors);
   const parametersConfig = config.load('parameters', 'deep', errors);
@@ -310,7 +348,20 @@ export const openProject = async (opts: OpenProjectOptions): Promise<Project> =>
 
   const { registry: pipelines, errors: pErrors } = await loadPipelines(pipelinesFile, dir, pipelineSource, true);
   errors.push(...pErrors);
-  const project = new Project({ dir, settings, env: opts.env, registry, config, params, pipelines, catalogConfig, credentials, parametersConfig, errors, paramOverrides: parsed });
+  const project = new Project({
+    dir,
+    settings,
+    env: opts.env,
+    registry,
+    config,
+    params,
+    pipelines,
+    catalogConfig,
+    credentials,
+    parametersConfig,
+    errors,
+    paramOverrides: parsed,
+  });
   // `errors` is the project's own array: what a plugin reports here is a load problem like any other.
   await registry.hooks.call('afterProjectOpened', { project, report: (e) => errors.push(e) });
   return project;

@@ -12,16 +12,28 @@ export interface CommandSpec {
   /** e.g. `serve` or `viz`. */
   readonly name: string;
   readonly description: string;
-  readonly arguments?: ReadonlyArray<{ readonly name: string; readonly description: string; readonly required?: boolean }>;
+  readonly arguments?: ReadonlyArray<{
+    readonly name: string;
+    readonly description: string;
+    readonly required?: boolean;
+  }>;
   /** commander-style flags, e.g. `--port <number>`. */
-  readonly options?: ReadonlyArray<{ readonly flags: string; readonly description: string; readonly default?: string | boolean }>;
+  readonly options?: ReadonlyArray<{
+    readonly flags: string;
+    readonly description: string;
+    readonly default?: string | boolean;
+  }>;
   /** Commands under this one (`dagrun runs list`, `dagrun runs show ID`), each with its own arguments and options. */
   readonly subcommands?: readonly CommandSpec[];
   /**
    * Runs the command (required unless it has subcommands); returns the exit code. Commands open the
    * project themselves, when they need it, so those that do not start fast.
    */
-  action?(args: readonly string[], options: Readonly<Record<string, unknown>>, context: CommandContext): Promise<number | void>;
+  action?(
+    args: readonly string[],
+    options: Readonly<Record<string, unknown>>,
+    context: CommandContext,
+  ): Promise<number | void>;
 }
 
 export interface CommandContext {
@@ -60,7 +72,10 @@ export class Registry implements CodecLookup {
   registerDatasetType(type: DatasetType<never> | DatasetType, options: RegisterTypeOptions = {}): void {
     const replacing = options.replaceBuiltin === true && this.#replaceable.has(type.name);
     if (this.#types.has(type.name) && !replacing) {
-      throw new CatalogError('DAGRUN_ERR_CATALOG_DUPLICATE_TYPE', `Dataset type '${type.name}': expected one registration, but got a second.`);
+      throw new CatalogError(
+        'DAGRUN_ERR_CATALOG_DUPLICATE_TYPE',
+        `Dataset type '${type.name}': expected one registration, but got a second.`,
+      );
     }
     this.#replaceable.delete(type.name);
     this.#types.set(type.name, type as DatasetType);
@@ -68,14 +83,20 @@ export class Registry implements CodecLookup {
 
   registerStorage(factory: StorageFactory): void {
     if (this.#storages.has(factory.protocol)) {
-      throw new CatalogError('DAGRUN_ERR_CATALOG_DUPLICATE_TYPE', `Storage for '${factory.protocol}://': expected one registration, but got a second.`);
+      throw new CatalogError(
+        'DAGRUN_ERR_CATALOG_DUPLICATE_TYPE',
+        `Storage for '${factory.protocol}://': expected one registration, but got a second.`,
+      );
     }
     this.#storages.set(factory.protocol, factory);
   }
 
   registerCodec(codec: Codec<never> | Codec): void {
     if (this.#codecs.has(codec.name)) {
-      throw new CatalogError('DAGRUN_ERR_CATALOG_DUPLICATE_TYPE', `Codec '${codec.name}': expected one registration, but got a second.`);
+      throw new CatalogError(
+        'DAGRUN_ERR_CATALOG_DUPLICATE_TYPE',
+        `Codec '${codec.name}': expected one registration, but got a second.`,
+      );
     }
     this.#codecs.set(codec.name, codec as Codec);
   }
@@ -83,7 +104,10 @@ export class Registry implements CodecLookup {
   /** A kind of table data contracts can check (core knows arrays of records; polars comes from its plugin). */
   registerTableAdapter<T>(adapter: TableAdapter<T>): void {
     if (this.#tableAdapters.some((a) => a.name === adapter.name)) {
-      throw new CatalogError('DAGRUN_ERR_CATALOG_DUPLICATE_TYPE', `Table adapter '${adapter.name}': expected one registration, but got a second.`);
+      throw new CatalogError(
+        'DAGRUN_ERR_CATALOG_DUPLICATE_TYPE',
+        `Table adapter '${adapter.name}': expected one registration, but got a second.`,
+      );
     }
     this.#tableAdapters.push(adapter as unknown as TableAdapter<unknown>);
   }

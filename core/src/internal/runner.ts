@@ -66,28 +66,49 @@ export abstract class Runner {
         computeMs = performance.now() - c0;
         // Every output is checked (kind, contract) before any is written, so a node that fails on one output leaves none.
         const ready = new Array<unknown>(outputs.length);
-        for (let k = 0; k < outputs.length; k++) ready[k] = await catalog.prepareSave(node.outputNames[k]!, outputs[k], node);
+        for (let k = 0; k < outputs.length; k++)
+          ready[k] = await catalog.prepareSave(node.outputNames[k]!, outputs[k], node);
         const s0 = performance.now();
         for (let k = 0; k < outputs.length; k++) {
           const name = node.outputNames[k]!;
           const d0 = performance.now();
           const info = await catalog.save(name, ready[k], node, { prepared: true });
           if (info?.location !== undefined || info?.version !== undefined || catalog.isDeclared(name)) {
-            record.datasets.push({ name, node: node.name, location: info?.location, version: info?.version, durationMs: performance.now() - d0 });
+            record.datasets.push({
+              name,
+              node: node.name,
+              location: info?.location,
+              version: info?.version,
+              durationMs: performance.now() - d0,
+            });
           }
         }
         saveMs = performance.now() - s0;
         Object.assign(rec, { status: 'ok', durationMs: performance.now() - t0, loadMs, computeMs, saveMs });
         await hooks.call('afterNodeRun', {
-          runId: ctx.runId, node, index: i, total, inputs,
+          runId: ctx.runId,
+          node,
+          index: i,
+          total,
+          inputs,
           outputs: Object.fromEntries(node.outputNames.map((name, k) => [name, outputs[k]])),
-          durationMs: rec.durationMs!, loadMs, computeMs, saveMs,
+          durationMs: rec.durationMs!,
+          loadMs,
+          computeMs,
+          saveMs,
         });
       } catch (err) {
         const wrapped = err instanceof NodeError ? err : datasetFailure(node, err);
         // The record keeps the function's own words when it threw; otherwise the error as raised.
-        const own = err instanceof NodeError && err.code === 'DAGRUN_ERR_NODE_FAILED' && err.cause !== undefined ? err.cause : err;
-        Object.assign(rec, { status: 'failed', durationMs: performance.now() - t0, error: { code: wrapped.code, message: messageOf(own) } });
+        const own =
+          err instanceof NodeError && err.code === 'DAGRUN_ERR_NODE_FAILED' && err.cause !== undefined
+            ? err.cause
+            : err;
+        Object.assign(rec, {
+          status: 'failed',
+          durationMs: performance.now() - t0,
+          error: { code: wrapped.code, message: messageOf(own) },
+        });
         await hooks.call('onNodeError', { runId: ctx.runId, node, index: i, total, inputs, error: wrapped });
         throw wrapped;
       }
@@ -179,6 +200,13 @@ export class ConcurrentRunner extends Runner {
 
 /** A load, check or save failure inside a node's step, as a NodeError naming the node (the dataset error kept). */
 const datasetFailure = (node: Node, err: unknown): NodeError => {
-  if (err instanceof DagrunError) return new NodeError(err.code, `Node '${node.name}' (${funcName(node)}): ${err.detail}`, { cause: err, hint: err.hint });
-  return new NodeError('DAGRUN_ERR_NODE_FAILED', `Node '${node.name}' (${funcName(node)}) failed: ${messageOf(err)}`, { cause: err, location: node.location });
+  if (err instanceof DagrunError)
+    return new NodeError(err.code, `Node '${node.name}' (${funcName(node)}): ${err.detail}`, {
+      cause: err,
+      hint: err.hint,
+    });
+  return new NodeError('DAGRUN_ERR_NODE_FAILED', `Node '${node.name}' (${funcName(node)}) failed: ${messageOf(err)}`, {
+    cause: err,
+    location: node.location,
+  });
 };

@@ -12,7 +12,12 @@ const SCHEMA: JsonSchema = {
     version: { const: 1 },
     port: { type: ['string', 'integer'] },
     tags: { type: 'array', items: { type: 'string' } },
-    nested: { type: 'object', properties: { depth: { type: 'integer' } }, required: ['depth'], additionalProperties: false },
+    nested: {
+      type: 'object',
+      properties: { depth: { type: 'integer' } },
+      required: ['depth'],
+      additionalProperties: false,
+    },
     either: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
     free: { type: 'object', additionalProperties: { type: 'number' } },
   },
@@ -22,11 +27,22 @@ const SCHEMA: JsonSchema = {
 
 const check = (text: string, file = 'conf/base/thing.yaml') => {
   const src = YamlSource.parse(text, file);
-  return checkSchema({ schema: SCHEMA, data: src.data, subject: "Thing 'x'", code: 'DAGRUN_ERR_CONFIG_SCHEMA', locate: (p, k) => src.locate(p, k) });
+  return checkSchema({
+    schema: SCHEMA,
+    data: src.data,
+    subject: "Thing 'x'",
+    code: 'DAGRUN_ERR_CONFIG_SCHEMA',
+    locate: (p, k) => src.locate(p, k),
+  });
 };
 
 t.test('a valid document gives no error', async (t) => {
-  t.same(check('name: x\nretries: 0\nmode: safe\nversion: 1\nport: 80\ntags: [a]\nnested: {depth: 2}\neither: [a, b]\nfree: {a: 1.5}\n'), []);
+  t.same(
+    check(
+      'name: x\nretries: 0\nmode: safe\nversion: 1\nport: 80\ntags: [a]\nnested: {depth: 2}\neither: [a, b]\nfree: {a: 1.5}\n',
+    ),
+    [],
+  );
   t.same(check('name: x\nport: "8080"\neither: one\n'), []);
 });
 
@@ -61,11 +77,19 @@ t.test('every problem is reported together, each with its rule, value and line:c
       "conf/base/thing.yaml:6:1 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x': expected option 'nested.depth', but got nothing.\n  Hint: add 'depth: …' to this entry.",
       "conf/base/thing.yaml:7:3 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x': expected only known options, but got unknown option 'nested.dept'.\n  Hint: did you mean: 'depth'?",
       "conf/base/thing.yaml:8:9 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x', field 'either': expected string or array, but got number 5.",
-      'conf/base/thing.yaml:10:6 [DAGRUN_ERR_CONFIG_SCHEMA] Thing \'x\', field \'free.x\': expected number, but got string "no".',
+      "conf/base/thing.yaml:10:6 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x', field 'free.x': expected number, but got string \"no\".",
     ],
   );
-  t.same(errors[1]?.location, { file: 'conf/base/thing.yaml', line: 11, col: 1 }, 'an unknown option points at its key');
-  t.same(errors[5]?.location, { file: 'conf/base/thing.yaml', line: 4, col: 7 }, 'a mistyped option points at its value');
+  t.same(
+    errors[1]?.location,
+    { file: 'conf/base/thing.yaml', line: 11, col: 1 },
+    'an unknown option points at its key',
+  );
+  t.same(
+    errors[5]?.location,
+    { file: 'conf/base/thing.yaml', line: 4, col: 7 },
+    'a mistyped option points at its value',
+  );
   t.equal(errors[5]?.detail, "Thing 'x', field 'port': expected string or integer, but got number 1.5.");
 });
 
@@ -86,7 +110,10 @@ t.test('the code and subject come from the caller', async (t) => {
     locate: (p, k) => src.locate(p, k),
   });
   t.equal(err?.code, 'DAGRUN_ERR_CATALOG_OPTIONS');
-  t.equal(err?.message, "conf/base/catalog.yaml:1:7 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'a' (csv), field 'path': expected string, but got number 3.");
+  t.equal(
+    err?.message,
+    "conf/base/catalog.yaml:1:7 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'a' (csv), field 'path': expected string, but got number 3.",
+  );
 });
 
 t.test('schemas are compiled once per schema object', async (t) => {

@@ -12,7 +12,13 @@ export type JsonSchema = Record<string, unknown>;
 // no optimising pass over the generated code, and no check of each schema against the draft-07
 // meta-schema, which would compile that large meta-schema in every process. Schemas come from code,
 // not from users, and ajv still rejects a keyword with a value of the wrong type when compiling.
-const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false, validateSchema: false, code: { optimize: false } });
+const ajv = new Ajv({
+  allErrors: true,
+  strict: false,
+  useDefaults: false,
+  validateSchema: false,
+  code: { optimize: false },
+});
 const compiled = new WeakMap<JsonSchema, ValidateFunction>();
 
 // ajv-formats (uri, date-time, …) is loaded with the first schema that uses `format`: core's own never do.
@@ -57,10 +63,12 @@ const dedupe = (errors: ErrorObject[]): ErrorObject[] => {
   const out: ErrorObject[] = [];
   for (const e of specific.length > 0 ? specific : errors) {
     // For a union of types, report once per field, naming every type the union allows.
-    const key = e.keyword === 'type' ? `${e.instancePath}|type` : `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
+    const key =
+      e.keyword === 'type' ? `${e.instancePath}|type` : `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
     const first = seen.get(key);
     if (first) {
-      if (e.keyword === 'type') (first.params as { type: string }).type += `,${String((e.params as { type: string }).type)}`;
+      if (e.keyword === 'type')
+        (first.params as { type: string }).type += `,${String((e.params as { type: string }).type)}`;
       continue;
     }
     const copy = { ...e, params: { ...e.params } };
@@ -78,40 +86,72 @@ const toError = (e: ErrorObject, check: SchemaCheck): DagrunError => {
   switch (e.keyword) {
     case 'required': {
       const missing = String((e.params as { missingProperty: string }).missingProperty);
-      return new ConfigError(check.code, `${check.subject}: expected option '${[...path, missing].join('.')}', but got nothing.`, {
-        location: check.locate(path, true),
-        hint: `Hint: add '${missing}: …' to this entry.`,
-      });
+      return new ConfigError(
+        check.code,
+        `${check.subject}: expected option '${[...path, missing].join('.')}', but got nothing.`,
+        {
+          location: check.locate(path, true),
+          hint: `Hint: add '${missing}: …' to this entry.`,
+        },
+      );
     }
     case 'additionalProperties': {
       const extra = String((e.params as { additionalProperty: string }).additionalProperty);
       const allowed = Object.keys(((subSchema(check.schema, path) ?? {}) as { properties?: object }).properties ?? {});
       const mean = didYouMean(extra, allowed);
-      return new ConfigError(check.code, `${check.subject}: expected only known options, but got unknown option '${[...path, extra].join('.')}'.`, {
-        location: check.locate([...path, extra], true),
-        hint: mean ? `Hint: ${mean}` : allowed.length > 0 ? `Hint: allowed options: ${allowed.join(', ')}.` : undefined,
-      });
+      return new ConfigError(
+        check.code,
+        `${check.subject}: expected only known options, but got unknown option '${[...path, extra].join('.')}'.`,
+        {
+          location: check.locate([...path, extra], true),
+          hint: mean
+            ? `Hint: ${mean}`
+            : allowed.length > 0
+              ? `Hint: allowed options: ${allowed.join(', ')}.`
+              : undefined,
+        },
+      );
     }
     case 'type':
-      return new ConfigError(check.code, `${where}: expected ${String((e.params as { type: string }).type).replace(/,/g, ' or ')}, but got ${got}.`, { location: check.locate(path) });
+      return new ConfigError(
+        check.code,
+        `${where}: expected ${String((e.params as { type: string }).type).replace(/,/g, ' or ')}, but got ${got}.`,
+        { location: check.locate(path) },
+      );
     case 'enum': {
       const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
-      const mean = typeof valueAt(check.data, path) === 'string' ? didYouMean(String(valueAt(check.data, path)), allowed.map(String)) : undefined;
-      return new ConfigError(check.code, `${where}: expected one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, but got ${got}.`, {
-        location: check.locate(path),
-        hint: mean ? `Hint: ${mean}` : undefined,
-      });
+      const mean =
+        typeof valueAt(check.data, path) === 'string'
+          ? didYouMean(String(valueAt(check.data, path)), allowed.map(String))
+          : undefined;
+      return new ConfigError(
+        check.code,
+        `${where}: expected one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, but got ${got}.`,
+        {
+          location: check.locate(path),
+          hint: mean ? `Hint: ${mean}` : undefined,
+        },
+      );
     }
     case 'const':
-      return new ConfigError(check.code, `${where}: expected ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}, but got ${got}.`, { location: check.locate(path) });
+      return new ConfigError(
+        check.code,
+        `${where}: expected ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}, but got ${got}.`,
+        { location: check.locate(path) },
+      );
     default:
-      return new ConfigError(check.code, `${where}: expected a value that ${e.message ?? 'matches the schema'}, but got ${got}.`, { location: check.locate(path) });
+      return new ConfigError(
+        check.code,
+        `${where}: expected a value that ${e.message ?? 'matches the schema'}, but got ${got}.`,
+        { location: check.locate(path) },
+      );
   }
 };
 
 const valueAt = (data: unknown, path: YamlPath): unknown => {
   let cur = data;
-  for (const seg of path) cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[String(seg)] : undefined;
+  for (const seg of path)
+    cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[String(seg)] : undefined;
   return cur;
 };
 
@@ -121,7 +161,10 @@ const subSchema = (schema: JsonSchema, path: YamlPath): JsonSchema | undefined =
     if (!cur) return undefined;
     const props = cur.properties as Record<string, JsonSchema> | undefined;
     if (typeof seg === 'number') cur = cur.items as JsonSchema | undefined;
-    else cur = props?.[seg] ?? (typeof cur.additionalProperties === 'object' ? (cur.additionalProperties as JsonSchema) : undefined);
+    else
+      cur =
+        props?.[seg] ??
+        (typeof cur.additionalProperties === 'object' ? (cur.additionalProperties as JsonSchema) : undefined);
   }
   return cur;
 };

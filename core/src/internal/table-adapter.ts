@@ -55,7 +55,8 @@ export const recordsAdapter: TableAdapter<Row[]> = {
   withColumn: (rows, name, values) => rows.map((r, i) => ({ ...r, [name]: values[i] === 1 })),
 };
 
-export const isMissing = (v: unknown): boolean => v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v));
+export const isMissing = (v: unknown): boolean =>
+  v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v));
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATETIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
@@ -72,9 +73,15 @@ const hasType = (v: unknown, type: ColumnType): boolean => {
     case 'bool':
       return typeof v === 'boolean';
     case 'date':
-      return (v instanceof Date && !Number.isNaN(v.getTime())) || (typeof v === 'string' && DATE.test(v) && !Number.isNaN(Date.parse(v)));
+      return (
+        (v instanceof Date && !Number.isNaN(v.getTime())) ||
+        (typeof v === 'string' && DATE.test(v) && !Number.isNaN(Date.parse(v)))
+      );
     case 'datetime':
-      return (v instanceof Date && !Number.isNaN(v.getTime())) || (typeof v === 'string' && DATETIME.test(v) && !Number.isNaN(Date.parse(v)));
+      return (
+        (v instanceof Date && !Number.isNaN(v.getTime())) ||
+        (typeof v === 'string' && DATETIME.test(v) && !Number.isNaN(Date.parse(v)))
+      );
   }
 };
 

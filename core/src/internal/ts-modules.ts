@@ -38,7 +38,10 @@ export class TsCompileError extends Error {
 }
 
 /** This process's compiled modules, by entry file, with the input hashes they were built from. */
-const compiled = new Map<string, { target: string | Error; inputs: Record<string, string>; projectDir: string; outsideTs?: boolean }>();
+const compiled = new Map<
+  string,
+  { target: string | Error; inputs: Record<string, string>; projectDir: string; outsideTs?: boolean }
+>();
 
 /** A memo entry still holds when its output exists and no input changed (files can change within a process). */
 const fresh = (file: string): boolean => {
@@ -46,7 +49,8 @@ const fresh = (file: string): boolean => {
   if (!c) return false;
   if (typeof c.target === 'string' && !existsSync(c.target)) return false;
   try {
-    for (const [input, hash] of Object.entries(c.inputs)) if (sha1(readFileSync(resolve(c.projectDir, input))) !== hash) return false;
+    for (const [input, hash] of Object.entries(c.inputs))
+      if (sha1(readFileSync(resolve(c.projectDir, input))) !== hash) return false;
   } catch {
     return false;
   }
@@ -80,7 +84,12 @@ const readManifest = async (file: string, projectDir: string): Promise<Manifest 
 /** Keeps `import.meta.url` and friends pointing at the source file, not at the bundle. */
 const importMetaPlugin = {
   name: 'dagrun-import-meta',
-  setup(build: { onLoad(o: { filter: RegExp }, cb: (a: { path: string }) => Promise<{ contents: string; loader: string } | undefined>): void }) {
+  setup(build: {
+    onLoad(
+      o: { filter: RegExp },
+      cb: (a: { path: string }) => Promise<{ contents: string; loader: string } | undefined>,
+    ): void;
+  }) {
     build.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
       if (args.path.includes(`${'/'}node_modules${'/'}`)) return undefined;
       const text = await readFile(args.path, 'utf8');
@@ -112,7 +121,12 @@ const insideProject = (file: string, projectDir: string): boolean => {
  */
 const outsidePlugin = (projectDir: string, seen: { outsideTs: boolean }) => ({
   name: 'dagrun-outside-project',
-  setup(build: { onResolve(o: { filter: RegExp }, cb: (a: { path: string; resolveDir: string; kind: string }) => { path: string; external: boolean } | undefined): void }) {
+  setup(build: {
+    onResolve(
+      o: { filter: RegExp },
+      cb: (a: { path: string; resolveDir: string; kind: string }) => { path: string; external: boolean } | undefined,
+    ): void;
+  }) {
     build.onResolve({ filter: /^(\.{1,2}\/|\/)/ }, (args) => {
       if (args.kind === 'entry-point') return undefined;
       const abs = resolve(args.resolveDir, args.path);
@@ -123,7 +137,12 @@ const outsidePlugin = (projectDir: string, seen: { outsideTs: boolean }) => ({
   },
 });
 
-const runEsbuild = async (entries: readonly string[], projectDir: string, outdir: string, seen: { outsideTs: boolean }) => {
+const runEsbuild = async (
+  entries: readonly string[],
+  projectDir: string,
+  outdir: string,
+  seen: { outsideTs: boolean },
+) => {
   const esbuild = await import('esbuild');
   return esbuild.build({
     entryPoints: [...entries],
@@ -151,7 +170,12 @@ const toCompileError = (err: unknown, projectDir: string): TsCompileError => {
   if (!first) return new TsCompileError(err instanceof Error ? err.message : String(err), '');
   const loc = first.location;
   const file = loc ? (isAbsolute(loc.file) ? relative(projectDir, loc.file) : loc.file) : '';
-  return new TsCompileError(loc ? `${file}:${loc.line}:${loc.column + 1}: ${first.text}` : first.text, file, loc?.line, loc ? loc.column + 1 : undefined);
+  return new TsCompileError(
+    loc ? `${file}:${loc.line}:${loc.column + 1}: ${first.text}` : first.text,
+    file,
+    loc?.line,
+    loc ? loc.column + 1 : undefined,
+  );
 };
 
 /**
@@ -192,7 +216,11 @@ export const compileTs = async (files: readonly string[], projectDir: string): P
         if ((err as { errors?: unknown }).errors === undefined) throw err; // not a compile error: the caller falls back to tsx
         if (entries.length === 1) {
           const e = entries[0]!;
-          compiled.set(e, { target: toCompileError(err, projectDir), inputs: { [relative(projectDir, e)]: sha1(readFileSync(e)) }, projectDir });
+          compiled.set(e, {
+            target: toCompileError(err, projectDir),
+            inputs: { [relative(projectDir, e)]: sha1(readFileSync(e)) },
+            projectDir,
+          });
         } else {
           // Attribute the failure: build each entry alone (each call records its own result).
           await Promise.all(entries.map((e) => compileTs([e], projectDir)));
@@ -200,7 +228,13 @@ export const compileTs = async (files: readonly string[], projectDir: string): P
       }
     }
     if (manifest) {
-      for (const e of entries) compiled.set(e, { target: manifest.outputs[e] ?? new TsCompileError(`esbuild produced no output for ${e}`, e), inputs: manifest.inputs, projectDir, outsideTs: manifest.outsideTs === true });
+      for (const e of entries)
+        compiled.set(e, {
+          target: manifest.outputs[e] ?? new TsCompileError(`esbuild produced no output for ${e}`, e),
+          inputs: manifest.inputs,
+          projectDir,
+          outsideTs: manifest.outsideTs === true,
+        });
     }
   }
   for (const f of files) {

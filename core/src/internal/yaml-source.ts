@@ -20,7 +20,10 @@ const lib = (): YamlLib => (yamlLib ??= createRequire(import.meta.url)('yaml') a
  * YAML 1.2's core schema plus YAML 1.1's `<<` merge keys, which catalogs use to share options. The type is
  * js-yaml's own merge type, declared here because @types/js-yaml does not export js-yaml's `types`.
  */
-const MERGE = new Type('tag:yaml.org,2002:merge', { kind: 'scalar', resolve: (data: unknown) => data === '<<' || data === null });
+const MERGE = new Type('tag:yaml.org,2002:merge', {
+  kind: 'scalar',
+  resolve: (data: unknown) => data === '<<' || data === null,
+});
 const SCHEMA = CORE_SCHEMA.extend({ implicit: [MERGE] });
 
 /** Parses a YAML scalar or flow value as files are read (for --params and ${env:…}); aliases are the caller's to check. */
@@ -65,7 +68,9 @@ export const aliasProblem = (data: unknown): AliasProblem | undefined => {
     }
     open.add(value);
     let n = 1;
-    const entries: Iterable<[string | number, unknown]> = Array.isArray(value) ? value.entries() : Object.entries(value);
+    const entries: Iterable<[string | number, unknown]> = Array.isArray(value)
+      ? value.entries()
+      : Object.entries(value);
     for (const [k, v] of entries) {
       path.push(k);
       n += size(v);
@@ -115,15 +120,23 @@ export class YamlSource {
     if (!problem) return;
     const location = this.locate(problem.path);
     if (problem.kind === 'cycle') {
-      throw new ConfigError('DAGRUN_ERR_CONFIG_YAML_ALIAS', `Alias in '${this.file}': expected a value that does not contain itself, but got an alias inside its own anchor.`, {
-        location,
-        hint: 'Hint: an alias (*name) can only repeat an anchor (&name) that it is not part of; write the value out.',
-      });
+      throw new ConfigError(
+        'DAGRUN_ERR_CONFIG_YAML_ALIAS',
+        `Alias in '${this.file}': expected a value that does not contain itself, but got an alias inside its own anchor.`,
+        {
+          location,
+          hint: 'Hint: an alias (*name) can only repeat an anchor (&name) that it is not part of; write the value out.',
+        },
+      );
     }
-    throw new ConfigError('DAGRUN_ERR_CONFIG_YAML_ALIAS', `Aliases in '${this.file}': expected them to add at most ${MAX_ALIASED_VALUES.toLocaleString('en')} values, but got more.`, {
-      location,
-      hint: "Hint: each alias (*name) repeats its anchor's whole value, and aliases of anchors holding aliases multiply; write the values out, or nest fewer aliases.",
-    });
+    throw new ConfigError(
+      'DAGRUN_ERR_CONFIG_YAML_ALIAS',
+      `Aliases in '${this.file}': expected them to add at most ${MAX_ALIASED_VALUES.toLocaleString('en')} values, but got more.`,
+      {
+        location,
+        hint: "Hint: each alias (*name) repeats its anchor's whole value, and aliases of anchors holding aliases multiply; write the values out, or nest fewer aliases.",
+      },
+    );
   }
 
   static read(path: string, root: string): YamlSource {

@@ -1,7 +1,16 @@
 // Test helper: writes a throw-away dagrun project (file path -> content) under the OS temp folder,
 // removed when the test ends, plus small readers used to prove what a run did or did not write.
 
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import type tap from 'tap';

@@ -7,7 +7,7 @@ import { DEFAULT_FONT_FAMILY, htmlPage, renderPng, renderSvg } from '../src/inde
 const RUNS = 30;
 // A fixed pseudo-random sample, so every run draws the same chart.
 let seed = 7;
-const next = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
 const prices = Array.from({ length: 1000 }, () => ({ price: Math.round(50 + 250 * next() * next()) }));
 const histogram = {
   title: 'Unit prices',
@@ -47,5 +47,7 @@ console.log(`first PNG (imports resvg, probes the fonts): ${(await time(formats.
 for (const [name, fn] of Object.entries(formats)) {
   const runs: number[] = [];
   for (let i = 0; i < RUNS; i++) runs.push(await time(fn));
-  console.log(`${name.padEnd(4)} median ${median(runs).toFixed(1)} ms  (min ${Math.min(...runs).toFixed(1)}, max ${Math.max(...runs).toFixed(1)})`);
+  console.log(
+    `${name.padEnd(4)} median ${median(runs).toFixed(1)} ms  (min ${Math.min(...runs).toFixed(1)}, max ${Math.max(...runs).toFixed(1)})`,
+  );
 }

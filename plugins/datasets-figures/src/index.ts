@@ -27,7 +27,16 @@
 import { figuresPlugin } from './internal/plugin.js';
 
 export { figuresPlugin, PLUGIN_NAME, type FiguresPluginOptions } from './internal/plugin.js';
-export { figureType, resolveFormat, FIGURE_FORMATS, DEFAULT_SCALE, type Figure, type FigureFormat, type FigureOptions, type FigureEntryOptions } from './internal/figure-type.js';
+export {
+  figureType,
+  resolveFormat,
+  FIGURE_FORMATS,
+  DEFAULT_SCALE,
+  type Figure,
+  type FigureFormat,
+  type FigureOptions,
+  type FigureEntryOptions,
+} from './internal/figure-type.js';
 export { renderSvg, type RenderContext } from './internal/render.js';
 export { renderPng, DEFAULT_FONT_FAMILY, type FontSettings } from './internal/png.js';
 export { htmlPage, type PageText } from './internal/html.js';

@@ -20,7 +20,8 @@ interface Block {
   readonly lang: string;
   readonly body: string;
 }
-const blocks = (md: string): Block[] => [...md.matchAll(/^```(\S*)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1]!, body: m[2]!.replace(/\n$/, '') }));
+const blocks = (md: string): Block[] =>
+  [...md.matchAll(/^```(\S*)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1]!, body: m[2]!.replace(/\n$/, '') }));
 const section = (title: string): string => {
   const start = DOC.indexOf(`\n## ${title}`);
   if (start < 0) throw new Error(`no section '## ${title}'`);
@@ -35,29 +36,49 @@ t.test('the example runs as printed and writes the PNG and the report it describ
     if (path) files[path[1]!] = `${b.body}\n`;
     else if (b.lang === 'json') files['data/01_raw/orders.json'] = `${b.body}\n`;
   }
-  t.same(Object.keys(files).sort(), ['conf/base/catalog.yaml', 'conf/base/parameters.yaml', 'dagrun.yaml', 'data/01_raw/orders.json', 'pipeline.yaml', 'src/nodes.ts']);
+  t.same(Object.keys(files).sort(), [
+    'conf/base/catalog.yaml',
+    'conf/base/parameters.yaml',
+    'dagrun.yaml',
+    'data/01_raw/orders.json',
+    'pipeline.yaml',
+    'src/nodes.ts',
+  ]);
 
   const dir = makeProject(t, { ...files, 'package.json': '{ "type": "module", "private": true }\n' });
   mkdirSync(join(dir, 'node_modules/@dagrun'), { recursive: true });
   symlinkSync(join(ROOT, 'plugins/datasets-figures'), join(dir, 'node_modules/@dagrun/datasets-figures'), 'dir');
   symlinkSync(join(ROOT, 'core'), join(dir, 'node_modules/@dagrun/core'), 'dir');
   // A user's environment: no tap loader in NODE_OPTIONS, no tap variables.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !/^_?TAP/.test(k)));
-  const run = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/dagrun.js'), 'run'], { cwd: dir, env }).catch((e: Error & { stdout: string; stderr: string }) => e);
-  t.notOk(run instanceof Error, run instanceof Error ? `${run.message}\n${run.stdout}\n${run.stderr}` : '`dagrun run` exits 0');
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !/^_?TAP/.test(k)),
+  );
+  const run = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/dagrun.js'), 'run'], {
+    cwd: dir,
+    env,
+  }).catch((e: Error & { stdout: string; stderr: string }) => e);
+  t.notOk(
+    run instanceof Error,
+    run instanceof Error ? `${run.message}\n${run.stdout}\n${run.stderr}` : '`dagrun run` exits 0',
+  );
 
   const versions = readdirSync(join(dir, 'data/08_reporting/price_histogram.png'));
   t.equal(versions.length, 1, 'one version');
   const png = readFileSync(join(dir, 'data/08_reporting/price_histogram.png', versions[0]!, 'price_histogram.png'));
   t.same(png.subarray(0, 8), PNG_SIGNATURE);
-  const [, w, h] = /The PNG is\s+([\d,]+) × ([\d,]+) pixels/.exec(section('Example'))!.map((s) => Number(s.replace(/,/g, '')));
+  const [, w, h] = /The PNG is\s+([\d,]+) × ([\d,]+) pixels/
+    .exec(section('Example'))!
+    .map((s) => Number(s.replace(/,/g, '')));
   t.same(pngSize(png), { width: w, height: h }, `${w} × ${h}, as the page says`);
   const px = pngPixels(png);
   t.ok(px.darkIn(Math.round(px.width * 0.3), 0, Math.round(px.width * 0.7), 40) > 300, 'the title is drawn');
 
   const report = readFileSync(join(dir, 'data/08_reporting/weekly_report.html'), 'utf8');
   t.ok(report.includes('<p>24 orders, 1636 EUR in all.</p>'), 'the summary line');
-  t.ok(report.includes(`src="data:image/png;base64,${png.toString('base64')}"`), 'the report holds the PNG the figure dataset saved, loaded back as bytes');
+  t.ok(
+    report.includes(`src="data:image/png;base64,${png.toString('base64')}"`),
+    'the report holds the PNG the figure dataset saved, loaded back as bytes',
+  );
 });
 
 /** Option names in the first column of the table under a heading. */

@@ -9,7 +9,14 @@
 import { polarsPlugin } from './internal/plugin.js';
 
 export { csvType, parquetType, excelType, jsonType } from './internal/types.js';
-export { csvFormat, parquetFormat, jsonTableFormat, type CsvOptions, type ParquetOptions, type JsonTableOptions } from './internal/formats.js';
+export {
+  csvFormat,
+  parquetFormat,
+  jsonTableFormat,
+  type CsvOptions,
+  type ParquetOptions,
+  type JsonTableOptions,
+} from './internal/formats.js';
 export { excelFormat, type ExcelOptions } from './internal/excel.js';
 export { loadPolars, isDataFrame, DTYPE_NAMES, type DtypeName, type Polars } from './internal/polars.js';
 export { polarsPlugin };

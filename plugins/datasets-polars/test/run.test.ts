@@ -62,7 +62,11 @@ const project = async (t: Parameters<Parameters<typeof t.test>[1]>[0], plugins: 
   const book = new ExcelJS.Workbook();
   book.addWorksheet('Notes').addRow(['Prices as of 2026-12-01']);
   const prices = book.addWorksheet('Prices');
-  prices.addRows([['sku', 'price'], ['A', 2.5], ['B', 10]]);
+  prices.addRows([
+    ['sku', 'price'],
+    ['A', 2.5],
+    ['B', 10],
+  ]);
   await book.xlsx.writeFile(join(dir, 'data/01_raw/prices.xlsx'));
   return dir;
 };
@@ -71,7 +75,10 @@ t.test('a project listing the plugin runs csv, excel, parquet and json tables th
   const dir = await project(t, '["@dagrun/datasets-polars"]');
   const r = dagrun(['run', '--log-format', 'text'], dir);
   t.equal(r.code, 0, r.stderr);
-  const want = [{ region: 'north', revenue: 27.5 }, { region: 'south', revenue: 10 }];
+  const want = [
+    { region: 'north', revenue: 27.5 },
+    { region: 'south', revenue: 10 },
+  ];
   t.same(pl.readParquet(join(dir, 'data/02_intermediate/lines.parquet')).sort('qty').toRecords(), [
     { region: 'south', sku: 'B', qty: 1, price: 10, revenue: 10 },
     { region: 'north', sku: 'B', qty: 2, price: 10, revenue: 20 },
@@ -83,7 +90,10 @@ t.test('a project listing the plugin runs csv, excel, parquet and json tables th
   t.equal(saved.length, 1, 'one version of the excel report');
   const book = new ExcelJS.Workbook();
   await book.xlsx.readFile(join(dir, 'data/08_reporting', saved[0]!));
-  t.same(book.worksheets.map((w) => w.name), ['Revenue']);
+  t.same(
+    book.worksheets.map((w) => w.name),
+    ['Revenue'],
+  );
   t.same((book.worksheets[0]!.getRow(2).values as unknown[]).slice(1), ['north', 27.5]);
 
   const list = dagrun(['catalog', 'list'], dir);
@@ -95,18 +105,34 @@ t.test('without the plugin, every table entry is reported before anything runs, 
   const dir = await project(t, '[]');
   const r = dagrun(['run'], dir);
   t.equal(r.code, 2, 'the exit code of a check failure');
-  for (const [line, name, type] of [[1, 'orders', 'csv'], [2, 'prices', 'excel'], [3, 'lines', 'parquet']] as const) {
+  for (const [line, name, type] of [
+    [1, 'orders', 'csv'],
+    [2, 'prices', 'excel'],
+    [3, 'lines', 'parquet'],
+  ] as const) {
     t.match(r.stderr, `conf/base/catalog.yaml:${line}:`);
-    t.match(r.stderr, `[DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry '${name}': expected a registered dataset type, but got '${type}'.`);
+    t.match(
+      r.stderr,
+      `[DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry '${name}': expected a registered dataset type, but got '${type}'.`,
+    );
     t.match(r.stderr, `Hint: type '${type}' is provided by @dagrun/datasets-polars: add it to plugins in dagrun.yaml.`);
   }
-  t.match(r.stderr, "[DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'summary_json' (json), field 'table': expected a registered plugin that loads tables, but got none.");
-  t.match(r.stderr, "Hint: `table: true` on type 'json' is provided by @dagrun/datasets-polars: add it to plugins in dagrun.yaml.");
+  t.match(
+    r.stderr,
+    "[DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'summary_json' (json), field 'table': expected a registered plugin that loads tables, but got none.",
+  );
+  t.match(
+    r.stderr,
+    "Hint: `table: true` on type 'json' is provided by @dagrun/datasets-polars: add it to plugins in dagrun.yaml.",
+  );
   t.same(listFiles(join(dir, 'data')), ['01_raw/orders.csv', '01_raw/prices.xlsx'], 'nothing was written');
 });
 
 t.test("docs/catalog-yaml.md holds this plugin's options tables, generated from its schemas", async (t) => {
-  const r = node(['--import', 'tsx', join(ROOT, 'core/scripts/catalog-docs.ts'), '--plugin', '@dagrun/datasets-polars', '--check'], ROOT);
+  const r = node(
+    ['--import', 'tsx', join(ROOT, 'core/scripts/catalog-docs.ts'), '--plugin', '@dagrun/datasets-polars', '--check'],
+    ROOT,
+  );
   t.equal(r.code, 0, r.stderr);
   t.equal(r.stdout, `catalog-docs: ${join(ROOT, 'docs/catalog-yaml.md')} is up to date.\n`);
 });

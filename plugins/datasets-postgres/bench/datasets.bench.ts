@@ -41,11 +41,13 @@ const MB = 1024 * 1024;
 const run = promisify(execFile);
 
 for (const built of ['core/dist/index.js', 'plugins/datasets-postgres/dist/index.js']) {
-  if (!existsSync(join(ROOT, built))) throw new Error(`${built} is missing: run npm run build first (the benchmark measures the built package).`);
+  if (!existsSync(join(ROOT, built)))
+    throw new Error(`${built} is missing: run npm run build first (the benchmark measures the built package).`);
 }
 const psqlVersion = spawnSync('psql', ['--version'], { encoding: 'utf8' });
 if (psqlVersion.status !== 0) throw new Error('psql is not on PATH: it is the reference this benchmark compares with.');
-if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time is missing (Debian package time): it measures psql’s peak memory.');
+if (!existsSync('/usr/bin/time'))
+  throw new Error('/usr/bin/time is missing (Debian package time): it measures psql’s peak memory.');
 
 const admin = new pg.Client({ connectionString: URL_ });
 await admin.connect();
@@ -103,15 +105,40 @@ const t0 = performance.now();
     pl.Series('day', day, pl.Int32).cast(pl.Date),
   ]);
   frame.writeParquet(parquet);
-  const src = tableType.create({ table: 'src', schema: SCHEMA }, { name: 'src', projectDir: ROOT, credentials: { url: URL_ }, version: { load: undefined, save: 'v' }, storageFor: () => { throw new Error('no storage'); }, codecs: { byName: () => undefined, forValue: () => undefined, names: () => [] }, parameter: () => undefined, hasParameter: () => false }) as unknown as { save(df: unknown): Promise<unknown>; close(): Promise<void> };
+  const src = tableType.create(
+    { table: 'src', schema: SCHEMA },
+    {
+      name: 'src',
+      projectDir: ROOT,
+      credentials: { url: URL_ },
+      version: { load: undefined, save: 'v' },
+      storageFor: () => {
+        throw new Error('no storage');
+      },
+      codecs: { byName: () => undefined, forValue: () => undefined, names: () => [] },
+      parameter: () => undefined,
+      hasParameter: () => false,
+    },
+  ) as unknown as { save(df: unknown): Promise<unknown>; close(): Promise<void> };
   await src.save(frame);
   await src.close();
 }
-log(`data: ${ROWS.toLocaleString('en')} rows × 8 columns (int4, int8, float8 with nulls, text with nulls, quotes and commas, text, bool, timestamptz, date) made and saved in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+log(
+  `data: ${ROWS.toLocaleString('en')} rows × 8 columns (int4, int8, float8 with nulls, text with nulls, quotes and commas, text, bool, timestamptz, date) made and saved in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+);
 
 // The child, bundled by esbuild with its local imports, packages external (the built @dagrun/* resolve from the repository).
 const child = join(OUT, 'measure.mjs');
-esbuild.buildSync({ entryPoints: [join(HERE, 'measure.ts')], outfile: child, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error' });
+esbuild.buildSync({
+  entryPoints: [join(HERE, 'measure.ts')],
+  outfile: child,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'error',
+});
 
 // ---------------------------------------------------------------- the measured operations
 
@@ -125,28 +152,54 @@ interface Sample {
 }
 
 const ours = async (op: 'load' | 'save'): Promise<Sample> => {
-  const argv = [child, op, credentials, SCHEMA, op === 'load' ? 'src' : 'ours_dst', ...(op === 'save' ? [parquet] : [])];
+  const argv = [
+    child,
+    op,
+    credentials,
+    SCHEMA,
+    op === 'load' ? 'src' : 'ours_dst',
+    ...(op === 'save' ? [parquet] : []),
+  ];
   const { stdout } = await run(process.execPath, argv, { cwd: ROOT, maxBuffer: 1 << 20 });
-  const m = JSON.parse(stdout) as { rows: number; ms: number; peak: number; growth: number; frameBytes: number; exactPeak: boolean };
+  const m = JSON.parse(stdout) as {
+    rows: number;
+    ms: number;
+    peak: number;
+    growth: number;
+    frameBytes: number;
+    exactPeak: boolean;
+  };
   if (m.rows !== ROWS) throw new Error(`ours ${op}: expected ${ROWS} rows, but got ${m.rows}`);
-  if (!m.exactPeak) throw new Error('could not reset the peak (/proc/self/clear_refs): growth would include the warm-up');
+  if (!m.exactPeak)
+    throw new Error('could not reset the peak (/proc/self/clear_refs): growth would include the warm-up');
   return { ms: m.ms, peak: m.peak, growth: m.growth, frameBytes: m.frameBytes };
 };
 
 /** psql under /usr/bin/time: wall time measured here, peak memory (max RSS) from time. */
 const psql = async (command: string): Promise<Sample> => {
   const started = performance.now();
-  const { stderr } = await run('/usr/bin/time', ['-f', 'maxrss_kb=%M', 'psql', URL_, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', command], { cwd: ROOT, maxBuffer: 1 << 20 });
+  const { stderr } = await run(
+    '/usr/bin/time',
+    ['-f', 'maxrss_kb=%M', 'psql', URL_, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', command],
+    { cwd: ROOT, maxBuffer: 1 << 20 },
+  );
   const ms = performance.now() - started;
   const kb = /maxrss_kb=(\d+)/.exec(stderr)?.[1];
   if (!kb) throw new Error(`psql ${command}: no max RSS from /usr/bin/time: ${stderr}`);
   return { ms, peak: Number(kb) * 1024 };
 };
 
-const samples: Record<'oursLoad' | 'psqlOut' | 'oursSave' | 'psqlIn', Sample[]> = { oursLoad: [], psqlOut: [], oursSave: [], psqlIn: [] };
+const samples: Record<'oursLoad' | 'psqlOut' | 'oursSave' | 'psqlIn', Sample[]> = {
+  oursLoad: [],
+  psqlOut: [],
+  oursSave: [],
+  psqlIn: [],
+};
 const loadBefore = loadAverage();
 const m = machine();
-log(`datasets benchmark: ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}, PostgreSQL ${serverVersion} (${URL_.replace(/:[^:@/]*@/, ':***@')}); load average ${loadBefore}`);
+log(
+  `datasets benchmark: ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}, PostgreSQL ${serverVersion} (${URL_.replace(/:[^:@/]*@/, ':***@')}); load average ${loadBefore}`,
+);
 for (let round = 1; round <= RUNS; round++) {
   // Load side, then save side; which of ours and psql goes first alternates by round.
   const first = round % 2 === 1;
@@ -167,16 +220,24 @@ for (let round = 1; round <= RUNS; round++) {
   samples.oursSave.push(first ? c : d);
   samples.psqlIn.push(first ? d : c);
   const last = (k: keyof typeof samples) => samples[k][samples[k].length - 1]!;
-  log(`round ${round}/${RUNS}: load ${s(last('oursLoad').ms)} (psql \\copy out ${s(last('psqlOut').ms)}), save ${s(last('oursSave').ms)} (psql \\copy in ${s(last('psqlIn').ms)}); peak RSS ours load ${mb(last('oursLoad').peak)}, save ${mb(last('oursSave').peak)}`);
+  log(
+    `round ${round}/${RUNS}: load ${s(last('oursLoad').ms)} (psql \\copy out ${s(last('psqlOut').ms)}), save ${s(last('oursSave').ms)} (psql \\copy in ${s(last('psqlIn').ms)}); peak RSS ours load ${mb(last('oursLoad').peak)}, save ${mb(last('oursSave').peak)}`,
+  );
 }
 const loadAfter = loadAverage();
 
 // What was saved is what was loaded: the same rows, column by column.
 const digest = async (table: string) =>
-  (await admin.query<{ d: string }>(`SELECT md5(string_agg(t::text, E'\\n' ORDER BY id)) AS d FROM ${SCHEMA}.${table} t`)).rows[0]!.d;
+  (
+    await admin.query<{ d: string }>(
+      `SELECT md5(string_agg(t::text, E'\\n' ORDER BY id)) AS d FROM ${SCHEMA}.${table} t`,
+    )
+  ).rows[0]!.d;
 const [dSrc, dOurs, dPsql] = [await digest('src'), await digest('ours_dst'), await digest('psql_dst')];
 const same = dSrc === dOurs && dSrc === dPsql;
-log(`content check (md5 of every row in id order): src ${dSrc}, ours ${dOurs}, psql ${dPsql}: ${same ? 'identical' : 'DIFFERENT'}`);
+log(
+  `content check (md5 of every row in id order): src ${dSrc}, ours ${dOurs}, psql ${dPsql}: ${same ? 'identical' : 'DIFFERENT'}`,
+);
 if (!same) process.exitCode = 1;
 const csvBytes = statSync(csv).size;
 await admin.query(`DROP SCHEMA ${SCHEMA} CASCADE`);
@@ -194,22 +255,40 @@ function mb(bytes: number): string {
 const st = (k: keyof typeof samples, f: (x: Sample) => number): Stats => stats(samples[k].map(f));
 const time = (k: keyof typeof samples) => st(k, (x) => x.ms);
 const peak = (k: keyof typeof samples) => st(k, (x) => x.peak);
-const ratio = (a: keyof typeof samples, b: keyof typeof samples) => stats(samples[a].map((x, i) => x.ms / samples[b][i]!.ms));
+const ratio = (a: keyof typeof samples, b: keyof typeof samples) =>
+  stats(samples[a].map((x, i) => x.ms / samples[b][i]!.ms));
 const frameMb = (samples.oursLoad[0]!.frameBytes ?? 0) / MB;
 const lines = [
-  { what: `load: postgres.table → DataFrame (COPY TO, streamed)`, t: time('oursLoad'), p: peak('oursLoad'), g: st('oursLoad', (x) => x.growth ?? 0) },
+  {
+    what: `load: postgres.table → DataFrame (COPY TO, streamed)`,
+    t: time('oursLoad'),
+    p: peak('oursLoad'),
+    g: st('oursLoad', (x) => x.growth ?? 0),
+  },
   { what: `psql \\copy … TO file.csv`, t: time('psqlOut'), p: peak('psqlOut') },
-  { what: `save: DataFrame → postgres.table, mode replace (COPY FROM)`, t: time('oursSave'), p: peak('oursSave'), g: st('oursSave', (x) => x.growth ?? 0) },
+  {
+    what: `save: DataFrame → postgres.table, mode replace (COPY FROM)`,
+    t: time('oursSave'),
+    p: peak('oursSave'),
+    g: st('oursSave', (x) => x.growth ?? 0),
+  },
   { what: `psql \\copy … FROM file.csv (into an empty table)`, t: time('psqlIn'), p: peak('psqlIn') },
 ];
 const fmtStats = (x: Stats, f: (v: number) => string) => `${f(x.median)} | ${f(x.min)} | ${f(x.max)}`;
 log('');
-for (const l of lines) log(`${l.what}: median ${s(l.t.median)} (min ${s(l.t.min)}, max ${s(l.t.max)}), peak RSS ${mb(l.p.median)}${l.g ? ` (growth ${mb(l.g.median)})` : ''}`);
+for (const l of lines)
+  log(
+    `${l.what}: median ${s(l.t.median)} (min ${s(l.t.min)}, max ${s(l.t.max)}), peak RSS ${mb(l.p.median)}${l.g ? ` (growth ${mb(l.g.median)})` : ''}`,
+  );
 const rLoad = ratio('oursLoad', 'psqlOut');
 const rSave = ratio('oursSave', 'psqlIn');
-log(`ours ÷ psql, per round: load ${rLoad.median.toFixed(2)}× (min ${rLoad.min.toFixed(2)}, max ${rLoad.max.toFixed(2)}), save ${rSave.median.toFixed(2)}× (min ${rSave.min.toFixed(2)}, max ${rSave.max.toFixed(2)})`);
+log(
+  `ours ÷ psql, per round: load ${rLoad.median.toFixed(2)}× (min ${rLoad.min.toFixed(2)}, max ${rLoad.max.toFixed(2)}), save ${rSave.median.toFixed(2)}× (min ${rSave.min.toFixed(2)}, max ${rSave.max.toFixed(2)})`,
+);
 const boundOk = samples.oursLoad.every((x) => (x.growth ?? 0) <= 2 * (x.frameBytes ?? 0) + 64 * MB);
-log(`load memory bound (growth ≤ 2 × ${frameMb.toFixed(0)} MB of column data + 64 MB = ${(2 * frameMb + 64).toFixed(0)} MB) in every round: ${boundOk ? 'held' : 'BROKEN'}`);
+log(
+  `load memory bound (growth ≤ 2 × ${frameMb.toFixed(0)} MB of column data + 64 MB = ${(2 * frameMb + 64).toFixed(0)} MB) in every round: ${boundOk ? 'held' : 'BROKEN'}`,
+);
 log(`load average at the end: ${loadAfter}`);
 
 if (WRITE) {
@@ -237,12 +316,15 @@ if (WRITE) {
     '- Ours: each load and each save runs in a fresh `node` process (`measure.ts` bundled by esbuild, the built `@dagrun/datasets-postgres`',
     '  and `@dagrun/core`). It warms up on one row (polars, pg, a connection), resets its peak memory (`/proc/self/clear_refs`), then',
     '  times the operation alone: load is `postgres.table` → DataFrame; save is `mode: replace` of the frame (read from Parquet before',
-    '  the clock starts): staging table, COPY, swap, commit. Peak RSS is the process\'s VmHWM (node, polars and the data).',
+    "  the clock starts): staging table, COPY, swap, commit. Peak RSS is the process's VmHWM (node, polars and the data).",
     '- psql: `psql -c "\\copy …"` under `/usr/bin/time` (its max RSS); wall time measured around the process, so it includes',
-    '  psql\'s start and connection (a few ms). `\\copy … FROM` fills an empty table made before the clock starts.',
+    "  psql's start and connection (a few ms). `\\copy … FROM` fills an empty table made before the clock starts.",
     '- Both sides go through the same server over TCP; psql reads and writes a CSV file, ours a polars DataFrame in memory. In each',
     '  round ours and psql alternate which goes first; ratios are taken per round.',
   ].join('\n');
-  writeFileSync(DOC, replaceBetween(readFileSync(DOC, 'utf8'), 'datasets', body, '## Datasets: PostgreSQL (npm run bench:datasets)'));
+  writeFileSync(
+    DOC,
+    replaceBetween(readFileSync(DOC, 'utf8'), 'datasets', body, '## Datasets: PostgreSQL (npm run bench:datasets)'),
+  );
   log(`figures written to ${relative(ROOT, DOC)}`);
 }

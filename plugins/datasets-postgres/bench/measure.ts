@@ -19,7 +19,8 @@ interface Table {
   save(df: DataFrame): Promise<unknown>;
   close(): Promise<void>;
 }
-const open = (name: string, t: string, extra: Record<string, unknown> = {}) => tableType.create({ table: t, schema: schema!, ...extra }, context(name)) as unknown as Table;
+const open = (name: string, t: string, extra: Record<string, unknown> = {}) =>
+  tableType.create({ table: t, schema: schema!, ...extra }, context(name)) as unknown as Table;
 
 const pl = await loadPolars();
 let frame: DataFrame | undefined;
@@ -48,4 +49,6 @@ if (op === 'load') {
 const ms = performance.now() - started;
 const peak = peakRss();
 await ds.close();
-process.stdout.write(`${JSON.stringify({ op, rows, ms, peak, growth: peak - before, frameBytes: bytes, exactPeak: exact })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ op, rows, ms, peak, growth: peak - before, frameBytes: bytes, exactPeak: exact })}\n`,
+);

@@ -21,7 +21,8 @@ interface Block {
   readonly lang: string;
   readonly body: string;
 }
-const blocks = (md: string): Block[] => [...md.matchAll(/^```(\S*)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1]!, body: m[2]!.replace(/\n$/, '') }));
+const blocks = (md: string): Block[] =>
+  [...md.matchAll(/^```(\S*)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1]!, body: m[2]!.replace(/\n$/, '') }));
 const section = (title: string): string => {
   const start = DOC.indexOf(`\n## ${title}`);
   if (start < 0) throw new Error(`no section '## ${title}'`);
@@ -42,19 +43,37 @@ t.test('the example runs as printed and gives the table shown', async (t) => {
     else if (path) files[path[1]!] = `${b.body}\n`;
     else if (b.lang === 'console') shown = b.body;
   }
-  t.same(Object.keys(files).sort(), ['conf/base/catalog.yaml', 'conf/base/parameters.yaml', 'conf/local/credentials.yaml', 'dagrun.yaml', 'pipeline.yaml', 'sql/expensive.sql', 'src/nodes.ts']);
+  t.same(Object.keys(files).sort(), [
+    'conf/base/catalog.yaml',
+    'conf/base/parameters.yaml',
+    'conf/local/credentials.yaml',
+    'dagrun.yaml',
+    'pipeline.yaml',
+    'sql/expensive.sql',
+    'src/nodes.ts',
+  ]);
   const rename = (s: string) => s.replace(/\bshop\./g, `${S}.`).replace(/schema: shop\b/g, `schema: ${S}`);
   for (const [k, v] of Object.entries(files)) files[k] = rename(v);
-  files['conf/local/credentials.yaml'] = `warehouse:\n${Object.entries(server.credentials).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`).join('\n')}\n`;
+  files['conf/local/credentials.yaml'] = `warehouse:\n${Object.entries(server.credentials)
+    .map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)
+    .join('\n')}\n`;
   await server.query(rename(seed.replace(/^CREATE SCHEMA shop;\n/m, '')));
 
   const dir = makeProject(t, { ...files, 'package.json': '{ "type": "module", "private": true }\n' });
   mkdirSync(join(dir, 'node_modules/@dagrun'), { recursive: true });
   symlinkSync(join(ROOT, 'plugins/datasets-postgres'), join(dir, 'node_modules/@dagrun/datasets-postgres'), 'dir');
   symlinkSync(join(ROOT, 'core'), join(dir, 'node_modules/@dagrun/core'), 'dir');
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !/^_?TAP/.test(k)));
-  const run = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/dagrun.js'), 'run'], { cwd: dir, env }).catch((e: Error & { stdout: string; stderr: string }) => e);
-  t.notOk(run instanceof Error, run instanceof Error ? `${run.message}\n${run.stdout}\n${run.stderr}` : '`dagrun run` exits 0');
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !/^_?TAP/.test(k)),
+  );
+  const run = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/dagrun.js'), 'run'], {
+    cwd: dir,
+    env,
+  }).catch((e: Error & { stdout: string; stderr: string }) => e);
+  t.notOk(
+    run instanceof Error,
+    run instanceof Error ? `${run.message}\n${run.stdout}\n${run.stderr}` : '`dagrun run` exits 0',
+  );
 
   const rows = (await server.query(`SELECT * FROM ${S}.sector_prices ORDER BY sector`)).rows;
   const table = shown.split('\n').filter((l) => l.startsWith(' ') && !l.includes('sector'));
@@ -71,7 +90,9 @@ t.test('the options tables list every option of both types, and nothing else', a
     return cells.sort();
   };
   const options = (schema: Record<string, unknown>, prefix = ''): string[] =>
-    Object.entries((schema.properties ?? {}) as Record<string, Record<string, unknown>>).flatMap(([k, v]) => (v.type === 'object' && v.properties ? options(v, `${prefix}${k}.`) : [`${prefix}${k}`]));
+    Object.entries((schema.properties ?? {}) as Record<string, Record<string, unknown>>).flatMap(([k, v]) =>
+      v.type === 'object' && v.properties ? options(v, `${prefix}${k}.`) : [`${prefix}${k}`],
+    );
   t.same(documented('`postgres.table`'), options(tableType.schema).sort());
   t.same(documented('`postgres.query`'), options(queryType.schema).sort());
 });
@@ -80,7 +101,11 @@ t.test('the credentials blocks are accepted as written', async (t) => {
   const creds = blocks(DOC).filter((b) => b.lang === 'yaml' && b.body.startsWith('# conf/local/credentials.yaml'));
   t.ok(creds.length >= 3, `credentials blocks: ${creds.length}`);
   for (const b of creds) {
-    const entries = YamlSource.parse(b.body.replace(/\$\{env:\w+\}/g, 'from-env'), 'credentials.yaml').data as Record<string, Record<string, unknown>>;
-    for (const [name, entry] of Object.entries(entries)) t.doesNotThrow(() => resolveSettings(name, entry, {}), b.body.split('\n')[0] ?? '');
+    const entries = YamlSource.parse(b.body.replace(/\$\{env:\w+\}/g, 'from-env'), 'credentials.yaml').data as Record<
+      string,
+      Record<string, unknown>
+    >;
+    for (const [name, entry] of Object.entries(entries))
+      t.doesNotThrow(() => resolveSettings(name, entry, {}), b.body.split('\n')[0] ?? '');
   }
 });

@@ -19,10 +19,16 @@ const ROOT = resolve(HERE, '../../..');
 const server = await testServer(t);
 const S = server.schema;
 
-await server.query(`CREATE TABLE ${S}.listings (id integer PRIMARY KEY, sector text, price double precision, active boolean)`);
-await server.query(`INSERT INTO ${S}.listings VALUES (1, 'Las Condes', 100, true), (2, 'Las Condes', 300, true), (3, 'Ñuñoa', 200, true), (4, 'Ñuñoa', 900, false)`);
+await server.query(
+  `CREATE TABLE ${S}.listings (id integer PRIMARY KEY, sector text, price double precision, active boolean)`,
+);
+await server.query(
+  `INSERT INTO ${S}.listings VALUES (1, 'Las Condes', 100, true), (2, 'Las Condes', 300, true), (3, 'Ñuñoa', 200, true), (4, 'Ñuñoa', 900, false)`,
+);
 
-const credentials = `warehouse:\n${Object.entries(server.credentials).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`).join('\n')}\n`;
+const credentials = `warehouse:\n${Object.entries(server.credentials)
+  .map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)
+  .join('\n')}\n`;
 
 const files = (table: string) => ({
   'conf/base/catalog.yaml': [
@@ -73,19 +79,33 @@ t.test('a pipeline reads a table and a query and writes a table, through openPro
     { sector: 'Ñuñoa', total: 200, above_min: 3 },
   ]);
   const saved = outcome.record.datasets.find((d) => d.name === 'summary');
-  t.match(saved, { name: 'summary', location: new RegExp(`^postgres://.+/${S}\\.summary$`) }, 'the run record says where the table went');
+  t.match(
+    saved,
+    { name: 'summary', location: new RegExp(`^postgres://.+/${S}\\.summary$`) },
+    'the run record says where the table went',
+  );
   t.equal(openPools(), 0, 'the run closed every pool it opened');
 });
 
 t.test('the dagrun CLI runs it and exits as soon as the run ends', async (t) => {
-  const dir = makeProject(t, { ...files('summary_cli'), 'dagrun.yaml': 'name: pg-cli\nplugins:\n  - "@dagrun/datasets-postgres"\n', 'package.json': '{ "type": "module", "private": true }\n' });
+  const dir = makeProject(t, {
+    ...files('summary_cli'),
+    'dagrun.yaml': 'name: pg-cli\nplugins:\n  - "@dagrun/datasets-postgres"\n',
+    'package.json': '{ "type": "module", "private": true }\n',
+  });
   // The project resolves the plugin and core as an installed project would (needs the build: npx tsc -b).
   mkdirSync(join(dir, 'node_modules/@dagrun'), { recursive: true });
   symlinkSync(join(ROOT, 'plugins/datasets-postgres'), join(dir, 'node_modules/@dagrun/datasets-postgres'), 'dir');
   symlinkSync(join(ROOT, 'core'), join(dir, 'node_modules/@dagrun/core'), 'dir');
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !/^_?TAP/.test(k)));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !/^_?TAP/.test(k)),
+  );
   const started = performance.now();
-  const r = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/dagrun.js'), 'run', '--project', dir, '--log-format', 'text'], { env, cwd: dir }).catch((e: Error & { stdout: string; stderr: string }) => e);
+  const r = await promisify(execFile)(
+    process.execPath,
+    [join(ROOT, 'bin/dagrun.js'), 'run', '--project', dir, '--log-format', 'text'],
+    { env, cwd: dir },
+  ).catch((e: Error & { stdout: string; stderr: string }) => e);
   const seconds = (performance.now() - started) / 1000;
   t.notOk(r instanceof Error, r instanceof Error ? `${r.message}\n${r.stdout}\n${r.stderr}` : 'exit code 0');
   t.same((await server.query(`SELECT sector, total FROM ${S}.summary_cli ORDER BY sector`)).rows, [
@@ -94,7 +114,11 @@ t.test('the dagrun CLI runs it and exits as soon as the run ends', async (t) => 
   ]);
   // Pools keep idle connections for 10 s; a process they held open would take at least that long.
   t.ok(seconds < 8, `dagrun run exited after ${seconds.toFixed(1)} s`);
-  const list = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/dagrun.js'), 'catalog', 'list', '--project', dir], { env, cwd: dir });
+  const list = await promisify(execFile)(
+    process.execPath,
+    [join(ROOT, 'bin/dagrun.js'), 'catalog', 'list', '--project', dir],
+    { env, cwd: dir },
+  );
   t.match(list.stdout, new RegExp(`listings\\s+postgres\\.table\\s+${S}\\.listings`));
   t.match(list.stdout, /expensive\s+postgres\.query/);
 });

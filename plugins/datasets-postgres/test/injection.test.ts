@@ -37,8 +37,14 @@ t.test('a table name holding SQL is a table of that exact name', async (t) => {
   const df = pl.DataFrame([pl.Series('id', [1, 2], pl.Int32), pl.Series('v', ['a', 'b'])]);
   await ds.save(df);
   await ds.save(df);
-  const names = await server.query(`SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND relkind = 'r' ORDER BY relname`, [S]);
-  t.same(names.rows.map((r) => r.relname), ['canary', EVIL]);
+  const names = await server.query(
+    `SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND relkind = 'r' ORDER BY relname`,
+    [S],
+  );
+  t.same(
+    names.rows.map((r) => r.relname),
+    ['canary', EVIL],
+  );
   t.ok((await ds.load()).frameEqual(df));
   await canaryAlive(t);
 });
@@ -51,21 +57,41 @@ t.test('a schema name holding SQL, and a key whose constraint name is built from
   const ds = open('evil_schema', { table, schema, save: { mode: 'upsert', key: ['id'] } });
   await ds.save(pl.DataFrame([pl.Series('id', [1], pl.Int32), pl.Series('v', ['first'])]));
   await ds.save(pl.DataFrame([pl.Series('id', [1, 2], pl.Int32), pl.Series('v', ['second', 'new'])]));
-  t.same((await ds.load()).sort('id').toRecords(), [{ id: 1, v: 'second' }, { id: 2, v: 'new' }]);
+  t.same((await ds.load()).sort('id').toRecords(), [
+    { id: 1, v: 'second' },
+    { id: 2, v: 'new' },
+  ]);
   await canaryAlive(t);
 });
 
 t.test('column names, filter keys and values, order_by and key columns holding SQL', async (t) => {
   const col = `a"); DROP TABLE ${CANARY}; --`;
   const key = `k" = 1; DROP TABLE ${CANARY}; --`;
-  const df = pl.DataFrame([pl.Series(key, [1, 2, 3], pl.Int32), pl.Series(col, [EVIL_VALUE, 'plain', EVIL_VALUE]), pl.Series('back\\slash', ['\\', '\\\\', "'"])]);
+  const df = pl.DataFrame([
+    pl.Series(key, [1, 2, 3], pl.Int32),
+    pl.Series(col, [EVIL_VALUE, 'plain', EVIL_VALUE]),
+    pl.Series('back\\slash', ['\\', '\\\\', "'"]),
+  ]);
   const writer = open('evil_columns', { table: 'evil_columns', schema: S, save: { mode: 'upsert', key: [key] } });
   await writer.save(df);
   await writer.save(df);
-  const reader = open('evil_filter', { table: 'evil_columns', schema: S, columns: [col, key], filter: { [col]: EVIL_VALUE, [key]: [1, 3, null] }, order_by: [key] });
+  const reader = open('evil_filter', {
+    table: 'evil_columns',
+    schema: S,
+    columns: [col, key],
+    filter: { [col]: EVIL_VALUE, [key]: [1, 3, null] },
+    order_by: [key],
+  });
   const got = await reader.load();
   t.same(got.columns, [col, key]);
-  t.same(got.toRecords(), [{ [col]: EVIL_VALUE, [key]: 1 }, { [col]: EVIL_VALUE, [key]: 3 }], 'the filter value matched literally');
+  t.same(
+    got.toRecords(),
+    [
+      { [col]: EVIL_VALUE, [key]: 1 },
+      { [col]: EVIL_VALUE, [key]: 3 },
+    ],
+    'the filter value matched literally',
+  );
   const backslash = open('evil_backslash', { table: 'evil_columns', schema: S, filter: { 'back\\slash': '\\\\' } });
   t.same((await backslash.load()).getColumn(key).toArray(), [2], 'backslashes in filter values are literal');
   await canaryAlive(t);
@@ -74,10 +100,16 @@ t.test('column names, filter keys and values, order_by and key columns holding S
 t.test('query params holding SQL are bound values', async (t) => {
   await server.query(`CREATE TABLE ${S}.notes (id integer, body text)`);
   await server.query(`INSERT INTO ${S}.notes VALUES (1, $1), (2, 'other')`, [EVIL_VALUE]);
-  const q = queryType.create({ sql: `SELECT id FROM ${S}.notes WHERE body = $1 ORDER BY id`, params: [EVIL_VALUE] }, datasetContext('evil_query', server.credentials));
+  const q = queryType.create(
+    { sql: `SELECT id FROM ${S}.notes WHERE body = $1 ORDER BY id`, params: [EVIL_VALUE] },
+    datasetContext('evil_query', server.credentials),
+  );
   t.teardown(() => (q as unknown as Table).close());
   t.same(((await q.load()) as DataFrame).toRecords(), [{ id: 1 }]);
-  const fromParams = queryType.create({ sql: `SELECT id FROM ${S}.notes WHERE body = $1`, params: ['params:body'] }, datasetContext('evil_param', server.credentials, { params: { body: EVIL_VALUE } }));
+  const fromParams = queryType.create(
+    { sql: `SELECT id FROM ${S}.notes WHERE body = $1`, params: ['params:body'] },
+    datasetContext('evil_param', server.credentials, { params: { body: EVIL_VALUE } }),
+  );
   t.teardown(() => (fromParams as unknown as Table).close());
   t.same(((await fromParams.load()) as DataFrame).toRecords(), [{ id: 1 }]);
   await canaryAlive(t);

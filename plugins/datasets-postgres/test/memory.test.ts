@@ -24,7 +24,11 @@ interface Measure {
 }
 const measure = async (how: 'dataset' | 'rows'): Promise<Measure> => {
   // Asynchronously: an embedded PGlite answers from this very process.
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(server.credentials), S, 'big', how], { maxBuffer: 1 << 20 });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', CHILD, JSON.stringify(server.credentials), S, 'big', how],
+    { maxBuffer: 1 << 20 },
+  );
   return JSON.parse(stdout) as Measure;
 };
 
@@ -38,8 +42,14 @@ t.test(`loading ${ROWS.toLocaleString('en')} rows stays within 2 × the frame + 
   t.equal(m.rows, ROWS);
   t.ok(m.exactPeak, 'the peak was reset before the load (/proc/self/clear_refs)');
   const bound = 2 * m.frameBytes + 64 * MB;
-  t.ok(m.growth <= bound, `peak growth ${(m.growth / MB).toFixed(0)} MB for a frame of ${(m.frameBytes / MB).toFixed(0)} MB of column data (bound ${(bound / MB).toFixed(0)} MB), in ${(m.ms / 1000).toFixed(2)} s`);
+  t.ok(
+    m.growth <= bound,
+    `peak growth ${(m.growth / MB).toFixed(0)} MB for a frame of ${(m.frameBytes / MB).toFixed(0)} MB of column data (bound ${(bound / MB).toFixed(0)} MB), in ${(m.ms / 1000).toFixed(2)} s`,
+  );
   const rows = await measure('rows');
   t.equal(rows.rows, ROWS);
-  t.ok(rows.growth > bound, `pg's rows as JavaScript objects: peak growth ${(rows.growth / MB).toFixed(0)} MB, over the bound`);
+  t.ok(
+    rows.growth > bound,
+    `pg's rows as JavaScript objects: peak growth ${(rows.growth / MB).toFixed(0)} MB, over the bound`,
+  );
 });

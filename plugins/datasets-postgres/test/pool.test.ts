@@ -17,7 +17,8 @@ interface Table {
   load(): Promise<unknown>;
   close(): Promise<void>;
 }
-const open = (name: string, credentials: Record<string, unknown>) => tableType.create({ table: 't', schema: S }, datasetContext(name, credentials)) as unknown as Table;
+const open = (name: string, credentials: Record<string, unknown>) =>
+  tableType.create({ table: 't', schema: S }, datasetContext(name, credentials)) as unknown as Table;
 
 t.test('datasets with the same credentials share a pool; the last to close ends it', async (t) => {
   t.equal(openPools(), 0);
@@ -50,7 +51,11 @@ t.test('a process that loads and never closes still exits at once (idle clients 
     console.log(df.height);
   `;
   const started = performance.now();
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, CREDS: JSON.stringify(server.credentials) } });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '-e', script],
+    { env: { ...process.env, CREDS: JSON.stringify(server.credentials) } },
+  );
   const seconds = (performance.now() - started) / 1000;
   t.equal(stdout.trim(), '1');
   // The pool keeps idle clients for 10 s: a process held by them would take at least that long.

@@ -24,7 +24,11 @@ const open = (name: string, options: Omit<TableOptions, 'schema'>) => {
   return ds as unknown as { load(): Promise<DataFrame>; save(df: DataFrame): Promise<unknown>; close(): Promise<void> };
 };
 
-const micros = (xs: Array<string | null>, tz?: string) => pl.Series('x', xs, pl.Utf8).cast(pl.Int64).cast(tz ? pl.Datetime('us', tz) : pl.Datetime('us'));
+const micros = (xs: Array<string | null>, tz?: string) =>
+  pl
+    .Series('x', xs, pl.Utf8)
+    .cast(pl.Int64)
+    .cast(tz ? pl.Datetime('us', tz) : pl.Datetime('us'));
 const int64 = (xs: Array<string | null>) => pl.Series('x', xs, pl.Utf8).cast(pl.Int64);
 
 const mixed = () =>
@@ -48,9 +52,19 @@ t.test('a frame saved and loaded back is the same frame, by every way of sending
     const back = await ds.load();
     t.same(back.schema, df.schema, `${method}: same dtypes`);
     t.ok(back.frameEqual(df, true), `${method}: same values, nulls where they were`);
-    t.same(back.getColumn('int64').cast(pl.Utf8).toArray(), df.getColumn('int64').cast(pl.Utf8).toArray(), `${method}: 64-bit integers exact`);
-    t.same(back.getColumn('text').toArray(), ['', null, 'a,"b"\nc', 'tab\there \\N NULL', ' ñandú 🦤 '], `${method}: NULL and '' stay apart`);
-    const stored = await server.query(`SELECT count(*)::int AS n FROM ${server.schema}.roundtrip_${method} WHERE text IS NULL`);
+    t.same(
+      back.getColumn('int64').cast(pl.Utf8).toArray(),
+      df.getColumn('int64').cast(pl.Utf8).toArray(),
+      `${method}: 64-bit integers exact`,
+    );
+    t.same(
+      back.getColumn('text').toArray(),
+      ['', null, 'a,"b"\nc', 'tab\there \\N NULL', ' ñandú 🦤 '],
+      `${method}: NULL and '' stay apart`,
+    );
+    const stored = await server.query(
+      `SELECT count(*)::int AS n FROM ${server.schema}.roundtrip_${method} WHERE text IS NULL`,
+    );
     t.equal(stored.rows[0]?.n, 1, `${method}: one NULL in the table, not two`);
   }
 });
@@ -74,8 +88,25 @@ const widen = async (t: TapTest, method: (typeof METHODS)[number]) => {
   ]);
   const ds = open(table, { table, save: { method } });
   await ds.save(df);
-  const columns = await server.query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, [S, table]);
-  t.same(columns.rows.map((r) => `${r.column_name}: ${r.data_type}`), ['int8: smallint', 'int16: smallint', 'uint32: bigint', 'float32: real', 'cat: text', 'ms: timestamp without time zone', 'ns: timestamp without time zone', 'time: time without time zone', 'dec: numeric'], method);
+  const columns = await server.query(
+    `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+    [S, table],
+  );
+  t.same(
+    columns.rows.map((r) => `${r.column_name}: ${r.data_type}`),
+    [
+      'int8: smallint',
+      'int16: smallint',
+      'uint32: bigint',
+      'float32: real',
+      'cat: text',
+      'ms: timestamp without time zone',
+      'ns: timestamp without time zone',
+      'time: time without time zone',
+      'dec: numeric',
+    ],
+    method,
+  );
   const back = await ds.load();
   t.same(Object.fromEntries(Object.entries(back.schema).map(([k, v]) => [k, String(v)])), {
     int8: 'DataType(Int32)',
@@ -95,7 +126,11 @@ const widen = async (t: TapTest, method: (typeof METHODS)[number]) => {
   t.same(back.getColumn('ms').cast(pl.Int64).toArray(), [1700000000123000, null, -1000]);
   // 123456789 ns is 123456.789 µs: the server rounds to the microsecond.
   t.same(back.getColumn('ns').cast(pl.Int64).toArray(), [1700000000123457, null, 0]);
-  t.same(back.getColumn('time').toArray(), ['22:13:20.123457', null, '00:00:00'], `${method}: times keep their microseconds, as text`);
+  t.same(
+    back.getColumn('time').toArray(),
+    ['22:13:20.123457', null, '00:00:00'],
+    `${method}: times keep their microseconds, as text`,
+  );
   t.same(back.getColumn('dec').toArray(), [1.25, null, -1000.5]);
 };
 
@@ -112,19 +147,61 @@ t.test('each PostgreSQL column type loads as its documented dtype', async (t) =>
      '0b3c4a2e-0000-4000-8000-000000000001', '{"a": 1}', '{"b": [1, 2]}', '1 day 02:00:00', 'ok', '{1,NULL,3}'),
     (NULL, NULL, NULL, 'NaN', '-Infinity', 'NaN', NULL, '', NULL, NULL, NULL, 'infinity', '-infinity', 'infinity', NULL, NULL, NULL, NULL, NULL, NULL)`);
   const df = await open('every_type', { table: 'every_type' }).load();
-  t.same(Object.fromEntries(Object.entries(df.schema).map(([k, v]) => [k, String(v).replace(/^DataType\((.*)\)$/, '$1')])), {
-    i2: 'Int32', i4: 'Int32', i8: 'Int64', f4: 'Float64', f8: 'Float64', num: 'Float64', dom: 'Float64',
-    txt: 'String', vc: 'String', ch: 'String', b: 'Bool', d: 'Date', ts: 'Datetime(us,)', tstz: 'Datetime(us,UTC)',
-    u: 'String', j: 'String', jb: 'String', iv: 'String', m: 'String', arr: 'String',
-  });
+  t.same(
+    Object.fromEntries(Object.entries(df.schema).map(([k, v]) => [k, String(v).replace(/^DataType\((.*)\)$/, '$1')])),
+    {
+      i2: 'Int32',
+      i4: 'Int32',
+      i8: 'Int64',
+      f4: 'Float64',
+      f8: 'Float64',
+      num: 'Float64',
+      dom: 'Float64',
+      txt: 'String',
+      vc: 'String',
+      ch: 'String',
+      b: 'Bool',
+      d: 'Date',
+      ts: 'Datetime(us,)',
+      tstz: 'Datetime(us,UTC)',
+      u: 'String',
+      j: 'String',
+      jb: 'String',
+      iv: 'String',
+      m: 'String',
+      arr: 'String',
+    },
+  );
   const [first, second] = df.toRecords() as Array<Record<string, unknown>>;
-  t.match(first, { i2: 1, i4: 2, i8: 3, f4: 1.5, f8: 2.5, num: 12.34, dom: 99.99, txt: 'x', vc: 'abc', ch: 'ab ', b: true, u: '0b3c4a2e-0000-4000-8000-000000000001', j: '{"a": 1}', jb: '{"b": [1, 2]}', iv: '1 day 02:00:00', m: 'ok', arr: '{1,NULL,3}' });
+  t.match(first, {
+    i2: 1,
+    i4: 2,
+    i8: 3,
+    f4: 1.5,
+    f8: 2.5,
+    num: 12.34,
+    dom: 99.99,
+    txt: 'x',
+    vc: 'abc',
+    ch: 'ab ',
+    b: true,
+    u: '0b3c4a2e-0000-4000-8000-000000000001',
+    j: '{"a": 1}',
+    jb: '{"b": [1, 2]}',
+    iv: '1 day 02:00:00',
+    m: 'ok',
+    arr: '{1,NULL,3}',
+  });
   t.same(df.getColumn('ts').cast(pl.Int64).toArray()[0], 1709210096789012, 'timestamps keep their microseconds');
   t.same(df.getColumn('tstz').cast(pl.Int64).toArray()[0], 1709210096789012);
   t.equal((first!.d as Date).toISOString(), '2024-02-29T00:00:00.000Z');
   t.ok(Number.isNaN(second!.f4) && Number.isNaN(second!.num), 'NaN stays NaN');
   t.equal(second!.f8, Number.NEGATIVE_INFINITY);
-  t.match(second, { i2: null, txt: '', vc: null, b: null, d: null, ts: null, tstz: null }, "NULL and '' stay apart; infinite dates and timestamps load as null");
+  t.match(
+    second,
+    { i2: null, txt: '', vc: null, b: null, d: null, ts: null, tstz: null },
+    "NULL and '' stay apart; infinite dates and timestamps load as null",
+  );
 });
 
 t.test('an empty table loads as an empty frame with the mapped dtypes', async (t) => {
@@ -137,15 +214,33 @@ t.test('an empty table loads as an empty frame with the mapped dtypes', async (t
 
 t.test('a load parsed in many small chunks, cut inside quoted newlines, gives the same frame', async (t) => {
   const n = 3000;
-  const texts = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? `line ${i}\nnext, "quoted"\n` : i % 3 === 1 ? '' : `${'x'.repeat(i % 97)},"`));
-  const df = pl.DataFrame([pl.Series('id', Array.from({ length: n }, (_, i) => i), pl.Int32), pl.Series('text', texts.map((x, i) => (i % 10 === 5 ? null : x)), pl.Utf8)]);
+  const texts = Array.from({ length: n }, (_, i) =>
+    i % 3 === 0 ? `line ${i}\nnext, "quoted"\n` : i % 3 === 1 ? '' : `${'x'.repeat(i % 97)},"`,
+  );
+  const df = pl.DataFrame([
+    pl.Series(
+      'id',
+      Array.from({ length: n }, (_, i) => i),
+      pl.Int32,
+    ),
+    pl.Series(
+      'text',
+      texts.map((x, i) => (i % 10 === 5 ? null : x)),
+      pl.Utf8,
+    ),
+  ]);
   await open('chunks', { table: 'chunks' }).save(df);
   const client = await server.connect();
   t.teardown(() => client.end());
   const rel = (await findRelation(client, S, 'chunks'))!;
   const columns = await relationColumns(client, rel);
   for (const chunkBytes of [1, 100, 4096]) {
-    const back = await copyOut(client as never, `COPY (SELECT ${selectList(columns)} FROM ${S}.chunks ORDER BY id) TO STDOUT (FORMAT csv)`, columns, chunkBytes);
+    const back = await copyOut(
+      client as never,
+      `COPY (SELECT ${selectList(columns)} FROM ${S}.chunks ORDER BY id) TO STDOUT (FORMAT csv)`,
+      columns,
+      chunkBytes,
+    );
     t.ok(back.frameEqual(df, true), `chunks of ${chunkBytes} bytes`);
   }
 });

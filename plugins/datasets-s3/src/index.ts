@@ -17,6 +17,15 @@ import { s3Plugin } from './internal/plugin.js';
 export { s3Plugin, s3StorageFactory, createS3Storage } from './internal/plugin.js';
 export { S3Storage, type WriteReport } from './internal/s3-storage.js';
 export { parseLocation, type S3Location } from './internal/location.js';
-export { parseSize, OPTION_NAMES, MIN_PART_SIZE, MAX_PART_SIZE, type S3StorageOptions, type S3Settings, type S3Credentials, type ChecksumMode } from './internal/options.js';
+export {
+  parseSize,
+  OPTION_NAMES,
+  MIN_PART_SIZE,
+  MAX_PART_SIZE,
+  type S3StorageOptions,
+  type S3Settings,
+  type S3Credentials,
+  type ChecksumMode,
+} from './internal/options.js';
 
 export default s3Plugin;

@@ -28,11 +28,20 @@ const time = (fn: () => void): { wall: number; cpu: number } => {
 
 const report = (label: string, runs: { wall: number; cpu: number }[], digits = 0): void => {
   console.log(
-    `${label.padEnd(52)} wall median ${median(runs.map((r) => r.wall)).toFixed(digits).padStart(7)} ms   cpu median ${median(runs.map((r) => r.cpu)).toFixed(digits).padStart(7)} ms   (n=${runs.length})`,
+    `${label.padEnd(52)} wall median ${median(runs.map((r) => r.wall))
+      .toFixed(digits)
+      .padStart(7)} ms   cpu median ${median(runs.map((r) => r.cpu))
+      .toFixed(digits)
+      .padStart(7)} ms   (n=${runs.length})`,
   );
 };
 
-const reference: Partial<GradientBoostingParams> = { learning_rate: 0.01, n_estimators: 300, max_depth: 5, random_state: 42 };
+const reference: Partial<GradientBoostingParams> = {
+  learning_rate: 0.01,
+  n_estimators: 300,
+  max_depth: 5,
+  random_state: 42,
+};
 const train = propertyLike(16212, 1);
 const test = propertyLike(6949, 2);
 const x = encodedMatrix(train);

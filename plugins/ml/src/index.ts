@@ -14,12 +14,33 @@ export {
   type EncoderTable,
   type UnknownCategoryPolicy,
 } from './internal/target-encoder.js';
-export { GradientBoostingRegressor, GBR_DEFAULTS, type GradientBoostingParams, type GradientBoostingState, type EngineOptions } from './internal/gbdt.js';
+export {
+  GradientBoostingRegressor,
+  GBR_DEFAULTS,
+  type GradientBoostingParams,
+  type GradientBoostingState,
+  type EngineOptions,
+} from './internal/gbdt.js';
 export type { Tree } from './internal/forest.js';
 export type { LossName } from './internal/losses.js';
 export { LinearRegressor, type LinearState } from './internal/linear.js';
-export { rmse, mae, mape, mdape, r2, mapeAbove, maxError, regressionMetrics, type RegressionMetrics } from './internal/metrics.js';
-export { trainTestSplit, trainTestIndices, type TrainTestSplitOptions, type TrainTestIndicesOptions } from './internal/split.js';
+export {
+  rmse,
+  mae,
+  mape,
+  mdape,
+  r2,
+  mapeAbove,
+  maxError,
+  regressionMetrics,
+  type RegressionMetrics,
+} from './internal/metrics.js';
+export {
+  trainTestSplit,
+  trainTestIndices,
+  type TrainTestSplitOptions,
+  type TrainTestIndicesOptions,
+} from './internal/split.js';
 export type { SplitIndices } from './internal/split-indices.js';
 export type { Columns, DataFrameLike, SeriesLike, TabularInput } from './internal/table.js';
 export {

@@ -65,7 +65,11 @@ export const trainedProject = async (t: Teardown, name: string, opts: FixtureOpt
   const trainings = opts.trainings ?? 1;
   for (let i = 0; i < trainings; i++) {
     // Different tree counts per training: two versions give different predictions, so a reload shows.
-    const project = await openProject({ projectDir: dir, environ: environ(), params: [`hyper_params.n_estimators=${10 + 10 * i}`, 'hyper_params.learning_rate=0.1'] });
+    const project = await openProject({
+      projectDir: dir,
+      environ: environ(),
+      params: [`hyper_params.n_estimators=${10 + 10 * i}`, 'hyper_params.learning_rate=0.1'],
+    });
     await project.run({ pipeline: 'model_run' }); // with its run record: serve follows versions whose run completed
     // Versions are save timestamps in milliseconds: make sure the next one differs.
     await new Promise((r) => setTimeout(r, 5));
@@ -78,7 +82,8 @@ export const copyProject = (t: Teardown, name: string, opts: { registry?: boolea
   const parent = join(ROOT, 'projects');
   const dir = mkdtempSync(join(parent, `.tmp-serve-${name}-`));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  for (const p of ['dagrun.yaml', 'pipeline.yaml', 'conf/base', 'src', 'package.json']) cpSync(join(PROPERTY, p), join(dir, p), { recursive: true });
+  for (const p of ['dagrun.yaml', 'pipeline.yaml', 'conf/base', 'src', 'package.json'])
+    cpSync(join(PROPERTY, p), join(dir, p), { recursive: true });
   mkdirSync(join(dir, 'conf/local'), { recursive: true });
   if (!opts.registry) writeFileSync(join(dir, 'conf/local/catalog.yaml'), FILE_MODEL_CATALOG);
   cpSync(join(PROPERTY, 'data/01_raw'), join(dir, 'data/01_raw'), { recursive: true });
@@ -95,22 +100,41 @@ export const sampleRows = (n: number): Record<string, string | number>[] => {
   const out: Record<string, string | number>[] = [];
   for (const line of lines) {
     const cells = line.split(',');
-    const r = Object.fromEntries(cols.map((c, i) => [c, c === 'type' || c === 'sector' ? cells[i]! : Number(cells[i])]));
+    const r = Object.fromEntries(
+      cols.map((c, i) => [c, c === 'type' || c === 'sector' ? cells[i]! : Number(cells[i])]),
+    );
     const within = (c: string, lo: number, hi: number) => (r[c] as number) >= lo && (r[c] as number) <= hi;
     // Inside the record schema (train's data contract; the raw data has dirty rows that the API refuses).
     const whole = (c: string) => Number.isInteger(r[c]);
-    const sensible = within('net_usable_area', 1, 5000) && within('net_area', 1, 20000) && within('n_rooms', 1, 10) && within('n_bathroom', 1, 10) && whole('n_rooms') && whole('n_bathroom')
-      && within('latitude', -33.5244, -33.3053) && within('longitude', -70.6437, -70.4319);
+    const sensible =
+      within('net_usable_area', 1, 5000) &&
+      within('net_area', 1, 20000) &&
+      within('n_rooms', 1, 10) &&
+      within('n_bathroom', 1, 10) &&
+      whole('n_rooms') &&
+      whole('n_bathroom') &&
+      within('latitude', -33.5244, -33.3053) &&
+      within('longitude', -70.6437, -70.4319);
     if (sensible) out.push(r as Record<string, string | number>);
     if (out.length === n) break;
   }
   return out;
 };
 
-export const FEATURES = ['type', 'sector', 'net_usable_area', 'net_area', 'n_rooms', 'n_bathroom', 'latitude', 'longitude'] as const;
+export const FEATURES = [
+  'type',
+  'sector',
+  'net_usable_area',
+  'net_area',
+  'n_rooms',
+  'n_bathroom',
+  'latitude',
+  'longitude',
+] as const;
 
 /** A record as POST /api/v1/predict takes it (the features only). */
-export const features = (r: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(FEATURES.map((c) => [c, r[c]]));
+export const features = (r: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(FEATURES.map((c) => [c, r[c]]));
 
 /** A valid record for /api/v1/predict. */
 export const RECORD = features(sampleRows(1)[0]!);
@@ -162,7 +186,10 @@ export const testApp = async (t: Teardown, dir: string, opts: AppFixtureOptions 
     } catch {
       return [];
     }
-    return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    return text
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   };
   return { app, project, config, model, predictionLog, logFile, lines };
 };
@@ -193,10 +220,19 @@ export interface ServeProcess {
  * NODE_OPTIONS); resolves once it listens, with the address its "Serving … at <url>" line names (a port
  * picked beforehand can be taken by another process before the server binds it). SIGKILLed at teardown.
  */
-export const serveProcess = async (t: Teardown, dir: string, args: readonly string[], vars: Record<string, string> = {}): Promise<ServeProcess> => {
+export const serveProcess = async (
+  t: Teardown,
+  dir: string,
+  args: readonly string[],
+  vars: Record<string, string> = {},
+): Promise<ServeProcess> => {
   const env: NodeJS.ProcessEnv = { ...process.env, ...vars };
   delete env.NODE_OPTIONS;
-  const proc = spawn(process.execPath, ['bin/dagrun.js', 'serve', '--project', dir, '--port', '0', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['bin/dagrun.js', 'serve', '--project', dir, '--port', '0', ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let closed = false;
   const waiters = new Set<() => void>();
@@ -213,7 +249,9 @@ export const serveProcess = async (t: Teardown, dir: string, args: readonly stri
     closed = true; // after 'exit', once all its output is read
     wake();
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    proc.once('exit', (code, signal) => r({ code, signal })),
+  );
   t.teardown(async () => {
     if (proc.exitCode === null && proc.signalCode === null) {
       proc.kill('SIGKILL');
@@ -233,7 +271,11 @@ export const serveProcess = async (t: Teardown, dir: string, args: readonly stri
           resolve([...found]);
         } else if (closed) {
           done();
-          reject(new Error(`dagrun serve exited (${proc.exitCode ?? proc.signalCode}) before writing ${String(pattern)}:\n${out}`));
+          reject(
+            new Error(
+              `dagrun serve exited (${proc.exitCode ?? proc.signalCode}) before writing ${String(pattern)}:\n${out}`,
+            ),
+          );
         }
       };
       const timer = setTimeout(() => {
@@ -248,12 +290,17 @@ export const serveProcess = async (t: Teardown, dir: string, args: readonly stri
 };
 
 /** The JSON body of an inject() answer; fails the caller's assertion with the raw text when it is not JSON. */
-export const json = (res: { body: string }): Record<string, unknown> & { message?: string } => JSON.parse(res.body) as Record<string, unknown> & { message?: string };
+export const json = (res: { body: string }): Record<string, unknown> & { message?: string } =>
+  JSON.parse(res.body) as Record<string, unknown> & { message?: string };
 
 const b64url = (s: string | Buffer): string => Buffer.from(s).toString('base64url');
 
 /** A JWT signed by hand with HS256 (node:crypto), so the test does not trust the server's own signer. */
-export const signJwt = (claims: Record<string, unknown>, secret: string, header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' }): string => {
+export const signJwt = (
+  claims: Record<string, unknown>,
+  secret: string,
+  header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' },
+): string => {
   const head = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
   return `${head}.${createHmac('sha256', secret).update(head).digest('base64url')}`;
 };

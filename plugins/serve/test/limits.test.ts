@@ -30,13 +30,18 @@ const serve = async (t: Test): Promise<Child> => {
 };
 
 /** Peak resident memory of a process so far (VmHWM), bytes. */
-const peakRss = (pid: number): number => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+const peakRss = (pid: number): number =>
+  Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 
 /**
  * The p99 (ms, from every response's own time: autocannon's histogram is in whole milliseconds) of
  * single-record predictions for `seconds`, with `during` running alongside.
  */
-const load = async (url: string, seconds: number, during: () => Promise<void> = async () => {}): Promise<{ p99: number; non2xx: number; requests: number }> => {
+const load = async (
+  url: string,
+  seconds: number,
+  during: () => Promise<void> = async () => {},
+): Promise<{ p99: number; non2xx: number; requests: number }> => {
   const times: number[] = [];
   const instance = autocannon({
     url: `${url}/api/v1/predict`,
@@ -76,44 +81,66 @@ const trickle = (port: number, head: string, body: string, pieces: number, every
     }, everyMs);
   });
 
-const head = (length: number, key = API_KEY) => `POST /api/v1/predict HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\napi-key: ${key}\r\ncontent-length: ${length}\r\n\r\n`;
+const head = (length: number, key = API_KEY) =>
+  `POST /api/v1/predict HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\napi-key: ${key}\r\ncontent-length: ${length}\r\n\r\n`;
 
-t.test('a body of 340,000 records: 413 before any record is checked; other clients p99 within 2x; memory a small multiple of the body', async (t) => {
-  const server = await serve(t);
-  await load(server.url, 1); // warm up
-  const quietBefore = await load(server.url, 4);
-  const huge = `[${Array.from({ length: 340_000 }, () => '{}').join(',')}]`;
-  t.ok(huge.length < 1_048_576, `the body fits under body_limit (${huge.length} bytes)`);
-  const before = peakRss(server.proc.pid!);
-  const answers: Array<{ status: number; ms: number; message: string }> = [];
-  const attacked = await load(server.url, 4, async () => {
-    for (let i = 0; i < 5; i++) {
-      await sleep(500);
-      const started = performance.now();
-      const res = await fetch(`${server.url}/api/v1/predict`, { method: 'POST', headers: { 'api-key': API_KEY, 'content-type': 'application/json' }, body: huge });
-      const body = (await res.json()) as { message: string };
-      answers.push({ status: res.status, ms: performance.now() - started, message: body.message });
-    }
-  });
-  const quietAfter = await load(server.url, 4);
-  // The machine is shared: "without" is the slower of the runs just before and just after.
-  const quiet = quietBefore.p99 > quietAfter.p99 ? quietBefore : quietAfter;
-  const grew = peakRss(server.proc.pid!) - before;
-  t.comment(`p99 without ${quietBefore.p99.toFixed(2)} / ${quietAfter.p99.toFixed(2)} ms (${quietBefore.requests} / ${quietAfter.requests} requests), with the huge bodies ${attacked.p99.toFixed(2)} ms (${attacked.requests}); answers in ${answers.map((a) => a.ms.toFixed(0)).join(', ')} ms; peak RSS grew ${(grew / 1e6).toFixed(1)} MB for a ${(huge.length / 1e6).toFixed(2)} MB body`);
-  t.same(answers.map((a) => a.status), [413, 413, 413, 413, 413]);
-  t.equal(answers[0]!.message, 'Invalid request body: body must hold at most 1000 records (serve.yaml max_batch), but holds more than 1000; send them in several requests.');
-  t.ok(Math.max(...answers.map((a) => a.ms)) < 1000, 'each refused in well under a second');
-  t.equal(attacked.non2xx, 0, 'the other clients got their predictions');
-  t.ok(attacked.p99 <= 2 * quiet.p99, `other clients' p99 within 2x (${attacked.p99.toFixed(2)} ms vs ${quiet.p99.toFixed(2)} ms)`);
-  t.ok(grew < 10 * huge.length, `peak memory grew ${(grew / huge.length).toFixed(1)}x the body, under 10x`);
-});
+t.test(
+  'a body of 340,000 records: 413 before any record is checked; other clients p99 within 2x; memory a small multiple of the body',
+  async (t) => {
+    const server = await serve(t);
+    await load(server.url, 1); // warm up
+    const quietBefore = await load(server.url, 4);
+    const huge = `[${Array.from({ length: 340_000 }, () => '{}').join(',')}]`;
+    t.ok(huge.length < 1_048_576, `the body fits under body_limit (${huge.length} bytes)`);
+    const before = peakRss(server.proc.pid!);
+    const answers: Array<{ status: number; ms: number; message: string }> = [];
+    const attacked = await load(server.url, 4, async () => {
+      for (let i = 0; i < 5; i++) {
+        await sleep(500);
+        const started = performance.now();
+        const res = await fetch(`${server.url}/api/v1/predict`, {
+          method: 'POST',
+          headers: { 'api-key': API_KEY, 'content-type': 'application/json' },
+          body: huge,
+        });
+        const body = (await res.json()) as { message: string };
+        answers.push({ status: res.status, ms: performance.now() - started, message: body.message });
+      }
+    });
+    const quietAfter = await load(server.url, 4);
+    // The machine is shared: "without" is the slower of the runs just before and just after.
+    const quiet = quietBefore.p99 > quietAfter.p99 ? quietBefore : quietAfter;
+    const grew = peakRss(server.proc.pid!) - before;
+    t.comment(
+      `p99 without ${quietBefore.p99.toFixed(2)} / ${quietAfter.p99.toFixed(2)} ms (${quietBefore.requests} / ${quietAfter.requests} requests), with the huge bodies ${attacked.p99.toFixed(2)} ms (${attacked.requests}); answers in ${answers.map((a) => a.ms.toFixed(0)).join(', ')} ms; peak RSS grew ${(grew / 1e6).toFixed(1)} MB for a ${(huge.length / 1e6).toFixed(2)} MB body`,
+    );
+    t.same(
+      answers.map((a) => a.status),
+      [413, 413, 413, 413, 413],
+    );
+    t.equal(
+      answers[0]!.message,
+      'Invalid request body: body must hold at most 1000 records (serve.yaml max_batch), but holds more than 1000; send them in several requests.',
+    );
+    t.ok(Math.max(...answers.map((a) => a.ms)) < 1000, 'each refused in well under a second');
+    t.equal(attacked.non2xx, 0, 'the other clients got their predictions');
+    t.ok(
+      attacked.p99 <= 2 * quiet.p99,
+      `other clients' p99 within 2x (${attacked.p99.toFixed(2)} ms vs ${quiet.p99.toFixed(2)} ms)`,
+    );
+    t.ok(grew < 10 * huge.length, `peak memory grew ${(grew / huge.length).toFixed(1)}x the body, under 10x`);
+  },
+);
 
 t.test('request_timeout: a body trickled slower than the deadline gets 408 and the connection closes', async (t) => {
   const server = await serve(t);
   const body = JSON.stringify(RECORD);
   const slow = await trickle(server.port, head(body.length), body, body.length, 100); // a byte per 100 ms: ~20 s
   t.match(slow.response, /^HTTP\/1\.1 408 /, `408 Request Timeout (${slow.response.split('\r\n')[0]})`);
-  t.ok(slow.closedAfterMs >= 1400 && slow.closedAfterMs < 4000, `cut off near request_timeout 1500 ms (after ${slow.closedAfterMs} ms)`);
+  t.ok(
+    slow.closedAfterMs >= 1400 && slow.closedAfterMs < 4000,
+    `cut off near request_timeout 1500 ms (after ${slow.closedAfterMs} ms)`,
+  );
   t.ok(slow.sentBytes < body.length, `before the whole body was sent (${slow.sentBytes} of ${body.length} bytes)`);
   const fast = await trickle(server.port, head(body.length), body, 4, 100);
   t.match(fast.response, /^HTTP\/1\.1 200 /, 'a body sent within the deadline is answered');
@@ -142,11 +169,19 @@ t.test('SIGTERM under load: every request in flight is answered 200 or 503, none
   /** One request on a kept-alive connection: its status, or the error code of the socket. */
   const once = () =>
     new Promise<string>((resolve) => {
-      const req = request(`${server.url}/api/v1/predict`, { method: 'POST', agent, headers: { 'api-key': API_KEY, 'content-type': 'application/json', 'content-length': payload.length } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(String(res.statusCode)));
-        res.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
-      });
+      const req = request(
+        `${server.url}/api/v1/predict`,
+        {
+          method: 'POST',
+          agent,
+          headers: { 'api-key': API_KEY, 'content-type': 'application/json', 'content-length': payload.length },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(String(res.statusCode)));
+          res.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+        },
+      );
       req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
       req.end(payload);
     });

@@ -25,7 +25,17 @@ export const generateStore = (root: string, n: number): void => {
   mkdirSync(join(root, '.trash'), { recursive: true });
   mkdirSync(expDir, { recursive: true });
   const t0 = 1_765_000_000_000;
-  writeFileSync(join(expDir, 'meta.yaml'), dumpYaml({ artifact_location: pathToFileURL(expDir).href, creation_time: t0, experiment_id: expId, last_update_time: t0, lifecycle_stage: 'active', name: 'bench' }));
+  writeFileSync(
+    join(expDir, 'meta.yaml'),
+    dumpYaml({
+      artifact_location: pathToFileURL(expDir).href,
+      creation_time: t0,
+      experiment_id: expId,
+      last_update_time: t0,
+      lifecycle_stage: 'active',
+      name: 'bench',
+    }),
+  );
   for (let i = 0; i < n; i++) {
     const id = hex();
     const dir = join(expDir, id);
@@ -33,7 +43,23 @@ export const generateStore = (root: string, n: number): void => {
     const start = t0 + i * 60_000;
     writeFileSync(
       join(dir, 'meta.yaml'),
-      dumpYaml({ artifact_uri: pathToFileURL(join(dir, 'artifacts')).href, end_time: start + 5000, entry_point_name: '', experiment_id: expId, lifecycle_stage: 'active', run_id: id, run_name: `model_run ${i}`, run_uuid: id, source_name: '', source_type: 4, source_version: '', start_time: start, status: 3, tags: [], user_id: 'bench' }),
+      dumpYaml({
+        artifact_uri: pathToFileURL(join(dir, 'artifacts')).href,
+        end_time: start + 5000,
+        entry_point_name: '',
+        experiment_id: expId,
+        lifecycle_stage: 'active',
+        run_id: id,
+        run_name: `model_run ${i}`,
+        run_uuid: id,
+        source_name: '',
+        source_type: 4,
+        source_version: '',
+        start_time: start,
+        status: 3,
+        tags: [],
+        user_id: 'bench',
+      }),
     );
     const params: Record<string, string> = {
       'hyper_params.max_depth': String(3 + Math.floor(rand() * 6)),
@@ -49,9 +75,22 @@ export const generateStore = (root: string, n: number): void => {
     };
     for (const [k, v] of Object.entries(params)) writeFileSync(join(dir, 'params', k), v);
     const mae = 1500 + rand() * 1500;
-    const metrics: Record<string, number> = { mae, rmse: mae * 1.8, mape: 0.4 + rand() * 0.3, r2: 0.7 + rand() * 0.2, n: 4053 };
-    for (const [k, v] of Object.entries(metrics)) writeFileSync(join(dir, 'metrics', k), `${start + 4000} ${pythonFloat(v)} 0\n`);
-    const tags: Record<string, string> = { 'mlflow.runName': `model_run ${i}`, 'mlflow.user': 'bench', 'mlflow.source.type': 'LOCAL', 'dagrun.pipeline': 'model_run', env: i % 3 === 0 ? 'tuned' : 'base' };
+    const metrics: Record<string, number> = {
+      mae,
+      rmse: mae * 1.8,
+      mape: 0.4 + rand() * 0.3,
+      r2: 0.7 + rand() * 0.2,
+      n: 4053,
+    };
+    for (const [k, v] of Object.entries(metrics))
+      writeFileSync(join(dir, 'metrics', k), `${start + 4000} ${pythonFloat(v)} 0\n`);
+    const tags: Record<string, string> = {
+      'mlflow.runName': `model_run ${i}`,
+      'mlflow.user': 'bench',
+      'mlflow.source.type': 'LOCAL',
+      'dagrun.pipeline': 'model_run',
+      env: i % 3 === 0 ? 'tuned' : 'base',
+    };
     for (const [k, v] of Object.entries(tags)) writeFileSync(join(dir, 'tags', k), v);
   }
   writeFileSync(done, String(n));

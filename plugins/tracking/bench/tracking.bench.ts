@@ -32,7 +32,8 @@ const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
 
 const copy = (withTracking: boolean): string => {
   const dir = mkdtempSync(join(ROOT, 'projects', `.tmp-bench-tracking-${withTracking ? 'on' : 'off'}-`));
-  for (const p of ['pipeline.yaml', 'conf/base', 'src', 'package.json']) cpSync(join(PROPERTY, p), join(dir, p), { recursive: true });
+  for (const p of ['pipeline.yaml', 'conf/base', 'src', 'package.json'])
+    cpSync(join(PROPERTY, p), join(dir, p), { recursive: true });
   mkdirSync(join(dir, 'conf/local'), { recursive: true });
   cpSync(join(PROPERTY, 'data/01_raw'), join(dir, 'data/01_raw'), { recursive: true });
   const settings = readFileSync(join(PROPERTY, 'dagrun.yaml'), 'utf8');
@@ -75,7 +76,9 @@ const sOn = stats(withT);
 const sOff = stats(without);
 const overhead = sOn.median - sOff.median;
 const pairDiff = stats(withT.map((v, i) => v - without[i]!));
-log(`  with ${ms(sOn.median)} ms, without ${ms(sOff.median)} ms: +${ms(overhead)} ms (median of paired differences ${ms(pairDiff.median)} ms)`);
+log(
+  `  with ${ms(sOn.median)} ms, without ${ms(sOff.median)} ms: +${ms(overhead)} ms (median of paired differences ${ms(pairDiff.median)} ms)`,
+);
 
 // The difference of two ~1 s medians is within the machine's noise (a node's time swings by 200 ms from
 // run to run), so the plugin's own work is also timed exactly: the hook events of a real model_run,
@@ -96,7 +99,15 @@ const onProject = await openProject({ projectDir: on });
 const hookTimes: number[] = [];
 const gitTimes: number[] = [];
 for (let i = 0; i < RUNS + 1; i++) {
-  const state: TrackerState = { config: undefined, project: undefined, store: undefined, runId: undefined, contractViolations: 0, git: undefined, remote: new Map() };
+  const state: TrackerState = {
+    config: undefined,
+    project: undefined,
+    store: undefined,
+    runId: undefined,
+    contractViolations: 0,
+    git: undefined,
+    remote: new Map(),
+  };
   const hooks = trackingHooks(state) as Record<string, (e: unknown) => unknown>;
   await hooks.afterProjectOpened!({ project: onProject, report: () => undefined });
   const [first, ...rest] = recorded;
@@ -115,7 +126,9 @@ for (let i = 0; i < RUNS + 1; i++) {
 }
 const sHooks = stats(hookTimes);
 const sGit = stats(gitTimes);
-log(`  the tracking hooks alone, replayed: median ${ms(sHooks.median)} ms (${recorded.length} events); git in the background ${ms(sGit.median)} ms`);
+log(
+  `  the tracking hooks alone, replayed: median ${ms(sHooks.median)} ms (${recorded.length} events); git in the background ${ms(sGit.median)} ms`,
+);
 
 // ---- 2. listing a store of N runs
 
@@ -126,7 +139,23 @@ log(`store of ${N} runs at ${storeDir} (${((performance.now() - g0) / 1000).toFi
 
 const listOnce = (): { wall: number; out: string } => {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/dagrun.js'), 'runs', 'list', '--limit', '50', '--sort', 'metrics.mae', '--store', storeDir, '--project', on], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(ROOT, 'bin/dagrun.js'),
+      'runs',
+      'list',
+      '--limit',
+      '50',
+      '--sort',
+      'metrics.mae',
+      '--store',
+      storeDir,
+      '--project',
+      on,
+    ],
+    { encoding: 'utf8' },
+  );
   const wall = performance.now() - t0;
   if (r.status !== 0) throw new Error(`dagrun runs list failed: ${r.stderr}`);
   return { wall, out: r.stdout };
@@ -135,7 +164,9 @@ rmSync(join(storeDir, '.dagrun-index.json'), { force: true });
 const cold = listOnce();
 const warm = stats(Array.from({ length: 7 }, () => listOnce().wall));
 const top = cold.out.split('\n')[1]?.trim() ?? '';
-log(`  dagrun runs list: first ${ms(cold.wall)} ms (no cache), then median ${ms(warm.median)} ms; top row: ${top.slice(0, 80)}`);
+log(
+  `  dagrun runs list: first ${ms(cold.wall)} ms (no cache), then median ${ms(warm.median)} ms; top row: ${top.slice(0, 80)}`,
+);
 
 // What MLflow's FileStore.search_runs does per run (meta.yaml with PyYAML, every param, metric and tag file).
 const PY = `
@@ -178,13 +209,16 @@ log(`  Python reader (MLflow file-store style): median ${ms(py.median)} ms`);
 
 let ui: { first: number; fresh: number; warm: number; rows: number } | undefined;
 try {
-  const { startUiServer } = (await import('../src/internal/ui-server.js')) as { startUiServer: (o: { storeRoot: string; port: number }) => Promise<{ url: string; close(): Promise<void> }> };
+  const { startUiServer } = (await import('../src/internal/ui-server.js')) as {
+    startUiServer: (o: { storeRoot: string; port: number }) => Promise<{ url: string; close(): Promise<void> }>;
+  };
   const server = await startUiServer({ storeRoot: storeDir, port: 0 });
   const page = async (): Promise<{ t: number; rows: number }> => {
     const t0 = performance.now();
     const res = await fetch(new URL(`/api/runs?orderBy=${encodeURIComponent('metrics.mae')}&limit=50`, server.url));
     const body = (await res.json()) as { runs?: unknown[] };
-    if (res.status !== 200) throw new Error(`GET /api/runs answered ${res.status}: ${JSON.stringify(body).slice(0, 200)}`);
+    if (res.status !== 200)
+      throw new Error(`GET /api/runs answered ${res.status}: ${JSON.stringify(body).slice(0, 200)}`);
     return { t: performance.now() - t0, rows: body.runs?.length ?? -1 };
   };
   const first = await page();
@@ -197,7 +231,9 @@ try {
   const shared = (await seq(9, page)).map((x) => x.t);
   ui = { first: first.t, fresh: stats(fresh).median, warm: stats(shared).median, rows: first.rows };
   await server.close();
-  log(`  ui runs page: first ${ms(ui.first)} ms, fresh listing ${ms(ui.fresh)} ms, shared ${ms(ui.warm)} ms (${ui.rows} rows)`);
+  log(
+    `  ui runs page: first ${ms(ui.first)} ms, fresh listing ${ms(ui.fresh)} ms, shared ${ms(ui.warm)} ms (${ui.rows} rows)`,
+  );
 } catch (err) {
   log(`  ui: not measured (${(err as Error).message.split('\n')[0]})`);
 }
@@ -220,7 +256,9 @@ const body = [
   `| \`model_run\` (property-valuation, in process), median of ${RUNS} | ${ms(sOn.median)} ms with tracking (${ms(sOn.min)}–${ms(sOn.max)}) | ${ms(sOff.median)} ms without the plugin (${ms(sOff.min)}–${ms(sOff.max)}) | ${overhead >= 0 ? '+' : ''}${ms(overhead)} ms (median of paired differences ${ms(pairDiff.median)} ms): smaller than the spread, so not a measure of the plugin; see the next row |`,
   `| the tracking hooks alone, the ${recorded.length} hook events of a real model_run replayed (a run created, params, metrics, artifacts, the model copied, registered, the gate), median of ${RUNS} | ${ms(sHooks.median)} ms, plus git (\`rev-parse\`, \`status\`) in a child process while the nodes run: ${ms(sGit.median)} ms | | < 30 ms: ${verdict(sHooks.median < 30)} |`,
   `| \`dagrun runs list --limit 50 --sort metrics.mae\`, ${N} runs, whole command | ${ms(cold.wall)} ms the first time (no cache: every file of every run read); ${ms(warm.median)} ms after (median of 7) | Python reading every run as MLflow's file store does, every time: ${ms(py.median)} ms (median of 3) | < 1 s: ${verdict(warm.median < 1000)} after the first; the first ${cold.wall < 1000 ? 'too' : 'is not'} |`,
-  ui ? `| ui runs page (\`GET /api/runs\`, 50 rows sorted by mae, ${N} runs) | ${ms(ui.first)} ms first (cache file read); ${ms(ui.fresh)} ms with a fresh listing (requests 1.1 s apart, median of 5); ${ms(ui.warm)} ms within a second of another (median of 9) | | < 300 ms: ${verdict(ui.fresh < 300)} (fresh) |` : '| ui runs page | not measured | | |',
+  ui
+    ? `| ui runs page (\`GET /api/runs\`, 50 rows sorted by mae, ${N} runs) | ${ms(ui.first)} ms first (cache file read); ${ms(ui.fresh)} ms with a fresh listing (requests 1.1 s apart, median of 5); ${ms(ui.warm)} ms within a second of another (median of 9) | | < 300 ms: ${verdict(ui.fresh < 300)} (fresh) |`
+    : '| ui runs page | not measured | | |',
   '',
   'With tracking, each model_run also registers a model version and evaluates the promotion gate (both included above).',
   "The second and later listings stat four paths per run (meta.yaml, params/, metrics/, tags/) and read only the runs that changed, from the store's `.dagrun-index.json`.",
@@ -228,6 +266,9 @@ const body = [
 process.stdout.write(`${body}\n`);
 if (WRITE) {
   const file = join(ROOT, 'docs/benchmarks.md');
-  writeFileSync(file, replaceBetween(readFileSync(file, 'utf8'), 'tracking', body, '## Tracking (`npm run bench:tracking`)'));
+  writeFileSync(
+    file,
+    replaceBetween(readFileSync(file, 'utf8'), 'tracking', body, '## Tracking (`npm run bench:tracking`)'),
+  );
   log('written to docs/benchmarks.md');
 }

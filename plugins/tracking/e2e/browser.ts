@@ -16,14 +16,19 @@ export interface OpenedPage {
 }
 
 /** Opens `url` (the ui's origin plus a hash route) in a fresh context and waits for the first render. */
-export const openPage = async (browser: Browser, url: string, viewport = { width: 1400, height: 900 }): Promise<OpenedPage> => {
+export const openPage = async (
+  browser: Browser,
+  url: string,
+  viewport = { width: 1400, height: 900 },
+): Promise<OpenedPage> => {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const origin = new URL(url).origin;
   const errors: string[] = [];
   const blocked: string[] = [];
   page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') errors.push(`console.${m.type()}: ${m.text()} (${m.location().url})`);
+    if (m.type() === 'error' || m.type() === 'warning')
+      errors.push(`console.${m.type()}: ${m.text()} (${m.location().url})`);
   });
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
   await context.route('**/*', (route) => {
@@ -43,8 +48,13 @@ const renders = async (page: Page): Promise<number> => Number((await page.getAtt
 export const afterRender = async (page: Page, action: () => Promise<unknown>): Promise<void> => {
   const before = await renders(page);
   await action();
-  await page.waitForFunction((n) => Number(document.getElementById('view')?.dataset.renders ?? 0) > n, before, { timeout: 15_000 });
+  await page.waitForFunction((n) => Number(document.getElementById('view')?.dataset.renders ?? 0) > n, before, {
+    timeout: 15_000,
+  });
 };
 
 /** The run ids of the runs table's rows, top to bottom. */
-export const rowIds = (page: Page): Promise<string[]> => page.$$eval('[data-testid=runs-table] tbody tr[data-run-id]', (rows) => rows.map((r) => (r as HTMLElement).dataset.runId!));
+export const rowIds = (page: Page): Promise<string[]> =>
+  page.$$eval('[data-testid=runs-table] tbody tr[data-run-id]', (rows) =>
+    rows.map((r) => (r as HTMLElement).dataset.runId!),
+  );

@@ -42,12 +42,16 @@ const mae: Record<string, number> = {};
     store.logParams(run.runId, { 'model.type': type, 'model.max_depth': depth, 'data.rows': '20640' });
     store.logMetric(run.runId, 'mae', m, { timestamp: start });
     store.logMetric(run.runId, 'r2', r2, { timestamp: start });
-    for (let step = 0; step < 5; step++) store.logMetric(run.runId, 'loss', (m / 1000) * (1 + 1 / (step + 1)), { timestamp: start + step, step });
+    for (let step = 0; step < 5; step++)
+      store.logMetric(run.runId, 'loss', (m / 1000) * (1 + 1 / (step + 1)), { timestamp: start + step, step });
     store.endRun(run.runId, 'FINISHED', start + 40_000 + i * 3_000);
   });
   const files = join(dir, 'files');
   mkdirSync(files);
-  writeFileSync(join(files, 'evaluation_report.html'), '<!doctype html><html><body><h1>Evaluation report</h1><svg width="80" height="40"><rect width="80" height="40" fill="#1f6feb"/></svg></body></html>');
+  writeFileSync(
+    join(files, 'evaluation_report.html'),
+    '<!doctype html><html><body><h1>Evaluation report</h1><svg width="80" height="40"><rect width="80" height="40" fill="#1f6feb"/></svg></body></html>',
+  );
   writeFileSync(join(files, 'metrics.json'), '{"mae":2290,"r2":0.88}');
   store.logArtifact(ids['gbm-d5']!, files, '.');
   const base = store.createRun('0', { runName: 'baseline', userId: 'bo', startTime: Date.UTC(2025, 3, 1) });
@@ -60,8 +64,16 @@ const mae: Record<string, number> = {};
   mkdirSync(join(store.root, exp.id, 'c0ffee00'.repeat(4)));
   writeFileSync(join(store.root, exp.id, 'c0ffee00'.repeat(4), 'meta.yaml'), 'run_id: [unclosed\n');
   const registry = new ModelRegistry(store.root);
-  registry.createVersion('property-valuation', { source: `runs:/${ids['rf-d5']}/model`, storageLocation: 'a', runId: ids['rf-d5']! });
-  registry.createVersion('property-valuation', { source: `runs:/${ids['gbm-d5']}/model`, storageLocation: 'b', runId: ids['gbm-d5']! });
+  registry.createVersion('property-valuation', {
+    source: `runs:/${ids['rf-d5']}/model`,
+    storageLocation: 'a',
+    runId: ids['rf-d5']!,
+  });
+  registry.createVersion('property-valuation', {
+    source: `runs:/${ids['gbm-d5']}/model`,
+    storageLocation: 'b',
+    runId: ids['gbm-d5']!,
+  });
   registry.setAlias('property-valuation', 'champion', 2);
 }
 const activeRuns = store.allRuns().runs.filter((r) => r.lifecycleStage === 'active');
@@ -82,7 +94,11 @@ const TABLE = '[data-testid=runs-table]';
 
 t.test('runs table: every run, the problems banner, sorting by a metric column', async (t) => {
   const { page, errors, blocked } = await openPage(browser, server.url);
-  t.equal(await page.locator(`${TABLE} tbody tr[data-run-id]`).count(), activeRuns.length, 'as many rows as the store has active runs');
+  t.equal(
+    await page.locator(`${TABLE} tbody tr[data-run-id]`).count(),
+    activeRuns.length,
+    'as many rows as the store has active runs',
+  );
   t.equal(activeRuns.length, 9);
   t.same((await rowIds(page)).sort(), activeRuns.map((r) => r.runId).sort());
   t.equal(await page.getAttribute('[data-testid=runs-count]', 'data-total'), '9');
@@ -93,17 +109,28 @@ t.test('runs table: every run, the problems banner, sorting by a metric column',
   await page.screenshot({ path: join(SHOTS, 'runs.png'), fullPage: true });
 
   await afterRender(page, () => page.click(`${TABLE} th[data-sort-key="metrics.mae"] button`));
-  const ascending = Object.entries(mae).sort((a, b) => a[1] - b[1]).map(([id]) => id).filter((id) => activeRuns.some((r) => r.runId === id));
+  const ascending = Object.entries(mae)
+    .sort((a, b) => a[1] - b[1])
+    .map(([id]) => id)
+    .filter((id) => activeRuns.some((r) => r.runId === id));
   t.same(await rowIds(page), ascending, 'lowest mae first');
   t.equal(await page.getAttribute(`${TABLE} th[data-sort-key="metrics.mae"]`, 'aria-sort'), 'ascending');
   t.match(page.url(), /orderBy=metrics\.mae\+ASC/, 'the sort is in the link');
   await afterRender(page, () => page.click(`${TABLE} th[data-sort-key="metrics.mae"] button`));
   t.same(await rowIds(page), [...ascending].reverse(), 'then highest first');
-  const cells = await page.$$eval(`${TABLE} tbody td[data-col="metrics.mae"]`, (tds) => tds.map((td) => Number(td.textContent)));
-  t.same(cells, [...cells].sort((a, b) => b - a), 'the mae column reads descending');
+  const cells = await page.$$eval(`${TABLE} tbody td[data-col="metrics.mae"]`, (tds) =>
+    tds.map((td) => Number(td.textContent)),
+  );
+  t.same(
+    cells,
+    [...cells].sort((a, b) => b - a),
+    'the mae column reads descending',
+  );
 
   await afterRender(page, () => page.click(`${TABLE} th[data-sort-key="params.model.max_depth"] button`));
-  const depths = await page.$$eval(`${TABLE} tbody td[data-col="params.model.max_depth"]`, (tds) => tds.map((td) => td.textContent ?? ''));
+  const depths = await page.$$eval(`${TABLE} tbody td[data-col="params.model.max_depth"]`, (tds) =>
+    tds.map((td) => td.textContent ?? ''),
+  );
   t.same(depths, ['1', '3', '3', '5', '5', '5', '8', '8', ''], 'params sort as strings, a run without the param last');
   t.same(errors, []);
   t.same(blocked, []);
@@ -123,7 +150,10 @@ t.test('filtering with the CLI syntax, and a filter that does not parse', async 
   const error = page.locator('[data-testid=filter-error]');
   t.ok(await error.isVisible(), 'the error is shown under the box');
   const bad = 'metrics.mae < 2500 and params.model.max_depth = 5';
-  t.equal(await error.textContent(), `Filter '${bad}': expected a quoted string for params.model.max_depth at character ${bad.length - 1}, but got the number 5.\n${bad}\n${' '.repeat(bad.length - 1)}^`);
+  t.equal(
+    await error.textContent(),
+    `Filter '${bad}': expected a quoted string for params.model.max_depth at character ${bad.length - 1}, but got the number 5.\n${bad}\n${' '.repeat(bad.length - 1)}^`,
+  );
   await page.screenshot({ path: join(SHOTS, 'filter-error.png') });
 
   await afterRender(page, () => page.click('[data-testid=filter-form] button:text("Clear")'));
@@ -154,7 +184,8 @@ t.test('the column chooser hides a column and remembers it', async (t) => {
 
 t.test('selecting three runs and comparing them', async (t) => {
   const { page, errors } = await openPage(browser, server.url);
-  for (const name of ['rf-d5', 'gbm-d5', 'gbm-d8']) await page.check(`${TABLE} tr[data-run-id="${ids[name]}"] input[data-testid=row-select]`);
+  for (const name of ['rf-d5', 'gbm-d5', 'gbm-d8'])
+    await page.check(`${TABLE} tr[data-run-id="${ids[name]}"] input[data-testid=row-select]`);
   const compare = page.locator('[data-testid=compare-button]');
   t.equal(await compare.textContent(), 'Compare (3)');
   await afterRender(page, () => compare.click());
@@ -164,12 +195,22 @@ t.test('selecting three runs and comparing them', async (t) => {
   t.equal(await page.locator('[data-testid=history] svg path.line').count(), 3, 'one line per run');
   await page.selectOption('[data-testid=scatter-metric]', 'mae');
   await page.selectOption('[data-testid=scatter-param]', 'model.max_depth');
-  const cy = await page.$$eval('[data-testid=scatter] circle.mark', (cs) => Object.fromEntries(cs.map((c) => [(c as SVGElement).dataset.runId, Number(c.getAttribute('cy'))])));
+  const cy = await page.$$eval('[data-testid=scatter] circle.mark', (cs) =>
+    Object.fromEntries(cs.map((c) => [(c as SVGElement).dataset.runId, Number(c.getAttribute('cy'))])),
+  );
   t.ok(cy[ids['gbm-d5']!]! > cy[ids['rf-d5']!]!, 'the lower mae is drawn lower');
-  t.same(await page.$$eval('[data-testid=compare-params] tr.differs', (rs) => rs.map((r) => (r as HTMLElement).dataset.key)), ['model.max_depth', 'model.type'], 'differing params highlighted');
-  const best = await page.$$eval('[data-testid=compare-metrics] tr[data-key=mae] td', (tds) => tds.map((td) => td.classList.contains('best')));
+  t.same(
+    await page.$$eval('[data-testid=compare-params] tr.differs', (rs) => rs.map((r) => (r as HTMLElement).dataset.key)),
+    ['model.max_depth', 'model.type'],
+    'differing params highlighted',
+  );
+  const best = await page.$$eval('[data-testid=compare-metrics] tr[data-key=mae] td', (tds) =>
+    tds.map((td) => td.classList.contains('best')),
+  );
   t.same(best, [false, true, false], 'gbm-d5 has the best (lowest) mae');
-  const r2 = await page.$$eval('[data-testid=compare-metrics] tr[data-key=r2] td', (tds) => tds.map((td) => td.classList.contains('best')));
+  const r2 = await page.$$eval('[data-testid=compare-metrics] tr[data-key=r2] td', (tds) =>
+    tds.map((td) => td.classList.contains('best')),
+  );
   t.same(r2, [false, true, false], 'and the best (highest) r2');
   await page.screenshot({ path: join(SHOTS, 'compare.png'), fullPage: true });
   t.same(errors, []);
@@ -182,12 +223,23 @@ t.test('the run page opens the HTML report in place, sandboxed', async (t) => {
   t.equal(await frame.count(), 1);
   t.equal(await frame.getAttribute('sandbox'), '', 'no allow-* token');
   t.equal(await frame.getAttribute('src'), `/artifacts/${ids['gbm-d5']}/evaluation_report.html`);
-  t.equal(await page.frameLocator('iframe[data-testid=artifact-frame]').locator('h1').textContent(), 'Evaluation report');
-  t.equal(await page.locator('[data-testid=run-metrics] tr[data-key=loss] svg.spark').count(), 1, 'a sparkline for the metric logged at 5 steps');
+  t.equal(
+    await page.frameLocator('iframe[data-testid=artifact-frame]').locator('h1').textContent(),
+    'Evaluation report',
+  );
+  t.equal(
+    await page.locator('[data-testid=run-metrics] tr[data-key=loss] svg.spark').count(),
+    1,
+    'a sparkline for the metric logged at 5 steps',
+  );
   t.equal(await page.locator('[data-testid=run-params] tr').count(), 3);
   await page.screenshot({ path: join(SHOTS, 'run.png'), fullPage: true });
   await afterRender(page, () => page.click('[data-testid=artifact-list] li[data-path="metrics.json"] a'));
-  t.equal(await page.textContent('[data-testid=artifact-text]'), '{\n  "mae": 2290,\n  "r2": 0.88\n}', 'JSON pretty-printed');
+  t.equal(
+    await page.textContent('[data-testid=artifact-text]'),
+    '{\n  "mae": 2290,\n  "r2": 0.88\n}',
+    'JSON pretty-printed',
+  );
   t.same(errors, []);
   t.same(blocked, [], 'the report loads nothing from elsewhere either');
 });

@@ -9,7 +9,14 @@ export { trackingPlugin };
 export { TrackingStore, DEFAULT_EXPERIMENT_ID, type CreateRunOptions } from './internal/store.js';
 export { ModelRegistry, parseModelUri, type ModelUri } from './internal/registry-store.js';
 export { openStore } from './internal/open.js';
-export { parseFilter, parseOrderBy, describeFilterSyntax, FilterError, type RunPredicate, type RunComparator } from './internal/filter.js';
+export {
+  parseFilter,
+  parseOrderBy,
+  describeFilterSyntax,
+  FilterError,
+  type RunPredicate,
+  type RunComparator,
+} from './internal/filter.js';
 export { promote, type PromotionOutcome, type RuleResult } from './internal/promote.js';
 export { loadTrackingConfig, type TrackingConfig, type PromotionRule } from './internal/config.js';
 export { listRuns, type ListOptions } from './internal/runs-command.js';

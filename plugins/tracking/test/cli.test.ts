@@ -12,7 +12,10 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 writeFileSync(join(dir, 'dagrun.yaml'), 'name: cli-demo\nplugins: ["@dagrun/tracking"]\n');
 writeFileSync(join(dir, 'pipeline.yaml'), '__default__:\n  nodes: []\n');
 mkdirSync(join(dir, 'conf/base'), { recursive: true });
-writeFileSync(join(dir, 'conf/base/tracking.yaml'), 'experiment: demo\npromotion:\n  champion:\n    - { metric: mae, max: 2500 }\n    - { metric: mae, no_worse_than_current: 5% }\n');
+writeFileSync(
+  join(dir, 'conf/base/tracking.yaml'),
+  'experiment: demo\npromotion:\n  champion:\n    - { metric: mae, max: 2500 }\n    - { metric: mae, no_worse_than_current: 5% }\n',
+);
 
 const store = TrackingStore.open(join(dir, 'mlruns'));
 const exp = store.ensureExperiment('demo');
@@ -21,7 +24,12 @@ const made = [
   { name: 'deep', depth: '5', env: 'tuned', mae: 2100, r2: 0.8 },
   { name: 'deeper', depth: '7', env: 'tuned', mae: 2300, r2: 0.78 },
 ].map((m, i) => {
-  const run = store.createRun(exp.id, { runName: m.name, userId: 'ana', startTime: 1_700_000_000_000 + i * 1000, tags: { env: m.env } });
+  const run = store.createRun(exp.id, {
+    runName: m.name,
+    userId: 'ana',
+    startTime: 1_700_000_000_000 + i * 1000,
+    tags: { env: m.env },
+  });
   store.logParams(run.runId, { 'hyper_params.max_depth': m.depth, 'hyper_params.learning_rate': '0.1' });
   store.logMetric(run.runId, 'mae', m.mae);
   store.logMetric(run.runId, 'r2', m.r2);
@@ -32,18 +40,35 @@ const made = [
   return run.runId;
 });
 const registry = new ModelRegistry(store.root);
-for (const id of made) registry.createVersion('demo-model', { source: `runs:/${id}/model`, storageLocation: `file://${store.artifactPath(id, 'model')}`, runId: id });
+for (const id of made)
+  registry.createVersion('demo-model', {
+    source: `runs:/${id}/model`,
+    storageLocation: `file://${store.artifactPath(id, 'model')}`,
+    runId: id,
+  });
 
 const dagrun = (...args: string[]) => runNode([DAGRUN, ...args, '--project', dir], ROOT);
 
 t.test('runs list: filter, sort, limit, JSON', async (t) => {
-  const r = await dagrun('runs', 'list', '--filter', "metrics.mae < 2500 and params.hyper_params.max_depth = '5' and tags.env = 'tuned'", '--json');
+  const r = await dagrun(
+    'runs',
+    'list',
+    '--filter',
+    "metrics.mae < 2500 and params.hyper_params.max_depth = '5' and tags.env = 'tuned'",
+    '--json',
+  );
   t.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { runs: Array<{ runName: string }>; total: number };
-  t.same(out.runs.map((x) => x.runName), ['deep']);
+  t.same(
+    out.runs.map((x) => x.runName),
+    ['deep'],
+  );
   const sorted = await dagrun('runs', 'list', '--sort', 'metrics.mae', '--limit', '2');
   t.equal(sorted.code, 0, sorted.stderr);
-  const names = sorted.stdout.split('\n').slice(1, 3).map((l) => l.split(/\s{2,}/)[1]);
+  const names = sorted.stdout
+    .split('\n')
+    .slice(1, 3)
+    .map((l) => l.split(/\s{2,}/)[1]);
   t.same(names, ['deep', 'deeper'], 'ascending mae, cut at 2');
   t.match(sorted.stdout, '2 of 3 runs');
 });
@@ -51,7 +76,10 @@ t.test('runs list: filter, sort, limit, JSON', async (t) => {
 t.test('a bad filter is answered with the position of the mistake (exit 2)', async (t) => {
   const r = await dagrun('runs', 'list', '--filter', 'metrics.mae << 3');
   t.equal(r.code, 2);
-  t.match(r.stderr, "[DAGRUN_ERR_TRACKING_FILTER] Filter 'metrics.mae << 3': expected a comparator for metrics.mae (=, !=, <, <=, >, >=) at character 12, but got '<<'.\nmetrics.mae << 3\n            ^");
+  t.match(
+    r.stderr,
+    "[DAGRUN_ERR_TRACKING_FILTER] Filter 'metrics.mae << 3': expected a comparator for metrics.mae (=, !=, <, <=, >, >=) at character 12, but got '<<'.\nmetrics.mae << 3\n            ^",
+  );
 });
 
 t.test('runs compare marks the better value; runs show prints params, metrics, artifacts', async (t) => {
@@ -95,5 +123,8 @@ t.test('models promote applies the rules, prints each with its verdict, refuses 
   t.equal(registry.resolve('models:/demo-model@challenger').version, 3);
   const unknown = await dagrun('models', 'show', 'nope');
   t.equal(unknown.code, 2);
-  t.match(unknown.stderr, "Registered model 'nope': expected one of the registry's models (demo-model), but got no such model.");
+  t.match(
+    unknown.stderr,
+    "Registered model 'nope': expected one of the registry's models (demo-model), but got no such model.",
+  );
 });

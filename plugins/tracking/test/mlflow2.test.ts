@@ -45,9 +45,27 @@ interface ExpectedVersion {
   aliases: string[];
 }
 const EXPECTED = JSON.parse(readFileSync(join(FIXTURES, 'mlflow2-expected.json'), 'utf8')) as {
-  experiments: Array<{ experiment_id: string; name: string; lifecycle_stage: string; creation_time: number; last_update_time: number; tags: Record<string, string>; artifact_location: string }>;
+  experiments: Array<{
+    experiment_id: string;
+    name: string;
+    lifecycle_stage: string;
+    creation_time: number;
+    last_update_time: number;
+    tags: Record<string, string>;
+    artifact_location: string;
+  }>;
   runs: ExpectedRun[];
-  registry: { models: Array<{ name: string; creation_timestamp: number; last_updated_timestamp: number; description: string | null; tags: Record<string, string>; aliases: Record<string, string>; versions: ExpectedVersion[] }> };
+  registry: {
+    models: Array<{
+      name: string;
+      creation_timestamp: number;
+      last_updated_timestamp: number;
+      description: string | null;
+      tags: Record<string, string>;
+      aliases: Record<string, string>;
+      versions: ExpectedVersion[];
+    }>;
+  };
 };
 
 /** Removes empty folders, as a git checkout of the fixture has none (MLflow's empty artifacts/ and metrics/). */
@@ -71,7 +89,8 @@ const fixtureCopy = (t: Test): string => {
 };
 
 // The expected JSON writes NaN and ±Infinity as strings; so do these comparisons.
-const num = (v: number): Num => (Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : v);
+const num = (v: number): Num =>
+  Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : v;
 const value = (v: Num): number => (typeof v === 'number' ? v : Number(v));
 
 const asExpected = (r: Run) => ({
@@ -120,7 +139,11 @@ t.test('every run reads as MLflow reads it: info, params, latest metrics (NaN to
   }
   // The facts the fixture README calls out, spelled out.
   const byName = (n: string) => runs.find((r) => r.runName === n)!;
-  t.equal(byName('ridge-baseline').metrics['val/loss'], 0.49, "latest is the largest step (step 2 logged again after step 4), not the last line");
+  t.equal(
+    byName('ridge-baseline').metrics['val/loss'],
+    0.49,
+    'latest is the largest step (step 2 logged again after step 4), not the last line',
+  );
   t.equal(byName('gbm-depth-6').metrics.r2, 0.8437, 'same step and timestamp: the larger value');
   t.ok(Number.isNaN(byName('gbm-depth-12').metrics.loss), 'a nan line is NaN');
   t.equal(byName('data-check').params['data/source'], 'data/01_raw/listings.csv', 'a nested param key');
@@ -133,7 +156,8 @@ t.test('a second reader (the index file written by the first) sees the same runs
   TrackingStore.open(root, { create: false }).allRuns();
   const { runs, reread } = TrackingStore.open(root, { create: false }).allRuns();
   t.equal(reread, 1, 'only the RUNNING run is read again');
-  for (const e of EXPECTED.runs) t.strictSame(asExpected(runs.find((r) => r.runId === e.run_id)!), expectedRun(e), `run ${e.name} from the index`);
+  for (const e of EXPECTED.runs)
+    t.strictSame(asExpected(runs.find((r) => r.runId === e.run_id)!), expectedRun(e), `run ${e.name} from the index`);
 });
 
 t.test('experiments, the deleted one in .trash included', async (t) => {
@@ -148,8 +172,19 @@ t.test('experiments, the deleted one in .trash included', async (t) => {
     tags: x.tags,
     artifact_location: x.artifactLocation,
   }));
-  const want = EXPECTED.experiments.map(({ experiment_id, name, lifecycle_stage, creation_time, last_update_time, tags, artifact_location }) => ({ experiment_id, name, lifecycle_stage, creation_time, last_update_time, tags, artifact_location }));
-  const byId = <T extends { experiment_id: string }>(xs: T[]) => [...xs].sort((a, b) => a.experiment_id.localeCompare(b.experiment_id));
+  const want = EXPECTED.experiments.map(
+    ({ experiment_id, name, lifecycle_stage, creation_time, last_update_time, tags, artifact_location }) => ({
+      experiment_id,
+      name,
+      lifecycle_stage,
+      creation_time,
+      last_update_time,
+      tags,
+      artifact_location,
+    }),
+  );
+  const byId = <T extends { experiment_id: string }>(xs: T[]) =>
+    [...xs].sort((a, b) => a.experiment_id.localeCompare(b.experiment_id));
   t.strictSame(byId(got), byId(want));
   t.same(problems, []);
   t.equal(store.experimentByName('property-valuation')?.id, '611603392628021851');
@@ -161,8 +196,14 @@ t.test('metric histories, every line in file order', async (t) => {
   for (const e of EXPECTED.runs) {
     for (const [key, points] of Object.entries(e.metric_history)) {
       const problems: StoreProblem[] = [];
-      const got = store.metricHistory(e.run_id, key, problems).map((p: MetricPoint) => ({ timestamp: p.timestamp, value: num(p.value), step: p.step }));
-      t.strictSame(got, points.map((p) => ({ timestamp: p.timestamp, value: p.value, step: p.step })), `${e.name} ${key}`);
+      const got = store
+        .metricHistory(e.run_id, key, problems)
+        .map((p: MetricPoint) => ({ timestamp: p.timestamp, value: num(p.value), step: p.step }));
+      t.strictSame(
+        got,
+        points.map((p) => ({ timestamp: p.timestamp, value: p.value, step: p.step })),
+        `${e.name} ${key}`,
+      );
       t.same(problems, []);
     }
   }
@@ -177,8 +218,24 @@ t.test('the registry: model, versions, aliases from aliases/ (version meta says 
   t.same(problems, []);
   const [want] = EXPECTED.registry.models;
   t.strictSame(
-    models.map((m) => ({ name: m.name, creation_timestamp: m.creationTimestamp, last_updated_timestamp: m.lastUpdatedTimestamp, description: m.description, tags: m.tags, aliases: m.aliases })),
-    [{ name: want!.name, creation_timestamp: want!.creation_timestamp, last_updated_timestamp: want!.last_updated_timestamp, description: want!.description, tags: want!.tags, aliases: want!.aliases }],
+    models.map((m) => ({
+      name: m.name,
+      creation_timestamp: m.creationTimestamp,
+      last_updated_timestamp: m.lastUpdatedTimestamp,
+      description: m.description,
+      tags: m.tags,
+      aliases: m.aliases,
+    })),
+    [
+      {
+        name: want!.name,
+        creation_timestamp: want!.creation_timestamp,
+        last_updated_timestamp: want!.last_updated_timestamp,
+        description: want!.description,
+        tags: want!.tags,
+        aliases: want!.aliases,
+      },
+    ],
   );
   t.strictSame(
     registry.versions('property-valuation').map((v) => ({
@@ -210,12 +267,19 @@ t.test('the registry: model, versions, aliases from aliases/ (version meta says 
       aliases: v.aliases,
     })),
   );
-  t.match(readFileSync(join(root, 'models', 'property-valuation', 'version-2', 'meta.yaml'), 'utf8'), 'aliases: []\n', 'the fixture says none in version meta');
+  t.match(
+    readFileSync(join(root, 'models', 'property-valuation', 'version-2', 'meta.yaml'), 'utf8'),
+    'aliases: []\n',
+    'the fixture says none in version meta',
+  );
   t.same(registry.version('property-valuation', 2).aliases, ['champion'], 'the alias is found in aliases/');
   t.equal(registry.resolve('models:/property-valuation@champion').version, 2);
   t.equal(registry.resolve('models:/property-valuation@champion').runId, 'e7c8da96ca87436387c6d32577ded658');
   t.equal(registry.resolve('models:/property-valuation/1').version, 1);
-  t.equal(registry.resolve('models:/property-valuation/1').source, 'file:///mlflow-fixture/mlruns/611603392628021851/9f093c59d72d4e5692bb56e34f82b1b6/artifacts/model');
+  t.equal(
+    registry.resolve('models:/property-valuation/1').source,
+    'file:///mlflow-fixture/mlruns/611603392628021851/9f093c59d72d4e5692bb56e34f82b1b6/artifacts/model',
+  );
   t.equal(registry.resolve({ name: 'property-valuation', alias: 'champion' }).version, 2, 'a parsed URI too');
 });
 
@@ -223,15 +287,40 @@ t.test('listing and filtering with `dagrun runs list` picks the runs the expecte
   const root = fixtureCopy(t);
   const active = EXPECTED.runs.filter((e) => e.lifecycle_stage === 'active');
   const newestFirst = (xs: ExpectedRun[]) => [...xs].sort((a, b) => b.start_time - a.start_time).map((e) => e.name);
-  const metric = (e: ExpectedRun, k: string) => (e.latest_metrics[k] === undefined ? undefined : value(e.latest_metrics[k]!.value));
+  const metric = (e: ExpectedRun, k: string) =>
+    e.latest_metrics[k] === undefined ? undefined : value(e.latest_metrics[k]!.value);
   const cases: Array<[string, Parameters<typeof listRuns>[1], ExpectedRun[]]> = [
     ['no filter: the active runs', {}, active],
-    ['metrics.rmse < 2500', { filter: 'metrics.rmse < 2500' }, active.filter((e) => (metric(e, 'rmse') ?? Infinity) < 2500)],
-    ['metrics.loss > 0.3 (NaN never matches)', { filter: 'metrics.loss > 0.3' }, active.filter((e) => (metric(e, 'loss') ?? NaN) > 0.3)],
-    ["params.hyper_params.max_depth = '6'", { filter: "params.hyper_params.max_depth = '6'" }, active.filter((e) => e.params['hyper_params.max_depth'] === '6')],
-    ["attributes.status = 'KILLED'", { filter: "attributes.status = 'KILLED'" }, active.filter((e) => e.status === 'KILLED')],
-    ["tags.env = 'local' and metrics.r2 > 0.8", { filter: "tags.env = 'local' and metrics.r2 > 0.8" }, active.filter((e) => e.tags.env === 'local' && (metric(e, 'r2') ?? -Infinity) > 0.8)],
-    ['experiment property-valuation', { experiment: 'property-valuation' }, active.filter((e) => e.experiment_id === '611603392628021851')],
+    [
+      'metrics.rmse < 2500',
+      { filter: 'metrics.rmse < 2500' },
+      active.filter((e) => (metric(e, 'rmse') ?? Infinity) < 2500),
+    ],
+    [
+      'metrics.loss > 0.3 (NaN never matches)',
+      { filter: 'metrics.loss > 0.3' },
+      active.filter((e) => (metric(e, 'loss') ?? NaN) > 0.3),
+    ],
+    [
+      "params.hyper_params.max_depth = '6'",
+      { filter: "params.hyper_params.max_depth = '6'" },
+      active.filter((e) => e.params['hyper_params.max_depth'] === '6'),
+    ],
+    [
+      "attributes.status = 'KILLED'",
+      { filter: "attributes.status = 'KILLED'" },
+      active.filter((e) => e.status === 'KILLED'),
+    ],
+    [
+      "tags.env = 'local' and metrics.r2 > 0.8",
+      { filter: "tags.env = 'local' and metrics.r2 > 0.8" },
+      active.filter((e) => e.tags.env === 'local' && (metric(e, 'r2') ?? -Infinity) > 0.8),
+    ],
+    [
+      'experiment property-valuation',
+      { experiment: 'property-valuation' },
+      active.filter((e) => e.experiment_id === '611603392628021851'),
+    ],
     ['the deleted runs', { view: 'deleted' }, EXPECTED.runs.filter((e) => e.lifecycle_stage === 'deleted')],
     ['all runs', { view: 'all' }, EXPECTED.runs],
   ];
@@ -239,10 +328,23 @@ t.test('listing and filtering with `dagrun runs list` picks the runs the expecte
     const got = listRuns(root, opts);
     t.same(got.problems, [], `${label}: no problems`);
     t.equal(got.total, want.length, `${label}: total`);
-    t.same(got.runs.map((r) => r.runName), newestFirst(want), `${label}: the runs, newest first`);
+    t.same(
+      got.runs.map((r) => r.runName),
+      newestFirst(want),
+      `${label}: the runs, newest first`,
+    );
   }
-  t.ok(cases.every(([, , want]) => want.length > 0), 'every case picks at least one run');
-  t.same(listRuns(root, { sort: 'metrics.rmse' }).runs.map((r) => r.runName).slice(0, 3), ['gbm-depth-6', 'ridge-baseline', 'smoke-test'], 'sorted by a metric, ties by start_time DESC');
+  t.ok(
+    cases.every(([, , want]) => want.length > 0),
+    'every case picks at least one run',
+  );
+  t.same(
+    listRuns(root, { sort: 'metrics.rmse' })
+      .runs.map((r) => r.runName)
+      .slice(0, 3),
+    ['gbm-depth-6', 'ridge-baseline', 'smoke-test'],
+    'sorted by a metric, ties by start_time DESC',
+  );
   t.equal(listRuns(root, { limit: 2 }).runs.length, 2);
   t.equal(listRuns(root, { limit: 2 }).total, active.length);
 });

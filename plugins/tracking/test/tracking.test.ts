@@ -80,8 +80,15 @@ t.test('a run is recorded: params flattened, metrics and artifacts as saved, tag
   t.match(r.tags['dagrun.process'], /^[^:]+:\d+:\d+$/);
   t.ok(r.endTime! >= r.startTime!);
   const artifacts = store.artifacts(r.runId).sort();
-  t.same(artifacts, ['dagrun/run-record.json', 'evaluation_report/report.html', 'model/model.json'], 'the versioned model file copied under the dataset name');
-  t.equal(readFileSync(store.artifactPath(r.runId, 'evaluation_report/report.html'), 'utf8'), '<html><body>mae 120</body></html>');
+  t.same(
+    artifacts,
+    ['dagrun/run-record.json', 'evaluation_report/report.html', 'model/model.json'],
+    'the versioned model file copied under the dataset name',
+  );
+  t.equal(
+    readFileSync(store.artifactPath(r.runId, 'evaluation_report/report.html'), 'utf8'),
+    '<html><body>mae 120</body></html>',
+  );
   const meta = readFileSync(join(store.runDir(r.runId), 'meta.yaml'), 'utf8');
   t.match(meta, /^status: 3$/m);
   t.notMatch(meta, /deleted_time/, 'an ended run has no deleted_time, as MLflow leaves it');
@@ -94,7 +101,11 @@ t.test('registration and the promotion gate: a better version takes @champion, a
   await run(dir, 'train_eval', ['model.bias=30']); // mae 130: passes max, but > 110 * 1.05: refused
   await run(dir, 'train_eval', ['model.bias=90']); // mae 190: fails max
   const registry = new ModelRegistry(join(dir, 'mlruns'));
-  t.same(registry.versions('demo-model').map((v) => v.version), [1, 2, 3, 4], 'every successful run registers a version');
+  t.same(
+    registry.versions('demo-model').map((v) => v.version),
+    [1, 2, 3, 4],
+    'every successful run registers a version',
+  );
   t.equal(registry.resolve('models:/demo-model@champion').version, 2);
   const v2 = registry.version('demo-model', 2);
   t.match(v2.source, /^runs:\/[0-9a-f]{32}\/model$/);
@@ -114,11 +125,26 @@ t.test('a failing run ends FAILED with the error and the resume command as tags,
 });
 
 t.test('tracking.yaml problems are project problems, with file:line, and nothing runs', async (t) => {
-  const dir = project(t, 'experiment: demo\nmetrics: [metricz]\nparams: some\npromotion:\n  champion:\n    - { metric: mae }\n');
+  const dir = project(
+    t,
+    'experiment: demo\nmetrics: [metricz]\nparams: some\npromotion:\n  champion:\n    - { metric: mae }\n',
+  );
   const p = await openProject({ projectDir: dir, plugins: [trackingPlugin] });
   const messages = p.errors.map((e) => e.message);
-  t.match(messages.join('\n'), /conf\/base\/tracking\.yaml:3:\d+ \[DAGRUN_ERR_CONFIG_SCHEMA\] Tracking configuration, field 'params'/);
-  const again = await openProject({ projectDir: makeProject(t, { 'pipeline.yaml': PIPELINES, 'conf/base/catalog.yaml': CATALOG, 'conf/base/parameters.yaml': 'model: { depth: 1, bias: 1 }\n', 'src/nodes.js': NODES, 'conf/base/tracking.yaml': 'metrics: [metricz]\npromotion:\n  champion:\n    - { metric: mae }\n' }), plugins: [trackingPlugin] });
+  t.match(
+    messages.join('\n'),
+    /conf\/base\/tracking\.yaml:3:\d+ \[DAGRUN_ERR_CONFIG_SCHEMA\] Tracking configuration, field 'params'/,
+  );
+  const again = await openProject({
+    projectDir: makeProject(t, {
+      'pipeline.yaml': PIPELINES,
+      'conf/base/catalog.yaml': CATALOG,
+      'conf/base/parameters.yaml': 'model: { depth: 1, bias: 1 }\n',
+      'src/nodes.js': NODES,
+      'conf/base/tracking.yaml': 'metrics: [metricz]\npromotion:\n  champion:\n    - { metric: mae }\n',
+    }),
+    plugins: [trackingPlugin],
+  });
   t.same(
     again.errors.map((e) => e.message),
     [
@@ -139,9 +165,12 @@ t.test('enabled: false records nothing', async (t) => {
 t.test('an object-store location for the store is refused with a reason, not turned into a folder', async (t) => {
   const dir = project(t, 'store: s3://bucket/mlruns\n');
   const p = await openProject({ projectDir: dir, plugins: [trackingPlugin] });
-  t.same(p.errors.map((e) => e.message), [
-    "conf/base/tracking.yaml:1:8 [DAGRUN_ERR_TRACKING_CONFIG] Tracking configuration, field 'store': expected a local path (or file://), but got 's3://bucket/mlruns'.\n  Hint: an s3:// store is not supported: keep mlruns/ on a disk or a mounted volume; models saved to S3 are registered where they live.",
-  ]);
+  t.same(
+    p.errors.map((e) => e.message),
+    [
+      "conf/base/tracking.yaml:1:8 [DAGRUN_ERR_TRACKING_CONFIG] Tracking configuration, field 'store': expected a local path (or file://), but got 's3://bucket/mlruns'.\n  Hint: an s3:// store is not supported: keep mlruns/ on a disk or a mounted volume; models saved to S3 are registered where they live.",
+    ],
+  );
 });
 
 t.test("params: used logs the parameters the run's nodes read, and no others", async (t) => {

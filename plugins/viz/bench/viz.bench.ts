@@ -14,7 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { writeRunRecord, type NodeRecord } from '@dagrun/core';
 import { initialView, projectGraph, renderGraph } from '@dagrun/viz';
 import { launch, openPage } from '../e2e/browser.js';
-import { loadAverage as load, machine as baseMachine, replaceBetween, stats, type Stats } from '../../../core/bench/report.js';
+import {
+  loadAverage as load,
+  machine as baseMachine,
+  replaceBetween,
+  stats,
+  type Stats,
+} from '../../../core/bench/report.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const OUT = join(ROOT, 'bench-out/viz');
@@ -33,7 +39,9 @@ const WRITE = !argv.includes('--no-write');
 const STAGES = 5;
 const WIDTH = 10;
 if (!Number.isInteger(NODES) || NODES % (STAGES * WIDTH) !== 0 || NODES < 50) {
-  process.stderr.write(`--nodes: expected a multiple of ${STAGES * WIDTH} of at least 50, but got ${flag('--nodes')}.\n`);
+  process.stderr.write(
+    `--nodes: expected a multiple of ${STAGES * WIDTH} of at least 50, but got ${flag('--nodes')}.\n`,
+  );
   process.exit(2);
 }
 if (!Number.isInteger(RUNS) || RUNS < 3) {
@@ -53,13 +61,19 @@ interface Row {
 }
 const rows: Row[] = [];
 const fmt = (v: number, unit: Row['unit']): string =>
-  unit === 'KB' ? `${(v / 1000).toLocaleString('en', { maximumFractionDigits: 1 })} KB` : v < 100 ? `${v.toFixed(1)} ms` : `${v.toFixed(0)} ms`;
+  unit === 'KB'
+    ? `${(v / 1000).toLocaleString('en', { maximumFractionDigits: 1 })} KB`
+    : v < 100
+      ? `${v.toFixed(1)} ms`
+      : `${v.toFixed(0)} ms`;
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const report = (row: Row) => {
   rows.push(row);
   const { median, min, max, runs } = row.stats;
   const spread = runs > 1 ? ` (min ${fmt(min, row.unit)}, max ${fmt(max, row.unit)}, ${runs} runs)` : '';
-  log(`  ${row.what}: ${fmt(median, row.unit)}${spread}${row.goal ? `  goal ${row.goal}` : ''}${row.pass === undefined ? '' : row.pass ? '  PASS' : '  FAIL'}`);
+  log(
+    `  ${row.what}: ${fmt(median, row.unit)}${spread}${row.goal ? `  goal ${row.goal}` : ''}${row.pass === undefined ? '' : row.pass ? '  PASS' : '  FAIL'}`,
+  );
 };
 const time = async <T>(fn: () => Promise<T> | T): Promise<[T, number]> => {
   const t0 = performance.now();
@@ -84,28 +98,47 @@ const generate = (dir: string): void => {
   for (let l = 0; l < layers; l++) {
     for (let i = 0; i < WIDTH; i++) {
       const from = (k: number) => (l === 0 ? `in_${k}` : `d_${l - 1}_${k}`);
-      stage.push(`    - { name: n_${l}_${i}, func: src/nodes.ts#step, inputs: [${from(i)}, ${from((i + 3) % WIDTH)}, "params:p${i % 5}"], outputs: d_${l}_${i}, tags: [${l % 2 ? 'odd' : 'even'}${i === 0 ? ', first' : ''}] }`);
+      stage.push(
+        `    - { name: n_${l}_${i}, func: src/nodes.ts#step, inputs: [${from(i)}, ${from((i + 3) % WIDTH)}, "params:p${i % 5}"], outputs: d_${l}_${i}, tags: [${l % 2 ? 'odd' : 'even'}${i === 0 ? ', first' : ''}] }`,
+      );
     }
   }
   const includes = Array.from({ length: STAGES }, (_, k) => {
-    const inputs = Array.from({ length: WIDTH }, (_, i) => `in_${i}: ${k === 0 ? `raw_${i}` : `s${k - 1}.d_${last}_${i}`}`).join(', ');
+    const inputs = Array.from(
+      { length: WIDTH },
+      (_, i) => `in_${i}: ${k === 0 ? `raw_${i}` : `s${k - 1}.d_${last}_${i}`}`,
+    ).join(', ');
     return `    - { pipeline: stage, namespace: s${k}, inputs: { ${inputs} } }`;
   });
   writeFileSync(join(dir, 'pipeline.yaml'), [...stage, '', '__default__:', '  pipelines:', ...includes, ''].join('\n'));
   writeFileSync(join(dir, 'dagrun.yaml'), 'name: viz-bench\n');
   writeFileSync(join(dir, 'src/nodes.ts'), 'export const step = (...inputs: unknown[]): number => inputs.length;\n');
-  writeFileSync(join(dir, 'conf/base/parameters.yaml'), Array.from({ length: STAGES }, (_, k) => `s${k}: { p0: 1, p1: 0.5, p2: [a, b], p3: { depth: ${k} }, p4: text }`).join('\n') + '\n');
+  writeFileSync(
+    join(dir, 'conf/base/parameters.yaml'),
+    Array.from(
+      { length: STAGES },
+      (_, k) => `s${k}: { p0: 1, p1: 0.5, p2: [a, b], p3: { depth: ${k} }, p4: text }`,
+    ).join('\n') + '\n',
+  );
   const catalog: string[] = [];
   for (let i = 0; i < WIDTH; i++) catalog.push(`raw_${i}: { type: csv, path: data/raw_${i}.csv }`);
   for (let k = 0; k < STAGES; k++) {
-    for (let i = 0; i < WIDTH; i++) catalog.push(`s${k}.d_${last}_${i}: { type: ${k % 2 ? 'json' : 'parquet'}, path: data/s${k}/out_${i}.${k % 2 ? 'json' : 'parquet'}, versioned: ${i === 0} }`);
+    for (let i = 0; i < WIDTH; i++)
+      catalog.push(
+        `s${k}.d_${last}_${i}: { type: ${k % 2 ? 'json' : 'parquet'}, path: data/s${k}/out_${i}.${k % 2 ? 'json' : 'parquet'}, versioned: ${i === 0} }`,
+      );
   }
   writeFileSync(join(dir, 'conf/base/catalog.yaml'), `${catalog.join('\n')}\n`);
 };
 
 /** A run record where every node ran (ok, 1–40 ms), so the page draws the overlay too. */
 const writeRun = async (dir: string, nodeNames: readonly string[]): Promise<void> => {
-  const nodes: NodeRecord[] = nodeNames.map((name, i) => ({ name, func: 'src/nodes.ts#step', status: 'ok', durationMs: 1 + ((i * 37) % 40) }));
+  const nodes: NodeRecord[] = nodeNames.map((name, i) => ({
+    name,
+    func: 'src/nodes.ts#step',
+    status: 'ok',
+    durationMs: 1 + ((i * 37) % 40),
+  }));
   await writeRunRecord(join(dir, '.dagrun/runs'), {
     formatVersion: 1,
     runId: '2026-01-01T00.00.00.000Z',
@@ -127,14 +160,20 @@ const writeRun = async (dir: string, nodeNames: readonly string[]): Promise<void
 
 // ---------------------------------------------------------------- machine and document
 
-const machine = () => ({ ...baseMachine(), chromium: spawnSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8' }).stdout.trim().split('\n').pop() ?? 'unknown' });
+const machine = () => ({
+  ...baseMachine(),
+  chromium:
+    spawnSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8' }).stdout.trim().split('\n').pop() ?? 'unknown',
+});
 
 // ---------------------------------------------------------------- main
 
 const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const m = machine();
 const loadBefore = load();
-log(`dagrun viz benchmark: ${NODES} nodes; ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}, ${m.chromium}; load average (1/5/15 min) ${loadBefore}`);
+log(
+  `dagrun viz benchmark: ${NODES} nodes; ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}, ${m.chromium}; load average (1/5/15 min) ${loadBefore}`,
+);
 
 const dir = join(OUT, `gen-${NODES}`);
 generate(dir);
@@ -142,8 +181,12 @@ const opts = { projectDir: dir, pipeline: '__default__' };
 // Warm-up: compiles src/nodes.ts into the project's cache and bundles the page script once.
 const warm = await projectGraph(opts);
 const nodeItems = warm.model.items.filter((i) => i.kind === 'node');
-if (nodeItems.length !== NODES) throw new Error(`generated pipeline: expected ${NODES} nodes, but got ${nodeItems.length}`);
-await writeRun(dir, nodeItems.map((n) => n.name));
+if (nodeItems.length !== NODES)
+  throw new Error(`generated pipeline: expected ${NODES} nodes, but got ${nodeItems.length}`);
+await writeRun(
+  dir,
+  nodeItems.map((n) => n.name),
+);
 await renderGraph((await projectGraph(opts)).model, 'html');
 
 // In Node: the model (openProject, catalog facts, run record), the initial layout, the whole page.
@@ -166,14 +209,28 @@ writeFileSync(file, html);
 const size = statSync(file).size;
 const count = (kind: string) => model.items.filter((i) => i.kind === kind).length;
 const { view } = initialView(model);
-log(`${relative(ROOT, file)}: ${count('node')} nodes, ${count('dataset')} datasets, ${count('parameter')} parameters, ${model.edges.length} edges; ${view.items.length} items drawn on open`);
+log(
+  `${relative(ROOT, file)}: ${count('node')} nodes, ${count('dataset')} datasets, ${count('parameter')} parameters, ${model.edges.length} edges; ${view.items.length} items drawn on open`,
+);
 log('In Node (@dagrun/viz, built):');
 report({ what: 'graph model (openProject, catalog facts, run record)', stats: stats(modelMs), unit: 'ms' });
-report({ what: `layout of the view the page opens on (dagre, ${view.items.length} items)`, stats: stats(layoutMs), unit: 'ms' });
+report({
+  what: `layout of the view the page opens on (dagre, ${view.items.length} items)`,
+  stats: stats(layoutMs),
+  unit: 'ms',
+});
 report({ what: '`dagrun viz` work end to end (model + layout + page)', stats: stats(pageMs), unit: 'ms' });
-report({ what: `HTML file size (${NODES} nodes)`, stats: stats([size]), unit: 'KB', goal: `< ${fmt(LIMIT, 'KB')} (1 MB + 0.5 KB × ${NODES})`, pass: size < LIMIT });
+report({
+  what: `HTML file size (${NODES} nodes)`,
+  stats: stats([size]),
+  unit: 'KB',
+  goal: `< ${fmt(LIMIT, 'KB')} (1 MB + 0.5 KB × ${NODES})`,
+  pass: size < LIMIT,
+});
 const bundleBytes = Buffer.byteLength(/<script>(?!.*dagrun-data)([\s\S]*?)<\/script>\n<\/body>/.exec(html)?.[1] ?? '');
-const dataBytes = Buffer.byteLength(/<script id="dagrun-data" type="application\/json">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '');
+const dataBytes = Buffer.byteLength(
+  /<script id="dagrun-data" type="application\/json">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '',
+);
 report({ what: '  of which the page script (dagre included, minified)', stats: stats([bundleBytes]), unit: 'KB' });
 report({ what: '  of which the model and initial layout (JSON)', stats: stats([dataBytes]), unit: 'KB' });
 
@@ -198,7 +255,9 @@ try {
     // A click on a node until its panel shows, measured in the page (one task: the listener renders synchronously).
     const clickMs = await page.evaluate(() => {
       const t0 = performance.now();
-      document.querySelector<SVGGElement>('#viewport .item[data-kind="node"]')!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+      document
+        .querySelector<SVGGElement>('#viewport .item[data-kind="node"]')!
+        .dispatchEvent(new MouseEvent('click', { bubbles: true }));
       if (document.getElementById('panel')!.hidden) throw new Error('the panel did not open');
       return performance.now() - t0;
     });
@@ -235,13 +294,37 @@ try {
 } finally {
   await browser.close();
 }
-report({ what: 'open → drawn and listening (performance mark in the page, from navigation start)', stats: stats(ready), unit: 'ms', goal: '< 2000 ms', pass: stats(ready).median < 2000 });
-report({ what: '  the same, seen from the test driver (goto → body[data-ready])', stats: stats(readyWall), unit: 'ms', goal: '< 2000 ms', pass: stats(readyWall).median < 2000 });
+report({
+  what: 'open → drawn and listening (performance mark in the page, from navigation start)',
+  stats: stats(ready),
+  unit: 'ms',
+  goal: '< 2000 ms',
+  pass: stats(ready).median < 2000,
+});
+report({
+  what: '  the same, seen from the test driver (goto → body[data-ready])',
+  stats: stats(readyWall),
+  unit: 'ms',
+  goal: '< 2000 ms',
+  pass: stats(readyWall).median < 2000,
+});
 report({ what: 'click on a node → side panel shown', stats: stats(click), unit: 'ms' });
-report({ what: `relayout in the page: tag filter "first" (${NODES / WIDTH} nodes left)`, stats: stats(relayoutTag), unit: 'ms' });
-report({ what: `relayout in the page: parameters hidden (${count('node') + count('dataset')} items)`, stats: stats(relayoutParams), unit: 'ms' });
+report({
+  what: `relayout in the page: tag filter "first" (${NODES / WIDTH} nodes left)`,
+  stats: stats(relayoutTag),
+  unit: 'ms',
+});
+report({
+  what: `relayout in the page: parameters hidden (${count('node') + count('dataset')} items)`,
+  stats: stats(relayoutParams),
+  unit: 'ms',
+});
 report({ what: `relayout in the page: collapse all ${STAGES} namespaces`, stats: stats(relayoutCollapse), unit: 'ms' });
-report({ what: `relayout in the page: every node again under a new filter (tags even + odd, ${view.items.length} items)`, stats: stats(relayoutFull), unit: 'ms' });
+report({
+  what: `relayout in the page: every node again under a new filter (tags even + odd, ${view.items.length} items)`,
+  stats: stats(relayoutFull),
+  unit: 'ms',
+});
 if (problems.length) log(`problems seen in the page: ${problems.join('; ')}`);
 const loadAfter = load();
 log(`load average at the end: ${loadAfter}`);
@@ -250,7 +333,10 @@ if (WRITE) {
   const table = [
     '| measurement | median | min | max | runs | goal | result |',
     '| --- | ---: | ---: | ---: | ---: | --- | --- |',
-    ...rows.map((r) => `| ${r.what.replace(/^ {2}/, '↳ ')} | ${fmt(r.stats.median, r.unit)} | ${r.stats.runs > 1 ? fmt(r.stats.min, r.unit) : ''} | ${r.stats.runs > 1 ? fmt(r.stats.max, r.unit) : ''} | ${r.stats.runs} | ${r.goal ?? ''} | ${r.pass === undefined ? '' : r.pass ? 'pass' : '**FAIL**'} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.what.replace(/^ {2}/, '↳ ')} | ${fmt(r.stats.median, r.unit)} | ${r.stats.runs > 1 ? fmt(r.stats.min, r.unit) : ''} | ${r.stats.runs > 1 ? fmt(r.stats.max, r.unit) : ''} | ${r.stats.runs} | ${r.goal ?? ''} | ${r.pass === undefined ? '' : r.pass ? 'pass' : '**FAIL**'} |`,
+    ),
   ].join('\n');
   const body = [
     `Command: \`${COMMAND}\` (script: \`plugins/viz/bench/viz.bench.ts\`; needs \`npm run build\` first: it measures the built \`@dagrun/viz\`).`,
@@ -265,15 +351,15 @@ if (WRITE) {
     '',
     'What each figure measures:',
     '',
-    '- **In Node**: `projectGraph` (openProject, the catalog\'s facts and versions, the run record) and `renderGraph(model, \'html\')`',
+    "- **In Node**: `projectGraph` (openProject, the catalog's facts and versions, the run record) and `renderGraph(model, 'html')`",
     '  from the built package, in one process after a warm-up (the page script is bundled by esbuild once per process; later pages reuse it).',
     `  The layout of the view the page opens on is computed here and embedded, so the page does not lay out ${view.items.length} items before drawing;`,
     '  beyond 150 items dagre ranks with tight-tree (network-simplex takes 8–12 s on ~1,000 items on this machine).',
     '- **open → drawn and listening**: a fresh page (new browser context) loads the file from disk; the figure is the time of the',
-    '  page\'s `dagrun-viz-ready` performance mark, set after the JSON is parsed, the SVG drawn and every listener attached',
+    "  page's `dagrun-viz-ready` performance mark, set after the JSON is parsed, the SVG drawn and every listener attached",
     '  (navigation start = 0). The driver-side figure adds the round trips of playwright. No request leaves the page (each is checked).',
-    '- **click**: a node\'s click handler until its side panel is built. **relayout**: a filter change until the new view is laid out',
-    '  (dagre, in the page) and drawn, all synchronous in one task; the page stays busy that long. Each view\'s layout is kept, so',
+    "- **click**: a node's click handler until its side panel is built. **relayout**: a filter change until the new view is laid out",
+    "  (dagre, in the page) and drawn, all synchronous in one task; the page stays busy that long. Each view's layout is kept, so",
     '  going back to a view already seen only redraws it. The last row is the worst case: every item laid out in the page.',
     `- Artefacts: \`bench-out/viz/viz-${NODES}.html\` and screenshots \`bench-out/viz/viz-${NODES}.png\` (as opened, a node clicked) and \`viz-${NODES}-collapsed.png\`.`,
   ].join('\n');

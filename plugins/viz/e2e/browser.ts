@@ -8,11 +8,23 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.DAGRUN_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Launches Chromium; playwright gives it a fresh --user-data-dir and removes it at close. */
 export const launch = async (): Promise<Browser> => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium: expected ${CHROMIUM}, but got no such file. Install it with: apt-get install -y chromium (or set DAGRUN_CHROMIUM).`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium: expected ${CHROMIUM}, but got no such file. Install it with: apt-get install -y chromium (or set DAGRUN_CHROMIUM).`,
+    );
   return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
 };
 
@@ -29,7 +41,11 @@ export interface OpenedPage {
   readonly readyMs: number;
 }
 
-export const openPage = async (browser: Browser, file: string, viewport = { width: 1400, height: 820 }): Promise<OpenedPage> => {
+export const openPage = async (
+  browser: Browser,
+  file: string,
+  viewport = { width: 1400, height: 820 },
+): Promise<OpenedPage> => {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const url = pathToFileURL(file).href;
@@ -54,7 +70,8 @@ export const openPage = async (browser: Browser, file: string, viewport = { widt
 };
 
 /** Rendered items of one kind (`node`, `dataset`, `parameter`, `namespace`). */
-export const countKind = (page: Page, kind: string): Promise<number> => page.locator(`#viewport .item[data-kind="${kind}"]`).count();
+export const countKind = (page: Page, kind: string): Promise<number> =>
+  page.locator(`#viewport .item[data-kind="${kind}"]`).count();
 export const countEdges = (page: Page): Promise<number> => page.locator('#viewport path.edge').count();
 export const shownIds = (page: Page, kind: string): Promise<string[]> =>
   page.$$eval(`#viewport .item[data-kind="${kind}"]`, (els) => els.map((e) => (e as SVGGElement).dataset.id!).sort());

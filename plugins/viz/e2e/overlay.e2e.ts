@@ -28,10 +28,21 @@ t.test("a failed run's node is highlighted with its error", async (t) => {
   const { page, errors, blocked } = await openPage(browser, file);
 
   t.match(await page.getAttribute('[data-id="n:train_model"]', 'class'), /st-failed/);
-  t.same(await shownIds(page, 'node').then((ids) => ids.filter((id) => id !== 'n:train_model')), ['n:build_features', 'n:evaluate_model', 'n:evaluation_report', 'n:predict_model', 'n:tabulate_metrics', 'n:tabulate_predictions']);
+  t.same(await shownIds(page, 'node').then((ids) => ids.filter((id) => id !== 'n:train_model')), [
+    'n:build_features',
+    'n:evaluate_model',
+    'n:evaluation_report',
+    'n:predict_model',
+    'n:tabulate_metrics',
+    'n:tabulate_predictions',
+  ]);
   t.equal(await page.locator('#viewport .item.st-failed').count(), 1, 'one node failed');
   t.equal(await page.locator('#viewport .item.st-ok').count(), 1, 'build_features ran');
-  t.equal(await page.locator('#viewport .item.st-not_run').count(), 5, 'predict_model, evaluate_model, evaluation_report and the two tabulate nodes did not run');
+  t.equal(
+    await page.locator('#viewport .item.st-not_run').count(),
+    5,
+    'predict_model, evaluate_model, evaluation_report and the two tabulate nodes did not run',
+  );
   const stroke = await page.$eval('[data-id="n:train_model"] .shape', (el) => getComputedStyle(el).stroke);
   t.equal(stroke, 'rgb(198, 40, 40)', 'drawn with a red border');
 

@@ -29,7 +29,10 @@ t.before(async () => {
   const dir = copyProperty(t, 'e2e');
   run = await trainProperty(dir);
   file = join(dir, '.dagrun/viz/pipelines.html');
-  printed = execFileSync(process.execPath, [join(ROOT, 'bin/dagrun.js'), 'viz', '--project', dir], { cwd: ROOT, encoding: 'utf8' }).trim();
+  printed = execFileSync(process.execPath, [join(ROOT, 'bin/dagrun.js'), 'viz', '--project', dir], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  }).trim();
   project = await openProject({ projectDir: dir });
   pipeline = project.pipeline('__default__');
   browser = await launch();
@@ -37,7 +40,8 @@ t.before(async () => {
   opened = await openPage(browser, file, { width: 1920, height: 1000 });
   page = opened.page;
 });
-const edgesOf = (nodes: Pipeline['nodes']) => nodes.reduce((n, node) => n + new Set(node.inputNames).size + node.outputNames.length, 0);
+const edgesOf = (nodes: Pipeline['nodes']) =>
+  nodes.reduce((n, node) => n + new Set(node.inputNames).size + node.outputNames.length, 0);
 
 t.test('`dagrun viz` writes the page and prints its path', async (t) => {
   t.equal(join(ROOT, printed), file);
@@ -71,7 +75,10 @@ t.test('clicking train_model shows its function, inputs and the parameter values
   t.match(text, 'src/nodes/model.ts');
   const node = pipeline.node('train_model')!;
   const inputs = await panel.locator('h3:text-is("Inputs") + ul button').allTextContents();
-  t.same(inputs, node.inputNames.filter((i) => !isParamInput(i)));
+  t.same(
+    inputs,
+    node.inputNames.filter((i) => !isParamInput(i)),
+  );
   for (const p of node.inputNames.filter(isParamInput)) {
     const shown = await panel.locator(`pre[data-param="${p}"]`).textContent();
     const key = p.slice('params:'.length);
@@ -100,13 +107,29 @@ t.test('the tag filter hides the nodes without the tag, and their data', async (
   const kept = pipeline.filter({ tags: ['training'] }).nodes;
   t.same(await shownIds(page, 'node'), kept.map((n) => `n:${n.name}`).sort());
   const data = new Set(kept.flatMap((n) => [...n.inputNames, ...n.outputNames]));
-  t.same(await shownIds(page, 'dataset'), [...data].filter((d) => !isParamInput(d)).map((d) => `d:${d}`).sort());
-  t.same(await shownIds(page, 'parameter'), [...data].filter(isParamInput).map((d) => `p:${d}`).sort());
+  t.same(
+    await shownIds(page, 'dataset'),
+    [...data]
+      .filter((d) => !isParamInput(d))
+      .map((d) => `d:${d}`)
+      .sort(),
+  );
+  t.same(
+    await shownIds(page, 'parameter'),
+    [...data]
+      .filter(isParamInput)
+      .map((d) => `p:${d}`)
+      .sort(),
+  );
   t.equal(await countEdges(page), edgesOf(kept));
   t.equal(await page.locator('[data-id="n:build_features"]').count(), 0, 'build_features is hidden');
 
   await page.check('#tag-list input[data-tag="features"]');
-  t.equal(await countKind(page, 'node'), pipeline.filter({ tags: ['training', 'features'] }).nodes.length, 'two tags: nodes with either');
+  t.equal(
+    await countKind(page, 'node'),
+    pipeline.filter({ tags: ['training', 'features'] }).nodes.length,
+    'two tags: nodes with either',
+  );
   await page.click('#tag-list button:text-is("Show all")');
   t.equal(await countKind(page, 'node'), pipeline.nodes.length);
   await page.click('#tag-menu summary');

@@ -19,7 +19,8 @@ interface Teardown {
 export const copyProperty = (t: Teardown, name: string): string => {
   const dir = mkdtempSync(join(ROOT, 'projects', `.tmp-viz-${name}-`));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  for (const p of ['dagrun.yaml', 'pipeline.yaml', 'conf/base', 'src', 'package.json']) cpSync(join(PROPERTY, p), join(dir, p), { recursive: true });
+  for (const p of ['dagrun.yaml', 'pipeline.yaml', 'conf/base', 'src', 'package.json'])
+    cpSync(join(PROPERTY, p), join(dir, p), { recursive: true });
   mkdirSync(join(dir, 'conf/local'), { recursive: true });
   cpSync(join(PROPERTY, 'data/01_raw'), join(dir, 'data/01_raw'), { recursive: true });
   return dir;
@@ -27,7 +28,10 @@ export const copyProperty = (t: Teardown, name: string): string => {
 
 /** Runs model_run in `dir` with few trees (the run record is written). */
 export const trainProperty = async (dir: string): Promise<RunOutcome> => {
-  const project = await openProject({ projectDir: dir, params: ['hyper_params.n_estimators=10', 'hyper_params.learning_rate=0.1'] });
+  const project = await openProject({
+    projectDir: dir,
+    params: ['hyper_params.n_estimators=10', 'hyper_params.learning_rate=0.1'],
+  });
   return project.run({ pipeline: 'model_run' });
 };
 
@@ -36,7 +40,10 @@ export const trainProperty = async (dir: string): Promise<RunOutcome> => {
  * predict_model and later never run. Returns the run id.
  */
 export const failProperty = async (dir: string): Promise<string> => {
-  const project = await openProject({ projectDir: dir, params: ['hyper_params.n_estimators=10', 'hyper_params.loss=no_such_loss'] });
+  const project = await openProject({
+    projectDir: dir,
+    params: ['hyper_params.n_estimators=10', 'hyper_params.loss=no_such_loss'],
+  });
   try {
     await project.run({ pipeline: 'model_run' });
   } catch (err) {

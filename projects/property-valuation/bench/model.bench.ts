@@ -72,7 +72,12 @@ const report = (row: Row) => {
   const { median, min, max, runs } = row.stats;
   const verdict = row.pass === undefined ? '' : row.pass ? '  PASS' : '  FAIL';
   const cpu = row.cpu ? `, CPU ${fmt(row.cpu.median, row.unit)}` : '';
-  const spread = runs > 1 ? ` (min ${fmt(min, row.unit)}, max ${fmt(max, row.unit)}, ${runs} runs${cpu})` : cpu ? ` (${cpu.slice(2)})` : '';
+  const spread =
+    runs > 1
+      ? ` (min ${fmt(min, row.unit)}, max ${fmt(max, row.unit)}, ${runs} runs${cpu})`
+      : cpu
+        ? ` (${cpu.slice(2)})`
+        : '';
   log(`  ${row.what}: ${fmt(median, row.unit)}${spread}${row.goal ? `  goal ${row.goal}` : ''}${verdict}`);
 };
 const one = (v: number): Stats => ({ median: v, min: v, max: v, runs: 1 });
@@ -120,10 +125,19 @@ const modelRun = (p: Params, train: DataFrame, test: DataFrame, runs: number) =>
 };
 
 /** The encoded matrix train_model builds (target-encoded categoricals, numerics as they are), for the like-for-like timings. */
-const encodedMatrix = (p: Params, train: DataFrame, frame: DataFrame, features: string[], rowsLimit?: number): { x: Matrix; y: Float64Array } => {
+const encodedMatrix = (
+  p: Params,
+  train: DataFrame,
+  frame: DataFrame,
+  features: string[],
+  rowsLimit?: number,
+): { x: Matrix; y: Float64Array } => {
   const col = (df: DataFrame, c: string) => (rowsLimit ? df.getColumn(c).head(rowsLimit) : df.getColumn(c)).toArray();
   const yTrain = Float64Array.from(train.getColumn(p.target).toArray() as number[]);
-  const enc = new TargetEncoder().fit(Object.fromEntries(p.categorical_cols.map((c) => [c, train.getColumn(c).toArray()])), yTrain);
+  const enc = new TargetEncoder().fit(
+    Object.fromEntries(p.categorical_cols.map((c) => [c, train.getColumn(c).toArray()])),
+    yTrain,
+  );
   const cats = enc.transform(Object.fromEntries(p.categorical_cols.map((c) => [c, col(frame, c)])));
   const columns = features.map((c) => cats[c] ?? Float64Array.from(col(frame, c) as number[]));
   return { x: matrixFromColumns(columns), y: Float64Array.from(col(frame, p.target) as number[]) };
@@ -137,13 +151,25 @@ const childBig = async (mode: string, file: string): Promise<void> => {
   const cols = buildFeatures(df, p.cols_drop);
   let r: { wall: number; cpu: number };
   if (mode === 'fit' || mode === 'fit1') {
-    const { x, y } = encodedMatrix(p, df, df, cols.filter((c) => c !== p.target));
+    const { x, y } = encodedMatrix(
+      p,
+      df,
+      df,
+      cols.filter((c) => c !== p.target),
+    );
     // 'fit': the default threads (two from 200,000 rows on two cores); 'fit1': one thread.
-    r = time(() => new GradientBoostingRegressor({ random_state: 42, ...p.hyper_params }, mode === 'fit1' ? { threads: 1 } : {}).fit(x, y));
+    r = time(() =>
+      new GradientBoostingRegressor({ random_state: 42, ...p.hyper_params }, mode === 'fit1' ? { threads: 1 } : {}).fit(
+        x,
+        y,
+      ),
+    );
   } else {
     r = time(() => trainModel(df, cols, p.target, p.categorical_cols, p.hyper_params));
   }
-  process.stdout.write(`${JSON.stringify({ wall: r.wall, cpu: r.cpu, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ wall: r.wall, cpu: r.cpu, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
+  );
 };
 
 // ---------------------------------------------------------------- sklearn side
@@ -171,7 +197,6 @@ const python = (helperArgs: string[]): SkOut => {
 };
 const sec = (xs: number[]): number[] => xs.map((x) => x * 1000);
 
-
 // ---------------------------------------------------------------- main
 
 if (args[0] === '--child-big') {
@@ -182,13 +207,18 @@ if (args[0] === '--child-big') {
 const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const m = machine();
 const loadBefore = load();
-log(`dagrun model benchmark: ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}; load average (1/5/15 min) ${loadBefore}`);
+log(
+  `dagrun model benchmark: ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}; load average (1/5/15 min) ${loadBefore}`,
+);
 
 const base = await paramsOf();
 const tuned = await paramsOf('tuned');
 const train = pl.readCSV(TRAIN);
 const test = pl.readCSV(TEST);
-const hp = (h: HyperParams) => Object.entries(h).map(([k, v]) => `${k} ${v}`).join(', ');
+const hp = (h: HyperParams) =>
+  Object.entries(h)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
 
 // Warm-up (JIT), then the timed runs of each configuration.
 modelRun({ ...base, hyper_params: { ...base.hyper_params, n_estimators: 30 } }, train, test, 1);
@@ -230,15 +260,39 @@ const refMae = ref.metrics.mae;
 const refRmse = ref.metrics.rmse;
 report({ what: 'reference model_run: test MAE', stats: one(refMae), unit: 'UF' });
 report({ what: '  sklearn GradientBoostingRegressor, same params + TE: test MAE', stats: one(gbr.mae), unit: 'UF' });
-report({ what: 'MAE ratio (ours / sklearn GBR)', stats: one(refMae / gbr.mae), unit: 'x', goal: '≤ 1.02×', pass: refMae <= gbr.mae * 1.02 });
+report({
+  what: 'MAE ratio (ours / sklearn GBR)',
+  stats: one(refMae / gbr.mae),
+  unit: 'x',
+  goal: '≤ 1.02×',
+  pass: refMae <= gbr.mae * 1.02,
+});
 report({ what: 'reference model_run: test RMSE', stats: one(refRmse), unit: 'UF' });
 report({ what: '  sklearn GradientBoostingRegressor: test RMSE', stats: one(gbr.rmse), unit: 'UF' });
-report({ what: 'RMSE ratio (ours / sklearn GBR)', stats: one(refRmse / gbr.rmse), unit: 'x', goal: '≤ 1.05×', pass: refRmse <= gbr.rmse * 1.05 });
+report({
+  what: 'RMSE ratio (ours / sklearn GBR)',
+  stats: one(refRmse / gbr.rmse),
+  unit: 'x',
+  goal: '≤ 1.05×',
+  pass: refRmse <= gbr.rmse * 1.05,
+});
 report({ what: '  sklearn HistGradientBoostingRegressor (absolute_error): test MAE', stats: one(hgb.mae), unit: 'UF' });
 report({ what: '  sklearn HistGradientBoostingRegressor: test RMSE', stats: one(hgb.rmse), unit: 'UF' });
-report({ what: 'tuned env (`--env tuned`): test MAE', stats: one(tun.metrics.mae), unit: 'UF', goal: '< RandomForest', pass: tun.metrics.mae < rf.mae });
+report({
+  what: 'tuned env (`--env tuned`): test MAE',
+  stats: one(tun.metrics.mae),
+  unit: 'UF',
+  goal: '< RandomForest',
+  pass: tun.metrics.mae < rf.mae,
+});
 report({ what: '  sklearn RandomForestRegressor(300), one-hot + numerics: test MAE', stats: one(rf.mae), unit: 'UF' });
-report({ what: 'tuned env: test RMSE', stats: one(tun.metrics.rmse), unit: 'UF', goal: '< RandomForest', pass: tun.metrics.rmse < rf.rmse });
+report({
+  what: 'tuned env: test RMSE',
+  stats: one(tun.metrics.rmse),
+  unit: 'UF',
+  goal: '< RandomForest',
+  pass: tun.metrics.rmse < rf.rmse,
+});
 report({ what: '  sklearn RandomForestRegressor(300): test RMSE', stats: one(rf.rmse), unit: 'UF' });
 
 log('Speed (train 16,212 rows × 8 features)');
@@ -246,23 +300,90 @@ const refWall = stats(ref.fits.map((f) => f.wall));
 const estWall = stats(estFits.map((f) => f.wall));
 const gbrWall = stats(sec(gbr.fit_wall));
 const hgbWall = stats(sec(hgb.fit_wall));
-report({ what: 'train, reference configuration: estimator fit on the encoded matrix (like sklearn fit)', stats: estWall, cpu: stats(estFits.map((f) => f.cpu)), unit: 's' });
-report({ what: '  train_model node end to end (polars → arrays, target encoding, matrix, fit)', stats: refWall, cpu: stats(ref.fits.map((f) => f.cpu)), unit: 's' });
+report({
+  what: 'train, reference configuration: estimator fit on the encoded matrix (like sklearn fit)',
+  stats: estWall,
+  cpu: stats(estFits.map((f) => f.cpu)),
+  unit: 's',
+});
+report({
+  what: '  train_model node end to end (polars → arrays, target encoding, matrix, fit)',
+  stats: refWall,
+  cpu: stats(ref.fits.map((f) => f.cpu)),
+  unit: 's',
+});
 report({ what: '  sklearn GradientBoostingRegressor fit', stats: gbrWall, cpu: stats(sec(gbr.fit_cpu)), unit: 's' });
-report({ what: 'speed-up over sklearn GBR, fit vs fit (median / median)', stats: one(gbrWall.median / estWall.median), unit: 'x', goal: '≥ 20×', pass: gbrWall.median / estWall.median >= 20 });
-report({ what: 'speed-up over sklearn GBR, whole train_model node vs fit', stats: one(gbrWall.median / refWall.median), unit: 'x', goal: '≥ 20×', pass: gbrWall.median / refWall.median >= 20 });
-report({ what: '  sklearn HistGradientBoostingRegressor fit (300 iter, depth 5, lr 0.01, absolute_error)', stats: hgbWall, cpu: stats(sec(hgb.fit_cpu)), unit: 's' });
-report({ what: 'speed-up over HistGBR, fit vs fit (median / median)', stats: one(hgbWall.median / estWall.median), unit: 'x', goal: '> 1×', pass: hgbWall.median > estWall.median });
-report({ what: 'speed-up over HistGBR, whole train_model node vs fit', stats: one(hgbWall.median / refWall.median), unit: 'x', goal: '> 1×', pass: hgbWall.median > refWall.median });
-report({ what: 'train, tuned configuration (train_model node)', stats: stats(tun.fits.map((f) => f.wall)), cpu: stats(tun.fits.map((f) => f.cpu)), unit: 's', goal: '< ~10 s', pass: stats(tun.fits.map((f) => f.wall)).median < 10_000 });
-report({ what: '  sklearn RandomForestRegressor fit (n_jobs -1)', stats: stats(sec(rf.fit_wall)), cpu: stats(sec(rf.fit_cpu)), unit: 's' });
+report({
+  what: 'speed-up over sklearn GBR, fit vs fit (median / median)',
+  stats: one(gbrWall.median / estWall.median),
+  unit: 'x',
+  goal: '≥ 20×',
+  pass: gbrWall.median / estWall.median >= 20,
+});
+report({
+  what: 'speed-up over sklearn GBR, whole train_model node vs fit',
+  stats: one(gbrWall.median / refWall.median),
+  unit: 'x',
+  goal: '≥ 20×',
+  pass: gbrWall.median / refWall.median >= 20,
+});
+report({
+  what: '  sklearn HistGradientBoostingRegressor fit (300 iter, depth 5, lr 0.01, absolute_error)',
+  stats: hgbWall,
+  cpu: stats(sec(hgb.fit_cpu)),
+  unit: 's',
+});
+report({
+  what: 'speed-up over HistGBR, fit vs fit (median / median)',
+  stats: one(hgbWall.median / estWall.median),
+  unit: 'x',
+  goal: '> 1×',
+  pass: hgbWall.median > estWall.median,
+});
+report({
+  what: 'speed-up over HistGBR, whole train_model node vs fit',
+  stats: one(hgbWall.median / refWall.median),
+  unit: 'x',
+  goal: '> 1×',
+  pass: hgbWall.median > refWall.median,
+});
+report({
+  what: 'train, tuned configuration (train_model node)',
+  stats: stats(tun.fits.map((f) => f.wall)),
+  cpu: stats(tun.fits.map((f) => f.cpu)),
+  unit: 's',
+  goal: '< ~10 s',
+  pass: stats(tun.fits.map((f) => f.wall)).median < 10_000,
+});
+report({
+  what: '  sklearn RandomForestRegressor fit (n_jobs -1)',
+  stats: stats(sec(rf.fit_wall)),
+  cpu: stats(sec(rf.fit_cpu)),
+  unit: 's',
+});
 const e1k = stats(estPred1k);
-report({ what: 'predict 1,000 rows: estimator.predict on the encoded matrix (like sklearn predict)', stats: e1k, unit: 'ms', goal: '< 2 ms', pass: e1k.median < 2 });
+report({
+  what: 'predict 1,000 rows: estimator.predict on the encoded matrix (like sklearn predict)',
+  stats: e1k,
+  unit: 'ms',
+  goal: '< 2 ms',
+  pass: e1k.median < 2,
+});
 report({ what: '  of which the first call (compiles the trees)', stats: one(estCold.wall), unit: 'ms' });
 const p1k = stats(pred1k);
-report({ what: 'predict 1,000 rows: RegressionModel.predict from columns (encoding + checks included)', stats: p1k, unit: 'ms', goal: '< 2 ms', pass: p1k.median < 2 });
+report({
+  what: 'predict 1,000 rows: RegressionModel.predict from columns (encoding + checks included)',
+  stats: p1k,
+  unit: 'ms',
+  goal: '< 2 ms',
+  pass: p1k.median < 2,
+});
 report({ what: '  of which the first call', stats: one(cold.wall), unit: 'ms' });
-report({ what: '  sklearn GradientBoostingRegressor.predict, 1,000 rows (50 calls)', stats: stats(gbr.predict_1k_ms!), unit: 'ms' });
+report({
+  what: '  sklearn GradientBoostingRegressor.predict, 1,000 rows (50 calls)',
+  stats: stats(gbr.predict_1k_ms!),
+  unit: 'ms',
+});
 
 let bigNote = 'skipped (--no-big).';
 if (BIG) {
@@ -270,14 +391,22 @@ if (BIG) {
   const bigTrain = join(OUT, `big_train_${BIG_ROWS}.csv`);
   const bigTest = join(OUT, `big_test_${BIG_ROWS}.csv`);
   if (!existsSync(bigTrain) || !existsSync(bigTest)) {
-    log(`generating ${BIG_ROWS.toLocaleString('en')} rows (project generator, same seed and recipe) into ${relative(ROOT, OUT)}/`);
+    log(
+      `generating ${BIG_ROWS.toLocaleString('en')} rows (project generator, same seed and recipe) into ${relative(ROOT, OUT)}/`,
+    );
     const g = generateRows({ ...base.generator, n_train: BIG_ROWS, n_test: 1000 });
     toDataFrame(g.train, g.sectors).writeCSV(bigTrain);
     toDataFrame(g.test, g.sectors).writeCSV(bigTest);
   }
-  log(`train on ${BIG_ROWS.toLocaleString('en')} rows: ours (three child processes: estimator fit on 2 threads and on 1, train_model node), then HistGBR`);
+  log(
+    `train on ${BIG_ROWS.toLocaleString('en')} rows: ours (three child processes: estimator fit on 2 threads and on 1, train_model node), then HistGBR`,
+  );
   const bigChild = (mode: 'fit' | 'fit1' | 'node') => {
-    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child-big', mode, bigTrain], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const child = spawnSync(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), '--child-big', mode, bigTrain],
+      { encoding: 'utf8', maxBuffer: 1 << 24 },
+    );
     if (child.status !== 0) throw new Error(`big child (${mode}) failed:\n${child.stderr}`);
     return JSON.parse(child.stdout.trim().split('\n').pop()!) as { wall: number; cpu: number; peakRssMb: number };
   };
@@ -287,13 +416,51 @@ if (BIG) {
   const skBig = python([bigTrain, bigTest, '--only', 'hgb', '--hgb-runs', '1']).hgb;
   const skWall = skBig.fit_wall[0]! * 1000;
   const big = BIG_ROWS.toLocaleString('en');
-  report({ what: `train ${big} rows, reference configuration: estimator fit on the encoded matrix (2 threads)`, stats: one(oursFit.wall), cpu: one(oursFit.cpu), unit: 's', goal: 'faster than HistGBR', pass: oursFit.wall < skWall });
-  report({ what: `  the same fit on 1 thread (threads: 1)`, stats: one(oursFit1.wall), cpu: one(oursFit1.cpu), unit: 's', goal: 'faster than HistGBR', pass: oursFit1.wall < skWall });
-  report({ what: `  train ${big} rows: train_model node end to end`, stats: one(oursNode.wall), cpu: one(oursNode.cpu), unit: 's', goal: 'faster than HistGBR', pass: oursNode.wall < skWall });
-  report({ what: '  sklearn HistGradientBoostingRegressor fit', stats: one(skWall), cpu: one(skBig.fit_cpu[0]! * 1000), unit: 's' });
-  report({ what: 'peak RSS, ours, estimator-fit process (polars CSV load + encoding + matrix + training)', stats: one(oursFit.peakRssMb), unit: 'MB' });
-  report({ what: '  peak RSS, ours, train_model process (polars CSV load + arrays + training)', stats: one(oursNode.peakRssMb), unit: 'MB' });
-  report({ what: '  peak RSS, sklearn (whole process: pandas CSV load + encoding + fit)', stats: one(skBig.peak_rss_mb!), unit: 'MB' });
+  report({
+    what: `train ${big} rows, reference configuration: estimator fit on the encoded matrix (2 threads)`,
+    stats: one(oursFit.wall),
+    cpu: one(oursFit.cpu),
+    unit: 's',
+    goal: 'faster than HistGBR',
+    pass: oursFit.wall < skWall,
+  });
+  report({
+    what: `  the same fit on 1 thread (threads: 1)`,
+    stats: one(oursFit1.wall),
+    cpu: one(oursFit1.cpu),
+    unit: 's',
+    goal: 'faster than HistGBR',
+    pass: oursFit1.wall < skWall,
+  });
+  report({
+    what: `  train ${big} rows: train_model node end to end`,
+    stats: one(oursNode.wall),
+    cpu: one(oursNode.cpu),
+    unit: 's',
+    goal: 'faster than HistGBR',
+    pass: oursNode.wall < skWall,
+  });
+  report({
+    what: '  sklearn HistGradientBoostingRegressor fit',
+    stats: one(skWall),
+    cpu: one(skBig.fit_cpu[0]! * 1000),
+    unit: 's',
+  });
+  report({
+    what: 'peak RSS, ours, estimator-fit process (polars CSV load + encoding + matrix + training)',
+    stats: one(oursFit.peakRssMb),
+    unit: 'MB',
+  });
+  report({
+    what: '  peak RSS, ours, train_model process (polars CSV load + arrays + training)',
+    stats: one(oursNode.peakRssMb),
+    unit: 'MB',
+  });
+  report({
+    what: '  peak RSS, sklearn (whole process: pandas CSV load + encoding + fit)',
+    stats: one(skBig.peak_rss_mb!),
+    unit: 'MB',
+  });
   bigNote = `one run each (a deterministic ${BIG_ROWS.toLocaleString('en')}-row train set from the project's generator, \`bench-out/model/\`, made on first run); ours in fresh child processes (one per row) so each peak RSS is its own; peak RSS is the whole process\'s maximum (ru_maxrss).`;
 }
 
@@ -325,11 +492,11 @@ if (WRITE) {
     '  `buildFeatures`, `trainModel` (timed: target encoding of type and sector, matrix build, boosting), `predictModel`, `evaluateModel`,',
     '  with the parameters `openProject` resolves for conf/base and for `--env tuned`. One untimed short training warms the JIT up.',
     '  "Estimator fit" times `GradientBoostingRegressor.fit` alone on the matrix train_model builds (same encoder, same rows, same',
-    '  model), which is what sklearn\'s `fit` covers; the train_model rows add the polars-to-array copy, encoding and checks.',
-    '  On 16,212 rows the boosting loop runs on one thread (CPU above wall time is V8\'s garbage collector and compiler threads);',
+    "  model), which is what sklearn's `fit` covers; the train_model rows add the polars-to-array copy, encoding and checks.",
+    "  On 16,212 rows the boosting loop runs on one thread (CPU above wall time is V8's garbage collector and compiler threads);",
     '  from 200,000 rows a helper thread builds half of each large histogram and finishes half the leaves (threads: 2 by default',
     '  on two cores, same trees as on one thread), so the 1,000,000-row rows show both.',
-    '- **sklearn** is given the same rows with type and sector target-encoded by category_encoders\' formula in pandas',
+    "- **sklearn** is given the same rows with type and sector target-encoded by category_encoders' formula in pandas",
     '  (min_samples_leaf 20, smoothing 1, fitted on train) and the six numeric features in the same order; only `fit` is timed',
     '  (encoding excluded, so the comparison is conservative for us). GradientBoostingRegressor(learning_rate 0.01, n_estimators 300,',
     '  max_depth 5, loss absolute_error, random_state 42); HistGradientBoostingRegressor(max_iter 300, max_depth 5, learning_rate 0.01,',

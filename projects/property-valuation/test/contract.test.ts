@@ -23,7 +23,8 @@ const reportOf = async (name: string): Promise<{ report: ContractReport; rows: n
   }
 };
 
-const countsOf = (r: ContractReport) => Object.fromEntries(r.violations.map((v) => [`${v.column}.${v.rule.split(':')[0]}`, v.rows]));
+const countsOf = (r: ContractReport) =>
+  Object.fromEntries(r.violations.map((v) => [`${v.column}.${v.rule.split(':')[0]}`, v.rows]));
 
 t.test('train: every row is kept and the dirty rows are reported, rule by rule', async (t) => {
   const { report, rows } = await reportOf('train');
@@ -39,24 +40,43 @@ t.test('train: every row is kept and the dirty rows are reported, rule by rule',
   t.equal(c['n_rooms.type'], 2, 'half rooms');
   t.equal(c['n_bathroom.type'], 2, 'half baths');
   t.ok(c['price.min']! >= 15 && c['price.min']! <= 25, `prices under 1000 (${c['price.min']})`);
-  t.ok(c['net_usable_area.max']! >= 10 && c['net_usable_area.max']! <= 16, `giant net_usable_area (${c['net_usable_area.max']})`);
+  t.ok(
+    c['net_usable_area.max']! >= 10 && c['net_usable_area.max']! <= 16,
+    `giant net_usable_area (${c['net_usable_area.max']})`,
+  );
   t.ok(c['net_area.max']! >= 9 && c['net_area.max']! <= 15, `giant net_area (${c['net_area.max']})`);
   t.ok(c['n_rooms.max']! >= 10 && c['n_rooms.max']! <= 20, `more than 10 rooms (${c['n_rooms.max']})`);
   t.ok(c['n_bathroom.max']! >= 10 && c['n_bathroom.max']! <= 20, `more than 10 baths (${c['n_bathroom.max']})`);
-  t.ok(report.rowsViolating >= 200 && report.rowsViolating <= 260, `train rows that break a rule (${report.rowsViolating})`);
-  t.same(report.violations.find((v) => v.rule === 'min: 1' && v.column === 'n_bathroom')!.examples.map((e) => e.value), [0, 0, 0], 'examples name the value');
+  t.ok(
+    report.rowsViolating >= 200 && report.rowsViolating <= 260,
+    `train rows that break a rule (${report.rowsViolating})`,
+  );
+  t.same(
+    report.violations.find((v) => v.rule === 'min: 1' && v.column === 'n_bathroom')!.examples.map((e) => e.value),
+    [0, 0, 0],
+    'examples name the value',
+  );
 });
 
 t.test('test: the same contract', async (t) => {
   const { report, rows } = await reportOf('test');
   t.equal(rows, 6949);
   t.equal(countsOf(report)['n_bathroom.min'], 42);
-  t.ok(report.rowsViolating >= 60 && report.rowsViolating <= 95, `test rows that break a rule (${report.rowsViolating})`);
+  t.ok(
+    report.rowsViolating >= 60 && report.rowsViolating <= 95,
+    `test rows that break a rule (${report.rowsViolating})`,
+  );
 });
 
 t.test('--env postgres repeats the contract of conf/base on its train and test tables', async (t) => {
-  const base = parse(readFileSync(join(PROJECT, 'conf/base/catalog.yaml'), 'utf8')) as Record<string, { contract?: unknown }>;
-  const pg = parse(readFileSync(join(PROJECT, 'conf/postgres/catalog.yaml'), 'utf8')) as Record<string, { contract?: unknown }>;
+  const base = parse(readFileSync(join(PROJECT, 'conf/base/catalog.yaml'), 'utf8')) as Record<
+    string,
+    { contract?: unknown }
+  >;
+  const pg = parse(readFileSync(join(PROJECT, 'conf/postgres/catalog.yaml'), 'utf8')) as Record<
+    string,
+    { contract?: unknown }
+  >;
   t.ok(base.train!.contract);
   t.same(base.test!.contract, base.train!.contract);
   t.same(pg.train!.contract, base.train!.contract);

@@ -30,7 +30,10 @@ t.test('logScale maps each decade to the same width', async (t) => {
   t.ok(Math.abs(x(10 ** 2.5) - 150) < 1e-9, 'half a decade is half the width');
   const y = logScale([1, 1000], [300, 0]);
   t.equal(y(10), 200);
-  t.throws(() => logScale([0, 10], [0, 1]), { name: 'RangeError', message: 'logScale: expected a positive domain, but got [0, 10].' });
+  t.throws(() => logScale([0, 10], [0, 1]), {
+    name: 'RangeError',
+    message: 'logScale: expected a positive domain, but got [0, 10].',
+  });
 });
 
 t.test('ticks are 1/2/5 × 10^k inside the domain', async (t) => {
@@ -58,7 +61,7 @@ t.test('escapeXml, number formats, quantiles and the deterministic sample', asyn
 /** A small world: a seeded synthetic property table, a quick model, its test predictions and metrics. */
 const world = (nTest: number, sectors: readonly string[]) => {
   let s = 12345;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   const make = (n: number) => {
     const rows = Array.from({ length: n }, () => {
       const type = rand() < 0.4 ? 'casa' : 'departamento';
@@ -81,7 +84,8 @@ const world = (nTest: number, sectors: readonly string[]) => {
   const train = make(800);
   const test = make(nTest);
   const features = ['type', 'sector', 'net_usable_area', 'net_area', 'n_rooms', 'n_bathroom', 'latitude', 'longitude'];
-  const cols = (df: pl.DataFrame, names: string[]) => Object.fromEntries(names.map((n) => [n, df.getColumn(n).toArray()]));
+  const cols = (df: pl.DataFrame, names: string[]) =>
+    Object.fromEntries(names.map((n) => [n, df.getColumn(n).toArray()]));
   const model = new RegressionModel({
     target: 'price',
     features,
@@ -107,13 +111,19 @@ t.test('renderReport: one self-contained page with four SVG charts, the metrics 
   t.notMatch(html, /<script/i, 'no script');
   t.notMatch(html, /https?:\/\//i, 'no URL, so no external request');
 
-  for (const row of metricRows(inputs.metrics, 'UF')) t.ok(html.includes(`<td class="num">${escapeXml(row.value)}</td>`), `metric ${row.name} shown as ${row.value}`);
-  t.ok(html.includes(`${formatInt(inputs.metrics.rmse)} UF`) && html.includes(formatPercent(inputs.metrics.mape_above)) && html.includes(inputs.metrics.r2.toFixed(3)));
+  for (const row of metricRows(inputs.metrics, 'UF'))
+    t.ok(html.includes(`<td class="num">${escapeXml(row.value)}</td>`), `metric ${row.name} shown as ${row.value}`);
+  t.ok(
+    html.includes(`${formatInt(inputs.metrics.rmse)} UF`) &&
+      html.includes(formatPercent(inputs.metrics.mape_above)) &&
+      html.includes(inputs.metrics.r2.toFixed(3)),
+  );
 
   const importances = inputs.model.featureImportances()!;
   const total = Object.values(importances).reduce((a, b) => a + b, 0);
   t.ok(Math.abs(total - 1) < 1e-9, `importances sum to 1 (${total})`);
-  for (const [name, v] of Object.entries(importances)) t.ok(html.includes(`>${name}</text>`) && html.includes(`>${formatPercent(v)}</text>`), `bar for ${name}`);
+  for (const [name, v] of Object.entries(importances))
+    t.ok(html.includes(`>${name}</text>`) && html.includes(`>${formatPercent(v)}</text>`), `bar for ${name}`);
 
   t.ok(html.includes('a&lt;b &amp; &quot;c&quot;'), 'a category name is escaped');
   t.notOk(html.includes('a<b'), 'and never embedded raw');

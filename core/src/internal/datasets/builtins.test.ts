@@ -17,16 +17,25 @@ interface TestLike {
 const build = (t: TestLike, catalogYaml: string, registry = new Registry()) => {
   const dir = makeProject(t, { 'conf/base/catalog.yaml': catalogYaml });
   const config = new ConfigLoader({ projectDir: dir, environ: {} }).load('catalog', 'replace-top-level');
-  const { catalog, errors } = DataCatalog.create({ config, credentials: undefined, params: {}, registry, projectDir: dir, saveVersion: '2030-01-01T00.00.00.000Z' });
+  const { catalog, errors } = DataCatalog.create({
+    config,
+    credentials: undefined,
+    params: {},
+    registry,
+    projectDir: dir,
+    saveVersion: '2030-01-01T00.00.00.000Z',
+  });
   t.same(errors, [], 'the catalog is valid');
   return { dir, catalog };
 };
 
 const bytes = (dir: string, rel: string) => readFileSync(join(dir, rel));
 
-
 t.test('json holds any JSON value, pretty-printed by default', async (t) => {
-  const { dir, catalog } = build(t, 'cfg:\n  type: json\n  path: data/cfg.json\nflat:\n  type: json\n  path: data/flat.json\n  indent: 0\nlist:\n  type: json\n  path: data/list.json\n');
+  const { dir, catalog } = build(
+    t,
+    'cfg:\n  type: json\n  path: data/cfg.json\nflat:\n  type: json\n  path: data/flat.json\n  indent: 0\nlist:\n  type: json\n  path: data/list.json\n',
+  );
   const value = { name: 'model', layers: [8, 4], nested: { ok: true, none: null }, ratio: 0.25, label: 'é' };
   await catalog.save('cfg', value);
   t.equal(readText(dir, 'data/cfg.json'), `${JSON.stringify(value, null, 2)}\n`);
@@ -41,12 +50,18 @@ t.test('yaml holds any value', async (t) => {
   const { dir, catalog } = build(t, 'params_out:\n  type: yaml\n  path: data/out.yaml\n');
   const value = { model: { depth: 3, layers: [8, 4] }, name: 'x', flag: false, none: null };
   await catalog.save('params_out', value);
-  t.equal(readText(dir, 'data/out.yaml'), 'model:\n  depth: 3\n  layers:\n    - 8\n    - 4\nname: x\nflag: false\nnone: null\n');
+  t.equal(
+    readText(dir, 'data/out.yaml'),
+    'model:\n  depth: 3\n  layers:\n    - 8\n    - 4\nname: x\nflag: false\nnone: null\n',
+  );
   t.same(await catalog.load('params_out'), value);
 });
 
 t.test('text holds a string, in the encoding asked for', async (t) => {
-  const { dir, catalog } = build(t, 'note:\n  type: text\n  path: data/note.md\nlatin:\n  type: text\n  path: data/latin.txt\n  encoding: latin1\n');
+  const { dir, catalog } = build(
+    t,
+    'note:\n  type: text\n  path: data/note.md\nlatin:\n  type: text\n  path: data/latin.txt\n  encoding: latin1\n',
+  );
   const s = '# Report\n\nnaïve café — 100%\n';
   await catalog.save('note', s);
   t.same(bytes(dir, 'data/note.md'), Buffer.from(s, 'utf8'));
@@ -89,9 +104,17 @@ t.test('object holds plain JSON in an envelope that says no codec was used', asy
 t.test('object rebuilds a class instance through a registered Codec', async (t) => {
   const registry = new Registry();
   registry.registerCodec(moneyCodec);
-  const { dir, catalog } = build(t, 'price:\n  type: object\n  path: data/price.json\nnamed:\n  type: object\n  path: data/named.json\n  codec: money\n', registry);
+  const { dir, catalog } = build(
+    t,
+    'price:\n  type: object\n  path: data/price.json\nnamed:\n  type: object\n  path: data/named.json\n  codec: money\n',
+    registry,
+  );
   await catalog.save('price', new Money(12.5, 'EUR'));
-  t.same(JSON.parse(readText(dir, 'data/price.json')), { dagrun_object: 1, codec: 'money', data: { amount: 12.5, currency: 'EUR' } });
+  t.same(JSON.parse(readText(dir, 'data/price.json')), {
+    dagrun_object: 1,
+    codec: 'money',
+    data: { amount: 12.5, currency: 'EUR' },
+  });
   const back = await catalog.load('price');
   t.ok(back instanceof Money, 'the class comes back');
   t.equal((back as Money).format(), '12.50 EUR');
@@ -106,7 +129,10 @@ t.test('object rebuilds a class instance through a registered Codec', async (t) 
   writeFileSync(join(without.dir, 'data/price.json'), readText(dir, 'data/price.json'));
   const err = await caught(() => without.catalog.load('price'));
   t.equal(err.code, 'DAGRUN_ERR_DATASET_CODEC');
-  t.equal(err.message, "[DAGRUN_ERR_DATASET_CODEC] Object dataset 'price': expected codec 'money' to be registered, but got no codec registered.\n  Hint: list the plugin that provides this codec under `plugins:` in dagrun.yaml.");
+  t.equal(
+    err.message,
+    "[DAGRUN_ERR_DATASET_CODEC] Object dataset 'price': expected codec 'money' to be registered, but got no codec registered.\n  Hint: list the plugin that provides this codec under `plugins:` in dagrun.yaml.",
+  );
 });
 
 t.test('object refuses a class instance no codec handles', async (t) => {
@@ -118,25 +144,46 @@ t.test('object refuses a class instance no codec handles', async (t) => {
   }
   const err = await caught(() => catalog.save('thing', new Model()));
   t.equal(err.code, 'DAGRUN_ERR_DATASET_TYPE_MISMATCH');
-  t.equal(err.message, "[DAGRUN_ERR_DATASET_TYPE_MISMATCH] Dataset 'thing' (object): expected a plain object or a value some registered codec handles, but got an instance of Model (register a Codec for it, or use serializer: v8).");
+  t.equal(
+    err.message,
+    "[DAGRUN_ERR_DATASET_TYPE_MISMATCH] Dataset 'thing' (object): expected a plain object or a value some registered codec handles, but got an instance of Model (register a Codec for it, or use serializer: v8).",
+  );
   t.same(listFiles(dir), ['conf/base/catalog.yaml', 'dagrun.yaml'], 'nothing was written');
 });
 
 t.test('an object entry naming an unregistered codec fails when the catalog is built, at its line', async (t) => {
   const registry = new Registry();
   registry.registerCodec(moneyCodec);
-  const dir = makeProject(t, { 'conf/base/catalog.yaml': 'named:\n  type: object\n  path: data/named.json\n  codec: tensor\n' });
+  const dir = makeProject(t, {
+    'conf/base/catalog.yaml': 'named:\n  type: object\n  path: data/named.json\n  codec: tensor\n',
+  });
   const config = new ConfigLoader({ projectDir: dir }).load('catalog', 'replace-top-level');
-  const { errors } = DataCatalog.create({ config, credentials: undefined, params: {}, registry, projectDir: dir, saveVersion: '2030-01-01T00.00.00.000Z' });
+  const { errors } = DataCatalog.create({
+    config,
+    credentials: undefined,
+    params: {},
+    registry,
+    projectDir: dir,
+    saveVersion: '2030-01-01T00.00.00.000Z',
+  });
   t.equal(errors.length, 1);
   t.equal(errors[0]?.code, 'DAGRUN_ERR_DATASET_CODEC');
-  t.equal(errors[0]?.message, "conf/base/catalog.yaml:1:1 [DAGRUN_ERR_DATASET_CODEC] Object dataset 'named': expected codec 'tensor' to be registered, but got only 'money'.\n  Hint: list the plugin that provides this codec under `plugins:` in dagrun.yaml.");
+  t.equal(
+    errors[0]?.message,
+    "conf/base/catalog.yaml:1:1 [DAGRUN_ERR_DATASET_CODEC] Object dataset 'named': expected codec 'tensor' to be registered, but got only 'money'.\n  Hint: list the plugin that provides this codec under `plugins:` in dagrun.yaml.",
+  );
 });
 
 t.test('object with serializer: v8 keeps Maps, Sets, typed arrays, Dates and BigInts', async (t) => {
-  const { dir, catalog } = build(t, 'model:\n  type: object\n  path: data/model.bin\n  serializer: v8\n  versioned: true\n');
+  const { dir, catalog } = build(
+    t,
+    'model:\n  type: object\n  path: data/model.bin\n  serializer: v8\n  versioned: true\n',
+  );
   const value = {
-    vocab: new Map<string, number>([['a', 1], ['b', 2]]),
+    vocab: new Map<string, number>([
+      ['a', 1],
+      ['b', 2],
+    ]),
     seen: new Set(['x']),
     weights: new Float64Array([0.5, -1.25, 3]),
     ids: new Int32Array([7, 8]),
@@ -148,7 +195,13 @@ t.test('object with serializer: v8 keeps Maps, Sets, typed arrays, Dates and Big
   t.equal(bytes(dir, 'data/model.bin/2030-01-01T00.00.00.000Z/model.bin')[0], 0xff, 'v8 serialisation header');
   const back = (await catalog.load('model')) as typeof value;
   t.ok(back.vocab instanceof Map);
-  t.same([...back.vocab], [['a', 1], ['b', 2]]);
+  t.same(
+    [...back.vocab],
+    [
+      ['a', 1],
+      ['b', 2],
+    ],
+  );
   t.ok(back.seen instanceof Set && back.seen.has('x'));
   t.ok(back.weights instanceof Float64Array);
   t.same([...back.weights], [0.5, -1.25, 3]);
@@ -195,7 +248,11 @@ t.test('saving the wrong kind of value is DAGRUN_ERR_DATASET_TYPE_MISMATCH and k
   // Shaped like a polars DataFrame (core imports no DataFrame library, but still words the message).
   const frameLike = { columns: ['id'], writeCSV: () => '' };
   const cases: Array<[string, unknown, string]> = [
-    ['j', frameLike, "Dataset 'j' (json): expected a plain object, but got a DataFrame (use `table: true` for tables)."],
+    [
+      'j',
+      frameLike,
+      "Dataset 'j' (json): expected a plain object, but got a DataFrame (use `table: true` for tables).",
+    ],
     ['j', () => 1, "Dataset 'j' (json): expected a JSON-serialisable value, but got a function."],
     ['tx', 42, "Dataset 'tx' (text): expected a string, but got the number 42."],
     ['tx', null, "Dataset 'tx' (text): expected a string, but got null."],
@@ -211,12 +268,28 @@ t.test('saving the wrong kind of value is DAGRUN_ERR_DATASET_TYPE_MISMATCH and k
 });
 
 t.test('json with table: true but no table plugin fails when the catalog is built, naming the plugin', async (t) => {
-  const dir = makeProject(t, { 'conf/base/catalog.yaml': 'plain:\n  type: json\n  path: data/plain.json\n  table: false\nproducts:\n  type: json\n  path: data/products.json\n  table: true\n' });
+  const dir = makeProject(t, {
+    'conf/base/catalog.yaml':
+      'plain:\n  type: json\n  path: data/plain.json\n  table: false\nproducts:\n  type: json\n  path: data/products.json\n  table: true\n',
+  });
   const config = new ConfigLoader({ projectDir: dir, environ: {} }).load('catalog', 'replace-top-level');
-  const { catalog, errors } = DataCatalog.create({ config, credentials: undefined, params: {}, registry: new Registry(), projectDir: dir, saveVersion: '2030-01-01T00.00.00.000Z' });
-  t.same(errors.map((e) => [e.code, e.message]), [
-    ['DAGRUN_ERR_CATALOG_OPTIONS', "conf/base/catalog.yaml:5:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'products' (json), field 'table': expected a registered plugin that loads tables, but got none.\n  Hint: `table: true` on type 'json' is provided by @dagrun/datasets-polars: add it to plugins in dagrun.yaml."],
-  ]);
+  const { catalog, errors } = DataCatalog.create({
+    config,
+    credentials: undefined,
+    params: {},
+    registry: new Registry(),
+    projectDir: dir,
+    saveVersion: '2030-01-01T00.00.00.000Z',
+  });
+  t.same(
+    errors.map((e) => [e.code, e.message]),
+    [
+      [
+        'DAGRUN_ERR_CATALOG_OPTIONS',
+        "conf/base/catalog.yaml:5:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'products' (json), field 'table': expected a registered plugin that loads tables, but got none.\n  Hint: `table: true` on type 'json' is provided by @dagrun/datasets-polars: add it to plugins in dagrun.yaml.",
+      ],
+    ],
+  );
   t.equal(catalog.has('plain'), true, 'table: false is plain json');
 });
 
@@ -225,7 +298,10 @@ t.test('saving undefined is DAGRUN_ERR_DATASET_UNDEFINED and writes nothing', as
   for (const name of ['c', 'm', 'undeclared']) {
     const err = await caught(() => catalog.save(name, undefined));
     t.equal(err.code, 'DAGRUN_ERR_DATASET_UNDEFINED');
-    t.equal(err.message, `[DAGRUN_ERR_DATASET_UNDEFINED] Output '${name}': expected a value, but got undefined.\n  Hint: the function must return a value for each declared output (null is allowed).`);
+    t.equal(
+      err.message,
+      `[DAGRUN_ERR_DATASET_UNDEFINED] Output '${name}': expected a value, but got undefined.\n  Hint: the function must return a value for each declared output (null is allowed).`,
+    );
   }
   t.equal(existsSync(join(dir, 'data')), false);
   t.equal(await catalog.exists('m'), false);
@@ -243,52 +319,88 @@ t.test('loading a missing file is DAGRUN_ERR_DATASET_LOAD naming the dataset, fo
   for (const [type, path] of types) {
     const err = await caught(() => catalog.load(`${type}_ds`));
     t.equal(err.code, 'DAGRUN_ERR_DATASET_LOAD', type);
-    t.equal(err.message, `[DAGRUN_ERR_DATASET_LOAD] Dataset '${type}_ds': expected a file at ${path}, but got no such file.\n  Hint: check \`path\` in the catalog entry, or run the pipeline that produces it.`);
+    t.equal(
+      err.message,
+      `[DAGRUN_ERR_DATASET_LOAD] Dataset '${type}_ds': expected a file at ${path}, but got no such file.\n  Hint: check \`path\` in the catalog entry, or run the pipeline that produces it.`,
+    );
   }
 });
 
-t.test('unreadable content is DAGRUN_ERR_DATASET_LOAD naming the dataset, its type and path, with the cause', async (t) => {
-  const { dir, catalog } = build(t, 'cfg:\n  type: json\n  path: data/cfg.json\n');
-  mkdirSync(join(dir, 'data'));
-  writeFileSync(join(dir, 'data/cfg.json'), '{"a": 1,');
-  const parseError = (() => {
-    try {
-      JSON.parse('{"a": 1,');
-    } catch (e) {
-      return e as Error;
-    }
-    throw new Error('unreachable');
-  })();
-  const err = await caught(() => catalog.load('cfg'));
-  t.equal(err.code, 'DAGRUN_ERR_DATASET_LOAD');
-  t.equal(err.message, `[DAGRUN_ERR_DATASET_LOAD] Failed to load dataset 'cfg' (json at data/cfg.json): ${parseError.message}`);
-  t.ok(err.cause instanceof SyntaxError, 'the original error is kept as the cause');
-});
+t.test(
+  'unreadable content is DAGRUN_ERR_DATASET_LOAD naming the dataset, its type and path, with the cause',
+  async (t) => {
+    const { dir, catalog } = build(t, 'cfg:\n  type: json\n  path: data/cfg.json\n');
+    mkdirSync(join(dir, 'data'));
+    writeFileSync(join(dir, 'data/cfg.json'), '{"a": 1,');
+    const parseError = (() => {
+      try {
+        JSON.parse('{"a": 1,');
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error('unreachable');
+    })();
+    const err = await caught(() => catalog.load('cfg'));
+    t.equal(err.code, 'DAGRUN_ERR_DATASET_LOAD');
+    t.equal(
+      err.message,
+      `[DAGRUN_ERR_DATASET_LOAD] Failed to load dataset 'cfg' (json at data/cfg.json): ${parseError.message}`,
+    );
+    t.ok(err.cause instanceof SyntaxError, 'the original error is kept as the cause');
+  },
+);
 
 t.test('core registers exactly the built-in types', async (t) => {
-  t.same(BUILTIN_TYPES.map((x) => x.name), ['json', 'yaml', 'text', 'object', 'memory']);
-  t.same(new Registry().datasetTypes().map((x) => [x.name, x.persistent !== false, x.versionable === true]), [
-    ['json', true, true],
-    ['yaml', true, true],
-    ['text', true, true],
-    ['object', true, true],
-    ['memory', false, false],
-  ]);
+  t.same(
+    BUILTIN_TYPES.map((x) => x.name),
+    ['json', 'yaml', 'text', 'object', 'memory'],
+  );
+  t.same(
+    new Registry().datasetTypes().map((x) => [x.name, x.persistent !== false, x.versionable === true]),
+    [
+      ['json', true, true],
+      ['yaml', true, true],
+      ['text', true, true],
+      ['object', true, true],
+      ['memory', false, false],
+    ],
+  );
   const dup = await caught(() => new Registry().registerDatasetType(memoryType as never));
-  t.equal(dup.message, "[DAGRUN_ERR_CATALOG_DUPLICATE_TYPE] Dataset type 'memory': expected one registration, but got a second.");
+  t.equal(
+    dup.message,
+    "[DAGRUN_ERR_CATALOG_DUPLICATE_TYPE] Dataset type 'memory': expected one registration, but got a second.",
+  );
 });
 
 t.test('a built-in type is replaced only when asked, and only once', async (t) => {
   const registry = new Registry();
   const shout = { ...memoryType, description: 'a replacement' };
   const plain = await caught(() => registry.registerDatasetType(shout as never));
-  t.equal(plain.message, "[DAGRUN_ERR_CATALOG_DUPLICATE_TYPE] Dataset type 'memory': expected one registration, but got a second.", 'no silent replacement');
+  t.equal(
+    plain.message,
+    "[DAGRUN_ERR_CATALOG_DUPLICATE_TYPE] Dataset type 'memory': expected one registration, but got a second.",
+    'no silent replacement',
+  );
   registry.registerDatasetType(shout as never, { replaceBuiltin: true });
   t.equal(registry.datasetType('memory')?.description, 'a replacement');
-  t.same(registry.datasetTypes().map((x) => x.name), ['json', 'yaml', 'text', 'object', 'memory'], 'the replacement keeps its place');
+  t.same(
+    registry.datasetTypes().map((x) => x.name),
+    ['json', 'yaml', 'text', 'object', 'memory'],
+    'the replacement keeps its place',
+  );
   const twice = await caught(() => registry.registerDatasetType(memoryType as never, { replaceBuiltin: true }));
-  t.equal(twice.message, "[DAGRUN_ERR_CATALOG_DUPLICATE_TYPE] Dataset type 'memory': expected one registration, but got a second.", 'a second replacement is a clash');
+  t.equal(
+    twice.message,
+    "[DAGRUN_ERR_CATALOG_DUPLICATE_TYPE] Dataset type 'memory': expected one registration, but got a second.",
+    'a second replacement is a clash',
+  );
   registry.registerDatasetType({ ...memoryType, name: 'fresh' } as never, { replaceBuiltin: true });
-  const plugin = await caught(() => registry.registerDatasetType({ ...memoryType, name: 'fresh' } as never, { replaceBuiltin: true }));
-  t.equal(plugin.message, "[DAGRUN_ERR_CATALOG_DUPLICATE_TYPE] Dataset type 'fresh': expected one registration, but got a second.", "a plugin's own type is never replaceable");
+  const plugin = await caught(() =>
+    registry.registerDatasetType({ ...memoryType, name: 'fresh' } as never, { replaceBuiltin: true }),
+  );
+  t.equal(
+    plugin.message,
+    "[DAGRUN_ERR_CATALOG_DUPLICATE_TYPE] Dataset type 'fresh': expected one registration, but got a second.",
+    "a plugin's own type is never replaceable",
+  );
 });

@@ -6,7 +6,14 @@ import { serialize, deserialize } from 'node:v8';
 import type { Static } from 'typebox';
 import { CatalogError, DatasetError } from '../errors.js';
 import { pluginFor, pluginHint } from '../known-plugins.js';
-import { datasetType, type Codec, type Dataset, type DatasetContext, type DatasetType, type Format } from './dataset.js';
+import {
+  datasetType,
+  type Codec,
+  type Dataset,
+  type DatasetContext,
+  type DatasetType,
+  type Format,
+} from './dataset.js';
 import { fileDatasetType, type FileOptions } from './file-dataset.js';
 import { describeValue, isDataFrame } from '../describe.js';
 import { JSON_OPTIONS_SCHEMA, TEXT_OPTIONS_SCHEMA, jsonFormat, textFormat, yamlFormat } from './formats.js';
@@ -16,7 +23,10 @@ import { JSON_OPTIONS_SCHEMA, TEXT_OPTIONS_SCHEMA, jsonFormat, textFormat, yamlF
 const JSON_TYPE_OPTIONS_SCHEMA = {
   type: 'object',
   properties: {
-    table: { type: 'boolean', description: 'Load and save a polars DataFrame (an array of records). Needs the @dagrun/datasets-polars plugin.' },
+    table: {
+      type: 'boolean',
+      description: 'Load and save a polars DataFrame (an array of records). Needs the @dagrun/datasets-polars plugin.',
+    },
     lines: { type: 'boolean', description: 'With table: newline-delimited JSON.' },
     ...JSON_OPTIONS_SCHEMA.properties,
   },
@@ -37,9 +47,13 @@ export const jsonType: DatasetType<FileOptions & JsonTypeOptions> = {
   create: (options, ctx) => {
     // Reached only without the polars plugin (it replaces this type): say which plugin reads tables.
     if (options.table) {
-      throw new CatalogError('DAGRUN_ERR_CATALOG_OPTIONS', `Catalog entry '${ctx.name}' (json), field 'table': expected a registered plugin that loads tables, but got none.`, {
-        hint: pluginHint('datasetOption', 'json.table'),
-      });
+      throw new CatalogError(
+        'DAGRUN_ERR_CATALOG_OPTIONS',
+        `Catalog entry '${ctx.name}' (json), field 'table': expected a registered plugin that loads tables, but got none.`,
+        {
+          hint: pluginHint('datasetOption', 'json.table'),
+        },
+      );
     }
     return plainJsonType.create(options, ctx);
   },
@@ -72,14 +86,23 @@ const OBJECT_OPTIONS_SCHEMA = {
   type: 'object',
   properties: {
     serializer: { enum: ['json', 'v8'] },
-    codec: { type: 'string', description: 'Codec name; default: the first registered codec whose test() accepts the value.' },
+    codec: {
+      type: 'string',
+      description: 'Codec name; default: the first registered codec whose test() accepts the value.',
+    },
   },
 } as const;
 type ObjectOptions = Static<typeof OBJECT_OPTIONS_SCHEMA>;
 
 /** The object type on core's file type: the format is made per entry, as it needs the entry's codecs. */
 const objectFileType = (format: Format<unknown, ObjectOptions>) =>
-  fileDatasetType({ name: 'object', description: 'A model or other artifact. JSON through a registered codec (default) or v8 serialisation.', format, isTabular: () => false, properties: OBJECT_OPTIONS_SCHEMA.properties });
+  fileDatasetType({
+    name: 'object',
+    description: 'A model or other artifact. JSON through a registered codec (default) or v8 serialisation.',
+    format,
+    isTabular: () => false,
+    properties: OBJECT_OPTIONS_SCHEMA.properties,
+  });
 
 /**
  * A JSON file the `object` type wrote, as the value it held: rebuilt by the codec its envelope names
@@ -92,9 +115,13 @@ export const decodeObject = (bytes: Buffer, ctx: DatasetContext): unknown => {
   if (env.codec === null) return env.data;
   const codec = ctx.codecs.byName(env.codec);
   if (!codec) {
-    throw new DatasetError('DAGRUN_ERR_DATASET_CODEC', `Object dataset '${ctx.name}': expected codec '${env.codec}' to be registered, but got ${registered(ctx)}.`, {
-      hint: 'Hint: list the plugin that provides this codec under `plugins:` in dagrun.yaml.',
-    });
+    throw new DatasetError(
+      'DAGRUN_ERR_DATASET_CODEC',
+      `Object dataset '${ctx.name}': expected codec '${env.codec}' to be registered, but got ${registered(ctx)}.`,
+      {
+        hint: 'Hint: list the plugin that provides this codec under `plugins:` in dagrun.yaml.',
+      },
+    );
   }
   return codec.deserialize(env.data);
 };
@@ -102,12 +129,22 @@ export const decodeObject = (bytes: Buffer, ctx: DatasetContext): unknown => {
 const objectFormat = (ctx: DatasetContext, o: ObjectOptions): Format<unknown, ObjectOptions> => ({
   name: 'object',
   check: (data) => {
-    if (data === undefined || typeof data === 'function') return `expected a serialisable object, but got ${describeValue(data)}`;
+    if (data === undefined || typeof data === 'function')
+      return `expected a serialisable object, but got ${describeValue(data)}`;
     if (o.serializer === 'v8') return undefined;
     const codec = o.codec ? ctx.codecs.byName(o.codec) : ctx.codecs.forValue(data);
-    if (!codec && data !== null && typeof data === 'object' && !Array.isArray(data) && Object.getPrototypeOf(data) !== Object.prototype && typeof (data as { toJSON?: unknown }).toJSON !== 'function') {
+    if (
+      !codec &&
+      data !== null &&
+      typeof data === 'object' &&
+      !Array.isArray(data) &&
+      Object.getPrototypeOf(data) !== Object.prototype &&
+      typeof (data as { toJSON?: unknown }).toJSON !== 'function'
+    ) {
       const plugin = pluginFor('valueClass', (data as object).constructor?.name ?? '');
-      const fix = plugin ? `its codec is in ${plugin}: add it to plugins in dagrun.yaml` : 'register a Codec for it, or use serializer: v8';
+      const fix = plugin
+        ? `its codec is in ${plugin}: add it to plugins in dagrun.yaml`
+        : 'register a Codec for it, or use serializer: v8';
       return `expected a plain object or a value some registered codec handles, but got ${describeValue(data)} (${fix})`;
     }
     return undefined;
@@ -116,12 +153,21 @@ const objectFormat = (ctx: DatasetContext, o: ObjectOptions): Format<unknown, Ob
   encode: (data) => {
     if (o.serializer === 'v8') return serialize(data);
     const codec: Codec | undefined = o.codec ? ctx.codecs.byName(o.codec) : ctx.codecs.forValue(data);
-    const env: ObjectEnvelope = { dagrun_object: 1, codec: codec?.name ?? null, data: codec ? codec.serialize(data) : data };
+    const env: ObjectEnvelope = {
+      dagrun_object: 1,
+      codec: codec?.name ?? null,
+      data: codec ? codec.serialize(data) : data,
+    };
     return Buffer.from(JSON.stringify(env));
   },
 });
 
-const objectFileBase = objectFileType({ name: 'object', check: () => undefined, decode: () => undefined, encode: () => Buffer.alloc(0) });
+const objectFileBase = objectFileType({
+  name: 'object',
+  check: () => undefined,
+  decode: () => undefined,
+  encode: () => Buffer.alloc(0),
+});
 
 export const objectType: DatasetType<FileOptions & ObjectOptions> = {
   // The schema, versioning and atomic saves of every file type; create() makes the format for the entry.
@@ -129,9 +175,13 @@ export const objectType: DatasetType<FileOptions & ObjectOptions> = {
   create: (options, ctx) => {
     // A named codec must exist when the catalog is built, so the checks before a run report it.
     if (options.codec && options.serializer !== 'v8' && !ctx.codecs.byName(options.codec)) {
-      throw new DatasetError('DAGRUN_ERR_DATASET_CODEC', `Object dataset '${ctx.name}': expected codec '${options.codec}' to be registered, but got ${registered(ctx)}.`, {
-        hint: 'Hint: list the plugin that provides this codec under `plugins:` in dagrun.yaml.',
-      });
+      throw new DatasetError(
+        'DAGRUN_ERR_DATASET_CODEC',
+        `Object dataset '${ctx.name}': expected codec '${options.codec}' to be registered, but got ${registered(ctx)}.`,
+        {
+          hint: 'Hint: list the plugin that provides this codec under `plugins:` in dagrun.yaml.',
+        },
+      );
     }
     return objectFileType(objectFormat(ctx, options)).create(options, ctx);
   },
@@ -156,9 +206,13 @@ export class MemoryDataset<T = unknown> implements Dataset<T> {
 
   load(): T {
     if (!this.#has) {
-      throw new DatasetError('DAGRUN_ERR_DATASET_LOAD', `Memory dataset '${this.#name}': expected data saved earlier in this run, but got nothing.`, {
-        hint: 'Hint: memory datasets live only during one run; run the node that produces it in the same run, or declare it in catalog.yaml with a file type.',
-      });
+      throw new DatasetError(
+        'DAGRUN_ERR_DATASET_LOAD',
+        `Memory dataset '${this.#name}': expected data saved earlier in this run, but got nothing.`,
+        {
+          hint: 'Hint: memory datasets live only during one run; run the node that produces it in the same run, or declare it in catalog.yaml with a file type.',
+        },
+      );
     }
     // DataFrames are immutable and cannot be cloned: they are shared, as on save.
     return this.#copy === 'deepcopy' && !isDataFrame(this.#data) ? structuredClone(this.#data as T) : (this.#data as T);

@@ -36,7 +36,8 @@ const context = (dir: string, name: string, o: Ctx = {}): DatasetContext => {
   };
 };
 
-const text = (dir: string, name: string, options: Record<string, unknown>, o: Ctx = {}) => (textType as unknown as DatasetType).create(options, context(dir, name, o));
+const text = (dir: string, name: string, options: Record<string, unknown>, o: Ctx = {}) =>
+  (textType as unknown as DatasetType).create(options, context(dir, name, o));
 
 t.test('a versioned save lands at path/<version>/<file name>', async (t) => {
   const dir = makeProject(t, {});
@@ -75,12 +76,17 @@ t.test('a requested load version is the one loaded', async (t) => {
 t.test('a missing requested version is DAGRUN_ERR_DATASET_VERSION listing the versions present', async (t) => {
   const dir = makeProject(t, {});
   const opts = { path: 'data/notes.txt', versioned: true };
-  const versions = ['2024-01-01', '2024-01-02', '2024-01-03', '2024-01-04', '2024-01-05', '2024-01-06'].map((d) => `${d}T00.00.00.000Z`);
+  const versions = ['2024-01-01', '2024-01-02', '2024-01-03', '2024-01-04', '2024-01-05', '2024-01-06'].map(
+    (d) => `${d}T00.00.00.000Z`,
+  );
   for (const v of versions) await text(dir, 'notes', opts, { save: v }).save(v);
   const err = await caught(() => text(dir, 'notes', opts, { load: '2023-12-31T00.00.00.000Z' }).load());
   t.ok(err instanceof DatasetError);
   t.equal(err.code, 'DAGRUN_ERR_DATASET_VERSION');
-  t.equal(err.detail, "Version of dataset 'notes': expected '2023-12-31T00.00.00.000Z' to exist under data/notes.txt, but got no such version.");
+  t.equal(
+    err.detail,
+    "Version of dataset 'notes': expected '2023-12-31T00.00.00.000Z' to exist under data/notes.txt, but got no such version.",
+  );
   t.equal(
     err.message,
     "[DAGRUN_ERR_DATASET_VERSION] Version of dataset 'notes': expected '2023-12-31T00.00.00.000Z' to exist under data/notes.txt, but got no such version.\n  Hint: versions present (newest first): 2024-01-06T00.00.00.000Z, 2024-01-05T00.00.00.000Z, 2024-01-04T00.00.00.000Z, 2024-01-03T00.00.00.000Z, 2024-01-02T00.00.00.000Z.",
@@ -93,10 +99,16 @@ t.test('a versioned dataset with no version yet is DAGRUN_ERR_DATASET_VERSION', 
   const opts = { path: 'data/notes.txt', versioned: true };
   const err = await caught(() => text(dir, 'notes', opts).load());
   t.equal(err.code, 'DAGRUN_ERR_DATASET_VERSION');
-  t.equal(err.message, "[DAGRUN_ERR_DATASET_VERSION] Versioned dataset 'notes': expected at least one version under data/notes.txt, but got none.\n  Hint: run the node that produces it first.");
+  t.equal(
+    err.message,
+    "[DAGRUN_ERR_DATASET_VERSION] Versioned dataset 'notes': expected at least one version under data/notes.txt, but got none.\n  Hint: run the node that produces it first.",
+  );
   const wanted = await caught(() => text(dir, 'notes', opts, { load: V1 }).load());
   t.equal(wanted.code, 'DAGRUN_ERR_DATASET_VERSION');
-  t.equal(wanted.message, `[DAGRUN_ERR_DATASET_VERSION] Version of dataset 'notes': expected '${V1}' to exist under data/notes.txt, but got no such version.\n  Hint: no version has been saved yet; run the node that produces it.`);
+  t.equal(
+    wanted.message,
+    `[DAGRUN_ERR_DATASET_VERSION] Version of dataset 'notes': expected '${V1}' to exist under data/notes.txt, but got no such version.\n  Hint: no version has been saved yet; run the node that produces it.`,
+  );
   t.equal(await text(dir, 'notes', opts).exists?.(), false);
   t.same(await text(dir, 'notes', opts).versions?.(), []);
 
@@ -119,7 +131,10 @@ t.test('folders that are not versions, and versions without their file, are igno
   t.same(await ds.versions?.(), [V1]);
   t.equal(await ds.load(), 'complete');
   const err = await caught(() => text(dir, 'notes', opts, { load: V3 }).load());
-  t.equal(err.message, `[DAGRUN_ERR_DATASET_VERSION] Version of dataset 'notes': expected '${V3}' to exist under data/notes.txt, but got no such version.\n  Hint: versions present (newest first): ${V1}.`);
+  t.equal(
+    err.message,
+    `[DAGRUN_ERR_DATASET_VERSION] Version of dataset 'notes': expected '${V3}' to exist under data/notes.txt, but got no such version.\n  Hint: versions present (newest first): ${V1}.`,
+  );
 });
 
 t.test('an unversioned dataset saves at its path and reports no version', async (t) => {
@@ -135,7 +150,10 @@ t.test('an unversioned dataset saves at its path and reports no version', async 
   t.same(listFiles(join(dir, 'data')), ['deep/notes.txt']);
   const missing = await caught(() => text(dir, 'gone', { path: 'data/gone.txt' }).load());
   t.equal(missing.code, 'DAGRUN_ERR_DATASET_LOAD');
-  t.equal(missing.message, "[DAGRUN_ERR_DATASET_LOAD] Dataset 'gone': expected a file at data/gone.txt, but got no such file.\n  Hint: check `path` in the catalog entry, or run the pipeline that produces it.");
+  t.equal(
+    missing.message,
+    "[DAGRUN_ERR_DATASET_LOAD] Dataset 'gone': expected a file at data/gone.txt, but got no such file.\n  Hint: check `path` in the catalog entry, or run the pipeline that produces it.",
+  );
 });
 
 t.test('an absolute path is used as is', async (t) => {
@@ -147,52 +165,79 @@ t.test('an absolute path is used as is', async (t) => {
   t.equal(existsSync(join(dir, 'abs.txt')), false);
 });
 
-t.test('over a storage without a local path, formats encode and decode bytes; versions keep the protocol', async (t) => {
-  const blobs = new Map<string, Buffer>();
-  const storage: Storage = {
-    protocol: 'mem',
-    read: async (loc) => {
-      const b = blobs.get(loc);
-      if (!b) throw Object.assign(new Error(`ENOENT: ${loc}`), { code: 'ENOENT' });
-      return b;
-    },
-    write: async (loc, bytes) => void blobs.set(loc, Buffer.from(bytes)),
-    exists: async (loc) => blobs.has(loc),
-    list: async (loc) => [...new Set([...blobs.keys()].filter((k) => k.startsWith(`${loc}/`)).map((k) => k.slice(loc.length + 1).split('/')[0]!))],
-  };
-  const dir = makeProject(t, {});
-  const opts = { path: 'mem://bucket/reports/r.txt', versioned: true };
-  await text(dir, 'r', opts, { save: V1, storage }).save('v1');
-  await text(dir, 'r', opts, { save: V2, storage }).save('v2');
-  t.same([...blobs.keys()], [`mem://bucket/reports/r.txt/${V1}/r.txt`, `mem://bucket/reports/r.txt/${V2}/r.txt`]);
-  t.equal(await text(dir, 'r', opts, { storage }).load(), 'v2');
-  t.equal(await text(dir, 'r', opts, { load: V1, storage }).load(), 'v1');
-  const missing = await caught(() => text(dir, 'plain', { path: 'mem://bucket/none.txt' }, { storage }).load());
-  t.equal(missing.message, "[DAGRUN_ERR_DATASET_LOAD] Dataset 'plain': expected a file at mem://bucket/none.txt, but got no such file.\n  Hint: check `path` in the catalog entry, or run the pipeline that produces it.");
-  t.same(listFiles(dir), ['dagrun.yaml'], 'nothing touched the local disk');
-});
+t.test(
+  'over a storage without a local path, formats encode and decode bytes; versions keep the protocol',
+  async (t) => {
+    const blobs = new Map<string, Buffer>();
+    const storage: Storage = {
+      protocol: 'mem',
+      read: async (loc) => {
+        const b = blobs.get(loc);
+        if (!b) throw Object.assign(new Error(`ENOENT: ${loc}`), { code: 'ENOENT' });
+        return b;
+      },
+      write: async (loc, bytes) => void blobs.set(loc, Buffer.from(bytes)),
+      exists: async (loc) => blobs.has(loc),
+      list: async (loc) => [
+        ...new Set(
+          [...blobs.keys()].filter((k) => k.startsWith(`${loc}/`)).map((k) => k.slice(loc.length + 1).split('/')[0]!),
+        ),
+      ],
+    };
+    const dir = makeProject(t, {});
+    const opts = { path: 'mem://bucket/reports/r.txt', versioned: true };
+    await text(dir, 'r', opts, { save: V1, storage }).save('v1');
+    await text(dir, 'r', opts, { save: V2, storage }).save('v2');
+    t.same([...blobs.keys()], [`mem://bucket/reports/r.txt/${V1}/r.txt`, `mem://bucket/reports/r.txt/${V2}/r.txt`]);
+    t.equal(await text(dir, 'r', opts, { storage }).load(), 'v2');
+    t.equal(await text(dir, 'r', opts, { load: V1, storage }).load(), 'v1');
+    const missing = await caught(() => text(dir, 'plain', { path: 'mem://bucket/none.txt' }, { storage }).load());
+    t.equal(
+      missing.message,
+      "[DAGRUN_ERR_DATASET_LOAD] Dataset 'plain': expected a file at mem://bucket/none.txt, but got no such file.\n  Hint: check `path` in the catalog entry, or run the pipeline that produces it.",
+    );
+    t.same(listFiles(dir), ['dagrun.yaml'], 'nothing touched the local disk');
+  },
+);
 
 t.test('a value of the wrong kind is refused before anything is written', async (t) => {
   const dir = makeProject(t, {});
   const ds = text(dir, 'notes', { path: 'data/notes.txt', versioned: true }, { save: V1 });
   const err = await caught(() => ds.save(42 as unknown as string));
   t.equal(err.code, 'DAGRUN_ERR_DATASET_TYPE_MISMATCH');
-  t.equal(err.message, "[DAGRUN_ERR_DATASET_TYPE_MISMATCH] Dataset 'notes' (text): expected a string, but got the number 42.");
+  t.equal(
+    err.message,
+    "[DAGRUN_ERR_DATASET_TYPE_MISMATCH] Dataset 'notes' (text): expected a string, but got the number 42.",
+  );
   t.equal(existsSync(join(dir, 'data')), false);
 });
 
 t.test('fileDatasetType adds path, versioned and storage_options to the format options, path required', async (t) => {
-  const type = fileDatasetType({ name: 'shout', description: 'upper-case text', format: textFormat, properties: { loud: { type: 'boolean' } } });
+  const type = fileDatasetType({
+    name: 'shout',
+    description: 'upper-case text',
+    format: textFormat,
+    properties: { loud: { type: 'boolean' } },
+  });
   t.equal(type.versionable, true);
   t.equal(type.persistent, true);
-  const problems = (data: unknown) => checkSchema({ schema: type.schema, data, subject: "Catalog entry 's' (shout)", code: 'DAGRUN_ERR_CATALOG_OPTIONS', locate: () => ({ file: 'catalog.yaml' }) }).map((e) => e.detail);
+  const problems = (data: unknown) =>
+    checkSchema({
+      schema: type.schema,
+      data,
+      subject: "Catalog entry 's' (shout)",
+      code: 'DAGRUN_ERR_CATALOG_OPTIONS',
+      locate: () => ({ file: 'catalog.yaml' }),
+    }).map((e) => e.detail);
   t.same(problems({ path: 'a.txt', versioned: true, storage_options: { region: 'x' }, loud: true }), []);
   t.same(problems({ loud: 'yes', extra: 1 }), [
     "Catalog entry 's' (shout): expected option 'path', but got nothing.",
     "Catalog entry 's' (shout): expected only known options, but got unknown option 'extra'.",
     "Catalog entry 's' (shout), field 'loud': expected boolean, but got string \"yes\".",
   ]);
-  t.same(problems({ path: '' }), ["Catalog entry 's' (shout), field 'path': expected a value that must NOT have fewer than 1 characters, but got string \"\"."]);
+  t.same(problems({ path: '' }), [
+    "Catalog entry 's' (shout), field 'path': expected a value that must NOT have fewer than 1 characters, but got string \"\".",
+  ]);
 });
 
 t.test('versions are named from the save time, sortable and safe in file names', async (t) => {

@@ -15,9 +15,17 @@ export const formatVersion = (d: Date): string => d.toISOString().replace(/:/g, 
 const FILE_OPTIONS_SCHEMA = {
   type: 'object',
   properties: {
-    path: { type: 'string', minLength: 1, description: 'File location: a path relative to the project, or protocol://bucket/key.' },
+    path: {
+      type: 'string',
+      minLength: 1,
+      description: 'File location: a path relative to the project, or protocol://bucket/key.',
+    },
     versioned: { type: 'boolean', description: 'Keep every save under path/<version>/; loads take the newest.' },
-    storage_options: { type: 'object', additionalProperties: true, description: 'Options for the storage behind the path (endpoint, region, …).' },
+    storage_options: {
+      type: 'object',
+      additionalProperties: true,
+      description: 'Options for the storage behind the path (endpoint, region, …).',
+    },
   },
   required: ['path'],
 } as const;
@@ -52,7 +60,14 @@ export const fileDatasetType = <T, O extends object>(spec: FileTypeSpec<T, O>): 
     required: FILE_OPTIONS_SCHEMA.required,
     additionalProperties: false,
   },
-  create: (options, ctx) => new FileDataset<T, O>(spec.pickFormat?.(options) ?? spec.format, options, spec.formatOptions?.(options) ?? (options as O), ctx, spec.name),
+  create: (options, ctx) =>
+    new FileDataset<T, O>(
+      spec.pickFormat?.(options) ?? spec.format,
+      options,
+      spec.formatOptions?.(options) ?? (options as O),
+      ctx,
+      spec.name,
+    ),
 });
 
 export class FileDataset<T, O> implements Dataset<T> {
@@ -85,7 +100,10 @@ export class FileDataset<T, O> implements Dataset<T> {
     if (!this.#versioned) return [];
     const names = await this.#storage.list(this.#path);
     const found: string[] = [];
-    for (const v of names.filter((n) => VERSION_RE.test(n)).sort().reverse()) {
+    for (const v of names
+      .filter((n) => VERSION_RE.test(n))
+      .sort()
+      .reverse()) {
       if (await this.#storage.exists(this.#versionPath(v))) found.push(v);
     }
     return found;
@@ -98,17 +116,28 @@ export class FileDataset<T, O> implements Dataset<T> {
       const loc = this.#versionPath(wanted);
       if (!(await this.#storage.exists(loc))) {
         const have = (await this.versions()).slice(0, 5);
-        throw new DatasetError('DAGRUN_ERR_DATASET_VERSION', `Version of dataset '${this.#ctx.name}': expected '${wanted}' to exist under ${this.#path}, but got no such version.`, {
-          hint: have.length > 0 ? `Hint: versions present (newest first): ${have.join(', ')}.` : 'Hint: no version has been saved yet; run the node that produces it.',
-        });
+        throw new DatasetError(
+          'DAGRUN_ERR_DATASET_VERSION',
+          `Version of dataset '${this.#ctx.name}': expected '${wanted}' to exist under ${this.#path}, but got no such version.`,
+          {
+            hint:
+              have.length > 0
+                ? `Hint: versions present (newest first): ${have.join(', ')}.`
+                : 'Hint: no version has been saved yet; run the node that produces it.',
+          },
+        );
       }
       return loc;
     }
     const newest = (await this.versions())[0];
     if (!newest) {
-      throw new DatasetError('DAGRUN_ERR_DATASET_VERSION', `Versioned dataset '${this.#ctx.name}': expected at least one version under ${this.#path}, but got none.`, {
-        hint: 'Hint: run the node that produces it first.',
-      });
+      throw new DatasetError(
+        'DAGRUN_ERR_DATASET_VERSION',
+        `Versioned dataset '${this.#ctx.name}': expected at least one version under ${this.#path}, but got none.`,
+        {
+          hint: 'Hint: run the node that produces it first.',
+        },
+      );
     }
     return this.#versionPath(newest);
   }
@@ -137,7 +166,10 @@ export class FileDataset<T, O> implements Dataset<T> {
   async save(data: T): Promise<SaveInfo> {
     const problem = this.#format.check(data);
     if (problem) {
-      throw new DatasetError('DAGRUN_ERR_DATASET_TYPE_MISMATCH', `Dataset '${this.#ctx.name}' (${this.#type}): ${problem}.`);
+      throw new DatasetError(
+        'DAGRUN_ERR_DATASET_TYPE_MISMATCH',
+        `Dataset '${this.#ctx.name}' (${this.#type}): ${problem}.`,
+      );
     }
     const version = this.#versioned ? this.#ctx.version.save : undefined;
     const location = version ? this.#versionPath(version) : this.#path;
@@ -163,6 +195,10 @@ export class FileDataset<T, O> implements Dataset<T> {
 }
 
 const missing = (name: string, location: string): DatasetError =>
-  new DatasetError('DAGRUN_ERR_DATASET_LOAD', `Dataset '${name}': expected a file at ${location}, but got no such file.`, {
-    hint: 'Hint: check `path` in the catalog entry, or run the pipeline that produces it.',
-  });
+  new DatasetError(
+    'DAGRUN_ERR_DATASET_LOAD',
+    `Dataset '${name}': expected a file at ${location}, but got no such file.`,
+    {
+      hint: 'Hint: check `path` in the catalog entry, or run the pipeline that produces it.',
+    },
+  );

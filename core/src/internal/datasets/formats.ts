@@ -10,7 +10,10 @@ import { CORE_SCHEMA, dump as stringifyYaml, load as loadYaml } from 'js-yaml';
 // builtins.ts) and whose type, read off it, is what encode and decode get.
 
 /** `indent`: spaces of indentation; 0 writes one line. */
-export const JSON_OPTIONS_SCHEMA = { type: 'object', properties: { indent: { type: 'integer', minimum: 0, maximum: 8 } } } as const;
+export const JSON_OPTIONS_SCHEMA = {
+  type: 'object',
+  properties: { indent: { type: 'integer', minimum: 0, maximum: 8 } },
+} as const;
 export type JsonOptions = Static<typeof JSON_OPTIONS_SCHEMA>;
 
 const checkSerialisable = (data: unknown): string | undefined => {
@@ -34,7 +37,10 @@ export const yamlFormat: Format<unknown, Record<string, never>> = {
   encode: (data) => Buffer.from(stringifyYaml(data)),
 };
 
-export const TEXT_OPTIONS_SCHEMA = { type: 'object', properties: { encoding: { enum: ['utf8', 'latin1', 'ascii', 'utf16le'] } } } as const;
+export const TEXT_OPTIONS_SCHEMA = {
+  type: 'object',
+  properties: { encoding: { enum: ['utf8', 'latin1', 'ascii', 'utf16le'] } },
+} as const;
 export type TextOptions = Static<typeof TEXT_OPTIONS_SCHEMA>;
 
 export const textFormat: Format<string, TextOptions> = {
@@ -43,4 +49,3 @@ export const textFormat: Format<string, TextOptions> = {
   decode: (bytes, o) => bytes.toString(o.encoding ?? 'utf8'),
   encode: (data, o) => Buffer.from(data, o.encoding ?? 'utf8'),
 };
-

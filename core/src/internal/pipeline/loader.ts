@@ -106,7 +106,8 @@ export class PipelineRegistry {
   /** Pipelines no other pipeline includes: what `dagrun check` checks as runnable wholes. */
   roots(): string[] {
     const included = new Set<string>();
-    for (const d of Object.values(this.#decls)) for (const inc of d.pipelines ?? []) included.add(typeof inc === 'string' ? inc : inc.pipeline);
+    for (const d of Object.values(this.#decls))
+      for (const inc of d.pipelines ?? []) included.add(typeof inc === 'string' ? inc : inc.pipeline);
     return this.names().filter((n) => !included.has(n));
   }
 
@@ -120,9 +121,13 @@ export class PipelineRegistry {
     if (cached) return cached;
     if (!this.has(name)) {
       const mean = didYouMean(name, this.names());
-      throw new PipelineError('DAGRUN_ERR_PIPELINE_UNKNOWN', `Pipeline '${name}': expected one declared in ${this.source.file}, but got no such pipeline.`, {
-        hint: mean ? `Hint: ${mean}` : `Hint: declared pipelines: ${this.names().join(', ') || 'none'}.`,
-      });
+      throw new PipelineError(
+        'DAGRUN_ERR_PIPELINE_UNKNOWN',
+        `Pipeline '${name}': expected one declared in ${this.source.file}, but got no such pipeline.`,
+        {
+          hint: mean ? `Hint: ${mean}` : `Hint: declared pipelines: ${this.names().join(', ') || 'none'}.`,
+        },
+      );
     }
     const errors: DagrunError[] = [];
     const nodes = this.#collect(name, [], errors);
@@ -189,11 +194,23 @@ export class PipelineRegistry {
       const at = () => this.source.locate([name, 'pipelines', i]);
       if (!this.has(spec.pipeline)) {
         const mean = didYouMean(spec.pipeline, this.names());
-        errors.push(new PipelineError('DAGRUN_ERR_PIPELINE_INCLUDE', `Pipeline '${name}' includes '${spec.pipeline}': expected a pipeline declared in ${this.source.file}, but got no such pipeline.`, { location: at(), hint: mean ? `Hint: ${mean}` : undefined }));
+        errors.push(
+          new PipelineError(
+            'DAGRUN_ERR_PIPELINE_INCLUDE',
+            `Pipeline '${name}' includes '${spec.pipeline}': expected a pipeline declared in ${this.source.file}, but got no such pipeline.`,
+            { location: at(), hint: mean ? `Hint: ${mean}` : undefined },
+          ),
+        );
         return;
       }
       if (spec.pipeline === name || stack.includes(spec.pipeline)) {
-        errors.push(new PipelineError('DAGRUN_ERR_PIPELINE_INCLUDE', `Pipeline '${name}' includes '${spec.pipeline}': expected no pipeline to include itself, but got ${[...stack, name, spec.pipeline].join(' -> ')}.`, { location: at() }));
+        errors.push(
+          new PipelineError(
+            'DAGRUN_ERR_PIPELINE_INCLUDE',
+            `Pipeline '${name}' includes '${spec.pipeline}': expected no pipeline to include itself, but got ${[...stack, name, spec.pipeline].join(' -> ')}.`,
+            { location: at() },
+          ),
+        );
         return;
       }
       const inner = this.#collect(spec.pipeline, [...stack, name], errors);
@@ -216,23 +233,41 @@ const unprefixParam = (name: string): string => (name.startsWith('params:') ? na
  * would silently do nothing (a typo), so each mapped input must be one of its free inputs, each
  * mapped output one of its outputs, and each mapped parameter one it reads.
  */
-const checkMappings = (name: string, inc: IncludeDecl, inner: readonly Node[], source: YamlSource, at: YamlPath): DagrunError[] => {
+const checkMappings = (
+  name: string,
+  inc: IncludeDecl,
+  inner: readonly Node[],
+  source: YamlSource,
+  at: YamlPath,
+): DagrunError[] => {
   const produced = new Set(inner.flatMap((n) => n.outputNames));
   const consumed = new Set(inner.flatMap((n) => n.inputNames));
   const freeInputs = [...consumed].filter((d) => !produced.has(d) && !d.startsWith('params:') && d !== 'parameters');
   const params = [...consumed].filter((d) => d.startsWith('params:')).map((d) => d.slice('params:'.length));
   const errors: DagrunError[] = [];
-  const check = (field: 'inputs' | 'outputs' | 'parameters', names: string[], known: string[], ok: (n: string) => boolean) => {
+  const check = (
+    field: 'inputs' | 'outputs' | 'parameters',
+    names: string[],
+    known: string[],
+    ok: (n: string) => boolean,
+  ) => {
     for (const n of names) {
       if (ok(n)) continue;
       const mean = didYouMean(n, known);
-      errors.push(new PipelineError('DAGRUN_ERR_PIPELINE_INCLUDE', `Pipeline '${name}' includes '${inc.pipeline}' with ${field} '${n}': expected one of its ${field === 'inputs' ? 'free inputs' : field === 'outputs' ? 'outputs' : 'parameters'}, but got a name it does not have.`, {
-        location: source.locate([...at, field]),
-        hint: mean ? `Hint: ${mean}` : `Hint: it has ${known.map((k) => `'${k}'`).join(', ') || 'none'}.`,
-      }));
+      errors.push(
+        new PipelineError(
+          'DAGRUN_ERR_PIPELINE_INCLUDE',
+          `Pipeline '${name}' includes '${inc.pipeline}' with ${field} '${n}': expected one of its ${field === 'inputs' ? 'free inputs' : field === 'outputs' ? 'outputs' : 'parameters'}, but got a name it does not have.`,
+          {
+            location: source.locate([...at, field]),
+            hint: mean ? `Hint: ${mean}` : `Hint: it has ${known.map((k) => `'${k}'`).join(', ') || 'none'}.`,
+          },
+        ),
+      );
     }
   };
-  const keys = (v: string[] | Record<string, string> | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : Object.keys(v));
+  const keys = (v: string[] | Record<string, string> | undefined): string[] =>
+    v === undefined ? [] : Array.isArray(v) ? v : Object.keys(v);
   check('inputs', keys(inc.inputs), freeInputs, (n) => freeInputs.includes(n));
   check('outputs', keys(inc.outputs), [...produced], (n) => produced.has(n));
   const pkeys = keys(inc.parameters).map(unprefixParam);
@@ -260,7 +295,11 @@ const namespaced = (n: Node, inc: IncludeDecl): Node => {
     if (mapped !== undefined) return mapped;
     return ns ? `${ns}.${d}` : d;
   };
-  const renamed = n.rename(ns ? `${ns}.${n.name}` : n.name, ns ? (n.namespace ? `${ns}.${n.namespace}` : ns) : n.namespace, rename);
+  const renamed = n.rename(
+    ns ? `${ns}.${n.name}` : n.name,
+    ns ? (n.namespace ? `${ns}.${n.namespace}` : ns) : n.namespace,
+    rename,
+  );
   return renamed.withTags(inc.tags ?? []);
 };
 
@@ -295,34 +334,55 @@ export const funcModules = (source: YamlSource | undefined, projectDir: string):
 export const resolveFunc = async (ref: string, projectDir: string): Promise<NodeFunction | DagrunError> => {
   const hash = ref.lastIndexOf('#');
   if (hash <= 0 || hash === ref.length - 1) {
-    return new ConfigError('DAGRUN_ERR_FUNC_REF', `Node func '${ref}': expected path/to/module.ts#exportName, but got no '#exportName'.`);
+    return new ConfigError(
+      'DAGRUN_ERR_FUNC_REF',
+      `Node func '${ref}': expected path/to/module.ts#exportName, but got no '#exportName'.`,
+    );
   }
   const modPath = ref.slice(0, hash);
   const exportName = ref.slice(hash + 1);
   const file = isAbsolute(modPath) ? modPath : resolve(projectDir, modPath);
   const isFile = modPath.startsWith('.') || modPath.includes('/') || /\.[cm]?[jt]sx?$/.test(modPath);
   if (isFile && !existsSync(file)) {
-    return new ConfigError('DAGRUN_ERR_FUNC_MODULE', `Module of node func '${ref}': expected a file at ${modPath} (relative to the project), but got no such file.`);
+    return new ConfigError(
+      'DAGRUN_ERR_FUNC_MODULE',
+      `Module of node func '${ref}': expected a file at ${modPath} (relative to the project), but got no such file.`,
+    );
   }
   let mod: Record<string, unknown>;
   try {
     mod = isFile ? await importProjectFile(file, projectDir) : ((await import(modPath)) as Record<string, unknown>);
   } catch (err) {
     if (err instanceof TsCompileError) {
-      return new ConfigError('DAGRUN_ERR_FUNC_MODULE', `Module of node func '${ref}': expected valid TypeScript, but got ${err.message}.`, { cause: err });
+      return new ConfigError(
+        'DAGRUN_ERR_FUNC_MODULE',
+        `Module of node func '${ref}': expected valid TypeScript, but got ${err.message}.`,
+        { cause: err },
+      );
     }
-    return new ConfigError('DAGRUN_ERR_FUNC_MODULE', `Module of node func '${ref}': expected it to load, but got ${err instanceof Error ? `${err.name}: ${err.message.split('\n')[0]}` : String(err)}.`, { cause: err });
+    return new ConfigError(
+      'DAGRUN_ERR_FUNC_MODULE',
+      `Module of node func '${ref}': expected it to load, but got ${err instanceof Error ? `${err.name}: ${err.message.split('\n')[0]}` : String(err)}.`,
+      { cause: err },
+    );
   }
   const fn = mod[exportName];
   if (fn === undefined) {
     const fns = Object.keys(mod).filter((k) => typeof mod[k] === 'function');
     const mean = didYouMean(exportName, fns);
-    return new ConfigError('DAGRUN_ERR_FUNC_EXPORT', `Export '${exportName}' of ${modPath}: expected a function, but got no such export.`, {
-      hint: mean ? `Hint: ${mean}` : `Hint: functions exported there: ${fns.join(', ') || 'none'}.`,
-    });
+    return new ConfigError(
+      'DAGRUN_ERR_FUNC_EXPORT',
+      `Export '${exportName}' of ${modPath}: expected a function, but got no such export.`,
+      {
+        hint: mean ? `Hint: ${mean}` : `Hint: functions exported there: ${fns.join(', ') || 'none'}.`,
+      },
+    );
   }
   if (typeof fn !== 'function') {
-    return new ConfigError('DAGRUN_ERR_FUNC_EXPORT', `Export '${exportName}' of ${modPath}: expected a function, but got ${fn === null ? 'null' : typeof fn}.`);
+    return new ConfigError(
+      'DAGRUN_ERR_FUNC_EXPORT',
+      `Export '${exportName}' of ${modPath}: expected a function, but got ${fn === null ? 'null' : typeof fn}.`,
+    );
   }
   return fn as NodeFunction;
 };
@@ -333,10 +393,22 @@ export const resolveFunc = async (ref: string, projectDir: string): Promise<Node
  * `preread` is the file already parsed by the caller, so it is not read twice; `compiled` says the caller
  * already compiled the node modules (openProject does, in one build with the project's local plugins).
  */
-export const loadPipelines = async (file: string, projectDir: string, preread?: YamlSource, compiled = false): Promise<{ registry: PipelineRegistry | undefined; errors: DagrunError[] }> => {
+export const loadPipelines = async (
+  file: string,
+  projectDir: string,
+  preread?: YamlSource,
+  compiled = false,
+): Promise<{ registry: PipelineRegistry | undefined; errors: DagrunError[] }> => {
   const errors: DagrunError[] = [];
   if (!preread && !existsSync(file)) {
-    return { registry: undefined, errors: [new ConfigError('DAGRUN_ERR_CONFIG_NOT_FOUND', `Pipeline file: expected ${file}, but got no such file.`, { hint: 'Hint: create pipeline.yaml, or run `dagrun new NAME` to scaffold a project.' })] };
+    return {
+      registry: undefined,
+      errors: [
+        new ConfigError('DAGRUN_ERR_CONFIG_NOT_FOUND', `Pipeline file: expected ${file}, but got no such file.`, {
+          hint: 'Hint: create pipeline.yaml, or run `dagrun new NAME` to scaffold a project.',
+        }),
+      ],
+    };
   }
   let source: YamlSource;
   try {
@@ -344,7 +416,13 @@ export const loadPipelines = async (file: string, projectDir: string, preread?: 
   } catch (err) {
     return { registry: undefined, errors: [err as DagrunError] };
   }
-  const schemaErrors = checkSchema({ schema: PIPELINES_SCHEMA, data: source.data, subject: `Pipeline file '${source.file}'`, code: 'DAGRUN_ERR_CONFIG_SCHEMA', locate: (p, k) => source.locate(p, k) });
+  const schemaErrors = checkSchema({
+    schema: PIPELINES_SCHEMA,
+    data: source.data,
+    subject: `Pipeline file '${source.file}'`,
+    code: 'DAGRUN_ERR_CONFIG_SCHEMA',
+    locate: (p, k) => source.locate(p, k),
+  });
   if (schemaErrors.length > 0) return { registry: undefined, errors: schemaErrors };
   const decls = (source.data ?? {}) as Record<string, PipelineDecl>;
   // Import each distinct function once, in parallel; a module imported twice is cached by Node anyway.
@@ -360,7 +438,9 @@ export const loadPipelines = async (file: string, projectDir: string, preread?: 
   const funcs = new Map<string, NodeFunction>();
   // A module that fails to load is one problem, reported once at its first use, not once per export.
   const brokenModules = new Set<string>();
-  const results = await Promise.all([...refs].map(async ([ref, path]) => [ref, path, await resolveFunc(ref, projectDir)] as const));
+  const results = await Promise.all(
+    [...refs].map(async ([ref, path]) => [ref, path, await resolveFunc(ref, projectDir)] as const),
+  );
   for (const [ref, path, r] of results) {
     if (typeof r === 'function') {
       funcs.set(ref, r);

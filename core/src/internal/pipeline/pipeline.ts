@@ -55,24 +55,43 @@ export class Pipeline {
     const producer = new Map<string, Node>();
     for (const n of nodes) {
       const prev = names.get(n.name);
-      if (prev) errors.push(new PipelineError('DAGRUN_ERR_PIPELINE_DUPLICATE_NODE', `Node name '${n.name}': expected each node name once, but got it twice.`, { location: n.location, hint: prev.location ? `Hint: the other is at ${loc(prev)}.` : undefined }));
+      if (prev)
+        errors.push(
+          new PipelineError(
+            'DAGRUN_ERR_PIPELINE_DUPLICATE_NODE',
+            `Node name '${n.name}': expected each node name once, but got it twice.`,
+            { location: n.location, hint: prev.location ? `Hint: the other is at ${loc(prev)}.` : undefined },
+          ),
+        );
       names.set(n.name, n);
       for (const o of n.outputNames) {
         const p = producer.get(o);
         if (p && p !== n) {
-          errors.push(new PipelineError('DAGRUN_ERR_PIPELINE_DUPLICATE_OUTPUT', `Dataset '${o}': expected one node to write it, but got '${p.name}' and '${n.name}'.`, {
-            location: n.location,
-            hint: 'Hint: rename one output, or merge the two nodes.',
-          }));
+          errors.push(
+            new PipelineError(
+              'DAGRUN_ERR_PIPELINE_DUPLICATE_OUTPUT',
+              `Dataset '${o}': expected one node to write it, but got '${p.name}' and '${n.name}'.`,
+              {
+                location: n.location,
+                hint: 'Hint: rename one output, or merge the two nodes.',
+              },
+            ),
+          );
         } else producer.set(o, n);
       }
     }
     const { cycle } = toposort(nodes, producer);
     if (cycle) {
-      errors.push(new PipelineError('DAGRUN_ERR_PIPELINE_CYCLE', `Pipeline: expected no cycle, but got ${cycle.map((n) => `'${n.name}'`).join(' -> ')} -> '${cycle[0]!.name}'.`, {
-        location: cycle[0]!.location,
-        hint: 'Hint: a node cannot depend, directly or through others, on its own output.',
-      }));
+      errors.push(
+        new PipelineError(
+          'DAGRUN_ERR_PIPELINE_CYCLE',
+          `Pipeline: expected no cycle, but got ${cycle.map((n) => `'${n.name}'`).join(' -> ')} -> '${cycle[0]!.name}'.`,
+          {
+            location: cycle[0]!.location,
+            hint: 'Hint: a node cannot depend, directly or through others, on its own output.',
+          },
+        ),
+      );
     }
     return errors;
   }
@@ -164,7 +183,10 @@ export class Pipeline {
   /** Nodes needed to produce `datasets`. */
   toOutputs(datasets: readonly string[]): Pipeline {
     this.#checkDatasets(datasets, '--to-outputs', (d) => this.#producer.has(d));
-    return this.#closure(datasets.map((d) => this.#producer.get(d)!), 'up');
+    return this.#closure(
+      datasets.map((d) => this.#producer.get(d)!),
+      'up',
+    );
   }
 
   /** Applies every filter given; the result is their intersection, as in Kedro. */
@@ -182,9 +204,13 @@ export class Pipeline {
     if (f.toOutputs?.length) narrow(this.toOutputs(f.toOutputs));
     const out = new Pipeline(this.nodes.filter((n) => keep.has(n)));
     if (out.nodes.length === 0) {
-      throw new PipelineError('DAGRUN_ERR_PIPELINE_EMPTY', 'Filtered pipeline: expected at least one node to run, but got none.', {
-        hint: 'Hint: the filters given select disjoint sets of nodes; check them with `dagrun run --dry-run`.',
-      });
+      throw new PipelineError(
+        'DAGRUN_ERR_PIPELINE_EMPTY',
+        'Filtered pipeline: expected at least one node to run, but got none.',
+        {
+          hint: 'Hint: the filters given select disjoint sets of nodes; check them with `dagrun run --dry-run`.',
+        },
+      );
     }
     return out;
   }
@@ -218,10 +244,11 @@ export class Pipeline {
       if (seen.has(n)) continue;
       seen.add(n);
       if (direction === 'down') for (const o of n.outputNames) stack.push(...this.consumersOf(o));
-      else for (const i of n.inputNames) {
-        const p = this.#producer.get(i);
-        if (p) stack.push(p);
-      }
+      else
+        for (const i of n.inputNames) {
+          const p = this.#producer.get(i);
+          if (p) stack.push(p);
+        }
     }
     return new Pipeline(this.nodes.filter((n) => seen.has(n)));
   }
@@ -231,7 +258,11 @@ const loc = (n: Node): string => (n.location ? `${n.location.file}:${n.location.
 
 const filterError = (flag: string, what: string, name: string, known: Iterable<string>): PipelineError => {
   const mean = didYouMean(name, known);
-  return new PipelineError('DAGRUN_ERR_PIPELINE_FILTER', `${flag}: expected a ${what} of the pipeline, but got '${name}'.`, { hint: mean ? `Hint: ${mean}` : undefined });
+  return new PipelineError(
+    'DAGRUN_ERR_PIPELINE_FILTER',
+    `${flag}: expected a ${what} of the pipeline, but got '${name}'.`,
+    { hint: mean ? `Hint: ${mean}` : undefined },
+  );
 };
 
 /** Kahn's algorithm, ties broken by declaration order; reports one cycle when the graph has any. */
@@ -276,7 +307,15 @@ const toposort = (nodes: readonly Node[], producer: ReadonlyMap<string, Node>): 
     }
   }
   if (order.length === nodes.length) return { order, cycle: undefined, deps, dependents };
-  return { order, cycle: findCycle(nodes.filter((n) => remaining.get(n)! > 0), deps), deps, dependents };
+  return {
+    order,
+    cycle: findCycle(
+      nodes.filter((n) => remaining.get(n)! > 0),
+      deps,
+    ),
+    deps,
+    dependents,
+  };
 };
 
 const findCycle = (candidates: readonly Node[], deps: ReadonlyMap<Node, Set<Node>>): Node[] => {

@@ -16,7 +16,10 @@ t.test('the page inlines the SVG under a title, with no script and nothing to fe
   t.notMatch(page, /<script/i);
   t.notMatch(page, /\b(?:src|href)="(?!data:)/i, 'no attribute that loads anything');
   t.notMatch(page, /@import|url\(/i, 'no stylesheet that loads anything');
-  t.match(page, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">/);
+  t.match(
+    page,
+    /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">/,
+  );
 });
 
 t.test('without a heading the page only names itself in <title> (the chart draws its own title)', async (t) => {

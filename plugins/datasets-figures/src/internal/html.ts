@@ -1,7 +1,13 @@
 // SVG -> a self-contained HTML page: the SVG inlined under a title, no script, no stylesheet or font to
 // fetch. Its Content-Security-Policy forbids every load, so the page opens offline and from an e-mail.
 
-const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 
 export interface PageText {

@@ -19,7 +19,12 @@ export interface FiguresPluginOptions {
 const paths = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
 const OPTIONS_SCHEMA = {
   type: 'object',
-  properties: { font_family: { type: 'string', minLength: 1 }, font_files: paths, font_dirs: paths, system_fonts: { type: 'boolean' } },
+  properties: {
+    font_family: { type: 'string', minLength: 1 },
+    font_files: paths,
+    font_dirs: paths,
+    system_fonts: { type: 'boolean' },
+  },
   additionalProperties: false,
 };
 
@@ -54,5 +59,8 @@ const oneError = (problems: readonly DagrunError[]): DagrunError => {
   const [first] = problems;
   if (problems.length === 1 && first) return first;
   const lines = problems.map((p, i) => `\n  ${i + 1}) ${p.detail}${p.hint ? ` ${p.hint}` : ''}`).join('');
-  return new ConfigError('DAGRUN_ERR_CONFIG_SCHEMA', `Options of plugin '${PLUGIN_NAME}': expected valid options, but got ${problems.length} problems:${lines}`);
+  return new ConfigError(
+    'DAGRUN_ERR_CONFIG_SCHEMA',
+    `Options of plugin '${PLUGIN_NAME}': expected valid options, but got ${problems.length} problems:${lines}`,
+  );
 };

@@ -22,7 +22,7 @@ t.test('a PNG has the PNG signature and the SVG size times the scale', async (t)
   }
 });
 
-t.test("a spec sized with autosize fit gives exactly its width and height times the scale", async (t) => {
+t.test('a spec sized with autosize fit gives exactly its width and height times the scale', async (t) => {
   const svg = await renderSvg(fittedSpec(400, 300), ctx);
   t.same(pngSize(await renderPng(svg, 2, SYSTEM)), { width: 800, height: 600 });
   t.same(pngSize(await renderPng(svg, 1.5, SYSTEM)), { width: 600, height: 450 });
@@ -39,7 +39,12 @@ t.test('text is drawn: the title band holds dark pixels, with system fonts or fo
   const withSystem = titleInk(await renderPng(svg, 2, SYSTEM), 2);
   t.ok(withSystem > 300, `${withSystem} dark pixels in the title band (system fonts)`);
 
-  const filesOnly: FontSettings = { family: 'DejaVu Sans', files: [`${DEJAVU}/DejaVuSans.ttf`, `${DEJAVU}/DejaVuSans-Bold.ttf`], dirs: [], system: false };
+  const filesOnly: FontSettings = {
+    family: 'DejaVu Sans',
+    files: [`${DEJAVU}/DejaVuSans.ttf`, `${DEJAVU}/DejaVuSans-Bold.ttf`],
+    dirs: [],
+    system: false,
+  };
   const withFiles = titleInk(await renderPng(svg, 2, filesOnly), 2);
   t.ok(withFiles > 300, `${withFiles} dark pixels in the title band (font files only)`);
 
@@ -54,10 +59,24 @@ t.test('a chart with text and no font to draw it is a save error, not a PNG with
   const err = await caught(() => renderPng(svg, 2, none));
   t.ok(err instanceof DatasetError);
   t.equal(err.code, 'DAGRUN_ERR_DATASET_SAVE');
-  t.equal(err.message, "[DAGRUN_ERR_DATASET_SAVE] PNG of figure: expected a font to draw its text with, but got none (system fonts off, 0 font files or folders given).\n  Hint: install a font package (Debian: apt-get install fonts-dejavu-core), or list .ttf/.otf files under the plugin's font_files option in dagrun.yaml.");
+  t.equal(
+    err.message,
+    "[DAGRUN_ERR_DATASET_SAVE] PNG of figure: expected a font to draw its text with, but got none (system fonts off, 0 font files or folders given).\n  Hint: install a font package (Debian: apt-get install fonts-dejavu-core), or list .ttf/.otf files under the plugin's font_files option in dagrun.yaml.",
+  );
 
   // A chart without text needs no font.
-  const marksOnly = await renderSvg({ $schema: 'https://vega.github.io/schema/vega/v6.json', width: 10, height: 10, padding: 0, marks: [{ type: 'rect', encode: { enter: { width: { value: 5 }, height: { value: 5 }, fill: { value: 'black' } } } }] }, ctx);
+  const marksOnly = await renderSvg(
+    {
+      $schema: 'https://vega.github.io/schema/vega/v6.json',
+      width: 10,
+      height: 10,
+      padding: 0,
+      marks: [
+        { type: 'rect', encode: { enter: { width: { value: 5 }, height: { value: 5 }, fill: { value: 'black' } } } },
+      ],
+    },
+    ctx,
+  );
   const png = await renderPng(marksOnly, 2, none);
   t.same(pngSize(png), { width: 20, height: 20 });
   t.ok(pngPixels(png).dark(2, 2), 'the rect is drawn');

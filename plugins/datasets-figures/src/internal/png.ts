@@ -41,7 +41,8 @@ const drawsText = (mod: ResvgModule, fonts: FontSettings): boolean => {
   const key = JSON.stringify(fonts);
   let found = fontFound.get(key);
   if (found === undefined) {
-    const probe = '<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24"><text x="4" y="18" font-family="sans-serif" font-size="18">x</text></svg>';
+    const probe =
+      '<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24"><text x="4" y="18" font-family="sans-serif" font-size="18">x</text></svg>';
     const pixels = new mod.Resvg(probe, resvgOptions(fonts, 1)).render().pixels;
     found = pixels.some((v, i) => i % 4 === 3 && v > 0);
     fontFound.set(key, found);
@@ -53,9 +54,13 @@ const drawsText = (mod: ResvgModule, fonts: FontSettings): boolean => {
 export const renderPng = async (svg: string, scale: number, fonts: FontSettings): Promise<Buffer> => {
   const mod = await loadResvg();
   if (svg.includes('<text') && !drawsText(mod, fonts)) {
-    throw new DatasetError('DAGRUN_ERR_DATASET_SAVE', `PNG of figure: expected a font to draw its text with, but got none (${fonts.system ? 'no system font' : 'system fonts off'}, ${fonts.files.length + fonts.dirs.length} font files or folders given).`, {
-      hint: "Hint: install a font package (Debian: apt-get install fonts-dejavu-core), or list .ttf/.otf files under the plugin's font_files option in dagrun.yaml.",
-    });
+    throw new DatasetError(
+      'DAGRUN_ERR_DATASET_SAVE',
+      `PNG of figure: expected a font to draw its text with, but got none (${fonts.system ? 'no system font' : 'system fonts off'}, ${fonts.files.length + fonts.dirs.length} font files or folders given).`,
+      {
+        hint: "Hint: install a font package (Debian: apt-get install fonts-dejavu-core), or list .ttf/.otf files under the plugin's font_files option in dagrun.yaml.",
+      },
+    );
   }
   return new mod.Resvg(svg, resvgOptions(fonts, scale)).render().asPng();
 };

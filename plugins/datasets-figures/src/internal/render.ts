@@ -10,7 +10,8 @@ type VegaLite = typeof import('vega-lite');
 type Logger = ReturnType<Vega['logger']>;
 
 let libs: Promise<{ vega: Vega; vl: VegaLite }> | undefined;
-const loadLibs = () => (libs ??= Promise.all([import('vega'), import('vega-lite')]).then(([vega, vl]) => ({ vega, vl })));
+const loadLibs = () =>
+  (libs ??= Promise.all([import('vega'), import('vega-lite')]).then(([vega, vl]) => ({ vega, vl })));
 
 export interface RenderContext {
   /** Relative `data.url`s in a spec are read from here (the project folder), whatever the working directory. */
@@ -19,7 +20,8 @@ export interface RenderContext {
 
 /** Vega-Lite can quote a whole spec, data included, before saying what is missing: keep both ends of it. */
 const MAX_PROBLEM = 400;
-const clip = (s: string): string => (s.length > MAX_PROBLEM ? `${s.slice(0, MAX_PROBLEM / 2 - 1)} … ${s.slice(-MAX_PROBLEM / 2 + 2)}` : s);
+const clip = (s: string): string =>
+  s.length > MAX_PROBLEM ? `${s.slice(0, MAX_PROBLEM / 2 - 1)} … ${s.slice(-MAX_PROBLEM / 2 + 2)}` : s;
 const messageOf = (v: unknown): string => (v instanceof Error ? v.message : String(v));
 
 /** Collects what Vega logs. Warnings stay quiet except a failed data load, which would draw an empty chart. */
@@ -31,7 +33,10 @@ const collectingLogger = (vega: Vega, problems: string[]): Logger =>
 
 const specError = (lang: string, problems: readonly string[]): DatasetError => {
   const unique = [...new Set(problems.map((p) => clip(p.replace(/\.$/, ''))))];
-  return new DatasetError('DAGRUN_ERR_DATASET_SAVE', `Figure spec: expected a ${lang} chart that renders, but got: ${unique.join('; ')}.`);
+  return new DatasetError(
+    'DAGRUN_ERR_DATASET_SAVE',
+    `Figure spec: expected a ${lang} chart that renders, but got: ${unique.join('; ')}.`,
+  );
 };
 
 /** An unknown mark makes Vega-Lite and Vega crash with a TypeError; name the mark instead. */
@@ -52,9 +57,13 @@ const unknownMark = async (spec: FigureSpec, vega: Vega): Promise<DatasetError |
   const bad = uses.find((u) => !known.includes(u.type));
   if (!bad) return undefined;
   const mean = didYouMean(bad.type, known);
-  return new DatasetError('DAGRUN_ERR_DATASET_SAVE', `Figure spec, ${bad.at}: expected a ${lang} mark type (${known.join(', ')}), but got '${bad.type}'.`, {
-    hint: mean ? `Hint: ${mean}` : undefined,
-  });
+  return new DatasetError(
+    'DAGRUN_ERR_DATASET_SAVE',
+    `Figure spec, ${bad.at}: expected a ${lang} mark type (${known.join(', ')}), but got '${bad.type}'.`,
+    {
+      hint: mean ? `Hint: ${mean}` : undefined,
+    },
+  );
 };
 
 /** The mark types from Vega-Lite's own JSON schema (primitive and composite), read only on this error path. */
@@ -75,9 +84,16 @@ export const renderSvg = async (spec: FigureSpec, ctx: RenderContext): Promise<s
   let view: InstanceType<Vega['View']> | undefined;
   try {
     // vega-lite's types describe a spec in full; ours is checked for shape only, and vega-lite reports the rest.
-    const vgSpec = isVegaSpec(spec) ? spec : vl.compile(spec as unknown as Parameters<VegaLite['compile']>[0], { logger }).spec;
+    const vgSpec = isVegaSpec(spec)
+      ? spec
+      : vl.compile(spec as unknown as Parameters<VegaLite['compile']>[0], { logger }).spec;
     const loader = vega.loader({ baseURL: `${ctx.baseDir.replace(/\/$/, '')}/` });
-    view = new vega.View(vega.parse(vgSpec as Parameters<Vega['parse']>[0]), { renderer: 'none', loader, logger, logLevel: vega.Warn });
+    view = new vega.View(vega.parse(vgSpec as Parameters<Vega['parse']>[0]), {
+      renderer: 'none',
+      loader,
+      logger,
+      logLevel: vega.Warn,
+    });
     const svg = await view.toSVG();
     if (problems.length > 0) throw specError(lang, problems);
     return svg;

@@ -17,10 +17,19 @@ t.test('Vega-Lite views and Vega specs pass; other values are named', async (t) 
   t.equal(checkSpec(42), `${notASpec} the number 42`);
   t.equal(checkSpec(Buffer.from('x')), `${notASpec} a Buffer of 1 byte`);
   t.equal(checkSpec(new Map()), `${notASpec} a Map of 0`);
-  const frameLike = new (class DataFrame { columns = ['a']; writeCSV() {} })();
+  const frameLike = new (class DataFrame {
+    columns = ['a'];
+    writeCSV() {}
+  })();
   t.equal(checkSpec(frameLike), `${notASpec} a polars DataFrame`);
-  t.equal(checkSpec({ data: { values: [] }, encoding: {} }), 'expected a Vega-Lite specification (an object with one of mark, layer, facet, repeat, concat, hconcat, vconcat), but got an object with keys data, encoding');
-  t.equal(checkSpec({}), 'expected a Vega-Lite specification (an object with one of mark, layer, facet, repeat, concat, hconcat, vconcat), but got an empty object');
+  t.equal(
+    checkSpec({ data: { values: [] }, encoding: {} }),
+    'expected a Vega-Lite specification (an object with one of mark, layer, facet, repeat, concat, hconcat, vconcat), but got an object with keys data, encoding',
+  );
+  t.equal(
+    checkSpec({}),
+    'expected a Vega-Lite specification (an object with one of mark, layer, facet, repeat, concat, hconcat, vconcat), but got an empty object',
+  );
 });
 
 t.test('a Vega spec is told apart by its $schema only', async (t) => {
@@ -31,11 +40,12 @@ t.test('a Vega spec is told apart by its $schema only', async (t) => {
 });
 
 t.test('marks are found through layers, concatenations, repeats and facets; titles in every shape', async (t) => {
-  t.same(vegaLiteMarks({ vconcat: [{ mark: 'bar' }, { layer: [{ mark: { type: 'line' } }] }], spec: { mark: 'point' } }).map((m) => `${m.at}=${m.type}`), [
-    'vconcat[0].mark=bar',
-    'vconcat[1].layer[0].mark=line',
-    'spec.mark=point',
-  ]);
+  t.same(
+    vegaLiteMarks({ vconcat: [{ mark: 'bar' }, { layer: [{ mark: { type: 'line' } }] }], spec: { mark: 'point' } }).map(
+      (m) => `${m.at}=${m.type}`,
+    ),
+    ['vconcat[0].mark=bar', 'vconcat[1].layer[0].mark=line', 'spec.mark=point'],
+  );
   t.equal(specTitle({ title: 'A' }), 'A');
   t.equal(specTitle({ title: ['A', 'B'] }), 'A B');
   t.equal(specTitle({ title: { text: 'C', subtitle: 'd' } }), 'C');

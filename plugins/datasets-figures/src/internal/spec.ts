@@ -10,7 +10,8 @@ export type FigureSpec = Readonly<Record<string, unknown>>;
 const VIEW_KEYS = ['mark', 'layer', 'facet', 'repeat', 'concat', 'hconcat', 'vconcat'] as const;
 
 /** `https://vega.github.io/schema/vega/v6.json` (Vega) as opposed to `…/schema/vega-lite/v6.json`. */
-export const isVegaSpec = (spec: FigureSpec): boolean => typeof spec.$schema === 'string' && /\/vega\/v\d[^/]*$/.test(spec.$schema);
+export const isVegaSpec = (spec: FigureSpec): boolean =>
+  typeof spec.$schema === 'string' && /\/vega\/v\d[^/]*$/.test(spec.$schema);
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
@@ -18,10 +19,10 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => {
   return proto === Object.prototype || proto === null;
 };
 
-
 /** The Format's check: a sentence saying why `data` is no spec, or undefined when it is one. */
 export const checkSpec = (data: unknown): string | undefined => {
-  if (!isPlainObject(data)) return `expected a chart specification (a Vega-Lite or Vega object), but got ${describeValue(data)}`;
+  if (!isPlainObject(data))
+    return `expected a chart specification (a Vega-Lite or Vega object), but got ${describeValue(data)}`;
   if (isVegaSpec(data) || VIEW_KEYS.some((k) => k in data)) return undefined;
   const keys = Object.keys(data);
   return `expected a Vega-Lite specification (an object with one of ${VIEW_KEYS.join(', ')}), but got ${keys.length > 0 ? `an object with keys ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', …' : ''}` : 'an empty object'}`;

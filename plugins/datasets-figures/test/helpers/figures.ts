@@ -9,7 +9,13 @@ export const barSpec = (extra: Record<string, unknown> = {}) => ({
   title: 'Sales by region',
   width: 300,
   height: 200,
-  data: { values: [{ region: 'North', sales: 28 }, { region: 'South', sales: 55 }, { region: 'East', sales: 43 }] },
+  data: {
+    values: [
+      { region: 'North', sales: 28 },
+      { region: 'South', sales: 55 },
+      { region: 'East', sales: 43 },
+    ],
+  },
   mark: 'bar',
   encoding: {
     x: { field: 'region', type: 'nominal', title: 'Region' },
@@ -19,7 +25,8 @@ export const barSpec = (extra: Record<string, unknown> = {}) => ({
 });
 
 /** The same chart sized to exactly width × height pixels, axes and title inside (autosize fit). */
-export const fittedSpec = (width: number, height: number) => barSpec({ width, height, autosize: { type: 'fit', contains: 'padding' } });
+export const fittedSpec = (width: number, height: number) =>
+  barSpec({ width, height, autosize: { type: 'fit', contains: 'padding' } });
 
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

@@ -30,7 +30,8 @@ const cellValue = (cell: Cell): Value => {
   const v: CellValue = cell.value;
   if (v === null || v === undefined) return null;
   if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' || v instanceof Date) return v;
-  if ('result' in v) return v.result === undefined || (typeof v.result === 'object' && !(v.result instanceof Date)) ? null : v.result;
+  if ('result' in v)
+    return v.result === undefined || (typeof v.result === 'object' && !(v.result instanceof Date)) ? null : v.result;
   if ('richText' in v) return v.richText.map((r) => r.text).join('');
   if ('text' in v) return String(v.text);
   return null;
@@ -42,14 +43,25 @@ const pickSheet = (book: Workbook, sheet: string | number | undefined): Workshee
   if (typeof sheet === 'string') {
     const found = sheets.find((s) => s.name === sheet);
     if (found) return found;
-    const mean = didYouMean(sheet, sheets.map((s) => s.name));
-    throw new DatasetError('DAGRUN_ERR_DATASET_LOAD', `Sheet '${sheet}': expected a sheet of the workbook (${names}), but got no sheet of that name.`, { hint: mean ? `Hint: ${mean}` : undefined });
+    const mean = didYouMean(
+      sheet,
+      sheets.map((s) => s.name),
+    );
+    throw new DatasetError(
+      'DAGRUN_ERR_DATASET_LOAD',
+      `Sheet '${sheet}': expected a sheet of the workbook (${names}), but got no sheet of that name.`,
+      { hint: mean ? `Hint: ${mean}` : undefined },
+    );
   }
   const found = sheets[sheet ?? 0];
   if (found) return found;
-  throw new DatasetError('DAGRUN_ERR_DATASET_LOAD', `Sheet index ${sheet ?? 0}: expected 0–${sheets.length - 1} (the workbook's sheets are ${names}), but got no sheet at that index.`, {
-    hint: sheets.length === 0 ? 'Hint: the workbook has no sheet at all.' : undefined,
-  });
+  throw new DatasetError(
+    'DAGRUN_ERR_DATASET_LOAD',
+    `Sheet index ${sheet ?? 0}: expected 0–${sheets.length - 1} (the workbook's sheets are ${names}), but got no sheet at that index.`,
+    {
+      hint: sheets.length === 0 ? 'Hint: the workbook has no sheet at all.' : undefined,
+    },
+  );
 };
 
 /** Header cells as unique column names; an empty header cell is `column_<n>` (1-based), as polars names CSV columns. */
@@ -57,14 +69,20 @@ const columnNames = (header: readonly Value[], width: number): string[] => {
   const seen = new Map<string, number>();
   return Array.from({ length: width }, (_, i) => {
     const raw = header[i];
-    const base = raw === null || raw === undefined || raw === '' ? `column_${i + 1}` : raw instanceof Date ? raw.toISOString() : String(raw);
+    const base =
+      raw === null || raw === undefined || raw === ''
+        ? `column_${i + 1}`
+        : raw instanceof Date
+          ? raw.toISOString()
+          : String(raw);
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     return n === 0 ? base : `${base}_${n}`;
   });
 };
 
-const isMidnight = (d: Date): boolean => d.getUTCHours() === 0 && d.getUTCMinutes() === 0 && d.getUTCSeconds() === 0 && d.getUTCMilliseconds() === 0;
+const isMidnight = (d: Date): boolean =>
+  d.getUTCHours() === 0 && d.getUTCMinutes() === 0 && d.getUTCSeconds() === 0 && d.getUTCMilliseconds() === 0;
 
 /**
  * One column as a Series with the narrowest dtype its values allow: bool, int64 (whole numbers),
@@ -77,9 +95,17 @@ const toSeries = (pl: Polars, name: string, values: Value[], showsTime: boolean)
     return pl.Series(name, values, present.every((v) => Number.isSafeInteger(v)) ? pl.Int64 : pl.Float64);
   }
   if (present.length > 0 && present.every((v) => v instanceof Date)) {
-    return pl.Series(name, values, !showsTime && present.every((v) => isMidnight(v as Date)) ? pl.Date : pl.Datetime('ms'));
+    return pl.Series(
+      name,
+      values,
+      !showsTime && present.every((v) => isMidnight(v as Date)) ? pl.Date : pl.Datetime('ms'),
+    );
   }
-  return pl.Series(name, values.map((v) => (v === null ? null : v instanceof Date ? v.toISOString() : String(v))), pl.Utf8);
+  return pl.Series(
+    name,
+    values.map((v) => (v === null ? null : v instanceof Date ? v.toISOString() : String(v))),
+    pl.Utf8,
+  );
 };
 
 const readSheet = async (book: Workbook, o: ExcelOptions): Promise<DataFrame> => {
@@ -102,11 +128,23 @@ const readSheet = async (book: Workbook, o: ExcelOptions): Promise<DataFrame> =>
   }
   const header = hasHeader ? (rows.shift() ?? []) : [];
   const names = columnNames(header, width);
-  let df = pl.DataFrame(names.map((name, c) => toSeries(pl, name, rows.map((row) => row[c] ?? null), timed[c] === true)));
+  let df = pl.DataFrame(
+    names.map((name, c) =>
+      toSeries(
+        pl,
+        name,
+        rows.map((row) => row[c] ?? null),
+        timed[c] === true,
+      ),
+    ),
+  );
   if (o.columns) {
     const missing = o.columns.filter((c) => !names.includes(c));
     if (missing.length > 0) {
-      throw new DatasetError('DAGRUN_ERR_DATASET_LOAD', `Columns of sheet '${ws.name}': expected ${missing.map((c) => `'${c}'`).join(', ')} among ${names.map((c) => `'${c}'`).join(', ')}, but got no such column.`);
+      throw new DatasetError(
+        'DAGRUN_ERR_DATASET_LOAD',
+        `Columns of sheet '${ws.name}': expected ${missing.map((c) => `'${c}'`).join(', ')} among ${names.map((c) => `'${c}'`).join(', ')}, but got no such column.`,
+      );
     }
     df = df.select(...o.columns);
   }
@@ -130,7 +168,9 @@ const cellOf = (v: unknown): Value => {
 
 const writeSheet = async (df: DataFrame, o: ExcelOptions): Promise<Workbook> => {
   if (typeof o.sheet === 'number' && o.sheet !== 0) {
-    throw new Error(`Sheet index ${o.sheet}: expected a sheet name or 0 to write the one sheet a save makes, but got ${o.sheet}.`);
+    throw new Error(
+      `Sheet index ${o.sheet}: expected a sheet name or 0 to write the one sheet a save makes, but got ${o.sheet}.`,
+    );
   }
   const { Workbook } = await loadExceljs();
   const book = new Workbook();

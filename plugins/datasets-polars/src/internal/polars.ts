@@ -14,10 +14,14 @@ export const loadPolars = async (): Promise<Polars> => {
 
 /** A DataFrame by shape, so a second copy of polars in node_modules still counts. */
 export const isDataFrame = (v: unknown): v is DataFrame =>
-  v !== null && typeof v === 'object' && typeof (v as DataFrame).writeCSV === 'function' && Array.isArray((v as DataFrame).columns);
+  v !== null &&
+  typeof v === 'object' &&
+  typeof (v as DataFrame).writeCSV === 'function' &&
+  Array.isArray((v as DataFrame).columns);
 
 /** The `check` of every table format: a sentence when `data` is not a DataFrame. */
-export const checkTable = (data: unknown): string | undefined => (isDataFrame(data) ? undefined : `expected a polars DataFrame, but got ${describeValue(data)}`);
+export const checkTable = (data: unknown): string | undefined =>
+  isDataFrame(data) ? undefined : `expected a polars DataFrame, but got ${describeValue(data)}`;
 
 export const DTYPE_NAMES = ['int32', 'int64', 'float32', 'float64', 'str', 'bool', 'date', 'datetime'] as const;
 export type DtypeName = (typeof DTYPE_NAMES)[number];

@@ -23,16 +23,26 @@ export type WriteMethod = 'copy' | 'insert';
  * frame's have the types `types` (format_type names, for the INSERT path's casts). Runs inside the
  * caller's transaction.
  */
-export const writeRows = async (client: pg.PoolClient, target: string, df: DataFrame, types: readonly string[], method: WriteMethod): Promise<void> => {
+export const writeRows = async (
+  client: pg.PoolClient,
+  target: string,
+  df: DataFrame,
+  types: readonly string[],
+  method: WriteMethod,
+): Promise<void> => {
   if (df.height === 0) return;
   const pl = await loadPolars();
   const frame = forCopy(pl, df);
   const cols = frame.columns.map(quoteIdent).join(', ');
   if (method === 'copy') {
     const slices = function* () {
-      for (let offset = 0; offset < frame.height; offset += COPY_ROWS) yield frame.slice(offset, COPY_ROWS).writeCSV({ includeHeader: false });
+      for (let offset = 0; offset < frame.height; offset += COPY_ROWS)
+        yield frame.slice(offset, COPY_ROWS).writeCSV({ includeHeader: false });
     };
-    await pipeline(Readable.from(slices()), client.query(copyLib().from(`COPY ${target} (${cols}) FROM STDIN (FORMAT csv)`)));
+    await pipeline(
+      Readable.from(slices()),
+      client.query(copyLib().from(`COPY ${target} (${cols}) FROM STDIN (FORMAT csv)`)),
+    );
     return;
   }
   const aliases = frame.columns.map((_, i) => `c${i}`);
@@ -43,6 +53,9 @@ export const writeRows = async (client: pg.PoolClient, target: string, df: DataF
   for (let offset = 0; offset < frame.height; offset += INSERT_ROWS) {
     const csv = frame.slice(offset, INSERT_ROWS).writeCSV({ includeHeader: false });
     const text = pl.readCSV(csv, { hasHeader: false, schema: asText, sep: ',', quoteChar: '"' });
-    await client.query(sql, text.getColumns().map((s) => s.toArray()));
+    await client.query(
+      sql,
+      text.getColumns().map((s) => s.toArray()),
+    );
   }
 };

@@ -59,34 +59,46 @@ t.test('every cut of every position agrees with a full parse', async (t) => {
     for (let b = a + 1; b < CSV.length; b += 3) {
       const got = ends(CSV, [a, b]);
       // Each reported end is a real record end, and the last one reported is the last record end before the cut.
-      const want = [a, b, CSV.length].map((cut) => all.filter((e) => e <= cut).pop()).filter((e, i, xs): e is number => e !== undefined && xs.indexOf(e) === i);
-      if (JSON.stringify(got) !== JSON.stringify(want)) t.fail(`cuts ${a},${b}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+      const want = [a, b, CSV.length]
+        .map((cut) => all.filter((e) => e <= cut).pop())
+        .filter((e, i, xs): e is number => e !== undefined && xs.indexOf(e) === i);
+      if (JSON.stringify(got) !== JSON.stringify(want))
+        t.fail(`cuts ${a},${b}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
       checked++;
     }
   }
   t.ok(checked > 500, `cut pairs checked: ${checked}`);
 });
 
-t.test('copyOut: a COPY stream arriving in pieces of any size, parsed in small chunks, gives the whole frame', async (t) => {
-  const columns: PgColumn[] = [
-    { name: 'id', oid: OID.int4, typeName: 'integer', castType: 'pg_catalog.int4', category: 'N' },
-    { name: 'text', oid: OID.text, typeName: 'text', castType: 'pg_catalog.text', category: 'S' },
-    { name: 'day', oid: OID.date, typeName: 'date', castType: 'pg_catalog.date', category: 'D' },
-  ];
-  // As PostgreSQL writes it: "" for the empty string, nothing for NULL, dates as day numbers (the select list's form).
-  const csv = '1,plain,100\n2,"with ""quotes"" and\nnewline",200\n3,"",\n4,"a,b",400\n5,"\n\n",500\n';
-  const client = (size: number) => ({
-    query: () => Readable.from(Array.from({ length: Math.ceil(csv.length / size) }, (_, i) => Buffer.from(csv).subarray(i * size, (i + 1) * size))),
-  });
-  const whole = await copyOut(client(csv.length) as never, 'COPY', columns);
-  t.equal(whole.height, 5);
-  t.same(whole.getColumn('text').toArray(), ['plain', 'with "quotes" and\nnewline', '', 'a,b', '\n\n']);
-  t.same(whole.getColumn('day').cast(pl.Int32).toArray(), [100, 200, null, 400, 500]);
-  for (const size of [1, 2, 3, 5, 7, 11, 64]) {
-    for (const chunkBytes of [1, 16]) {
-      const df = await copyOut(client(size) as never, 'COPY', columns, chunkBytes);
-      if (!df.frameEqual(whole, true)) t.fail(`pieces of ${size} bytes, chunks of ${chunkBytes}: ${JSON.stringify(df.toRecords())}`);
+t.test(
+  'copyOut: a COPY stream arriving in pieces of any size, parsed in small chunks, gives the whole frame',
+  async (t) => {
+    const columns: PgColumn[] = [
+      { name: 'id', oid: OID.int4, typeName: 'integer', castType: 'pg_catalog.int4', category: 'N' },
+      { name: 'text', oid: OID.text, typeName: 'text', castType: 'pg_catalog.text', category: 'S' },
+      { name: 'day', oid: OID.date, typeName: 'date', castType: 'pg_catalog.date', category: 'D' },
+    ];
+    // As PostgreSQL writes it: "" for the empty string, nothing for NULL, dates as day numbers (the select list's form).
+    const csv = '1,plain,100\n2,"with ""quotes"" and\nnewline",200\n3,"",\n4,"a,b",400\n5,"\n\n",500\n';
+    const client = (size: number) => ({
+      query: () =>
+        Readable.from(
+          Array.from({ length: Math.ceil(csv.length / size) }, (_, i) =>
+            Buffer.from(csv).subarray(i * size, (i + 1) * size),
+          ),
+        ),
+    });
+    const whole = await copyOut(client(csv.length) as never, 'COPY', columns);
+    t.equal(whole.height, 5);
+    t.same(whole.getColumn('text').toArray(), ['plain', 'with "quotes" and\nnewline', '', 'a,b', '\n\n']);
+    t.same(whole.getColumn('day').cast(pl.Int32).toArray(), [100, 200, null, 400, 500]);
+    for (const size of [1, 2, 3, 5, 7, 11, 64]) {
+      for (const chunkBytes of [1, 16]) {
+        const df = await copyOut(client(size) as never, 'COPY', columns, chunkBytes);
+        if (!df.frameEqual(whole, true))
+          t.fail(`pieces of ${size} bytes, chunks of ${chunkBytes}: ${JSON.stringify(df.toRecords())}`);
+      }
     }
-  }
-  t.pass('every split gives the same frame');
-});
+    t.pass('every split gives the same frame');
+  },
+);

@@ -43,7 +43,12 @@ export class RecordEnds {
 }
 
 /** Runs `copySql` (a COPY … TO STDOUT (FORMAT csv) of exactly `columns`) and builds the frame. */
-export const copyOut = async (client: pg.PoolClient, copySql: string, columns: readonly PgColumn[], chunkBytes = CHUNK_BYTES): Promise<DataFrame> => {
+export const copyOut = async (
+  client: pg.PoolClient,
+  copySql: string,
+  columns: readonly PgColumn[],
+  chunkBytes = CHUNK_BYTES,
+): Promise<DataFrame> => {
   const pl = await loadPolars();
   const schema = csvSchema(pl, columns);
   const frames: DataFrame[] = [];

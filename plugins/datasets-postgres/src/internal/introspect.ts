@@ -14,10 +14,23 @@ export interface Relation {
   readonly name: string;
 }
 
-export const KIND_NAMES: Record<string, string> = { r: 'table', p: 'partitioned table', v: 'view', m: 'materialized view', f: 'foreign table', S: 'sequence', i: 'index', c: 'composite type' };
+export const KIND_NAMES: Record<string, string> = {
+  r: 'table',
+  p: 'partitioned table',
+  v: 'view',
+  m: 'materialized view',
+  f: 'foreign table',
+  S: 'sequence',
+  i: 'index',
+  c: 'composite type',
+};
 
 /** The relation `schema.table` (or `table` through the search_path), or undefined when there is none. */
-export const findRelation = async (client: pg.ClientBase, schema: string | undefined, table: string): Promise<Relation | undefined> => {
+export const findRelation = async (
+  client: pg.ClientBase,
+  schema: string | undefined,
+  table: string,
+): Promise<Relation | undefined> => {
   const r = await client.query<{ oid: string; kind: string; schema: string; name: string }>(
     `SELECT c.oid::int8::text AS oid, c.relkind::text AS kind, n.nspname AS schema, c.relname AS name
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -47,12 +60,24 @@ const COLUMN_SQL = `
 
 /** The columns of a relation, in table order. */
 export const relationColumns = async (client: pg.ClientBase, rel: Relation): Promise<PgColumn[]> => {
-  const r = await client.query<{ name: string; oid: string; type_name: string; cast_type: string; category: string }>(COLUMN_SQL, [rel.oid]);
-  return r.rows.map((row) => ({ name: row.name, oid: Number(row.oid), typeName: row.type_name, castType: row.cast_type, category: row.category }));
+  const r = await client.query<{ name: string; oid: string; type_name: string; cast_type: string; category: string }>(
+    COLUMN_SQL,
+    [rel.oid],
+  );
+  return r.rows.map((row) => ({
+    name: row.name,
+    oid: Number(row.oid),
+    typeName: row.type_name,
+    castType: row.cast_type,
+    category: row.category,
+  }));
 };
 
 /** The columns a query returns, from its RowDescription (domains already come as their base type). */
-export const resultColumns = async (client: pg.ClientBase, fields: ReadonlyArray<{ name: string; dataTypeID: number }>): Promise<PgColumn[]> => {
+export const resultColumns = async (
+  client: pg.ClientBase,
+  fields: ReadonlyArray<{ name: string; dataTypeID: number }>,
+): Promise<PgColumn[]> => {
   const oids = [...new Set(fields.map((f) => f.dataTypeID))];
   const r = await client.query<{ oid: string; type_name: string; category: string }>(
     'SELECT oid::int8::text AS oid, format_type(oid, NULL) AS type_name, typcategory::text AS category FROM pg_type WHERE oid = ANY($1::oid[])',
@@ -61,7 +86,13 @@ export const resultColumns = async (client: pg.ClientBase, fields: ReadonlyArray
   const byOid = new Map(r.rows.map((row) => [Number(row.oid), row]));
   return fields.map((f) => {
     const typeName = byOid.get(f.dataTypeID)?.type_name ?? 'unknown';
-    return { name: f.name, oid: f.dataTypeID, typeName, castType: typeName, category: byOid.get(f.dataTypeID)?.category ?? 'X' };
+    return {
+      name: f.name,
+      oid: f.dataTypeID,
+      typeName,
+      castType: typeName,
+      category: byOid.get(f.dataTypeID)?.category ?? 'X',
+    };
   });
 };
 
@@ -77,7 +108,11 @@ export const relationNames = async (client: pg.ClientBase, schema: string | unde
 };
 
 /** Whether a primary key or unique constraint/index (not partial, no expressions) covers exactly `columns`. */
-export const hasUniqueKey = async (client: pg.ClientBase, rel: Relation, columns: readonly string[]): Promise<boolean> => {
+export const hasUniqueKey = async (
+  client: pg.ClientBase,
+  rel: Relation,
+  columns: readonly string[],
+): Promise<boolean> => {
   const r = await client.query(
     `SELECT 1 FROM pg_index i
       WHERE i.indrelid = $1::oid AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL

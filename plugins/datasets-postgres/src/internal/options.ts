@@ -8,11 +8,19 @@ import { identifierProblem } from './sql.js';
 export const checkIdentifier = (dataset: string, type: string, field: string, name: string | undefined): void => {
   const problem = name === undefined ? undefined : identifierProblem(name);
   if (!problem) return;
-  throw new CatalogError('DAGRUN_ERR_CATALOG_OPTIONS', `Catalog entry '${dataset}' (${type}), field '${field}': expected a PostgreSQL identifier, but got ${problem}.`);
+  throw new CatalogError(
+    'DAGRUN_ERR_CATALOG_OPTIONS',
+    `Catalog entry '${dataset}' (${type}), field '${field}': expected a PostgreSQL identifier, but got ${problem}.`,
+  );
 };
 
 /** The same for each name of a list option, naming the item (`columns.2`). */
-export const checkIdentifiers = (dataset: string, type: string, field: string, names: readonly string[] | undefined): void => {
+export const checkIdentifiers = (
+  dataset: string,
+  type: string,
+  field: string,
+  names: readonly string[] | undefined,
+): void => {
   for (const [i, name] of (names ?? []).entries()) checkIdentifier(dataset, type, `${field}.${i}`, name);
 };
 
@@ -20,7 +28,11 @@ export const checkIdentifiers = (dataset: string, type: string, field: string, n
 export const checkUnqualified = (dataset: string, type: string, table: string, schema: string | undefined): void => {
   if (schema !== undefined || !table.includes('.')) return;
   const [s, ...rest] = table.split('.');
-  throw new CatalogError('DAGRUN_ERR_CATALOG_OPTIONS', `Catalog entry '${dataset}' (${type}), field 'table': expected a table name without its schema, but got '${table}'.`, {
-    hint: `Hint: write schema: ${s} and table: ${rest.join('.')} (a name is taken exactly as written, dots included, once schema is given).`,
-  });
+  throw new CatalogError(
+    'DAGRUN_ERR_CATALOG_OPTIONS',
+    `Catalog entry '${dataset}' (${type}), field 'table': expected a table name without its schema, but got '${table}'.`,
+    {
+      hint: `Hint: write schema: ${s} and table: ${rest.join('.')} (a name is taken exactly as written, dots included, once schema is given).`,
+    },
+  );
 };

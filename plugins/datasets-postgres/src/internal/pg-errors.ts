@@ -34,11 +34,29 @@ const SOCKET: Record<string, (host: string) => string> = {
   EPIPE: () => 'the connection closed by the server',
   ENOENT: () => 'no server socket at that path',
 };
-const TLS = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED']);
+const TLS = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+]);
 /** SQLSTATEs meaning the session could not start or was cut: not the query's fault. */
 const SESSION_STATES = new Set(['53300', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
 /** SQLSTATEs meaning a value does not fit its column: wrong type, out of range, too long, bad text. */
-export const VALUE_STATES = new Set(['22P02', '22003', '22007', '22008', '22001', '42804', '22021', '22P05', '2200N', '22025']);
+export const VALUE_STATES = new Set([
+  '22P02',
+  '22003',
+  '22007',
+  '22008',
+  '22001',
+  '42804',
+  '22021',
+  '22P05',
+  '2200N',
+  '22025',
+]);
 
 const codeOf = (err: PgLikeError): string | undefined => err.code ?? err.errors?.find((e) => e.code)?.code;
 
@@ -56,21 +74,39 @@ export const connectionError = (err: unknown, t: Target): DatasetError | undefin
   const where = address(s);
   const message = e.message ?? '';
   const head = `Dataset '${t.dataset}' (${t.type})`;
-  const make = (detail: string, hint: string) => new DatasetError('DAGRUN_ERR_DATASET_CONNECTION', redact(`${head}: ${detail}`, s), { hint: redact(hint, s), cause: err });
+  const make = (detail: string, hint: string) =>
+    new DatasetError('DAGRUN_ERR_DATASET_CONNECTION', redact(`${head}: ${detail}`, s), {
+      hint: redact(hint, s),
+      cause: err,
+    });
   const hostHint = `Hint: check that the server runs and that host/port in ${s.source} are right.`;
   if (code === '28P01' || code === '28000') {
-    return make(`expected to log in to ${where} as '${s.user}', but got ${message} (SQLSTATE ${code}).`, `Hint: check user and password in ${s.source}.`);
+    return make(
+      `expected to log in to ${where} as '${s.user}', but got ${message} (SQLSTATE ${code}).`,
+      `Hint: check user and password in ${s.source}.`,
+    );
   }
   if (code === '3D000') {
-    return make(`expected database '${s.database}' on ${where}, but got ${message} (SQLSTATE ${code}).`, `Hint: create it (createdb ${s.database}) or fix the database name in ${s.source}.`);
+    return make(
+      `expected database '${s.database}' on ${where}, but got ${message} (SQLSTATE ${code}).`,
+      `Hint: create it (createdb ${s.database}) or fix the database name in ${s.source}.`,
+    );
   }
-  if (code && SOCKET[code]) return make(`expected to connect to ${where} as '${s.user}', but got ${SOCKET[code]!(s.host)}.`, hostHint);
+  if (code && SOCKET[code])
+    return make(`expected to connect to ${where} as '${s.user}', but got ${SOCKET[code]!(s.host)}.`, hostHint);
   if (code && TLS.has(code)) {
-    return make(`expected to connect to ${where} over TLS, but got a certificate it cannot verify (${code}).`, 'Hint: give the CA file as sslrootcert, or use ssl: require to encrypt without verifying.');
+    return make(
+      `expected to connect to ${where} over TLS, but got a certificate it cannot verify (${code}).`,
+      'Hint: give the CA file as sslrootcert, or use ssl: require to encrypt without verifying.',
+    );
   }
-  if (code && SESSION_STATES.has(code)) return make(`expected to connect to ${where} as '${s.user}', but got ${message} (SQLSTATE ${code}).`, hostHint);
+  if (code && SESSION_STATES.has(code))
+    return make(`expected to connect to ${where} as '${s.user}', but got ${message} (SQLSTATE ${code}).`, hostHint);
   if (/timeout/i.test(message) && /connect/i.test(message)) {
-    return make(`expected to connect to ${where} as '${s.user}', but got no answer within ${s.connectTimeoutMs / 1000} s.`, `${hostHint.slice(0, -1)}, or raise connect_timeout.`);
+    return make(
+      `expected to connect to ${where} as '${s.user}', but got no answer within ${s.connectTimeoutMs / 1000} s.`,
+      `${hostHint.slice(0, -1)}, or raise connect_timeout.`,
+    );
   }
   if (/Connection terminated|does not support SSL|server closed the connection/i.test(message)) {
     return make(`expected to connect to ${where} as '${s.user}', but got ${message.replace(/\.$/, '')}.`, hostHint);
@@ -82,7 +118,11 @@ export const connectionError = (err: unknown, t: Target): DatasetError | undefin
 export const serverSays = (err: unknown): string => {
   const e = (err ?? {}) as PgLikeError;
   const code = codeOf(e);
-  const extras = [e.detail?.replace(/\.$/, ''), e.where?.split('\n')[0], code && /^[0-9A-Z]{5}$/.test(code) ? `SQLSTATE ${code}` : undefined].filter(Boolean);
+  const extras = [
+    e.detail?.replace(/\.$/, ''),
+    e.where?.split('\n')[0],
+    code && /^[0-9A-Z]{5}$/.test(code) ? `SQLSTATE ${code}` : undefined,
+  ].filter(Boolean);
   const message = (e.message || (err instanceof Error ? err.name : String(err))).replace(/\.$/, '');
   return extras.length > 0 ? `${message} (${extras.join('; ')})` : message;
 };
@@ -93,10 +133,17 @@ export const loadError = (err: unknown, t: Target): DagrunError => {
   const conn = connectionError(err, t);
   if (conn) return conn;
   const e = (err ?? {}) as PgLikeError;
-  return new DatasetError('DAGRUN_ERR_DATASET_LOAD', redact(`Dataset '${t.dataset}' (${t.type}): expected to read ${t.object} on ${address(t.settings)}/${t.settings.database}, but got ${serverSays(err)}.`, t.settings), {
-    hint: e.hint ? redact(`Hint: ${e.hint}`, t.settings) : undefined,
-    cause: err,
-  });
+  return new DatasetError(
+    'DAGRUN_ERR_DATASET_LOAD',
+    redact(
+      `Dataset '${t.dataset}' (${t.type}): expected to read ${t.object} on ${address(t.settings)}/${t.settings.database}, but got ${serverSays(err)}.`,
+      t.settings,
+    ),
+    {
+      hint: e.hint ? redact(`Hint: ${e.hint}`, t.settings) : undefined,
+      cause: err,
+    },
+  );
 };
 
 /** Any failure of a save; the transaction was rolled back, so the message says nothing changed. */
@@ -106,9 +153,18 @@ export const saveError = (err: unknown, t: Target): DagrunError => {
   const conn = connectionError(err, t);
   if (conn) return new DatasetError(conn.code, `${conn.detail}${unchanged}`, { hint: conn.hint, cause: err });
   const e = (err ?? {}) as PgLikeError;
-  const code: ErrorCode = VALUE_STATES.has(codeOf(e) ?? '') ? 'DAGRUN_ERR_DATASET_TYPE_MISMATCH' : 'DAGRUN_ERR_DATASET_SAVE';
-  return new DatasetError(code, redact(`Dataset '${t.dataset}' (${t.type}): expected to write ${t.object} on ${address(t.settings)}/${t.settings.database}, but got ${serverSays(err)}.${unchanged}`, t.settings), {
-    hint: e.hint ? redact(`Hint: ${e.hint}`, t.settings) : undefined,
-    cause: err,
-  });
+  const code: ErrorCode = VALUE_STATES.has(codeOf(e) ?? '')
+    ? 'DAGRUN_ERR_DATASET_TYPE_MISMATCH'
+    : 'DAGRUN_ERR_DATASET_SAVE';
+  return new DatasetError(
+    code,
+    redact(
+      `Dataset '${t.dataset}' (${t.type}): expected to write ${t.object} on ${address(t.settings)}/${t.settings.database}, but got ${serverSays(err)}.${unchanged}`,
+      t.settings,
+    ),
+    {
+      hint: e.hint ? redact(`Hint: ${e.hint}`, t.settings) : undefined,
+      cause: err,
+    },
+  );
 };

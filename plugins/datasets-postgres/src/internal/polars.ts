@@ -13,4 +13,7 @@ export const loadPolars = async (): Promise<Polars> => {
 
 /** A DataFrame by shape, so a second copy of polars in node_modules still counts. */
 export const isDataFrame = (v: unknown): v is DataFrame =>
-  v !== null && typeof v === 'object' && typeof (v as DataFrame).writeCSV === 'function' && Array.isArray((v as DataFrame).columns);
+  v !== null &&
+  typeof v === 'object' &&
+  typeof (v as DataFrame).writeCSV === 'function' &&
+  Array.isArray((v as DataFrame).columns);

@@ -20,7 +20,16 @@ const pools = new Map<string, Shared>();
 export const openPools = (): number => pools.size;
 
 const keyOf = (s: ConnectionSettings): string =>
-  JSON.stringify([s.host, s.port, s.user, s.password ?? null, s.database, s.sslmode, s.sslrootcert ?? null, s.connectTimeoutMs]);
+  JSON.stringify([
+    s.host,
+    s.port,
+    s.user,
+    s.password ?? null,
+    s.database,
+    s.sslmode,
+    s.sslrootcert ?? null,
+    s.connectTimeoutMs,
+  ]);
 
 /** A dataset's handle on its shared pool. */
 export class Connection {

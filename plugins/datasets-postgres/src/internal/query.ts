@@ -15,7 +15,16 @@ import { isAbsolute, resolve } from 'node:path';
 import type { DataFrame } from 'nodejs-polars';
 import type pg from 'pg';
 import type { Static } from 'typebox';
-import { CatalogError, ConfigError, datasetType, DatasetError, didYouMean, flattenParams, type Dataset, type DatasetContext } from '@dagrun/core';
+import {
+  CatalogError,
+  ConfigError,
+  datasetType,
+  DatasetError,
+  didYouMean,
+  flattenParams,
+  type Dataset,
+  type DatasetContext,
+} from '@dagrun/core';
 import { copyOut } from './copy-out.js';
 import { resultColumns } from './introspect.js';
 import { loadError, redact, serverSays, type Target } from './pg-errors.js';
@@ -32,13 +41,22 @@ const QUERY_KEYWORDS = new Set(['SELECT', 'WITH', 'VALUES', 'TABLE']);
 const LEADING = /^(?:\s|--[^\n]*|\/\*[\s\S]*?\*\/|\()*/;
 /** SQLSTATE read_only_sql_transaction: the query tried to write. */
 const READ_ONLY_SQL_TRANSACTION = '25006';
-const WRITE_HINT = 'Hint: a postgres.query entry only reads (it runs in a read-only transaction); write a table with a postgres.table entry.';
+const WRITE_HINT =
+  'Hint: a postgres.query entry only reads (it runs in a read-only transaction); write a table with a postgres.table entry.';
 
 const QUERY_OPTIONS_SCHEMA = {
   type: 'object',
   properties: {
-    sql: { type: 'string', minLength: 1, description: 'The query (one SELECT, WITH … SELECT, VALUES or TABLE statement); $1, $2, … are the params.' },
-    file: { type: 'string', minLength: 1, description: 'A .sql file holding the query, relative to the project. Give sql or file, not both.' },
+    sql: {
+      type: 'string',
+      minLength: 1,
+      description: 'The query (one SELECT, WITH … SELECT, VALUES or TABLE statement); $1, $2, … are the params.',
+    },
+    file: {
+      type: 'string',
+      minLength: 1,
+      description: 'A .sql file holding the query, relative to the project. Give sql or file, not both.',
+    },
     params: {
       type: 'array',
       items: { type: ['string', 'number', 'boolean', 'null'] },
@@ -52,7 +70,8 @@ type Scalar = NonNullable<QueryOptions['params']>[number];
 
 export const queryType = datasetType({
   name: TYPE,
-  description: 'The result of a SQL query on PostgreSQL as a polars DataFrame (read-only), with parameters bound from params:.',
+  description:
+    'The result of a SQL query on PostgreSQL as a polars DataFrame (read-only), with parameters bound from params:.',
   schema: QUERY_OPTIONS_SCHEMA,
   persistent: true,
   create: (options, ctx) => new PostgresQuery(options, ctx),
@@ -62,27 +81,42 @@ export const queryType = datasetType({
 const queryText = (o: QueryOptions, ctx: DatasetContext): { sql: string; file: string | undefined } => {
   const subject = `Catalog entry '${ctx.name}' (${TYPE})`;
   if ((o.sql === undefined) === (o.file === undefined)) {
-    throw new CatalogError('DAGRUN_ERR_CATALOG_OPTIONS', `${subject}: expected exactly one of 'sql' or 'file', but got ${o.sql === undefined ? 'neither' : 'both'}.`, {
-      hint: 'Hint: sql: SELECT … for a short query, file: sql/name.sql for a long one.',
-    });
+    throw new CatalogError(
+      'DAGRUN_ERR_CATALOG_OPTIONS',
+      `${subject}: expected exactly one of 'sql' or 'file', but got ${o.sql === undefined ? 'neither' : 'both'}.`,
+      {
+        hint: 'Hint: sql: SELECT … for a short query, file: sql/name.sql for a long one.',
+      },
+    );
   }
   let sql = o.sql;
   if (o.file !== undefined) {
     const path = isAbsolute(o.file) ? o.file : resolve(ctx.projectDir, o.file);
     if (!existsSync(path)) {
-      throw new CatalogError('DAGRUN_ERR_CATALOG_OPTIONS', `${subject}, field 'file': expected a .sql file at ${o.file} (relative to the project), but got no such file.`);
+      throw new CatalogError(
+        'DAGRUN_ERR_CATALOG_OPTIONS',
+        `${subject}, field 'file': expected a .sql file at ${o.file} (relative to the project), but got no such file.`,
+      );
     }
     sql = readFileSync(path, 'utf8');
   }
   const text = sql!.replace(/;(\s*(--[^\n]*)?)*$/, '').trim();
-  if (text === '') throw new CatalogError('DAGRUN_ERR_CATALOG_OPTIONS', `${subject}: expected a query in ${o.file ?? "'sql'"}, but got an empty text.`);
+  if (text === '')
+    throw new CatalogError(
+      'DAGRUN_ERR_CATALOG_OPTIONS',
+      `${subject}: expected a query in ${o.file ?? "'sql'"}, but got an empty text.`,
+    );
   // Named here, when the catalog is built, rather than left to the server's syntax error.
   const keyword = /^[a-z]+/i.exec(text.slice(LEADING.exec(text)![0].length))?.[0].toUpperCase();
   if (keyword !== undefined && !QUERY_KEYWORDS.has(keyword)) {
     const where = o.file === undefined ? `${subject}, field 'sql'` : `${subject}, field 'file'`;
-    throw new CatalogError('DAGRUN_ERR_CATALOG_OPTIONS', `${where}: expected a query that only reads (SELECT, WITH … SELECT, VALUES or TABLE), but got ${/^[AEIOU]/.test(keyword) ? 'an' : 'a'} ${keyword} statement${o.file === undefined ? '' : ` in ${o.file}`}.`, {
-      hint: WRITE_HINT,
-    });
+    throw new CatalogError(
+      'DAGRUN_ERR_CATALOG_OPTIONS',
+      `${where}: expected a query that only reads (SELECT, WITH … SELECT, VALUES or TABLE), but got ${/^[AEIOU]/.test(keyword) ? 'an' : 'a'} ${keyword} statement${o.file === undefined ? '' : ` in ${o.file}`}.`,
+      {
+        hint: WRITE_HINT,
+      },
+    );
   }
   return { sql: text, file: o.file };
 };
@@ -127,11 +161,18 @@ export class PostgresQuery implements Dataset<DataFrame> {
     this.#params.forEach((p, i) => {
       if (typeof p !== 'string' || !p.startsWith(PARAM_REF) || this.#ctx.hasParameter(p)) return;
       const all = this.#ctx.parameter('parameters');
-      const known = all && typeof all === 'object' ? [...flattenParams(all as Record<string, unknown>).keys()].filter((k) => k !== 'parameters') : [];
+      const known =
+        all && typeof all === 'object'
+          ? [...flattenParams(all as Record<string, unknown>).keys()].filter((k) => k !== 'parameters')
+          : [];
       const mean = didYouMean(p, known);
-      throw new ConfigError('DAGRUN_ERR_PARAMS_UNKNOWN', `Parameter '${p}' of catalog entry '${this.#name}' (${TYPE}), params.${i}: expected a key defined in parameters.yaml, but got no such key.`, {
-        hint: mean ? `Hint: ${mean}` : `Hint: add '${p.slice(PARAM_REF.length)}' to conf/base/parameters.yaml.`,
-      });
+      throw new ConfigError(
+        'DAGRUN_ERR_PARAMS_UNKNOWN',
+        `Parameter '${p}' of catalog entry '${this.#name}' (${TYPE}), params.${i}: expected a key defined in parameters.yaml, but got no such key.`,
+        {
+          hint: mean ? `Hint: ${mean}` : `Hint: add '${p.slice(PARAM_REF.length)}' to conf/base/parameters.yaml.`,
+        },
+      );
     });
   }
 
@@ -153,9 +194,13 @@ export class PostgresQuery implements Dataset<DataFrame> {
   }
 
   save(): never {
-    throw new DatasetError('DAGRUN_ERR_DATASET_SAVE', `Dataset '${this.#name}' (${TYPE}): expected a dataset that can be written, but got a query, which is read-only.`, {
-      hint: 'Hint: write the frame to a postgres.table entry instead.',
-    });
+    throw new DatasetError(
+      'DAGRUN_ERR_DATASET_SAVE',
+      `Dataset '${this.#name}' (${TYPE}): expected a dataset that can be written, but got a query, which is read-only.`,
+      {
+        hint: 'Hint: write the frame to a postgres.table entry instead.',
+      },
+    );
   }
 
   async close(): Promise<void> {
@@ -169,7 +214,11 @@ export class PostgresQuery implements Dataset<DataFrame> {
         if (values.length === 0) {
           return inTransaction(c, 'BEGIN READ ONLY', async () => {
             const columns = await this.#columns(c, values);
-            return copyOut(c, `COPY (SELECT ${selectList(columns, 'q')} FROM (\n${this.#sql}\n) AS q) TO STDOUT (FORMAT csv)`, columns);
+            return copyOut(
+              c,
+              `COPY (SELECT ${selectList(columns, 'q')} FROM (\n${this.#sql}\n) AS q) TO STDOUT (FORMAT csv)`,
+              columns,
+            );
           });
         }
         // A read-only transaction cannot create the temporary table, so it is made first (from PostgreSQL 13,
@@ -178,7 +227,10 @@ export class PostgresQuery implements Dataset<DataFrame> {
         const columns = await inTransaction(c, 'BEGIN READ ONLY', () => this.#columns(c, values));
         const temp = quoteIdent(`_dagrun_query_${randomSuffix()}`);
         return inTransaction(c, 'BEGIN', async () => {
-          await c.query({ text: `CREATE TEMPORARY TABLE ${temp} ON COMMIT DROP AS SELECT * FROM (\n${this.#sql}\n) AS q WITH NO DATA`, values });
+          await c.query({
+            text: `CREATE TEMPORARY TABLE ${temp} ON COMMIT DROP AS SELECT * FROM (\n${this.#sql}\n) AS q WITH NO DATA`,
+            values,
+          });
           await c.query('SET TRANSACTION READ ONLY');
           await c.query({ text: `INSERT INTO ${temp}\n${this.#sql}\n`, values });
           return copyOut(c, `COPY (SELECT ${selectList(columns)} FROM ${temp}) TO STDOUT (FORMAT csv)`, columns);
@@ -187,11 +239,23 @@ export class PostgresQuery implements Dataset<DataFrame> {
     } catch (err) {
       if ((err as { code?: unknown } | null)?.code === READ_ONLY_SQL_TRANSACTION) {
         const settings = this.#connection.settings;
-        throw new DatasetError('DAGRUN_ERR_DATASET_LOAD', redact(`Dataset '${this.#name}' (${TYPE}): expected a query that only reads, but got one that writes: ${serverSays(err)}.`, settings), { hint: WRITE_HINT, cause: err });
+        throw new DatasetError(
+          'DAGRUN_ERR_DATASET_LOAD',
+          redact(
+            `Dataset '${this.#name}' (${TYPE}): expected a query that only reads, but got one that writes: ${serverSays(err)}.`,
+            settings,
+          ),
+          { hint: WRITE_HINT, cause: err },
+        );
       }
       const wrapped = loadError(err, this.#target);
       if (/bind message supplies \d+ parameters/.test(wrapped.message)) {
-        return Promise.reject(new DatasetError(wrapped.code, wrapped.detail, { hint: `Hint: params gives ${values.length} value${values.length === 1 ? '' : 's'}; the query must use exactly $1 to $${values.length}.`, cause: err }));
+        return Promise.reject(
+          new DatasetError(wrapped.code, wrapped.detail, {
+            hint: `Hint: params gives ${values.length} value${values.length === 1 ? '' : 's'}; the query must use exactly $1 to $${values.length}.`,
+            cause: err,
+          }),
+        );
       }
       throw wrapped;
     }
@@ -203,9 +267,13 @@ export class PostgresQuery implements Dataset<DataFrame> {
     const seen = new Set<string>();
     const twice = probe.fields.map((f) => f.name).filter((n) => seen.size === seen.add(n).size);
     if (twice.length > 0) {
-      throw new DatasetError('DAGRUN_ERR_DATASET_LOAD', `Dataset '${this.#name}' (${TYPE}): expected distinct column names in the result, but got ${[...new Set(twice)].map((n) => `'${n}'`).join(', ')} more than once.`, {
-        hint: 'Hint: give the columns distinct names with AS in the query.',
-      });
+      throw new DatasetError(
+        'DAGRUN_ERR_DATASET_LOAD',
+        `Dataset '${this.#name}' (${TYPE}): expected distinct column names in the result, but got ${[...new Set(twice)].map((n) => `'${n}'`).join(', ')} more than once.`,
+        {
+          hint: 'Hint: give the columns distinct names with AS in the query.',
+        },
+      );
     }
     return resultColumns(c, probe.fields);
   }

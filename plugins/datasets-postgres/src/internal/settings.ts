@@ -24,7 +24,17 @@ export interface ConnectionSettings {
   readonly source: string;
 }
 
-export const CREDENTIAL_KEYS = ['url', 'host', 'port', 'user', 'password', 'database', 'ssl', 'sslrootcert', 'connect_timeout'] as const;
+export const CREDENTIAL_KEYS = [
+  'url',
+  'host',
+  'port',
+  'user',
+  'password',
+  'database',
+  'ssl',
+  'sslrootcert',
+  'connect_timeout',
+] as const;
 const SSL_MODES: readonly string[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 const DEFAULT_CONNECT_TIMEOUT_S = 10;
 
@@ -46,7 +56,11 @@ export const resolveSettings = (
     const unknown = Object.keys(credentials).filter((k) => !(CREDENTIAL_KEYS as readonly string[]).includes(k));
     if (unknown.length > 0) {
       const mean = didYouMean(unknown[0]!, CREDENTIAL_KEYS);
-      throw credentialsError(dataset, `expected only ${CREDENTIAL_KEYS.join(', ')}, but got unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}.`, mean ? `Hint: ${mean}` : undefined);
+      throw credentialsError(
+        dataset,
+        `expected only ${CREDENTIAL_KEYS.join(', ')}, but got unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}.`,
+        mean ? `Hint: ${mean}` : undefined,
+      );
     }
     if (credentials.url !== undefined) out = parseUrl(dataset, credentials.url, 'url');
     out = { ...out, ...fromFields(dataset, credentials) };
@@ -55,22 +69,29 @@ export const resolveSettings = (
     out = parseUrl(dataset, env.DATABASE_URL, 'DATABASE_URL');
     source = 'DATABASE_URL';
   } else source = 'the PG* environment variables';
-  const fromEnv = fromFields(dataset, {
-    host: env.PGHOST || undefined,
-    port: env.PGPORT || undefined,
-    user: env.PGUSER || undefined,
-    password: env.PGPASSWORD || undefined,
-    database: env.PGDATABASE || undefined,
-    ssl: env.PGSSLMODE || undefined,
-    sslrootcert: env.PGSSLROOTCERT || undefined,
-    connect_timeout: env.PGCONNECT_TIMEOUT || undefined,
-  }, 'environment variable');
+  const fromEnv = fromFields(
+    dataset,
+    {
+      host: env.PGHOST || undefined,
+      port: env.PGPORT || undefined,
+      user: env.PGUSER || undefined,
+      password: env.PGPASSWORD || undefined,
+      database: env.PGDATABASE || undefined,
+      ssl: env.PGSSLMODE || undefined,
+      sslrootcert: env.PGSSLROOTCERT || undefined,
+      connect_timeout: env.PGCONNECT_TIMEOUT || undefined,
+    },
+    'environment variable',
+  );
   const pick = <K extends keyof Partial>(k: K) => out[k] ?? fromEnv[k];
   const user = pick('user') ?? osUser();
   const given = pick('sslrootcert');
   const rootcert = given === undefined || isAbsolute(given) ? given : resolve(projectDir, given);
   if (rootcert !== undefined && !existsSync(rootcert)) {
-    throw credentialsError(dataset, `expected the sslrootcert file ${given} (relative to the project), but got no such file.`);
+    throw credentialsError(
+      dataset,
+      `expected the sslrootcert file ${given} (relative to the project), but got no such file.`,
+    );
   }
   return {
     host: pick('host') ?? 'localhost',
@@ -93,10 +114,23 @@ const osUser = (): string => {
   }
 };
 
-const ENV_NAMES: Record<string, string> = { host: 'PGHOST', port: 'PGPORT', user: 'PGUSER', password: 'PGPASSWORD', database: 'PGDATABASE', ssl: 'PGSSLMODE', sslrootcert: 'PGSSLROOTCERT', connect_timeout: 'PGCONNECT_TIMEOUT' };
+const ENV_NAMES: Record<string, string> = {
+  host: 'PGHOST',
+  port: 'PGPORT',
+  user: 'PGUSER',
+  password: 'PGPASSWORD',
+  database: 'PGDATABASE',
+  ssl: 'PGSSLMODE',
+  sslrootcert: 'PGSSLROOTCERT',
+  connect_timeout: 'PGCONNECT_TIMEOUT',
+};
 
 /** The explicit fields of a credentials entry (or of the PG* variables, `origin` 'environment variable'). */
-const fromFields = (dataset: string, f: Readonly<Record<string, unknown>>, origin: 'key' | 'environment variable' = 'key'): Partial => {
+const fromFields = (
+  dataset: string,
+  f: Readonly<Record<string, unknown>>,
+  origin: 'key' | 'environment variable' = 'key',
+): Partial => {
   const name = (k: string) => (origin === 'key' ? `key '${k}'` : `environment variable ${ENV_NAMES[k]}`);
   const text = (k: string): string | undefined => {
     const v = f[k];
@@ -124,17 +158,23 @@ const fromFields = (dataset: string, f: Readonly<Record<string, unknown>>, origi
   return out;
 };
 
-const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : typeof v);
+const kindOf = (v: unknown): string =>
+  v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : typeof v;
 
 const parsePort = (dataset: string, v: string, what: string): number => {
   const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || n < 1 || n > 65535) throw credentialsError(dataset, `expected ${what} to be a port number (1 to 65535), but got ${/^\s*$/.test(v) ? 'an empty value' : 'something else'}.`);
+  if (!/^\d+$/.test(v.trim()) || n < 1 || n > 65535)
+    throw credentialsError(
+      dataset,
+      `expected ${what} to be a port number (1 to 65535), but got ${/^\s*$/.test(v) ? 'an empty value' : 'something else'}.`,
+    );
   return n;
 };
 
 const parseTimeout = (dataset: string, v: string, what: string): number => {
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw credentialsError(dataset, `expected ${what} to be a number of seconds, but got something else.`);
+  if (!Number.isFinite(n) || n < 0)
+    throw credentialsError(dataset, `expected ${what} to be a number of seconds, but got something else.`);
   // libpq: 0 waits forever; pg: 0 is no timeout too.
   return Math.round(n * 1000);
 };
@@ -148,33 +188,63 @@ const parseSsl = (dataset: string, v: unknown, what: string): SslMode => {
     return v === 'allow' || v === 'prefer' ? 'disable' : (v as SslMode);
   }
   const mean = typeof v === 'string' ? didYouMean(v, SSL_MODES) : undefined;
-  throw credentialsError(dataset, `expected ${what} to be true, false or an sslmode (${SSL_MODES.join(', ')}), but got ${typeof v === 'string' ? `'${v}'` : kindOf(v)}.`, mean ? `Hint: ${mean}` : undefined);
+  throw credentialsError(
+    dataset,
+    `expected ${what} to be true, false or an sslmode (${SSL_MODES.join(', ')}), but got ${typeof v === 'string' ? `'${v}'` : kindOf(v)}.`,
+    mean ? `Hint: ${mean}` : undefined,
+  );
 };
 
 /** A postgres:// or postgresql:// URL as libpq reads it, query parameters (sslmode, host, …) included. */
 const parseUrl = (dataset: string, raw: unknown, what: 'url' | 'DATABASE_URL'): Partial => {
   const label = what === 'url' ? "key 'url'" : 'DATABASE_URL';
-  if (typeof raw !== 'string') throw credentialsError(dataset, `expected ${label} to be a postgres:// URL, but got ${kindOf(raw)}.`);
+  if (typeof raw !== 'string')
+    throw credentialsError(dataset, `expected ${label} to be a postgres:// URL, but got ${kindOf(raw)}.`);
   let u: URL;
   try {
     u = new URL(raw);
   } catch {
     // Never echo the URL: it may hold the password.
-    throw credentialsError(dataset, `expected ${label} to be a postgres:// URL, but got a value that does not parse as a URL.`, 'Hint: percent-encode special characters of the user and password (@ as %40, / as %2F).');
+    throw credentialsError(
+      dataset,
+      `expected ${label} to be a postgres:// URL, but got a value that does not parse as a URL.`,
+      'Hint: percent-encode special characters of the user and password (@ as %40, / as %2F).',
+    );
   }
   if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
-    throw credentialsError(dataset, `expected ${label} to be a postgres:// URL, but got a ${u.protocol.replace(/:$/, '')}:// URL.`);
+    throw credentialsError(
+      dataset,
+      `expected ${label} to be a postgres:// URL, but got a ${u.protocol.replace(/:$/, '')}:// URL.`,
+    );
   }
   const q = Object.fromEntries(u.searchParams.entries());
-  const known = ['host', 'port', 'user', 'password', 'dbname', 'sslmode', 'sslrootcert', 'connect_timeout', 'application_name'];
+  const known = [
+    'host',
+    'port',
+    'user',
+    'password',
+    'dbname',
+    'sslmode',
+    'sslrootcert',
+    'connect_timeout',
+    'application_name',
+  ];
   const unknown = Object.keys(q).filter((k) => !known.includes(k));
-  if (unknown.length > 0) throw credentialsError(dataset, `expected ${label} parameters among ${known.join(', ')}, but got ${unknown.map((k) => `'${k}'`).join(', ')}.`);
+  if (unknown.length > 0)
+    throw credentialsError(
+      dataset,
+      `expected ${label} parameters among ${known.join(', ')}, but got ${unknown.map((k) => `'${k}'`).join(', ')}.`,
+    );
   const decode = (s: string): string | undefined => {
     if (s === '') return undefined;
     try {
       return decodeURIComponent(s);
     } catch {
-      throw credentialsError(dataset, `expected ${label} to be a postgres:// URL, but got a bad percent-encoding in it.`, 'Hint: write % itself as %25.');
+      throw credentialsError(
+        dataset,
+        `expected ${label} to be a postgres:// URL, but got a bad percent-encoding in it.`,
+        'Hint: write % itself as %25.',
+      );
     }
   };
   const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -192,11 +262,14 @@ const parseUrl = (dataset: string, raw: unknown, what: 'url' | 'DATABASE_URL'): 
 };
 
 /** The `ssl` option of pg for these settings. */
-export const sslOption = (s: ConnectionSettings): false | { rejectUnauthorized: boolean; ca?: string; checkServerIdentity?: () => undefined } => {
+export const sslOption = (
+  s: ConnectionSettings,
+): false | { rejectUnauthorized: boolean; ca?: string; checkServerIdentity?: () => undefined } => {
   if (s.sslmode === 'disable') return false;
   const ca = s.sslrootcert === undefined ? undefined : readFileSync(s.sslrootcert, 'utf8');
   if (s.sslmode === 'require') return { rejectUnauthorized: false };
-  if (s.sslmode === 'verify-ca') return { rejectUnauthorized: true, ...(ca ? { ca } : {}), checkServerIdentity: () => undefined };
+  if (s.sslmode === 'verify-ca')
+    return { rejectUnauthorized: true, ...(ca ? { ca } : {}), checkServerIdentity: () => undefined };
   return { rejectUnauthorized: true, ...(ca ? { ca } : {}) };
 };
 

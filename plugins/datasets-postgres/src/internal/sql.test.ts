@@ -23,7 +23,9 @@ t.test('names PostgreSQL would cut or refuse are refused', async (t) => {
   t.equal(identifierProblem('ñ'.repeat(32)), 'a name of 64 bytes (PostgreSQL keeps 63)');
   t.equal(identifierProblem(''), 'an empty name');
   t.equal(identifierProblem('a\0b'), 'a name with a NUL character');
-  t.throws(() => quoteIdent('a'.repeat(64)), { message: 'expected a PostgreSQL identifier, but got a name of 64 bytes (PostgreSQL keeps 63)' });
+  t.throws(() => quoteIdent('a'.repeat(64)), {
+    message: 'expected a PostgreSQL identifier, but got a name of 64 bytes (PostgreSQL keeps 63)',
+  });
 });
 
 t.test('literal escapes quotes and backslashes the way PostgreSQL reads them', async (t) => {

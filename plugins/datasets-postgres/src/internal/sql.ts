@@ -24,11 +24,13 @@ export const quoteIdent = (name: string): string => {
 };
 
 /** `"schema"."table"`, or `"table"` when no schema is given (the server's search_path decides). */
-export const qualified = (schema: string | undefined, table: string): string => (schema === undefined ? quoteIdent(table) : `${quoteIdent(schema)}.${quoteIdent(table)}`);
+export const qualified = (schema: string | undefined, table: string): string =>
+  schema === undefined ? quoteIdent(table) : `${quoteIdent(schema)}.${quoteIdent(table)}`;
 
 /** A value as a SQL literal of unknown type, resolved by the server from the column it is compared with. */
 export const literal = (value: string | number | boolean): string => {
-  if (typeof value === 'number' && !Number.isFinite(value)) return pgLib().escapeLiteral(Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity');
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return pgLib().escapeLiteral(Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity');
   return pgLib().escapeLiteral(String(value));
 };
 
@@ -38,7 +40,10 @@ export type FilterValue = string | number | boolean | null | ReadonlyArray<strin
  * ` WHERE …` for a `filter:` mapping (every condition must hold): a value is compared with `=`, a list
  * with `IN (…)`, null with `IS NULL`; a list holding null also accepts NULL. Empty string when no filter.
  */
-export const whereClause = (filter: Readonly<Record<string, FilterValue>> | undefined, column: (name: string) => string = quoteIdent): string => {
+export const whereClause = (
+  filter: Readonly<Record<string, FilterValue>> | undefined,
+  column: (name: string) => string = quoteIdent,
+): string => {
   const conditions = Object.entries(filter ?? {}).map(([name, value]) => {
     const col = column(name);
     if (value === null) return `${col} IS NULL`;

@@ -13,11 +13,27 @@
 import type { DataFrame, DataType } from 'nodejs-polars';
 import type pg from 'pg';
 import type { Static } from 'typebox';
-import { datasetType, DatasetError, describeValue, didYouMean, type Dataset, type DatasetContext, type SaveInfo } from '@dagrun/core';
+import {
+  datasetType,
+  DatasetError,
+  describeValue,
+  didYouMean,
+  type Dataset,
+  type DatasetContext,
+  type SaveInfo,
+} from '@dagrun/core';
 import { isDataFrame, loadPolars } from './polars.js';
 import { copyOut } from './copy-out.js';
 import { writeRows, type WriteMethod } from './copy-in.js';
-import { currentSchema, findRelation, hasUniqueKey, KIND_NAMES, relationColumns, relationNames, type Relation } from './introspect.js';
+import {
+  currentSchema,
+  findRelation,
+  hasUniqueKey,
+  KIND_NAMES,
+  relationColumns,
+  relationNames,
+  type Relation,
+} from './introspect.js';
 import { checkIdentifier, checkIdentifiers, checkUnqualified } from './options.js';
 import { loadError, saveError, type Target } from './pg-errors.js';
 import { Connection } from './pool.js';
@@ -34,21 +50,41 @@ export type SaveMode = (typeof SAVE_MODES)[number];
 const TABLE_OPTIONS_SCHEMA = {
   type: 'object',
   properties: {
-    table: { type: 'string', minLength: 1, description: 'Table name, exactly as in the database (always quoted: case, spaces and dots are kept).' },
-    schema: { type: 'string', minLength: 1, description: 'Schema of the table. Default: the search_path (public on a default server).' },
-    columns: { ...names, description: 'Load only these columns, in this order. Default: every column, in table order.' },
+    table: {
+      type: 'string',
+      minLength: 1,
+      description: 'Table name, exactly as in the database (always quoted: case, spaces and dots are kept).',
+    },
+    schema: {
+      type: 'string',
+      minLength: 1,
+      description: 'Schema of the table. Default: the search_path (public on a default server).',
+    },
+    columns: {
+      ...names,
+      description: 'Load only these columns, in this order. Default: every column, in table order.',
+    },
     filter: {
       type: 'object',
       additionalProperties: { anyOf: [scalar, { type: 'array', items: scalar, minItems: 1 }] },
-      description: 'Load only rows where every column named equals its value (a list: any of its values; null: IS NULL).',
+      description:
+        'Load only rows where every column named equals its value (a list: any of its values; null: IS NULL).',
     },
     order_by: { ...names, description: 'Load rows sorted by these columns, ascending.' },
     save: {
       type: 'object',
       properties: {
-        mode: { enum: SAVE_MODES, description: 'replace (default): swap in a new table atomically; append: add rows; upsert: insert or update rows by key.' },
+        mode: {
+          enum: SAVE_MODES,
+          description:
+            'replace (default): swap in a new table atomically; append: add rows; upsert: insert or update rows by key.',
+        },
         key: { ...names, description: 'Key columns: required for upsert; the primary key of a table a save creates.' },
-        method: { enum: ['auto', 'copy', 'insert'], description: 'How rows are sent: COPY, or batched INSERTs for servers without COPY FROM STDIN. Default auto (COPY where the server takes it).' },
+        method: {
+          enum: ['auto', 'copy', 'insert'],
+          description:
+            'How rows are sent: COPY, or batched INSERTs for servers without COPY FROM STDIN. Default auto (COPY where the server takes it).',
+        },
       },
       additionalProperties: false,
       if: { properties: { mode: { const: 'upsert' } }, required: ['mode'] },
@@ -65,7 +101,8 @@ export type TableOptions = Static<typeof TABLE_OPTIONS_SCHEMA>;
 
 export const tableType = datasetType({
   name: TYPE,
-  description: 'A PostgreSQL table as a polars DataFrame: streamed loads (COPY), atomic replace, append and upsert saves.',
+  description:
+    'A PostgreSQL table as a polars DataFrame: streamed loads (COPY), atomic replace, append and upsert saves.',
   schema: TABLE_OPTIONS_SCHEMA,
   persistent: true,
   // Every save mode runs in one transaction (replace swaps in a staging table), rolled back on failure.
@@ -81,7 +118,6 @@ export const tableType = datasetType({
     return new PostgresTable(options, ctx);
   },
 });
-
 
 export class PostgresTable implements Dataset<DataFrame> {
   readonly #options: TableOptions;
@@ -120,7 +156,9 @@ export class PostgresTable implements Dataset<DataFrame> {
 
   async exists(): Promise<boolean> {
     try {
-      return await this.#connection.withClient(async (c) => (await findRelation(c, this.#options.schema, this.#options.table)) !== undefined);
+      return await this.#connection.withClient(
+        async (c) => (await findRelation(c, this.#options.schema, this.#options.table)) !== undefined,
+      );
     } catch (err) {
       throw loadError(err, this.#target);
     }
@@ -162,16 +200,27 @@ export class PostgresTable implements Dataset<DataFrame> {
     if (rel) return rel;
     const mean = didYouMean(this.#options.table, await relationNames(c, this.#options.schema));
     const s = this.#connection.settings;
-    throw new DatasetError('DAGRUN_ERR_DATASET_LOAD', `Dataset '${this.#name}' (${TYPE}): expected table '${this.#label()}' on ${address(s)}/${s.database}, but got no such table.`, {
-      hint: mean ? `Hint: ${mean}` : 'Hint: check table and schema in the catalog entry, or save the table first.',
-    });
+    throw new DatasetError(
+      'DAGRUN_ERR_DATASET_LOAD',
+      `Dataset '${this.#name}' (${TYPE}): expected table '${this.#label()}' on ${address(s)}/${s.database}, but got no such table.`,
+      {
+        hint: mean ? `Hint: ${mean}` : 'Hint: check table and schema in the catalog entry, or save the table first.',
+      },
+    );
   }
 
   #unknownColumns(field: string, missing: readonly string[], all: readonly PgColumn[], rel: Relation): DatasetError {
-    const mean = didYouMean(missing[0]!, all.map((c) => c.name));
-    return new DatasetError('DAGRUN_ERR_DATASET_LOAD', `Dataset '${this.#name}' (${TYPE}), option '${field}': expected columns of table '${rel.schema}.${rel.name}' (${all.map((c) => c.name).join(', ')}), but got ${missing.map((m) => `'${m}'`).join(', ')}.`, {
-      hint: mean ? `Hint: ${mean}` : undefined,
-    });
+    const mean = didYouMean(
+      missing[0]!,
+      all.map((c) => c.name),
+    );
+    return new DatasetError(
+      'DAGRUN_ERR_DATASET_LOAD',
+      `Dataset '${this.#name}' (${TYPE}), option '${field}': expected columns of table '${rel.schema}.${rel.name}' (${all.map((c) => c.name).join(', ')}), but got ${missing.map((m) => `'${m}'`).join(', ')}.`,
+      {
+        hint: mean ? `Hint: ${mean}` : undefined,
+      },
+    );
   }
 
   async save(data: DataFrame): Promise<SaveInfo> {
@@ -182,7 +231,8 @@ export class PostgresTable implements Dataset<DataFrame> {
     try {
       await this.#connection.withClient(async (c) => {
         const option = this.#options.save?.method ?? 'auto';
-        const method: WriteMethod = option === 'auto' ? ((await this.#connection.supportsCopyIn(c)) ? 'copy' : 'insert') : option;
+        const method: WriteMethod =
+          option === 'auto' ? ((await this.#connection.supportsCopyIn(c)) ? 'copy' : 'insert') : option;
         await c.query('BEGIN');
         try {
           if (mode === 'replace') await this.#replace(c, df, method);
@@ -203,18 +253,33 @@ export class PostgresTable implements Dataset<DataFrame> {
   /** The frame, or a DAGRUN_ERR_DATASET_TYPE_MISMATCH error for anything else or a column PostgreSQL cannot hold. */
   #checkFrame(data: unknown): DataFrame {
     const head = `Dataset '${this.#name}' (${TYPE})`;
-    if (!isDataFrame(data)) throw new DatasetError('DAGRUN_ERR_DATASET_TYPE_MISMATCH', `${head}: expected a polars DataFrame, but got ${describeValue(data)}.`);
+    if (!isDataFrame(data))
+      throw new DatasetError(
+        'DAGRUN_ERR_DATASET_TYPE_MISMATCH',
+        `${head}: expected a polars DataFrame, but got ${describeValue(data)}.`,
+      );
     const df = data as DataFrame;
-    if (df.width === 0) throw new DatasetError('DAGRUN_ERR_DATASET_TYPE_MISMATCH', `${head}: expected a DataFrame with at least one column, but got none.`);
+    if (df.width === 0)
+      throw new DatasetError(
+        'DAGRUN_ERR_DATASET_TYPE_MISMATCH',
+        `${head}: expected a DataFrame with at least one column, but got none.`,
+      );
     const bad = df.columns.filter((n) => identifierProblem(n) !== undefined);
     if (bad.length > 0) {
-      throw new DatasetError('DAGRUN_ERR_DATASET_TYPE_MISMATCH', `${head}: expected column names PostgreSQL can hold, but got ${bad.map((n) => `'${n.slice(0, 80)}' (${identifierProblem(n)})`).join(', ')}.`);
+      throw new DatasetError(
+        'DAGRUN_ERR_DATASET_TYPE_MISMATCH',
+        `${head}: expected column names PostgreSQL can hold, but got ${bad.map((n) => `'${n.slice(0, 80)}' (${identifierProblem(n)})`).join(', ')}.`,
+      );
     }
     const unmapped = df.getColumns().filter((s) => pgTypeFor(s.dtype) === undefined);
     if (unmapped.length > 0) {
-      throw new DatasetError('DAGRUN_ERR_DATASET_TYPE_MISMATCH', `${head}: expected columns of integer, float, decimal, boolean, string, categorical, date, datetime or time dtype, but got ${unmapped.map((s) => `'${s.name}' (${dtypeLabel(s.dtype)})`).join(', ')}.`, {
-        hint: 'Hint: convert these columns first (e.g. a list or struct to a JSON string with .cast(pl.Utf8) after encoding).',
-      });
+      throw new DatasetError(
+        'DAGRUN_ERR_DATASET_TYPE_MISMATCH',
+        `${head}: expected columns of integer, float, decimal, boolean, string, categorical, date, datetime or time dtype, but got ${unmapped.map((s) => `'${s.name}' (${dtypeLabel(s.dtype)})`).join(', ')}.`,
+        {
+          hint: 'Hint: convert these columns first (e.g. a list or struct to a JSON string with .cast(pl.Utf8) after encoding).',
+        },
+      );
     }
     return df;
   }
@@ -224,24 +289,39 @@ export class PostgresTable implements Dataset<DataFrame> {
     const missing = key.filter((k) => !df.columns.includes(k));
     if (missing.length > 0) {
       const mean = didYouMean(missing[0]!, df.columns);
-      throw new DatasetError('DAGRUN_ERR_DATASET_TYPE_MISMATCH', `${head}: expected the key column${key.length > 1 ? 's' : ''} ${key.map((k) => `'${k}'`).join(', ')} in the frame, but got no ${missing.map((m) => `'${m}'`).join(', ')} among ${df.columns.map((c) => `'${c}'`).join(', ')}.`, {
-        hint: mean ? `Hint: ${mean}` : undefined,
-      });
+      throw new DatasetError(
+        'DAGRUN_ERR_DATASET_TYPE_MISMATCH',
+        `${head}: expected the key column${key.length > 1 ? 's' : ''} ${key.map((k) => `'${k}'`).join(', ')} in the frame, but got no ${missing.map((m) => `'${m}'`).join(', ')} among ${df.columns.map((c) => `'${c}'`).join(', ')}.`,
+        {
+          hint: mean ? `Hint: ${mean}` : undefined,
+        },
+      );
     }
     const pl = await loadPolars();
     // sum() of a boolean Series is a boolean in nodejs-polars 0.24: count as integers.
-    const repeated = df.select(...key).isDuplicated().cast(pl.Int32).sum() as number;
+    const repeated = df
+      .select(...key)
+      .isDuplicated()
+      .cast(pl.Int32)
+      .sum() as number;
     if (repeated > 0 && mode !== 'append') {
-      throw new DatasetError('DAGRUN_ERR_DATASET_SAVE', `${head}: expected each key (${key.join(', ')}) once in the frame, but got ${repeated} rows sharing a key with another row. Nothing was written: the table is as it was.`, {
-        hint: 'Hint: drop the duplicates first, e.g. df.unique({ subset: [...key], keep: "last" }).',
-      });
+      throw new DatasetError(
+        'DAGRUN_ERR_DATASET_SAVE',
+        `${head}: expected each key (${key.join(', ')}) once in the frame, but got ${repeated} rows sharing a key with another row. Nothing was written: the table is as it was.`,
+        {
+          hint: 'Hint: drop the duplicates first, e.g. df.unique({ subset: [...key], keep: "last" }).',
+        },
+      );
     }
   }
 
   #columnDefs(df: DataFrame, constraint: string | undefined): string {
     const defs = df.getColumns().map((s) => `${quoteIdent(s.name)} ${pgTypeFor(s.dtype)!}`);
     const key = this.#options.save?.key;
-    if (key) defs.push(`${constraint ? `CONSTRAINT ${quoteIdent(constraint)} ` : ''}PRIMARY KEY (${key.map(quoteIdent).join(', ')})`);
+    if (key)
+      defs.push(
+        `${constraint ? `CONSTRAINT ${quoteIdent(constraint)} ` : ''}PRIMARY KEY (${key.map(quoteIdent).join(', ')})`,
+      );
     return defs.join(', ');
   }
 
@@ -254,9 +334,13 @@ export class PostgresTable implements Dataset<DataFrame> {
     const schema = this.#options.schema ?? rel?.schema ?? (await currentSchema(c));
     if (schema !== undefined) return schema;
     const s = this.#connection.settings;
-    throw new DatasetError('DAGRUN_ERR_DATASET_SAVE', `Dataset '${this.#name}' (${TYPE}): expected a schema to create table '${this.#options.table}' in on ${address(s)}/${s.database}, but got an empty search_path.`, {
-      hint: 'Hint: name the schema in the catalog entry (schema: public).',
-    });
+    throw new DatasetError(
+      'DAGRUN_ERR_DATASET_SAVE',
+      `Dataset '${this.#name}' (${TYPE}): expected a schema to create table '${this.#options.table}' in on ${address(s)}/${s.database}, but got an empty search_path.`,
+      {
+        hint: 'Hint: name the schema in the catalog entry (schema: public).',
+      },
+    );
   }
 
   /**
@@ -275,7 +359,10 @@ export class PostgresTable implements Dataset<DataFrame> {
     await writeRows(c, staged, df, this.#frameTypes(df), method);
     if (rel) await c.query(`DROP TABLE ${qualified(rel.schema, rel.name)}`);
     await c.query(`ALTER TABLE ${staged} RENAME TO ${quoteIdent(this.#options.table)}`);
-    if (key) await c.query(`ALTER TABLE ${qualified(schema, this.#options.table)} RENAME CONSTRAINT ${quoteIdent(`${stage}_pkey`)} TO ${quoteIdent(constraintName(this.#options.table, 'pkey'))}`);
+    if (key)
+      await c.query(
+        `ALTER TABLE ${qualified(schema, this.#options.table)} RENAME CONSTRAINT ${quoteIdent(`${stage}_pkey`)} TO ${quoteIdent(constraintName(this.#options.table, 'pkey'))}`,
+      );
   }
 
   /** append and upsert: into the table as it is (created from the frame when missing). */
@@ -285,7 +372,9 @@ export class PostgresTable implements Dataset<DataFrame> {
       const schema = await this.#schemaFor(c, undefined);
       const target = qualified(schema, this.#options.table);
       const key = this.#options.save?.key;
-      await c.query(`CREATE TABLE ${target} (${this.#columnDefs(df, key ? constraintName(this.#options.table, 'pkey') : undefined)})`);
+      await c.query(
+        `CREATE TABLE ${target} (${this.#columnDefs(df, key ? constraintName(this.#options.table, 'pkey') : undefined)})`,
+      );
       await writeRows(c, target, df, this.#frameTypes(df), method);
       return;
     }
@@ -300,9 +389,13 @@ export class PostgresTable implements Dataset<DataFrame> {
     const key = this.#options.save!.key!;
     if (!(await hasUniqueKey(c, rel, key))) {
       const s = this.#connection.settings;
-      throw new DatasetError('DAGRUN_ERR_DATASET_SAVE', `Dataset '${this.#name}' (${TYPE}): expected a primary key or unique constraint on (${key.join(', ')}) of table '${rel.schema}.${rel.name}' on ${address(s)}/${s.database}, but got none. Nothing was written: the table is as it was.`, {
-        hint: `Hint: upsert needs one to find existing rows: ALTER TABLE ${target} ADD PRIMARY KEY (${key.map(quoteIdent).join(', ')});`,
-      });
+      throw new DatasetError(
+        'DAGRUN_ERR_DATASET_SAVE',
+        `Dataset '${this.#name}' (${TYPE}): expected a primary key or unique constraint on (${key.join(', ')}) of table '${rel.schema}.${rel.name}' on ${address(s)}/${s.database}, but got none. Nothing was written: the table is as it was.`,
+        {
+          hint: `Hint: upsert needs one to find existing rows: ALTER TABLE ${target} ADD PRIMARY KEY (${key.map(quoteIdent).join(', ')});`,
+        },
+      );
     }
     // Rows go to a temporary table of the target's column types, then one INSERT … ON CONFLICT merges them.
     const temp = quoteIdent(`_dagrun_upsert_${randomSuffix()}`);
@@ -310,8 +403,13 @@ export class PostgresTable implements Dataset<DataFrame> {
     await c.query(`CREATE TEMPORARY TABLE ${temp} ON COMMIT DROP AS SELECT ${cols} FROM ${target} WITH NO DATA`);
     await writeRows(c, temp, df, types, method);
     const rest = df.columns.filter((n) => !key.includes(n));
-    const action = rest.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${rest.map((n) => `${quoteIdent(n)} = EXCLUDED.${quoteIdent(n)}`).join(', ')}`;
-    await c.query(`INSERT INTO ${target} (${cols}) SELECT ${cols} FROM ${temp} ON CONFLICT (${key.map(quoteIdent).join(', ')}) ${action}`);
+    const action =
+      rest.length === 0
+        ? 'DO NOTHING'
+        : `DO UPDATE SET ${rest.map((n) => `${quoteIdent(n)} = EXCLUDED.${quoteIdent(n)}`).join(', ')}`;
+    await c.query(
+      `INSERT INTO ${target} (${cols}) SELECT ${cols} FROM ${temp} ON CONFLICT (${key.map(quoteIdent).join(', ')}) ${action}`,
+    );
   }
 
   /** The existing columns' types for the frame's columns, or one error listing every column that does not fit. */
@@ -323,7 +421,10 @@ export class PostgresTable implements Dataset<DataFrame> {
     for (const s of df.getColumns()) {
       const col = byName.get(s.name);
       if (!col) {
-        const mean = didYouMean(s.name, columns.map((c) => c.name));
+        const mean = didYouMean(
+          s.name,
+          columns.map((c) => c.name),
+        );
         problems.push(`'${s.name}' is not a column of the table${mean ? ` (${mean})` : ''}`);
         continue;
       }
@@ -335,16 +436,23 @@ export class PostgresTable implements Dataset<DataFrame> {
     }
     if (problems.length > 0) {
       const s = this.#connection.settings;
-      throw new DatasetError('DAGRUN_ERR_DATASET_TYPE_MISMATCH', `Dataset '${this.#name}' (${TYPE}): expected the frame to fit table '${rel.schema}.${rel.name}' on ${address(s)}/${s.database} for ${mode}, but got ${problems.join('; ')}. Nothing was written: the table is as it was.`, {
-        hint: hint ?? `Hint: the table's columns are ${columns.map((c) => `${c.name} (${c.typeName})`).join(', ')}.`,
-      });
+      throw new DatasetError(
+        'DAGRUN_ERR_DATASET_TYPE_MISMATCH',
+        `Dataset '${this.#name}' (${TYPE}): expected the frame to fit table '${rel.schema}.${rel.name}' on ${address(s)}/${s.database} for ${mode}, but got ${problems.join('; ')}. Nothing was written: the table is as it was.`,
+        {
+          hint: hint ?? `Hint: the table's columns are ${columns.map((c) => `${c.name} (${c.typeName})`).join(', ')}.`,
+        },
+      );
     }
     return types;
   }
 
   #notATable(rel: Relation, mode: SaveMode): DatasetError {
     const s = this.#connection.settings;
-    return new DatasetError('DAGRUN_ERR_DATASET_SAVE', `Dataset '${this.#name}' (${TYPE}): expected '${rel.schema}.${rel.name}' on ${address(s)}/${s.database} to be a table for ${mode}, but got a ${KIND_NAMES[rel.kind] ?? `relation of kind '${rel.kind}'`}. Nothing was written.`);
+    return new DatasetError(
+      'DAGRUN_ERR_DATASET_SAVE',
+      `Dataset '${this.#name}' (${TYPE}): expected '${rel.schema}.${rel.name}' on ${address(s)}/${s.database} to be a table for ${mode}, but got a ${KIND_NAMES[rel.kind] ?? `relation of kind '${rel.kind}'`}. Nothing was written.`,
+    );
   }
 }
 

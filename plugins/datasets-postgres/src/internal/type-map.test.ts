@@ -6,7 +6,13 @@ import { loadPolars } from './polars.js';
 import { dtypeLabel, fits, OID, pgTypeFor, type PgColumn } from './type-map.js';
 
 const pl = await loadPolars();
-const col = (oid: number, category: string, typeName = 'x'): PgColumn => ({ name: 'c', oid, typeName, castType: typeName, category });
+const col = (oid: number, category: string, typeName = 'x'): PgColumn => ({
+  name: 'c',
+  oid,
+  typeName,
+  castType: typeName,
+  category,
+});
 
 t.test('the column type a created table gets for each dtype', async (t) => {
   const table: Array<[string, unknown]> = [

@@ -67,7 +67,11 @@ const LOAD: Record<number, LoadRule> = {
   [OID.bpchar]: { expr: asIs, csv: 'Utf8' },
   [OID.name]: { expr: asIs, csv: 'Utf8' },
   [OID.char]: { expr: asIs, csv: 'Utf8' },
-  [OID.date]: { expr: (c) => `CASE WHEN isfinite(${c}) THEN ${c} - DATE '1970-01-01' END`, csv: 'Int32', final: 'date' },
+  [OID.date]: {
+    expr: (c) => `CASE WHEN isfinite(${c}) THEN ${c} - DATE '1970-01-01' END`,
+    csv: 'Int32',
+    final: 'date',
+  },
   [OID.timestamp]: { expr: epochMicros, csv: 'Int64', final: 'datetime' },
   [OID.timestamptz]: { expr: epochMicros, csv: 'Int64', final: 'datetime_utc' },
 };
@@ -78,7 +82,12 @@ const loadRule = (c: PgColumn): LoadRule => LOAD[c.oid] ?? TEXT;
 
 /** `expr AS "name"` for every column, reading from `qualifier` (a quoted alias) when given. */
 export const selectList = (columns: readonly PgColumn[], qualifier?: string): string =>
-  columns.map((c) => `${loadRule(c).expr(qualifier ? `${qualifier}.${quoteIdent(c.name)}` : quoteIdent(c.name))} AS ${quoteIdent(c.name)}`).join(', ');
+  columns
+    .map(
+      (c) =>
+        `${loadRule(c).expr(qualifier ? `${qualifier}.${quoteIdent(c.name)}` : quoteIdent(c.name))} AS ${quoteIdent(c.name)}`,
+    )
+    .join(', ');
 
 /** The dtypes polars reads the COPY output with, in column order. */
 export const csvSchema = (pl: Polars, columns: readonly PgColumn[]): Record<string, DataType> =>
@@ -103,7 +112,8 @@ export const finishChunk = (pl: Polars, df: DataFrame, columns: readonly PgColum
 };
 
 /** An empty frame with the columns and dtypes a load of these columns gives. */
-export const emptyFrame = (pl: Polars, columns: readonly PgColumn[]): DataFrame => pl.DataFrame(columns.map((c) => pl.Series(c.name, [], frameDtype(pl, c))));
+export const emptyFrame = (pl: Polars, columns: readonly PgColumn[]): DataFrame =>
+  pl.DataFrame(columns.map((c) => pl.Series(c.name, [], frameDtype(pl, c))));
 
 // ------------------------------------------------------------------ saving
 

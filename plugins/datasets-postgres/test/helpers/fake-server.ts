@@ -24,7 +24,12 @@ const message = (type: string, body: Buffer): Buffer => {
 };
 
 const errorResponse = (code: string, text: string): Buffer => {
-  const fields = [['S', 'FATAL'], ['V', 'FATAL'], ['C', code], ['M', text]].map(([k, v]) => Buffer.from(`${k}${v}\0`, 'utf8'));
+  const fields = [
+    ['S', 'FATAL'],
+    ['V', 'FATAL'],
+    ['C', code],
+    ['M', text],
+  ].map(([k, v]) => Buffer.from(`${k}${v}\0`, 'utf8'));
   return message('E', Buffer.concat([...fields, Buffer.from([0])]));
 };
 
@@ -50,7 +55,8 @@ export const fakeServer = async (t: Teardown, code: string, text: string): Promi
         socket.write(message('R', ask));
       }
       if (buf.length < 5 || buf.length < 1 + buf.readInt32BE(1)) return;
-      if (buf.toString('latin1', 0, 1) === 'p') passwords.push(buf.toString('utf8', 5, buf.readInt32BE(1)).replace(/\0$/, ''));
+      if (buf.toString('latin1', 0, 1) === 'p')
+        passwords.push(buf.toString('utf8', 5, buf.readInt32BE(1)).replace(/\0$/, ''));
       socket.end(errorResponse(code, text));
     });
   });

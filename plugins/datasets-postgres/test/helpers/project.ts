@@ -12,7 +12,11 @@ interface Teardown {
 export const makeProject = (t: Teardown, files: Readonly<Record<string, string>>): string => {
   const dir = mkdtempSync(join(tmpdir(), 'dagrun-pg-test-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  for (const [rel, content] of Object.entries({ 'dagrun.yaml': 'name: pg-test\n', 'pipeline.yaml': '__default__:\n  nodes: []\n', ...files })) {
+  for (const [rel, content] of Object.entries({
+    'dagrun.yaml': 'name: pg-test\n',
+    'pipeline.yaml': '__default__:\n  nodes: []\n',
+    ...files,
+  })) {
     mkdirSync(dirname(join(dir, rel)), { recursive: true });
     writeFileSync(join(dir, rel), content);
   }

@@ -41,8 +41,14 @@ const fromEnv = (): (Pick<TestServer, 'kind' | 'credentials' | 'url'> & { stop?:
   if (e.PGUSER) credentials.user = e.PGUSER;
   if (e.PGPASSWORD) credentials.password = e.PGPASSWORD;
   if (e.PGDATABASE) credentials.database = e.PGDATABASE;
-  const auth = e.PGUSER ? `${encodeURIComponent(e.PGUSER)}${e.PGPASSWORD ? `:${encodeURIComponent(e.PGPASSWORD)}` : ''}@` : '';
-  return { kind: 'env', credentials, url: `postgres://${auth}${e.PGHOST ?? 'localhost'}:${e.PGPORT ?? 5432}/${e.PGDATABASE ?? ''}` };
+  const auth = e.PGUSER
+    ? `${encodeURIComponent(e.PGUSER)}${e.PGPASSWORD ? `:${encodeURIComponent(e.PGPASSWORD)}` : ''}@`
+    : '';
+  return {
+    kind: 'env',
+    credentials,
+    url: `postgres://${auth}${e.PGHOST ?? 'localhost'}:${e.PGPORT ?? 5432}/${e.PGDATABASE ?? ''}`,
+  };
 };
 
 /** Which server testServer() will give, without starting it. */

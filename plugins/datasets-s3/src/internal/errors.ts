@@ -21,12 +21,25 @@ export interface FailureContext {
 }
 
 /** Node's network failures, and the SDK's timeout. */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED', 'TimeoutError']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ECONNABORTED',
+  'TimeoutError',
+]);
 
 /** The server does not take the key (or its signature, or its session token). */
 const LOGIN_HINTS: Record<string, string> = {
-  InvalidAccessKeyId: 'Hint: check aws_access_key_id in the credentials entry the catalog entry names (or AWS_ACCESS_KEY_ID): this server does not know it.',
-  SignatureDoesNotMatch: 'Hint: check aws_secret_access_key in the credentials entry the catalog entry names (or AWS_SECRET_ACCESS_KEY): it does not belong to the access key id.',
+  InvalidAccessKeyId:
+    'Hint: check aws_access_key_id in the credentials entry the catalog entry names (or AWS_ACCESS_KEY_ID): this server does not know it.',
+  SignatureDoesNotMatch:
+    'Hint: check aws_secret_access_key in the credentials entry the catalog entry names (or AWS_SECRET_ACCESS_KEY): it does not belong to the access key id.',
   InvalidToken: 'Hint: renew aws_session_token in the credentials entry (or AWS_SESSION_TOKEN).',
   ExpiredToken: 'Hint: renew aws_session_token in the credentials entry (or AWS_SESSION_TOKEN).',
   TokenRefreshRequired: 'Hint: renew aws_session_token in the credentials entry (or AWS_SESSION_TOKEN).',
@@ -74,41 +87,68 @@ export const translate = async (err: unknown, ctx: FailureContext): Promise<Erro
   const { op, location, bucket, endpoint } = ctx;
   if (code === 'NoSuchKey' || (op === 'read' && status === 404 && code !== 'NoSuchBucket')) {
     // FileDataset turns ENOENT into "expected a file at s3://…, but got no such file."
-    return Object.assign(new Error(`S3 object ${location}: expected it to exist, but got no such key.`), { code: 'ENOENT', cause: err });
+    return Object.assign(new Error(`S3 object ${location}: expected it to exist, but got no such key.`), {
+      code: 'ENOENT',
+      cause: err,
+    });
   }
   if (code === 'NoSuchBucket') {
-    return new DatasetError(op === 'write' ? 'DAGRUN_ERR_DATASET_SAVE' : 'DAGRUN_ERR_DATASET_LOAD', `S3 bucket '${bucket}' at ${endpoint}: expected an existing bucket, but got no such bucket.`, {
-      hint: `Hint: create it (aws s3 mb s3://${bucket}${ctx.customEndpoint ? ` --endpoint-url ${endpoint}` : ''}), or correct the bucket in the dataset's path.`,
-      cause: err,
-    });
+    return new DatasetError(
+      op === 'write' ? 'DAGRUN_ERR_DATASET_SAVE' : 'DAGRUN_ERR_DATASET_LOAD',
+      `S3 bucket '${bucket}' at ${endpoint}: expected an existing bucket, but got no such bucket.`,
+      {
+        hint: `Hint: create it (aws s3 mb s3://${bucket}${ctx.customEndpoint ? ` --endpoint-url ${endpoint}` : ''}), or correct the bucket in the dataset's path.`,
+        cause: err,
+      },
+    );
   }
   if (code !== undefined && UNREACHABLE.has(code)) {
-    return new DatasetError('DAGRUN_ERR_DATASET_CONNECTION', `S3 endpoint ${endpoint} (bucket '${bucket}'): expected a server that answers, but got ${describe(err)}.`, {
-      hint: ctx.customEndpoint
-        ? 'Hint: check that the server runs, and endpoint_url in storage_options (or AWS_ENDPOINT_URL).'
-        : 'Hint: check the network, and region in storage_options (or AWS_REGION).',
-      cause: err,
-    });
+    return new DatasetError(
+      'DAGRUN_ERR_DATASET_CONNECTION',
+      `S3 endpoint ${endpoint} (bucket '${bucket}'): expected a server that answers, but got ${describe(err)}.`,
+      {
+        hint: ctx.customEndpoint
+          ? 'Hint: check that the server runs, and endpoint_url in storage_options (or AWS_ENDPOINT_URL).'
+          : 'Hint: check the network, and region in storage_options (or AWS_REGION).',
+        cause: err,
+      },
+    );
   }
   if ((err as SdkError | undefined)?.name === 'CredentialsProviderError') {
-    return new DatasetError('DAGRUN_ERR_DATASET_CONNECTION', `S3 credentials for bucket '${bucket}' at ${endpoint}: expected an access key from the catalog entry's credentials or the AWS default chain, but got none.`, {
-      hint: 'Hint: name a credentials entry holding aws_access_key_id and aws_secret_access_key in the catalog entry, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE).',
-      cause: err,
-    });
+    return new DatasetError(
+      'DAGRUN_ERR_DATASET_CONNECTION',
+      `S3 credentials for bucket '${bucket}' at ${endpoint}: expected an access key from the catalog entry's credentials or the AWS default chain, but got none.`,
+      {
+        hint: 'Hint: name a credentials entry holding aws_access_key_id and aws_secret_access_key in the catalog entry, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE).',
+        cause: err,
+      },
+    );
   }
   if (code !== undefined && code in LOGIN_HINTS) {
     const key = await ctx.accessKeyId();
-    return new DatasetError('DAGRUN_ERR_DATASET_CONNECTION', `S3 login to bucket '${bucket}' at ${endpoint}: expected access key id ${key ? `'${key}'` : '(unknown)'} to be accepted, but got ${describe(err)}.`, {
-      hint: LOGIN_HINTS[code],
-      cause: err,
-    });
+    return new DatasetError(
+      'DAGRUN_ERR_DATASET_CONNECTION',
+      `S3 login to bucket '${bucket}' at ${endpoint}: expected access key id ${key ? `'${key}'` : '(unknown)'} to be accepted, but got ${describe(err)}.`,
+      {
+        hint: LOGIN_HINTS[code],
+        cause: err,
+      },
+    );
   }
   if ((code !== undefined && DENIED.has(code)) || status === 403) {
     const key = await ctx.accessKeyId();
-    return new DatasetError('DAGRUN_ERR_DATASET_CONNECTION', `S3 ${op} of ${location} at ${endpoint}: expected access key id ${key ? `'${key}'` : '(unknown)'} to be allowed, but got ${describe(err)}.`, {
-      hint: 'Hint: check the key, and that it may get, put and list objects in this bucket (without s3:ListBucket, S3 answers 403 for a missing key too).',
-      cause: err,
-    });
+    return new DatasetError(
+      'DAGRUN_ERR_DATASET_CONNECTION',
+      `S3 ${op} of ${location} at ${endpoint}: expected access key id ${key ? `'${key}'` : '(unknown)'} to be allowed, but got ${describe(err)}.`,
+      {
+        hint: 'Hint: check the key, and that it may get, put and list objects in this bucket (without s3:ListBucket, S3 answers 403 for a missing key too).',
+        cause: err,
+      },
+    );
   }
-  return new DatasetError(op === 'write' ? 'DAGRUN_ERR_DATASET_SAVE' : 'DAGRUN_ERR_DATASET_LOAD', `S3 ${op} of ${location} at ${endpoint}: expected success, but got ${describe(err)}.`, { cause: err });
+  return new DatasetError(
+    op === 'write' ? 'DAGRUN_ERR_DATASET_SAVE' : 'DAGRUN_ERR_DATASET_LOAD',
+    `S3 ${op} of ${location} at ${endpoint}: expected success, but got ${describe(err)}.`,
+    { cause: err },
+  );
 };

@@ -14,7 +14,15 @@ export const parseLocation = (location: string, code: ErrorCode, object = true):
   const m = /^s3:\/\/([^/]*)\/?(.*)$/is.exec(location);
   const bucket = m?.[1] ?? '';
   const key = m?.[2] ?? '';
-  const got = !m ? 'another form' : bucket === '' ? 'no bucket' : object && key === '' ? 'no key after the bucket' : object && key.endsWith('/') ? "a key ending in '/' (a folder, not an object)" : undefined;
+  const got = !m
+    ? 'another form'
+    : bucket === ''
+      ? 'no bucket'
+      : object && key === ''
+        ? 'no key after the bucket'
+        : object && key.endsWith('/')
+          ? "a key ending in '/' (a folder, not an object)"
+          : undefined;
   if (got) {
     throw new DatasetError(code, `S3 location '${location}': expected s3://bucket/key, but got ${got}.`, {
       hint: 'Hint: write the path as s3://<bucket>/<key>, e.g. s3://my-bucket/data/01_raw/orders.csv.',
@@ -35,4 +43,5 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** A Content-Type from the key's extension, so consoles and browsers show objects sensibly. */
-export const contentType = (key: string): string => CONTENT_TYPES[/\.([a-z0-9]+)$/i.exec(key)?.[1]?.toLowerCase() ?? ''] ?? 'application/octet-stream';
+export const contentType = (key: string): string =>
+  CONTENT_TYPES[/\.([a-z0-9]+)$/i.exec(key)?.[1]?.toLowerCase() ?? ''] ?? 'application/octet-stream';

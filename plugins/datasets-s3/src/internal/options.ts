@@ -24,15 +24,41 @@ const ATTEMPTS = { minimum: 1, maximum: 10 } as const;
 const S3_OPTIONS_SCHEMA = {
   type: 'object',
   properties: {
-    endpoint_url: { type: 'string', description: 'Server URL for S3-compatible stores (MinIO, s3rver, Ceph, R2…); default AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS.' },
+    endpoint_url: {
+      type: 'string',
+      description:
+        'Server URL for S3-compatible stores (MinIO, s3rver, Ceph, R2…); default AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS.',
+    },
     region: { type: 'string', minLength: 1, description: 'Default AWS_REGION, AWS_DEFAULT_REGION, else us-east-1.' },
-    force_path_style: { type: 'boolean', description: '`http://host/bucket/key` instead of `http://bucket.host/key`; default true when an endpoint is set.' },
-    multipart_threshold: { type: ['integer', 'string'], description: 'Objects of at least this many bytes go up in parts; bytes or a size such as "64 MiB". Default 8 MiB.' },
-    part_size: { type: ['integer', 'string'], description: 'Bytes per part (5 MiB to 5 GiB), or a size such as "16 MiB"; default 8 MiB.' },
+    force_path_style: {
+      type: 'boolean',
+      description:
+        '`http://host/bucket/key` instead of `http://bucket.host/key`; default true when an endpoint is set.',
+    },
+    multipart_threshold: {
+      type: ['integer', 'string'],
+      description:
+        'Objects of at least this many bytes go up in parts; bytes or a size such as "64 MiB". Default 8 MiB.',
+    },
+    part_size: {
+      type: ['integer', 'string'],
+      description: 'Bytes per part (5 MiB to 5 GiB), or a size such as "16 MiB"; default 8 MiB.',
+    },
     max_concurrency: { type: 'integer', ...CONCURRENCY, description: 'Parts uploaded at once; default 4.' },
-    max_attempts: { type: 'integer', ...ATTEMPTS, description: 'Tries per request, the first included (the SDK retries throttling and network errors); default 3.' },
-    request_checksum_calculation: { enum: CHECKSUM_MODES, description: "Whether to send CRC checksums with uploads; `when_required` for stores that reject them. Default: the SDK's (when_supported)." },
-    response_checksum_validation: { enum: CHECKSUM_MODES, description: "Whether to check the checksums a store returns; default: the SDK's (when_supported)." },
+    max_attempts: {
+      type: 'integer',
+      ...ATTEMPTS,
+      description: 'Tries per request, the first included (the SDK retries throttling and network errors); default 3.',
+    },
+    request_checksum_calculation: {
+      enum: CHECKSUM_MODES,
+      description:
+        "Whether to send CRC checksums with uploads; `when_required` for stores that reject them. Default: the SDK's (when_supported).",
+    },
+    response_checksum_validation: {
+      enum: CHECKSUM_MODES,
+      description: "Whether to check the checksums a store returns; default: the SDK's (when_supported).",
+    },
   },
   additionalProperties: false,
 } as const;
@@ -91,13 +117,18 @@ export const resolveSettings = (
   const creds = checkCredentials(credentials, problems);
   if (problems.length > 0) return { settings: undefined, problems };
   const o = (options ?? {}) as S3StorageOptions;
-  const endpoint = (o.endpoint_url ?? nonEmpty(environ.AWS_ENDPOINT_URL_S3) ?? nonEmpty(environ.AWS_ENDPOINT_URL))?.replace(/\/+$/, '');
+  const endpoint = (
+    o.endpoint_url ??
+    nonEmpty(environ.AWS_ENDPOINT_URL_S3) ??
+    nonEmpty(environ.AWS_ENDPOINT_URL)
+  )?.replace(/\/+$/, '');
   return {
     settings: {
       endpoint,
       region: o.region ?? nonEmpty(environ.AWS_REGION) ?? nonEmpty(environ.AWS_DEFAULT_REGION) ?? 'us-east-1',
       forcePathStyle: o.force_path_style ?? endpoint !== undefined,
-      multipartThreshold: o.multipart_threshold === undefined ? DEFAULT_SIZE : (parseSize(o.multipart_threshold) as number),
+      multipartThreshold:
+        o.multipart_threshold === undefined ? DEFAULT_SIZE : (parseSize(o.multipart_threshold) as number),
       partSize: o.part_size === undefined ? DEFAULT_SIZE : (parseSize(o.part_size) as number),
       maxConcurrency: o.max_concurrency ?? 4,
       maxAttempts: o.max_attempts ?? 3,
@@ -117,7 +148,13 @@ export const checkOptions = (options: Readonly<Record<string, unknown>>): Proble
   for (const [name, value] of Object.entries(options)) {
     switch (name as OptionName) {
       case 'endpoint_url':
-        if (typeof value !== 'string' || !isHttpUrl(value)) bad(name, 'an http:// or https:// URL', value, 'Hint: e.g. http://localhost:9000 for MinIO; leave it out for AWS.');
+        if (typeof value !== 'string' || !isHttpUrl(value))
+          bad(
+            name,
+            'an http:// or https:// URL',
+            value,
+            'Hint: e.g. http://localhost:9000 for MinIO; leave it out for AWS.',
+          );
         break;
       case 'region':
         if (typeof value !== 'string' || value === '') bad(name, 'a region name such as eu-west-1', value);
@@ -127,30 +164,38 @@ export const checkOptions = (options: Readonly<Record<string, unknown>>): Proble
         break;
       case 'multipart_threshold': {
         const n = parseSize(value);
-        if (n === undefined || n < 1) bad(name, 'a size of at least 1 byte (bytes, or a string such as "64 MiB")', value);
+        if (n === undefined || n < 1)
+          bad(name, 'a size of at least 1 byte (bytes, or a string such as "64 MiB")', value);
         break;
       }
       case 'part_size': {
         const n = parseSize(value);
         if (n === undefined) bad(name, 'a size in bytes (an integer, or a string such as "16 MiB")', value);
-        else if (n < MIN_PART_SIZE || n > MAX_PART_SIZE) bad(name, "a size from 5 MiB to 5 GiB (S3's limits for a part)", value);
+        else if (n < MIN_PART_SIZE || n > MAX_PART_SIZE)
+          bad(name, "a size from 5 MiB to 5 GiB (S3's limits for a part)", value);
         break;
       }
       case 'max_concurrency':
-        if (!isIntIn(value, CONCURRENCY)) bad(name, `an integer from ${CONCURRENCY.minimum} to ${CONCURRENCY.maximum}`, value);
+        if (!isIntIn(value, CONCURRENCY))
+          bad(name, `an integer from ${CONCURRENCY.minimum} to ${CONCURRENCY.maximum}`, value);
         break;
       case 'max_attempts':
         if (!isIntIn(value, ATTEMPTS)) bad(name, `an integer from ${ATTEMPTS.minimum} to ${ATTEMPTS.maximum}`, value);
         break;
       case 'request_checksum_calculation':
       case 'response_checksum_validation':
-        if (!(CHECKSUM_MODES as readonly unknown[]).includes(value)) bad(name, CHECKSUM_MODES.map((m) => `'${m}'`).join(' or '), value);
+        if (!(CHECKSUM_MODES as readonly unknown[]).includes(value))
+          bad(name, CHECKSUM_MODES.map((m) => `'${m}'`).join(' or '), value);
         break;
       default: {
         const mean = didYouMean(name, OPTION_NAMES);
         problems.push({
           detail: `S3 storage option '${name}': expected one of ${OPTION_NAMES.join(', ')}, but got an unknown option.`,
-          hint: mean ? `Hint: ${mean}` : name === 'credentials' || /key|secret|token/i.test(name) ? 'Hint: keys belong in credentials.yaml; name that entry with `credentials:` in the catalog entry.' : undefined,
+          hint: mean
+            ? `Hint: ${mean}`
+            : name === 'credentials' || /key|secret|token/i.test(name)
+              ? 'Hint: keys belong in credentials.yaml; name that entry with `credentials:` in the catalog entry.'
+              : undefined,
         });
       }
     }
@@ -159,7 +204,10 @@ export const checkOptions = (options: Readonly<Record<string, unknown>>): Proble
 };
 
 /** The credentials entry as SDK credentials. Only key names and kinds of values ever reach a message. */
-const checkCredentials = (raw: Readonly<Record<string, unknown>> | undefined, problems: Problem[]): S3Credentials | undefined => {
+const checkCredentials = (
+  raw: Readonly<Record<string, unknown>> | undefined,
+  problems: Problem[],
+): S3Credentials | undefined => {
   if (raw === undefined) return undefined;
   const known = Object.values(CREDENTIAL_KEYS).flat() as string[];
   const found: Partial<Record<keyof typeof CREDENTIAL_KEYS, string>> = {};
@@ -175,21 +223,34 @@ const checkCredentials = (raw: Readonly<Record<string, unknown>> | undefined, pr
       continue;
     }
     if (typeof value !== 'string' || value === '') {
-      problems.push({ detail: `S3 credentials key '${name}': expected a non-empty string, but got ${value === '' ? 'an empty string' : kind(value)}.` });
+      problems.push({
+        detail: `S3 credentials key '${name}': expected a non-empty string, but got ${value === '' ? 'an empty string' : kind(value)}.`,
+      });
       ok = false;
     }
   }
-  for (const [field, names] of Object.entries(CREDENTIAL_KEYS) as Array<[keyof typeof CREDENTIAL_KEYS, readonly string[]]>) {
+  for (const [field, names] of Object.entries(CREDENTIAL_KEYS) as Array<
+    [keyof typeof CREDENTIAL_KEYS, readonly string[]]
+  >) {
     const given = names.filter((n) => raw[n] !== undefined);
     if (given.length > 1) {
-      problems.push({ detail: `S3 credentials: expected one of '${names[0]}' and its short name '${names[1]}', but got both.` });
+      problems.push({
+        detail: `S3 credentials: expected one of '${names[0]}' and its short name '${names[1]}', but got both.`,
+      });
       ok = false;
     } else if (given.length === 1 && typeof raw[given[0]!] === 'string') found[field] = raw[given[0]!] as string;
   }
   if (!ok) return undefined;
   const { accessKeyId, secretAccessKey, sessionToken } = found;
   if (accessKeyId === undefined || secretAccessKey === undefined) {
-    const has = accessKeyId !== undefined ? 'aws_access_key_id' : secretAccessKey !== undefined ? 'aws_secret_access_key' : sessionToken !== undefined ? 'aws_session_token' : undefined;
+    const has =
+      accessKeyId !== undefined
+        ? 'aws_access_key_id'
+        : secretAccessKey !== undefined
+          ? 'aws_secret_access_key'
+          : sessionToken !== undefined
+            ? 'aws_session_token'
+            : undefined;
     problems.push({
       detail: `S3 credentials: expected aws_access_key_id and aws_secret_access_key together, but got ${has ? `only ${has}` : 'neither'}.`,
       hint: 'Hint: give both in the credentials entry, or name no credentials to use AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the AWS profile.',
@@ -201,7 +262,13 @@ const checkCredentials = (raw: Readonly<Record<string, unknown>> | undefined, pr
 
 /** Names such as aws_secret_key or access_key are close in meaning, if not in spelling, to one key. */
 const credentialMeant = (name: string): string | undefined => {
-  const meant = /secret|password/i.test(name) ? 'aws_secret_access_key' : /token|session/i.test(name) ? 'aws_session_token' : /key|access|id$/i.test(name) ? 'aws_access_key_id' : undefined;
+  const meant = /secret|password/i.test(name)
+    ? 'aws_secret_access_key'
+    : /token|session/i.test(name)
+      ? 'aws_session_token'
+      : /key|access|id$/i.test(name)
+        ? 'aws_access_key_id'
+        : undefined;
   return meant ? `did you mean: '${meant}'?` : undefined;
 };
 
@@ -227,11 +294,17 @@ const isHttpUrl = (s: string): boolean => {
   }
 };
 
-const isIntIn = (v: unknown, { minimum, maximum }: { minimum: number; maximum: number }): boolean => typeof v === 'number' && Number.isInteger(v) && v >= minimum && v <= maximum;
+const isIntIn = (v: unknown, { minimum, maximum }: { minimum: number; maximum: number }): boolean =>
+  typeof v === 'number' && Number.isInteger(v) && v >= minimum && v <= maximum;
 
 const nonEmpty = (s: string | undefined): string | undefined => (s === undefined || s === '' ? undefined : s);
 
 const kind = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v);
 
 /** An option's value as a message shows it (options are not secrets). */
-const show = (v: unknown): string => (typeof v === 'string' ? `string ${JSON.stringify(v)}` : typeof v === 'number' || typeof v === 'boolean' ? `${typeof v} ${String(v)}` : kind(v));
+const show = (v: unknown): string =>
+  typeof v === 'string'
+    ? `string ${JSON.stringify(v)}`
+    : typeof v === 'number' || typeof v === 'boolean'
+      ? `${typeof v} ${String(v)}`
+      : kind(v);

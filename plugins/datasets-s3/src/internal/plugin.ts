@@ -2,7 +2,14 @@
 // text, object) works at s3://bucket/key, versioning included. Options given to the plugin in
 // dagrun.yaml are defaults for every s3:// entry's storage_options.
 
-import { CatalogError, ConfigError, definePlugin, type ErrorCode, type StorageFactory, type StorageOptions } from '@dagrun/core';
+import {
+  CatalogError,
+  ConfigError,
+  definePlugin,
+  type ErrorCode,
+  type StorageFactory,
+  type StorageOptions,
+} from '@dagrun/core';
 import { checkOptions, resolveSettings, type Problem, type S3StorageOptions } from './options.js';
 import { S3Storage } from './s3-storage.js';
 
@@ -32,9 +39,16 @@ export const s3Plugin = definePlugin<S3StorageOptions>({
 });
 
 /** One problem as it is; several as one error that lists them, each with its hint. */
-const problemsError = (problems: readonly Problem[], code: ErrorCode, Err: typeof CatalogError | typeof ConfigError): Error => {
+const problemsError = (
+  problems: readonly Problem[],
+  code: ErrorCode,
+  Err: typeof CatalogError | typeof ConfigError,
+): Error => {
   const [first] = problems;
   if (problems.length === 1 && first) return new Err(code, first.detail, { hint: first.hint });
   const lines = problems.map((p, i) => `\n  ${i + 1}) ${p.detail}${p.hint ? ` ${p.hint}` : ''}`).join('');
-  return new Err(code, `S3 storage: expected valid storage options and credentials, but got ${problems.length} problems:${lines}`);
+  return new Err(
+    code,
+    `S3 storage: expected valid storage options and credentials, but got ${problems.length} problems:${lines}`,
+  );
 };

@@ -56,7 +56,15 @@ export class S3Storage implements Storage {
     const where = parseLocation(location, 'DAGRUN_ERR_DATASET_SAVE');
     return this.#call('write', location, where, async (client, s3) => {
       if (bytes.byteLength === 0 || bytes.byteLength < this.settings.multipartThreshold) {
-        await client.send(new s3.PutObjectCommand({ Bucket: where.bucket, Key: where.key, Body: bytes, ContentLength: bytes.byteLength, ContentType: contentType(where.key) }));
+        await client.send(
+          new s3.PutObjectCommand({
+            Bucket: where.bucket,
+            Key: where.key,
+            Body: bytes,
+            ContentLength: bytes.byteLength,
+            ContentType: contentType(where.key),
+          }),
+        );
         return { bytes: bytes.byteLength, parts: 0 };
       }
       return { bytes: bytes.byteLength, parts: await this.#multipart(client, s3, where, bytes) };
@@ -85,8 +93,16 @@ export class S3Storage implements Storage {
       const names = new Set<string>();
       let token: string | undefined;
       do {
-        const page = await client.send(new s3.ListObjectsV2Command({ Bucket: where.bucket, Prefix: prefix, Delimiter: '/', ...(token ? { ContinuationToken: token } : {}) }));
-        for (const p of page.CommonPrefixes ?? []) if (p.Prefix) names.add(p.Prefix.slice(prefix.length).replace(/\/$/, ''));
+        const page = await client.send(
+          new s3.ListObjectsV2Command({
+            Bucket: where.bucket,
+            Prefix: prefix,
+            Delimiter: '/',
+            ...(token ? { ContinuationToken: token } : {}),
+          }),
+        );
+        for (const p of page.CommonPrefixes ?? [])
+          if (p.Prefix) names.add(p.Prefix.slice(prefix.length).replace(/\/$/, ''));
         for (const o of page.Contents ?? []) if (o.Key) names.add(o.Key.slice(prefix.length));
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
@@ -102,7 +118,12 @@ export class S3Storage implements Storage {
   }
 
   /** Runs one operation, turning SDK failures into messages that name the bucket and endpoint. */
-  async #call<T>(op: Op, location: string, where: S3Location, fn: (client: S3Client, s3: Sdk) => Promise<T>): Promise<T> {
+  async #call<T>(
+    op: Op,
+    location: string,
+    where: S3Location,
+    fn: (client: S3Client, s3: Sdk) => Promise<T>,
+  ): Promise<T> {
     const s3 = await loadSdk();
     const client = (this.#client ??= new s3.S3Client(clientConfig(this.settings)));
     try {
@@ -135,7 +156,13 @@ export class S3Storage implements Storage {
     // With the SDK's default integrity protection each part carries a CRC32, which S3 wants announced at the start.
     const crc = (await client.config.requestChecksumCalculation()) === 'WHEN_SUPPORTED';
     const target = { Bucket: where.bucket, Key: where.key };
-    const created = await client.send(new s3.CreateMultipartUploadCommand({ ...target, ContentType: contentType(where.key), ...(crc ? { ChecksumAlgorithm: 'CRC32' } : {}) }));
+    const created = await client.send(
+      new s3.CreateMultipartUploadCommand({
+        ...target,
+        ContentType: contentType(where.key),
+        ...(crc ? { ChecksumAlgorithm: 'CRC32' } : {}),
+      }),
+    );
     const uploadId = created.UploadId!;
     const parts: Array<{ PartNumber: number; ETag: string; ChecksumCRC32?: string }> = [];
     let next = 0;
@@ -145,9 +172,22 @@ export class S3Storage implements Storage {
         const i = next++;
         const body = bytes.subarray(i * partSize, Math.min((i + 1) * partSize, bytes.byteLength));
         try {
-          const out = await client.send(new s3.UploadPartCommand({ ...target, UploadId: uploadId, PartNumber: i + 1, Body: body, ContentLength: body.byteLength, ...(crc ? { ChecksumAlgorithm: 'CRC32' } : {}) }));
+          const out = await client.send(
+            new s3.UploadPartCommand({
+              ...target,
+              UploadId: uploadId,
+              PartNumber: i + 1,
+              Body: body,
+              ContentLength: body.byteLength,
+              ...(crc ? { ChecksumAlgorithm: 'CRC32' } : {}),
+            }),
+          );
           if (!out.ETag) throw new Error(`S3 answered part ${i + 1} without an ETag`);
-          parts.push({ PartNumber: i + 1, ETag: out.ETag, ...(out.ChecksumCRC32 ? { ChecksumCRC32: out.ChecksumCRC32 } : {}) });
+          parts.push({
+            PartNumber: i + 1,
+            ETag: out.ETag,
+            ...(out.ChecksumCRC32 ? { ChecksumCRC32: out.ChecksumCRC32 } : {}),
+          });
         } catch (err) {
           failed = true;
           throw err;
@@ -156,11 +196,15 @@ export class S3Storage implements Storage {
     };
     try {
       // Settle every worker before aborting, so no part lands after the abort.
-      const results = await Promise.allSettled(Array.from({ length: Math.min(this.settings.maxConcurrency, count) }, worker));
+      const results = await Promise.allSettled(
+        Array.from({ length: Math.min(this.settings.maxConcurrency, count) }, worker),
+      );
       const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (rejected) throw rejected.reason;
       parts.sort((a, b) => a.PartNumber - b.PartNumber);
-      await client.send(new s3.CompleteMultipartUploadCommand({ ...target, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+      await client.send(
+        new s3.CompleteMultipartUploadCommand({ ...target, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+      );
     } catch (err) {
       // Best effort: the parts are invisible either way, and a bucket lifecycle rule can clear what an abort leaves.
       await client.send(new s3.AbortMultipartUploadCommand({ ...target, UploadId: uploadId })).catch(() => undefined);
@@ -178,6 +222,16 @@ const clientConfig = (s: S3Settings): S3ClientConfig => ({
   followRegionRedirects: true,
   ...(s.endpoint ? { endpoint: s.endpoint } : {}),
   ...(s.credentials ? { credentials: s.credentials } : {}),
-  ...(s.requestChecksumCalculation ? { requestChecksumCalculation: s.requestChecksumCalculation === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED' } : {}),
-  ...(s.responseChecksumValidation ? { responseChecksumValidation: s.responseChecksumValidation === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED' } : {}),
+  ...(s.requestChecksumCalculation
+    ? {
+        requestChecksumCalculation:
+          s.requestChecksumCalculation === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
+      }
+    : {}),
+  ...(s.responseChecksumValidation
+    ? {
+        responseChecksumValidation:
+          s.responseChecksumValidation === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
+      }
+    : {}),
 });

@@ -31,7 +31,13 @@ export interface S3Server {
 /** Starts s3rver on a free port for the rest of the test (file) `t`. */
 export const startS3rver = async (t: Teardown): Promise<S3Server> => {
   const directory = mkdtempSync(join(tmpdir(), 'dagrun-s3rver-'));
-  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: BUCKET }] });
+  const server = new S3rver({
+    port: 0,
+    address: '127.0.0.1',
+    silent: true,
+    directory,
+    configureBuckets: [{ name: BUCKET }],
+  });
   const { port } = (await server.run()) as AddressInfo;
   t.teardown(async () => {
     await server.close();
@@ -62,7 +68,11 @@ export interface Proxy {
 }
 
 /** An HTTP proxy to `target` (a port on 127.0.0.1); `decide` may fail, answer or hold each request. */
-export const startProxy = async (t: Teardown, target: number, decide: (method: string, url: string) => ProxyAction = () => undefined): Promise<Proxy> => {
+export const startProxy = async (
+  t: Teardown,
+  target: number,
+  decide: (method: string, url: string) => ProxyAction = () => undefined,
+): Promise<Proxy> => {
   const requests: string[] = [];
   const headers: string[][] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -70,7 +80,13 @@ export const startProxy = async (t: Teardown, target: number, decide: (method: s
     headers.push(Object.keys(req.headers).sort());
     const action = decide(req.method ?? 'GET', req.url ?? '/');
     if (action && ('fail' in action || 'answer' in action)) {
-      const { status, xml } = 'answer' in action ? action.answer : { status: action.fail.status, xml: `<Error><Code>${action.fail.code}</Code><Message>${action.fail.message}</Message></Error>` };
+      const { status, xml } =
+        'answer' in action
+          ? action.answer
+          : {
+              status: action.fail.status,
+              xml: `<Error><Code>${action.fail.code}</Code><Message>${action.fail.message}</Message></Error>`,
+            };
       req.resume();
       req.on('end', () => {
         res.writeHead(status, { 'content-type': 'application/xml' });
@@ -79,10 +95,13 @@ export const startProxy = async (t: Teardown, target: number, decide: (method: s
       return;
     }
     const forward = () => {
-      const upstream = httpRequest({ host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
+      const upstream = httpRequest(
+        { host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
       upstream.on('error', () => res.destroy());
       req.pipe(upstream);
     };
@@ -92,10 +111,13 @@ export const startProxy = async (t: Teardown, target: number, decide: (method: s
     } else forward();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
+  t.teardown(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, headers };
 };
 

@@ -14,7 +14,13 @@ export const BINNING_SAMPLE = 200_000;
  * Upper edges of the bins of each feature (ascending, distinct). With few distinct values, the midpoints
  * between them; otherwise the midpoint percentiles at 100·i/maxBins. `x` is row-major n × f.
  */
-export const binThresholds = (x: Float64Array, n: number, f: number, maxBins: number, rand: () => number): Float64Array[] => {
+export const binThresholds = (
+  x: Float64Array,
+  n: number,
+  f: number,
+  maxBins: number,
+  rand: () => number,
+): Float64Array[] => {
   let rows: Uint32Array | undefined;
   if (n > BINNING_SAMPLE) {
     const perm = new Uint32Array(n);
@@ -56,7 +62,13 @@ export const binThresholds = (x: Float64Array, n: number, f: number, maxBins: nu
 };
 
 /** Maps row-major values to bins (row-major Uint8Array, `bins` if given), NaN to MISSING_BIN. */
-export const applyBins = (x: Float64Array, n: number, f: number, thresholds: readonly Float64Array[], bins: Uint8Array = new Uint8Array(n * f)): Uint8Array => {
+export const applyBins = (
+  x: Float64Array,
+  n: number,
+  f: number,
+  thresholds: readonly Float64Array[],
+  bins: Uint8Array = new Uint8Array(n * f),
+): Uint8Array => {
   for (let j = 0; j < f; j++) {
     const thr = thresholds[j]!;
     const len = thr.length;

@@ -56,7 +56,13 @@ export class CompiledForest {
   #sortFeature = -1;
   #sortEdges = new Float64Array(0);
 
-  constructor(trees: readonly Tree[], learningRate: number, init: number, nFeatures: number, options: ForestOptions = {}) {
+  constructor(
+    trees: readonly Tree[],
+    learningRate: number,
+    init: number,
+    nFeatures: number,
+    options: ForestOptions = {},
+  ) {
     this.#init = init;
     this.#nFeatures = nFeatures;
     this.#trees = trees;
@@ -101,7 +107,8 @@ export class CompiledForest {
 
   /** The binned layout, built on first use; null when the trees do not fit it (too deep, too many features). */
   #binnedLayout(): BinnedForest | null {
-    if (this.#binned === undefined) this.#binned = this.#mode === 'walk' ? null : BinnedForest.build(this.#trees, this.#scaled, this.#nFeatures);
+    if (this.#binned === undefined)
+      this.#binned = this.#mode === 'walk' ? null : BinnedForest.build(this.#trees, this.#scaled, this.#nFeatures);
     return this.#binned;
   }
 
@@ -127,7 +134,8 @@ export class CompiledForest {
     let best = -1;
     for (let j = 0; j < this.#nFeatures; j++) if (counts[j]! > 0 && (best < 0 || counts[j]! > counts[best]!)) best = j;
     if (best < 0) return;
-    for (const t of this.#trees) for (let i = 0; i < t.feature.length; i++) if (t.feature[i] === best) edges.add(t.threshold[i]!);
+    for (const t of this.#trees)
+      for (let i = 0; i < t.feature.length; i++) if (t.feature[i] === best) edges.add(t.threshold[i]!);
     this.#sortFeature = best;
     this.#sortEdges = Float64Array.from(edges).sort();
   }
@@ -207,7 +215,15 @@ class BinnedForest {
   readonly #sum: (s: number) => number;
 
   /** `nodes`: per tree, 2^depth - 1 pair numbers; `leaves`: per tree, 2^depth leaf values. */
-  private constructor(edges: Float64Array[], starts: Int32Array, pairs: number, nodes: Uint16Array | Int32Array, leaves: Float64Array, depth: number, trees: number) {
+  private constructor(
+    edges: Float64Array[],
+    starts: Int32Array,
+    pairs: number,
+    nodes: Uint16Array | Int32Array,
+    leaves: Float64Array,
+    depth: number,
+    trees: number,
+  ) {
     this.#edges = edges;
     this.#starts = starts;
     this.#nFeatures = edges.length;
@@ -223,7 +239,8 @@ class BinnedForest {
     const inner = (1 << depth) - 1;
     if (depth > BINNED_MAX_DEPTH || trees.length * (inner * 4 + (inner + 1) * 8) > BINNED_MAX_BYTES) return null;
     const sets = Array.from({ length: nFeatures }, () => new Set<number>());
-    for (const t of trees) for (let i = 0; i < t.feature.length; i++) if (t.feature[i]! >= 0) sets[t.feature[i]!]!.add(t.threshold[i]!);
+    for (const t of trees)
+      for (let i = 0; i < t.feature.length; i++) if (t.feature[i]! >= 0) sets[t.feature[i]!]!.add(t.threshold[i]!);
     const edges = sets.map((set) => Float64Array.from(set).sort());
     const starts = new Int32Array(nFeatures);
     let pairs = 0;

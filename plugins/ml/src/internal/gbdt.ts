@@ -5,7 +5,15 @@
 import { applyBins, binThresholds, MAX_BINS, MISSING_BIN } from './binning.js';
 import { MlError } from './errors.js';
 import { CompiledForest, type Tree } from './forest.js';
-import { assignLeavesKernel, initialValue, leafValuesKernel, lossCode, negativeGradient, updateKernel, type LossName } from './losses.js';
+import {
+  assignLeavesKernel,
+  initialValue,
+  leafValuesKernel,
+  lossCode,
+  negativeGradient,
+  updateKernel,
+  type LossName,
+} from './losses.js';
 import { specialize } from './kernels.js';
 import { selectValue } from './stats.js';
 import { checkTarget, toMatrix, type MatrixLike } from './matrix.js';
@@ -48,7 +56,16 @@ export const GBR_DEFAULTS: GradientBoostingParams = {
 };
 
 const SPECS: { readonly [K in keyof GradientBoostingParams]: ParamSpec } = {
-  loss: { kind: 'enum', values: ['squared_error', 'absolute_error', 'huber'], aliases: { ls: 'squared_error', lad: 'absolute_error', least_squares: 'squared_error', least_absolute_deviation: 'absolute_error' } },
+  loss: {
+    kind: 'enum',
+    values: ['squared_error', 'absolute_error', 'huber'],
+    aliases: {
+      ls: 'squared_error',
+      lad: 'absolute_error',
+      least_squares: 'squared_error',
+      least_absolute_deviation: 'absolute_error',
+    },
+  },
   learning_rate: { kind: 'number', min: 0, minExclusive: true },
   n_estimators: { kind: 'integer', min: 1 },
   max_depth: { kind: 'integer', min: 1, max: 30 },
@@ -98,7 +115,10 @@ export class GradientBoostingRegressor {
   #fitThreads = 0;
   #forest: CompiledForest | undefined;
 
-  constructor(params: Partial<GradientBoostingParams> | Readonly<Record<string, unknown>> = {}, engine: EngineOptions = {}) {
+  constructor(
+    params: Partial<GradientBoostingParams> | Readonly<Record<string, unknown>> = {},
+    engine: EngineOptions = {},
+  ) {
     this.params = checkParams('GradientBoostingRegressor', params as Record<string, unknown>, SPECS, GBR_DEFAULTS);
     this.#engine = engine;
   }
@@ -133,7 +153,8 @@ export class GradientBoostingRegressor {
     const x = toMatrix(xLike);
     const n = x.rows;
     const f = x.cols;
-    if (n === 0) throw new MlError('DAGRUN_ERR_ML_EMPTY', 'GradientBoostingRegressor fit: expected at least one row, but got 0.');
+    if (n === 0)
+      throw new MlError('DAGRUN_ERR_ML_EMPTY', 'GradientBoostingRegressor fit: expected at least one row, but got 0.');
     const p = this.params;
     const threads = Math.min(2, Math.max(1, Math.floor(this.#engine.threads ?? defaultThreads(n))));
     // With a helper thread, the arrays it reads or writes live in shared memory.
@@ -181,8 +202,27 @@ export class GradientBoostingRegressor {
     const sharedValues = alloc.f64(shared ? maxLeaves : 0);
     const helper = shared
       ? TrainHelper.open(
-          { nFeatures: f, nRows: n, nBins: thresholds.map((th) => th.length + 1), helperSlot: grower.helperSlot, lossCode: code },
-          { bins, idx: grower.idx, grad, signs: grower.signs, y, raw, leafOf, values: residuals, hist: grower.hist, helperCounts: grower.helperCounts, leaves: sharedLeaves, leafValues: sharedValues },
+          {
+            nFeatures: f,
+            nRows: n,
+            nBins: thresholds.map((th) => th.length + 1),
+            helperSlot: grower.helperSlot,
+            lossCode: code,
+          },
+          {
+            bins,
+            idx: grower.idx,
+            grad,
+            signs: grower.signs,
+            y,
+            raw,
+            leafOf,
+            values: residuals,
+            hist: grower.hist,
+            helperCounts: grower.helperCounts,
+            leaves: sharedLeaves,
+            leafValues: sharedValues,
+          },
         )
       : undefined;
     grower.attachHelper(helper);
@@ -198,7 +238,8 @@ export class GradientBoostingRegressor {
         return values;
       }
       let split = 1;
-      for (let acc = leaves[2]! - leaves[1]!; split < nLeaves - 1 && acc < total / 2; split++) acc += leaves[3 * split + 2]! - leaves[3 * split + 1]!;
+      for (let acc = leaves[2]! - leaves[1]!; split < nLeaves - 1 && acc < total / 2; split++)
+        acc += leaves[3 * split + 2]! - leaves[3 * split + 1]!;
       sharedLeaves.set(leaves.subarray(0, 3 * nLeaves));
       helper.request(OP_LEAVES, split, nLeaves, delta);
       assignLeaves(sharedLeaves, 0, split);
@@ -235,7 +276,9 @@ export class GradientBoostingRegressor {
             let node = 0;
             while (tree.feature[node]! >= 0) {
               const b = bins[q * f + tree.feature[node]!]!;
-              node = (b === MISSING_BIN ? tree.missingLeft[node] === 1 : b <= splitBins[node]!) ? tree.left[node]! : tree.right[node]!;
+              node = (b === MISSING_BIN ? tree.missingLeft[node] === 1 : b <= splitBins[node]!)
+                ? tree.left[node]!
+                : tree.right[node]!;
             }
             leafOf[q] = leafOfNode[node]!;
           }
@@ -262,16 +305,23 @@ export class GradientBoostingRegressor {
     const state = this.#need();
     const x = toMatrix(xLike);
     if (x.cols !== state.nFeatures && x.rows > 0) {
-      throw new MlError('DAGRUN_ERR_ML_SHAPE', `GradientBoostingRegressor predict: expected ${state.nFeatures} features per row (as at fit), but got ${x.cols}.`);
+      throw new MlError(
+        'DAGRUN_ERR_ML_SHAPE',
+        `GradientBoostingRegressor predict: expected ${state.nFeatures} features per row (as at fit), but got ${x.cols}.`,
+      );
     }
     return this.#forest!.predict(x.data, x.rows);
   }
 
   #need(): GradientBoostingState {
     if (!this.#state) {
-      throw new MlError('DAGRUN_ERR_ML_NOT_FITTED', 'GradientBoostingRegressor: expected a fitted model, but got one that was never fitted.', {
-        hint: 'Hint: call fit(X, y) first, or load a saved model.',
-      });
+      throw new MlError(
+        'DAGRUN_ERR_ML_NOT_FITTED',
+        'GradientBoostingRegressor: expected a fitted model, but got one that was never fitted.',
+        {
+          hint: 'Hint: call fit(X, y) first, or load a saved model.',
+        },
+      );
     }
     return this.#state;
   }

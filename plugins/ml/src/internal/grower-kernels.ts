@@ -58,7 +58,13 @@ export const addKernel = (hist: Float64Array, nBins: Int32Array, f: number, a: n
 };
 
 /** (negative, positive) counts per bin → (sum of ±1, count) into hist[off..]. */
-export const countsToHistogramKernel = (hist: Float64Array, nBins: Int32Array, f: number, c: Int32Array, off: number): void => {
+export const countsToHistogramKernel = (
+  hist: Float64Array,
+  nBins: Int32Array,
+  f: number,
+  c: Int32Array,
+  off: number,
+): void => {
   for (let j = 0; j < f; j++) {
     const base = j * 512;
     for (let h = base, last = base + 2 * nBins[j]!; h < last; h += 2) {
@@ -76,7 +82,16 @@ export const countsToHistogramKernel = (hist: Float64Array, nBins: Int32Array, f
  * (gain, feature, bin, missingLeft, sum_L) into `best` and returns 1, or returns 0 when no split
  * gains more than rounding noise. Without NaN at training, NaN later follows the larger child.
  */
-export const findSplitKernel = (hist: Float64Array, nBins: Int32Array, f: number, minLeaf: number, best: Float64Array, off: number, g: number, n: number): number => {
+export const findSplitKernel = (
+  hist: Float64Array,
+  nBins: Int32Array,
+  f: number,
+  minLeaf: number,
+  best: Float64Array,
+  off: number,
+  g: number,
+  n: number,
+): number => {
   const parent = (g * g) / n;
   let bestGain = 0;
   let bestFeature = -1;
@@ -142,7 +157,15 @@ export const findSplitKernel = (hist: Float64Array, nBins: Int32Array, f: number
  * Root sign counts of all n rows, carried from the previous tree: rows whose residual changed sign move
  * from one count to the other (integers, exact). With `rebuild`, recounts from scratch. Signs are updated.
  */
-export const rootSignsKernel = (signs: Uint8Array, counts: Int32Array, bins: Uint8Array, grad: Float64Array, f: number, n: number, rebuild: number): void => {
+export const rootSignsKernel = (
+  signs: Uint8Array,
+  counts: Int32Array,
+  bins: Uint8Array,
+  grad: Float64Array,
+  f: number,
+  n: number,
+  rebuild: number,
+): void => {
   if (rebuild === 1) {
     counts.fill(0);
     for (let r = 0; r < n; r++) {

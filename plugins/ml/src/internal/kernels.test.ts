@@ -1,5 +1,13 @@
 import t from 'tap';
-import { addKernel, countsToHistogramKernel, findSplitKernel, partitionKernel, rootSignsKernel, subtractKernel, sumKernel } from './grower-kernels.js';
+import {
+  addKernel,
+  countsToHistogramKernel,
+  findSplitKernel,
+  partitionKernel,
+  rootSignsKernel,
+  subtractKernel,
+  sumKernel,
+} from './grower-kernels.js';
 import { canSpecialize, histogramKernel, signCountKernel, specialize } from './kernels.js';
 import { assignLeavesKernel, leafValuesKernel, updateKernel } from './losses.js';
 import { mulberry32 } from './random.js';
@@ -15,26 +23,38 @@ const bins = Uint8Array.from({ length: n * f }, (_, i) => (i % 17 === 0 ? 255 : 
 const grad = Float64Array.from({ length: n }, () => rand() - 0.5);
 const nBins = Int32Array.from([6, 6, 6]);
 
-t.test('specialize compiles a fresh function here (code generation is allowed) and binds the leading arguments', async (t) => {
-  t.ok(canSpecialize());
-  const add3 = (a: number, b: number, c: number): number => a * 100 + b * 10 + c;
-  const g = specialize(add3, 1, 2);
-  t.equal(g(3), 123);
-  t.match(g.toString(), /kernel\(b0, b1, a0\)/);
-});
+t.test(
+  'specialize compiles a fresh function here (code generation is allowed) and binds the leading arguments',
+  async (t) => {
+    t.ok(canSpecialize());
+    const add3 = (a: number, b: number, c: number): number => a * 100 + b * 10 + c;
+    const g = specialize(add3, 1, 2);
+    t.equal(g(3), 123);
+    t.match(g.toString(), /kernel\(b0, b1, a0\)/);
+  },
+);
 
 t.test('every kernel computes the same as a direct call', async (t) => {
   // partition
   const run = (compiled: boolean) => {
     const idx = Uint32Array.from({ length: n }, (_, i) => i);
-    const part = compiled ? specialize(partitionKernel, idx, new Uint32Array(n), bins, new Uint8Array(256), f) : (s: number, e: number, ft: number, b: number, m: number) => partitionKernel(idx, new Uint32Array(n), bins, new Uint8Array(256), f, s, e, ft, b, m);
+    const part = compiled
+      ? specialize(partitionKernel, idx, new Uint32Array(n), bins, new Uint8Array(256), f)
+      : (s: number, e: number, ft: number, b: number, m: number) =>
+          partitionKernel(idx, new Uint32Array(n), bins, new Uint8Array(256), f, s, e, ft, b, m);
     const mid = part(0, n, 1, 2, 1);
     return [mid, Array.from(idx)] as const;
   };
   t.same(run(true), run(false), 'partitionKernel');
   const [mid, order] = run(true);
-  t.ok(order.slice(0, mid).every((r) => bins[r * f + 1]! <= 2 || bins[r * f + 1] === 255), 'left rows: bin <= 2 or NaN (missing left)');
-  t.ok(order.slice(mid).every((r) => bins[r * f + 1]! > 2 && bins[r * f + 1] !== 255), 'right rows');
+  t.ok(
+    order.slice(0, mid).every((r) => bins[r * f + 1]! <= 2 || bins[r * f + 1] === 255),
+    'left rows: bin <= 2 or NaN (missing left)',
+  );
+  t.ok(
+    order.slice(mid).every((r) => bins[r * f + 1]! > 2 && bins[r * f + 1] !== 255),
+    'right rows',
+  );
 
   // histograms, signs, subtraction, conversion, split search
   const idx = Uint32Array.from({ length: n }, (_, i) => i);
@@ -57,7 +77,10 @@ t.test('every kernel computes the same as a direct call', async (t) => {
   specialize(addKernel, hist, nBins, f)(0, f * 512);
   addKernel(hist2, nBins, f, 0, f * 512);
   t.same(Array.from(hist), Array.from(hist2), 'addKernel');
-  t.ok(before.some((v, i) => v !== hist[i]), 'addKernel changed the histogram');
+  t.ok(
+    before.some((v, i) => v !== hist[i]),
+    'addKernel changed the histogram',
+  );
 
   const signs = Uint8Array.from(grad, (g) => +(g > 0));
   const counts = new Int32Array(f * 512);
@@ -86,9 +109,17 @@ t.test('every kernel computes the same as a direct call', async (t) => {
   const best2 = new Float64Array(5);
   let g = 0;
   for (let r = 0; r < n; r++) g += grad[r]!;
-  t.equal(specialize(findSplitKernel, direct, nBins, f, 5, best1)(0, g, n), findSplitKernel(direct, nBins, f, 5, best2, 0, g, n), 'findSplitKernel');
+  t.equal(
+    specialize(findSplitKernel, direct, nBins, f, 5, best1)(0, g, n),
+    findSplitKernel(direct, nBins, f, 5, best2, 0, g, n),
+    'findSplitKernel',
+  );
   t.same(Array.from(best1), Array.from(best2));
-  t.equal(specialize(sumKernel, grad, new Uint8Array(n))(idx, n), sumKernel(grad, new Uint8Array(n), idx, n), 'sumKernel');
+  t.equal(
+    specialize(sumKernel, grad, new Uint8Array(n))(idx, n),
+    sumKernel(grad, new Uint8Array(n), idx, n),
+    'sumKernel',
+  );
 });
 
 t.test('the loss kernels compute the same as a direct call', async (t) => {
@@ -101,15 +132,20 @@ t.test('the loss kernels compute the same as a direct call', async (t) => {
     const d = Array.from(y.subarray(from, to), (v, i) => v - raw[from + i]!).sort((p, q) => p - q);
     return d[Math.ceil(d.length / 2) - 1]!;
   };
-  const mean = (from: number, to: number) => Array.from(grad.subarray(from, to)).reduce((s, v) => s + v, 0) / (to - from);
-  const expected: Record<number, number[]> = { 0: [mean(0, 70), mean(70, 200)], 1: [lowerMedian(0, 70), lowerMedian(70, 200)] };
+  const mean = (from: number, to: number) =>
+    Array.from(grad.subarray(from, to)).reduce((s, v) => s + v, 0) / (to - from);
+  const expected: Record<number, number[]> = {
+    0: [mean(0, 70), mean(70, 200)],
+    1: [lowerMedian(0, 70), lowerMedian(70, 200)],
+  };
   for (const loss of [0, 1, 2]) {
     const a = new Float64Array(2);
     const b = new Float64Array(2);
     specialize(leafValuesKernel, selectValue, idx, y, raw, grad, new Float64Array(n), loss)(leaves, 0, 2, 7, a);
     leafValuesKernel(selectValue, idx, y, raw, grad, new Float64Array(n), loss, leaves, 0, 2, 7, b);
     t.same(Array.from(a), Array.from(b), `leafValuesKernel, loss ${loss}`);
-    if (expected[loss]) t.same(Array.from(a), expected[loss], `leafValuesKernel, loss ${loss}: mean or lower median of each leaf`);
+    if (expected[loss])
+      t.same(Array.from(a), expected[loss], `leafValuesKernel, loss ${loss}: mean or lower median of each leaf`);
     const second = new Float64Array(2);
     leafValuesKernel(selectValue, idx, y, raw, grad, new Float64Array(n), loss, leaves, 1, 2, 7, second);
     t.same(Array.from(second), [0, a[1]], `leafValuesKernel, loss ${loss}: leaves 1..1 only`);

@@ -17,12 +17,18 @@ let serial = 0;
  * fresh copy (a unique comment defeats V8's cache of compiled sources). A kernel is therefore
  * self-contained: its source is copied (kernels.test.ts checks every one).
  */
-export const specialize = <B extends unknown[], R extends unknown[], T>(kernel: (...args: [...B, ...R]) => T, ...bound: B): ((...rest: R) => T) => {
+export const specialize = <B extends unknown[], R extends unknown[], T>(
+  kernel: (...args: [...B, ...R]) => T,
+  ...bound: B
+): ((...rest: R) => T) => {
   const total = kernel.length;
   const fixed = bound.map((_, i) => `b${i}`);
   const rest = Array.from({ length: total - bound.length }, (_, i) => `a${i}`);
   try {
-    const make = new Function(...fixed, `'use strict'; // @dagrun/ml kernel ${serial++}\nconst kernel = ${kernel.toString()};\nreturn (${rest.join(', ')}) => kernel(${[...fixed, ...rest].join(', ')});`);
+    const make = new Function(
+      ...fixed,
+      `'use strict'; // @dagrun/ml kernel ${serial++}\nconst kernel = ${kernel.toString()};\nreturn (${rest.join(', ')}) => kernel(${[...fixed, ...rest].join(', ')});`,
+    );
     return make(...bound) as (...rest: R) => T;
   } catch {
     return (...r: R) => kernel(...bound, ...r);
@@ -42,12 +48,29 @@ export const canSpecialize = (): boolean => {
  * Adds (residual, 1) of rows idx[start..end) into hist[off..]: the feature loop unrolled for `f` features
  * (V8 does not unroll loops; unrolled runs about 2.5 times faster). The source holds only integer literals.
  */
-export const histogramKernel = (f: number, hist: Float64Array, idx: Uint32Array, grad: Float64Array, bins: Uint8Array): ((off: number, start: number, end: number) => void) => {
-  const body = [`'use strict'; // @dagrun/ml kernel ${serial++}`, 'return (off, start, end) => {', `  hist.fill(0, off, off + ${f * 512});`, '  for (let k = start; k < end; k++) {', `    const r = idx[k]; const g = grad[r]; const o = r * ${f}; let h = 0;`];
-  for (let j = 0; j < f; j++) body.push(`    h = off + ${j * 512} + (bins[o + ${j}] << 1); hist[h] += g; hist[h + 1] += 1;`);
+export const histogramKernel = (
+  f: number,
+  hist: Float64Array,
+  idx: Uint32Array,
+  grad: Float64Array,
+  bins: Uint8Array,
+): ((off: number, start: number, end: number) => void) => {
+  const body = [
+    `'use strict'; // @dagrun/ml kernel ${serial++}`,
+    'return (off, start, end) => {',
+    `  hist.fill(0, off, off + ${f * 512});`,
+    '  for (let k = start; k < end; k++) {',
+    `    const r = idx[k]; const g = grad[r]; const o = r * ${f}; let h = 0;`,
+  ];
+  for (let j = 0; j < f; j++)
+    body.push(`    h = off + ${j * 512} + (bins[o + ${j}] << 1); hist[h] += g; hist[h + 1] += 1;`);
   body.push('  }', '};');
   try {
-    return new Function('hist', 'idx', 'grad', 'bins', body.join('\n'))(hist, idx, grad, bins) as (off: number, start: number, end: number) => void;
+    return new Function('hist', 'idx', 'grad', 'bins', body.join('\n'))(hist, idx, grad, bins) as (
+      off: number,
+      start: number,
+      end: number,
+    ) => void;
   } catch {
     return (off, start, end) => {
       hist.fill(0, off, off + f * 512);
@@ -65,12 +88,27 @@ export const histogramKernel = (f: number, hist: Float64Array, idx: Uint32Array,
 };
 
 /** Counts rows idx[start..end) per (bin, sign of residual) into counts (cleared first), unrolled for `f` features. */
-export const signCountKernel = (f: number, counts: Int32Array, idx: Uint32Array, signs: Uint8Array, bins: Uint8Array): ((start: number, end: number) => void) => {
-  const body = [`'use strict'; // @dagrun/ml kernel ${serial++}`, 'return (start, end) => {', '  counts.fill(0);', '  for (let k = start; k < end; k++) {', `    const r = idx[k]; const s = signs[r]; const o = r * ${f};`];
+export const signCountKernel = (
+  f: number,
+  counts: Int32Array,
+  idx: Uint32Array,
+  signs: Uint8Array,
+  bins: Uint8Array,
+): ((start: number, end: number) => void) => {
+  const body = [
+    `'use strict'; // @dagrun/ml kernel ${serial++}`,
+    'return (start, end) => {',
+    '  counts.fill(0);',
+    '  for (let k = start; k < end; k++) {',
+    `    const r = idx[k]; const s = signs[r]; const o = r * ${f};`,
+  ];
   for (let j = 0; j < f; j++) body.push(`    counts[${j * 512} + (bins[o + ${j}] << 1) + s]++;`);
   body.push('  }', '};');
   try {
-    return new Function('counts', 'idx', 'signs', 'bins', body.join('\n'))(counts, idx, signs, bins) as (start: number, end: number) => void;
+    return new Function('counts', 'idx', 'signs', 'bins', body.join('\n'))(counts, idx, signs, bins) as (
+      start: number,
+      end: number,
+    ) => void;
   } catch {
     return (start, end) => {
       counts.fill(0);
@@ -82,7 +120,6 @@ export const signCountKernel = (f: number, counts: Int32Array, idx: Uint32Array,
     };
   }
 };
-
 
 /** The arrays of a tree the forest kernels read (forest.ts's Tree). Preorder; a leaf has feature -1. */
 export interface KernelTree {
@@ -115,13 +152,18 @@ const NODES_PER_GROUP = 1200;
  * over two leaves indexes a table with its one bit. (A mispredicted branch costs more than the comparisons:
  * 1,000 rows × 300 depth-5 trees went from 2.3 ms to 1.0 ms.)
  */
-export const groupKernels = (trees: readonly KernelTree[], scaled: readonly Float64Array[], nFeatures: number): GroupKernel[] | undefined => {
+export const groupKernels = (
+  trees: readonly KernelTree[],
+  scaled: readonly Float64Array[],
+  nFeatures: number,
+): GroupKernel[] | undefined => {
   if (trees.some((t) => t.feature.length > NODES_PER_GROUP * 2)) return undefined;
   const groups: GroupKernel[] = [];
   try {
     for (let start = 0, end = 0; start < trees.length; start = end) {
       let nodes = 0;
-      while (end < trees.length && (end === start || nodes + trees[end]!.feature.length <= NODES_PER_GROUP)) nodes += trees[end++]!.feature.length;
+      while (end < trees.length && (end === start || nodes + trees[end]!.feature.length <= NODES_PER_GROUP))
+        nodes += trees[end++]!.feature.length;
       groups.push(groupKernel(trees, scaled, nFeatures, start, end));
     }
   } catch {
@@ -131,7 +173,13 @@ export const groupKernels = (trees: readonly KernelTree[], scaled: readonly Floa
 };
 
 /** The function of trees start..end-1 (see groupKernels); throws where code generation is disabled. */
-const groupKernel = (trees: readonly KernelTree[], scaled: readonly Float64Array[], nFeatures: number, start: number, end: number): GroupKernel => {
+const groupKernel = (
+  trees: readonly KernelTree[],
+  scaled: readonly Float64Array[],
+  nFeatures: number,
+  start: number,
+  end: number,
+): GroupKernel => {
   const used = new Set<number>();
   const leaves: number[] = [];
   const sums: string[] = [];
@@ -177,7 +225,10 @@ const groupKernel = (trees: readonly KernelTree[], scaled: readonly Float64Array
     };
     sums.push(`    s += ${expr(0)};`);
   }
-  const locals = [...used].sort((a, b) => a - b).map((j) => `const x${j} = x[o + ${j}];`).join(' ');
+  const locals = [...used]
+    .sort((a, b) => a - b)
+    .map((j) => `const x${j} = x[o + ${j}];`)
+    .join(' ');
   // No unique comment: the same model loaded again finds its source (hundreds of kilobytes) in V8's cache.
   const body = [
     "'use strict';",
@@ -204,7 +255,13 @@ const literal = (v: number): string => {
  * the leaf the row described by `right` reaches (node numbers in `nodes`, 2^depth leaves a tree in `leaves`).
  * The levels are unrolled.
  */
-export const binnedSumKernel = (nodes: Uint16Array | Int32Array, leaves: Float64Array, right: Uint8Array, depth: number, trees: number): ((s: number) => number) => {
+export const binnedSumKernel = (
+  nodes: Uint16Array | Int32Array,
+  leaves: Float64Array,
+  right: Uint8Array,
+  depth: number,
+  trees: number,
+): ((s: number) => number) => {
   const inner = (1 << depth) - 1;
   const body = [
     "'use strict';",

@@ -30,7 +30,14 @@ t.test('recovers an exact linear relation, intercept included, on badly scaled c
 });
 
 t.test('a constant column gets no weight instead of breaking the fit', async (t) => {
-  const m = new LinearRegressor().fit([[1, 7], [2, 7], [3, 7]], [3, 5, 7]);
+  const m = new LinearRegressor().fit(
+    [
+      [1, 7],
+      [2, 7],
+      [3, 7],
+    ],
+    [3, 5, 7],
+  );
   t.ok(Math.abs(m.state.coefficients[0]! - 2) < 1e-9);
   t.ok(Math.abs(m.predict([[4, 7]])[0]! - 9) < 1e-9);
 });
@@ -38,10 +45,22 @@ t.test('a constant column gets no weight instead of breaking the fit', async (t)
 t.test('missing values and bad shapes are errors', async (t) => {
   const nan = caught(() => new LinearRegressor().fit([[1], [Number.NaN]], [1, 2]));
   t.equal(nan.code, 'DAGRUN_ERR_ML_BAD_VALUE');
-  t.equal(nan.message, '[DAGRUN_ERR_ML_BAD_VALUE] LinearRegressor fit X at row 1, column 0: expected a finite number, but got NaN.\n  Hint: a linear model has no way to route missing values; fill or drop them first.');
+  t.equal(
+    nan.message,
+    '[DAGRUN_ERR_ML_BAD_VALUE] LinearRegressor fit X at row 1, column 0: expected a finite number, but got NaN.\n  Hint: a linear model has no way to route missing values; fill or drop them first.',
+  );
   const m = new LinearRegressor().fit([[1], [2]], [1, 2]);
-  t.equal(caught(() => m.predict([[Number.POSITIVE_INFINITY]])).detail, 'LinearRegressor predict X at row 0, column 0: expected a finite number, but got Infinity.');
-  t.equal(caught(() => m.predict([[1, 2]])).detail, 'LinearRegressor predict: expected 1 features per row (as at fit), but got 2.');
+  t.equal(
+    caught(() => m.predict([[Number.POSITIVE_INFINITY]])).detail,
+    'LinearRegressor predict X at row 0, column 0: expected a finite number, but got Infinity.',
+  );
+  t.equal(
+    caught(() => m.predict([[1, 2]])).detail,
+    'LinearRegressor predict: expected 1 features per row (as at fit), but got 2.',
+  );
   t.equal(caught(() => new LinearRegressor().predict([[1]])).code, 'DAGRUN_ERR_ML_NOT_FITTED');
-  t.equal(caught(() => new LinearRegressor({ fit_intercept: false })).detail, "LinearRegressor hyperparameter 'fit_intercept': expected no hyperparameter at all, but got an unknown name.");
+  t.equal(
+    caught(() => new LinearRegressor({ fit_intercept: false })).detail,
+    "LinearRegressor hyperparameter 'fit_intercept': expected no hyperparameter at all, but got an unknown name.",
+  );
 });

@@ -77,7 +77,11 @@ export class LinearRegressor {
   predict(xLike: MatrixLike): Float64Array {
     const { nFeatures: f, coefficients, intercept } = this.#need();
     const x = toMatrix(xLike);
-    if (x.cols !== f && x.rows > 0) throw new MlError('DAGRUN_ERR_ML_SHAPE', `LinearRegressor predict: expected ${f} features per row (as at fit), but got ${x.cols}.`);
+    if (x.cols !== f && x.rows > 0)
+      throw new MlError(
+        'DAGRUN_ERR_ML_SHAPE',
+        `LinearRegressor predict: expected ${f} features per row (as at fit), but got ${x.cols}.`,
+      );
     checkFinite(x.data, x.rows, f, 'predict');
     const out = new Float64Array(x.rows);
     for (let i = 0; i < x.rows; i++) {
@@ -90,7 +94,11 @@ export class LinearRegressor {
 
   #need(): LinearState {
     if (!this.#state) {
-      throw new MlError('DAGRUN_ERR_ML_NOT_FITTED', 'LinearRegressor: expected a fitted model, but got one that was never fitted.', { hint: 'Hint: call fit(X, y) first, or load a saved model.' });
+      throw new MlError(
+        'DAGRUN_ERR_ML_NOT_FITTED',
+        'LinearRegressor: expected a fitted model, but got one that was never fitted.',
+        { hint: 'Hint: call fit(X, y) first, or load a saved model.' },
+      );
     }
     return this.#state;
   }
@@ -99,9 +107,13 @@ export class LinearRegressor {
 const checkFinite = (data: Float64Array, n: number, f: number, what: string): void => {
   for (let i = 0; i < n * f; i++) {
     if (!Number.isFinite(data[i]!)) {
-      throw new MlError('DAGRUN_ERR_ML_BAD_VALUE', `LinearRegressor ${what} X at row ${Math.floor(i / f)}, column ${i % f}: expected a finite number, but got ${String(data[i])}.`, {
-        hint: 'Hint: a linear model has no way to route missing values; fill or drop them first.',
-      });
+      throw new MlError(
+        'DAGRUN_ERR_ML_BAD_VALUE',
+        `LinearRegressor ${what} X at row ${Math.floor(i / f)}, column ${i % f}: expected a finite number, but got ${String(data[i])}.`,
+        {
+          hint: 'Hint: a linear model has no way to route missing values; fill or drop them first.',
+        },
+      );
     }
   }
 };

@@ -19,7 +19,14 @@ export const initialValue = (loss: LossName, y: Float64Array): number => {
  * y > raw, else −1 (absolute_error); y − raw clipped at ±delta (huber). Returns Huber's delta, the
  * alpha-quantile of |y − raw| over all rows (0 for the other losses). `scratch` holds n values.
  */
-export const negativeGradient = (loss: LossName, y: Float64Array, raw: Float64Array, grad: Float64Array, alpha: number, scratch: Float64Array): number => {
+export const negativeGradient = (
+  loss: LossName,
+  y: Float64Array,
+  raw: Float64Array,
+  grad: Float64Array,
+  alpha: number,
+  scratch: Float64Array,
+): number => {
   const n = y.length;
   if (loss === 'squared_error') {
     for (let i = 0; i < n; i++) grad[i] = y[i]! - raw[i]!;
@@ -94,7 +101,13 @@ export const leafValuesKernel = (
 export const lossCode = (loss: LossName): number => (loss === 'squared_error' ? 0 : loss === 'absolute_error' ? 1 : 2);
 
 /** After a tree: the leaf number of the in-bag rows of leaves from..to-1, from the leaf ranges of idx. A kernel (kernels.ts). */
-export const assignLeavesKernel = (idx: Uint32Array, leafOf: Uint32Array, leaves: Int32Array, from: number, to: number): void => {
+export const assignLeavesKernel = (
+  idx: Uint32Array,
+  leafOf: Uint32Array,
+  leaves: Int32Array,
+  from: number,
+  to: number,
+): void => {
   for (let k = from; k < to; k++) {
     for (let i = leaves[3 * k + 1]!, end = leaves[3 * k + 2]!; i < end; i++) leafOf[idx[i]!] = k;
   }

@@ -33,8 +33,14 @@ t.test("maxError is scikit-learn's max_error: the largest |y_true − y_pred|", 
   const pr = Float64Array.from({ length: n }, (_, i) => ((i * 104729) % 997) / 3 - 20.5);
   t.equal(maxError(tr, pr), 294.45238095238096, 'the same 500 values in Python: row 407');
   t.ok(Number.isNaN(maxError([1, 2], [1, Number.NaN])), 'a NaN is not skipped');
-  t.throws(() => maxError([1, 2], [1]), { code: 'DAGRUN_ERR_ML_SHAPE', detail: "Metric 'max_error': expected y_true and y_pred of the same length, but got 2 and 1." });
-  t.throws(() => maxError([], []), { code: 'DAGRUN_ERR_ML_EMPTY', detail: "Metric 'max_error': expected at least one value, but got 0." });
+  t.throws(() => maxError([1, 2], [1]), {
+    code: 'DAGRUN_ERR_ML_SHAPE',
+    detail: "Metric 'max_error': expected y_true and y_pred of the same length, but got 2 and 1.",
+  });
+  t.throws(() => maxError([], []), {
+    code: 'DAGRUN_ERR_ML_EMPTY',
+    detail: "Metric 'max_error': expected at least one value, but got 0.",
+  });
 });
 
 t.test('regressionMetrics bundles them, with the MAPE threshold (default 1000)', async (t) => {
@@ -61,6 +67,9 @@ t.test('edge cases: zero y_true, constant y_true, no row above the threshold, mi
   })();
   t.equal(none.code, 'DAGRUN_ERR_ML_EMPTY');
   t.equal(none.detail, "Metric 'mape_above': expected at least one y_true >= 1000, but got none of 2.");
-  t.throws(() => rmse([1, 2], [1]), { code: 'DAGRUN_ERR_ML_SHAPE', detail: "Metric 'rmse': expected y_true and y_pred of the same length, but got 2 and 1." });
+  t.throws(() => rmse([1, 2], [1]), {
+    code: 'DAGRUN_ERR_ML_SHAPE',
+    detail: "Metric 'rmse': expected y_true and y_pred of the same length, but got 2 and 1.",
+  });
   t.throws(() => mae([], []), { code: 'DAGRUN_ERR_ML_EMPTY' });
 });

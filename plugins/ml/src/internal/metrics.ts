@@ -6,9 +6,13 @@ import { linearPercentile } from './stats.js';
 
 const check = (yTrue: ArrayLike<number>, yPred: ArrayLike<number>, metric: string): number => {
   if (yTrue.length !== yPred.length) {
-    throw new MlError('DAGRUN_ERR_ML_SHAPE', `Metric '${metric}': expected y_true and y_pred of the same length, but got ${yTrue.length} and ${yPred.length}.`);
+    throw new MlError(
+      'DAGRUN_ERR_ML_SHAPE',
+      `Metric '${metric}': expected y_true and y_pred of the same length, but got ${yTrue.length} and ${yPred.length}.`,
+    );
   }
-  if (yTrue.length === 0) throw new MlError('DAGRUN_ERR_ML_EMPTY', `Metric '${metric}': expected at least one value, but got 0.`);
+  if (yTrue.length === 0)
+    throw new MlError('DAGRUN_ERR_ML_EMPTY', `Metric '${metric}': expected at least one value, but got 0.`);
   return yTrue.length;
 };
 
@@ -88,7 +92,11 @@ export const mapeAbove = (yTrue: ArrayLike<number>, yPred: ArrayLike<number>, th
       m++;
     }
   }
-  if (m === 0) throw new MlError('DAGRUN_ERR_ML_EMPTY', `Metric 'mape_above': expected at least one y_true >= ${threshold}, but got none of ${n}.`);
+  if (m === 0)
+    throw new MlError(
+      'DAGRUN_ERR_ML_EMPTY',
+      `Metric 'mape_above': expected at least one y_true >= ${threshold}, but got none of ${n}.`,
+    );
   return s / m;
 };
 
@@ -105,7 +113,11 @@ export interface RegressionMetrics {
 }
 
 /** All metrics at once, (y_true, y_pred). */
-export const regressionMetrics = (yTrue: ArrayLike<number>, yPred: ArrayLike<number>, mapeThreshold = 1000): RegressionMetrics => ({
+export const regressionMetrics = (
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  mapeThreshold = 1000,
+): RegressionMetrics => ({
   rmse: rmse(yTrue, yPred),
   mae: mae(yTrue, yPred),
   mape: mape(yTrue, yPred),

@@ -69,9 +69,18 @@ const BRAND = Symbol.for('dagrun.ml/regression-model');
 export const isRegressionModel = (value: unknown): value is RegressionModel =>
   typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
 
-
 const describeValue = (v: unknown): string =>
-  v === null ? 'null' : v === undefined ? 'undefined' : typeof v === 'string' ? `string '${v.length > 40 ? `${v.slice(0, 40)}…` : v}'` : typeof v === 'number' ? String(v) : Array.isArray(v) ? 'an array' : typeof v;
+  v === null
+    ? 'null'
+    : v === undefined
+      ? 'undefined'
+      : typeof v === 'string'
+        ? `string '${v.length > 40 ? `${v.slice(0, 40)}…` : v}'`
+        : typeof v === 'number'
+          ? String(v)
+          : Array.isArray(v)
+            ? 'an array'
+            : typeof v;
 
 export class RegressionModel {
   readonly [BRAND] = true;
@@ -82,7 +91,9 @@ export class RegressionModel {
   readonly #categorical: readonly string[];
   #schema: FeatureSchema | undefined;
   #metadata: TrainingMetadata | undefined;
-  #reader: { readonly specs: readonly FeatureSpec[]; readonly onUnknown: UnknownCategoryPolicy; readonly read: RowReader } | undefined;
+  #reader:
+    | { readonly specs: readonly FeatureSpec[]; readonly onUnknown: UnknownCategoryPolicy; readonly read: RowReader }
+    | undefined;
 
   constructor(options: RegressionModelOptions) {
     this.#target = options.target;
@@ -90,11 +101,19 @@ export class RegressionModel {
     this.#categorical = options.categorical ?? [];
     this.estimator = options.estimator ?? new GradientBoostingRegressor();
     const enc = options.encoder;
-    this.encoder = enc !== undefined && typeof (enc as TargetEncoder).encode === 'function' ? (enc as TargetEncoder) : new TargetEncoder((enc ?? {}) as Partial<TargetEncoderParams>);
+    this.encoder =
+      enc !== undefined && typeof (enc as TargetEncoder).encode === 'function'
+        ? (enc as TargetEncoder)
+        : new TargetEncoder((enc ?? {}) as Partial<TargetEncoderParams>);
   }
 
   /** Rebuilds a fitted model from its parts (used when loading). */
-  static fromParts(schema: FeatureSchema, encoder: TargetEncoder, estimator: Estimator, metadata: TrainingMetadata): RegressionModel {
+  static fromParts(
+    schema: FeatureSchema,
+    encoder: TargetEncoder,
+    estimator: Estimator,
+    metadata: TrainingMetadata,
+  ): RegressionModel {
     const m = new RegressionModel({
       target: schema.target,
       features: schema.features.map((f) => f.name),
@@ -126,28 +145,40 @@ export class RegressionModel {
   /** Fits the encoder on the categorical columns, then the estimator on all features. Returns this. */
   fit(data: TabularInput, options: FitOptions = {}): this {
     const table = asTable(data);
-    if (table.rows === 0) throw new MlError('DAGRUN_ERR_ML_EMPTY', 'RegressionModel fit: expected at least one row, but got 0.');
+    if (table.rows === 0)
+      throw new MlError('DAGRUN_ERR_ML_EMPTY', 'RegressionModel fit: expected at least one row, but got 0.');
     const targetValues = table.column(this.#target);
     if (targetValues === undefined) throw missingColumn('Training data', 'target column', this.#target, table);
     const features = this.#features ?? table.names.filter((n) => n !== this.#target);
     if (features.includes(this.#target)) {
-      throw new MlError('DAGRUN_ERR_ML_PARAMS', `RegressionModel option 'features': expected the feature columns without the target, but got the target '${this.#target}' among them.`);
+      throw new MlError(
+        'DAGRUN_ERR_ML_PARAMS',
+        `RegressionModel option 'features': expected the feature columns without the target, but got the target '${this.#target}' among them.`,
+      );
     }
     for (const c of this.#categorical) {
       if (!features.includes(c)) {
         const mean = didYouMean(c, features);
-        throw new MlError('DAGRUN_ERR_ML_PARAMS', `RegressionModel option 'categorical': expected names among the features (${features.join(', ')}), but got '${c}'.`, {
-          hint: mean ? `Hint: ${mean}` : undefined,
-        });
+        throw new MlError(
+          'DAGRUN_ERR_ML_PARAMS',
+          `RegressionModel option 'categorical': expected names among the features (${features.join(', ')}), but got '${c}'.`,
+          {
+            hint: mean ? `Hint: ${mean}` : undefined,
+          },
+        );
       }
     }
     const y = isNumberArray(targetValues) ? Float64Array.from(targetValues) : new Float64Array(table.rows);
     for (let i = 0; i < table.rows; i++) {
       const v = isNumberArray(targetValues) ? y[i]! : toNumber(targetValues[i]);
       if (v === undefined || !Number.isFinite(v)) {
-        throw new MlError('DAGRUN_ERR_ML_BAD_VALUE', `Target '${this.#target}' at row ${i}: expected a finite number, but got ${describeValue(targetValues[i])}.`, {
-          hint: 'Hint: drop rows without a target before fitting.',
-        });
+        throw new MlError(
+          'DAGRUN_ERR_ML_BAD_VALUE',
+          `Target '${this.#target}' at row ${i}: expected a finite number, but got ${describeValue(targetValues[i])}.`,
+          {
+            hint: 'Hint: drop rows without a target before fitting.',
+          },
+        );
       }
       y[i] = v;
     }
@@ -160,18 +191,26 @@ export class RegressionModel {
     this.encoder.fit(categoricalColumns, y);
     const allowMissing = this.estimator.kind === 'gradient_boosting';
     const specs: FeatureSpec[] = features.map((name) =>
-      this.#categorical.includes(name) ? { name, kind: 'categorical' } : { name, kind: 'numeric', missing: allowMissing ? 'learned' : 'error' },
+      this.#categorical.includes(name)
+        ? { name, kind: 'categorical' }
+        : { name, kind: 'numeric', missing: allowMissing ? 'learned' : 'error' },
     );
     const { matrix, sawMissing } = this.#matrix(table, specs, 'Training data', 'prior');
     // A numeric column accepts missing values later only if the trees saw some and learned their side.
     const schema: FeatureSchema = {
       target: this.#target,
-      features: specs.map((s, j) => (s.kind === 'numeric' ? { ...s, missing: sawMissing[j] ? 'learned' : 'error' } : s)),
+      features: specs.map((s, j) =>
+        s.kind === 'numeric' ? { ...s, missing: sawMissing[j] ? 'learned' : 'error' } : s,
+      ),
     };
     this.estimator.fit(matrix, y);
     const e = this.estimator;
-    const importances = e.kind === 'gradient_boosting' ? Object.fromEntries(features.map((name, j) => [name, e.featureImportances[j]!])) : null;
-    const trainedAt = options.trainedAt === undefined ? new Date().toISOString() : new Date(options.trainedAt).toISOString();
+    const importances =
+      e.kind === 'gradient_boosting'
+        ? Object.fromEntries(features.map((name, j) => [name, e.featureImportances[j]!]))
+        : null;
+    const trainedAt =
+      options.trainedAt === undefined ? new Date().toISOString() : new Date(options.trainedAt).toISOString();
     this.#schema = schema;
     this.#metadata = {
       estimator: e.kind,
@@ -193,7 +232,9 @@ export class RegressionModel {
   predict(data: TabularInput, options: PredictOptions = {}): Float64Array {
     const { schema } = this.#need();
     const onUnknown = options.onUnknownCategory ?? 'prior';
-    const matrix = (Array.isArray(data) ? this.#rowMatrix(data, schema.features, onUnknown) : undefined) ?? this.#matrix(asTable(data), schema.features, 'Prediction input', onUnknown).matrix;
+    const matrix =
+      (Array.isArray(data) ? this.#rowMatrix(data, schema.features, onUnknown) : undefined) ??
+      this.#matrix(asTable(data), schema.features, 'Prediction input', onUnknown).matrix;
     const out = this.estimator.predict(matrix);
     for (let i = 0; i < out.length; i++) {
       if (!Number.isFinite(out[i]!)) throw new Error(`RegressionModel: internal error, prediction ${i} is ${out[i]}`);
@@ -212,7 +253,11 @@ export class RegressionModel {
    * field, null, a string in a numeric column, an unseen category under 'error') returns undefined, and
    * #matrix handles it, so results and error messages are the same either way.
    */
-  #rowMatrix(rows: readonly Readonly<Record<string, unknown>>[], specs: readonly FeatureSpec[], onUnknown: UnknownCategoryPolicy): Matrix | undefined {
+  #rowMatrix(
+    rows: readonly Readonly<Record<string, unknown>>[],
+    specs: readonly FeatureSpec[],
+    onUnknown: UnknownCategoryPolicy,
+  ): Matrix | undefined {
     const n = rows.length;
     const f = specs.length;
     const read = this.#rowReader(specs, onUnknown);
@@ -234,7 +279,12 @@ export class RegressionModel {
     return read;
   }
 
-  #matrix(table: Table, specs: readonly FeatureSpec[], what: string, onUnknown: UnknownCategoryPolicy): { matrix: Matrix; sawMissing: boolean[] } {
+  #matrix(
+    table: Table,
+    specs: readonly FeatureSpec[],
+    what: string,
+    onUnknown: UnknownCategoryPolicy,
+  ): { matrix: Matrix; sawMissing: boolean[] } {
     const n = table.rows;
     const f = specs.length;
     const data = new Float64Array(n * f);
@@ -261,21 +311,36 @@ export class RegressionModel {
         const raw = col[i];
         const v = toFeatureNumber(raw);
         if (v === undefined) {
-          throw new MlError('DAGRUN_ERR_ML_BAD_VALUE', `Feature '${spec.name}' at row ${i}: expected a number, but got ${describeValue(raw)}.`, {
-            hint: typeof raw === 'string' ? 'Hint: convert the column to numbers, or declare it under categorical if it is a category.' : undefined,
-          });
+          throw new MlError(
+            'DAGRUN_ERR_ML_BAD_VALUE',
+            `Feature '${spec.name}' at row ${i}: expected a number, but got ${describeValue(raw)}.`,
+            {
+              hint:
+                typeof raw === 'string'
+                  ? 'Hint: convert the column to numbers, or declare it under categorical if it is a category.'
+                  : undefined,
+            },
+          );
         }
         if (Number.isNaN(v)) {
           if (spec.missing !== 'learned') {
-            throw new MlError('DAGRUN_ERR_ML_BAD_VALUE', `Feature '${spec.name}' at row ${i}: expected a number, but got ${describeValue(raw)}.`, {
-              hint: this.estimator.kind === 'linear'
-                ? 'Hint: a linear model cannot use a missing value; fill or drop the row.'
-                : `Hint: the model saw no missing value in '${spec.name}' at training, so it has no learned side for one; fill or drop the row.`,
-            });
+            throw new MlError(
+              'DAGRUN_ERR_ML_BAD_VALUE',
+              `Feature '${spec.name}' at row ${i}: expected a number, but got ${describeValue(raw)}.`,
+              {
+                hint:
+                  this.estimator.kind === 'linear'
+                    ? 'Hint: a linear model cannot use a missing value; fill or drop the row.'
+                    : `Hint: the model saw no missing value in '${spec.name}' at training, so it has no learned side for one; fill or drop the row.`,
+              },
+            );
           }
           sawMissing[j] = true;
         } else if (!Number.isFinite(v)) {
-          throw new MlError('DAGRUN_ERR_ML_BAD_VALUE', `Feature '${spec.name}' at row ${i}: expected a finite number, but got ${String(v)}.`);
+          throw new MlError(
+            'DAGRUN_ERR_ML_BAD_VALUE',
+            `Feature '${spec.name}' at row ${i}: expected a finite number, but got ${String(v)}.`,
+          );
         }
         data[i * f + j] = v;
       }
@@ -285,7 +350,11 @@ export class RegressionModel {
 
   #need(): { schema: FeatureSchema; metadata: TrainingMetadata } {
     if (!this.#schema || !this.#metadata) {
-      throw new MlError('DAGRUN_ERR_ML_NOT_FITTED', 'RegressionModel: expected a fitted model, but got one that was never fitted.', { hint: 'Hint: call fit(data) first, or load a saved model.' });
+      throw new MlError(
+        'DAGRUN_ERR_ML_NOT_FITTED',
+        'RegressionModel: expected a fitted model, but got one that was never fitted.',
+        { hint: 'Hint: call fit(data) first, or load a saved model.' },
+      );
     }
     return { schema: this.#schema, metadata: this.#metadata };
   }
@@ -301,8 +370,15 @@ type RowReader = (row: Readonly<Record<string, unknown>>, data: Float64Array, ba
  * and a categorical one asks Object.hasOwn only then (an own undefined is encoded, as in #matrix). A
  * boolean in a numeric feature reads as 1 or 0, as in #matrix.
  */
-const rowReader = (specs: readonly FeatureSpec[], encoders: readonly ((v: unknown) => number | undefined)[]): RowReader => {
-  const fields = specs.map((spec, j) => ({ name: spec.name, inherited: spec.name in Object.prototype, encode: spec.kind === 'categorical' ? encoders[j] : undefined }));
+const rowReader = (
+  specs: readonly FeatureSpec[],
+  encoders: readonly ((v: unknown) => number | undefined)[],
+): RowReader => {
+  const fields = specs.map((spec, j) => ({
+    name: spec.name,
+    inherited: spec.name in Object.prototype,
+    encode: spec.kind === 'categorical' ? encoders[j] : undefined,
+  }));
   return (row, data, base) => {
     for (let j = 0; j < fields.length; j++) {
       const { name, inherited, encode } = fields[j]!;
@@ -339,7 +415,11 @@ const toFeatureNumber = (v: unknown): number | undefined => (typeof v === 'boole
 
 const missingColumn = (what: string, role: string, name: string, table: Table): MlError => {
   const mean = didYouMean(name, table.names);
-  return new MlError('DAGRUN_ERR_ML_MISSING_COLUMN', `${what}: expected ${role} '${name}', but got only ${table.names.map((c) => `'${c}'`).join(', ') || 'no column'}.`, {
-    hint: mean ? `Hint: ${mean}` : undefined,
-  });
+  return new MlError(
+    'DAGRUN_ERR_ML_MISSING_COLUMN',
+    `${what}: expected ${role} '${name}', but got only ${table.names.map((c) => `'${c}'`).join(', ') || 'no column'}.`,
+    {
+      hint: mean ? `Hint: ${mean}` : undefined,
+    },
+  );
 };

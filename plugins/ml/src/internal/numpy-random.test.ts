@@ -10,7 +10,10 @@ t.test("the first outputs of numpy's RandomState(0): MT19937 seeded as numpy see
 
 t.test('permutation(n) equals RandomState(seed).permutation(n), past the 624-word refill', async (t) => {
   t.same(Array.from(new NumpyRandomState(42).permutation(10)), [8, 1, 5, 0, 7, 2, 9, 4, 3, 6]);
-  t.same(Array.from(new NumpyRandomState(4294967295).permutation(1000).subarray(0, 8)), [94, 405, 819, 632, 217, 169, 449, 275]);
+  t.same(
+    Array.from(new NumpyRandomState(4294967295).permutation(1000).subarray(0, 8)),
+    [94, 405, 819, 632, 217, 169, 449, 275],
+  );
   const p = new NumpyRandomState(7).permutation(100000);
   t.same([p[0], p[50000], p[99999]], [33909, 82140, 61615]);
 });
@@ -25,5 +28,8 @@ t.test('interval(max) stays in [0, max] and shuffle permutes in place', async (t
   }
   const a = new Uint32Array([10, 20, 30, 40]);
   t.equal(r.shuffle(a), a);
-  t.same([...a].sort((x, y) => x - y), [10, 20, 30, 40]);
+  t.same(
+    [...a].sort((x, y) => x - y),
+    [10, 20, 30, 40],
+  );
 });

@@ -5,12 +5,24 @@ import { didYouMean } from '@dagrun/core';
 import { MlError } from './errors.js';
 
 export type ParamSpec =
-  | { readonly kind: 'number'; readonly min?: number; readonly max?: number; readonly minExclusive?: boolean; readonly maxExclusive?: boolean }
+  | {
+      readonly kind: 'number';
+      readonly min?: number;
+      readonly max?: number;
+      readonly minExclusive?: boolean;
+      readonly maxExclusive?: boolean;
+    }
   | { readonly kind: 'integer'; readonly min?: number; readonly max?: number }
   | { readonly kind: 'enum'; readonly values: readonly string[]; readonly aliases?: Readonly<Record<string, string>> };
 
 const describeValue = (v: unknown): string =>
-  typeof v === 'string' ? `'${v}'` : typeof v === 'number' || typeof v === 'boolean' || v === null ? String(v) : Array.isArray(v) ? 'an array' : typeof v;
+  typeof v === 'string'
+    ? `'${v}'`
+    : typeof v === 'number' || typeof v === 'boolean' || v === null
+      ? String(v)
+      : Array.isArray(v)
+        ? 'an array'
+        : typeof v;
 
 const rangeText = (s: ParamSpec): string => {
   if (s.kind === 'enum') return `one of ${s.values.map((v) => `'${v}'`).join(', ')}`;
@@ -36,25 +48,41 @@ export const checkParams = <T extends object>(
     if (!spec) {
       const mean = didYouMean(name, names);
       const known = names.length > 0 ? `one of ${names.join(', ')}` : 'no hyperparameter at all';
-      throw new MlError('DAGRUN_ERR_ML_PARAMS', `${estimator} hyperparameter '${name}': expected ${known}, but got an unknown name.`, {
-        hint: mean ? `Hint: ${mean}` : undefined,
-      });
+      throw new MlError(
+        'DAGRUN_ERR_ML_PARAMS',
+        `${estimator} hyperparameter '${name}': expected ${known}, but got an unknown name.`,
+        {
+          hint: mean ? `Hint: ${mean}` : undefined,
+        },
+      );
     }
     if (spec.kind === 'enum') {
       if (typeof value !== 'string' || !spec.values.includes(value)) {
         const renamed = typeof value === 'string' ? spec.aliases?.[value] : undefined;
-        throw new MlError('DAGRUN_ERR_ML_PARAMS', `${estimator} hyperparameter '${name}': expected ${rangeText(spec)}, but got ${describeValue(value)}.`, {
-          hint: renamed ? `Hint: scikit-learn renamed '${String(value)}' to '${renamed}'; use '${renamed}'.` : undefined,
-        });
+        throw new MlError(
+          'DAGRUN_ERR_ML_PARAMS',
+          `${estimator} hyperparameter '${name}': expected ${rangeText(spec)}, but got ${describeValue(value)}.`,
+          {
+            hint: renamed
+              ? `Hint: scikit-learn renamed '${String(value)}' to '${renamed}'; use '${renamed}'.`
+              : undefined,
+          },
+        );
       }
     } else {
       const ok =
         typeof value === 'number' &&
         Number.isFinite(value) &&
         (spec.kind !== 'integer' || Number.isInteger(value)) &&
-        (spec.min === undefined || (spec.kind === 'number' && spec.minExclusive ? value > spec.min : value >= spec.min)) &&
-        (spec.max === undefined || (spec.kind === 'number' && spec.maxExclusive ? value < spec.max : value <= spec.max));
-      if (!ok) throw new MlError('DAGRUN_ERR_ML_PARAMS', `${estimator} hyperparameter '${name}': expected ${rangeText(spec)}, but got ${describeValue(value)}.`);
+        (spec.min === undefined ||
+          (spec.kind === 'number' && spec.minExclusive ? value > spec.min : value >= spec.min)) &&
+        (spec.max === undefined ||
+          (spec.kind === 'number' && spec.maxExclusive ? value < spec.max : value <= spec.max));
+      if (!ok)
+        throw new MlError(
+          'DAGRUN_ERR_ML_PARAMS',
+          `${estimator} hyperparameter '${name}': expected ${rangeText(spec)}, but got ${describeValue(value)}.`,
+        );
     }
     out[name] = value;
   }

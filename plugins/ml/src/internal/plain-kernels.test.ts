@@ -13,7 +13,8 @@ const CHILD = '--plain-kernels-child';
 const N = 3000;
 const F = 4;
 
-const bits = (a: Float64Array | Int32Array | Uint8Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+const bits = (a: Float64Array | Int32Array | Uint8Array): string =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 
 /** Three losses fitted on 3,000 rows, some with missing values, then every row predicted alone, by 100 and all at once. */
 const scenario = (): Record<string, string | boolean> => {
@@ -28,10 +29,19 @@ const scenario = (): Record<string, string | boolean> => {
   }
   const out: Record<string, string | boolean> = { codegen: canSpecialize() };
   for (const loss of ['squared_error', 'absolute_error', 'huber'] as const) {
-    const params = { n_estimators: 40, max_depth: 5, learning_rate: 0.1, loss, subsample: loss === 'huber' ? 0.8 : 1, random_state: 3 };
+    const params = {
+      n_estimators: 40,
+      max_depth: 5,
+      learning_rate: 0.1,
+      loss,
+      subsample: loss === 'huber' ? 0.8 : 1,
+      random_state: 3,
+    };
     const model = new GradientBoostingRegressor(params).fit({ rows: N, cols: F, data: x }, y);
     const { trees, init } = model.state;
-    out[`${loss}: trees`] = trees.map((t) => [t.feature, t.threshold, t.missingLeft, t.left, t.right, t.value].map(bits).join(' ')).join('\n');
+    out[`${loss}: trees`] = trees
+      .map((t) => [t.feature, t.threshold, t.missingLeft, t.left, t.right, t.value].map(bits).join(' '))
+      .join('\n');
     const forest = new CompiledForest(trees, params.learning_rate, init, F);
     out[`${loss}: layouts`] = `${forest.layoutFor(1)} ${forest.layoutFor(N)}`;
     const alone = new Float64Array(N);
@@ -50,7 +60,11 @@ if (process.argv.includes(CHILD)) {
 } else {
   const { default: t } = await import('tap');
   t.test('with code generation disabled, the plain loops train the same trees and predict the same bits', async (t) => {
-    const child = spawnSync(process.execPath, ['--import=tsx', '--disallow-code-generation-from-strings', fileURLToPath(import.meta.url), CHILD], { encoding: 'utf8' });
+    const child = spawnSync(
+      process.execPath,
+      ['--import=tsx', '--disallow-code-generation-from-strings', fileURLToPath(import.meta.url), CHILD],
+      { encoding: 'utf8' },
+    );
     t.equal(child.status, 0, child.stderr);
     const plain = JSON.parse(child.stdout.trim().split('\n').pop()!) as Record<string, string | boolean>;
     const generated = scenario();

@@ -16,7 +16,13 @@ export const mulberry32 = (seed: number): (() => number) => {
  * Draws `k` distinct indices out of 0..n-1 (a partial Fisher-Yates shuffle of `perm`, which must hold a
  * permutation of 0..n-1 and is left shuffled) and marks them in `mask`. Returns the chosen rows ascending.
  */
-export const sampleWithoutReplacement = (perm: Uint32Array, k: number, rand: () => number, mask: Uint8Array, out: Uint32Array): Uint32Array => {
+export const sampleWithoutReplacement = (
+  perm: Uint32Array,
+  k: number,
+  rand: () => number,
+  mask: Uint8Array,
+  out: Uint32Array,
+): Uint32Array => {
   const n = perm.length;
   for (let i = 0; i < k; i++) {
     const j = i + Math.floor(rand() * (n - i));

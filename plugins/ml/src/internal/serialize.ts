@@ -7,7 +7,14 @@ import { MlError } from './errors.js';
 import type { Tree } from './forest.js';
 import { GradientBoostingRegressor, type GradientBoostingParams } from './gbdt.js';
 import { LinearRegressor } from './linear.js';
-import { isRegressionModel, RegressionModel, type EstimatorKind, type FeatureSchema, type FeatureSpec, type TrainingMetadata } from './model.js';
+import {
+  isRegressionModel,
+  RegressionModel,
+  type EstimatorKind,
+  type FeatureSchema,
+  type FeatureSpec,
+  type TrainingMetadata,
+} from './model.js';
 import { TargetEncoder, type EncoderTable, type TargetEncoderParams } from './target-encoder.js';
 
 export const MODEL_FORMAT = 'dagrun.ml/regression-model';
@@ -75,7 +82,13 @@ export const serializeModel = (model: RegressionModel): SerializedRegressionMode
             count: Array.from(t.count),
           })),
         }
-      : { kind: 'linear', params: {}, n_features: e.state.nFeatures, intercept: e.state.intercept, coefficients: Array.from(e.state.coefficients) };
+      : {
+          kind: 'linear',
+          params: {},
+          n_features: e.state.nFeatures,
+          intercept: e.state.intercept,
+          coefficients: Array.from(e.state.coefficients),
+        };
   return {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
@@ -83,7 +96,9 @@ export const serializeModel = (model: RegressionModel): SerializedRegressionMode
     encoder: {
       params: { ...model.encoder.params },
       prior: model.encoder.prior,
-      tables: Object.fromEntries(Object.entries(model.encoder.tables).map(([k, t]) => [k, { values: { ...t.values }, counts: { ...t.counts } }])),
+      tables: Object.fromEntries(
+        Object.entries(model.encoder.tables).map(([k, t]) => [k, { values: { ...t.values }, counts: { ...t.counts } }]),
+      ),
     },
     estimator,
     training: { ...metadata, params: { ...metadata.params }, encoderParams: { ...metadata.encoderParams } },
@@ -93,7 +108,10 @@ export const serializeModel = (model: RegressionModel): SerializedRegressionMode
 // ---- loading, with a check of every field ----
 
 const bad = (path: string, expected: string, got: unknown): MlError =>
-  new MlError('DAGRUN_ERR_ML_FORMAT', `Model JSON at ${path}: expected ${expected}, but got ${got === null ? 'null' : Array.isArray(got) ? 'an array' : typeof got === 'string' ? `'${got}'` : typeof got === 'object' ? 'an object' : String(got)}.`);
+  new MlError(
+    'DAGRUN_ERR_ML_FORMAT',
+    `Model JSON at ${path}: expected ${expected}, but got ${got === null ? 'null' : Array.isArray(got) ? 'an array' : typeof got === 'string' ? `'${got}'` : typeof got === 'object' ? 'an object' : String(got)}.`,
+  );
 
 type Obj = Readonly<Record<string, unknown>>;
 const obj = (v: unknown, path: string): Obj => {
@@ -110,7 +128,8 @@ const str = (v: unknown, path: string): string => {
 };
 const nums = (v: unknown, path: string, length?: number): number[] => {
   if (!Array.isArray(v)) throw bad(path, 'an array of numbers', v);
-  if (length !== undefined && v.length !== length) throw bad(`${path}.length`, `${length} (as many as feature)`, v.length);
+  if (length !== undefined && v.length !== length)
+    throw bad(`${path}.length`, `${length} (as many as feature)`, v.length);
   for (const [i, x] of v.entries()) num(x, `${path}[${i}]`);
   return v as number[];
 };
@@ -138,7 +157,8 @@ const readTree = (v: unknown, path: string, nFeatures: number): Tree => {
   for (let i = 0; i < n; i++) {
     const f = tree.feature[i]!;
     if (f === -1) continue;
-    if (!Number.isInteger(feature[i]) || f < 0 || f >= nFeatures) throw bad(`${path}.feature[${i}]`, `-1 or a feature index below ${nFeatures}`, feature[i]);
+    if (!Number.isInteger(feature[i]) || f < 0 || f >= nFeatures)
+      throw bad(`${path}.feature[${i}]`, `-1 or a feature index below ${nFeatures}`, feature[i]);
     // Preorder: children come after their parent, so a walk always ends.
     for (const side of ['left', 'right'] as const) {
       const c = tree[side][i]!;
@@ -156,22 +176,28 @@ export const deserializeModel = (json: unknown): RegressionModel => {
   if (version !== MODEL_FORMAT_VERSION) {
     const err = bad('formatVersion', `${MODEL_FORMAT_VERSION}`, version);
     throw new MlError('DAGRUN_ERR_ML_FORMAT', err.detail, {
-      hint: typeof version === 'number' && version > MODEL_FORMAT_VERSION ? 'Hint: the model was written by a newer @dagrun/ml; upgrade this package to load it.' : undefined,
+      hint:
+        typeof version === 'number' && version > MODEL_FORMAT_VERSION
+          ? 'Hint: the model was written by a newer @dagrun/ml; upgrade this package to load it.'
+          : undefined,
     });
   }
   const s = obj(root.featureSchema, 'featureSchema');
   const featuresJson = s.features;
-  if (!Array.isArray(featuresJson) || featuresJson.length === 0) throw bad('featureSchema.features', 'a non-empty array', featuresJson);
+  if (!Array.isArray(featuresJson) || featuresJson.length === 0)
+    throw bad('featureSchema.features', 'a non-empty array', featuresJson);
   const features: FeatureSpec[] = featuresJson.map((f, i) => {
     const o = obj(f, `featureSchema.features[${i}]`);
     const name = str(o.name, `featureSchema.features[${i}].name`);
     if (o.kind === 'categorical') return { name, kind: 'categorical' };
     if (o.kind !== 'numeric') throw bad(`featureSchema.features[${i}].kind`, "'numeric' or 'categorical'", o.kind);
-    if (o.missing !== 'learned' && o.missing !== 'error') throw bad(`featureSchema.features[${i}].missing`, "'learned' or 'error'", o.missing);
+    if (o.missing !== 'learned' && o.missing !== 'error')
+      throw bad(`featureSchema.features[${i}].missing`, "'learned' or 'error'", o.missing);
     return { name, kind: 'numeric', missing: o.missing };
   });
   features.forEach((f, i) => {
-    if (features.findIndex((g) => g.name === f.name) !== i) throw bad(`featureSchema.features[${i}].name`, 'a name no other feature has', f.name);
+    if (features.findIndex((g) => g.name === f.name) !== i)
+      throw bad(`featureSchema.features[${i}].name`, 'a name no other feature has', f.name);
   });
   const schema: FeatureSchema = { target: str(s.target, 'featureSchema.target'), features };
 
@@ -180,15 +206,24 @@ export const deserializeModel = (json: unknown): RegressionModel => {
   const tablesJson = obj(enc.tables, 'encoder.tables');
   const tables: Record<string, EncoderTable> = {};
   for (const f of features.filter((x) => x.kind === 'categorical')) {
-    if (!Object.hasOwn(tablesJson, f.name)) throw bad(`encoder.tables['${f.name}']`, 'the table of a categorical feature', undefined);
+    if (!Object.hasOwn(tablesJson, f.name))
+      throw bad(`encoder.tables['${f.name}']`, 'the table of a categorical feature', undefined);
     const t = obj(tablesJson[f.name], `encoder.tables['${f.name}']`);
-    tables[f.name] = { values: numRecord(t.values, `encoder.tables['${f.name}'].values`), counts: numRecord(t.counts, `encoder.tables['${f.name}'].counts`) };
+    tables[f.name] = {
+      values: numRecord(t.values, `encoder.tables['${f.name}'].values`),
+      counts: numRecord(t.counts, `encoder.tables['${f.name}'].counts`),
+    };
   }
-  const encoder = TargetEncoder.fromTables(encParams as Partial<TargetEncoderParams>, num(enc.prior, 'encoder.prior'), tables);
+  const encoder = TargetEncoder.fromTables(
+    encParams as Partial<TargetEncoderParams>,
+    num(enc.prior, 'encoder.prior'),
+    tables,
+  );
 
   const e = obj(root.estimator, 'estimator');
   const nFeatures = num(e.n_features, 'estimator.n_features');
-  if (nFeatures !== features.length) throw bad('estimator.n_features', `${features.length} (the number of features in featureSchema)`, nFeatures);
+  if (nFeatures !== features.length)
+    throw bad('estimator.n_features', `${features.length} (the number of features in featureSchema)`, nFeatures);
   let estimator: GradientBoostingRegressor | LinearRegressor;
   const kind = e.kind as EstimatorKind;
   if (kind === 'gradient_boosting') {
@@ -197,7 +232,8 @@ export const deserializeModel = (json: unknown): RegressionModel => {
     if (!Array.isArray(treesJson)) throw bad('estimator.trees', 'an array', treesJson);
     const trees = treesJson.map((t, i) => readTree(t, `estimator.trees[${i}]`, nFeatures));
     const importances = obj(root.training, 'training').featureImportances;
-    const fi = importances === null || importances === undefined ? {} : numRecord(importances, 'training.featureImportances');
+    const fi =
+      importances === null || importances === undefined ? {} : numRecord(importances, 'training.featureImportances');
     estimator = GradientBoostingRegressor.fromState({
       params,
       nFeatures,
@@ -223,7 +259,8 @@ export const deserializeModel = (json: unknown): RegressionModel => {
     nRows: num(tr.nRows, 'training.nRows'),
     trainedAt: str(tr.trainedAt, 'training.trainedAt'),
     seed: tr.seed === null ? null : num(tr.seed, 'training.seed'),
-    featureImportances: tr.featureImportances === null ? null : numRecord(tr.featureImportances, 'training.featureImportances'),
+    featureImportances:
+      tr.featureImportances === null ? null : numRecord(tr.featureImportances, 'training.featureImportances'),
   };
   return RegressionModel.fromParts(schema, encoder, estimator, metadata);
 };

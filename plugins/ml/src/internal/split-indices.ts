@@ -20,11 +20,21 @@ const shown = (size: SplitSize | undefined): string => (size === undefined ? 'un
  * fraction of the test part rounds up, of the train part down; an unset part takes the remaining rows.
  * The sizes' types and the sum of two fractions are checked beforehand (split.ts); what depends on `n` here.
  */
-export const splitSizes = (n: number, testSize: SplitSize | undefined, trainSize: SplitSize | undefined): SplitSizes => {
+export const splitSizes = (
+  n: number,
+  testSize: SplitSize | undefined,
+  trainSize: SplitSize | undefined,
+): SplitSizes => {
   const test = testSize === undefined && trainSize === undefined ? 0.25 : testSize;
-  for (const [name, size] of [['testSize', test], ['trainSize', trainSize]] as const) {
+  for (const [name, size] of [
+    ['testSize', test],
+    ['trainSize', trainSize],
+  ] as const) {
     if (size !== undefined && size >= 1 && size >= n) {
-      throw new MlError('DAGRUN_ERR_ML_SPLIT', `trainTestSplit option '${name}': expected a whole number of rows below the ${n} rows of the data, or a fraction in (0, 1), but got ${size}.`);
+      throw new MlError(
+        'DAGRUN_ERR_ML_SPLIT',
+        `trainTestSplit option '${name}': expected a whole number of rows below the ${n} rows of the data, or a fraction in (0, 1), but got ${size}.`,
+      );
     }
   }
   let nTest = test === undefined ? undefined : test < 1 ? Math.ceil(test * n) : test;
@@ -32,14 +42,22 @@ export const splitSizes = (n: number, testSize: SplitSize | undefined, trainSize
   nTrain ??= n - nTest!;
   nTest ??= n - nTrain;
   if (nTrain + nTest > n) {
-    throw new MlError('DAGRUN_ERR_ML_SPLIT', `trainTestSplit sizes: expected trainSize + testSize to fit the ${n} rows of the data, but got ${nTrain} + ${nTest} = ${nTrain + nTest} rows.`, {
-      hint: 'Hint: reduce testSize and/or trainSize.',
-    });
+    throw new MlError(
+      'DAGRUN_ERR_ML_SPLIT',
+      `trainTestSplit sizes: expected trainSize + testSize to fit the ${n} rows of the data, but got ${nTrain} + ${nTest} = ${nTrain + nTest} rows.`,
+      {
+        hint: 'Hint: reduce testSize and/or trainSize.',
+      },
+    );
   }
   if (nTrain === 0) {
-    throw new MlError('DAGRUN_ERR_ML_SPLIT', `trainTestSplit train part: expected at least 1 row, but got 0 of the ${n} rows (testSize ${shown(testSize)}, trainSize ${shown(trainSize)}).`, {
-      hint: 'Hint: lower testSize, raise trainSize, or split more rows.',
-    });
+    throw new MlError(
+      'DAGRUN_ERR_ML_SPLIT',
+      `trainTestSplit train part: expected at least 1 row, but got 0 of the ${n} rows (testSize ${shown(testSize)}, trainSize ${shown(trainSize)}).`,
+      {
+        hint: 'Hint: lower testSize, raise trainSize, or split more rows.',
+      },
+    );
   }
   return { nTrain, nTest };
 };
@@ -103,20 +121,36 @@ export const approximateMode = (counts: readonly number[], draws: number, rng: N
  * rows. Every class needs 2 rows, and each part at least one row per class. `labelled` names the labels in
  * messages ("stratify column 'sector'", "option 'stratify'").
  */
-export const stratifiedIndices = (classes: Classes, { nTrain, nTest }: SplitSizes, seed: number, labelled: string): SplitIndices => {
+export const stratifiedIndices = (
+  classes: Classes,
+  { nTrain, nTest }: SplitSizes,
+  seed: number,
+  labelled: string,
+): SplitIndices => {
   const { classOf, counts, names } = classes;
   const rare = names.flatMap((name, i) => (counts[i]! < 2 ? [`1 row of '${name}'`] : []));
   if (rare.length > 0) {
     const list = rare.length === 1 ? rare[0]! : `${rare.slice(0, -1).join(', ')} and ${rare.at(-1)!}`;
-    throw new MlError('DAGRUN_ERR_ML_SPLIT', `trainTestSplit ${labelled}: expected at least 2 rows of every class, but got ${list}.`, {
-      hint: 'Hint: a class needs a row in each part (scikit-learn: "the minimum number of groups for any class cannot be less than 2"); merge rare classes or drop their rows.',
-    });
+    throw new MlError(
+      'DAGRUN_ERR_ML_SPLIT',
+      `trainTestSplit ${labelled}: expected at least 2 rows of every class, but got ${list}.`,
+      {
+        hint: 'Hint: a class needs a row in each part (scikit-learn: "the minimum number of groups for any class cannot be less than 2"); merge rare classes or drop their rows.',
+      },
+    );
   }
-  for (const [part, size] of [['train', nTrain], ['test', nTest]] as const) {
+  for (const [part, size] of [
+    ['train', nTrain],
+    ['test', nTest],
+  ] as const) {
     if (size < names.length) {
-      throw new MlError('DAGRUN_ERR_ML_SPLIT', `trainTestSplit ${part} part: expected at least one row per class (${names.length} classes in ${labelled}), but got ${size} row${size === 1 ? '' : 's'}.`, {
-        hint: `Hint: raise ${part}Size, or stratify on labels with fewer classes.`,
-      });
+      throw new MlError(
+        'DAGRUN_ERR_ML_SPLIT',
+        `trainTestSplit ${part} part: expected at least one row per class (${names.length} classes in ${labelled}), but got ${size} row${size === 1 ? '' : 's'}.`,
+        {
+          hint: `Hint: raise ${part}Size, or stratify on labels with fewer classes.`,
+        },
+      );
     }
   }
   // The rows of each class, ascending (numpy's stable argsort of the class numbers).
@@ -128,7 +162,11 @@ export const stratifiedIndices = (classes: Classes, { nTrain, nTest }: SplitSize
 
   const rng = new NumpyRandomState(seed);
   const nI = approximateMode(counts, nTrain, rng);
-  const tI = approximateMode(counts.map((c, i) => c - nI[i]!), nTest, rng);
+  const tI = approximateMode(
+    counts.map((c, i) => c - nI[i]!),
+    nTest,
+    rng,
+  );
   const train = new Uint32Array(nTrain);
   const test = new Uint32Array(nTest);
   let a = 0;

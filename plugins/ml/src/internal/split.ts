@@ -29,15 +29,27 @@ export interface TrainTestSplitOptions {
 }
 
 /** The options for plain row numbers: stratify takes labels only. */
-export type TrainTestIndicesOptions = Omit<TrainTestSplitOptions, 'stratify'> & { readonly stratify?: ArrayLike<unknown> | SeriesLike | undefined };
+export type TrainTestIndicesOptions = Omit<TrainTestSplitOptions, 'stratify'> & {
+  readonly stratify?: ArrayLike<unknown> | SeriesLike | undefined;
+};
 
 const OPTIONS = ['testSize', 'trainSize', 'shuffle', 'seed', 'stratify'];
 /** scikit-learn's names, which a port from Python brings along. */
-const SKLEARN_NAMES: Readonly<Record<string, string>> = { test_size: 'testSize', train_size: 'trainSize', random_state: 'seed' };
+const SKLEARN_NAMES: Readonly<Record<string, string>> = {
+  test_size: 'testSize',
+  train_size: 'trainSize',
+  random_state: 'seed',
+};
 const MAX_SEED = 4294967295;
 
 const describe = (v: unknown): string =>
-  typeof v === 'string' ? `'${v}'` : typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined ? String(v) : Array.isArray(v) ? 'an array' : typeof v;
+  typeof v === 'string'
+    ? `'${v}'`
+    : typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined
+      ? String(v)
+      : Array.isArray(v)
+        ? 'an array'
+        : typeof v;
 
 interface Checked {
   readonly testSize: SplitSize | undefined;
@@ -50,49 +62,77 @@ interface Checked {
 /** Every check that does not depend on the data: names, types and ranges. */
 const checkOptions = (options: unknown): Checked => {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new MlError('DAGRUN_ERR_ML_PARAMS', `trainTestSplit options: expected an object such as { testSize: 0.2, seed: 42 }, but got ${describe(options)}.`);
+    throw new MlError(
+      'DAGRUN_ERR_ML_PARAMS',
+      `trainTestSplit options: expected an object such as { testSize: 0.2, seed: 42 }, but got ${describe(options)}.`,
+    );
   }
   const o = options as Record<string, unknown>;
   for (const name of Object.keys(o)) {
     if (OPTIONS.includes(name) || o[name] === undefined) continue;
     const sk = SKLEARN_NAMES[name];
     const mean = sk ? undefined : didYouMean(name, OPTIONS);
-    throw new MlError('DAGRUN_ERR_ML_PARAMS', `trainTestSplit option '${name}': expected one of ${OPTIONS.join(', ')}, but got an unknown name.`, {
-      hint: sk ? `Hint: scikit-learn's '${name}' is '${sk}' here.` : mean ? `Hint: ${mean}` : undefined,
-    });
+    throw new MlError(
+      'DAGRUN_ERR_ML_PARAMS',
+      `trainTestSplit option '${name}': expected one of ${OPTIONS.join(', ')}, but got an unknown name.`,
+      {
+        hint: sk ? `Hint: scikit-learn's '${name}' is '${sk}' here.` : mean ? `Hint: ${mean}` : undefined,
+      },
+    );
   }
   const size = (name: 'testSize' | 'trainSize'): SplitSize | undefined => {
     const v = o[name];
     if (v === undefined) return undefined;
     if (typeof v !== 'number' || !(v > 0 && (v < 1 || Number.isSafeInteger(v)))) {
-      throw new MlError('DAGRUN_ERR_ML_PARAMS', `trainTestSplit option '${name}': expected a fraction in (0, 1) or a whole number of rows, but got ${describe(v)}.`);
+      throw new MlError(
+        'DAGRUN_ERR_ML_PARAMS',
+        `trainTestSplit option '${name}': expected a fraction in (0, 1) or a whole number of rows, but got ${describe(v)}.`,
+      );
     }
     return v;
   };
   const testSize = size('testSize');
   const trainSize = size('trainSize');
   if (testSize !== undefined && trainSize !== undefined && testSize < 1 && trainSize < 1 && testSize + trainSize > 1) {
-    throw new MlError('DAGRUN_ERR_ML_PARAMS', `trainTestSplit options 'testSize' and 'trainSize': expected fractions that sum to at most 1, but got ${testSize} + ${trainSize} = ${testSize + trainSize}.`);
+    throw new MlError(
+      'DAGRUN_ERR_ML_PARAMS',
+      `trainTestSplit options 'testSize' and 'trainSize': expected fractions that sum to at most 1, but got ${testSize} + ${trainSize} = ${testSize + trainSize}.`,
+    );
   }
   const shuffle = o.shuffle ?? true;
-  if (typeof shuffle !== 'boolean') throw new MlError('DAGRUN_ERR_ML_PARAMS', `trainTestSplit option 'shuffle': expected true or false, but got ${describe(shuffle)}.`);
+  if (typeof shuffle !== 'boolean')
+    throw new MlError(
+      'DAGRUN_ERR_ML_PARAMS',
+      `trainTestSplit option 'shuffle': expected true or false, but got ${describe(shuffle)}.`,
+    );
   const seed = o.seed ?? 0;
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
-    throw new MlError('DAGRUN_ERR_ML_PARAMS', `trainTestSplit option 'seed': expected an integer from 0 to ${MAX_SEED}, but got ${describe(seed)}.`);
+    throw new MlError(
+      'DAGRUN_ERR_ML_PARAMS',
+      `trainTestSplit option 'seed': expected an integer from 0 to ${MAX_SEED}, but got ${describe(seed)}.`,
+    );
   }
   const stratify = o.stratify as TrainTestSplitOptions['stratify'];
   if (stratify !== undefined && typeof stratify !== 'string' && !isLabels(stratify)) {
-    throw new MlError('DAGRUN_ERR_ML_PARAMS', `trainTestSplit option 'stratify': expected a column name or one label per row, but got ${describe(stratify)}.`);
+    throw new MlError(
+      'DAGRUN_ERR_ML_PARAMS',
+      `trainTestSplit option 'stratify': expected a column name or one label per row, but got ${describe(stratify)}.`,
+    );
   }
   if (stratify !== undefined && !shuffle) {
-    throw new MlError('DAGRUN_ERR_ML_PARAMS', `trainTestSplit option 'stratify': expected no stratify with shuffle: false, but got ${typeof stratify === 'string' ? `'${stratify}'` : 'labels'}.`, {
-      hint: 'Hint: a stratified split draws rows at random; remove shuffle: false (scikit-learn does not stratify without shuffling either).',
-    });
+    throw new MlError(
+      'DAGRUN_ERR_ML_PARAMS',
+      `trainTestSplit option 'stratify': expected no stratify with shuffle: false, but got ${typeof stratify === 'string' ? `'${stratify}'` : 'labels'}.`,
+      {
+        hint: 'Hint: a stratified split draws rows at random; remove shuffle: false (scikit-learn does not stratify without shuffling either).',
+      },
+    );
   }
   return { testSize, trainSize, shuffle, seed, stratify };
 };
 
-const isSeries = (x: unknown): x is SeriesLike => typeof x === 'object' && x !== null && typeof (x as SeriesLike).toArray === 'function';
+const isSeries = (x: unknown): x is SeriesLike =>
+  typeof x === 'object' && x !== null && typeof (x as SeriesLike).toArray === 'function';
 const isLabels = (x: unknown): x is ArrayLike<unknown> | SeriesLike =>
   isSeries(x) || (typeof x === 'object' && x !== null && typeof (x as ArrayLike<unknown>).length === 'number');
 
@@ -119,17 +159,27 @@ const classesOf = (labels: ArrayLike<unknown>, where: string): Classes => {
     const v = labels[r];
     const k = typeof v === 'bigint' ? Number(v) : v;
     if (k === null || k === undefined || (typeof k === 'number' && Number.isNaN(k))) {
-      throw new MlError('DAGRUN_ERR_ML_BAD_VALUE', `${where} at row ${r}: expected a class label, but got ${describe(k)}.`, {
-        hint: 'Hint: drop or fill the rows without a label before splitting.',
-      });
+      throw new MlError(
+        'DAGRUN_ERR_ML_BAD_VALUE',
+        `${where} at row ${r}: expected a class label, but got ${describe(k)}.`,
+        {
+          hint: 'Hint: drop or fill the rows without a label before splitting.',
+        },
+      );
     }
     const t = typeof k;
     if (t !== 'string' && t !== 'number' && t !== 'boolean') {
-      throw new MlError('DAGRUN_ERR_ML_BAD_VALUE', `${where} at row ${r}: expected a string, number or boolean, but got ${describe(k)}.`);
+      throw new MlError(
+        'DAGRUN_ERR_ML_BAD_VALUE',
+        `${where} at row ${r}: expected a string, number or boolean, but got ${describe(k)}.`,
+      );
     }
     if (kind === undefined) [kind, first] = [t as LabelKind, r];
     else if (t !== kind) {
-      throw new MlError('DAGRUN_ERR_ML_BAD_VALUE', `${where} at row ${r}: expected a ${kind} like row ${first}, but got ${t} ${describe(k)}.`);
+      throw new MlError(
+        'DAGRUN_ERR_ML_BAD_VALUE',
+        `${where} at row ${r}: expected a ${kind} like row ${first}, but got ${t} ${describe(k)}.`,
+      );
     }
     keys[r] = k as string | number | boolean;
   }
@@ -146,12 +196,21 @@ const classesOf = (labels: ArrayLike<unknown>, where: string): Classes => {
 const labelsOf = (stratify: ArrayLike<unknown> | SeriesLike, rows: number): ArrayLike<unknown> => {
   const labels = isSeries(stratify) ? stratify.toArray() : stratify;
   if (labels.length !== rows) {
-    throw new MlError('DAGRUN_ERR_ML_SHAPE', `trainTestSplit option 'stratify': expected ${rows} labels, one per row, but got ${labels.length}.`);
+    throw new MlError(
+      'DAGRUN_ERR_ML_SHAPE',
+      `trainTestSplit option 'stratify': expected ${rows} labels, one per row, but got ${labels.length}.`,
+    );
   }
   return labels;
 };
 
-const indicesFor = (rows: number, o: Checked, labels: ArrayLike<unknown> | undefined, labelled: string, where: string): SplitIndices => {
+const indicesFor = (
+  rows: number,
+  o: Checked,
+  labels: ArrayLike<unknown> | undefined,
+  labelled: string,
+  where: string,
+): SplitIndices => {
   if (rows === 0) throw new MlError('DAGRUN_ERR_ML_EMPTY', 'trainTestSplit: expected at least one row, but got 0.');
   const sizes = splitSizes(rows, o.testSize, o.trainSize);
   if (!o.shuffle) return orderedIndices(sizes);
@@ -166,9 +225,13 @@ const indicesFor = (rows: number, o: Checked, labels: ArrayLike<unknown> | undef
 export const trainTestIndices = (rows: number, options: TrainTestIndicesOptions = {}): SplitIndices => {
   const o = checkOptions(options);
   if (typeof o.stratify === 'string') {
-    throw new MlError('DAGRUN_ERR_ML_PARAMS', `trainTestIndices option 'stratify': expected one label per row, but got the column name '${o.stratify}'.`, {
-      hint: 'Hint: trainTestIndices has no table to read a column from; pass the labels, or call trainTestSplit.',
-    });
+    throw new MlError(
+      'DAGRUN_ERR_ML_PARAMS',
+      `trainTestIndices option 'stratify': expected one label per row, but got the column name '${o.stratify}'.`,
+      {
+        hint: 'Hint: trainTestIndices has no table to read a column from; pass the labels, or call trainTestSplit.',
+      },
+    );
   }
   const labels = o.stratify === undefined ? undefined : labelsOf(o.stratify, rows);
   return indicesFor(rows, o, labels, "option 'stratify'", 'Stratify label');
@@ -182,7 +245,8 @@ interface GatherableFrame extends DataFrameLike {
   getColumns(): GatherableSeries[];
 }
 
-const isGatherable = (df: DataFrameLike): df is GatherableFrame => typeof (df as Partial<GatherableFrame>).getColumns === 'function';
+const isGatherable = (df: DataFrameLike): df is GatherableFrame =>
+  typeof (df as Partial<GatherableFrame>).getColumns === 'function';
 
 /** The rows `idx` of `data`, in that order, as the same kind of table. */
 const takeRows = (data: TabularInput, idx: Uint32Array): TabularInput => {
@@ -213,10 +277,16 @@ const takeRows = (data: TabularInput, idx: Uint32Array): TabularInput => {
  * const [train, test] = trainTestSplit(df, { testSize: 0.2, seed: 42, stratify: 'sector' });
  * ```
  */
-export const trainTestSplit = <T extends TabularInput>(data: T, options: TrainTestSplitOptions = {}): [train: T, test: T] => {
+export const trainTestSplit = <T extends TabularInput>(
+  data: T,
+  options: TrainTestSplitOptions = {},
+): [train: T, test: T] => {
   const o = checkOptions(options);
   if (isDataFrame(data) && !isGatherable(data)) {
-    throw new MlError('DAGRUN_ERR_ML_PARAMS', "trainTestSplit data: expected columns, row objects or a nodejs-polars DataFrame, but got a frame without 'getColumns'.");
+    throw new MlError(
+      'DAGRUN_ERR_ML_PARAMS',
+      "trainTestSplit data: expected columns, row objects or a nodejs-polars DataFrame, but got a frame without 'getColumns'.",
+    );
   }
   const table = asTable(data);
   let labels: ArrayLike<unknown> | undefined;
@@ -226,9 +296,13 @@ export const trainTestSplit = <T extends TabularInput>(data: T, options: TrainTe
     labels = table.column(o.stratify);
     if (labels === undefined) {
       const mean = didYouMean(o.stratify, table.names);
-      throw new MlError('DAGRUN_ERR_ML_MISSING_COLUMN', `Split data: expected stratify column '${o.stratify}', but got only ${table.names.map((c) => `'${c}'`).join(', ') || 'no column'}.`, {
-        hint: mean ? `Hint: ${mean}` : undefined,
-      });
+      throw new MlError(
+        'DAGRUN_ERR_ML_MISSING_COLUMN',
+        `Split data: expected stratify column '${o.stratify}', but got only ${table.names.map((c) => `'${c}'`).join(', ') || 'no column'}.`,
+        {
+          hint: mean ? `Hint: ${mean}` : undefined,
+        },
+      );
     }
     labelled = `stratify column '${o.stratify}'`;
     where = `Stratify column '${o.stratify}'`;

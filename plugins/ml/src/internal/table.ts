@@ -36,7 +36,10 @@ const seriesValues = (s: SeriesLike): ArrayLike<unknown> => {
 export type TabularInput = Columns | DataFrameLike | readonly Readonly<Record<string, unknown>>[];
 
 export const isDataFrame = (x: unknown): x is DataFrameLike =>
-  typeof x === 'object' && x !== null && typeof (x as DataFrameLike).getColumn === 'function' && Array.isArray((x as DataFrameLike).columns);
+  typeof x === 'object' &&
+  x !== null &&
+  typeof (x as DataFrameLike).getColumn === 'function' &&
+  Array.isArray((x as DataFrameLike).columns);
 
 /** A uniform view: the column names, the row count and a way to get one column. */
 export interface Table {
@@ -72,7 +75,14 @@ export const asTable = (input: TabularInput): Table => {
           const row = rows[i]!;
           if (!Object.hasOwn(row, name)) {
             if (i === 0) return undefined;
-            throw new MlError('DAGRUN_ERR_ML_MISSING_COLUMN', `Row ${i}: expected field '${name}' like row 0, but got only ${Object.keys(row).map((k) => `'${k}'`).join(', ') || 'no field'}.`);
+            throw new MlError(
+              'DAGRUN_ERR_ML_MISSING_COLUMN',
+              `Row ${i}: expected field '${name}' like row 0, but got only ${
+                Object.keys(row)
+                  .map((k) => `'${k}'`)
+                  .join(', ') || 'no field'
+              }.`,
+            );
           }
           out[i] = row[name];
         }
@@ -85,13 +95,20 @@ export const asTable = (input: TabularInput): Table => {
   for (const name of names) {
     const c: unknown = cols[name];
     if (typeof c !== 'object' || c === null || typeof (c as ArrayLike<unknown>).length !== 'number') {
-      throw new MlError('DAGRUN_ERR_ML_SHAPE', `Column '${name}': expected an array of values, but got ${c === null ? 'null' : typeof c}.`);
+      throw new MlError(
+        'DAGRUN_ERR_ML_SHAPE',
+        `Column '${name}': expected an array of values, but got ${c === null ? 'null' : typeof c}.`,
+      );
     }
   }
   const rows = names.length > 0 ? cols[names[0]!]!.length : 0;
   for (const name of names) {
     const len = cols[name]!.length;
-    if (len !== rows) throw new MlError('DAGRUN_ERR_ML_SHAPE', `Column '${name}': expected ${rows} values like column '${names[0]}', but got ${len}.`);
+    if (len !== rows)
+      throw new MlError(
+        'DAGRUN_ERR_ML_SHAPE',
+        `Column '${name}': expected ${rows} values like column '${names[0]}', but got ${len}.`,
+      );
   }
   return { names, rows, column: (name) => (Object.hasOwn(cols, name) ? cols[name] : undefined) };
 };

@@ -38,67 +38,72 @@ t.test('the smoothing formula, checked by hand on small counts', async (t) => {
   t.equal(wide.tables.cat!.values.a, 12 * (1 - 1 / (1 + Math.exp(-0.1))) + 10 / (1 + Math.exp(-0.1)));
 });
 
-t.test("§4's printed encoder values: with thousands of rows per category the encoding is the category mean", async (t) => {
-  // Train counts by sector × type (casa, departamento) from property-data.md §2, and the printed
-  // (igonzalezperez's notebook) or computed means of §4.
-  const cells: Record<string, [number, number]> = {
-    'la reina': [883, 132],
-    'las condes': [1792, 3842],
-    'lo barnechea': [2125, 763],
-    nunoa: [438, 1486],
-    providencia: [283, 1566],
-    vitacura: [1125, 1777],
-  };
-  const sectorMean: Record<string, number> = {
-    vitacura: 20974.73776706,
-    'la reina': 13913.20591133,
-    'las condes': 15365.34788782,
-    providencia: 9345.74580855,
-    'lo barnechea': 24339.4099723,
-    nunoa: 6853.54106029,
-  };
-  const typeMean: Record<string, number> = { departamento: 11391.53303366, casa: 23073.46840205 };
-  const types = ['casa', 'departamento'] as const;
-  // Price of a row = a[sector] + b[type], solved by backfitting so both sets of means hold at once.
-  const sectors = Object.keys(cells);
-  const a: Record<string, number> = Object.fromEntries(sectors.map((s) => [s, sectorMean[s]!]));
-  const b: Record<string, number> = { casa: 0, departamento: 0 };
-  for (let it = 0; it < 200; it++) {
-    for (const s of sectors) {
-      const n = cells[s]![0] + cells[s]![1];
-      a[s] = sectorMean[s]! - (cells[s]![0] * b.casa! + cells[s]![1] * b.departamento!) / n;
-    }
-    types.forEach((ty, k) => {
-      let n = 0;
-      let sum = 0;
+t.test(
+  "§4's printed encoder values: with thousands of rows per category the encoding is the category mean",
+  async (t) => {
+    // Train counts by sector × type (casa, departamento) from property-data.md §2, and the printed
+    // (igonzalezperez's notebook) or computed means of §4.
+    const cells: Record<string, [number, number]> = {
+      'la reina': [883, 132],
+      'las condes': [1792, 3842],
+      'lo barnechea': [2125, 763],
+      nunoa: [438, 1486],
+      providencia: [283, 1566],
+      vitacura: [1125, 1777],
+    };
+    const sectorMean: Record<string, number> = {
+      vitacura: 20974.73776706,
+      'la reina': 13913.20591133,
+      'las condes': 15365.34788782,
+      providencia: 9345.74580855,
+      'lo barnechea': 24339.4099723,
+      nunoa: 6853.54106029,
+    };
+    const typeMean: Record<string, number> = { departamento: 11391.53303366, casa: 23073.46840205 };
+    const types = ['casa', 'departamento'] as const;
+    // Price of a row = a[sector] + b[type], solved by backfitting so both sets of means hold at once.
+    const sectors = Object.keys(cells);
+    const a: Record<string, number> = Object.fromEntries(sectors.map((s) => [s, sectorMean[s]!]));
+    const b: Record<string, number> = { casa: 0, departamento: 0 };
+    for (let it = 0; it < 200; it++) {
       for (const s of sectors) {
-        n += cells[s]![k]!;
-        sum += cells[s]![k]! * a[s]!;
+        const n = cells[s]![0] + cells[s]![1];
+        a[s] = sectorMean[s]! - (cells[s]![0] * b.casa! + cells[s]![1] * b.departamento!) / n;
       }
-      b[ty] = typeMean[ty]! - sum / n;
-    });
-  }
-  const type: string[] = [];
-  const sector: string[] = [];
-  const price: number[] = [];
-  for (const s of sectors) {
-    types.forEach((ty, k) => {
-      for (let i = 0; i < cells[s]![k]!; i++) {
-        type.push(ty);
-        sector.push(s);
-        price.push(a[s]! + b[ty]!);
-      }
-    });
-  }
-  t.equal(price.length, 16212, 'the train file has 16,212 rows');
-  const enc = new TargetEncoder().fit({ type, sector }, price);
-  for (const [ty, m] of Object.entries(typeMean)) t.ok(Math.abs(enc.tables.type!.values[ty]! - m) < 1e-6, `type ${ty}: ${enc.tables.type!.values[ty]} ≈ ${m}`);
-  for (const [s, m] of Object.entries(sectorMean)) t.ok(Math.abs(enc.tables.sector!.values[s]! - m) < 1e-6, `sector ${s}: ${enc.tables.sector!.values[s]} ≈ ${m}`);
-  t.ok(Math.abs(enc.prior - 16180.46) < 0.01, `prior ${enc.prior} ≈ the train mean price 16180.46 (§4)`);
-  t.same({ ...enc.tables.type!.counts }, { casa: 6646, departamento: 9566 });
-  // The smoothing weight at count 1015 (la reina, the smallest) is exactly 1 in floating point.
-  t.equal(smoothingWeight(1015, 20, 1), 1);
-});
+      types.forEach((ty, k) => {
+        let n = 0;
+        let sum = 0;
+        for (const s of sectors) {
+          n += cells[s]![k]!;
+          sum += cells[s]![k]! * a[s]!;
+        }
+        b[ty] = typeMean[ty]! - sum / n;
+      });
+    }
+    const type: string[] = [];
+    const sector: string[] = [];
+    const price: number[] = [];
+    for (const s of sectors) {
+      types.forEach((ty, k) => {
+        for (let i = 0; i < cells[s]![k]!; i++) {
+          type.push(ty);
+          sector.push(s);
+          price.push(a[s]! + b[ty]!);
+        }
+      });
+    }
+    t.equal(price.length, 16212, 'the train file has 16,212 rows');
+    const enc = new TargetEncoder().fit({ type, sector }, price);
+    for (const [ty, m] of Object.entries(typeMean))
+      t.ok(Math.abs(enc.tables.type!.values[ty]! - m) < 1e-6, `type ${ty}: ${enc.tables.type!.values[ty]} ≈ ${m}`);
+    for (const [s, m] of Object.entries(sectorMean))
+      t.ok(Math.abs(enc.tables.sector!.values[s]! - m) < 1e-6, `sector ${s}: ${enc.tables.sector!.values[s]} ≈ ${m}`);
+    t.ok(Math.abs(enc.prior - 16180.46) < 0.01, `prior ${enc.prior} ≈ the train mean price 16180.46 (§4)`);
+    t.same({ ...enc.tables.type!.counts }, { casa: 6646, departamento: 9566 });
+    // The smoothing weight at count 1015 (la reina, the smallest) is exactly 1 in floating point.
+    t.equal(smoothingWeight(1015, 20, 1), 1);
+  },
+);
 
 t.test('unseen and missing categories take the prior; numbers and odd names are plain keys', async (t) => {
   const enc = new TargetEncoder({ min_samples_leaf: 0, smoothing: 1 }).fit(
@@ -127,13 +132,19 @@ t.test('transform encodes every fitted column and names a missing one', async (t
   t.equal(err.code, 'DAGRUN_ERR_ML_MISSING_COLUMN');
   t.equal(err.detail, "TargetEncoder input: expected column 'b', but got only 'a', 'other'.");
   const unknown = caught(() => enc.encode('z', ['p']));
-  t.equal(unknown.detail, "TargetEncoder column 'z': expected one of the fitted columns (a, b), but got a column it was not fitted on.");
+  t.equal(
+    unknown.detail,
+    "TargetEncoder column 'z': expected one of the fitted columns (a, b), but got a column it was not fitted on.",
+  );
 });
 
 t.test('bad inputs and parameters are coded errors', async (t) => {
   const notFitted = caught(() => new TargetEncoder().encode('a', ['x']));
   t.equal(notFitted.code, 'DAGRUN_ERR_ML_NOT_FITTED');
-  t.equal(notFitted.message, '[DAGRUN_ERR_ML_NOT_FITTED] TargetEncoder: expected a fitted encoder, but got one that was never fitted.\n  Hint: call fit(columns, y) first.');
+  t.equal(
+    notFitted.message,
+    '[DAGRUN_ERR_ML_NOT_FITTED] TargetEncoder: expected a fitted encoder, but got one that was never fitted.\n  Hint: call fit(columns, y) first.',
+  );
   const len = caught(() => new TargetEncoder().fit({ a: ['x', 'y'] }, [1, 2, 3]));
   t.equal(len.code, 'DAGRUN_ERR_ML_SHAPE');
   t.equal(len.detail, "TargetEncoder column 'a': expected 3 values (one per target value), but got 2.");
@@ -146,6 +157,9 @@ t.test('bad inputs and parameters are coded errors', async (t) => {
   t.equal(p.code, 'DAGRUN_ERR_ML_PARAMS');
   t.equal(p.detail, "TargetEncoder hyperparameter 'smoothing': expected a number > 0, but got 0.");
   const typo = caught(() => new TargetEncoder({ min_sample_leaf: 5 }));
-  t.equal(typo.message, "[DAGRUN_ERR_ML_PARAMS] TargetEncoder hyperparameter 'min_sample_leaf': expected one of min_samples_leaf, smoothing, but got an unknown name.\n  Hint: did you mean: 'min_samples_leaf'?");
+  t.equal(
+    typo.message,
+    "[DAGRUN_ERR_ML_PARAMS] TargetEncoder hyperparameter 'min_sample_leaf': expected one of min_samples_leaf, smoothing, but got an unknown name.\n  Hint: did you mean: 'min_samples_leaf'?",
+  );
   t.equal(caught(() => new TargetEncoder().fit({}, [])).code, 'DAGRUN_ERR_ML_EMPTY');
 });

@@ -32,20 +32,37 @@ export const categoryKey = (v: unknown, column: string, row: number): string | u
   if (v === null || v === undefined || v === '' || (typeof v === 'number' && Number.isNaN(v))) return undefined;
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-  throw new MlError('DAGRUN_ERR_ML_BAD_VALUE', `Categorical feature '${column}' at row ${row}: expected a string, number or boolean, but got ${Array.isArray(v) ? 'an array' : typeof v}.`);
+  throw new MlError(
+    'DAGRUN_ERR_ML_BAD_VALUE',
+    `Categorical feature '${column}' at row ${row}: expected a string, number or boolean, but got ${Array.isArray(v) ? 'an array' : typeof v}.`,
+  );
 };
 
 /** Weight of a category's own mean given its count (category_encoders' "smoove"). */
-export const smoothingWeight = (count: number, minSamplesLeaf: number, smoothing: number): number => 1 / (1 + Math.exp(-(count - minSamplesLeaf) / smoothing));
+export const smoothingWeight = (count: number, minSamplesLeaf: number, smoothing: number): number =>
+  1 / (1 + Math.exp(-(count - minSamplesLeaf) / smoothing));
 
-const lookup = (table: EncoderTable, prior: number, column: string, value: unknown, row: number, onUnknown: UnknownCategoryPolicy): number => {
+const lookup = (
+  table: EncoderTable,
+  prior: number,
+  column: string,
+  value: unknown,
+  row: number,
+  onUnknown: UnknownCategoryPolicy,
+): number => {
   const key = categoryKey(value, column, row);
   const v = key === undefined ? prior : Object.hasOwn(table.values, key) ? table.values[key] : undefined;
   if (v !== undefined) return v;
   if (onUnknown === 'error') {
-    throw new MlError('DAGRUN_ERR_ML_UNKNOWN_CATEGORY', `Categorical feature '${column}' at row ${row}: expected one of ${Object.keys(table.values).map((k) => `'${k}'`).join(', ')}, but got '${key}'.`, {
-      hint: "Hint: unseen categories take the prior unless onUnknownCategory is 'error'.",
-    });
+    throw new MlError(
+      'DAGRUN_ERR_ML_UNKNOWN_CATEGORY',
+      `Categorical feature '${column}' at row ${row}: expected one of ${Object.keys(table.values)
+        .map((k) => `'${k}'`)
+        .join(', ')}, but got '${key}'.`,
+      {
+        hint: "Hint: unseen categories take the prior unless onUnknownCategory is 'error'.",
+      },
+    );
   }
   return prior;
 };
@@ -60,7 +77,11 @@ export class TargetEncoder {
   }
 
   /** Rebuilds a fitted encoder from its prior and tables. */
-  static fromTables(params: Partial<TargetEncoderParams>, prior: number, tables: Readonly<Record<string, EncoderTable>>): TargetEncoder {
+  static fromTables(
+    params: Partial<TargetEncoderParams>,
+    prior: number,
+    tables: Readonly<Record<string, EncoderTable>>,
+  ): TargetEncoder {
     const e = new TargetEncoder(params);
     e.#prior = prior;
     e.#tables = { ...tables };
@@ -93,7 +114,10 @@ export class TargetEncoder {
     for (let i = 0; i < n; i++) {
       const v = y[i];
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new MlError('DAGRUN_ERR_ML_BAD_VALUE', `TargetEncoder target at row ${i}: expected a finite number, but got ${typeof v === 'number' ? String(v) : typeof v}.`);
+        throw new MlError(
+          'DAGRUN_ERR_ML_BAD_VALUE',
+          `TargetEncoder target at row ${i}: expected a finite number, but got ${typeof v === 'number' ? String(v) : typeof v}.`,
+        );
       }
       sum += v;
     }
@@ -101,7 +125,11 @@ export class TargetEncoder {
     const { min_samples_leaf: msl, smoothing } = this.params;
     const tables: Record<string, EncoderTable> = {};
     for (const [name, values] of Object.entries(columns)) {
-      if (values.length !== n) throw new MlError('DAGRUN_ERR_ML_SHAPE', `TargetEncoder column '${name}': expected ${n} values (one per target value), but got ${values.length}.`);
+      if (values.length !== n)
+        throw new MlError(
+          'DAGRUN_ERR_ML_SHAPE',
+          `TargetEncoder column '${name}': expected ${n} values (one per target value), but got ${values.length}.`,
+        );
       const stats = new Map<string, [number, number]>();
       for (let i = 0; i < n; i++) {
         const key = categoryKey(values[i], name, i);
@@ -158,19 +186,32 @@ export class TargetEncoder {
   #table(column: string): EncoderTable {
     const table = this.#tables[column];
     if (!table) {
-      throw new MlError('DAGRUN_ERR_ML_MISSING_COLUMN', `TargetEncoder column '${column}': expected one of the fitted columns (${this.columns.join(', ') || 'none'}), but got a column it was not fitted on.`);
+      throw new MlError(
+        'DAGRUN_ERR_ML_MISSING_COLUMN',
+        `TargetEncoder column '${column}': expected one of the fitted columns (${this.columns.join(', ') || 'none'}), but got a column it was not fitted on.`,
+      );
     }
     return table;
   }
 
   /** Encodes every fitted column of `columns`. */
-  transform(columns: Readonly<Record<string, ArrayLike<unknown>>>, onUnknown: UnknownCategoryPolicy = 'prior'): Record<string, Float64Array> {
+  transform(
+    columns: Readonly<Record<string, ArrayLike<unknown>>>,
+    onUnknown: UnknownCategoryPolicy = 'prior',
+  ): Record<string, Float64Array> {
     this.#need();
     const out: Record<string, Float64Array> = {};
     for (const name of this.columns) {
       const values = columns[name];
       if (values === undefined) {
-        throw new MlError('DAGRUN_ERR_ML_MISSING_COLUMN', `TargetEncoder input: expected column '${name}', but got only ${Object.keys(columns).map((c) => `'${c}'`).join(', ') || 'no column'}.`);
+        throw new MlError(
+          'DAGRUN_ERR_ML_MISSING_COLUMN',
+          `TargetEncoder input: expected column '${name}', but got only ${
+            Object.keys(columns)
+              .map((c) => `'${c}'`)
+              .join(', ') || 'no column'
+          }.`,
+        );
       }
       out[name] = this.encode(name, values, onUnknown);
     }
@@ -179,7 +220,11 @@ export class TargetEncoder {
 
   #need(): number {
     if (this.#prior === undefined) {
-      throw new MlError('DAGRUN_ERR_ML_NOT_FITTED', 'TargetEncoder: expected a fitted encoder, but got one that was never fitted.', { hint: 'Hint: call fit(columns, y) first.' });
+      throw new MlError(
+        'DAGRUN_ERR_ML_NOT_FITTED',
+        'TargetEncoder: expected a fitted encoder, but got one that was never fitted.',
+        { hint: 'Hint: call fit(columns, y) first.' },
+      );
     }
     return this.#prior;
   }

@@ -90,7 +90,11 @@ export const defaultThreads = (n: number): number => (n >= 200_000 && availableP
 
 // The worker is the built train-worker.js: beside this file once built, in dist/ when this file runs from
 // source (tests under tsx, which cannot load a TypeScript worker while the fit blocks the main thread).
-const workerUrl = (): URL => new URL(import.meta.url.endsWith('.ts') ? '../../dist/internal/train-worker.js' : './train-worker.js', import.meta.url);
+const workerUrl = (): URL =>
+  new URL(
+    import.meta.url.endsWith('.ts') ? '../../dist/internal/train-worker.js' : './train-worker.js',
+    import.meta.url,
+  );
 
 export class TrainHelper {
   readonly #worker: Worker;
@@ -154,13 +158,15 @@ export class TrainHelper {
     for (let spin = 0; spin < 20_000 && Atomics.load(control, 0) === REQUESTED; spin++);
     const deadline = Date.now() + REPLY_TIMEOUT_MS;
     while (Atomics.load(control, 0) === REQUESTED) {
-      if (Date.now() > deadline) throw new Error('GradientBoostingRegressor: the training helper thread stopped answering');
+      if (Date.now() > deadline)
+        throw new Error('GradientBoostingRegressor: the training helper thread stopped answering');
       Atomics.wait(control, 0, REQUESTED, 100);
     }
     this.#busy = false;
     const state = Atomics.load(control, 0);
     Atomics.store(control, 0, IDLE);
-    if (state === FAILED) throw new Error(`GradientBoostingRegressor: the training helper thread failed (request ${control[1]})`);
+    if (state === FAILED)
+      throw new Error(`GradientBoostingRegressor: the training helper thread failed (request ${control[1]})`);
     if (state !== DONE) throw new Error(`GradientBoostingRegressor: unexpected helper state ${state}`);
     return this.#args[5]!;
   }
@@ -172,7 +178,11 @@ export class TrainHelper {
 }
 
 /** Worker side: runs requests from the control block until OP_STOP. */
-export const serveRequests = (control: Int32Array, args: Float64Array, handle: (op: number, args: Float64Array) => number): void => {
+export const serveRequests = (
+  control: Int32Array,
+  args: Float64Array,
+  handle: (op: number, args: Float64Array) => number,
+): void => {
   Atomics.store(control, 0, IDLE);
   Atomics.notify(control, 0);
   for (;;) {

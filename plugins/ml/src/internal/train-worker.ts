@@ -5,9 +5,21 @@ import { workerData } from 'node:worker_threads';
 import { histogramKernel, signCountKernel, specialize } from './kernels.js';
 import { assignLeavesKernel, leafValuesKernel } from './losses.js';
 import { selectValue } from './stats.js';
-import { OP_HISTOGRAM, OP_LEAVES, OP_SIGN_COUNTS, serveRequests, type HelperConfig, type SharedFitArrays } from './train-helper.js';
+import {
+  OP_HISTOGRAM,
+  OP_LEAVES,
+  OP_SIGN_COUNTS,
+  serveRequests,
+  type HelperConfig,
+  type SharedFitArrays,
+} from './train-helper.js';
 
-const { config, arrays, control, args } = workerData as { config: HelperConfig; arrays: SharedFitArrays; control: Int32Array; args: Float64Array };
+const { config, arrays, control, args } = workerData as {
+  config: HelperConfig;
+  arrays: SharedFitArrays;
+  control: Int32Array;
+  args: Float64Array;
+};
 const f = config.nFeatures;
 const a = arrays;
 

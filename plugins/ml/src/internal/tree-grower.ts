@@ -3,7 +3,15 @@
 // histogram is the parent's minus the smaller child's. Rows of a node stay ascending in `idx`.
 
 import type { Tree } from './forest.js';
-import { addKernel, countsToHistogramKernel, findSplitKernel, partitionKernel, rootSignsKernel, subtractKernel, sumKernel } from './grower-kernels.js';
+import {
+  addKernel,
+  countsToHistogramKernel,
+  findSplitKernel,
+  partitionKernel,
+  rootSignsKernel,
+  subtractKernel,
+  sumKernel,
+} from './grower-kernels.js';
 import { histogramKernel, signCountKernel, specialize } from './kernels.js';
 import { OP_HISTOGRAM, OP_SIGN_COUNTS, plainArray, sharedArray, type TrainHelper } from './train-helper.js';
 
@@ -82,7 +90,13 @@ export class TreeGrower {
   #leaves: number[] = [];
 
   /** `grad` is the array the residuals of every tree are written to (the same object throughout). */
-  constructor(bins: Uint8Array, nRows: number, thresholds: readonly Float64Array[], grad: Float64Array, opts: GrowOptions) {
+  constructor(
+    bins: Uint8Array,
+    nRows: number,
+    thresholds: readonly Float64Array[],
+    grad: Float64Array,
+    opts: GrowOptions,
+  ) {
     const f = thresholds.length;
     this.#nFeatures = f;
     this.#thresholds = thresholds;
@@ -171,7 +185,12 @@ export class TreeGrower {
       value: Float64Array.from(this.#value),
       count: Float64Array.from(this.#count),
     };
-    return { tree, splitBins: Int32Array.from(this.#splitBin), leaves: Int32Array.from(this.#leaves), nLeaves: this.#leaves.length / 3 };
+    return {
+      tree,
+      splitBins: Int32Array.from(this.#splitBin),
+      leaves: Int32Array.from(this.#leaves),
+      nLeaves: this.#leaves.length / 3,
+    };
   }
 
   /** The root's sign counts must be rebuilt (the rows were rearranged in memory). */

@@ -68,7 +68,13 @@ export const buildApp = async (opts: AppOptions): Promise<FastifyInstance> => {
   await app.register(accessLogPlugin, { accessLog: opts.accessLog });
   await app.register(errorsPlugin);
   await app.register(drainPlugin);
-  await app.register(modelPlugin, { project, config, model: opts.model, follow: opts.follow ?? true, notify: opts.notify });
+  await app.register(modelPlugin, {
+    project,
+    config,
+    model: opts.model,
+    follow: opts.follow ?? true,
+    notify: opts.notify,
+  });
   await app.register(authPlugin, { config });
   await app.register(rateLimitPlugin, { config });
   await app.register(docsPlugin, { project, config });

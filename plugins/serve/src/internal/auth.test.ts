@@ -67,13 +67,16 @@ t.test('keys of up to 512 characters work; non-ASCII keys are hashed as UTF-8', 
   t.equal(k.verify('clé-unicode-🔑-0123456789'), undefined);
 });
 
-t.test('no keys configured: every key is refused; an empty configured key never matches the empty string', async (t) => {
-  const none = new ApiKeys([]);
-  t.equal(none.size, 0);
-  t.equal(none.verify(KEY_A), undefined);
-  const empty = new ApiKeys([{ client: 'blank', key: '' }]);
-  t.equal(empty.verify(''), undefined);
-});
+t.test(
+  'no keys configured: every key is refused; an empty configured key never matches the empty string',
+  async (t) => {
+    const none = new ApiKeys([]);
+    t.equal(none.size, 0);
+    t.equal(none.verify(KEY_A), undefined);
+    const empty = new ApiKeys([{ client: 'blank', key: '' }]);
+    t.equal(empty.verify(''), undefined);
+  },
+);
 
 t.test('the same key for two clients resolves to the first one listed', async (t) => {
   const dup = new ApiKeys([

@@ -49,7 +49,6 @@ export class ApiKeys {
     }
     return found;
   }
-
 }
 
 /** At most this many addresses are tracked at once; past it the oldest windows are dropped first. */

@@ -27,5 +27,9 @@ t.test('an object or a scalar is not an array (-1); counting stops past max', as
   t.equal(topLevelCount('', 100), -1);
   t.equal(topLevelCount(`[${Array.from({ length: 10 }, () => '{}').join(',')}]`, 10), 10, 'exactly max');
   t.equal(topLevelCount(`[${Array.from({ length: 11 }, () => '{}').join(',')}]`, 10), 11, 'max + 1');
-  t.equal(topLevelCount(`[${Array.from({ length: 1e6 }, () => '0').join(',')}]`, 10), 11, 'a million: stops at max + 1');
+  t.equal(
+    topLevelCount(`[${Array.from({ length: 1e6 }, () => '0').join(',')}]`, 10),
+    11,
+    'a million: stops at max + 1',
+  );
 });

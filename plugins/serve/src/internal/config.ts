@@ -2,12 +2,34 @@
 // --env), `${env:VAR}` for secrets, checked against one JSON Schema (whose TypeScript type TypeBox's Static
 // reads off it) with file:line in every error.
 
-import { checkSchema, ConfigError, CONTRACT_KEY, didYouMean, parseContract, recordJsonSchema, type DagrunError, type JsonSchema, type Project, type SourceLocation } from '@dagrun/core';
+import {
+  checkSchema,
+  ConfigError,
+  CONTRACT_KEY,
+  didYouMean,
+  parseContract,
+  recordJsonSchema,
+  type DagrunError,
+  type JsonSchema,
+  type Project,
+  type SourceLocation,
+} from '@dagrun/core';
 import type { Static } from 'typebox';
 
 /** A duration: a number and a unit ("1 minute", "500 ms"). */
 const DURATION = /^(\d+) ?(ms|s|second|seconds|m|minute|minutes|h|hour|hours)$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, second: 1000, seconds: 1000, m: 60_000, minute: 60_000, minutes: 60_000, h: 3_600_000, hour: 3_600_000, hours: 3_600_000 };
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  second: 1000,
+  seconds: 1000,
+  m: 60_000,
+  minute: 60_000,
+  minutes: 60_000,
+  h: 3_600_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+};
 /** A duration in serve.yaml: a number and a unit. */
 const duration = (description: string) => ({ type: 'string', pattern: DURATION.source, description }) as const;
 
@@ -16,10 +38,22 @@ const API_KEY_SCHEMA = {
   additionalProperties: false,
   required: ['client'],
   properties: {
-    client: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Who the key belongs to: written to the prediction log and used for rate limits (never the key).' },
+    client: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_.-]{1,64}$',
+      description: 'Who the key belongs to: written to the prediction log and used for rate limits (never the key).',
+    },
     key: { type: 'string', maxLength: 512, description: 'The key itself (from `${env:VAR}`), at least 16 characters.' },
-    key_sha256: { type: 'string', pattern: '^[0-9a-f]{64}$', description: "The key's SHA-256 in hex, so the configuration never holds the key." },
-    scopes: { type: 'array', items: { enum: ['predict', 'admin'] }, description: '`predict` (default) and/or `admin` (model reload).' },
+    key_sha256: {
+      type: 'string',
+      pattern: '^[0-9a-f]{64}$',
+      description: "The key's SHA-256 in hex, so the configuration never holds the key.",
+    },
+    scopes: {
+      type: 'array',
+      items: { enum: ['predict', 'admin'] },
+      description: '`predict` (default) and/or `admin` (model reload).',
+    },
   },
 } as const;
 
@@ -44,13 +78,30 @@ const SERVE_YAML_SCHEMA = {
   required: ['pipeline', 'input', 'output', 'model'],
   properties: {
     pipeline: { type: 'string', minLength: 1, description: 'The pipeline run per request.' },
-    input: { type: 'string', minLength: 1, description: "The dataset the request's records fill (an array of records)." },
-    output: { type: 'string', minLength: 1, description: 'The dataset the response is made of: one prediction per record.' },
-    record_schema: { type: 'object', required: ['type', 'properties'], properties: { type: { const: 'object' }, properties: { type: 'object' } } },
+    input: {
+      type: 'string',
+      minLength: 1,
+      description: "The dataset the request's records fill (an array of records).",
+    },
+    output: {
+      type: 'string',
+      minLength: 1,
+      description: 'The dataset the response is made of: one prediction per record.',
+    },
+    record_schema: {
+      type: 'object',
+      required: ['type', 'properties'],
+      properties: { type: { const: 'object' }, properties: { type: 'object' } },
+    },
     record_schema_from: {
       anyOf: [
         { type: 'string', minLength: 1 },
-        { type: 'object', additionalProperties: false, required: ['dataset'], properties: { dataset: { type: 'string', minLength: 1 }, omit: { type: 'array', items: { type: 'string' } } } },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['dataset'],
+          properties: { dataset: { type: 'string', minLength: 1 }, omit: { type: 'array', items: { type: 'string' } } },
+        },
       ],
     },
     model: {
@@ -58,15 +109,33 @@ const SERVE_YAML_SCHEMA = {
       additionalProperties: false,
       required: ['dataset'],
       properties: {
-        dataset: { type: 'string', minLength: 1, description: 'The dataset whose version the API reports and reloads.' },
-        metrics: { type: 'string', minLength: 1, description: "The metrics saved with a plain versioned model (a registry version brings its run's own)." },
+        dataset: {
+          type: 'string',
+          minLength: 1,
+          description: 'The dataset whose version the API reports and reloads.',
+        },
+        metrics: {
+          type: 'string',
+          minLength: 1,
+          description: "The metrics saved with a plain versioned model (a registry version brings its run's own).",
+        },
         // Its form is checked in loadServeConfig, with a message that says what to write (a pattern would not).
-        reload_every: { type: ['string', 'integer'], description: 'How often to look for a new current version (`5 seconds`; `off` or 0: never).' },
+        reload_every: {
+          type: ['string', 'integer'],
+          description: 'How often to look for a new current version (`5 seconds`; `off` or 0: never).',
+        },
       },
     },
-    max_batch: { type: 'integer', minimum: 1, maximum: 100000, description: 'Most records in one request (more: 413, refused before any record is looked at).' },
+    max_batch: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 100000,
+      description: 'Most records in one request (more: 413, refused before any record is looked at).',
+    },
     body_limit: { type: 'integer', minimum: 1024, description: 'Largest request body, bytes (larger: 413).' },
-    request_timeout: duration('Time a client has to send its whole request, body included (then 408 and the connection closes).'),
+    request_timeout: duration(
+      'Time a client has to send its whole request, body included (then 408 and the connection closes).',
+    ),
     headers_timeout: duration('Time a client has to send the request headers.'),
     keep_alive_timeout: duration('How long an idle keep-alive connection is kept open.'),
     auth: {
@@ -75,7 +144,11 @@ const SERVE_YAML_SCHEMA = {
       properties: {
         api_keys: { type: 'array', items: API_KEY_SCHEMA },
         jwt: JWT_SCHEMA,
-        public: { type: 'array', items: { enum: ['health', 'docs', 'metrics', 'model'] }, description: 'Routes reachable without credentials.' },
+        public: {
+          type: 'array',
+          items: { enum: ['health', 'docs', 'metrics', 'model'] },
+          description: 'Routes reachable without credentials.',
+        },
       },
     },
     rate_limit: {
@@ -84,11 +157,25 @@ const SERVE_YAML_SCHEMA = {
       properties: {
         max: { type: 'integer', minimum: 1, description: 'Requests per client per window.' },
         window: duration('The rate-limit window, e.g. "1 minute".'),
-        headers: { type: 'boolean', description: 'Send x-ratelimit-limit, -remaining and -reset on every answer (a 429 always has them).' },
-        failed_auth: { type: 'integer', minimum: 1, description: 'Refused credentials per IP address per window; then 429s until the window ends.' },
+        headers: {
+          type: 'boolean',
+          description: 'Send x-ratelimit-limit, -remaining and -reset on every answer (a 429 always has them).',
+        },
+        failed_auth: {
+          type: 'integer',
+          minimum: 1,
+          description: 'Refused credentials per IP address per window; then 429s until the window ends.',
+        },
       },
     },
-    prediction_log: { type: 'object', additionalProperties: false, required: ['path'], properties: { path: { type: 'string', minLength: 1, description: '`{date}` becomes the UTC day (one file per day).' } } },
+    prediction_log: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['path'],
+      properties: {
+        path: { type: 'string', minLength: 1, description: '`{date}` becomes the UTC day (one file per day).' },
+      },
+    },
     access_log: { type: 'string', minLength: 1, description: '`stdout`, `off`, or a file path.' },
     compat: {
       type: 'object',
@@ -129,7 +216,12 @@ export type ServeConfig = Readonly<
       auth: {
         readonly api_keys: readonly ApiKeyConfig[];
         /** Bearer tokens; undefined: off. */
-        readonly jwt: (Omit<Static<typeof JWT_SCHEMA>, 'secret' | 'clock_tolerance'> & { readonly secret: string; readonly clock_tolerance: string }) | undefined;
+        readonly jwt:
+          | (Omit<Static<typeof JWT_SCHEMA>, 'secret' | 'clock_tolerance'> & {
+              readonly secret: string;
+              readonly clock_tolerance: string;
+            })
+          | undefined;
         readonly public: readonly ('health' | 'docs' | 'metrics' | 'model')[];
       };
     }
@@ -143,7 +235,8 @@ export const DEFAULT_RELOAD_EVERY = '10 seconds';
 /** A duration of serve.yaml (already checked against DURATION) in milliseconds. */
 export const durationMs = (duration: string): number => {
   const m = DURATION.exec(duration);
-  if (!m) throw new Error(`Duration '${duration}': expected a number and a unit (ms, s, minute, hour), e.g. '1 minute'.`);
+  if (!m)
+    throw new Error(`Duration '${duration}': expected a number and a unit (ms, s, minute, hour), e.g. '1 minute'.`);
   return Number(m[1]) * UNIT_MS[m[2]!]!;
 };
 
@@ -160,14 +253,25 @@ type Locate = (path: ReadonlyArray<string | number>, key?: boolean) => SourceLoc
  * entry's data contract (`record_schema_from: train`, or `{ dataset: train, omit: [price] }`), closed to
  * fields the contract does not list. Resolved once at start-up: a request pays only the Ajv check.
  */
-const resolveRecordSchema = (project: Project, data: Record<string, unknown>, locate: Locate, errors: DagrunError[]): JsonSchema => {
+const resolveRecordSchema = (
+  project: Project,
+  data: Record<string, unknown>,
+  locate: Locate,
+  errors: DagrunError[],
+): JsonSchema => {
   const from = data.record_schema_from as string | { dataset: string; omit?: string[] } | undefined;
   const given = data.record_schema as JsonSchema | undefined;
   if ((from === undefined) === (given === undefined)) {
-    errors.push(new ConfigError('DAGRUN_ERR_CONFIG_SCHEMA', `Serving configuration: expected one of record_schema or record_schema_from, but got ${given ? 'both' : 'neither'}.`, {
-      location: locate(given ? ['record_schema_from'] : [], given !== undefined),
-      hint: 'Hint: record_schema_from: <catalog entry> derives the record from that entry\'s data contract (docs/serve.md).',
-    }));
+    errors.push(
+      new ConfigError(
+        'DAGRUN_ERR_CONFIG_SCHEMA',
+        `Serving configuration: expected one of record_schema or record_schema_from, but got ${given ? 'both' : 'neither'}.`,
+        {
+          location: locate(given ? ['record_schema_from'] : [], given !== undefined),
+          hint: "Hint: record_schema_from: <catalog entry> derives the record from that entry's data contract (docs/serve.md).",
+        },
+      ),
+    );
     return given ?? {};
   }
   if (given) return given;
@@ -177,17 +281,29 @@ const resolveRecordSchema = (project: Project, data: Record<string, unknown>, lo
   const entry = entries[dataset] as Record<string, unknown> | undefined;
   if (!entry || typeof entry !== 'object') {
     const mean = didYouMean(dataset, Object.keys(entries));
-    errors.push(new ConfigError('DAGRUN_ERR_CONFIG_SCHEMA', `Serving configuration, field '${at.join('.')}': expected a catalog entry with a data contract, but got '${dataset}', which the catalog does not hold.`, {
-      location: locate(at),
-      hint: mean ? `Hint: ${mean}` : undefined,
-    }));
+    errors.push(
+      new ConfigError(
+        'DAGRUN_ERR_CONFIG_SCHEMA',
+        `Serving configuration, field '${at.join('.')}': expected a catalog entry with a data contract, but got '${dataset}', which the catalog does not hold.`,
+        {
+          location: locate(at),
+          hint: mean ? `Hint: ${mean}` : undefined,
+        },
+      ),
+    );
     return {};
   }
   if (entry[CONTRACT_KEY] === undefined) {
-    errors.push(new ConfigError('DAGRUN_ERR_CONFIG_SCHEMA', `Serving configuration, field '${at.join('.')}': expected a catalog entry with a data contract, but got '${dataset}' (${String(entry.type)}), which has no '${CONTRACT_KEY}:'.`, {
-      location: locate(at),
-      hint: `Hint: add ${CONTRACT_KEY}: to catalog entry '${dataset}' (docs/catalog-yaml.md#data-contracts), or write record_schema here by hand.`,
-    }));
+    errors.push(
+      new ConfigError(
+        'DAGRUN_ERR_CONFIG_SCHEMA',
+        `Serving configuration, field '${at.join('.')}': expected a catalog entry with a data contract, but got '${dataset}' (${String(entry.type)}), which has no '${CONTRACT_KEY}:'.`,
+        {
+          location: locate(at),
+          hint: `Hint: add ${CONTRACT_KEY}: to catalog entry '${dataset}' (docs/catalog-yaml.md#data-contracts), or write record_schema here by hand.`,
+        },
+      ),
+    );
     return {};
   }
   let contract: ReturnType<typeof parseContract>;
@@ -201,10 +317,16 @@ const resolveRecordSchema = (project: Project, data: Record<string, unknown>, lo
   omit.forEach((name, i) => {
     if (Object.hasOwn(contract.columns, name)) return;
     const mean = didYouMean(name, Object.keys(contract.columns));
-    errors.push(new ConfigError('DAGRUN_ERR_CONFIG_SCHEMA', `Serving configuration, field 'record_schema_from.omit.${i}': expected a column of the contract of '${dataset}' (${Object.keys(contract.columns).join(', ')}), but got '${name}'.`, {
-      location: locate(['record_schema_from', 'omit', i]),
-      hint: mean ? `Hint: ${mean}` : undefined,
-    }));
+    errors.push(
+      new ConfigError(
+        'DAGRUN_ERR_CONFIG_SCHEMA',
+        `Serving configuration, field 'record_schema_from.omit.${i}': expected a column of the contract of '${dataset}' (${Object.keys(contract.columns).join(', ')}), but got '${name}'.`,
+        {
+          location: locate(['record_schema_from', 'omit', i]),
+          hint: mean ? `Hint: ${mean}` : undefined,
+        },
+      ),
+    );
   });
   // A request record is closed: a field the model never saw (a typo, a column of another version) is refused.
   return recordJsonSchema(contract, { omit, additionalProperties: false });
@@ -219,47 +341,83 @@ export const loadServeConfig = (project: Project): { config: ServeConfig | undef
     return {
       config: undefined,
       errors: [
-        new ConfigError('DAGRUN_ERR_CONFIG_NOT_FOUND', `Serving configuration of project '${project.settings.name}': expected conf/base/serve.yaml, but got no such file.`, {
-          hint: 'Hint: declare the pipeline, its input and output datasets and the record schema; see docs/serve.md.',
-        }),
+        new ConfigError(
+          'DAGRUN_ERR_CONFIG_NOT_FOUND',
+          `Serving configuration of project '${project.settings.name}': expected conf/base/serve.yaml, but got no such file.`,
+          {
+            hint: 'Hint: declare the pipeline, its input and output datasets and the record schema; see docs/serve.md.',
+          },
+        ),
       ],
     };
   }
   const data = section.data;
   // A key of digits only arrives from ${env:VAR} as a number: it is still a key (and never printed).
-  for (const k of ((data.auth as { api_keys?: unknown[] } | undefined)?.api_keys ?? []) as Array<Record<string, unknown>>) {
+  for (const k of ((data.auth as { api_keys?: unknown[] } | undefined)?.api_keys ?? []) as Array<
+    Record<string, unknown>
+  >) {
     if (k && typeof k === 'object' && typeof k.key === 'number') k.key = String(k.key);
   }
   const jwtData = (data.auth as { jwt?: Record<string, unknown> } | undefined)?.jwt;
-  if (jwtData && typeof jwtData === 'object' && typeof jwtData.secret === 'number') jwtData.secret = String(jwtData.secret);
-  errors.push(...checkSchema({ schema: SERVE_YAML_SCHEMA, data, subject: 'Serving configuration', code: 'DAGRUN_ERR_CONFIG_SCHEMA', locate: (path, key) => section.locate(path, key) }));
+  if (jwtData && typeof jwtData === 'object' && typeof jwtData.secret === 'number')
+    jwtData.secret = String(jwtData.secret);
+  errors.push(
+    ...checkSchema({
+      schema: SERVE_YAML_SCHEMA,
+      data,
+      subject: 'Serving configuration',
+      code: 'DAGRUN_ERR_CONFIG_SCHEMA',
+      locate: (path, key) => section.locate(path, key),
+    }),
+  );
   if (errors.length > 0) return { config: undefined, errors };
   const yaml = data as ServeYaml;
   const fieldError = (path: Array<string | number>, message: string, hint?: string): void => {
-    errors.push(new ConfigError('DAGRUN_ERR_CONFIG_SCHEMA', `Serving configuration, field '${path.join('.')}': ${message}`, { location: section.locate(path), hint }));
+    errors.push(
+      new ConfigError('DAGRUN_ERR_CONFIG_SCHEMA', `Serving configuration, field '${path.join('.')}': ${message}`, {
+        location: section.locate(path),
+        hint,
+      }),
+    );
   };
   const every = yaml.model.reload_every;
   if (every !== undefined && !RELOAD.test(String(every))) {
-    fieldError(['model', 'reload_every'], `expected a duration (a number and a unit: ms, s, minute, hour) or off, but got ${JSON.stringify(every)}.`, 'Hint: e.g. reload_every: 10 seconds; off (or 0) never looks for a new version.');
+    fieldError(
+      ['model', 'reload_every'],
+      `expected a duration (a number and a unit: ms, s, minute, hour) or off, but got ${JSON.stringify(every)}.`,
+      'Hint: e.g. reload_every: 10 seconds; off (or 0) never looks for a new version.',
+    );
   }
   const recordSchema = resolveRecordSchema(project, data, section.locate.bind(section), errors);
   const auth = yaml.auth ?? {};
   const keys = (auth.api_keys ?? []).filter((k) => (k.key ?? '') !== '' || k.key_sha256 !== undefined);
   (auth.api_keys ?? []).forEach((k, i) => {
-    if (k.key !== undefined && k.key_sha256 !== undefined) fieldError(['auth', 'api_keys', i], 'expected one of key or key_sha256, but got both.');
+    if (k.key !== undefined && k.key_sha256 !== undefined)
+      fieldError(['auth', 'api_keys', i], 'expected one of key or key_sha256, but got both.');
     if (k.key !== undefined && k.key !== '' && k.key.length < 16) {
-      fieldError(['auth', 'api_keys', i, 'key'], `expected a key of at least 16 characters, but got ${k.key.length}.`, 'Hint: generate one with `openssl rand -hex 24`.');
+      fieldError(
+        ['auth', 'api_keys', i, 'key'],
+        `expected a key of at least 16 characters, but got ${k.key.length}.`,
+        'Hint: generate one with `openssl rand -hex 24`.',
+      );
     }
   });
   // HS256 with a short secret can be brute-forced offline from one token: at least 32 bytes, as RFC 7518 §3.2 asks.
   const secret = auth.jwt?.secret ?? '';
   if (secret !== '' && Buffer.byteLength(secret) < 32) {
-    fieldError(['auth', 'jwt', 'secret'], `expected a secret of at least 32 bytes (HS256, RFC 7518 §3.2), but got ${Buffer.byteLength(secret)}.`, 'Hint: generate one with `openssl rand -hex 32`.');
+    fieldError(
+      ['auth', 'jwt', 'secret'],
+      `expected a secret of at least 32 bytes (HS256, RFC 7518 §3.2), but got ${Buffer.byteLength(secret)}.`,
+      'Hint: generate one with `openssl rand -hex 32`.',
+    );
   }
   const headers = durationMs(yaml.headers_timeout ?? DEFAULTS.headers_timeout);
   const request = durationMs(yaml.request_timeout ?? DEFAULTS.request_timeout);
   if (request < headers) {
-    fieldError(['request_timeout'], `expected at least headers_timeout (${yaml.headers_timeout ?? DEFAULTS.headers_timeout}): the whole request includes its headers, but got ${yaml.request_timeout ?? DEFAULTS.request_timeout}.`);
+    fieldError(
+      ['request_timeout'],
+      `expected at least headers_timeout (${yaml.headers_timeout ?? DEFAULTS.headers_timeout}): the whole request includes its headers, but got ${yaml.request_timeout ?? DEFAULTS.request_timeout}.`,
+    );
   }
   const { auth: _auth, record_schema: _given, record_schema_from: _from, ...rest } = yaml;
   const config: ServeConfig = {
@@ -271,7 +429,10 @@ export const loadServeConfig = (project: Project): { config: ServeConfig | undef
     prediction_log: yaml.prediction_log ?? DEFAULTS.prediction_log,
     auth: {
       api_keys: keys,
-      jwt: secret === '' ? undefined : { ...auth.jwt, secret, clock_tolerance: auth.jwt?.clock_tolerance ?? JWT_CLOCK_TOLERANCE },
+      jwt:
+        secret === ''
+          ? undefined
+          : { ...auth.jwt, secret, clock_tolerance: auth.jwt?.clock_tolerance ?? JWT_CLOCK_TOLERANCE },
       public: auth.public ?? ['health', 'docs'],
     },
   };

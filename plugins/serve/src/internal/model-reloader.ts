@@ -66,7 +66,10 @@ export class ModelReloader {
    * Loads `version` (default: the dataset's current one) beside the served model and swaps. Throws when it
    * cannot be loaded (the served model stays) and when another reload runs (check `busy` first).
    */
-  async reload(version: string | undefined, reason: ReloadReason = 'admin'): Promise<{ previous: ServedModel; next: ServedModel }> {
+  async reload(
+    version: string | undefined,
+    reason: ReloadReason = 'admin',
+  ): Promise<{ previous: ServedModel; next: ServedModel }> {
     if (this.#busy) throw new Error('A reload is already running.');
     this.#busy = true;
     try {

@@ -28,8 +28,10 @@ export const incompleteReason = async (project: Project, version: string): Promi
   const record = await readRunRecord(project.runsDir, version);
   if (record === undefined) return `no run record says its run completed (no readable ${file})`;
   if (record.status === 'ok') return undefined;
-  if (record.status === 'running') return `its run has not finished (${file} says 'running': the run is still going, or was killed)`;
-  if (record.status === 'failed') return `its run failed${record.error?.node ? ` at node '${record.error.node}'` : ''} (${file} says 'failed')`;
+  if (record.status === 'running')
+    return `its run has not finished (${file} says 'running': the run is still going, or was killed)`;
+  if (record.status === 'failed')
+    return `its run failed${record.error?.node ? ` at node '${record.error.node}'` : ''} (${file} says 'failed')`;
   return `its run record says '${String(record.status)}', not 'ok' (${file})`;
 };
 
@@ -37,7 +39,11 @@ export const incompleteReason = async (project: Project, version: string): Promi
  * Walks `versions` (newest first, as Dataset.versions() lists them) to the first that may be served.
  * `known`: a version already checked (the one served now); the walk ends there without reading its record.
  */
-export const newestComplete = async (project: Project, versions: readonly string[], known?: string): Promise<Followed> => {
+export const newestComplete = async (
+  project: Project,
+  versions: readonly string[],
+  known?: string,
+): Promise<Followed> => {
   const skipped: SkippedVersion[] = [];
   for (const version of versions) {
     if (version === known) return { version, skipped };
@@ -59,6 +65,8 @@ export const noCompleteVersion = (dataset: string, skipped: readonly SkippedVers
   return new DatasetError(
     'DAGRUN_ERR_DATASET_VERSION',
     `Model dataset '${dataset}': expected a version whose run completed (its run record says 'ok'), but got ${count}, none complete; the newest, ${newest?.version ?? '?'}: ${newest?.reason ?? '?'}.`,
-    { hint: `Hint: run the training pipeline again to save a complete version, or serve this one on purpose with --model-version ${newest?.version ?? '<version>'}.` },
+    {
+      hint: `Hint: run the training pipeline again to save a complete version, or serve this one on purpose with --model-version ${newest?.version ?? '<version>'}.`,
+    },
   );
 };

@@ -16,7 +16,8 @@ const [V1, V2] = modelVersions(dir) as [string, string];
 const runs = join(dir, '.dagrun/runs');
 const recordFile = (version: string) => join(runs, `${version}.json`);
 const readRecord = (version: string) => JSON.parse(readFileSync(recordFile(version), 'utf8')) as RunRecord;
-const writeRecord = (record: RunRecord) => writeFileSync(recordFile(record.saveVersion), `${JSON.stringify(record, null, 2)}\n`);
+const writeRecord = (record: RunRecord) =>
+  writeFileSync(recordFile(record.saveVersion), `${JSON.stringify(record, null, 2)}\n`);
 
 /** A plugin whose hook stops model_run after `model` is saved and before `metrics` is: a training that dies between the two saves. */
 const stopBeforeMetrics = definePlugin({
@@ -31,7 +32,12 @@ const stopBeforeMetrics = definePlugin({
 });
 
 // The third training dies between its two saves: its model is a version (V3), its metrics are not.
-const training = await openProject({ projectDir: dir, environ: environ(), plugins: [stopBeforeMetrics], params: ['hyper_params.n_estimators=30'] });
+const training = await openProject({
+  projectDir: dir,
+  environ: environ(),
+  plugins: [stopBeforeMetrics],
+  params: ['hyper_params.n_estimators=30'],
+});
 await training.run({ pipeline: 'model_run' }).then(
   () => t.fail('the third training was meant to fail'),
   () => undefined,
@@ -55,24 +61,37 @@ t.test('the third training saved its model but not its metrics, and its run reco
   t.equal(readRecord(V2).status, 'ok');
 });
 
-t.test('following: the newest version whose run completed is served; the failed one is passed over, with why', async (t) => {
-  const m = await serve();
-  t.equal(m.version, V2);
-  t.match(m.metrics, { mae: Number }, "V2's own metrics");
-  const reason = `its run failed at node 'evaluate_model' (.dagrun/runs/${V3}.json says 'failed')`;
-  t.same(m.skipped, [{ version: V3, reason }]);
-  t.equal(skipNotice(m.dataset, m.skipped[0]!, m.version), `Model 'served_model': skipped version ${V3}: ${reason}; serving ${V2}, the newest version whose run completed.`);
-});
+t.test(
+  'following: the newest version whose run completed is served; the failed one is passed over, with why',
+  async (t) => {
+    const m = await serve();
+    t.equal(m.version, V2);
+    t.match(m.metrics, { mae: Number }, "V2's own metrics");
+    const reason = `its run failed at node 'evaluate_model' (.dagrun/runs/${V3}.json says 'failed')`;
+    t.same(m.skipped, [{ version: V3, reason }]);
+    t.equal(
+      skipNotice(m.dataset, m.skipped[0]!, m.version),
+      `Model 'served_model': skipped version ${V3}: ${reason}; serving ${V2}, the newest version whose run completed.`,
+    );
+  },
+);
 
 t.test('a run killed mid-way (its record still says running), or one without a record: passed over too', async (t) => {
   t.teardown(() => writeRecord(failed));
   writeRecord({ ...failed, status: 'running' });
-  t.same((await serve()).skipped, [{ version: V3, reason: `its run has not finished (.dagrun/runs/${V3}.json says 'running': the run is still going, or was killed)` }]);
+  t.same((await serve()).skipped, [
+    {
+      version: V3,
+      reason: `its run has not finished (.dagrun/runs/${V3}.json says 'running': the run is still going, or was killed)`,
+    },
+  ]);
   t.equal((await serve()).version, V2);
   rmSync(recordFile(V3));
   const m = await serve();
   t.equal(m.version, V2);
-  t.same(m.skipped, [{ version: V3, reason: `no run record says its run completed (no readable .dagrun/runs/${V3}.json)` }]);
+  t.same(m.skipped, [
+    { version: V3, reason: `no run record says its run completed (no readable .dagrun/runs/${V3}.json)` },
+  ]);
 });
 
 t.test('--model-version names the incomplete version: it is served on purpose, without metrics', async (t) => {
@@ -82,32 +101,44 @@ t.test('--model-version names the incomplete version: it is served on purpose, w
   t.same(m.skipped, []);
 });
 
-t.test('the same files with a run record that says ok: served as the newest (the record decides, not the files)', async (t) => {
-  t.teardown(() => writeRecord(failed));
-  writeRecord({ ...failed, status: 'ok' });
-  const m = await serve();
-  t.equal(m.version, V3);
-  t.same(m.skipped, []);
-});
+t.test(
+  'the same files with a run record that says ok: served as the newest (the record decides, not the files)',
+  async (t) => {
+    t.teardown(() => writeRecord(failed));
+    writeRecord({ ...failed, status: 'ok' });
+    const m = await serve();
+    t.equal(m.version, V3);
+    t.same(m.skipped, []);
+  },
+);
 
-t.test('no version whose run completed: serving refuses, naming the dataset, the newest version and what to do', async (t) => {
-  const [r1, r2] = [readRecord(V1), readRecord(V2)];
-  t.teardown(() => [r1, r2].forEach(writeRecord));
-  writeRecord({ ...r2, status: 'running' });
-  rmSync(recordFile(V1));
-  const err = (await serve().then(() => undefined, (e: unknown) => e)) as DagrunError | undefined;
-  t.equal(err?.code, 'DAGRUN_ERR_DATASET_VERSION');
-  t.equal(
-    err?.message,
-    `[DAGRUN_ERR_DATASET_VERSION] Model dataset 'served_model': expected a version whose run completed (its run record says 'ok'), but got 3 versions, none complete; the newest, ${V3}: its run failed at node 'evaluate_model' (.dagrun/runs/${V3}.json says 'failed').\n`
-      + `  Hint: run the training pipeline again to save a complete version, or serve this one on purpose with --model-version ${V3}.`,
-  );
-  t.equal((await serve(V1)).version, V1, 'a version asked for is still served');
-});
+t.test(
+  'no version whose run completed: serving refuses, naming the dataset, the newest version and what to do',
+  async (t) => {
+    const [r1, r2] = [readRecord(V1), readRecord(V2)];
+    t.teardown(() => [r1, r2].forEach(writeRecord));
+    writeRecord({ ...r2, status: 'running' });
+    rmSync(recordFile(V1));
+    const err = (await serve().then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as DagrunError | undefined;
+    t.equal(err?.code, 'DAGRUN_ERR_DATASET_VERSION');
+    t.equal(
+      err?.message,
+      `[DAGRUN_ERR_DATASET_VERSION] Model dataset 'served_model': expected a version whose run completed (its run record says 'ok'), but got 3 versions, none complete; the newest, ${V3}: its run failed at node 'evaluate_model' (.dagrun/runs/${V3}.json says 'failed').\n` +
+        `  Hint: run the training pipeline again to save a complete version, or serve this one on purpose with --model-version ${V3}.`,
+    );
+    t.equal((await serve(V1)).version, V1, 'a version asked for is still served');
+  },
+);
 
-t.test('only dagrun save versions are held to their run record: a registry version number is taken as its store lists it', async (t) => {
-  const project = await openProject({ projectDir: dir, environ: environ() });
-  t.equal(await incompleteReason(project, '2'), undefined, 'no record 2.json is looked for');
-  t.equal(await incompleteReason(project, V2), undefined);
-  t.match(await incompleteReason(project, V3), /^its run failed/);
-});
+t.test(
+  'only dagrun save versions are held to their run record: a registry version number is taken as its store lists it',
+  async (t) => {
+    const project = await openProject({ projectDir: dir, environ: environ() });
+    t.equal(await incompleteReason(project, '2'), undefined, 'no record 2.json is looked for');
+    t.equal(await incompleteReason(project, V2), undefined);
+    t.match(await incompleteReason(project, V3), /^its run failed/);
+  },
+);

@@ -37,12 +37,14 @@ export const versionTime = (version: string | undefined): string | undefined => 
 };
 
 /** Milliseconds since the epoch (as a tracking store keeps times) → ISO 8601. */
-const epochTime = (ms: unknown): string | undefined => (typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : undefined);
+const epochTime = (ms: unknown): string | undefined =>
+  typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : undefined;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The run a version's info names (`run: {...}`), if any. */
-export const runOf = (info: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> | undefined => (isRecord(info?.run) ? info.run : undefined);
+export const runOf = (info: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> | undefined =>
+  isRecord(info?.run) ? info.run : undefined;
 
 /** A plain JSON copy of a value's `schema` and `metadata` (what @dagrun/ml models expose), if any. */
 const selfDescription = (artifact: unknown): Record<string, unknown> => {
@@ -60,7 +62,11 @@ const selfDescription = (artifact: unknown): Record<string, unknown> => {
 };
 
 /** Dataset.versionInfo of a version, or undefined (the dataset has none, or its store cannot say now). */
-export const versionInfo = async (project: Project, dataset: string, version: string | undefined): Promise<Record<string, unknown> | undefined> => {
+export const versionInfo = async (
+  project: Project,
+  dataset: string,
+  version: string | undefined,
+): Promise<Record<string, unknown> | undefined> => {
   if (version === undefined) return undefined;
   const { catalog } = project.createCatalog();
   try {
@@ -93,7 +99,8 @@ export const loadModel = async (project: Project, config: ServeConfig, version?:
   if (!wanted) {
     const versions = await versionsOf(project, config.model.dataset);
     const followed = await newestComplete(project, versions);
-    if (versions.length > 0 && followed.version === undefined) throw noCompleteVersion(config.model.dataset, followed.skipped);
+    if (versions.length > 0 && followed.version === undefined)
+      throw noCompleteVersion(config.model.dataset, followed.skipped);
     ({ version: wanted, skipped } = followed);
   }
   const plan = await project.inferencePlan({
@@ -104,7 +111,10 @@ export const loadModel = async (project: Project, config: ServeConfig, version?:
   });
   const artifact = plan.artifacts.find((a) => a.name === config.model.dataset);
   if (!artifact) {
-    throw new ConfigError('DAGRUN_ERR_CONFIG_SCHEMA', `Serving configuration, field 'model.dataset': expected a dataset pipeline '${config.pipeline}' loads (${plan.artifacts.map((a) => a.name).join(', ') || 'none'}), but got '${config.model.dataset}'.`);
+    throw new ConfigError(
+      'DAGRUN_ERR_CONFIG_SCHEMA',
+      `Serving configuration, field 'model.dataset': expected a dataset pipeline '${config.pipeline}' loads (${plan.artifacts.map((a) => a.name).join(', ') || 'none'}), but got '${config.model.dataset}'.`,
+    );
   }
   const loaded = artifact?.version;
   const info = await versionInfo(project, config.model.dataset, loaded);
@@ -112,7 +122,9 @@ export const loadModel = async (project: Project, config: ServeConfig, version?:
   // A registry version's metrics are its run's; a dagrun version's are the metrics dataset at that version.
   let metrics: unknown = isRecord(run?.metrics) ? run.metrics : null;
   if (metrics === null && config.model.metrics) {
-    const { catalog } = project.createCatalog(loaded ? { loadVersions: new Map([[config.model.metrics, loaded]]) } : {});
+    const { catalog } = project.createCatalog(
+      loaded ? { loadVersions: new Map([[config.model.metrics, loaded]]) } : {},
+    );
     try {
       metrics = await catalog.load(config.model.metrics);
     } catch {
@@ -142,11 +154,17 @@ export const MODEL_RESPONSE = {
   type: 'object',
   properties: {
     dataset: { type: 'string' },
-    version: { type: ['string', 'null'], description: 'The served version: a save timestamp, or a registry version number.' },
+    version: {
+      type: ['string', 'null'],
+      description: 'The served version: a save timestamp, or a registry version number.',
+    },
     trained_at: { type: ['string', 'null'] },
     loaded_at: { type: 'string' },
     pipeline: { type: 'string' },
-    auto_reload: { type: 'boolean', description: 'Whether a new current version of the dataset (a moved alias) replaces this one without a restart.' },
+    auto_reload: {
+      type: 'boolean',
+      description: 'Whether a new current version of the dataset (a moved alias) replaces this one without a restart.',
+    },
     metrics: {},
     feature_schema: openObject,
     model: openObject,
@@ -154,7 +172,13 @@ export const MODEL_RESPONSE = {
       type: ['object', 'null'],
       description: 'The registered model version, when the model dataset is a registry (type registry.model).',
       additionalProperties: true,
-      properties: { model: { type: 'string' }, version: { type: ['integer', 'string'] }, aliases: { type: 'array', items: { type: 'string' } }, source: { type: 'string' }, registered_at: timeOrNull },
+      properties: {
+        model: { type: 'string' },
+        version: { type: ['integer', 'string'] },
+        aliases: { type: 'array', items: { type: 'string' } },
+        source: { type: 'string' },
+        registered_at: timeOrNull,
+      },
     },
     run: {
       type: ['object', 'null'],
@@ -175,7 +199,12 @@ export const MODEL_RESPONSE = {
 };
 
 /** The body of GET /api/v1/model for the served model and its version info (read now, aliases move). */
-export const describeModel = (m: ServedModel, info: Readonly<Record<string, unknown>> | undefined, config: ServeConfig, autoReload: boolean): Record<string, unknown> => {
+export const describeModel = (
+  m: ServedModel,
+  info: Readonly<Record<string, unknown>> | undefined,
+  config: ServeConfig,
+  autoReload: boolean,
+): Record<string, unknown> => {
   const { run, ...registry } = info ?? {};
   return {
     dataset: m.dataset,

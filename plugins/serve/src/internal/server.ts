@@ -77,7 +77,15 @@ export const startServer = async (opts: StartOptions): Promise<RunningServer> =>
   const access = accessLogger(config.access_log, project.dir);
   const accessLog = access?.logger;
   // A version asked for is kept; otherwise the dataset's current version is followed (serve.yaml model.reload_every).
-  const app = await buildApp({ project, config, model, predictionLog, accessLog, follow: opts.modelVersion === undefined, notify: opts.notify });
+  const app = await buildApp({
+    project,
+    config,
+    model,
+    predictionLog,
+    accessLog,
+    follow: opts.modelVersion === undefined,
+    notify: opts.notify,
+  });
   const url = await app.listen({ port: config.port, host: config.host });
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -92,13 +100,19 @@ export const startServer = async (opts: StartOptions): Promise<RunningServer> =>
 
 export const serveCommand: CommandSpec = {
   name: 'serve',
-  description: 'Serve the project\'s inference pipeline as an HTTP prediction API (conf/base/serve.yaml)',
+  description: "Serve the project's inference pipeline as an HTTP prediction API (conf/base/serve.yaml)",
   options: [
     { flags: '--port <number>', description: 'port to listen on (default: serve.yaml port, else 8000)' },
     { flags: '--host <address>', description: 'address to listen on (default: serve.yaml host, else 127.0.0.1)' },
-    { flags: '--model-version <version>', description: 'model version to load and keep (default: the current one, followed as it moves)' },
+    {
+      flags: '--model-version <version>',
+      description: 'model version to load and keep (default: the current one, followed as it moves)',
+    },
     { flags: '--env <name>', description: 'configuration environment layered over conf/base' },
-    { flags: '--prediction-log <path>', description: 'where predictions are appended (default: serve.yaml prediction_log.path)' },
+    {
+      flags: '--prediction-log <path>',
+      description: 'where predictions are appended (default: serve.yaml prediction_log.path)',
+    },
     { flags: '--access-log <where>', description: 'stdout, off, or a file (default: serve.yaml access_log)' },
   ],
   async action(_args, options, context) {
@@ -115,12 +129,20 @@ export const serveCommand: CommandSpec = {
       modelVersion: options.modelVersion as string | undefined,
       // Paths given on the command line are relative to where the command runs, not to the project.
       predictionLog: options.predictionLog === undefined ? undefined : resolve(String(options.predictionLog)),
-      accessLog: options.accessLog === undefined || options.accessLog === 'stdout' || options.accessLog === 'off' ? (options.accessLog as string | undefined) : resolve(String(options.accessLog)),
+      accessLog:
+        options.accessLog === undefined || options.accessLog === 'stdout' || options.accessLog === 'off'
+          ? (options.accessLog as string | undefined)
+          : resolve(String(options.accessLog)),
       notify: context.stderr,
     });
     const m = server.app.served();
-    const every = reloadEveryMs(server.config) > 0 && m.version !== undefined && options.modelVersion === undefined ? `, reloaded when its current version moves, checked every ${server.config.model.reload_every ?? DEFAULT_RELOAD_EVERY}` : '';
-    context.stderr(`Serving pipeline '${server.config.pipeline}' of '${context.projectDir}' at ${server.url} (model ${m.dataset} ${m.version ?? 'unversioned'}${every}); docs at ${server.url}/docs. Predictions are logged to ${server.predictionLog.path}.`);
+    const every =
+      reloadEveryMs(server.config) > 0 && m.version !== undefined && options.modelVersion === undefined
+        ? `, reloaded when its current version moves, checked every ${server.config.model.reload_every ?? DEFAULT_RELOAD_EVERY}`
+        : '';
+    context.stderr(
+      `Serving pipeline '${server.config.pipeline}' of '${context.projectDir}' at ${server.url} (model ${m.dataset} ${m.version ?? 'unversioned'}${every}); docs at ${server.url}/docs. Predictions are logged to ${server.predictionLog.path}.`,
+    );
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         context.stderr(`${signal}: finishing in-flight requests, flushing the prediction log…`);

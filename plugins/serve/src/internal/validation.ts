@@ -34,7 +34,8 @@ const fieldOf = (e: ErrorObject): string => {
     .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`))
     .join('');
   if (e.keyword === 'required') path += `.${(e.params as { missingProperty: string }).missingProperty}`;
-  if (e.keyword === 'additionalProperties') path += `.${(e.params as { additionalProperty: string }).additionalProperty}`;
+  if (e.keyword === 'additionalProperties')
+    path += `.${(e.params as { additionalProperty: string }).additionalProperty}`;
   return path.startsWith('.') ? path.slice(1) : path;
 };
 
@@ -55,7 +56,9 @@ const messageOf = (e: ErrorObject): string => {
 };
 
 export const problemsOf = (errors: readonly ErrorObject[] | null | undefined): Problem[] =>
-  (errors ?? []).filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf').map((e) => ({ field: fieldOf(e), rule: e.keyword, message: messageOf(e) }));
+  (errors ?? [])
+    .filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf')
+    .map((e) => ({ field: fieldOf(e), rule: e.keyword, message: messageOf(e) }));
 
 /** "net_area must be >= 1; [2].sector must be one of …" (the first few). */
 export const summarise = (problems: readonly Problem[]): string => {
@@ -72,14 +75,18 @@ export interface Validators {
   checkCompat(body: unknown): Problem[];
 }
 
-
 export const buildValidators = (record: JsonSchema, maxBatch: number, ignoreFields: readonly string[]): Validators => {
   const one = ajv.compile(record);
   const many: ValidateFunction = ajv.compile({ type: 'array', minItems: 1, maxItems: maxBatch, items: record });
   const props = (record.properties ?? {}) as Record<string, unknown>;
   const compatRecord = {
     ...record,
-    properties: { ...props, ...Object.fromEntries(ignoreFields.map((f) => [f, { description: 'Accepted and ignored (the original service required it).' }])) },
+    properties: {
+      ...props,
+      ...Object.fromEntries(
+        ignoreFields.map((f) => [f, { description: 'Accepted and ignored (the original service required it).' }]),
+      ),
+    },
     required: [...((record.required as string[] | undefined) ?? []), ...ignoreFields],
   };
   const compatBody = { type: 'array', items: compatRecord };
@@ -90,10 +97,17 @@ export const buildValidators = (record: JsonSchema, maxBatch: number, ignoreFiel
       // Report against the shape the client sent: a record, or a batch.
       if (Array.isArray(body)) return many(body) ? [] : problemsOf(many.errors);
       if (typeof body === 'object' && body !== null) return one(body) ? [] : problemsOf(one.errors);
-      return [{ field: '', rule: 'type', message: `must be a record (object) or an array of 1 to ${maxBatch} records, but got ${body === null ? 'null' : typeof body}` }];
+      return [
+        {
+          field: '',
+          rule: 'type',
+          message: `must be a record (object) or an array of 1 to ${maxBatch} records, but got ${body === null ? 'null' : typeof body}`,
+        },
+      ];
     },
     compatBody,
     // Not one record: the route answers the original service's 400 before any record is checked.
-    checkCompat: (body) => (Array.isArray(body) && body.length !== 1 ? [] : compat(body) ? [] : problemsOf(compat.errors)),
+    checkCompat: (body) =>
+      Array.isArray(body) && body.length !== 1 ? [] : compat(body) ? [] : problemsOf(compat.errors),
   };
 };

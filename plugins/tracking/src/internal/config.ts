@@ -45,7 +45,12 @@ const RULE: JsonSchema = {
     metric: { type: 'string', minLength: 1 },
     max: { type: 'number' },
     min: { type: 'number' },
-    no_worse_than_current: { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', pattern: '^\\d+(\\.\\d+)?%$' }] },
+    no_worse_than_current: {
+      anyOf: [
+        { type: 'number', minimum: 0 },
+        { type: 'string', pattern: '^\\d+(\\.\\d+)?%$' },
+      ],
+    },
     higher_is_better: { type: 'boolean' },
     tag: { type: 'string', minLength: 1 },
     equals: { type: 'string' },
@@ -66,7 +71,11 @@ export const TRACKING_SCHEMA: JsonSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['dataset', 'name'],
-      properties: { dataset: { type: 'string', minLength: 1 }, name: { type: 'string', pattern: '^[^/\\\\%]+$' }, promote_to: { type: 'string', pattern: '^[A-Za-z_][\\w-]*$' } },
+      properties: {
+        dataset: { type: 'string', minLength: 1 },
+        name: { type: 'string', pattern: '^[^/\\\\%]+$' },
+        promote_to: { type: 'string', pattern: '^[A-Za-z_][\\w-]*$' },
+      },
     },
     promotion: { type: 'object', additionalProperties: { type: 'array', items: RULE } },
   },
@@ -79,20 +88,40 @@ export const loadTrackingConfig = (project: Project): { config: TrackingConfig |
   if (errors.length > 0) return { config: undefined, errors };
   const data = section.data as Record<string, unknown>;
   const locate = (path: ReadonlyArray<string | number>, key?: boolean) => section.locate(path, key);
-  errors.push(...checkSchema({ schema: TRACKING_SCHEMA, data, subject: 'Tracking configuration', code: 'DAGRUN_ERR_CONFIG_SCHEMA', locate }));
+  errors.push(
+    ...checkSchema({
+      schema: TRACKING_SCHEMA,
+      data,
+      subject: 'Tracking configuration',
+      code: 'DAGRUN_ERR_CONFIG_SCHEMA',
+      locate,
+    }),
+  );
   if (errors.length > 0) return { config: undefined, errors };
   // Datasets named here must be catalog entries: a typo would log nothing, silently.
   const entries = new Set(Object.keys(project.catalogConfig?.data ?? {}));
   const known = (field: string, names: readonly string[], path: ReadonlyArray<string | number>) =>
     names.forEach((n, i) => {
       if (entries.has(n)) return;
-      errors.push(new TrackingError('DAGRUN_ERR_TRACKING_CONFIG', `Tracking configuration, field '${[...path, i].join('.')}': expected a dataset of catalog.yaml, but got '${n}'.`, { location: locate([...path, i]) }));
+      errors.push(
+        new TrackingError(
+          'DAGRUN_ERR_TRACKING_CONFIG',
+          `Tracking configuration, field '${[...path, i].join('.')}': expected a dataset of catalog.yaml, but got '${n}'.`,
+          { location: locate([...path, i]) },
+        ),
+      );
     });
   known('metrics', (data.metrics as string[] | undefined) ?? [], ['metrics']);
   known('artifacts', (data.artifacts as string[] | undefined) ?? [], ['artifacts']);
   const register = data.register as TrackingConfig['register'];
   if (register && !entries.has(register.dataset)) {
-    errors.push(new TrackingError('DAGRUN_ERR_TRACKING_CONFIG', `Tracking configuration, field 'register.dataset': expected a dataset of catalog.yaml, but got '${register.dataset}'.`, { location: locate(['register', 'dataset']) }));
+    errors.push(
+      new TrackingError(
+        'DAGRUN_ERR_TRACKING_CONFIG',
+        `Tracking configuration, field 'register.dataset': expected a dataset of catalog.yaml, but got '${register.dataset}'.`,
+        { location: locate(['register', 'dataset']) },
+      ),
+    );
   }
   const promotion = (data.promotion ?? {}) as Record<string, PromotionRule[]>;
   for (const [alias, rules] of Object.entries(promotion)) {
@@ -100,7 +129,13 @@ export const loadTrackingConfig = (project: Project): { config: TrackingConfig |
       const kinds = [r.metric !== undefined, r.tag !== undefined].filter(Boolean).length;
       const checks = [r.max, r.min, r.no_worse_than_current].filter((x) => x !== undefined).length;
       if (kinds !== 1 || (r.metric !== undefined && checks === 0) || (r.tag !== undefined && r.equals === undefined)) {
-        errors.push(new TrackingError('DAGRUN_ERR_TRACKING_CONFIG', `Tracking configuration, field 'promotion.${alias}.${i}': expected a metric with max, min or no_worse_than_current, or a tag with equals, but got ${JSON.stringify(r)}.`, { location: locate(['promotion', alias, i]) }));
+        errors.push(
+          new TrackingError(
+            'DAGRUN_ERR_TRACKING_CONFIG',
+            `Tracking configuration, field 'promotion.${alias}.${i}': expected a metric with max, min or no_worse_than_current, or a tag with equals, but got ${JSON.stringify(r)}.`,
+            { location: locate(['promotion', alias, i]) },
+          ),
+        );
       }
     });
   }
@@ -126,7 +161,11 @@ export const loadTrackingConfig = (project: Project): { config: TrackingConfig |
 /** The store must be on a local (or mounted) disk: an object store cannot rename a file atomically, which aliases and meta.yaml rely on. */
 export const storeProblem = (store: unknown): TrackingError | undefined =>
   typeof store === 'string' && /^[a-z][\w+.-]*:\/\//i.test(store) && !store.startsWith('file://')
-    ? new TrackingError('DAGRUN_ERR_TRACKING_CONFIG', `Tracking configuration, field 'store': expected a local path (or file://), but got '${store}'.`, {
-        hint: 'Hint: an s3:// store is not supported: keep mlruns/ on a disk or a mounted volume; models saved to S3 are registered where they live.',
-      })
+    ? new TrackingError(
+        'DAGRUN_ERR_TRACKING_CONFIG',
+        `Tracking configuration, field 'store': expected a local path (or file://), but got '${store}'.`,
+        {
+          hint: 'Hint: an s3:// store is not supported: keep mlruns/ on a disk or a mounted volume; models saved to S3 are registered where they live.',
+        },
+      )
     : undefined;

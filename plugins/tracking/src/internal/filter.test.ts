@@ -45,7 +45,8 @@ const RUNS: readonly Run[] = [
 ];
 
 const ids = (filter: string): string[] => RUNS.filter(parseFilter(filter)).map((r) => r.runId);
-const sorted = (spec: string | readonly string[], runs: readonly Run[] = RUNS): string[] => [...runs].sort(parseOrderBy(spec)).map((r) => r.runId);
+const sorted = (spec: string | readonly string[], runs: readonly Run[] = RUNS): string[] =>
+  [...runs].sort(parseOrderBy(spec)).map((r) => r.runId);
 
 t.test('metrics: every numeric comparator; a run without the metric never matches', async (t) => {
   t.same(ids('metrics.mae = 2000'), ['a1']);
@@ -79,7 +80,7 @@ t.test('every prefix MLflow accepts, and keys with dots, quotes or symbols', asy
   t.same(ids('metrics.`my metric` = 1'), ['a1']);
   t.same(ids('metrics."my metric" = 1'), ['a1']);
   t.same(ids("params.'a b' = 'x'"), ['a1']);
-  t.same(ids("params.\"a b\" = \"x\""), ['a1'], 'double quotes around a value too');
+  t.same(ids('params."a b" = "x"'), ['a1'], 'double quotes around a value too');
   t.same(ids('metrics.val/loss < 1'), ['b2']);
   t.same(ids('metrics.`val/loss` < 1'), ['b2']);
   t.same(ids("params.constructor = 'x'"), [], 'a key of Object.prototype is no key of a run');
@@ -101,7 +102,7 @@ t.test('params and tags: = != LIKE ILIKE IS NULL; a run without the key matches 
   t.same(ids('params.max_depth IS NULL'), ['c3']);
   t.same(ids('params.max_depth is not null'), ['a1', 'b2']);
   t.same(ids('tags.team IS NULL'), ['c3']);
-  t.same(ids("params.\"a b\" LIKE '%'"), ['a1']);
+  t.same(ids('params."a b" LIKE \'%\''), ['a1']);
   const odd = run({ runId: 'odd', params: { p: 'x.*+?^${}()|[]\\/-y\nz' } });
   t.equal(parseFilter("params.p LIKE 'x.*+?^${}()|[]\\/-_\nz'")(odd), true, 'every regex character is literal');
   t.equal(parseFilter("params.p LIKE 'x%z'")(odd), true, '% spans a newline');
@@ -167,7 +168,7 @@ t.test('order by: several keys, ties and the default order', async (t) => {
   t.same(sorted('metrics.m DESC, attributes.run_id DESC', tied), ['z', 'y', 'x', 'n']);
   t.same(sorted(['metrics.m DESC', 'run_id DESC'], tied), ['z', 'y', 'x', 'n'], 'a list of specs');
   t.same(sorted(['', 'metrics.m DESC'], tied), ['z', 'x', 'y', 'n'], 'an empty item adds nothing');
-  t.same(sorted("attributes.status, params.model", RUNS), ['b2', 'a1', 'c3']);
+  t.same(sorted('attributes.status, params.model', RUNS), ['b2', 'a1', 'c3']);
 });
 
 /** The error `parse(input)` throws, checked to be a FilterError with its code and position. */
@@ -190,31 +191,61 @@ const lines = (...l: string[]) => l.join('\n');
 t.test('filter mistakes: exact messages with the position and a caret', async (t) => {
   t.equal(
     filterError(t, 'metrics.mae << 3', 12),
-    lines("Filter 'metrics.mae << 3': expected a comparator for metrics.mae (=, !=, <, <=, >, >=) at character 12, but got '<<'.", 'metrics.mae << 3', '            ^'),
+    lines(
+      "Filter 'metrics.mae << 3': expected a comparator for metrics.mae (=, !=, <, <=, >, >=) at character 12, but got '<<'.",
+      'metrics.mae << 3',
+      '            ^',
+    ),
   );
   t.equal(
     filterError(t, 'metric_s.mae > 1', 0),
-    lines("Filter 'metric_s.mae > 1': expected an identifier prefix (metrics., params., tags. or attributes.) at character 0, but got 'metric_s.'.", 'metric_s.mae > 1', '^', "Hint: did you mean 'metrics.'?"),
+    lines(
+      "Filter 'metric_s.mae > 1': expected an identifier prefix (metrics., params., tags. or attributes.) at character 0, but got 'metric_s.'.",
+      'metric_s.mae > 1',
+      '^',
+      "Hint: did you mean 'metrics.'?",
+    ),
   );
   t.equal(
-    filterError(t, "metrics.a > 1 and metircs.mae > 1", 18),
-    lines("Filter 'metrics.a > 1 and metircs.mae > 1': expected an identifier prefix (metrics., params., tags. or attributes.) at character 18, but got 'metircs.'.", 'metrics.a > 1 and metircs.mae > 1', '                  ^', "Hint: did you mean 'metrics.'?"),
+    filterError(t, 'metrics.a > 1 and metircs.mae > 1', 18),
+    lines(
+      "Filter 'metrics.a > 1 and metircs.mae > 1': expected an identifier prefix (metrics., params., tags. or attributes.) at character 18, but got 'metircs.'.",
+      'metrics.a > 1 and metircs.mae > 1',
+      '                  ^',
+      "Hint: did you mean 'metrics.'?",
+    ),
   );
   t.equal(
     filterError(t, 'metrics.mae <', 13),
-    lines("Filter 'metrics.mae <': expected a number for metrics.mae at character 13, but got the end of the filter.", 'metrics.mae <', '             ^'),
+    lines(
+      "Filter 'metrics.mae <': expected a number for metrics.mae at character 13, but got the end of the filter.",
+      'metrics.mae <',
+      '             ^',
+    ),
   );
   t.equal(
     filterError(t, "params.model = 'Random", 15),
-    lines("Filter 'params.model = 'Random': expected a closing quote (') to match the one at character 15, but got the end of the filter.", "params.model = 'Random", '               ^'),
+    lines(
+      "Filter 'params.model = 'Random': expected a closing quote (') to match the one at character 15, but got the end of the filter.",
+      "params.model = 'Random",
+      '               ^',
+    ),
   );
   t.equal(
     filterError(t, 'metrics.`my metric > 1', 8),
-    lines("Filter 'metrics.`my metric > 1': expected a closing backtick (`) to match the one at character 8, but got the end of the filter.", 'metrics.`my metric > 1', '        ^'),
+    lines(
+      "Filter 'metrics.`my metric > 1': expected a closing backtick (`) to match the one at character 8, but got the end of the filter.",
+      'metrics.`my metric > 1',
+      '        ^',
+    ),
   );
   t.equal(
     filterError(t, 'metrics.mae > 1 foo', 16),
-    lines("Filter 'metrics.mae > 1 foo': expected 'and' or the end of the filter at character 16, but got 'foo'.", 'metrics.mae > 1 foo', '                ^'),
+    lines(
+      "Filter 'metrics.mae > 1 foo': expected 'and' or the end of the filter at character 16, but got 'foo'.",
+      'metrics.mae > 1 foo',
+      '                ^',
+    ),
   );
   t.equal(
     filterError(t, 'metrics.mae > 1 or metrics.mae < 5', 16),
@@ -227,27 +258,53 @@ t.test('filter mistakes: exact messages with the position and a caret', async (t
   );
   t.equal(
     filterError(t, "metrics.mae = '3'", 14),
-    lines("Filter 'metrics.mae = '3'': expected a number for metrics.mae at character 14, but got the string '3'.", "metrics.mae = '3'", '              ^'),
+    lines(
+      "Filter 'metrics.mae = '3'': expected a number for metrics.mae at character 14, but got the string '3'.",
+      "metrics.mae = '3'",
+      '              ^',
+    ),
   );
   t.equal(
     filterError(t, 'params.lr < 3', 10),
-    lines("Filter 'params.lr < 3': expected a comparator for params.lr (=, !=, LIKE, ILIKE, IS NULL, IS NOT NULL) at character 10, but got '<'.", 'params.lr < 3', '          ^'),
+    lines(
+      "Filter 'params.lr < 3': expected a comparator for params.lr (=, !=, LIKE, ILIKE, IS NULL, IS NOT NULL) at character 10, but got '<'.",
+      'params.lr < 3',
+      '          ^',
+    ),
   );
   t.equal(
     filterError(t, 'params.lr = 3', 12),
-    lines("Filter 'params.lr = 3': expected a quoted string for params.lr at character 12, but got the number 3.", 'params.lr = 3', '            ^'),
+    lines(
+      "Filter 'params.lr = 3': expected a quoted string for params.lr at character 12, but got the number 3.",
+      'params.lr = 3',
+      '            ^',
+    ),
   );
   t.equal(
     filterError(t, "status = 'FAILED'", 0),
-    lines("Filter 'status = 'FAILED'': expected an identifier (metrics.<key>, params.<key>, tags.<key> or attributes.<key>) at character 0, but got 'status'.", "status = 'FAILED'", '^', "Hint: did you mean 'attributes.status'?"),
+    lines(
+      "Filter 'status = 'FAILED'': expected an identifier (metrics.<key>, params.<key>, tags.<key> or attributes.<key>) at character 0, but got 'status'.",
+      "status = 'FAILED'",
+      '^',
+      "Hint: did you mean 'attributes.status'?",
+    ),
   );
   t.equal(
     filterError(t, 'metrics > 1', 0),
-    lines("Filter 'metrics > 1': expected an identifier (metrics.<key>, params.<key>, tags.<key> or attributes.<key>) at character 0, but got 'metrics'.", 'metrics > 1', '^', "Hint: name a key after the prefix: 'metrics.<key>'."),
+    lines(
+      "Filter 'metrics > 1': expected an identifier (metrics.<key>, params.<key>, tags.<key> or attributes.<key>) at character 0, but got 'metrics'.",
+      'metrics > 1',
+      '^',
+      "Hint: name a key after the prefix: 'metrics.<key>'.",
+    ),
   );
   t.equal(
     filterError(t, 'metrics. > 1', 8),
-    lines("Filter 'metrics. > 1': expected a key after 'metrics.' at character 8, but got none.", 'metrics. > 1', '        ^'),
+    lines(
+      "Filter 'metrics. > 1': expected a key after 'metrics.' at character 8, but got none.",
+      'metrics. > 1',
+      '        ^',
+    ),
   );
   t.equal(
     filterError(t, 'attr.start_tme > 1', 5),
@@ -260,39 +317,75 @@ t.test('filter mistakes: exact messages with the position and a caret', async (t
   );
   t.equal(
     filterError(t, 'attributes.start_time IN (1)', 22),
-    lines("Filter 'attributes.start_time IN (1)': expected a comparator for attributes.start_time (=, !=, <, <=, >, >=) at character 22, but got 'IN'.", 'attributes.start_time IN (1)', '                      ^'),
+    lines(
+      "Filter 'attributes.start_time IN (1)': expected a comparator for attributes.start_time (=, !=, <, <=, >, >=) at character 22, but got 'IN'.",
+      'attributes.start_time IN (1)',
+      '                      ^',
+    ),
   );
   t.equal(
     filterError(t, "attributes.status IN ('A',)", 26),
-    lines("Filter 'attributes.status IN ('A',)': expected a quoted string at character 26, but got ')'.", "attributes.status IN ('A',)", '                          ^'),
+    lines(
+      "Filter 'attributes.status IN ('A',)': expected a quoted string at character 26, but got ')'.",
+      "attributes.status IN ('A',)",
+      '                          ^',
+    ),
   );
   t.equal(
     filterError(t, "attributes.status IN ('A' 'B')", 26),
-    lines("Filter 'attributes.status IN ('A' 'B')': expected ',' or ')' at character 26, but got the string 'B'.", "attributes.status IN ('A' 'B')", '                          ^'),
+    lines(
+      "Filter 'attributes.status IN ('A' 'B')': expected ',' or ')' at character 26, but got the string 'B'.",
+      "attributes.status IN ('A' 'B')",
+      '                          ^',
+    ),
   );
   t.equal(
     filterError(t, "attributes.status IN 'A'", 21),
-    lines("Filter 'attributes.status IN 'A'': expected a list of quoted strings in parentheses, like ('a', 'b') at character 21, but got the string 'A'.", "attributes.status IN 'A'", '                     ^'),
+    lines(
+      "Filter 'attributes.status IN 'A'': expected a list of quoted strings in parentheses, like ('a', 'b') at character 21, but got the string 'A'.",
+      "attributes.status IN 'A'",
+      '                     ^',
+    ),
   );
   t.equal(
     filterError(t, "params.a NOT LIKE 'x'", 13),
-    lines("Filter 'params.a NOT LIKE 'x'': expected 'IN' after 'NOT' at character 13, but got 'LIKE'.", "params.a NOT LIKE 'x'", '             ^'),
+    lines(
+      "Filter 'params.a NOT LIKE 'x'': expected 'IN' after 'NOT' at character 13, but got 'LIKE'.",
+      "params.a NOT LIKE 'x'",
+      '             ^',
+    ),
   );
   t.equal(
     filterError(t, 'params.a IS NUL', 12),
-    lines("Filter 'params.a IS NUL': expected 'NULL' or 'NOT NULL' after 'IS' at character 12, but got 'NUL'.", 'params.a IS NUL', '            ^'),
+    lines(
+      "Filter 'params.a IS NUL': expected 'NULL' or 'NOT NULL' after 'IS' at character 12, but got 'NUL'.",
+      'params.a IS NUL',
+      '            ^',
+    ),
   );
   t.equal(
     filterError(t, 'metrics.a > 1 and', 17),
-    lines("Filter 'metrics.a > 1 and': expected an identifier (metrics.<key>, params.<key>, tags.<key> or attributes.<key>) at character 17, but got the end of the filter.", 'metrics.a > 1 and', '                 ^'),
+    lines(
+      "Filter 'metrics.a > 1 and': expected an identifier (metrics.<key>, params.<key>, tags.<key> or attributes.<key>) at character 17, but got the end of the filter.",
+      'metrics.a > 1 and',
+      '                 ^',
+    ),
   );
   t.equal(
     filterError(t, 'metrics.a > 1;', 13),
-    lines("Filter 'metrics.a > 1;': expected 'and' or the end of the filter at character 13, but got ';'.", 'metrics.a > 1;', '             ^'),
+    lines(
+      "Filter 'metrics.a > 1;': expected 'and' or the end of the filter at character 13, but got ';'.",
+      'metrics.a > 1;',
+      '             ^',
+    ),
   );
   t.equal(
     filterError(t, 'metrics.a = 1 and\n\tmetrics.b <> 2', 29),
-    lines("Filter 'metrics.a = 1 and  metrics.b <> 2': expected a comparator for metrics.b (=, !=, <, <=, >, >=) at character 29, but got '<>'.", 'metrics.a = 1 and  metrics.b <> 2', '                             ^'),
+    lines(
+      "Filter 'metrics.a = 1 and  metrics.b <> 2': expected a comparator for metrics.b (=, !=, <, <=, >, >=) at character 29, but got '<>'.",
+      'metrics.a = 1 and  metrics.b <> 2',
+      '                             ^',
+    ),
     'a newline or tab is shown as a space, so the caret stays in place',
   );
 });
@@ -301,30 +394,69 @@ t.test('order-by mistakes: the same error, naming the order by', async (t) => {
   const orderError = (input: string, position: number) => failure(t, parseOrderBy, input, position);
   t.equal(
     orderError('metrics.mae DESCX', 12),
-    lines("Order by 'metrics.mae DESCX': expected ASC, DESC, ',' or the end of the order by at character 12, but got 'DESCX'.", 'metrics.mae DESCX', '            ^'),
+    lines(
+      "Order by 'metrics.mae DESCX': expected ASC, DESC, ',' or the end of the order by at character 12, but got 'DESCX'.",
+      'metrics.mae DESCX',
+      '            ^',
+    ),
   );
   t.equal(
     orderError('metrics.mae DESC DESC', 17),
-    lines("Order by 'metrics.mae DESC DESC': expected ',' or the end of the order by at character 17, but got 'DESC'.", 'metrics.mae DESC DESC', '                 ^'),
+    lines(
+      "Order by 'metrics.mae DESC DESC': expected ',' or the end of the order by at character 17, but got 'DESC'.",
+      'metrics.mae DESC DESC',
+      '                 ^',
+    ),
   );
   t.equal(
     orderError('metrics.mae,', 12),
-    lines("Order by 'metrics.mae,': expected an identifier (metrics.<key>, params.<key>, tags.<key>, attributes.<key> or an attribute name) at character 12, but got the end of the order by.", 'metrics.mae,', '            ^'),
+    lines(
+      "Order by 'metrics.mae,': expected an identifier (metrics.<key>, params.<key>, tags.<key>, attributes.<key> or an attribute name) at character 12, but got the end of the order by.",
+      'metrics.mae,',
+      '            ^',
+    ),
   );
   t.equal(
     orderError('start_tim DESC', 0),
-    lines("Order by 'start_tim DESC': expected an identifier (metrics.<key>, params.<key>, tags.<key>, attributes.<key> or an attribute name) at character 0, but got 'start_tim'.", 'start_tim DESC', '^', "Hint: did you mean 'start_time'?"),
+    lines(
+      "Order by 'start_tim DESC': expected an identifier (metrics.<key>, params.<key>, tags.<key>, attributes.<key> or an attribute name) at character 0, but got 'start_tim'.",
+      'start_tim DESC',
+      '^',
+      "Hint: did you mean 'start_time'?",
+    ),
   );
   t.equal(
     orderError('tgas.team', 0),
-    lines("Order by 'tgas.team': expected an identifier prefix (metrics., params., tags. or attributes.) at character 0, but got 'tgas.'.", 'tgas.team', '^', "Hint: did you mean 'tags.'?"),
+    lines(
+      "Order by 'tgas.team': expected an identifier prefix (metrics., params., tags. or attributes.) at character 0, but got 'tgas.'.",
+      'tgas.team',
+      '^',
+      "Hint: did you mean 'tags.'?",
+    ),
   );
-  t.equal(failure(t, (s) => parseOrderBy(['metrics.a', s]), 'metrics.b DOWN', 10).split('\n')[0], "Order by 'metrics.b DOWN': expected ASC, DESC, ',' or the end of the order by at character 10, but got 'DOWN'.", 'each item of a list on its own');
+  t.equal(
+    failure(t, (s) => parseOrderBy(['metrics.a', s]), 'metrics.b DOWN', 10).split('\n')[0],
+    "Order by 'metrics.b DOWN': expected ASC, DESC, ',' or the end of the order by at character 10, but got 'DOWN'.",
+    'each item of a list on its own',
+  );
 });
 
 t.test('the syntax help names every operator and prefix', async (t) => {
   const help = describeFilterSyntax();
-  for (const word of ['metrics.<key>', 'params.<key>', 'tags.<key>', 'attributes.<name>', 'LIKE', 'ILIKE', 'IS NULL', 'NOT IN', 'start_time', 'experiment_id', 'ASC|DESC', 'no OR']) {
+  for (const word of [
+    'metrics.<key>',
+    'params.<key>',
+    'tags.<key>',
+    'attributes.<name>',
+    'LIKE',
+    'ILIKE',
+    'IS NULL',
+    'NOT IN',
+    'start_time',
+    'experiment_id',
+    'ASC|DESC',
+    'no OR',
+  ]) {
     t.ok(help.includes(word), word);
   }
 });

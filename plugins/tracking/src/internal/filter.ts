@@ -16,7 +16,9 @@ export class FilterError extends Error {
   constructor(subject: string, expression: string, position: number, expected: string, got: string, hint?: string) {
     // Every whitespace character becomes one space, so a newline cannot break the lines and the caret stays under its character.
     const shown = expression.replace(/\s/g, ' ');
-    super(`${subject} '${shown}': expected ${expected} at character ${position}, but got ${got}.\n${shown}\n${' '.repeat(position)}^${hint ? `\nHint: ${hint}` : ''}`);
+    super(
+      `${subject} '${shown}': expected ${expected} at character ${position}, but got ${got}.\n${shown}\n${' '.repeat(position)}^${hint ? `\nHint: ${hint}` : ''}`,
+    );
     this.name = 'FilterError';
     this.expression = expression;
     this.position = position;
@@ -62,7 +64,13 @@ const tokenize = (src: string, subject: string): Token[] => {
   const quoted = (at: number) => {
     const read = readQuoted(src, at);
     if (read) return read;
-    throw new FilterError(subject, src, at, `a closing ${QUOTE_NAMES[src[at]!]} to match the one`, `the end of the ${subject.toLowerCase()}`);
+    throw new FilterError(
+      subject,
+      src,
+      at,
+      `a closing ${QUOTE_NAMES[src[at]!]} to match the one`,
+      `the end of the ${subject.toLowerCase()}`,
+    );
   };
   let i = 0;
   while (i < src.length) {
@@ -117,7 +125,13 @@ const cursor = (src: string, subject: string) => {
   let i = 0;
   const peek = (): Token => tokens[i]!;
   const describe = (t: Token): string =>
-    t.kind === 'end' ? `the end of the ${subject.toLowerCase()}` : t.kind === 'string' ? `the string '${t.value}'` : t.kind === 'number' ? `the number ${t.text}` : `'${t.text}'`;
+    t.kind === 'end'
+      ? `the end of the ${subject.toLowerCase()}`
+      : t.kind === 'string'
+        ? `the string '${t.value}'`
+        : t.kind === 'number'
+          ? `the number ${t.text}`
+          : `'${t.text}'`;
   return {
     peek,
     next: (): Token => (i < tokens.length - 1 ? tokens[i++]! : peek()),
@@ -166,11 +180,18 @@ const ATTRIBUTES = new Map<string, (run: Run) => Value>([
 ]);
 const ATTRIBUTE_NAMES = [...ATTRIBUTES.keys()];
 /** MLflow's alternate attribute names (SearchUtils.translate_key_alias). */
-const ATTRIBUTE_ALIASES = new Map([['created', 'start_time'], ['Created', 'start_time'], ['run name', 'run_name'], ['Run name', 'run_name'], ['Run Name', 'run_name']]);
+const ATTRIBUTE_ALIASES = new Map([
+  ['created', 'start_time'],
+  ['Created', 'start_time'],
+  ['run name', 'run_name'],
+  ['Run name', 'run_name'],
+  ['Run Name', 'run_name'],
+]);
 const NUMERIC_ATTRIBUTES = new Set(['start_time', 'end_time']);
 
 const IDENTIFIER = 'an identifier (metrics.<key>, params.<key>, tags.<key> or attributes.<key>)';
-const SORT_IDENTIFIER = 'an identifier (metrics.<key>, params.<key>, tags.<key>, attributes.<key> or an attribute name)';
+const SORT_IDENTIFIER =
+  'an identifier (metrics.<key>, params.<key>, tags.<key>, attributes.<key> or an attribute name)';
 
 /** The closest candidate within a few edits of `name`, for a did-you-mean. */
 const closest = (name: string, candidates: readonly string[]): string | undefined => {
@@ -181,7 +202,8 @@ const closest = (name: string, candidates: readonly string[]): string | undefine
     let row = Array.from({ length: b.length + 1 }, (_, j) => j);
     for (let i = 1; i <= a.length; i++) {
       const next = [i];
-      for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      for (let j = 1; j <= b.length; j++)
+        next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
       row = next;
     }
     if (row[b.length]! < bestDistance) [best, bestDistance] = [candidate, row[b.length]!];
@@ -214,16 +236,27 @@ const resolve = (c: Cursor, t: Token, allowBare: boolean): Target => {
   const kind = PREFIXES.get(t.prefix);
   if (!kind) {
     const near = closest(t.prefix, MAIN_PREFIXES);
-    return c.fail(t, 'an identifier prefix (metrics., params., tags. or attributes.)', near && `did you mean '${near}.'?`, `'${t.prefix}.'`);
+    return c.fail(
+      t,
+      'an identifier prefix (metrics., params., tags. or attributes.)',
+      near && `did you mean '${near}.'?`,
+      `'${t.prefix}.'`,
+    );
   }
   const keyPos = t.pos + t.prefix.length + 1;
   if (t.value === '') c.fail(keyPos, `a key after '${t.prefix}.'`);
   if (kind === 'metric') return { kind, label: t.text, numeric: true, get: record((r) => r.metrics, t.value) };
-  if (kind !== 'attribute') return { kind, label: t.text, numeric: false, get: record((r) => (kind === 'param' ? r.params : r.tags), t.value) };
+  if (kind !== 'attribute')
+    return { kind, label: t.text, numeric: false, get: record((r) => (kind === 'param' ? r.params : r.tags), t.value) };
   const target = attribute(t.value, t.text);
   if (target) return target;
   const near = closest(t.value, ATTRIBUTE_NAMES);
-  return c.fail(keyPos, `an attribute (${ATTRIBUTE_NAMES.join(', ')})`, near && `did you mean '${t.prefix}.${near}'?`, `'${t.text.slice(keyPos - t.pos)}'`);
+  return c.fail(
+    keyPos,
+    `an attribute (${ATTRIBUTE_NAMES.join(', ')})`,
+    near && `did you mean '${t.prefix}.${near}'?`,
+    `'${t.text.slice(keyPos - t.pos)}'`,
+  );
 };
 
 // ---- filter -------------------------------------------------------------------------------------------
@@ -244,7 +277,10 @@ const NUMERIC_TESTS: Readonly<Record<string, (a: number, b: number) => boolean>>
 
 /** A SQL LIKE pattern as an anchored regex: % any text (newlines too), _ one character, everything else literal. */
 const likePattern = (pattern: string, flags: string): RegExp =>
-  new RegExp(`^${[...pattern].map((ch) => (ch === '%' ? '.*' : ch === '_' ? '.' : ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('')}$`, `su${flags}`);
+  new RegExp(
+    `^${[...pattern].map((ch) => (ch === '%' ? '.*' : ch === '_' ? '.' : ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('')}$`,
+    `su${flags}`,
+  );
 
 /** The comparator at the cursor, upper-cased and with single spaces (`NOT IN`), or undefined when there is none. */
 const readComparator = (c: Cursor): string | undefined => {
@@ -254,7 +290,9 @@ const readComparator = (c: Cursor): string | undefined => {
   if (isWord(t, 'not')) return isWord(c.peek(), 'in') ? (c.next(), 'NOT IN') : c.fail(c.peek(), "'IN' after 'NOT'");
   if (!isWord(t, 'is')) return undefined;
   const not = isWord(c.peek(), 'not') ? (c.next(), 'NOT ') : '';
-  return isWord(c.peek(), 'null') ? (c.next(), `IS ${not}NULL`) : c.fail(c.peek(), not ? "'NULL' after 'IS NOT'" : "'NULL' or 'NOT NULL' after 'IS'");
+  return isWord(c.peek(), 'null')
+    ? (c.next(), `IS ${not}NULL`)
+    : c.fail(c.peek(), not ? "'NULL' after 'IS NOT'" : "'NULL' or 'NOT NULL' after 'IS'");
 };
 
 const readString = (c: Cursor, what: string): string => {
@@ -265,7 +303,8 @@ const readString = (c: Cursor, what: string): string => {
 /** `( 'a', 'b' )`, at least one string. */
 const readList = (c: Cursor): Set<string> => {
   const open = c.next();
-  if (!(open.kind === 'punct' && open.text === '(')) c.fail(open, "a list of quoted strings in parentheses, like ('a', 'b')");
+  if (!(open.kind === 'punct' && open.text === '('))
+    c.fail(open, "a list of quoted strings in parentheses, like ('a', 'b')");
   const values = new Set<string>();
   for (;;) {
     values.add(readString(c, 'a quoted string'));
@@ -280,7 +319,11 @@ const readClause = (c: Cursor): RunPredicate => {
   const { get, label } = target;
   const at = c.peek();
   const op = readComparator(c);
-  const allowed = target.numeric ? NUMERIC_COMPARATORS : target.kind === 'attribute' ? ATTRIBUTE_COMPARATORS : PARAM_COMPARATORS;
+  const allowed = target.numeric
+    ? NUMERIC_COMPARATORS
+    : target.kind === 'attribute'
+      ? ATTRIBUTE_COMPARATORS
+      : PARAM_COMPARATORS;
   if (op === undefined || !allowed.includes(op)) c.fail(at, `a comparator for ${label} (${allowed.join(', ')})`);
   if (target.numeric) {
     const t = c.next();
@@ -317,7 +360,14 @@ export const parseFilter = (expr: string): RunPredicate => {
   if (c.peek().kind === 'end') return () => true;
   const clauses = [readClause(c)];
   for (let t = c.next(); t.kind !== 'end'; t = c.next()) {
-    if (!isWord(t, 'and')) c.fail(t, "'and' or the end of the filter", isWord(t, 'or') ? "MLflow's search syntax has no OR: run one search per alternative, or use IN ('a', 'b') on an attribute." : undefined);
+    if (!isWord(t, 'and'))
+      c.fail(
+        t,
+        "'and' or the end of the filter",
+        isWord(t, 'or')
+          ? "MLflow's search syntax has no OR: run one search per alternative, or use IN ('a', 'b') on an attribute."
+          : undefined,
+      );
     clauses.push(readClause(c));
   }
   if (clauses.length === 1) return clauses[0]!;
@@ -361,7 +411,8 @@ export const parseOrderBy = (spec: string | readonly string[]): RunComparator =>
       keys.push(sortKey(get, direction?.value.toLowerCase() !== 'desc'));
       const t = c.next();
       if (t.kind === 'end') break;
-      if (!(t.kind === 'punct' && t.text === ',')) c.fail(t, `${direction ? '' : 'ASC, DESC, '}',' or the end of the order by`);
+      if (!(t.kind === 'punct' && t.text === ','))
+        c.fail(t, `${direction ? '' : 'ASC, DESC, '}',' or the end of the order by`);
     }
   }
   const all = [...keys, ...DEFAULT_ORDER];
@@ -380,7 +431,7 @@ export const describeFilterSyntax = (): string =>
     'Filter: clauses joined by AND (MLflow search syntax; there is no OR), e.g.',
     "  metrics.mae < 2500 and params.model = 'rf' and attributes.status IN ('FINISHED', 'RUNNING')",
     '  metrics.<key>      = != < <= > >= a number (1e3, -2.5); runs without the metric never match',
-    "  params.<key>       = != LIKE ILIKE a quoted string ('5' or \"5\"), IS NULL, IS NOT NULL",
+    '  params.<key>       = != LIKE ILIKE a quoted string (\'5\' or "5"), IS NULL, IS NOT NULL',
     '  tags.<key>         as params; a run without the key only matches IS NULL',
     `  attributes.<name>  ${ATTRIBUTE_NAMES.filter((n) => !NUMERIC_ATTRIBUTES.has(n)).join(', ')}:`,
     "                     = != LIKE ILIKE a quoted string, IN ('a', 'b'), NOT IN ('a', 'b')",

@@ -48,7 +48,12 @@ setInterval(() => {}, 60000);
 const spawnRunner = (t: Test, root: string): ChildProcess => {
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', CHILD], {
     cwd: REPO,
-    env: { ...cleanEnv(), ROOT: root, STORE_URL: pathToFileURL(join(HERE, 'store.ts')).href, LIVENESS_URL: pathToFileURL(join(HERE, 'liveness.ts')).href },
+    env: {
+      ...cleanEnv(),
+      ROOT: root,
+      STORE_URL: pathToFileURL(join(HERE, 'store.ts')).href,
+      LIVENESS_URL: pathToFileURL(join(HERE, 'liveness.ts')).href,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   t.teardown(() => {
@@ -102,15 +107,26 @@ t.test('a SIGKILLed run is ended FAILED by the next open; living, foreign and ML
     dead.tags[FAILURE_TAG],
     `The process (${started.tag}) ended without finishing the run (killed?); marked FAILED by the next dagrun command that opened the store.`,
   );
-  t.ok(dead.endTime !== null && dead.endTime >= dead.startTime! && dead.endTime <= started.at + 1, `ended at its last write (${dead.endTime}), not at the open (${killedAt}+)`);
+  t.ok(
+    dead.endTime !== null && dead.endTime >= dead.startTime! && dead.endTime <= started.at + 1,
+    `ended at its last write (${dead.endTime}), not at the open (${killedAt}+)`,
+  );
   t.equal(dead.metrics.loss, 0.5, 'what it logged is kept');
-  t.match(readFileSync(join(root, '0', started.runId, 'meta.yaml'), 'utf8'), /^status: 4$/m, 'meta.yaml says FAILED (4)');
+  t.match(
+    readFileSync(join(root, '0', started.runId, 'meta.yaml'), 'utf8'),
+    /^status: 4$/m,
+    'meta.yaml says FAILED (4)',
+  );
 
   t.equal(reopened.getRun(mine.runId).status, 'RUNNING', "this process's run lives on");
   t.equal(reopened.getRun(mlflow.runId).status, 'RUNNING', 'an MLflow run (no marker) is left alone');
   t.equal(reopened.getRun(foreign.runId).status, 'RUNNING', "another host's run is left alone");
   t.equal(reopened.getRun(recycled.runId).status, 'FAILED', 'a recycled pid is not the run’s process');
-  t.same(markers(root).sort(), [`.dagrun-running-${mine.runId}`, `.dagrun-running-${foreign.runId}`].sort(), 'the markers of the ended runs are removed');
+  t.same(
+    markers(root).sort(),
+    [`.dagrun-running-${mine.runId}`, `.dagrun-running-${foreign.runId}`].sort(),
+    'the markers of the ended runs are removed',
+  );
 
   const endTime = dead.endTime;
   await sleep(20);
@@ -119,32 +135,43 @@ t.test('a SIGKILLed run is ended FAILED by the next open; living, foreign and ML
   t.same(reopened.allRuns().problems, []);
 });
 
-t.test('a killed process not yet reaped (a zombie) is dead too', { skip: !existsSync('/proc/self/stat') && 'needs /proc' }, async (t) => {
-  const root = tempStore(t);
-  const store = TrackingStore.open(root);
-  // A parent that kills its child and never waits for it: the child stays a zombie (as under a pid 1 that reaps nothing).
-  const parent = spawn('/usr/bin/python3', ['-c', 'import os, signal, sys, time\npid = os.fork()\nif pid == 0:\n    time.sleep(60)\n    os._exit(0)\nprint(pid, flush=True)\nsys.stdin.readline()\nos.kill(pid, signal.SIGKILL)\nprint("killed", flush=True)\ntime.sleep(60)\n'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  t.teardown(() => {
-    parent.kill('SIGKILL');
-  });
-  const lines = createInterface({ input: parent.stdout });
-  const next = async (): Promise<string> => ((await once(lines, 'line')) as [string])[0];
-  const pid = Number(await next());
-  const tag = tagOf(pid);
-  const run = store.createRun('0', { runName: 'zombie', userId: 'ana', tags: { [PROCESS_TAG]: tag } });
-  markRunning(store, run.runId, tag);
-  t.equal(openStore(root).getRun(run.runId).status, 'RUNNING', 'alive before the kill');
+t.test(
+  'a killed process not yet reaped (a zombie) is dead too',
+  { skip: !existsSync('/proc/self/stat') && 'needs /proc' },
+  async (t) => {
+    const root = tempStore(t);
+    const store = TrackingStore.open(root);
+    // A parent that kills its child and never waits for it: the child stays a zombie (as under a pid 1 that reaps nothing).
+    const parent = spawn(
+      '/usr/bin/python3',
+      [
+        '-c',
+        'import os, signal, sys, time\npid = os.fork()\nif pid == 0:\n    time.sleep(60)\n    os._exit(0)\nprint(pid, flush=True)\nsys.stdin.readline()\nos.kill(pid, signal.SIGKILL)\nprint("killed", flush=True)\ntime.sleep(60)\n',
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    t.teardown(() => {
+      parent.kill('SIGKILL');
+    });
+    const lines = createInterface({ input: parent.stdout });
+    const next = async (): Promise<string> => ((await once(lines, 'line')) as [string])[0];
+    const pid = Number(await next());
+    const tag = tagOf(pid);
+    const run = store.createRun('0', { runName: 'zombie', userId: 'ana', tags: { [PROCESS_TAG]: tag } });
+    markRunning(store, run.runId, tag);
+    t.equal(openStore(root).getRun(run.runId).status, 'RUNNING', 'alive before the kill');
 
-  parent.stdin.write('go\n');
-  t.equal(await next(), 'killed');
-  const state = (): string => {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]!;
-  };
-  for (let i = 0; i < 100 && state() !== 'Z'; i++) await sleep(10);
-  t.equal(state(), 'Z', 'the child is a zombie: its /proc entry is still there');
-  t.equal(openStore(root).getRun(run.runId).status, 'FAILED', 'and its run is ended');
-});
+    parent.stdin.write('go\n');
+    t.equal(await next(), 'killed');
+    const state = (): string => {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]!;
+    };
+    for (let i = 0; i < 100 && state() !== 'Z'; i++) await sleep(10);
+    t.equal(state(), 'Z', 'the child is a zombie: its /proc entry is still there');
+    t.equal(openStore(root).getRun(run.runId).status, 'FAILED', 'and its run is ended');
+  },
+);
 
 t.test('a marker whose run folder is gone, or whose run already ended, is only removed', async (t) => {
   const root = tempStore(t);

@@ -65,7 +65,11 @@ export const clearRunning = (store: TrackingStore, runId: string): void => {
 /** The latest modification time under a run folder: when the run was last seen doing anything. */
 const lastWrite = (dir: string): number => {
   let latest = 0;
-  for (const f of ['meta.yaml', ...filesUnder(join(dir, 'metrics')).map((m) => `metrics/${m}`), ...filesUnder(join(dir, 'tags')).map((m) => `tags/${m}`)]) {
+  for (const f of [
+    'meta.yaml',
+    ...filesUnder(join(dir, 'metrics')).map((m) => `metrics/${m}`),
+    ...filesUnder(join(dir, 'tags')).map((m) => `tags/${m}`),
+  ]) {
     try {
       latest = Math.max(latest, statSync(join(dir, f)).mtimeMs);
     } catch {
@@ -98,7 +102,9 @@ export const failDeadRuns = (store: TrackingStore): string[] => {
       if (run.status === 'RUNNING') {
         // Taken before the failure tag is written, which would make it now.
         const endTime = lastWrite(store.runDir(runId));
-        store.setTags(runId, { [FAILURE_TAG]: `The process (${tag}) ended without finishing the run (killed?); marked FAILED by the next dagrun command that opened the store.` });
+        store.setTags(runId, {
+          [FAILURE_TAG]: `The process (${tag}) ended without finishing the run (killed?); marked FAILED by the next dagrun command that opened the store.`,
+        });
         store.endRun(runId, 'FAILED', endTime);
         ended.push(runId);
       }

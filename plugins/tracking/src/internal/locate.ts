@@ -32,18 +32,39 @@ const confDirOf = (projectDir: string): string | undefined => {
 
 export const commandConfig = (projectDir: string, opts: { store?: unknown; env?: unknown }): CommandConfig => {
   const errors: DagrunError[] = [];
-  const loader = new ConfigLoader({ projectDir, confDir: confDirOf(projectDir), env: typeof opts.env === 'string' ? opts.env : undefined });
+  const loader = new ConfigLoader({
+    projectDir,
+    confDir: confDirOf(projectDir),
+    env: typeof opts.env === 'string' ? opts.env : undefined,
+  });
   const section = loader.load('tracking', 'deep', errors);
   const data = section.data as Record<string, unknown>;
-  if (errors.length === 0) errors.push(...checkSchema({ schema: TRACKING_SCHEMA, data, subject: 'Tracking configuration', code: 'DAGRUN_ERR_CONFIG_SCHEMA', locate: (p, k) => section.locate(p, k) }));
-  for (const [value, where] of [[data.store, section.locate(['store'])], [opts.store, undefined]] as const) {
+  if (errors.length === 0)
+    errors.push(
+      ...checkSchema({
+        schema: TRACKING_SCHEMA,
+        data,
+        subject: 'Tracking configuration',
+        code: 'DAGRUN_ERR_CONFIG_SCHEMA',
+        locate: (p, k) => section.locate(p, k),
+      }),
+    );
+  for (const [value, where] of [
+    [data.store, section.locate(['store'])],
+    [opts.store, undefined],
+  ] as const) {
     const remote = storeProblem(value);
     if (remote) errors.push(where ? remote.with({ location: where }) : remote);
   }
   if (errors.length > 0) throw new CheckError('tracking configuration', errors);
   const local = (p: string): string => p.replace(/^file:\/\//, '');
   const given = typeof opts.store === 'string' ? resolve(local(opts.store)) : undefined;
-  const fromFile = typeof data.store === 'string' ? (isAbsolute(local(data.store)) ? local(data.store) : join(projectDir, local(data.store))) : join(projectDir, 'mlruns');
+  const fromFile =
+    typeof data.store === 'string'
+      ? isAbsolute(local(data.store))
+        ? local(data.store)
+        : join(projectDir, local(data.store))
+      : join(projectDir, 'mlruns');
   return {
     store: given ?? fromFile,
     experiment: typeof data.experiment === 'string' ? data.experiment : undefined,

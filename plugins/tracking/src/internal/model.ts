@@ -6,7 +6,13 @@ export const RUN_STATUSES = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILL
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** meta.yaml holds the status as MLflow's RunStatus enum: RUNNING 1, SCHEDULED 2, FINISHED 3, FAILED 4, KILLED 5. */
-export const STATUS_CODE: Readonly<Record<RunStatus, number>> = { RUNNING: 1, SCHEDULED: 2, FINISHED: 3, FAILED: 4, KILLED: 5 };
+export const STATUS_CODE: Readonly<Record<RunStatus, number>> = {
+  RUNNING: 1,
+  SCHEDULED: 2,
+  FINISHED: 3,
+  FAILED: 4,
+  KILLED: 5,
+};
 
 export type LifecycleStage = 'active' | 'deleted';
 

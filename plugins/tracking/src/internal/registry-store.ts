@@ -23,7 +23,11 @@ export interface ModelUri {
 export const parseModelUri = (uri: string): ModelUri => {
   const m = /^models:\/([^/@]+)(?:\/(\d+)|@([\w-]+))$/.exec(uri);
   if (!m) {
-    throw new TrackingError('DAGRUN_ERR_REGISTRY_URI', `Model URI '${uri}': expected models:/NAME/VERSION or models:/NAME@ALIAS, but got another form.`, { hint: 'Hint: e.g. models:/property-valuation@champion' });
+    throw new TrackingError(
+      'DAGRUN_ERR_REGISTRY_URI',
+      `Model URI '${uri}': expected models:/NAME/VERSION or models:/NAME@ALIAS, but got another form.`,
+      { hint: 'Hint: e.g. models:/property-valuation@champion' },
+    );
   }
   return m[2] !== undefined ? { name: m[1]!, version: Number(m[2]) } : { name: m[1]!, alias: m[3]! };
 };
@@ -74,7 +78,8 @@ export class ModelRegistry {
         const v = this.version(name, Number(d.slice(8)));
         out.push(v);
       } catch (err) {
-        if ((err as { code?: string }).code !== 'DAGRUN_ERR_REGISTRY_NOT_FOUND') problems.push({ file: join(MODELS, name, d, META), message: (err as Error).message });
+        if ((err as { code?: string }).code !== 'DAGRUN_ERR_REGISTRY_NOT_FOUND')
+          problems.push({ file: join(MODELS, name, d, META), message: (err as Error).message });
       }
     }
     return out.sort((a, b) => a.version - b.version);
@@ -82,10 +87,21 @@ export class ModelRegistry {
 
   version(name: string, version: number): ModelVersion {
     const dir = join(this.#modelDir(name), `version-${version}`);
-    if (!existsSync(dir)) throw new TrackingError('DAGRUN_ERR_REGISTRY_NOT_FOUND', `Model '${name}' version ${version}: expected a registered version, but got none.`, { hint: `Hint: dagrun models show ${name}` });
+    if (!existsSync(dir))
+      throw new TrackingError(
+        'DAGRUN_ERR_REGISTRY_NOT_FOUND',
+        `Model '${name}' version ${version}: expected a registered version, but got none.`,
+        { hint: `Hint: dagrun models show ${name}` },
+      );
     const meta = this.#meta(join(dir, META));
-    if (meta.current_stage === 'Deleted_Internal') throw new TrackingError('DAGRUN_ERR_REGISTRY_NOT_FOUND', `Model '${name}' version ${version}: expected a registered version, but got a deleted one.`);
-    const aliases = Object.entries(this.#aliases(this.#modelDir(name))).filter(([, v]) => v === String(version)).map(([a]) => a);
+    if (meta.current_stage === 'Deleted_Internal')
+      throw new TrackingError(
+        'DAGRUN_ERR_REGISTRY_NOT_FOUND',
+        `Model '${name}' version ${version}: expected a registered version, but got a deleted one.`,
+      );
+    const aliases = Object.entries(this.#aliases(this.#modelDir(name)))
+      .filter(([, v]) => v === String(version))
+      .map(([a]) => a);
     const s = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
     return {
       name,
@@ -111,22 +127,50 @@ export class ModelRegistry {
     const target = this.#aliases(this.#modelDir(u.name))[u.alias!];
     if (target === undefined) {
       const known = Object.keys(this.#aliases(this.#modelDir(u.name))).sort();
-      throw new TrackingError('DAGRUN_ERR_REGISTRY_NOT_FOUND', `Alias '${u.alias}' of model '${u.name}': expected an alias of the model (${known.join(', ') || 'it has none'}), but got no such alias.`, { hint: `Hint: dagrun models promote ${u.name} --to ${u.alias} (or dagrun models alias ${u.name} ${u.alias} VERSION)` });
+      throw new TrackingError(
+        'DAGRUN_ERR_REGISTRY_NOT_FOUND',
+        `Alias '${u.alias}' of model '${u.name}': expected an alias of the model (${known.join(', ') || 'it has none'}), but got no such alias.`,
+        {
+          hint: `Hint: dagrun models promote ${u.name} --to ${u.alias} (or dagrun models alias ${u.name} ${u.alias} VERSION)`,
+        },
+      );
     }
     return this.version(u.name, Number(target));
   }
 
   /** Registers a new version (creating the model on its first version), as create_model_version writes it. */
-  createVersion(name: string, opts: { source: string; storageLocation: string; runId: string | null; description?: string; tags?: Readonly<Record<string, string>> }): ModelVersion {
-    if (!NAME_RE.test(name)) throw new TrackingError('DAGRUN_ERR_REGISTRY_URI', `Model name '${name}': expected a name without '/', '\\' or '%' (and not '.' or '..'), but got '${name}'.`);
+  createVersion(
+    name: string,
+    opts: {
+      source: string;
+      storageLocation: string;
+      runId: string | null;
+      description?: string;
+      tags?: Readonly<Record<string, string>>;
+    },
+  ): ModelVersion {
+    if (!NAME_RE.test(name))
+      throw new TrackingError(
+        'DAGRUN_ERR_REGISTRY_URI',
+        `Model name '${name}': expected a name without '/', '\\' or '%' (and not '.' or '..'), but got '${name}'.`,
+      );
     const dir = join(this.root, name);
     const now = Date.now();
     if (!existsSync(join(dir, META))) {
       mkdirSync(dir, { recursive: true });
-      writeAtomic(join(dir, META), dumpYaml({ aliases: {}, creation_timestamp: now, description: null, last_updated_timestamp: now, name }));
+      writeAtomic(
+        join(dir, META),
+        dumpYaml({ aliases: {}, creation_timestamp: now, description: null, last_updated_timestamp: now, name }),
+      );
     }
     // The next number, with the folder created exclusively so two registrations never share one.
-    let version = Math.max(0, ...subdirs(dir).filter((d) => /^version-\d+$/.test(d)).map((d) => Number(d.slice(8)))) + 1;
+    let version =
+      Math.max(
+        0,
+        ...subdirs(dir)
+          .filter((d) => /^version-\d+$/.test(d))
+          .map((d) => Number(d.slice(8))),
+      ) + 1;
     for (;;) {
       try {
         mkdirSync(join(dir, `version-${version}`));
@@ -162,7 +206,10 @@ export class ModelRegistry {
   /** Points an alias at a version (atomic rename of the alias file). */
   setAlias(name: string, alias: string, version: number): void {
     if (!ALIAS_RE.test(alias) || /^v\d+$/i.test(alias) || alias.toLowerCase() === 'latest') {
-      throw new TrackingError('DAGRUN_ERR_REGISTRY_URI', `Alias '${alias}': expected letters, digits, '_' or '-' starting with a letter (not 'latest' nor v<number>, as in MLflow), but got '${alias}'.`);
+      throw new TrackingError(
+        'DAGRUN_ERR_REGISTRY_URI',
+        `Alias '${alias}': expected letters, digits, '_' or '-' starting with a letter (not 'latest' nor v<number>, as in MLflow), but got '${alias}'.`,
+      );
     }
     this.version(name, version);
     writeAtomic(join(this.#modelDir(name), 'aliases', alias), String(version), true);
@@ -171,7 +218,11 @@ export class ModelRegistry {
 
   deleteAlias(name: string, alias: string): void {
     // MLflow's alias rule, looser than setAlias's: any alias it may have written; never a path out of aliases/.
-    if (!/^[\w-]+$/.test(alias)) throw new TrackingError('DAGRUN_ERR_REGISTRY_URI', `Alias '${alias}': expected letters, digits, '_' or '-', but got '${alias}'.`);
+    if (!/^[\w-]+$/.test(alias))
+      throw new TrackingError(
+        'DAGRUN_ERR_REGISTRY_URI',
+        `Alias '${alias}': expected letters, digits, '_' or '-', but got '${alias}'.`,
+      );
     rmSync(join(this.#modelDir(name), 'aliases', alias), { force: true });
     this.#touch(name, Date.now());
   }
@@ -180,7 +231,10 @@ export class ModelRegistry {
   #touch(name: string, now: number): void {
     const dir = this.#modelDir(name);
     const meta = this.#meta(join(dir, META));
-    writeAtomic(join(dir, META), dumpYaml({ ...(meta as Record<string, YamlValue>), aliases: this.#aliases(dir), last_updated_timestamp: now }));
+    writeAtomic(
+      join(dir, META),
+      dumpYaml({ ...(meta as Record<string, YamlValue>), aliases: this.#aliases(dir), last_updated_timestamp: now }),
+    );
   }
 
   #aliases(dir: string): Record<string, string> {
@@ -191,9 +245,13 @@ export class ModelRegistry {
     const dir = join(this.root, name);
     if (!NAME_RE.test(name) || !existsSync(dir)) {
       const known = subdirs(this.root).sort();
-      throw new TrackingError('DAGRUN_ERR_REGISTRY_NOT_FOUND', `Registered model '${name}': expected one of the registry's models (${known.join(', ') || 'none yet'}), but got no such model.`, {
-        hint: 'Hint: dagrun models register --run ID --name NAME, or list the model dataset under register: in tracking.yaml.',
-      });
+      throw new TrackingError(
+        'DAGRUN_ERR_REGISTRY_NOT_FOUND',
+        `Registered model '${name}': expected one of the registry's models (${known.join(', ') || 'none yet'}), but got no such model.`,
+        {
+          hint: 'Hint: dagrun models register --run ID --name NAME, or list the model dataset under register: in tracking.yaml.',
+        },
+      );
     }
     return dir;
   }

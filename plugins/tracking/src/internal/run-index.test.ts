@@ -28,7 +28,8 @@ const seed = (root: string, finished: number, running = 0): { store: TrackingSto
   return { store, ids };
 };
 
-const indexEntries = (root: string): Record<string, unknown> => (JSON.parse(readFileSync(join(root, INDEX_FILE), 'utf8')) as { entries: Record<string, unknown> }).entries;
+const indexEntries = (root: string): Record<string, unknown> =>
+  (JSON.parse(readFileSync(join(root, INDEX_FILE), 'utf8')) as { entries: Record<string, unknown> }).entries;
 
 t.test('a second listing reads no run again; a changed run is read again, alone', async (t) => {
   const root = tempStore(t);
@@ -38,7 +39,11 @@ t.test('a second listing reads no run again; a changed run is read again, alone'
   t.equal(first.runs.length, 3);
   t.ok(existsSync(join(root, INDEX_FILE)), 'and writes the index');
   t.equal(store.allRuns().reread, 0, 'the second reads none');
-  t.equal(TrackingStore.open(root).allRuns().reread, 0, 'nor does another store object (another process) with the index file');
+  t.equal(
+    TrackingStore.open(root).allRuns().reread,
+    0,
+    'nor does another store object (another process) with the index file',
+  );
 
   store.setTags(ids[1]!, { reviewed: 'yes' });
   const afterTag = store.allRuns();
@@ -83,14 +88,24 @@ t.test('RUNNING runs are always read again (their metric files grow in place); e
   const other = TrackingStore.open(root);
   t.equal(other.allRuns().reread, 1, 'and by another store object');
   other.logMetric(running, 'mae', 7, { timestamp: 9000, step: 5 });
-  t.equal(store.allRuns().runs.find((r) => r.runId === running)!.metrics.mae, 7, "another process's appended value is seen");
+  t.equal(
+    store.allRuns().runs.find((r) => r.runId === running)!.metrics.mae,
+    7,
+    "another process's appended value is seen",
+  );
 
   store.endRun(running, 'FINISHED', 9999);
   const ended = store.allRuns();
   t.equal(ended.reread, 1, 'the ended run, read once more');
   t.equal(ended.runs.find((r) => r.runId === running)!.status, 'FINISHED');
   t.equal(store.allRuns().reread, 0, 'then never again');
-  t.equal(TrackingStore.open(root).allRuns().runs.find((r) => r.runId === running)!.endTime, 9999, 'another process sees it ended');
+  t.equal(
+    TrackingStore.open(root)
+      .allRuns()
+      .runs.find((r) => r.runId === running)!.endTime,
+    9999,
+    'another process sees it ended',
+  );
 });
 
 t.test('a removed run folder leaves the listing and the index', async (t) => {
@@ -102,7 +117,14 @@ t.test('a removed run folder leaves the listing and the index', async (t) => {
   t.same(after.runs.map((r) => r.runId).sort(), [ids[0], ids[2]].sort());
   t.equal(after.reread, 0, 'the others come from the cache');
   t.same(Object.keys(indexEntries(root)).sort(), [`0/${ids[0]}`, `0/${ids[2]}`].sort(), 'the index forgets it');
-  t.same(TrackingStore.open(root).allRuns().runs.map((r) => r.runId).sort(), [ids[0], ids[2]].sort(), 'so does a new reader');
+  t.same(
+    TrackingStore.open(root)
+      .allRuns()
+      .runs.map((r) => r.runId)
+      .sort(),
+    [ids[0], ids[2]].sort(),
+    'so does a new reader',
+  );
 });
 
 t.test('a damaged index is ignored and rewritten; so is one of an older format', async (t) => {
@@ -113,7 +135,10 @@ t.test('a damaged index is ignored and rewritten; so is one of an older format',
     ['not JSON', '{"format": 2, "entries": {"0/'],
     ['JSON, not an object', '"hello"'],
     ['entries not a map of runs', '{"format": 2, "entries": 7}'],
-    ['format 1, whose NaN values were written as null', readFileSync(join(root, INDEX_FILE), 'utf8').replace('"format":2', '"format":1')],
+    [
+      'format 1, whose NaN values were written as null',
+      readFileSync(join(root, INDEX_FILE), 'utf8').replace('"format":2', '"format":1'),
+    ],
     ['empty', ''],
   ] as const) {
     writeFileSync(join(root, INDEX_FILE), text);
@@ -121,11 +146,17 @@ t.test('a damaged index is ignored and rewritten; so is one of an older format',
     t.equal(listing.reread, 2, `${label}: every run read again`);
     t.same(listing.runs.map((r) => r.runId).sort(), [...ids].sort(), `${label}: every run listed`);
     t.same(listing.problems, [], `${label}: the cache is not a problem of the store`);
-    t.equal((JSON.parse(readFileSync(join(root, INDEX_FILE), 'utf8')) as { format: number }).format, 2, `${label}: rewritten`);
+    t.equal(
+      (JSON.parse(readFileSync(join(root, INDEX_FILE), 'utf8')) as { format: number }).format,
+      2,
+      `${label}: rewritten`,
+    );
     t.equal(TrackingStore.open(root).allRuns().reread, 0, `${label}: and used by the next listing`);
   }
   t.same(
-    TrackingStore.open(root).experiments().map((e) => e.id),
+    TrackingStore.open(root)
+      .experiments()
+      .map((e) => e.id),
     ['0'],
     'the index file is no experiment (MLflow lists only folders at the root)',
   );
@@ -159,7 +190,10 @@ t.test('an unreadable run is a cached problem until it is fixed', async (t) => {
   const store = TrackingStore.open(root);
   const first = store.allRuns();
   t.equal(first.problems.length, 1);
-  t.same(first.runs.map((r) => r.runId), [ids[1]]);
+  t.same(
+    first.runs.map((r) => r.runId),
+    [ids[1]],
+  );
   const again = TrackingStore.open(root).allRuns();
   t.equal(again.reread, 0, 'the problem is cached too');
   t.same(again.problems, first.problems, 'and still reported');

@@ -47,15 +47,19 @@ const metaKey = (file: string): string => {
   }
 };
 
-const keyOf = (dir: string): string => `${metaKey(join(dir, META))}|${mtime(join(dir, 'params'))}|${mtime(join(dir, 'metrics'))}|${mtime(join(dir, 'tags'))}`;
+const keyOf = (dir: string): string =>
+  `${metaKey(join(dir, META))}|${mtime(join(dir, 'params'))}|${mtime(join(dir, 'metrics'))}|${mtime(join(dir, 'tags'))}`;
 
 /** The cache's version: 2 keeps NaN and ±Infinity metric values, which JSON (version 1) turned into null. */
 const FORMAT = 2;
 const NON_FINITE = '$float';
 
-const encode = (_key: string, v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? { [NON_FINITE]: String(v) } : v);
+const encode = (_key: string, v: unknown): unknown =>
+  typeof v === 'number' && !Number.isFinite(v) ? { [NON_FINITE]: String(v) } : v;
 const decode = (_key: string, v: unknown): unknown =>
-  v !== null && typeof v === 'object' && NON_FINITE in v && Object.keys(v).length === 1 ? Number((v as Record<string, string>)[NON_FINITE]) : v;
+  v !== null && typeof v === 'object' && NON_FINITE in v && Object.keys(v).length === 1
+    ? Number((v as Record<string, string>)[NON_FINITE])
+    : v;
 
 export class RunIndex {
   readonly #root: string;
@@ -72,7 +76,8 @@ export class RunIndex {
     if (text) {
       try {
         const data = JSON.parse(text, decode) as { format?: number; entries?: Record<string, Entry> } | null;
-        if (data?.format === FORMAT && data.entries && typeof data.entries === 'object') entries = new Map(Object.entries(data.entries));
+        if (data?.format === FORMAT && data.entries && typeof data.entries === 'object')
+          entries = new Map(Object.entries(data.entries));
       } catch {
         // A damaged cache is only a cache: every run is read again and the file rewritten.
       }
@@ -109,7 +114,10 @@ export class RunIndex {
     this.#entries = next;
     if (changed) {
       try {
-        writeAtomic(join(this.#root, INDEX_FILE), JSON.stringify({ format: FORMAT, entries: Object.fromEntries(next) }, encode));
+        writeAtomic(
+          join(this.#root, INDEX_FILE),
+          JSON.stringify({ format: FORMAT, entries: Object.fromEntries(next) }, encode),
+        );
       } catch {
         // A read-only store still lists; it only cannot keep its cache.
       }

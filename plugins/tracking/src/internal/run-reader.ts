@@ -5,7 +5,14 @@
 import { basename, join, relative } from 'node:path';
 import { parseDocument, visit } from 'yaml';
 import { filesUnder, readText } from './files.js';
-import { RUN_STATUSES, type LifecycleStage, type MetricPoint, type Run, type RunStatus, type StoreProblem } from './model.js';
+import {
+  RUN_STATUSES,
+  type LifecycleStage,
+  type MetricPoint,
+  type Run,
+  type RunStatus,
+  type StoreProblem,
+} from './model.js';
 
 export const META = 'meta.yaml';
 
@@ -13,11 +20,17 @@ export const META = 'meta.yaml';
 // even its 1.1 schema read a plain `1e-3` or `y` (which PyYAML writes unquoted, as strings) as a number or
 // a boolean, so a run named `1e-3` would come back as '0.001'. Plain scalars are resolved here instead.
 const PY_BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
-const PY_FLOAT = /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
-const PY_INT = /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
+const PY_FLOAT =
+  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+const PY_INT =
+  /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
 const PY_NULL = /^(?:~|null|Null|NULL|)$/;
 
-const sexagesimal = (s: string): number => s.split(':').reverse().reduce((sum, d, i) => sum + Number(d) * 60 ** i, 0);
+const sexagesimal = (s: string): number =>
+  s
+    .split(':')
+    .reverse()
+    .reduce((sum, d, i) => sum + Number(d) * 60 ** i, 0);
 
 /** A plain scalar as PyYAML's SafeLoader constructs it (timestamps stay strings). */
 const resolvePlain = (s: string): unknown => {
@@ -72,7 +85,8 @@ export const readFlatMeta = (text: string): Record<string, unknown> | undefined 
     else if (v.startsWith("'")) {
       if (!/^'(?:[^']|'')*'$/.test(v)) return undefined;
       out[key] = v.slice(1, -1).replace(/''/g, "'");
-    } else if (v === '' || /^[-?:,[\]{}#&*!|>"%@`]/.test(v) || v.includes(': ') || v.includes(' #') || v.endsWith(':')) return undefined;
+    } else if (v === '' || /^[-?:,[\]{}#&*!|>"%@`]/.test(v) || v.includes(': ') || v.includes(' #') || v.endsWith(':'))
+      return undefined;
     else out[key] = resolvePlain(v);
   }
   return Object.keys(out).length > 0 ? out : undefined;
@@ -82,18 +96,30 @@ export const readFlatMeta = (text: string): Record<string, unknown> | undefined 
 export const readMeta = (file: string, root: string): { meta?: Record<string, unknown>; problem?: StoreProblem } => {
   const text = readText(file);
   const at = relative(root, file) || file;
-  if (text === undefined) return { problem: { file: at, message: `Tracking store file '${at}': expected a meta.yaml, but got no such file.` } };
+  if (text === undefined)
+    return {
+      problem: { file: at, message: `Tracking store file '${at}': expected a meta.yaml, but got no such file.` },
+    };
   let meta: unknown;
   try {
     meta = readFlatMeta(text) ?? loadPyYaml(text);
   } catch (err) {
     // The parser's first line: "<what> at line L, column C:" (a code excerpt follows).
     const why = (err as Error).message.split('\n')[0]!.replace(/:$/, '');
-    return { problem: { file: at, message: `Tracking store file '${at}': expected YAML, but got a syntax error: ${why}.` } };
+    return {
+      problem: { file: at, message: `Tracking store file '${at}': expected YAML, but got a syntax error: ${why}.` },
+    };
   }
   if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) {
-    const got = meta === null ? 'an empty file' : Array.isArray(meta) ? 'a list' : `the single value ${JSON.stringify(meta).slice(0, 60)}`;
-    return { problem: { file: at, message: `Tracking store file '${at}': expected a mapping of fields, but got ${got}.` } };
+    const got =
+      meta === null
+        ? 'an empty file'
+        : Array.isArray(meta)
+          ? 'a list'
+          : `the single value ${JSON.stringify(meta).slice(0, 60)}`;
+    return {
+      problem: { file: at, message: `Tracking store file '${at}': expected a mapping of fields, but got ${got}.` },
+    };
   }
   return { meta: meta as Record<string, unknown> };
 };
@@ -105,7 +131,8 @@ const statusOf = (v: unknown): RunStatus | undefined => {
   return v === undefined ? 'RUNNING' : undefined;
 };
 
-const num = (v: unknown): number | null => (typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : null);
+const num = (v: unknown): number | null =>
+  typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : null;
 const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
 
 /** A metric value as Python's float() reads it (`nan`, `inf`, `-inf` included). */
@@ -130,7 +157,10 @@ export const readMetricFile = (file: string, key: string, root: string, problems
     const valueOk = parts[1] !== undefined && !(Number.isNaN(value) && !/nan/i.test(parts[1]));
     if ((parts.length !== 2 && parts.length !== 3) || !Number.isInteger(ts) || !valueOk || !Number.isInteger(step)) {
       const at = relative(root, file);
-      problems.push({ file: at, message: `Metric '${key}' in '${at}', line ${i + 1}: expected 'timestamp value step' (integers around a number), but got '${line.slice(0, 80)}'.` });
+      problems.push({
+        file: at,
+        message: `Metric '${key}' in '${at}', line ${i + 1}: expected 'timestamp value step' (integers around a number), but got '${line.slice(0, 80)}'.`,
+      });
       return;
     }
     points.push({ timestamp: ts, value, step });
@@ -142,7 +172,13 @@ export const readMetricFile = (file: string, key: string, root: string, problems
 export const latestPoint = (points: readonly MetricPoint[]): MetricPoint | undefined => {
   let best: MetricPoint | undefined;
   for (const p of points) {
-    if (!best || p.step > best.step || (p.step === best.step && (p.timestamp > best.timestamp || (p.timestamp === best.timestamp && p.value > best.value)))) best = p;
+    if (
+      !best ||
+      p.step > best.step ||
+      (p.step === best.step &&
+        (p.timestamp > best.timestamp || (p.timestamp === best.timestamp && p.value > best.value)))
+    )
+      best = p;
   }
   return best;
 };
@@ -154,7 +190,11 @@ const readKeyFiles = (dir: string): Record<string, string> => {
 };
 
 /** Reads a run folder; `run` is undefined when its meta.yaml is unusable (the problem says why). */
-export const readRunDir = (dir: string, experimentId: string, root: string): { run?: Run; problems: StoreProblem[] } => {
+export const readRunDir = (
+  dir: string,
+  experimentId: string,
+  root: string,
+): { run?: Run; problems: StoreProblem[] } => {
   const problems: StoreProblem[] = [];
   const { meta, problem } = readMeta(join(dir, META), root);
   if (!meta) return { problems: [problem!] };
@@ -163,10 +203,17 @@ export const readRunDir = (dir: string, experimentId: string, root: string): { r
   const status = statusOf(meta.status);
   const wrong: string[] = [];
   const folder = basename(dir);
-  if (runId !== folder) wrong.push(`run_id: expected '${folder}' (the folder's name), but got ${JSON.stringify(meta.run_id ?? meta.run_uuid ?? null)}`);
-  if (str(meta.experiment_id) !== experimentId) wrong.push(`experiment_id: expected '${experimentId}' (the folder it is in), but got ${JSON.stringify(meta.experiment_id ?? null)}`);
+  if (runId !== folder)
+    wrong.push(
+      `run_id: expected '${folder}' (the folder's name), but got ${JSON.stringify(meta.run_id ?? meta.run_uuid ?? null)}`,
+    );
+  if (str(meta.experiment_id) !== experimentId)
+    wrong.push(
+      `experiment_id: expected '${experimentId}' (the folder it is in), but got ${JSON.stringify(meta.experiment_id ?? null)}`,
+    );
   if (!status) wrong.push(`status: expected 1-5 or ${RUN_STATUSES.join(', ')}, but got ${JSON.stringify(meta.status)}`);
-  if (wrong.length > 0) return { problems: [{ file: at, message: `Tracking store file '${at}': ${wrong.join('; ')}.` }] };
+  if (wrong.length > 0)
+    return { problems: [{ file: at, message: `Tracking store file '${at}': ${wrong.join('; ')}.` }] };
   const metrics: Record<string, number> = {};
   const metricsDir = join(dir, 'metrics');
   for (const key of filesUnder(metricsDir)) {

@@ -36,22 +36,41 @@ const seeded = (t: Test) => {
     store.endRun(run.runId, 'FINISHED', 2000 + i);
     return run.runId;
   });
-  return { root, store, exp, ids, metaOf: (id: string) => join(root, exp.id, id, 'meta.yaml'), rel: (id: string, f = 'meta.yaml') => `${exp.id}/${id}/${f}` };
+  return {
+    root,
+    store,
+    exp,
+    ids,
+    metaOf: (id: string) => join(root, exp.id, id, 'meta.yaml'),
+    rel: (id: string, f = 'meta.yaml') => `${exp.id}/${id}/${f}`,
+  };
 };
 
-t.test('open: creates a store with the Default experiment; refuses a missing folder (create: false) or a file', async (t) => {
-  const dir = tempDir(t);
-  const missing = join(dir, 'nope');
-  const err = thrown(() => TrackingStore.open(missing, { create: false }));
-  t.equal(err.message, `[DAGRUN_ERR_TRACKING_STORE] Tracking store '${missing}': expected a folder, but got no such folder.\n  Hint: run a pipeline of a project that lists @dagrun/tracking first, or pass --store PATH.`);
-  writeFileSync(join(dir, 'file'), 'x');
-  t.equal(thrown(() => TrackingStore.open(join(dir, 'file'))).message, `[DAGRUN_ERR_TRACKING_STORE] Tracking store '${join(dir, 'file')}': expected a folder, but got a file.`);
+t.test(
+  'open: creates a store with the Default experiment; refuses a missing folder (create: false) or a file',
+  async (t) => {
+    const dir = tempDir(t);
+    const missing = join(dir, 'nope');
+    const err = thrown(() => TrackingStore.open(missing, { create: false }));
+    t.equal(
+      err.message,
+      `[DAGRUN_ERR_TRACKING_STORE] Tracking store '${missing}': expected a folder, but got no such folder.\n  Hint: run a pipeline of a project that lists @dagrun/tracking first, or pass --store PATH.`,
+    );
+    writeFileSync(join(dir, 'file'), 'x');
+    t.equal(
+      thrown(() => TrackingStore.open(join(dir, 'file'))).message,
+      `[DAGRUN_ERR_TRACKING_STORE] Tracking store '${join(dir, 'file')}': expected a folder, but got a file.`,
+    );
 
-  const store = TrackingStore.open(join(dir, 'mlruns'));
-  t.same(store.experiments().map((e) => [e.id, e.name, e.lifecycleStage]), [['0', 'Default', 'active']]);
-  const again = TrackingStore.open(join(dir, 'mlruns'));
-  t.equal(again.experiments().length, 1, 'opening again adds nothing');
-});
+    const store = TrackingStore.open(join(dir, 'mlruns'));
+    t.same(
+      store.experiments().map((e) => [e.id, e.name, e.lifecycleStage]),
+      [['0', 'Default', 'active']],
+    );
+    const again = TrackingStore.open(join(dir, 'mlruns'));
+    t.equal(again.experiments().length, 1, 'opening again adds nothing');
+  },
+);
 
 t.test('ensureExperiment: found by name, else made once', async (t) => {
   const store = TrackingStore.open(join(tempDir(t), 'mlruns'));
@@ -87,19 +106,37 @@ t.test('runs by id, by unique prefix; unknown, ambiguous and malformed ids are e
   t.equal(store.getRun(ids[2]!.toUpperCase()).runId, ids[2], 'hex in capitals is the same id');
 
   const unknown = 'f'.repeat(32);
-  t.equal(thrown(() => store.getRun(unknown)).message, `[DAGRUN_ERR_TRACKING_NOT_FOUND] Run '${unknown}': expected a run of the store at ${root}, but got no such run.\n  Hint: \`dagrun runs list\` shows the ids.`);
-  t.equal(thrown(() => store.getRun('zz-top')).message, "[DAGRUN_ERR_TRACKING_NOT_FOUND] Run 'zz-top': expected a run id (32 hex characters, or a unique prefix of at least 4), but got 'zz-top'.");
-  t.equal(thrown(() => store.getRun('abc')).message, "[DAGRUN_ERR_TRACKING_NOT_FOUND] Run 'abc': expected a run id (32 hex characters, or a unique prefix of at least 4), but got 'abc'.", 'too short a prefix');
+  t.equal(
+    thrown(() => store.getRun(unknown)).message,
+    `[DAGRUN_ERR_TRACKING_NOT_FOUND] Run '${unknown}': expected a run of the store at ${root}, but got no such run.\n  Hint: \`dagrun runs list\` shows the ids.`,
+  );
+  t.equal(
+    thrown(() => store.getRun('zz-top')).message,
+    "[DAGRUN_ERR_TRACKING_NOT_FOUND] Run 'zz-top': expected a run id (32 hex characters, or a unique prefix of at least 4), but got 'zz-top'.",
+  );
+  t.equal(
+    thrown(() => store.getRun('abc')).message,
+    "[DAGRUN_ERR_TRACKING_NOT_FOUND] Run 'abc': expected a run id (32 hex characters, or a unique prefix of at least 4), but got 'abc'.",
+    'too short a prefix',
+  );
   t.equal(thrown(() => store.getRun('../../etc')).code, 'DAGRUN_ERR_TRACKING_NOT_FOUND', 'never a path');
 
   // Two run folders sharing a prefix (ids are random: make the pair by hand, in two experiments).
   const twin = (id: string, expDir: string) => {
     mkdirSync(join(root, expDir, id), { recursive: true });
-    writeFileSync(join(root, expDir, id, 'meta.yaml'), readFileSync(join(root, exp.id, ids[0]!, 'meta.yaml'), 'utf8').replaceAll(ids[0]!, id).replace(`experiment_id: '${exp.id}'`, `experiment_id: '${expDir}'`));
+    writeFileSync(
+      join(root, expDir, id, 'meta.yaml'),
+      readFileSync(join(root, exp.id, ids[0]!, 'meta.yaml'), 'utf8')
+        .replaceAll(ids[0]!, id)
+        .replace(`experiment_id: '${exp.id}'`, `experiment_id: '${expDir}'`),
+    );
   };
   twin('abcd0000000000000000000000000001', exp.id);
   twin('abcd0000000000000000000000000002', '0');
-  t.equal(thrown(() => store.getRun('abcd0000')).message, "[DAGRUN_ERR_TRACKING_NOT_FOUND] Run 'abcd0000': expected a prefix of one run, but got 2 runs that start with it.\n  Hint: give more characters of the id.");
+  t.equal(
+    thrown(() => store.getRun('abcd0000')).message,
+    "[DAGRUN_ERR_TRACKING_NOT_FOUND] Run 'abcd0000': expected a prefix of one run, but got 2 runs that start with it.\n  Hint: give more characters of the id.",
+  );
   t.equal(store.getRun('abcd0000000000000000000000000002').experimentId, '0', 'the full id is never ambiguous');
 });
 
@@ -122,12 +159,18 @@ t.test('artifacts: written, copied, listed; a path may not leave the run', async
   store.logArtifact(run.runId, join(dir, 'model'), 'model');
   t.same(store.artifacts(run.runId).sort(), ['dagrun/run-record.json', 'model/weights.json']);
   t.equal(readFileSync(store.artifactPath(run.runId, 'model/weights.json'), 'utf8'), '[1]');
-  const leave = "[DAGRUN_ERR_TRACKING_KEY] Artifact path '../meta.yaml': expected a path inside the run's artifacts, but got one that leaves it.";
+  const leave =
+    "[DAGRUN_ERR_TRACKING_KEY] Artifact path '../meta.yaml': expected a path inside the run's artifacts, but got one that leaves it.";
   t.equal(thrown(() => store.artifactPath(run.runId, '../meta.yaml')).message, leave);
   t.equal(thrown(() => store.writeArtifact(run.runId, '../meta.yaml', 'x')).message, leave);
   t.equal(thrown(() => store.logArtifact(run.runId, join(dir, 'model'), '../meta.yaml')).message, leave);
-  const sibling = "[DAGRUN_ERR_TRACKING_KEY] Artifact path '../artifacts-x/w.json': expected a path inside the run's artifacts, but got one that leaves it.";
-  t.equal(thrown(() => store.logArtifact(run.runId, join(dir, 'model', 'weights.json'), '../artifacts-x/w.json')).message, sibling, 'a sibling folder whose name starts like artifacts/');
+  const sibling =
+    "[DAGRUN_ERR_TRACKING_KEY] Artifact path '../artifacts-x/w.json': expected a path inside the run's artifacts, but got one that leaves it.";
+  t.equal(
+    thrown(() => store.logArtifact(run.runId, join(dir, 'model', 'weights.json'), '../artifacts-x/w.json')).message,
+    sibling,
+    'a sibling folder whose name starts like artifacts/',
+  );
   t.equal(thrown(() => store.writeArtifact(run.runId, '../artifacts-x/w.json', 'x')).message, sibling);
   t.equal(store.getRun(run.runId).status, 'RUNNING', 'meta.yaml untouched');
 });
@@ -142,7 +185,11 @@ t.test('a corrupt meta.yaml (not YAML) is a problem naming the file; the other r
   const err = thrown(() => store.getRun(ids[1]!));
   t.equal(err.code, 'DAGRUN_ERR_TRACKING_CORRUPT');
   t.equal(err.message, `[DAGRUN_ERR_TRACKING_CORRUPT] ${message}`);
-  t.equal(thrown(() => store.setTags(ids[1]!, { a: 'b' })).message, `[DAGRUN_ERR_TRACKING_CORRUPT] ${message}`, 'nor written to');
+  t.equal(
+    thrown(() => store.setTags(ids[1]!, { a: 'b' })).message,
+    `[DAGRUN_ERR_TRACKING_CORRUPT] ${message}`,
+    'nor written to',
+  );
 });
 
 t.test('meta.yaml that is YAML but no mapping: empty, a list, a single value', async (t) => {
@@ -155,9 +202,18 @@ t.test('meta.yaml that is YAML but no mapping: empty, a list, a single value', a
   t.same(
     problems.sort((a, b) => ids.indexOf(a.file.split('/')[1]!) - ids.indexOf(b.file.split('/')[1]!)),
     [
-      { file: rel(ids[0]!), message: `Tracking store file '${rel(ids[0]!)}': expected a mapping of fields, but got an empty file.` },
-      { file: rel(ids[1]!), message: `Tracking store file '${rel(ids[1]!)}': expected a mapping of fields, but got a list.` },
-      { file: rel(ids[2]!), message: `Tracking store file '${rel(ids[2]!)}': expected a mapping of fields, but got the single value "just text".` },
+      {
+        file: rel(ids[0]!),
+        message: `Tracking store file '${rel(ids[0]!)}': expected a mapping of fields, but got an empty file.`,
+      },
+      {
+        file: rel(ids[1]!),
+        message: `Tracking store file '${rel(ids[1]!)}': expected a mapping of fields, but got a list.`,
+      },
+      {
+        file: rel(ids[2]!),
+        message: `Tracking store file '${rel(ids[2]!)}': expected a mapping of fields, but got the single value "just text".`,
+      },
     ],
   );
 });
@@ -166,11 +222,23 @@ t.test('a hand-edited meta.yaml contradicting its folder: experiment_id, run_id,
   const { store, exp, ids, metaOf, rel } = seeded(t);
   const text = readFileSync(metaOf(ids[0]!), 'utf8');
   writeFileSync(metaOf(ids[0]!), text.replace(`experiment_id: '${exp.id}'`, "experiment_id: '123'"));
-  writeFileSync(metaOf(ids[1]!), readFileSync(metaOf(ids[1]!), 'utf8').replace(/^run_id: .*$/m, `run_id: ${ids[2]}`).replace(/^run_uuid: .*$/m, '').replace('status: 3', 'status: 9'));
+  writeFileSync(
+    metaOf(ids[1]!),
+    readFileSync(metaOf(ids[1]!), 'utf8')
+      .replace(/^run_id: .*$/m, `run_id: ${ids[2]}`)
+      .replace(/^run_uuid: .*$/m, '')
+      .replace('status: 3', 'status: 9'),
+  );
   const { runs, problems } = store.allRuns();
-  t.same(runs.map((r) => r.runName), ['c']);
+  t.same(
+    runs.map((r) => r.runName),
+    ['c'],
+  );
   const byFile = Object.fromEntries(problems.map((p: StoreProblem) => [p.file, p.message]));
-  t.equal(byFile[rel(ids[0]!)], `Tracking store file '${rel(ids[0]!)}': experiment_id: expected '${exp.id}' (the folder it is in), but got "123".`);
+  t.equal(
+    byFile[rel(ids[0]!)],
+    `Tracking store file '${rel(ids[0]!)}': experiment_id: expected '${exp.id}' (the folder it is in), but got "123".`,
+  );
   t.equal(
     byFile[rel(ids[1]!)],
     `Tracking store file '${rel(ids[1]!)}': run_id: expected '${ids[1]}' (the folder's name), but got "${ids[2]}"; status: expected 1-5 or RUNNING, SCHEDULED, FINISHED, FAILED, KILLED, but got 9.`,
@@ -191,9 +259,14 @@ t.test('a run folder without meta.yaml is a problem; the others are listed', asy
   const id = '0123456789abcdef0123456789abcdef';
   mkdirSync(join(root, exp.id, id, 'params'), { recursive: true });
   const { runs, problems } = store.allRuns();
-  t.same(problems, [{ file: rel(id), message: `Tracking store file '${rel(id)}': expected a meta.yaml, but got no such file.` }]);
+  t.same(problems, [
+    { file: rel(id), message: `Tracking store file '${rel(id)}': expected a meta.yaml, but got no such file.` },
+  ]);
   t.equal(runs.length, 3);
-  t.equal(thrown(() => store.getRun(id)).message, `[DAGRUN_ERR_TRACKING_CORRUPT] Tracking store file '${rel(id)}': expected a meta.yaml, but got no such file.`);
+  t.equal(
+    thrown(() => store.getRun(id)).message,
+    `[DAGRUN_ERR_TRACKING_CORRUPT] Tracking store file '${rel(id)}': expected a meta.yaml, but got no such file.`,
+  );
   // MLflow's reserved folders of an experiment are not runs.
   for (const reserved of ['tags', 'datasets', 'traces']) mkdirSync(join(root, exp.id, reserved), { recursive: true });
   t.equal(store.allRuns().problems.length, 1, 'tags/, datasets/ and traces/ are no runs');
@@ -205,9 +278,20 @@ t.test('a metric line that does not parse is a problem; the run and its other va
   writeFileSync(file, `${readFileSync(file, 'utf8')}17000 oops 1\n6 3.5\n7 1.0 2 extra\n8 2.0 x\n9 inf 3\n`);
   const problems: StoreProblem[] = [];
   const history = store.metricHistory(ids[0]!, 'mae', problems);
-  const line = (n: number, text: string) => ({ file: rel(ids[0]!, 'metrics/mae'), message: `Metric 'mae' in '${rel(ids[0]!, 'metrics/mae')}', line ${n}: expected 'timestamp value step' (integers around a number), but got '${text}'.` });
+  const line = (n: number, text: string) => ({
+    file: rel(ids[0]!, 'metrics/mae'),
+    message: `Metric 'mae' in '${rel(ids[0]!, 'metrics/mae')}', line ${n}: expected 'timestamp value step' (integers around a number), but got '${text}'.`,
+  });
   t.same(problems, [line(2, '17000 oops 1'), line(4, '7 1.0 2 extra'), line(5, '8 2.0 x')]);
-  t.same(history, [{ timestamp: 5, value: 10, step: 0 }, { timestamp: 6, value: 3.5, step: 0 }, { timestamp: 9, value: Infinity, step: 3 }], "a line without a step is step 0 (MLflow's old files); inf is a value");
+  t.same(
+    history,
+    [
+      { timestamp: 5, value: 10, step: 0 },
+      { timestamp: 6, value: 3.5, step: 0 },
+      { timestamp: 9, value: Infinity, step: 3 },
+    ],
+    "a line without a step is step 0 (MLflow's old files); inf is a value",
+  );
   const listing = store.allRuns();
   t.same(listing.problems, problems, 'the listing reports the same');
   t.equal(listing.runs.length, 3);
@@ -218,8 +302,16 @@ t.test('an experiment without meta.yaml is a problem of experiments(); its runs 
   const { store, root, exp } = seeded(t);
   rmSync(join(root, exp.id, 'meta.yaml'));
   const problems: StoreProblem[] = [];
-  t.same(store.experiments(problems).map((e) => e.id), ['0']);
-  t.same(problems, [{ file: `${exp.id}/meta.yaml`, message: `Tracking store file '${exp.id}/meta.yaml': expected a meta.yaml, but got no such file.` }]);
+  t.same(
+    store.experiments(problems).map((e) => e.id),
+    ['0'],
+  );
+  t.same(problems, [
+    {
+      file: `${exp.id}/meta.yaml`,
+      message: `Tracking store file '${exp.id}/meta.yaml': expected a meta.yaml, but got no such file.`,
+    },
+  ]);
   t.equal(store.allRuns().runs.length, 3);
 });
 
@@ -232,7 +324,8 @@ t.test('registry: unknown model, version and alias name what exists; a broken mo
   registry.setAlias('pricing', 'challenger', 2);
   registry.createVersion('churn', { source: 'file:///z', storageLocation: 'file:///z', runId: null });
 
-  const modelHint = '\n  Hint: dagrun models register --run ID --name NAME, or list the model dataset under register: in tracking.yaml.';
+  const modelHint =
+    '\n  Hint: dagrun models register --run ID --name NAME, or list the model dataset under register: in tracking.yaml.';
   const noModel = `[DAGRUN_ERR_REGISTRY_NOT_FOUND] Registered model 'pricng': expected one of the registry's models (churn, pricing), but got no such model.${modelHint}`;
   t.equal(thrown(() => registry.model('pricng')).message, noModel);
   t.equal(thrown(() => registry.resolve('models:/pricng@champion')).message, noModel);
@@ -241,18 +334,51 @@ t.test('registry: unknown model, version and alias name what exists; a broken mo
     thrown(() => registry.resolve('models:/pricing@production')).message,
     "[DAGRUN_ERR_REGISTRY_NOT_FOUND] Alias 'production' of model 'pricing': expected an alias of the model (challenger, champion), but got no such alias.\n  Hint: dagrun models promote pricing --to production (or dagrun models alias pricing production VERSION)",
   );
-  t.equal(thrown(() => registry.resolve('models:/churn@champion')).message.split('\n')[0], "[DAGRUN_ERR_REGISTRY_NOT_FOUND] Alias 'champion' of model 'churn': expected an alias of the model (it has none), but got no such alias.");
-  t.equal(thrown(() => registry.resolve('models:/pricing/7')).message, "[DAGRUN_ERR_REGISTRY_NOT_FOUND] Model 'pricing' version 7: expected a registered version, but got none.\n  Hint: dagrun models show pricing");
-  t.equal(thrown(() => registry.resolve('models:/pricing')).message, "[DAGRUN_ERR_REGISTRY_URI] Model URI 'models:/pricing': expected models:/NAME/VERSION or models:/NAME@ALIAS, but got another form.\n  Hint: e.g. models:/property-valuation@champion");
-  t.equal(thrown(() => registry.resolve('models:/..@champion')).code, 'DAGRUN_ERR_REGISTRY_NOT_FOUND', "'..' names no model (not the store folder)");
+  t.equal(
+    thrown(() => registry.resolve('models:/churn@champion')).message.split('\n')[0],
+    "[DAGRUN_ERR_REGISTRY_NOT_FOUND] Alias 'champion' of model 'churn': expected an alias of the model (it has none), but got no such alias.",
+  );
+  t.equal(
+    thrown(() => registry.resolve('models:/pricing/7')).message,
+    "[DAGRUN_ERR_REGISTRY_NOT_FOUND] Model 'pricing' version 7: expected a registered version, but got none.\n  Hint: dagrun models show pricing",
+  );
+  t.equal(
+    thrown(() => registry.resolve('models:/pricing')).message,
+    "[DAGRUN_ERR_REGISTRY_URI] Model URI 'models:/pricing': expected models:/NAME/VERSION or models:/NAME@ALIAS, but got another form.\n  Hint: e.g. models:/property-valuation@champion",
+  );
+  t.equal(
+    thrown(() => registry.resolve('models:/..@champion')).code,
+    'DAGRUN_ERR_REGISTRY_NOT_FOUND',
+    "'..' names no model (not the store folder)",
+  );
 
   writeFileSync(join(store.root, 'models', 'churn', 'meta.yaml'), 'name: [\n');
   const problems: StoreProblem[] = [];
-  t.same(registry.models(problems).map((m) => m.name), ['pricing'], 'the readable model is listed');
-  t.same(problems, [{ file: 'models/churn/meta.yaml', message: "[DAGRUN_ERR_TRACKING_CORRUPT] Tracking store file 'models/churn/meta.yaml': expected YAML, but got a syntax error: Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1." }]);
+  t.same(
+    registry.models(problems).map((m) => m.name),
+    ['pricing'],
+    'the readable model is listed',
+  );
+  t.same(problems, [
+    {
+      file: 'models/churn/meta.yaml',
+      message:
+        "[DAGRUN_ERR_TRACKING_CORRUPT] Tracking store file 'models/churn/meta.yaml': expected YAML, but got a syntax error: Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1.",
+    },
+  ]);
 
   rmSync(join(store.root, 'models', 'pricing', 'version-1', 'meta.yaml'));
   const vProblems: StoreProblem[] = [];
-  t.same(registry.versions('pricing', vProblems).map((v) => v.version), [2], 'the readable version is listed');
-  t.same(vProblems, [{ file: 'models/pricing/version-1/meta.yaml', message: "[DAGRUN_ERR_TRACKING_CORRUPT] Tracking store file 'models/pricing/version-1/meta.yaml': expected a meta.yaml, but got no such file." }]);
+  t.same(
+    registry.versions('pricing', vProblems).map((v) => v.version),
+    [2],
+    'the readable version is listed',
+  );
+  t.same(vProblems, [
+    {
+      file: 'models/pricing/version-1/meta.yaml',
+      message:
+        "[DAGRUN_ERR_TRACKING_CORRUPT] Tracking store file 'models/pricing/version-1/meta.yaml': expected a meta.yaml, but got no such file.",
+    },
+  ]);
 });

@@ -8,7 +8,14 @@ import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TrackingError } from './errors.js';
 import { appendLine, filesUnder, readText, subdirs, writeAtomic } from './files.js';
-import { STATUS_CODE, type Experiment, type MetricPoint, type Run, type RunStatus, type StoreProblem } from './model.js';
+import {
+  STATUS_CODE,
+  type Experiment,
+  type MetricPoint,
+  type Run,
+  type RunStatus,
+  type StoreProblem,
+} from './model.js';
 import { MODELS } from './registry-store.js';
 import { experimentDirs, RunIndex, TRASH } from './run-index.js';
 import { META, readMeta, readMetricFile, readRunDir } from './run-reader.js';
@@ -39,13 +46,22 @@ export class TrackingStore {
   static open(root: string, opts: { create?: boolean } = {}): TrackingStore {
     const dir = resolve(root);
     if (!existsSync(dir)) {
-      if (opts.create === false) throw new TrackingError('DAGRUN_ERR_TRACKING_STORE', `Tracking store '${root}': expected a folder, but got no such folder.`, { hint: 'Hint: run a pipeline of a project that lists @dagrun/tracking first, or pass --store PATH.' });
+      if (opts.create === false)
+        throw new TrackingError(
+          'DAGRUN_ERR_TRACKING_STORE',
+          `Tracking store '${root}': expected a folder, but got no such folder.`,
+          { hint: 'Hint: run a pipeline of a project that lists @dagrun/tracking first, or pass --store PATH.' },
+        );
       mkdirSync(dir, { recursive: true });
     } else if (!statSync(dir).isDirectory()) {
-      throw new TrackingError('DAGRUN_ERR_TRACKING_STORE', `Tracking store '${root}': expected a folder, but got a file.`);
+      throw new TrackingError(
+        'DAGRUN_ERR_TRACKING_STORE',
+        `Tracking store '${root}': expected a folder, but got a file.`,
+      );
     }
     const store = new TrackingStore(dir);
-    if (!existsSync(join(dir, DEFAULT_EXPERIMENT_ID)) && experimentDirs(dir).length === 0) store.#writeExperiment(DEFAULT_EXPERIMENT_ID, 'Default');
+    if (!existsSync(join(dir, DEFAULT_EXPERIMENT_ID)) && experimentDirs(dir).length === 0)
+      store.#writeExperiment(DEFAULT_EXPERIMENT_ID, 'Default');
     if (!existsSync(join(dir, TRASH))) {
       try {
         mkdirSync(join(dir, TRASH));
@@ -101,7 +117,14 @@ export class TrackingStore {
 
   #writeExperiment(id: string, name: string): void {
     const now = Date.now();
-    const meta = { artifact_location: pathToFileURL(join(this.root, id)).href, creation_time: now, experiment_id: id, last_update_time: now, lifecycle_stage: 'active', name };
+    const meta = {
+      artifact_location: pathToFileURL(join(this.root, id)).href,
+      creation_time: now,
+      experiment_id: id,
+      last_update_time: now,
+      lifecycle_stage: 'active',
+      name,
+    };
     writeAtomic(join(this.root, id, META), dumpYaml(meta), true);
   }
 
@@ -109,9 +132,17 @@ export class TrackingStore {
 
   /** A run of an active experiment (MLflow's create_run refuses a missing or deleted one). */
   createRun(experimentId: string, opts: CreateRunOptions): Run {
-    if (!/^[^/\\]+$/.test(experimentId) || experimentId.startsWith('.') || experimentId === MODELS || !existsSync(join(this.root, experimentId, META))) {
+    if (
+      !/^[^/\\]+$/.test(experimentId) ||
+      experimentId.startsWith('.') ||
+      experimentId === MODELS ||
+      !existsSync(join(this.root, experimentId, META))
+    ) {
       const active = this.experiments().filter((e) => e.lifecycleStage === 'active');
-      throw new TrackingError('DAGRUN_ERR_TRACKING_NOT_FOUND', `Experiment '${experimentId}': expected an active experiment of the store (${active.map((e) => `${e.id} ${e.name}`).join(', ') || 'none'}), but got no such experiment.`);
+      throw new TrackingError(
+        'DAGRUN_ERR_TRACKING_NOT_FOUND',
+        `Experiment '${experimentId}': expected an active experiment of the store (${active.map((e) => `${e.id} ${e.name}`).join(', ') || 'none'}), but got no such experiment.`,
+      );
     }
     const runId = randomUUID().replace(/-/g, '');
     const dir = join(this.root, experimentId, runId);
@@ -143,7 +174,20 @@ export class TrackingStore {
     this.#writeRunMeta(dir, rest);
     // The run as just written, without reading it back.
     const tags = { 'mlflow.runName': opts.runName, 'mlflow.user': opts.userId, ...opts.tags };
-    return { runId, runName: opts.runName, experimentId, userId: opts.userId, status: 'RUNNING', startTime: info.start_time as number, endTime: null, lifecycleStage: 'active', artifactUri: info.artifact_uri as string, params: {}, metrics: {}, tags };
+    return {
+      runId,
+      runName: opts.runName,
+      experimentId,
+      userId: opts.userId,
+      status: 'RUNNING',
+      startTime: info.start_time as number,
+      endTime: null,
+      lifecycleStage: 'active',
+      artifactUri: info.artifact_uri as string,
+      params: {},
+      metrics: {},
+      tags,
+    };
   }
 
   /** Params are immutable, as in MLflow: the same value again is fine, another value is refused. */
@@ -156,7 +200,11 @@ export class TrackingStore {
       const file = join(dir, 'params', key);
       const old = existing.has(key) ? readText(file) : undefined;
       if (old !== undefined && old !== v) {
-        throw new TrackingError('DAGRUN_ERR_TRACKING_PARAM_CHANGED', `Param '${key}' of run '${runId}': expected the value it was logged with ('${old}'), but got '${v}'.`, { hint: 'Hint: params are immutable once logged (as in MLflow); log a new run for a new value.' });
+        throw new TrackingError(
+          'DAGRUN_ERR_TRACKING_PARAM_CHANGED',
+          `Param '${key}' of run '${runId}': expected the value it was logged with ('${old}'), but got '${v}'.`,
+          { hint: 'Hint: params are immutable once logged (as in MLflow); log a new run for a new value.' },
+        );
       }
       if (old === undefined) writeAtomic(file, v);
     }
@@ -185,7 +233,11 @@ export class TrackingStore {
     const base = join(dir, 'artifacts');
     const target = resolve(base, dest);
     // With the separator: `../artifacts-x` starts with `.../artifacts` but is a sibling folder.
-    if (target !== base && !target.startsWith(`${base}/`)) throw new TrackingError('DAGRUN_ERR_TRACKING_KEY', `Artifact path '${dest}': expected a path inside the run's artifacts, but got one that leaves it.`);
+    if (target !== base && !target.startsWith(`${base}/`))
+      throw new TrackingError(
+        'DAGRUN_ERR_TRACKING_KEY',
+        `Artifact path '${dest}': expected a path inside the run's artifacts, but got one that leaves it.`,
+      );
     cpSync(source, target, { recursive: true });
   }
 
@@ -238,7 +290,9 @@ export class TrackingStore {
 
   getRun(runId: string): Run {
     const dir = this.runDir(runId);
-    const experimentId = relative(this.root, dir).split('/').filter((p) => p !== TRASH)[0]!;
+    const experimentId = relative(this.root, dir)
+      .split('/')
+      .filter((p) => p !== TRASH)[0]!;
     const { run, problems } = readRunDir(dir, experimentId, this.root);
     if (!run) throw new TrackingError('DAGRUN_ERR_TRACKING_CORRUPT', problems[0]!.message);
     return run;
@@ -258,14 +312,21 @@ export class TrackingStore {
   artifactPath(runId: string, rel: string): string {
     const base = join(this.runDir(runId), 'artifacts');
     const p = resolve(base, rel);
-    if (p !== base && !p.startsWith(`${base}/`)) throw new TrackingError('DAGRUN_ERR_TRACKING_KEY', `Artifact path '${rel}': expected a path inside the run's artifacts, but got one that leaves it.`);
+    if (p !== base && !p.startsWith(`${base}/`))
+      throw new TrackingError(
+        'DAGRUN_ERR_TRACKING_KEY',
+        `Artifact path '${rel}': expected a path inside the run's artifacts, but got one that leaves it.`,
+      );
     return p;
   }
 
   /** The folder of a run, found by id among every experiment (active or in .trash); accepts a unique prefix. */
   runDir(runId: string): string {
     if (!/^[0-9a-f]{4,32}$/i.test(runId)) {
-      throw new TrackingError('DAGRUN_ERR_TRACKING_NOT_FOUND', `Run '${runId}': expected a run id (32 hex characters, or a unique prefix of at least 4), but got '${runId}'.`);
+      throw new TrackingError(
+        'DAGRUN_ERR_TRACKING_NOT_FOUND',
+        `Run '${runId}': expected a run id (32 hex characters, or a unique prefix of at least 4), but got '${runId}'.`,
+      );
     }
     // Run folders are lowercase hex (uuid4().hex); an id pasted in capitals names the same run.
     const id = runId.toLowerCase();
@@ -276,8 +337,17 @@ export class TrackingStore {
       if (id.length < 32) for (const d of subdirs(expDir)) if (d.startsWith(id)) found.push(join(expDir, d));
     }
     if (found.length === 1) return found[0]!;
-    if (found.length > 1) throw new TrackingError('DAGRUN_ERR_TRACKING_NOT_FOUND', `Run '${runId}': expected a prefix of one run, but got ${found.length} runs that start with it.`, { hint: 'Hint: give more characters of the id.' });
-    throw new TrackingError('DAGRUN_ERR_TRACKING_NOT_FOUND', `Run '${runId}': expected a run of the store at ${this.root}, but got no such run.`, { hint: 'Hint: `dagrun runs list` shows the ids.' });
+    if (found.length > 1)
+      throw new TrackingError(
+        'DAGRUN_ERR_TRACKING_NOT_FOUND',
+        `Run '${runId}': expected a prefix of one run, but got ${found.length} runs that start with it.`,
+        { hint: 'Hint: give more characters of the id.' },
+      );
+    throw new TrackingError(
+      'DAGRUN_ERR_TRACKING_NOT_FOUND',
+      `Run '${runId}': expected a run of the store at ${this.root}, but got no such run.`,
+      { hint: 'Hint: `dagrun runs list` shows the ids.' },
+    );
   }
 
   #runMeta(runId: string): { dir: string; meta: Record<string, YamlValue> } {
@@ -292,7 +362,12 @@ export class TrackingStore {
     const own = this.#own.get(runId);
     if (own) return own;
     const { dir, meta } = this.#runMeta(runId);
-    if (meta.lifecycle_stage === 'deleted') throw new TrackingError('DAGRUN_ERR_TRACKING_STATE', `Run '${runId}': expected an active run, but got a deleted one.`, { hint: `Hint: dagrun runs restore ${runId}` });
+    if (meta.lifecycle_stage === 'deleted')
+      throw new TrackingError(
+        'DAGRUN_ERR_TRACKING_STATE',
+        `Run '${runId}': expected an active run, but got a deleted one.`,
+        { hint: `Hint: dagrun runs restore ${runId}` },
+      );
     return dir;
   }
 
@@ -322,6 +397,9 @@ const checkKey = (kind: string, key: string): void => {
         ? "an empty, '.' or '..' part"
         : undefined;
   if (got !== undefined) {
-    throw new TrackingError('DAGRUN_ERR_TRACKING_KEY', `${kind[0]!.toUpperCase()}${kind.slice(1)} name '${key}': expected at most 250 letters, digits, '_', '-', '.', ' ' or '/' (no '..', no empty or '.' part between '/'), but got ${got}.`);
+    throw new TrackingError(
+      'DAGRUN_ERR_TRACKING_KEY',
+      `${kind[0]!.toUpperCase()}${kind.slice(1)} name '${key}': expected at most 250 letters, digits, '_', '-', '.', ' ' or '/' (no '..', no empty or '.' part between '/'), but got ${got}.`,
+    );
   }
 };

@@ -7,7 +7,16 @@ import { join } from 'node:path';
 import t from 'tap';
 import { ModelRegistry } from './registry-store.js';
 import { TrackingStore } from './store.js';
-import { ApiError, compareRuns, experimentsJson, guessType, modelsJson, runDetail, runsPage, toApiError } from './ui-api.js';
+import {
+  ApiError,
+  compareRuns,
+  experimentsJson,
+  guessType,
+  modelsJson,
+  runDetail,
+  runsPage,
+  toApiError,
+} from './ui-api.js';
 
 const SPECS = [
   { name: 'rf-3', type: 'rf', depth: '3', mae: 2600, r2: 0.81, start: 1_000, dur: 5_000 },
@@ -21,17 +30,31 @@ const CORRUPT_ID = 'deadbeef'.repeat(4);
 type TapTest = Parameters<Parameters<typeof t.test>[0]>[0];
 
 const makeStore = (t: TapTest) => {
-  const root = t.testdir({ files: { 'report.html': '<h1>Evaluation</h1>', 'plot.svg': '<svg xmlns="http://www.w3.org/2000/svg"/>', 'metrics.json': '{"mae":1}', MLmodel: 'flavors: {}\n', 'model.bin': Buffer.from([1, 0, 2]) } });
+  const root = t.testdir({
+    files: {
+      'report.html': '<h1>Evaluation</h1>',
+      'plot.svg': '<svg xmlns="http://www.w3.org/2000/svg"/>',
+      'metrics.json': '{"mae":1}',
+      MLmodel: 'flavors: {}\n',
+      'model.bin': Buffer.from([1, 0, 2]),
+    },
+  });
   const store = TrackingStore.open(join(root, 'mlruns'));
   const exp = store.ensureExperiment('housing');
   const ids: Record<string, string> = {};
   for (const s of SPECS) {
-    const run = store.createRun(exp.id, { runName: s.name, userId: 'ana', startTime: s.start, tags: { team: s.type === 'rf' ? 'forest' : 'boost' } });
+    const run = store.createRun(exp.id, {
+      runName: s.name,
+      userId: 'ana',
+      startTime: s.start,
+      tags: { team: s.type === 'rf' ? 'forest' : 'boost' },
+    });
     ids[s.name] = run.runId;
     store.logParams(run.runId, { 'model.type': s.type, 'model.max_depth': s.depth });
     store.logMetric(run.runId, 'mae', s.mae, { timestamp: s.start, step: 0 });
     store.logMetric(run.runId, 'r2', s.r2, { timestamp: s.start, step: 0 });
-    for (let step = 0; step < 3; step++) store.logMetric(run.runId, 'loss', 10 - step - s.r2, { timestamp: s.start + step, step });
+    for (let step = 0; step < 3; step++)
+      store.logMetric(run.runId, 'loss', 10 - step - s.r2, { timestamp: s.start + step, step });
     store.endRun(run.runId, 'FINISHED', s.start + s.dur);
   }
   store.logArtifact(ids['rf-5']!, join(root, 'files'), '.');
@@ -84,22 +107,58 @@ t.test('a page of runs: experiment, view, columns, problems', async (t) => {
 
   const housing = runsPage(store, { experiment: 'housing' });
   t.equal(housing.total, 5);
-  t.same(housing.columns, { params: ['model.max_depth', 'model.type'], metrics: ['loss', 'mae', 'r2'], tags: ['mlflow.runName', 'mlflow.user', 'team'] });
+  t.same(housing.columns, {
+    params: ['model.max_depth', 'model.type'],
+    metrics: ['loss', 'mae', 'r2'],
+    tags: ['mlflow.runName', 'mlflow.user', 'team'],
+  });
   t.same(names(runsPage(store, { view: 'deleted' })), ['discarded']);
   t.equal(runsPage(store, { view: 'all' }).total, 7);
-  t.same(runsPage(store, { experiment: 'Default' }).columns, { params: [], metrics: ['mae'], tags: ['mlflow.runName', 'mlflow.user'] });
+  t.same(runsPage(store, { experiment: 'Default' }).columns, {
+    params: [],
+    metrics: ['mae'],
+    tags: ['mlflow.runName', 'mlflow.user'],
+  });
   t.equal(housing.runs[0]!.metrics.mae, 2700);
 });
 
 t.test('filtering and sorting as the CLI does', async (t) => {
   const { store } = makeStore(t);
   t.same(names(runsPage(store, { filter: "metrics.mae < 2500 and params.model.max_depth = '5'" })), ['gbm-5', 'rf-5']);
-  t.same(names(runsPage(store, { filter: "tags.team = 'forest'", orderBy: 'metrics.mae ASC' })), ['rf-5', 'rf-8', 'rf-3']);
-  t.same(names(runsPage(store, { experiment: 'housing', orderBy: 'metrics.r2 DESC' })), ['gbm-5', 'rf-8', 'rf-5', 'rf-3', 'gbm-3']);
-  t.same(names(runsPage(store, { orderBy: 'metrics.r2 DESC' })).at(-1), 'baseline', 'a run without the metric comes last');
-  t.same(names(runsPage(store, { experiment: 'housing', orderBy: 'duration' })), ['gbm-3', 'rf-8', 'rf-3', 'gbm-5', 'rf-5'], "the ui's duration column");
-  t.same(names(runsPage(store, { experiment: 'housing', orderBy: 'duration DESC' })), ['rf-5', 'gbm-5', 'rf-3', 'rf-8', 'gbm-3']);
-  t.same(names(runsPage(store, { experiment: 'housing', orderBy: 'attributes.run_name', limit: 2, offset: 1 })), ['gbm-5', 'rf-3'], 'limit and offset cut after sorting');
+  t.same(names(runsPage(store, { filter: "tags.team = 'forest'", orderBy: 'metrics.mae ASC' })), [
+    'rf-5',
+    'rf-8',
+    'rf-3',
+  ]);
+  t.same(names(runsPage(store, { experiment: 'housing', orderBy: 'metrics.r2 DESC' })), [
+    'gbm-5',
+    'rf-8',
+    'rf-5',
+    'rf-3',
+    'gbm-3',
+  ]);
+  t.same(
+    names(runsPage(store, { orderBy: 'metrics.r2 DESC' })).at(-1),
+    'baseline',
+    'a run without the metric comes last',
+  );
+  t.same(
+    names(runsPage(store, { experiment: 'housing', orderBy: 'duration' })),
+    ['gbm-3', 'rf-8', 'rf-3', 'gbm-5', 'rf-5'],
+    "the ui's duration column",
+  );
+  t.same(names(runsPage(store, { experiment: 'housing', orderBy: 'duration DESC' })), [
+    'rf-5',
+    'gbm-5',
+    'rf-3',
+    'rf-8',
+    'gbm-3',
+  ]);
+  t.same(
+    names(runsPage(store, { experiment: 'housing', orderBy: 'attributes.run_name', limit: 2, offset: 1 })),
+    ['gbm-5', 'rf-3'],
+    'limit and offset cut after sorting',
+  );
   const page = runsPage(store, { experiment: 'housing', limit: 2, offset: 4 });
   t.same([page.total, page.runs.length, page.limit, page.offset], [5, 1, 2, 4]);
 });
@@ -108,13 +167,31 @@ t.test('a bad filter or order is a 400 with the position and the caret line', as
   const { store } = makeStore(t);
   const e = catchError(() => runsPage(store, { filter: "metrics.mae < 'x'" }));
   t.equal(e.status, 400);
-  t.same(e.body(), { error: { code: 'DAGRUN_ERR_TRACKING_FILTER', message: "Filter 'metrics.mae < 'x'': expected a number for metrics.mae at character 14, but got the string 'x'.\nmetrics.mae < 'x'\n              ^", position: 14 } });
+  t.same(e.body(), {
+    error: {
+      code: 'DAGRUN_ERR_TRACKING_FILTER',
+      message:
+        "Filter 'metrics.mae < 'x'': expected a number for metrics.mae at character 14, but got the string 'x'.\nmetrics.mae < 'x'\n              ^",
+      position: 14,
+    },
+  });
   const o = catchError(() => runsPage(store, { orderBy: 'metrics.mae sideways' }));
   t.same([o.status, o.position], [400, 12]);
   const l = catchError(() => runsPage(store, { limit: 5000 }));
-  t.same(l.body(), { error: { code: 'DAGRUN_ERR_UI_REQUEST', message: "Query parameter 'limit': expected an integer from 1 to 1000, but got 5000." } });
+  t.same(l.body(), {
+    error: {
+      code: 'DAGRUN_ERR_UI_REQUEST',
+      message: "Query parameter 'limit': expected an integer from 1 to 1000, but got 5000.",
+    },
+  });
   const x = catchError(() => runsPage(store, { experiment: 'nope' }));
-  t.same([x.status, x.message], [404, "Experiment 'nope': expected one of the store's experiments ('Default', 'housing'), but got no such experiment."]);
+  t.same(
+    [x.status, x.message],
+    [
+      404,
+      "Experiment 'nope': expected one of the store's experiments ('Default', 'housing'), but got no such experiment.",
+    ],
+  );
 });
 
 t.test('one run: params, metric histories, artifacts with their types', async (t) => {
@@ -147,7 +224,10 @@ t.test('one run: params, metric histories, artifacts with their types', async (t
   t.same(guessType('a.csv'), { contentType: 'text/csv; charset=utf-8', kind: 'text' });
   const missing = catchError(() => runDetail(store, 'f'.repeat(32)));
   t.same(missing.body(), {
-    error: { code: 'DAGRUN_ERR_TRACKING_NOT_FOUND', message: `Run '${'f'.repeat(32)}': expected a run of the store at ${store.root}, but got no such run.\nHint: \`dagrun runs list\` shows the ids.` },
+    error: {
+      code: 'DAGRUN_ERR_TRACKING_NOT_FOUND',
+      message: `Run '${'f'.repeat(32)}': expected a run of the store at ${store.root}, but got no such run.\nHint: \`dagrun runs list\` shows the ids.`,
+    },
   });
   t.equal(missing.status, 404);
 });
@@ -174,7 +254,11 @@ t.test('compare: params and metrics side by side, differences, best values, hist
   const same = compareRuns(store, [ids['rf-5']!, ids['gbm-5']!]).params.find((p) => p.key === 'model.max_depth')!;
   t.same([same.differs, same.values], [false, ['5', '5']], 'equal values do not differ');
   const withBase = compareRuns(store, [ids['rf-5']!, baseline]);
-  t.same(withBase.params[0], { key: 'model.max_depth', values: ['5', null], differs: true }, 'a missing param is null and differs');
+  t.same(
+    withBase.params[0],
+    { key: 'model.max_depth', values: ['5', null], differs: true },
+    'a missing param is null and differs',
+  );
   t.same(withBase.metrics.find((m) => m.key === 'r2')!.values, [0.84, null]);
   t.same(catchError(() => compareRuns(store, [])).body().error.code, 'DAGRUN_ERR_UI_REQUEST');
   t.equal(catchError(() => compareRuns(store, [ids['rf-5']!, 'abcd0000'])).status, 404);
@@ -184,8 +268,16 @@ t.test('models: versions, aliases, source runs', async (t) => {
   const { store, ids, expId } = makeStore(t);
   const registry = new ModelRegistry(store.root);
   t.same(modelsJson(store, registry).models, [], 'no registry yet');
-  registry.createVersion('valuation', { source: `runs:/${ids['rf-5']}/model`, storageLocation: 'x', runId: ids['rf-5']! });
-  registry.createVersion('valuation', { source: `runs:/${ids['gbm-5']}/model`, storageLocation: 'y', runId: ids['gbm-5']! });
+  registry.createVersion('valuation', {
+    source: `runs:/${ids['rf-5']}/model`,
+    storageLocation: 'x',
+    runId: ids['rf-5']!,
+  });
+  registry.createVersion('valuation', {
+    source: `runs:/${ids['gbm-5']}/model`,
+    storageLocation: 'y',
+    runId: ids['gbm-5']!,
+  });
   registry.createVersion('valuation', { source: 'file:///elsewhere', storageLocation: 'z', runId: 'a'.repeat(32) });
   registry.setAlias('valuation', 'champion', 2);
   const { models, problems } = modelsJson(store, registry);

@@ -78,7 +78,12 @@ export interface ArtifactJson {
 export interface RunDetail {
   readonly run: RunJson;
   readonly experiment: { readonly id: string; readonly name: string } | null;
-  readonly metrics: Array<{ readonly key: string; readonly value: Num; readonly step: number; readonly history: PointJson[] }>;
+  readonly metrics: Array<{
+    readonly key: string;
+    readonly value: Num;
+    readonly step: number;
+    readonly history: PointJson[];
+  }>;
   readonly artifacts: ArtifactJson[];
   readonly problems: StoreProblem[];
 }
@@ -139,7 +144,13 @@ export class ApiError extends Error {
   }
 
   body(): ErrorBody {
-    return { error: { code: this.code, message: this.message, ...(this.position === undefined ? {} : { position: this.position }) } };
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.position === undefined ? {} : { position: this.position }),
+      },
+    };
   }
 }
 
@@ -198,9 +209,18 @@ export const experimentsJson = (store: TrackingStore): { experiments: Experiment
   }
   const out = experiments.map((e): ExperimentJson => {
     const [runs, deletedRuns] = counts.get(e.id) ?? [0, 0];
-    return { id: e.id, name: e.name, lifecycleStage: e.lifecycleStage, creationTime: e.creationTime, runs, deletedRuns };
+    return {
+      id: e.id,
+      name: e.name,
+      lifecycleStage: e.lifecycleStage,
+      creationTime: e.creationTime,
+      runs,
+      deletedRuns,
+    };
   });
-  out.sort((a, b) => (a.lifecycleStage === b.lifecycleStage ? a.name.localeCompare(b.name) : a.lifecycleStage === 'active' ? -1 : 1));
+  out.sort((a, b) =>
+    a.lifecycleStage === b.lifecycleStage ? a.name.localeCompare(b.name) : a.lifecycleStage === 'active' ? -1 : 1,
+  );
   return { experiments: out, problems: storeProblems(store, problems) };
 };
 
@@ -208,7 +228,11 @@ const experimentIds = (all: readonly Experiment[], name: string): Set<string> =>
   const named = all.filter((e) => e.name === name);
   if (named.length === 0) {
     const known = all.map((e) => `'${e.name}'`).join(', ') || 'none';
-    throw new ApiError(404, 'DAGRUN_ERR_TRACKING_NOT_FOUND', `Experiment '${name}': expected one of the store's experiments (${known}), but got no such experiment.`);
+    throw new ApiError(
+      404,
+      'DAGRUN_ERR_TRACKING_NOT_FOUND',
+      `Experiment '${name}': expected one of the store's experiments (${known}), but got no such experiment.`,
+    );
   }
   // An active experiment wins over a deleted one of the same name.
   const active = named.filter((e) => e.lifecycleStage === 'active');
@@ -217,7 +241,8 @@ const experimentIds = (all: readonly Experiment[], name: string): Set<string> =>
 
 /** The ui's duration column: MLflow's order_by has no such attribute, so `duration [ASC|DESC]` alone is taken here. */
 const DURATION = /^\s*duration(?:\s+(asc|desc))?\s*$/i;
-const durationOf = (r: Run): number | null => (r.startTime !== null && r.endTime !== null ? r.endTime - r.startTime : null);
+const durationOf = (r: Run): number | null =>
+  r.startTime !== null && r.endTime !== null ? r.endTime - r.startTime : null;
 
 const comparator = (spec: string): RunComparator => {
   const m = DURATION.exec(spec);
@@ -239,7 +264,11 @@ const keysOf = (runs: readonly Run[], pick: (r: Run) => Readonly<Record<string, 
 
 const checkInteger = (name: string, value: number, min: number, max: number): number => {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ApiError(400, 'DAGRUN_ERR_UI_REQUEST', `Query parameter '${name}': expected an integer from ${min} to ${max}, but got ${value}.`);
+    throw new ApiError(
+      400,
+      'DAGRUN_ERR_UI_REQUEST',
+      `Query parameter '${name}': expected an integer from ${min} to ${max}, but got ${value}.`,
+    );
   }
   return value;
 };
@@ -257,14 +286,20 @@ export const runsPage = (store: TrackingStore, q: RunsQuery = {}): RunsPage => {
   const listing = store.allRuns();
   problems.push(...listing.problems);
   const view = q.view ?? 'active';
-  const scope = listing.runs.filter((r) => (!ids || ids.has(r.experimentId)) && (view === 'all' || r.lifecycleStage === view));
+  const scope = listing.runs.filter(
+    (r) => (!ids || ids.has(r.experimentId)) && (view === 'all' || r.lifecycleStage === view),
+  );
   const matching = scope.filter(keep).sort(order);
   return {
     runs: matching.slice(offset, offset + limit).map(runJson),
     total: matching.length,
     offset,
     limit,
-    columns: { params: keysOf(scope, (r) => r.params), metrics: keysOf(scope, (r) => r.metrics), tags: keysOf(scope, (r) => r.tags) },
+    columns: {
+      params: keysOf(scope, (r) => r.params),
+      metrics: keysOf(scope, (r) => r.metrics),
+      tags: keysOf(scope, (r) => r.tags),
+    },
     problems: storeProblems(store, problems),
   };
 };
@@ -295,7 +330,8 @@ const TEXT: [string, ArtifactJson['kind']] = ['text/plain; charset=utf-8', 'text
 
 /** Content type and kind of an artifact: by extension, else text when its first bytes hold no NUL (MLmodel, requirements). */
 export const guessType = (file: string): { contentType: string; kind: ArtifactJson['kind'] } => {
-  const [contentType, kind] = TYPES[extname(file).toLowerCase()] ?? (extname(basename(file)) === '' ? sniff(file) : BINARY);
+  const [contentType, kind] =
+    TYPES[extname(file).toLowerCase()] ?? (extname(basename(file)) === '' ? sniff(file) : BINARY);
   return { contentType, kind };
 };
 
@@ -321,7 +357,9 @@ export const runDetail = (store: TrackingStore, runId: string): RunDetail => {
   const metrics = Object.keys(run.metrics)
     .sort()
     .map((key) => {
-      const history = store.metricHistory(run.runId, key, problems).sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
+      const history = store
+        .metricHistory(run.runId, key, problems)
+        .sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
       const last = history.at(-1);
       return { key, value: num(run.metrics[key]!), step: last?.step ?? 0, history: history.map(point) };
     });
@@ -332,7 +370,13 @@ export const runDetail = (store: TrackingStore, runId: string): RunDetail => {
       const file = store.artifactPath(run.runId, path);
       return { path, size: statSync(file).size, ...guessType(file) };
     });
-  return { run: runJson(run), experiment: experiment ? { id: experiment.id, name: experiment.name } : null, metrics, artifacts, problems: storeProblems(store, problems) };
+  return {
+    run: runJson(run),
+    experiment: experiment ? { id: experiment.id, name: experiment.name } : null,
+    metrics,
+    artifacts,
+    problems: storeProblems(store, problems),
+  };
 };
 
 // ---- compare ------------------------------------------------------------------------------------------
@@ -342,7 +386,11 @@ export const betterDirection = (key: string): 'lower' | 'higher' => (higherIsBet
 
 export const compareRuns = (store: TrackingStore, ids: readonly string[]): CompareJson => {
   if (ids.length === 0 || ids.length > MAX_COMPARE) {
-    throw new ApiError(400, 'DAGRUN_ERR_UI_REQUEST', `Query parameter 'ids': expected 1 to ${MAX_COMPARE} run ids, comma-separated, but got ${ids.length}.`);
+    throw new ApiError(
+      400,
+      'DAGRUN_ERR_UI_REQUEST',
+      `Query parameter 'ids': expected 1 to ${MAX_COMPARE} run ids, comma-separated, but got ${ids.length}.`,
+    );
   }
   const runs = ids.map((id) => store.getRun(id));
   const problems: StoreProblem[] = [];
@@ -358,16 +406,32 @@ export const compareRuns = (store: TrackingStore, ids: readonly string[]): Compa
     const finite = raw.filter((v): v is number => v !== null && Number.isFinite(v));
     const target = finite.length === 0 ? undefined : better === 'lower' ? Math.min(...finite) : Math.max(...finite);
     const best = differs && target !== undefined ? raw.flatMap((v, i) => (v === target ? [i] : [])) : [];
-    const histories = runs.map((r) => (Object.hasOwn(r.metrics, key) ? store.metricHistory(r.runId, key, problems).sort((a, b) => a.step - b.step || a.timestamp - b.timestamp).map(point) : []));
+    const histories = runs.map((r) =>
+      Object.hasOwn(r.metrics, key)
+        ? store
+            .metricHistory(r.runId, key, problems)
+            .sort((a, b) => a.step - b.step || a.timestamp - b.timestamp)
+            .map(point)
+        : [],
+    );
     return { key, values, differs, better, best, histories };
   });
-  const summary = runs.map((r) => ({ runId: r.runId, runName: r.runName, experimentId: r.experimentId, status: r.status, startTime: r.startTime }));
+  const summary = runs.map((r) => ({
+    runId: r.runId,
+    runName: r.runName,
+    experimentId: r.experimentId,
+    status: r.status,
+    startTime: r.startTime,
+  }));
   return { runs: summary, params, metrics, problems: storeProblems(store, problems) };
 };
 
 // ---- registry -----------------------------------------------------------------------------------------
 
-export const modelsJson = (store: TrackingStore, registry: ModelRegistry): { models: ModelJson[]; problems: StoreProblem[] } => {
+export const modelsJson = (
+  store: TrackingStore,
+  registry: ModelRegistry,
+): { models: ModelJson[]; problems: StoreProblem[] } => {
   const problems: StoreProblem[] = [];
   const names = new Map(store.allRuns().runs.map((r) => [r.runId, r.runName]));
   const models = registry.models(problems).map(

@@ -45,7 +45,10 @@ const bundle = async (): Promise<PageBundle> => {
   });
   const find = (ext: string): string => {
     const file = result.outputFiles.find((f) => f.path.endsWith(ext));
-    if (!file) throw new Error(`esbuild output for '${PAGE_DIR}': expected a ${ext} file, but got ${result.outputFiles.map((f) => f.path).join(', ') || 'none'}.`);
+    if (!file)
+      throw new Error(
+        `esbuild output for '${PAGE_DIR}': expected a ${ext} file, but got ${result.outputFiles.map((f) => f.path).join(', ') || 'none'}.`,
+      );
     return file.text;
   };
   return { js: find('.js'), css: find('.css') };

@@ -12,7 +12,11 @@ import { buildUiApp, runUi, startUiServer, uiCommand } from './ui-server.js';
 type TapTest = Parameters<Parameters<typeof t.test>[0]>[0];
 
 /** A GET that sends the path exactly as written (no dot-segment resolution, unlike fetch and inject). */
-const rawGet = (base: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> =>
+const rawGet = (
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> =>
   new Promise((done, fail) => {
     const u = new URL(base);
     request({ host: u.hostname, port: u.port, path, headers }, (res) => {
@@ -30,7 +34,15 @@ const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000
 const makeStore = (t: TapTest) => {
   const root = t.testdir({
     secret: 'outside the artifacts',
-    files: { 'report.html': '<h1>Report</h1><script>parent.x=1</script>', 'plot.svg': '<svg xmlns="http://www.w3.org/2000/svg"/>', 'img.png': PNG, 'metrics.json': '{"mae":1}', 'notes.txt': 'hello', 'data.csv': 'a,b\n1,2\n', sub: { 'deep.txt': 'deep' } },
+    files: {
+      'report.html': '<h1>Report</h1><script>parent.x=1</script>',
+      'plot.svg': '<svg xmlns="http://www.w3.org/2000/svg"/>',
+      'img.png': PNG,
+      'metrics.json': '{"mae":1}',
+      'notes.txt': 'hello',
+      'data.csv': 'a,b\n1,2\n',
+      sub: { 'deep.txt': 'deep' },
+    },
   });
   const store = TrackingStore.open(join(root, 'mlruns'));
   const exp = store.ensureExperiment('housing');
@@ -46,7 +58,11 @@ const makeStore = (t: TapTest) => {
   store.logArtifact(ids[1]!, join(root, 'files'), '.');
   // A link inside the artifacts to a file outside them.
   symlinkSync(join(root, 'secret'), store.artifactPath(ids[1]!, 'link.txt'));
-  new ModelRegistry(store.root).createVersion('valuation', { source: `runs:/${ids[1]}/model`, storageLocation: 'x', runId: ids[1]! });
+  new ModelRegistry(store.root).createVersion('valuation', {
+    source: `runs:/${ids[1]}/model`,
+    storageLocation: 'x',
+    runId: ids[1]!,
+  });
   mkdirSync(join(store.root, exp.id, 'f'.repeat(32)));
   writeFileSync(join(store.root, exp.id, 'f'.repeat(32), 'meta.yaml'), '[1, 2]\n');
   return { root, store, ids, expId: exp.id };
@@ -61,7 +77,11 @@ t.test('GET / is the page, self-contained', async (t) => {
   t.equal(res.headers['content-type'], 'text/html; charset=utf-8');
   t.match(res.body, /<main id="view" data-testid="view"><\/main>/);
   t.match(res.body, /data-testid="problems-banner"/);
-  t.notMatch(res.body, /<script[^>]+src=|<link[^>]+stylesheet|https?:\/\/(?!www\.w3\.org)/, 'nothing loaded from elsewhere');
+  t.notMatch(
+    res.body,
+    /<script[^>]+src=|<link[^>]+stylesheet|https?:\/\/(?!www\.w3\.org)/,
+    'nothing loaded from elsewhere',
+  );
   t.ok(res.body.length > 20_000, 'the bundled script and styles are inline');
 });
 
@@ -98,11 +118,36 @@ t.test('JSON routes', async (t) => {
 
   const bad = await app.inject(`/api/runs?filter=${encodeURIComponent('metrics.mae <')}`);
   t.equal(bad.statusCode, 400);
-  t.same(bad.json(), { error: { code: 'DAGRUN_ERR_TRACKING_FILTER', message: "Filter 'metrics.mae <': expected a number for metrics.mae at character 13, but got the end of the filter.\nmetrics.mae <\n             ^", position: 13 } });
+  t.same(bad.json(), {
+    error: {
+      code: 'DAGRUN_ERR_TRACKING_FILTER',
+      message:
+        "Filter 'metrics.mae <': expected a number for metrics.mae at character 13, but got the end of the filter.\nmetrics.mae <\n             ^",
+      position: 13,
+    },
+  });
   const limit = await app.inject('/api/runs?limit=5000');
-  t.same([limit.statusCode, limit.json()], [400, { error: { code: 'DAGRUN_ERR_UI_REQUEST', message: "Request '/api/runs': expected its querystring to match the API's schema, but got: 'limit' must be <= 1000." } }]);
+  t.same(
+    [limit.statusCode, limit.json()],
+    [
+      400,
+      {
+        error: {
+          code: 'DAGRUN_ERR_UI_REQUEST',
+          message:
+            "Request '/api/runs': expected its querystring to match the API's schema, but got: 'limit' must be <= 1000.",
+        },
+      },
+    ],
+  );
   const view = await app.inject('/api/runs?view=gone');
-  t.same([view.statusCode, view.json().error.message], [400, "Request '/api/runs': expected its querystring to match the API's schema, but got: 'view' must be equal to one of the allowed values (active, deleted, all)."]);
+  t.same(
+    [view.statusCode, view.json().error.message],
+    [
+      400,
+      "Request '/api/runs': expected its querystring to match the API's schema, but got: 'view' must be equal to one of the allowed values (active, deleted, all).",
+    ],
+  );
 
   const run = await app.inject(`/api/runs/${ids[1]}`);
   t.equal(run.statusCode, 200);
@@ -121,7 +166,10 @@ t.test('JSON routes', async (t) => {
   );
   const missing = await app.inject(`/api/runs/${'0'.repeat(32)}`);
   t.equal(missing.statusCode, 404);
-  t.equal(missing.json().error.message, `Run '${'0'.repeat(32)}': expected a run of the store at ${store.root}, but got no such run.\nHint: \`dagrun runs list\` shows the ids.`);
+  t.equal(
+    missing.json().error.message,
+    `Run '${'0'.repeat(32)}': expected a run of the store at ${store.root}, but got no such run.\nHint: \`dagrun runs list\` shows the ids.`,
+  );
 
   const cmp = (await app.inject(`/api/compare?ids=${ids.join(',')}`)).json();
   t.same(cmp.metrics.find((m: { key: string }) => m.key === 'mae').best, [1]);
@@ -157,7 +205,12 @@ t.test('artifacts: content types, CSP sandbox, and no way out of the folder', as
   const png = await get('img.png');
   t.same([png.headers['content-type'], png.rawPayload.equals(PNG)], ['image/png', true]);
 
-  const leaving = (rel: string) => ({ error: { code: 'DAGRUN_ERR_TRACKING_KEY', message: `Artifact path '${rel}': expected a path inside the run's artifacts, but got one that leaves it.` } });
+  const leaving = (rel: string) => ({
+    error: {
+      code: 'DAGRUN_ERR_TRACKING_KEY',
+      message: `Artifact path '${rel}': expected a path inside the run's artifacts, but got one that leaves it.`,
+    },
+  });
   const escaped = await app.inject(`/artifacts/${ids[1]}/..%2fmeta.yaml`);
   t.same([escaped.statusCode, escaped.json()], [400, leaving('../meta.yaml')], 'an encoded slash');
   // inject (like a browser) resolves dot segments before sending; a raw client does not, so the server must refuse them.
@@ -172,10 +225,21 @@ t.test('artifacts: content types, CSP sandbox, and no way out of the folder', as
     t.same([res.status, JSON.parse(res.body)], [400, leaving(rel)], path);
   }
   const link = await get('link.txt');
-  t.same([link.statusCode, link.json().error.message], [400, "Artifact path 'link.txt': expected a path inside the run's artifacts, but got one that leaves it."], 'a symbolic link out is refused');
+  t.same(
+    [link.statusCode, link.json().error.message],
+    [400, "Artifact path 'link.txt': expected a path inside the run's artifacts, but got one that leaves it."],
+    'a symbolic link out is refused',
+  );
   const absent = await get('nope.txt');
-  t.same([absent.statusCode, absent.json().error.message], [404, `Artifact 'nope.txt' of run '${ids[1]}': expected a file of the run's artifacts, but got no such file.`]);
-  t.equal((await get('sub')).json().error.message, `Artifact 'sub' of run '${ids[1]}': expected a file, but got a folder.`, 'a folder is not served');
+  t.same(
+    [absent.statusCode, absent.json().error.message],
+    [404, `Artifact 'nope.txt' of run '${ids[1]}': expected a file of the run's artifacts, but got no such file.`],
+  );
+  t.equal(
+    (await get('sub')).json().error.message,
+    `Artifact 'sub' of run '${ids[1]}': expected a file, but got a folder.`,
+    'a folder is not served',
+  );
   t.equal((await get('')).statusCode, 404, 'nor the artifacts folder itself');
   t.equal((await app.inject(`/artifacts/${'0'.repeat(32)}/x.txt`)).statusCode, 404, 'unknown run');
 });
@@ -190,18 +254,28 @@ t.test('a real port: 0 picks a free one and the url names it', async (t) => {
   t.equal(res.status, 200);
   t.equal(((await res.json()) as { total: number }).total, 3);
   const port = Number(new URL(server.url).port);
-  t.equal((await rawGet(server.url, '/api/info', { host: `localhost:${port}` })).status, 200, 'localhost is this machine');
+  t.equal(
+    (await rawGet(server.url, '/api/info', { host: `localhost:${port}` })).status,
+    200,
+    'localhost is this machine',
+  );
   const rebound = await rawGet(server.url, '/api/runs', { host: `evil.example:${port}` });
-  t.same([rebound.status, JSON.parse(rebound.body)], [
-    403,
-    {
-      error: {
-        code: 'DAGRUN_ERR_UI_HOST',
-        message: `Host 'evil.example:${port}': expected this machine's address (127.0.0.1:${port}, localhost:${port}, [::1]:${port}), but got another name.\nHint: open the url \`dagrun ui\` printed; to serve other names, listen on them with --host.`,
+  t.same(
+    [rebound.status, JSON.parse(rebound.body)],
+    [
+      403,
+      {
+        error: {
+          code: 'DAGRUN_ERR_UI_HOST',
+          message: `Host 'evil.example:${port}': expected this machine's address (127.0.0.1:${port}, localhost:${port}, [::1]:${port}), but got another name.\nHint: open the url \`dagrun ui\` printed; to serve other names, listen on them with --host.`,
+        },
       },
-    },
-  ], 'another name (DNS rebinding) is refused');
-  await t.rejects(startUiServer({ storeRoot: store.root, port }), { message: `[DAGRUN_ERR_CLI_USAGE] Port ${port} on 127.0.0.1: expected a free port, but got one in use.\n  Hint: --port 0 picks any free port.` });
+    ],
+    'another name (DNS rebinding) is refused',
+  );
+  await t.rejects(startUiServer({ storeRoot: store.root, port }), {
+    message: `[DAGRUN_ERR_CLI_USAGE] Port ${port} on 127.0.0.1: expected a free port, but got one in use.\n  Hint: --port 0 picks any free port.`,
+  });
 });
 
 t.test('the command: options, store location, printing the url', async (t) => {
@@ -215,7 +289,12 @@ t.test('the command: options, store location, printing the url', async (t) => {
   const ctx = { projectDir: root, stdout: (l: string) => out.push(l), stderr: () => undefined };
   let stop!: () => void;
   const stopped = new Promise<void>((r) => (stop = r));
-  const running = runUi({ port: '0' }, ctx, (dir) => join(dir, 'mlruns'), () => stopped);
+  const running = runUi(
+    { port: '0' },
+    ctx,
+    (dir) => join(dir, 'mlruns'),
+    () => stopped,
+  );
   await t.resolveMatch(
     (async () => {
       while (out.length === 0) await new Promise((r) => setTimeout(r, 20));
@@ -225,6 +304,16 @@ t.test('the command: options, store location, printing the url', async (t) => {
   );
   stop();
   t.equal(await running, 0);
-  await t.rejects(runUi({ port: '99999' }, ctx, () => root), { message: "[DAGRUN_ERR_CLI_USAGE] --port '99999': expected an integer from 0 to 65535, but got '99999'.\n  Hint: --port 0 picks any free port." });
-  await t.rejects(runUi({ port: '0', store: join(root, 'none') }, ctx, () => root), { code: 'DAGRUN_ERR_TRACKING_STORE' }, 'a missing store is not created');
+  await t.rejects(
+    runUi({ port: '99999' }, ctx, () => root),
+    {
+      message:
+        "[DAGRUN_ERR_CLI_USAGE] --port '99999': expected an integer from 0 to 65535, but got '99999'.\n  Hint: --port 0 picks any free port.",
+    },
+  );
+  await t.rejects(
+    runUi({ port: '0', store: join(root, 'none') }, ctx, () => root),
+    { code: 'DAGRUN_ERR_TRACKING_STORE' },
+    'a missing store is not created',
+  );
 });

@@ -10,7 +10,19 @@ import { describeFilterSyntax } from './filter.js';
 import { mlflowRest } from './mlflow-rest.js';
 import { ModelRegistry } from './registry-store.js';
 import { openStore } from './open.js';
-import { ApiError, DEFAULT_LIMIT, MAX_LIMIT, compareRuns, experimentsJson, guessType, modelsJson, runDetail, runsPage, toApiError, type RunsView } from './ui-api.js';
+import {
+  ApiError,
+  DEFAULT_LIMIT,
+  MAX_LIMIT,
+  compareRuns,
+  experimentsJson,
+  guessType,
+  modelsJson,
+  runDetail,
+  runsPage,
+  toApiError,
+  type RunsView,
+} from './ui-api.js';
 import { uiHtml } from './ui-bundle.js';
 
 export interface UiServerOptions {
@@ -38,19 +50,49 @@ const N_OR_NULL = { type: ['number', 'null'] } as const;
 const S_OR_NULL = { type: ['string', 'null'] } as const;
 /** A metric value: a number, or 'NaN' / 'Infinity' / '-Infinity'. */
 const NUM = { type: ['number', 'string'] } as const;
-const obj = (properties: Record<string, unknown>) => ({ type: 'object', properties, required: Object.keys(properties) });
+const obj = (properties: Record<string, unknown>) => ({
+  type: 'object',
+  properties,
+  required: Object.keys(properties),
+});
 const arr = (items: unknown) => ({ type: 'array', items });
 const dict = (values: unknown) => ({ type: 'object', additionalProperties: values });
 
 const PROBLEMS = arr(obj({ file: S, message: S }));
 const POINT = obj({ step: I, timestamp: I, value: NUM });
-const RUN = obj({ runId: S, runName: S, experimentId: S, userId: S, status: S, startTime: N_OR_NULL, endTime: N_OR_NULL, lifecycleStage: S, artifactUri: S, params: dict(S), metrics: dict(NUM), tags: dict(S) });
-const ERROR = { type: 'object', properties: { error: { type: 'object', properties: { code: S, message: S, position: I }, required: ['code', 'message'] } }, required: ['error'] };
+const RUN = obj({
+  runId: S,
+  runName: S,
+  experimentId: S,
+  userId: S,
+  status: S,
+  startTime: N_OR_NULL,
+  endTime: N_OR_NULL,
+  lifecycleStage: S,
+  artifactUri: S,
+  params: dict(S),
+  metrics: dict(NUM),
+  tags: dict(S),
+});
+const ERROR = {
+  type: 'object',
+  properties: {
+    error: { type: 'object', properties: { code: S, message: S, position: I }, required: ['code', 'message'] },
+  },
+  required: ['error'],
+};
 const responses = (ok: unknown) => ({ 200: ok, '4xx': ERROR, '5xx': ERROR });
 
 const SCHEMAS = {
   info: { response: responses(obj({ storeRoot: S, filterSyntax: S })) },
-  experiments: { response: responses(obj({ experiments: arr(obj({ id: S, name: S, lifecycleStage: S, creationTime: N_OR_NULL, runs: I, deletedRuns: I })), problems: PROBLEMS })) },
+  experiments: {
+    response: responses(
+      obj({
+        experiments: arr(obj({ id: S, name: S, lifecycleStage: S, creationTime: N_OR_NULL, runs: I, deletedRuns: I })),
+        problems: PROBLEMS,
+      }),
+    ),
+  },
   runs: {
     querystring: {
       type: 'object',
@@ -64,7 +106,16 @@ const SCHEMAS = {
       },
       additionalProperties: false,
     },
-    response: responses(obj({ runs: arr(RUN), total: I, offset: I, limit: I, columns: obj({ params: arr(S), metrics: arr(S), tags: arr(S) }), problems: PROBLEMS })),
+    response: responses(
+      obj({
+        runs: arr(RUN),
+        total: I,
+        offset: I,
+        limit: I,
+        columns: obj({ params: arr(S), metrics: arr(S), tags: arr(S) }),
+        problems: PROBLEMS,
+      }),
+    ),
   },
   run: {
     params: obj({ runId: S }),
@@ -79,12 +130,26 @@ const SCHEMAS = {
     ),
   },
   compare: {
-    querystring: { type: 'object', properties: { ids: { type: 'string', minLength: 1 } }, required: ['ids'], additionalProperties: false },
+    querystring: {
+      type: 'object',
+      properties: { ids: { type: 'string', minLength: 1 } },
+      required: ['ids'],
+      additionalProperties: false,
+    },
     response: responses(
       obj({
         runs: arr(obj({ runId: S, runName: S, experimentId: S, status: S, startTime: N_OR_NULL })),
         params: arr(obj({ key: S, values: arr(S_OR_NULL), differs: { type: 'boolean' } })),
-        metrics: arr(obj({ key: S, values: arr({ type: ['number', 'string', 'null'] }), differs: { type: 'boolean' }, better: S, best: arr(I), histories: arr(arr(POINT)) })),
+        metrics: arr(
+          obj({
+            key: S,
+            values: arr({ type: ['number', 'string', 'null'] }),
+            differs: { type: 'boolean' },
+            better: S,
+            best: arr(I),
+            histories: arr(arr(POINT)),
+          }),
+        ),
         problems: PROBLEMS,
       }),
     ),
@@ -100,7 +165,19 @@ const SCHEMAS = {
             lastUpdatedTimestamp: N_OR_NULL,
             aliases: dict(S),
             tags: dict(S),
-            versions: arr(obj({ version: I, aliases: arr(S), status: S, currentStage: S, creationTimestamp: N_OR_NULL, description: S_OR_NULL, source: S, runId: S_OR_NULL, runName: S_OR_NULL })),
+            versions: arr(
+              obj({
+                version: I,
+                aliases: arr(S),
+                status: S,
+                currentStage: S,
+                creationTimestamp: N_OR_NULL,
+                description: S_OR_NULL,
+                source: S,
+                runId: S_OR_NULL,
+                runName: S_OR_NULL,
+              }),
+            ),
           }),
         ),
         problems: PROBLEMS,
@@ -149,7 +226,11 @@ export const buildUiApp = (opts: UiAppOptions) => {
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const e = err.validation
-      ? new ApiError(400, 'DAGRUN_ERR_UI_REQUEST', `Request '${req.url.split('?')[0]}': expected its ${err.validationContext ?? 'parameters'} to match the API's schema, but got: ${err.validation.map(describeViolation).join('; ')}.`)
+      ? new ApiError(
+          400,
+          'DAGRUN_ERR_UI_REQUEST',
+          `Request '${req.url.split('?')[0]}': expected its ${err.validationContext ?? 'parameters'} to match the API's schema, but got: ${err.validation.map(describeViolation).join('; ')}.`,
+        )
       : toApiError(err);
     if (e.status >= 500) {
       req.log.error(err);
@@ -158,15 +239,42 @@ export const buildUiApp = (opts: UiAppOptions) => {
     return reply.status(e.status).send(e.body());
   });
   app.setNotFoundHandler((req, reply) =>
-    reply.status(404).send(new ApiError(404, 'DAGRUN_ERR_UI_NOT_FOUND', `Path '${req.url}': expected /, /api/... or /artifacts/<run id>/<path>, but got no such route.`).body()),
+    reply
+      .status(404)
+      .send(
+        new ApiError(
+          404,
+          'DAGRUN_ERR_UI_NOT_FOUND',
+          `Path '${req.url}': expected /, /api/... or /artifacts/<run id>/<path>, but got no such route.`,
+        ).body(),
+      ),
   );
 
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-cache').send(await uiHtml()));
+  app.get('/', async (_req, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .header('Cache-Control', 'no-cache')
+      .send(await uiHtml()),
+  );
 
-  app.get('/api/info', { schema: SCHEMAS.info }, async () => ({ storeRoot: store.root, filterSyntax: describeFilterSyntax() }));
+  app.get('/api/info', { schema: SCHEMAS.info }, async () => ({
+    storeRoot: store.root,
+    filterSyntax: describeFilterSyntax(),
+  }));
   app.get('/api/experiments', { schema: SCHEMAS.experiments }, async () => experimentsJson(store));
-  app.get<{ Querystring: { experiment?: string; filter?: string; orderBy?: string; limit: number; offset: number; view: RunsView } }>('/api/runs', { schema: SCHEMAS.runs }, async (req) => runsPage(store, req.query));
-  app.get<{ Params: { runId: string } }>('/api/runs/:runId', { schema: SCHEMAS.run }, async (req) => runDetail(store, req.params.runId));
+  app.get<{
+    Querystring: {
+      experiment?: string;
+      filter?: string;
+      orderBy?: string;
+      limit: number;
+      offset: number;
+      view: RunsView;
+    };
+  }>('/api/runs', { schema: SCHEMAS.runs }, async (req) => runsPage(store, req.query));
+  app.get<{ Params: { runId: string } }>('/api/runs/:runId', { schema: SCHEMAS.run }, async (req) =>
+    runDetail(store, req.params.runId),
+  );
   app.get<{ Querystring: { ids: string } }>('/api/compare', { schema: SCHEMAS.compare }, async (req) =>
     compareRuns(
       store,
@@ -188,14 +296,27 @@ export const buildUiApp = (opts: UiAppOptions) => {
     try {
       [real, base] = [realpathSync(file), realpathSync(store.artifactPath(runId, ''))];
     } catch {
-      throw new ApiError(404, 'DAGRUN_ERR_UI_NOT_FOUND', `Artifact '${rel}' of run '${runId}': expected a file of the run's artifacts, but got no such file.`);
+      throw new ApiError(
+        404,
+        'DAGRUN_ERR_UI_NOT_FOUND',
+        `Artifact '${rel}' of run '${runId}': expected a file of the run's artifacts, but got no such file.`,
+      );
     }
     // A symbolic link inside the artifacts may point anywhere: the file it names must be inside too.
     if (real !== base && !real.startsWith(`${base}/`)) {
-      throw new ApiError(400, 'DAGRUN_ERR_TRACKING_KEY', `Artifact path '${rel}': expected a path inside the run's artifacts, but got one that leaves it.`);
+      throw new ApiError(
+        400,
+        'DAGRUN_ERR_TRACKING_KEY',
+        `Artifact path '${rel}': expected a path inside the run's artifacts, but got one that leaves it.`,
+      );
     }
     const stat = statSync(real);
-    if (!stat.isFile()) throw new ApiError(404, 'DAGRUN_ERR_UI_NOT_FOUND', `Artifact '${rel}' of run '${runId}': expected a file, but got a folder.`);
+    if (!stat.isFile())
+      throw new ApiError(
+        404,
+        'DAGRUN_ERR_UI_NOT_FOUND',
+        `Artifact '${rel}' of run '${runId}': expected a file, but got a folder.`,
+      );
     return reply
       .type(guessType(file).contentType)
       .header('Content-Length', stat.size)
@@ -221,8 +342,18 @@ export const startUiServer = async (opts: UiServerOptions): Promise<UiServer> =>
   } catch (err) {
     await app.close();
     const code = (err as { code?: string }).code;
-    if (code === 'EADDRINUSE') throw new ConfigError('DAGRUN_ERR_CLI_USAGE', `Port ${opts.port} on ${host}: expected a free port, but got one in use.`, { hint: 'Hint: --port 0 picks any free port.' });
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new ConfigError('DAGRUN_ERR_CLI_USAGE', `Host '${host}': expected an address of this machine, but got one it cannot listen on.`, { hint: 'Hint: --host 127.0.0.1 (this machine only) or 0.0.0.0 (every interface).' });
+    if (code === 'EADDRINUSE')
+      throw new ConfigError(
+        'DAGRUN_ERR_CLI_USAGE',
+        `Port ${opts.port} on ${host}: expected a free port, but got one in use.`,
+        { hint: 'Hint: --port 0 picks any free port.' },
+      );
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      throw new ConfigError(
+        'DAGRUN_ERR_CLI_USAGE',
+        `Host '${host}': expected an address of this machine, but got one it cannot listen on.`,
+        { hint: 'Hint: --host 127.0.0.1 (this machine only) or 0.0.0.0 (every interface).' },
+      );
     throw err;
   }
   const address = app.server.address();
@@ -243,7 +374,11 @@ const usage = (detail: string, hint?: string): ConfigError => new ConfigError('D
 const checkPort = (port: string | undefined): number => {
   if (port === undefined) return DEFAULT_PORT;
   const n = Number(port);
-  if (port.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) throw usage(`--port '${port}': expected an integer from 0 to 65535, but got '${port}'.`, 'Hint: --port 0 picks any free port.');
+  if (port.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535)
+    throw usage(
+      `--port '${port}': expected an integer from 0 to 65535, but got '${port}'.`,
+      'Hint: --port 0 picks any free port.',
+    );
   return n;
 };
 
@@ -260,10 +395,20 @@ const untilSignal = (): Promise<void> =>
   });
 
 /** Serves the store until `stopped` resolves (by default a signal); tests pass their own promise. */
-export const runUi = async (o: UiCommandOptions, ctx: CommandContext, resolveStore: (projectDir: string) => string | Promise<string>, stopped: () => Promise<void> = untilSignal): Promise<number> => {
+export const runUi = async (
+  o: UiCommandOptions,
+  ctx: CommandContext,
+  resolveStore: (projectDir: string) => string | Promise<string>,
+  stopped: () => Promise<void> = untilSignal,
+): Promise<number> => {
   const port = checkPort(o.port);
   const storeRoot = o.store !== undefined ? resolve(process.cwd(), o.store) : await resolveStore(ctx.projectDir);
-  const server = await startUiServer({ storeRoot, host: o.host, port, onError: (err) => ctx.stderr(`Request failed: ${err.stack ?? err.message}`) });
+  const server = await startUiServer({
+    storeRoot,
+    host: o.host,
+    port,
+    onError: (err) => ctx.stderr(`Request failed: ${err.stack ?? err.message}`),
+  });
   ctx.stdout(server.url);
   ctx.stderr(`Serving the tracking store at ${storeRoot} on ${server.url}; Ctrl-C stops.`);
   await stopped();
@@ -275,7 +420,8 @@ export const runUi = async (o: UiCommandOptions, ctx: CommandContext, resolveSto
 /** The `ui` command, with where the store is when --store is not given (the lead may read it from tracking.yaml). */
 export const uiCommandFor = (resolveStore: (projectDir: string) => string | Promise<string>): CommandSpec => ({
   name: 'ui',
-  description: 'Browse the tracking store in a web page: runs (filter, sort, compare), their metrics and artifacts, and the model registry',
+  description:
+    'Browse the tracking store in a web page: runs (filter, sort, compare), their metrics and artifacts, and the model registry',
   options: [
     { flags: '--port <number>', description: `port to listen on (default ${DEFAULT_PORT}; 0 for any free port)` },
     { flags: '--host <address>', description: 'address to listen on (default 127.0.0.1, this machine only)' },

@@ -22,7 +22,14 @@ const RESOLVED = [
 
 const printable = (ch: string): boolean => {
   const c = ch.codePointAt(0)!;
-  return ch === '\n' || (c >= 0x20 && c <= 0x7e) || c === 0x85 || (c >= 0xa0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff) || (c >= 0x10000 && c <= 0x10ffff);
+  return (
+    ch === '\n' ||
+    (c >= 0x20 && c <= 0x7e) ||
+    c === 0x85 ||
+    (c >= 0xa0 && c <= 0xd7ff) ||
+    (c >= 0xe000 && c <= 0xfffd && c !== 0xfeff) ||
+    (c >= 0x10000 && c <= 0x10ffff)
+  );
 };
 
 /** PyYAML's Emitter.analyze_scalar, reduced to what block-context dumping decides. */
@@ -36,7 +43,8 @@ const analyze = (s: string): { plain: boolean; single: boolean } => {
   const chars = [...s];
   const isSpace = (c: string | undefined): boolean => c === ' ';
   const isBreak = (c: string | undefined): boolean => c === '\n' || c === '\x85' || c === '\u2028' || c === '\u2029';
-  const ws = (c: string | undefined): boolean => c === undefined || c === '\0' || isSpace(c) || c === '\t' || isBreak(c);
+  const ws = (c: string | undefined): boolean =>
+    c === undefined || c === '\0' || isSpace(c) || c === '\t' || isBreak(c);
   let prevSpace = false;
   let prevBreak = false;
   for (let i = 0; i < chars.length; i++) {
@@ -140,11 +148,17 @@ export const pythonFloat = (v: number): string => {
 const scalar = (v: YamlScalar, column: number, indent: number): string => {
   if (v === null) return 'null';
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 2 ** 63 ? v.toFixed(0) : pythonFloat(v).replace(/^nan$/, '.nan').replace(/^(-?)inf$/, '$1.inf');
+  if (typeof v === 'number')
+    return Number.isInteger(v) && Math.abs(v) < 2 ** 63
+      ? v.toFixed(0)
+      : pythonFloat(v)
+          .replace(/^nan$/, '.nan')
+          .replace(/^(-?)inf$/, '$1.inf');
   return scalarString(v, column, indent);
 };
 
-const isMap = (v: YamlValue): v is { readonly [key: string]: YamlValue } => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isMap = (v: YamlValue): v is { readonly [key: string]: YamlValue } =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const block = (data: YamlValue, indent: number, lines: string[]): void => {
   if (isMap(data)) {
@@ -159,7 +173,8 @@ const block = (data: YamlValue, indent: number, lines: string[]): void => {
       } else if (Array.isArray(value) && value.length > 0) {
         lines.push(head);
         // PyYAML writes a block sequence inside a mapping at the mapping's own indentation.
-        for (const item of value as YamlValue[]) lines.push(`${' '.repeat(indent)}- ${scalar(item as YamlScalar, indent + 2, indent + 2)}`);
+        for (const item of value as YamlValue[])
+          lines.push(`${' '.repeat(indent)}- ${scalar(item as YamlScalar, indent + 2, indent + 2)}`);
       } else if (isMap(value)) {
         lines.push(`${head} {}`);
       } else if (Array.isArray(value)) {

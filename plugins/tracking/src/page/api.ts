@@ -1,7 +1,15 @@
 // The page's client of /api: typed fetches, and the server's `{ error: { code, message, position } }`
 // turned into a RequestError the views show (a filter's message carries its caret line).
 
-import type { CompareJson, ErrorBody, ExperimentJson, ModelJson, RunDetail, RunsPage, RunsQuery } from '../internal/ui-api.js';
+import type {
+  CompareJson,
+  ErrorBody,
+  ExperimentJson,
+  ModelJson,
+  RunDetail,
+  RunsPage,
+  RunsQuery,
+} from '../internal/ui-api.js';
 import type { StoreProblem } from '../internal/model.js';
 
 export class RequestError extends Error {
@@ -30,11 +38,20 @@ const get = async <T>(path: string, query: Query = {}): Promise<T> => {
   try {
     body = JSON.parse(text);
   } catch {
-    throw new RequestError(res.status, 'DAGRUN_ERR_UI_RESPONSE', `Response of '${url}': expected JSON, but got ${res.status} ${text.slice(0, 200)}.`);
+    throw new RequestError(
+      res.status,
+      'DAGRUN_ERR_UI_RESPONSE',
+      `Response of '${url}': expected JSON, but got ${res.status} ${text.slice(0, 200)}.`,
+    );
   }
   if (!res.ok) {
     const e = (body as Partial<ErrorBody>).error;
-    throw new RequestError(res.status, e?.code ?? 'DAGRUN_ERR_UI_RESPONSE', e?.message ?? `Request '${url}' failed with ${res.status}.`, e?.position);
+    throw new RequestError(
+      res.status,
+      e?.code ?? 'DAGRUN_ERR_UI_RESPONSE',
+      e?.message ?? `Request '${url}' failed with ${res.status}.`,
+      e?.position,
+    );
   }
   return body as T;
 };
@@ -54,6 +71,11 @@ export const api = {
 /** A file's text, for the artifact previews. */
 export const fetchText = async (url: string): Promise<string> => {
   const res = await fetch(url);
-  if (!res.ok) throw new RequestError(res.status, 'DAGRUN_ERR_UI_RESPONSE', `Artifact '${url}': expected its content, but got HTTP ${res.status}.`);
+  if (!res.ok)
+    throw new RequestError(
+      res.status,
+      'DAGRUN_ERR_UI_RESPONSE',
+      `Artifact '${url}': expected its content, but got HTTP ${res.status}.`,
+    );
   return res.text();
 };

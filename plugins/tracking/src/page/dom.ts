@@ -12,17 +12,24 @@ const fill = <E extends Element>(el: E, attrs: Attrs | null, children: Child[]):
     else if (v === true) el.setAttribute(k, '');
     else if (v !== false && v !== undefined) el.setAttribute(k, String(v));
   }
-  for (const c of children) if (c !== null && c !== undefined && c !== false) el.append(typeof c === 'number' ? String(c) : c);
+  for (const c of children)
+    if (c !== null && c !== undefined && c !== false) el.append(typeof c === 'number' ? String(c) : c);
   return el;
 };
 
 /** `h('td', { class: 'x' }, 'text', child)`: an element with attributes (on* keys become listeners) and children. */
-export const h = <K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs | null = null, ...children: Child[]): HTMLElementTagNameMap[K] =>
-  fill(document.createElement(tag), attrs, children);
+export const h = <K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs | null = null,
+  ...children: Child[]
+): HTMLElementTagNameMap[K] => fill(document.createElement(tag), attrs, children);
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
-export const s = <K extends keyof SVGElementTagNameMap>(tag: K, attrs: Attrs | null = null, ...children: Child[]): SVGElementTagNameMap[K] =>
-  fill(document.createElementNS(SVG_NS, tag), attrs, children);
+export const s = <K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Attrs | null = null,
+  ...children: Child[]
+): SVGElementTagNameMap[K] => fill(document.createElementNS(SVG_NS, tag), attrs, children);
 
 export const byId = <T extends HTMLElement = HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -31,9 +38,18 @@ export const byId = <T extends HTMLElement = HTMLElement>(id: string): T => {
 };
 
 /** A select with its options (a value, or `[value, label]`); `value` picked when present. */
-export const select = (options: ReadonlyArray<string | readonly [string, string]>, value: string | undefined, onChange: (v: string) => void, attrs: Attrs = {}): HTMLSelectElement => {
+export const select = (
+  options: ReadonlyArray<string | readonly [string, string]>,
+  value: string | undefined,
+  onChange: (v: string) => void,
+  attrs: Attrs = {},
+): HTMLSelectElement => {
   const pairs = options.map((o) => (typeof o === 'string' ? ([o, o] as const) : o));
-  const el = h('select', { ...attrs, onchange: () => onChange(el.value) }, ...pairs.map(([v, label]) => h('option', { value: v }, label)));
+  const el = h(
+    'select',
+    { ...attrs, onchange: () => onChange(el.value) },
+    ...pairs.map(([v, label]) => h('option', { value: v }, label)),
+  );
   if (value !== undefined && pairs.some(([v]) => v === value)) el.value = value;
   return el;
 };
@@ -75,15 +91,26 @@ export const fmtDuration = (start: number | null, end: number | null): string =>
   return `${Math.floor(m / 60)}h ${pad(m % 60)}m`;
 };
 
-export const fmtBytes = (n: number): string => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 ** 2).toFixed(1)} MB`);
+export const fmtBytes = (n: number): string =>
+  n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 ** 2).toFixed(1)} MB`;
 
-export const statusBadge = (status: string): HTMLElement => h('span', { class: `status st-${status.toLowerCase()}` }, status);
+export const statusBadge = (status: string): HTMLElement =>
+  h('span', { class: `status st-${status.toLowerCase()}` }, status);
 
 /** The URL of a run's artifact file (each path segment encoded). */
-export const artifactUrl = (runId: string, path: string): string => `/artifacts/${runId}/${path.split('/').map(encodeURIComponent).join('/')}`;
+export const artifactUrl = (runId: string, path: string): string =>
+  `/artifacts/${runId}/${path.split('/').map(encodeURIComponent).join('/')}`;
 
 /** `key: value` rows; an empty note when there are none. */
-export const kvTable = (rows: ReadonlyArray<readonly [string, Node | string]>, testid: string, empty = 'None.'): HTMLElement =>
+export const kvTable = (
+  rows: ReadonlyArray<readonly [string, Node | string]>,
+  testid: string,
+  empty = 'None.',
+): HTMLElement =>
   rows.length === 0
     ? h('p', { class: 'muted', 'data-testid': testid }, empty)
-    : h('table', { class: 'kv', 'data-testid': testid }, h('tbody', null, ...rows.map(([k, v]) => h('tr', { 'data-key': k }, h('th', null, k), h('td', null, v)))));
+    : h(
+        'table',
+        { class: 'kv', 'data-testid': testid },
+        h('tbody', null, ...rows.map(([k, v]) => h('tr', { 'data-key': k }, h('th', null, k), h('td', null, v)))),
+      );

@@ -21,9 +21,23 @@ export const showProblems = (problems: readonly StoreProblem[]): void => {
     return;
   }
   const n = problems.length;
-  const list = h('ul', null, ...problems.map((p) => h('li', { 'data-testid': 'problem' }, h('code', null, p.file), ' ', p.message)));
+  const list = h(
+    'ul',
+    null,
+    ...problems.map((p) => h('li', { 'data-testid': 'problem' }, h('code', null, p.file), ' ', p.message)),
+  );
   banner.replaceChildren(
-    h('details', { open: n <= 3 }, h('summary', null, h('strong', null, `${n} problem${n === 1 ? '' : 's'} in the tracking store`), ': these parts could not be read and are left out; everything else is shown.'), list),
+    h(
+      'details',
+      { open: n <= 3 },
+      h(
+        'summary',
+        null,
+        h('strong', null, `${n} problem${n === 1 ? '' : 's'} in the tracking store`),
+        ': these parts could not be read and are left out; everything else is shown.',
+      ),
+      list,
+    ),
   );
 };
 
@@ -31,7 +45,12 @@ export const showProblems = (problems: readonly StoreProblem[]): void => {
 export const errorBox = (err: unknown): HTMLElement => {
   const message = err instanceof Error ? err.message : String(err);
   const code = err instanceof RequestError ? err.code : 'Error';
-  return h('div', { class: 'error-box', 'data-testid': 'view-error' }, h('strong', null, code), h('pre', null, message));
+  return h(
+    'div',
+    { class: 'error-box', 'data-testid': 'view-error' },
+    h('strong', null, code),
+    h('pre', null, message),
+  );
 };
 
 const FACTORIES: Readonly<Record<RouteName, ViewFactory>> = {
@@ -70,7 +89,8 @@ const render = async (): Promise<void> => {
   view.dataset.view = route.name;
   view.dataset.loading = 'false';
   view.dataset.renders = String(++renders);
-  for (const a of document.querySelectorAll<HTMLAnchorElement>('header nav a')) a.classList.toggle('current', a.dataset.nav === (route.name === 'models' ? 'models' : 'runs'));
+  for (const a of document.querySelectorAll<HTMLAnchorElement>('header nav a'))
+    a.classList.toggle('current', a.dataset.nav === (route.name === 'models' ? 'models' : 'runs'));
   document.body.dataset.ready = 'true';
 };
 

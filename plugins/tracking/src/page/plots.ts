@@ -4,7 +4,18 @@
 
 import { fmtNum, s } from './dom.js';
 
-export const PALETTE = ['#1f6feb', '#d97706', '#2e7d32', '#c62828', '#6a1b9a', '#00838f', '#ad1457', '#5d4037', '#546e7a', '#9e9d24'];
+export const PALETTE = [
+  '#1f6feb',
+  '#d97706',
+  '#2e7d32',
+  '#c62828',
+  '#6a1b9a',
+  '#00838f',
+  '#ad1457',
+  '#5d4037',
+  '#546e7a',
+  '#9e9d24',
+];
 export const colorOf = (i: number): string => PALETTE[i % PALETTE.length]!;
 
 const W = 440;
@@ -36,11 +47,15 @@ const linear = (values: readonly number[], a: number, b: number, withZero = fals
   return Object.assign(f, { ticks });
 };
 
-const frame = (label: string): SVGSVGElement => s('svg', { class: 'plot', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label });
+const frame = (label: string): SVGSVGElement =>
+  s('svg', { class: 'plot', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label });
 
 const short = (text: string, n = 14): string => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
 /** Cut in the middle: run names often differ only at their end (a timestamp). */
-const middle = (text: string, n: number): string => (text.length > n ? `${text.slice(0, Math.ceil((n - 1) / 2))}…${text.slice(text.length - Math.floor((n - 1) / 2))}` : text);
+const middle = (text: string, n: number): string =>
+  text.length > n
+    ? `${text.slice(0, Math.ceil((n - 1) / 2))}…${text.slice(text.length - Math.floor((n - 1) / 2))}`
+    : text;
 
 const yAxis = (svg: SVGSVGElement, y: Scale, label: string): void => {
   const g = s('g', { class: 'axis y' });
@@ -48,7 +63,13 @@ const yAxis = (svg: SVGSVGElement, y: Scale, label: string): void => {
     g.append(s('line', { class: 'grid', x1: M.left, x2: W - M.right, y1: y(t), y2: y(t) }));
     g.append(s('text', { x: M.left - 6, y: y(t) + 4, 'text-anchor': 'end' }, fmtNum(t)));
   }
-  g.append(s('text', { class: 'label', transform: `translate(12 ${(M.top + H - M.bottom) / 2}) rotate(-90)`, 'text-anchor': 'middle' }, short(label, 36)));
+  g.append(
+    s(
+      'text',
+      { class: 'label', transform: `translate(12 ${(M.top + H - M.bottom) / 2}) rotate(-90)`, 'text-anchor': 'middle' },
+      short(label, 36),
+    ),
+  );
   svg.append(g);
 };
 
@@ -56,7 +77,9 @@ const xAxisNumeric = (svg: SVGSVGElement, x: Scale, label: string): void => {
   const g = s('g', { class: 'axis x' });
   g.append(s('line', { class: 'base', x1: M.left, x2: W - M.right, y1: H - M.bottom, y2: H - M.bottom }));
   for (const t of x.ticks) g.append(s('text', { x: x(t), y: H - M.bottom + 16, 'text-anchor': 'middle' }, fmtNum(t)));
-  g.append(s('text', { class: 'label', x: (M.left + W - M.right) / 2, y: H - 6, 'text-anchor': 'middle' }, short(label, 48)));
+  g.append(
+    s('text', { class: 'label', x: (M.left + W - M.right) / 2, y: H - 6, 'text-anchor': 'middle' }, short(label, 48)),
+  );
   svg.append(g);
 };
 
@@ -71,8 +94,11 @@ const xAxisBands = (svg: SVGSVGElement, labels: readonly string[], at: (i: numbe
   g.append(s('line', { class: 'base', x1: M.left, x2: W - M.right, y1: H - M.bottom, y2: H - M.bottom }));
   // As many characters as fit the band (about 6.5 px each at 11px), so neighbouring labels never overlap.
   const n = Math.max(3, Math.floor((W - M.left - M.right) / Math.max(1, labels.length) / 6.5));
-  for (const [i, l] of labels.entries()) g.append(s('text', { x: at(i), y: H - M.bottom + 16, 'text-anchor': 'middle' }, middle(l, n), s('title', null, l)));
-  g.append(s('text', { class: 'label', x: (M.left + W - M.right) / 2, y: H - 6, 'text-anchor': 'middle' }, short(label, 48)));
+  for (const [i, l] of labels.entries())
+    g.append(s('text', { x: at(i), y: H - M.bottom + 16, 'text-anchor': 'middle' }, middle(l, n), s('title', null, l)));
+  g.append(
+    s('text', { class: 'label', x: (M.left + W - M.right) / 2, y: H - 6, 'text-anchor': 'middle' }, short(label, 48)),
+  );
   svg.append(g);
 };
 
@@ -94,11 +120,19 @@ export interface ScatterPoint {
 export const scatterPlot = (points: readonly ScatterPoint[], xLabel: string, yLabel: string): SVGSVGElement => {
   const svg = frame(`${yLabel} against ${xLabel}`);
   if (points.length === 0) return empty(svg, 'No run has both values.');
-  const y = linear(points.map((p) => p.y), H - M.bottom, M.top);
+  const y = linear(
+    points.map((p) => p.y),
+    H - M.bottom,
+    M.top,
+  );
   yAxis(svg, y, yLabel);
   let xOf: (p: ScatterPoint) => number;
   if (points.every((p) => typeof p.x === 'number')) {
-    const x = linear(points.map((p) => p.x as number), M.left + 12, W - M.right - 12);
+    const x = linear(
+      points.map((p) => p.x as number),
+      M.left + 12,
+      W - M.right - 12,
+    );
     xAxisNumeric(svg, x, xLabel);
     xOf = (p) => x(p.x as number);
   } else {
@@ -109,7 +143,17 @@ export const scatterPlot = (points: readonly ScatterPoint[], xLabel: string, yLa
   }
   const g = s('g', { class: 'marks' });
   for (const p of points) {
-    g.append(s('circle', { class: 'mark', cx: xOf(p), cy: y(p.y), r: 6, fill: p.color, 'data-run-id': p.runId }, s('title', null, `${p.label}\n${xLabel} = ${typeof p.x === 'number' ? fmtNum(p.x) : p.x}\n${yLabel} = ${fmtNum(p.y)}`)));
+    g.append(
+      s(
+        'circle',
+        { class: 'mark', cx: xOf(p), cy: y(p.y), r: 6, fill: p.color, 'data-run-id': p.runId },
+        s(
+          'title',
+          null,
+          `${p.label}\n${xLabel} = ${typeof p.x === 'number' ? fmtNum(p.x) : p.x}\n${yLabel} = ${fmtNum(p.y)}`,
+        ),
+      ),
+    );
   }
   svg.append(g);
   return svg;
@@ -127,16 +171,38 @@ export interface Bar {
 export const barChart = (bars: readonly Bar[], yLabel: string): SVGSVGElement => {
   const svg = frame(`${yLabel} per run`);
   if (bars.length === 0) return empty(svg, 'No run has this metric.');
-  const y = linear(bars.map((b) => b.value), H - M.bottom, M.top, true);
+  const y = linear(
+    bars.map((b) => b.value),
+    H - M.bottom,
+    M.top,
+    true,
+  );
   yAxis(svg, y, yLabel);
   const at = bands(bars.map((b) => b.label));
-  xAxisBands(svg, bars.map((b) => b.label), at, 'run');
+  xAxisBands(
+    svg,
+    bars.map((b) => b.label),
+    at,
+    'run',
+  );
   const g = s('g', { class: 'marks' });
   const w = Math.min(48, at.width * 0.7);
   bars.forEach((b, i) => {
     const [y0, y1] = [y(0), y(b.value)];
     g.append(
-      s('rect', { class: `bar${b.best ? ' best' : ''}`, x: at(i) - w / 2, y: Math.min(y0, y1), width: w, height: Math.max(1, Math.abs(y1 - y0)), fill: b.color, 'data-run-id': b.runId }, s('title', null, `${b.label}: ${fmtNum(b.value)}`)),
+      s(
+        'rect',
+        {
+          class: `bar${b.best ? ' best' : ''}`,
+          x: at(i) - w / 2,
+          y: Math.min(y0, y1),
+          width: w,
+          height: Math.max(1, Math.abs(y1 - y0)),
+          fill: b.color,
+          'data-run-id': b.runId,
+        },
+        s('title', null, `${b.label}: ${fmtNum(b.value)}`),
+      ),
     );
   });
   svg.append(g);
@@ -156,15 +222,31 @@ export const lineChart = (series: readonly LineSeries[], xLabel: string, yLabel:
   const drawn = series.filter((l) => l.points.length > 0);
   if (drawn.length === 0) return empty(svg, 'No history for this metric.');
   const all = drawn.flatMap((l) => l.points);
-  const y = linear(all.map((p) => p.y), H - M.bottom, M.top);
-  const x = linear(all.map((p) => p.x), M.left + 8, W - M.right - 8);
+  const y = linear(
+    all.map((p) => p.y),
+    H - M.bottom,
+    M.top,
+  );
+  const x = linear(
+    all.map((p) => p.x),
+    M.left + 8,
+    W - M.right - 8,
+  );
   yAxis(svg, y, yLabel);
   xAxisNumeric(svg, x, xLabel);
   const g = s('g', { class: 'marks' });
   for (const l of drawn) {
     const d = l.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.x).toFixed(1)},${y(p.y).toFixed(1)}`).join('');
     g.append(s('path', { class: 'line', d, stroke: l.color, 'data-run-id': l.runId }, s('title', null, l.label)));
-    if (l.points.length <= 60) for (const p of l.points) g.append(s('circle', { class: 'pt', cx: x(p.x), cy: y(p.y), r: 2.5, fill: l.color }, s('title', null, `${l.label}\n${xLabel} ${fmtNum(p.x)}: ${fmtNum(p.y)}`)));
+    if (l.points.length <= 60)
+      for (const p of l.points)
+        g.append(
+          s(
+            'circle',
+            { class: 'pt', cx: x(p.x), cy: y(p.y), r: 2.5, fill: l.color },
+            s('title', null, `${l.label}\n${xLabel} ${fmtNum(p.x)}: ${fmtNum(p.y)}`),
+          ),
+        );
   }
   svg.append(g);
   return svg;
@@ -177,7 +259,9 @@ export const sparkline = (values: readonly number[], w = 96, hgt = 22): SVGSVGEl
   const hi = Math.max(...values);
   const yOf = (v: number) => (hi === lo ? hgt / 2 : hgt - 3 - ((v - lo) / (hi - lo)) * (hgt - 6));
   const xOf = (i: number) => 2 + (i / Math.max(1, values.length - 1)) * (w - 4);
-  svg.append(s('path', { d: values.map((v, i) => `${i === 0 ? 'M' : 'L'}${xOf(i).toFixed(1)},${yOf(v).toFixed(1)}`).join('') }));
+  svg.append(
+    s('path', { d: values.map((v, i) => `${i === 0 ? 'M' : 'L'}${xOf(i).toFixed(1)},${yOf(v).toFixed(1)}`).join('') }),
+  );
   svg.append(s('circle', { cx: xOf(values.length - 1), cy: yOf(values.at(-1)!), r: 2 }));
   return svg;
 };

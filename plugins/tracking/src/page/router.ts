@@ -21,7 +21,10 @@ export type ViewFactory = (root: HTMLElement, route: Route) => Promise<ViewContr
 export const parseRoute = (hash: string): Route => {
   const raw = hash.replace(/^#\/?/, '');
   const q = raw.indexOf('?');
-  const path = (q < 0 ? raw : raw.slice(0, q)).split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const path = (q < 0 ? raw : raw.slice(0, q))
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decodeURIComponent);
   const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
   if (path[0] === 'runs' && path[1] !== undefined) return { name: 'run', arg: path[1], query };
   if (path[0] === 'compare') return { name: 'compare', arg: '', query };
@@ -37,7 +40,8 @@ export const href = (path: string, query: Record<string, string | number | undef
   return `#/${path}${s ? `?${s}` : ''}`;
 };
 
-export const runHref = (runId: string, artifact?: string): string => href(`runs/${encodeURIComponent(runId)}`, { artifact });
+export const runHref = (runId: string, artifact?: string): string =>
+  href(`runs/${encodeURIComponent(runId)}`, { artifact });
 export const compareHref = (ids: readonly string[]): string => href('compare', { ids: ids.join(',') });
 
 export const navigate = (hash: string): void => {

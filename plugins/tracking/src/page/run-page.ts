@@ -12,9 +12,11 @@ import { href, navigate, runHref, type Route, type ViewController } from './rout
 /** Text previews stop here; the raw link has the whole file. */
 const MAX_TEXT = 512 * 1024;
 
-const systemLast = (a: string, b: string): number => Number(a.startsWith('mlflow.')) - Number(b.startsWith('mlflow.')) || a.localeCompare(b);
+const systemLast = (a: string, b: string): number =>
+  Number(a.startsWith('mlflow.')) - Number(b.startsWith('mlflow.')) || a.localeCompare(b);
 
-const section = (title: string, ...children: Array<Node | null>): HTMLElement => h('section', { class: 'card' }, h('h3', null, title), ...children);
+const section = (title: string, ...children: Array<Node | null>): HTMLElement =>
+  h('section', { class: 'card' }, h('h3', null, title), ...children);
 
 /** The artifact that opens by itself: the first HTML page (an evaluation report), else the first image. */
 const defaultArtifact = (artifacts: readonly ArtifactJson[]): string | undefined =>
@@ -23,15 +25,34 @@ const defaultArtifact = (artifacts: readonly ArtifactJson[]): string | undefined
 const preview = async (runId: string, a: ArtifactJson): Promise<HTMLElement> => {
   const url = artifactUrl(runId, a.path);
   const raw = h('a', { href: url, target: '_blank', rel: 'noopener' }, 'Open raw');
-  const head = h('div', { class: 'preview-head' }, h('span', { class: 'mono' }, a.path), h('span', { class: 'muted' }, `${a.contentType.split(';')[0]} · ${fmtBytes(a.size)}`), raw);
+  const head = h(
+    'div',
+    { class: 'preview-head' },
+    h('span', { class: 'mono' }, a.path),
+    h('span', { class: 'muted' }, `${a.contentType.split(';')[0]} · ${fmtBytes(a.size)}`),
+    raw,
+  );
   let body: HTMLElement;
   if (a.kind === 'html' || a.kind === 'svg') {
     // No allow-* token: the artifact's page runs no script and cannot reach the ui (same policy as its CSP header).
-    body = h('iframe', { src: url, sandbox: '', title: a.path, class: 'artifact-frame', 'data-testid': 'artifact-frame', referrerpolicy: 'no-referrer' });
+    body = h('iframe', {
+      src: url,
+      sandbox: '',
+      title: a.path,
+      class: 'artifact-frame',
+      'data-testid': 'artifact-frame',
+      referrerpolicy: 'no-referrer',
+    });
   } else if (a.kind === 'image') {
     body = h('img', { src: url, alt: a.path, class: 'artifact-img', 'data-testid': 'artifact-image' });
   } else if (a.kind === 'json' || a.kind === 'text') {
-    if (a.size > MAX_TEXT * 4) return h('div', { class: 'preview', 'data-testid': 'artifact-preview' }, head, h('p', { class: 'muted' }, `Too large to preview (${fmtBytes(a.size)}); open it raw.`));
+    if (a.size > MAX_TEXT * 4)
+      return h(
+        'div',
+        { class: 'preview', 'data-testid': 'artifact-preview' },
+        head,
+        h('p', { class: 'muted' }, `Too large to preview (${fmtBytes(a.size)}); open it raw.`),
+      );
     let text = await fetchText(url);
     if (a.kind === 'json') {
       try {
@@ -41,14 +62,28 @@ const preview = async (runId: string, a: ArtifactJson): Promise<HTMLElement> => 
       }
     }
     const cut = text.length > MAX_TEXT;
-    body = h('pre', { class: `artifact-text${a.kind === 'json' ? ' json' : ''}`, 'data-testid': 'artifact-text' }, cut ? `${text.slice(0, MAX_TEXT)}\n… (${text.length - MAX_TEXT} more characters)` : text);
+    body = h(
+      'pre',
+      { class: `artifact-text${a.kind === 'json' ? ' json' : ''}`, 'data-testid': 'artifact-text' },
+      cut ? `${text.slice(0, MAX_TEXT)}\n… (${text.length - MAX_TEXT} more characters)` : text,
+    );
   } else {
-    body = h('p', { class: 'muted' }, 'A binary file: ', h('a', { href: url, download: a.path.split('/').at(-1) ?? 'artifact' }, 'download it'), '.');
+    body = h(
+      'p',
+      { class: 'muted' },
+      'A binary file: ',
+      h('a', { href: url, download: a.path.split('/').at(-1) ?? 'artifact' }, 'download it'),
+      '.',
+    );
   }
   return h('div', { class: 'preview', 'data-testid': 'artifact-preview', 'data-path': a.path }, head, body);
 };
 
-export const createRunView = async (root: HTMLElement, route: Route, showProblems: (p: readonly StoreProblem[]) => void): Promise<ViewController> => {
+export const createRunView = async (
+  root: HTMLElement,
+  route: Route,
+  showProblems: (p: readonly StoreProblem[]) => void,
+): Promise<ViewController> => {
   const data: RunDetail = await api.run(route.arg);
   showProblems(data.problems);
   const { run } = data;
@@ -56,7 +91,12 @@ export const createRunView = async (root: HTMLElement, route: Route, showProblem
   const info = kvTable(
     [
       ['Run ID', h('span', { class: 'mono' }, run.runId)],
-      ['Experiment', data.experiment ? h('a', { href: href('runs', { experiment: data.experiment.name }) }, data.experiment.name) : run.experimentId],
+      [
+        'Experiment',
+        data.experiment
+          ? h('a', { href: href('runs', { experiment: data.experiment.name }) }, data.experiment.name)
+          : run.experimentId,
+      ],
       ['Status', statusBadge(run.status)],
       ['User', run.userId],
       ['Start time', fmtTime(run.startTime)],
@@ -80,13 +120,35 @@ export const createRunView = async (root: HTMLElement, route: Route, showProblem
       : h(
           'table',
           { class: 'kv', 'data-testid': 'run-metrics' },
-          h('thead', null, h('tr', null, h('th', null, 'Metric'), h('th', { class: 'num' }, 'Value'), h('th', null, 'Step'), h('th', null, 'History'))),
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              h('th', null, 'Metric'),
+              h('th', { class: 'num' }, 'Value'),
+              h('th', null, 'Step'),
+              h('th', null, 'History'),
+            ),
+          ),
           h(
             'tbody',
             null,
             ...data.metrics.map((m) => {
               const values = m.history.map((p) => toNumber(p.value)).filter((v): v is number => v !== undefined);
-              return h('tr', { 'data-key': m.key }, h('th', null, m.key), h('td', { class: 'num' }, fmtNum(m.value)), h('td', { class: 'muted' }, m.history.length > 1 ? `${m.step} (${m.history.length} points)` : String(m.step)), h('td', null, values.length > 1 ? sparkline(values) : ''));
+              return h(
+                'tr',
+                { 'data-key': m.key },
+                h('th', null, m.key),
+                h('td', { class: 'num' }, fmtNum(m.value)),
+                h(
+                  'td',
+                  { class: 'muted' },
+                  m.history.length > 1 ? `${m.step} (${m.history.length} points)` : String(m.step),
+                ),
+                h('td', null, values.length > 1 ? sparkline(values) : ''),
+              );
             }),
           ),
         );
@@ -106,9 +168,15 @@ export const createRunView = async (root: HTMLElement, route: Route, showProblem
   const open = async (path: string | undefined): Promise<void> => {
     const a = path === undefined ? undefined : byPath.get(path);
     shown = a?.path;
-    for (const li of list.querySelectorAll<HTMLElement>('li')) li.classList.toggle('current', li.dataset.path === shown);
-    if (!a) return void pane.replaceChildren(data.artifacts.length > 0 ? h('p', { class: 'muted' }, 'Choose an artifact to see it here.') : '');
-    const el = await preview(run.runId, a).catch((err: unknown) => h('pre', { class: 'error-text' }, (err as Error).message));
+    for (const li of list.querySelectorAll<HTMLElement>('li'))
+      li.classList.toggle('current', li.dataset.path === shown);
+    if (!a)
+      return void pane.replaceChildren(
+        data.artifacts.length > 0 ? h('p', { class: 'muted' }, 'Choose an artifact to see it here.') : '',
+      );
+    const el = await preview(run.runId, a).catch((err: unknown) =>
+      h('pre', { class: 'error-text' }, (err as Error).message),
+    );
     if (shown === a.path) pane.replaceChildren(el);
   };
 
@@ -117,19 +185,47 @@ export const createRunView = async (root: HTMLElement, route: Route, showProblem
       h(
         'li',
         { 'data-path': a.path, 'data-kind': a.kind },
-        h('a', { href: runHref(run.runId, a.path), onclick: (e) => (e.preventDefault(), navigate(runHref(run.runId, a.path))) }, a.path),
+        h(
+          'a',
+          {
+            href: runHref(run.runId, a.path),
+            onclick: (e) => (e.preventDefault(), navigate(runHref(run.runId, a.path))),
+          },
+          a.path,
+        ),
         h('span', { class: 'muted size' }, fmtBytes(a.size)),
       ),
     );
   }
 
   root.append(
-    h('div', { class: 'title-row' }, h('a', { href: href('runs', { experiment: data.experiment?.name }), class: 'back' }, '‹ Runs'), h('h2', { 'data-testid': 'run-title' }, run.runName || run.runId), statusBadge(run.status)),
+    h(
+      'div',
+      { class: 'title-row' },
+      h('a', { href: href('runs', { experiment: data.experiment?.name }), class: 'back' }, '‹ Runs'),
+      h('h2', { 'data-testid': 'run-title' }, run.runName || run.runId),
+      statusBadge(run.status),
+    ),
     h(
       'div',
       { class: 'run-grid' },
-      h('div', { class: 'col' }, section('Run', info), section('Parameters', params), section('Metrics', metrics), section('Tags', tags)),
-      h('div', { class: 'col wide' }, section(`Artifacts (${data.artifacts.length})`, data.artifacts.length > 0 ? list : h('p', { class: 'muted' }, 'No artifacts.'), pane)),
+      h(
+        'div',
+        { class: 'col' },
+        section('Run', info),
+        section('Parameters', params),
+        section('Metrics', metrics),
+        section('Tags', tags),
+      ),
+      h(
+        'div',
+        { class: 'col wide' },
+        section(
+          `Artifacts (${data.artifacts.length})`,
+          data.artifacts.length > 0 ? list : h('p', { class: 'muted' }, 'No artifacts.'),
+          pane,
+        ),
+      ),
     ),
   );
   await open(route.query.get('artifact') ?? defaultArtifact(data.artifacts));

@@ -42,7 +42,13 @@ const saveColumns = (experiment: string, columns: Columns): void => {
 };
 
 /** Fills the chooser's list: a checkbox per key, grouped, with all/none per group. */
-export const renderChooser = (list: HTMLElement, experiment: string, available: Columns, chosen: Columns, onChange: (c: Columns) => void): void => {
+export const renderChooser = (
+  list: HTMLElement,
+  experiment: string,
+  available: Columns,
+  chosen: Columns,
+  onChange: (c: Columns) => void,
+): void => {
   const change = (group: Group, keys: readonly string[]) => {
     const next = { ...chosen, [group]: keys };
     saveColumns(experiment, next);
@@ -69,17 +75,26 @@ export const renderChooser = (list: HTMLElement, experiment: string, available: 
     return h(
       'div',
       { class: 'group' },
-      h('div', { class: 'actions' }, h('strong', null, title), h('button', { type: 'button', onclick: () => change(group, available[group]) }, 'All'), h('button', { type: 'button', onclick: () => change(group, []) }, 'None')),
+      h(
+        'div',
+        { class: 'actions' },
+        h('strong', null, title),
+        h('button', { type: 'button', onclick: () => change(group, available[group]) }, 'All'),
+        h('button', { type: 'button', onclick: () => change(group, []) }, 'None'),
+      ),
       ...boxes,
     );
   });
-  list.replaceChildren(...(sections.length > 0 ? sections : [h('p', { class: 'muted' }, 'The runs have no params, metrics or tags.')]));
+  list.replaceChildren(
+    ...(sections.length > 0 ? sections : [h('p', { class: 'muted' }, 'The runs have no params, metrics or tags.')]),
+  );
 };
 
 // ---- sorting ------------------------------------------------------------------------------------------
 
 /** A key in order_by / filter syntax: quoted in backticks when it holds a character that would end it. */
-export const quoteKey = (key: string): string => (/[\s=!<>(),'"`]/.test(key) || key === '' ? `\`${key.replace(/`/g, '``')}\`` : key);
+export const quoteKey = (key: string): string =>
+  /[\s=!<>(),'"`]/.test(key) || key === '' ? `\`${key.replace(/`/g, '``')}\`` : key;
 
 interface Sort {
   readonly key: string;
@@ -111,7 +126,12 @@ interface Column {
 }
 
 const FIXED: readonly Column[] = [
-  { label: 'Run name', sortKey: 'attributes.run_name', cls: 'name', cell: (r) => h('a', { href: runHref(r.runId) }, r.runName || r.runId.slice(0, 8)) },
+  {
+    label: 'Run name',
+    sortKey: 'attributes.run_name',
+    cls: 'name',
+    cell: (r) => h('a', { href: runHref(r.runId) }, r.runName || r.runId.slice(0, 8)),
+  },
   { label: 'Status', sortKey: 'attributes.status', cell: (r) => statusBadge(r.status) },
   { label: 'Start time', sortKey: 'attributes.start_time', cls: 'time', cell: (r) => fmtTime(r.startTime) },
   { label: 'Duration', sortKey: 'duration', cls: 'num', cell: (r) => fmtDuration(r.startTime, r.endTime) },
@@ -134,27 +154,57 @@ const header = (col: Column, sort: Sort, onSort: (orderBy: string) => void): HTM
   const next = active ? `${col.sortKey} ${sort.desc ? 'ASC' : 'DESC'}` : `${col.sortKey} ASC`;
   return h(
     'th',
-    { class: `${col.cls ?? ''}${active ? ' sorted' : ''}`, 'data-sort-key': col.sortKey, 'aria-sort': active ? (sort.desc ? 'descending' : 'ascending') : 'none' },
-    h('button', { type: 'button', class: 'sort', title: `Sort by ${col.sortKey}`, onclick: () => onSort(next) }, col.label, h('span', { class: 'arrow' }, active ? (sort.desc ? '▼' : '▲') : '')),
+    {
+      class: `${col.cls ?? ''}${active ? ' sorted' : ''}`,
+      'data-sort-key': col.sortKey,
+      'aria-sort': active ? (sort.desc ? 'descending' : 'ascending') : 'none',
+    },
+    h(
+      'button',
+      { type: 'button', class: 'sort', title: `Sort by ${col.sortKey}`, onclick: () => onSort(next) },
+      col.label,
+      h('span', { class: 'arrow' }, active ? (sort.desc ? '▼' : '▲') : ''),
+    ),
   );
 };
 
 export const renderTable = (page: RunsPage, chosen: Columns, o: TableOptions): HTMLTableElement => {
   const sort = currentSort(o.orderBy);
-  const groups = GROUPS.map(([g, title, cls]) => ({ g, title, cls, cols: chosen[g].filter((k) => page.columns[g].includes(k)).map((k) => valueColumn(g, k)) })).filter((x) => x.cols.length > 0);
+  const groups = GROUPS.map(([g, title, cls]) => ({
+    g,
+    title,
+    cls,
+    cols: chosen[g].filter((k) => page.columns[g].includes(k)).map((k) => valueColumn(g, k)),
+  })).filter((x) => x.cols.length > 0);
   const all = h('input', { type: 'checkbox', title: 'Select every run of this page', 'data-testid': 'select-all' });
   const ids = page.runs.map((r) => r.runId);
   all.checked = ids.length > 0 && ids.every((id) => o.selected.has(id));
   all.addEventListener('change', () => {
     for (const id of ids) all.checked ? o.selected.add(id) : o.selected.delete(id);
-    for (const box of body.querySelectorAll<HTMLInputElement>('input[data-testid=row-select]')) box.checked = all.checked;
+    for (const box of body.querySelectorAll<HTMLInputElement>('input[data-testid=row-select]'))
+      box.checked = all.checked;
     o.onSelect();
   });
-  const groupRow = h('tr', { class: 'groups' }, h('th', { colspan: FIXED.length + 1 }), ...groups.map((g) => h('th', { colspan: g.cols.length, class: `group ${g.cls}` }, g.title)));
-  const headRow = h('tr', null, h('th', { class: 'sel' }, all), ...FIXED.map((c) => header(c, sort, o.onSort)), ...groups.flatMap((g) => g.cols.map((c) => header(c, sort, o.onSort))));
+  const groupRow = h(
+    'tr',
+    { class: 'groups' },
+    h('th', { colspan: FIXED.length + 1 }),
+    ...groups.map((g) => h('th', { colspan: g.cols.length, class: `group ${g.cls}` }, g.title)),
+  );
+  const headRow = h(
+    'tr',
+    null,
+    h('th', { class: 'sel' }, all),
+    ...FIXED.map((c) => header(c, sort, o.onSort)),
+    ...groups.flatMap((g) => g.cols.map((c) => header(c, sort, o.onSort))),
+  );
   const body = h('tbody');
   for (const r of page.runs) {
-    const box = h('input', { type: 'checkbox', 'data-testid': 'row-select', 'aria-label': `Select ${r.runName || r.runId}` });
+    const box = h('input', {
+      type: 'checkbox',
+      'data-testid': 'row-select',
+      'aria-label': `Select ${r.runName || r.runId}`,
+    });
     box.checked = o.selected.has(r.runId);
     box.addEventListener('change', () => {
       box.checked ? o.selected.add(r.runId) : o.selected.delete(r.runId);
@@ -163,15 +213,35 @@ export const renderTable = (page: RunsPage, chosen: Columns, o: TableOptions): H
     });
     const cells = [...FIXED, ...groups.flatMap((g) => g.cols)].map((c) => {
       const v = c.cell(r);
-      return h('td', { class: c.cls ?? '', 'data-col': c.sortKey, title: typeof v === 'string' && v.length > 24 ? v : undefined }, v);
+      return h(
+        'td',
+        { class: c.cls ?? '', 'data-col': c.sortKey, title: typeof v === 'string' && v.length > 24 ? v : undefined },
+        v,
+      );
     });
-    const tr = h('tr', { 'data-run-id': r.runId, class: r.lifecycleStage === 'deleted' ? 'deleted' : '' }, h('td', { class: 'sel' }, box), ...cells);
+    const tr = h(
+      'tr',
+      { 'data-run-id': r.runId, class: r.lifecycleStage === 'deleted' ? 'deleted' : '' },
+      h('td', { class: 'sel' }, box),
+      ...cells,
+    );
     // The whole row opens the run, except its checkbox cell and link (which do their own thing).
     tr.addEventListener('click', (e) => {
       if (!(e.target as Element).closest('input, a, button, td.sel')) navigate(runHref(r.runId));
     });
     body.append(tr);
   }
-  if (page.runs.length === 0) body.append(h('tr', { class: 'empty' }, h('td', { colspan: FIXED.length + 1 + groups.reduce((n, g) => n + g.cols.length, 0) }, page.total === 0 ? 'No runs match.' : 'No runs on this page.')));
+  if (page.runs.length === 0)
+    body.append(
+      h(
+        'tr',
+        { class: 'empty' },
+        h(
+          'td',
+          { colspan: FIXED.length + 1 + groups.reduce((n, g) => n + g.cols.length, 0) },
+          page.total === 0 ? 'No runs match.' : 'No runs on this page.',
+        ),
+      ),
+    );
   return h('table', { class: 'runs', 'data-testid': 'runs-table' }, h('thead', null, groupRow, headRow), body);
 };

@@ -33,7 +33,14 @@ const stateOf = (q: URLSearchParams): State => {
   };
 };
 
-const stateHref = (s: State): string => href('runs', { experiment: s.experiment, filter: s.filter, orderBy: s.orderBy, view: s.view === 'active' ? '' : s.view, offset: s.offset || '' });
+const stateHref = (s: State): string =>
+  href('runs', {
+    experiment: s.experiment,
+    filter: s.filter,
+    orderBy: s.orderBy,
+    view: s.view === 'active' ? '' : s.view,
+    offset: s.offset || '',
+  });
 
 /** A FilterError of the filter or order as the 400 the server would answer, or undefined when both parse. */
 const checkLocally = (s: State): RequestError | undefined => {
@@ -47,17 +54,36 @@ const checkLocally = (s: State): RequestError | undefined => {
   }
 };
 
-const dedupe = (problems: readonly StoreProblem[]): StoreProblem[] => [...new Map(problems.map((p) => [`${p.file}\n${p.message}`, p])).values()];
+const dedupe = (problems: readonly StoreProblem[]): StoreProblem[] => [
+  ...new Map(problems.map((p) => [`${p.file}\n${p.message}`, p])).values(),
+];
 
-export const createRunsView = async (root: HTMLElement, route: Route, showProblems: (p: readonly StoreProblem[]) => void): Promise<ViewController> => {
+export const createRunsView = async (
+  root: HTMLElement,
+  route: Route,
+  showProblems: (p: readonly StoreProblem[]) => void,
+): Promise<ViewController> => {
   let state = stateOf(route.query);
   const selected = new Set<string>();
   const go = (change: Partial<State>): void => navigate(stateHref({ ...state, ...change }));
 
   const sidebar = h('aside', { class: 'sidebar', 'data-testid': 'experiments' });
-  const input = h('input', { type: 'search', class: 'mono', 'data-testid': 'filter-input', placeholder: "metrics.mae < 2500 and params.model = 'rf'", autocomplete: 'off', spellcheck: 'false', 'aria-label': 'Filter runs' });
+  const input = h('input', {
+    type: 'search',
+    class: 'mono',
+    'data-testid': 'filter-input',
+    placeholder: "metrics.mae < 2500 and params.model = 'rf'",
+    autocomplete: 'off',
+    spellcheck: 'false',
+    'aria-label': 'Filter runs',
+  });
   const syntax = h('pre', { class: 'syntax' });
-  const help = h('details', { class: 'menu help' }, h('summary', { title: 'Filter syntax' }, 'Syntax'), h('div', { class: 'list' }, syntax));
+  const help = h(
+    'details',
+    { class: 'menu help' },
+    h('summary', { title: 'Filter syntax' }, 'Syntax'),
+    h('div', { class: 'list' }, syntax),
+  );
   help.addEventListener('toggle', () => {
     if (help.open && syntax.textContent === '') void api.info().then((i) => (syntax.textContent = i.filterSyntax));
   });
@@ -77,17 +103,58 @@ export const createRunsView = async (root: HTMLElement, route: Route, showProble
     else go({ filter, offset: 0 });
   });
   const error = h('pre', { class: 'filter-error', 'data-testid': 'filter-error', hidden: true });
-  const viewSelect = select(VIEWS.map((v) => [v, `${v[0]!.toUpperCase()}${v.slice(1)} runs`] as const), state.view, (v) => go({ view: v as RunsView, offset: 0 }), { 'data-testid': 'view-select', 'aria-label': 'Lifecycle' });
+  const viewSelect = select(
+    VIEWS.map((v) => [v, `${v[0]!.toUpperCase()}${v.slice(1)} runs`] as const),
+    state.view,
+    (v) => go({ view: v as RunsView, offset: 0 }),
+    { 'data-testid': 'view-select', 'aria-label': 'Lifecycle' },
+  );
   const chooserList = h('div', { class: 'list' });
-  const chooser = h('details', { class: 'menu', 'data-testid': 'column-chooser' }, h('summary', null, 'Columns'), chooserList);
-  const refresh = h('button', { type: 'button', title: 'Read the store again (new runs, new metric values)', 'data-testid': 'refresh', onclick: () => reload() }, '↻');
-  const compare = h('button', { type: 'button', class: 'primary', 'data-testid': 'compare-button', disabled: true, onclick: () => navigate(compareHref([...selected])) }, 'Compare');
-  const clear = h('button', { type: 'button', class: 'link', hidden: true, onclick: () => clearSelection() }, 'Clear selection');
+  const chooser = h(
+    'details',
+    { class: 'menu', 'data-testid': 'column-chooser' },
+    h('summary', null, 'Columns'),
+    chooserList,
+  );
+  const refresh = h(
+    'button',
+    {
+      type: 'button',
+      title: 'Read the store again (new runs, new metric values)',
+      'data-testid': 'refresh',
+      onclick: () => reload(),
+    },
+    '↻',
+  );
+  const compare = h(
+    'button',
+    {
+      type: 'button',
+      class: 'primary',
+      'data-testid': 'compare-button',
+      disabled: true,
+      onclick: () => navigate(compareHref([...selected])),
+    },
+    'Compare',
+  );
+  const clear = h(
+    'button',
+    { type: 'button', class: 'link', hidden: true, onclick: () => clearSelection() },
+    'Clear selection',
+  );
   const title = h('h2');
   const count = h('span', { class: 'count', 'data-testid': 'runs-count' });
   const tableWrap = h('div', { class: 'table-wrap' });
-  const prev = h('button', { type: 'button', 'data-testid': 'page-prev', onclick: () => go({ offset: Math.max(0, state.offset - PAGE) }) }, '‹ Previous');
-  const next = h('button', { type: 'button', 'data-testid': 'page-next', onclick: () => go({ offset: state.offset + PAGE }) }, 'Next ›');
+  const prev = h(
+    'button',
+    { type: 'button', 'data-testid': 'page-prev', onclick: () => go({ offset: Math.max(0, state.offset - PAGE) }) },
+    '‹ Previous',
+  );
+  const next = h(
+    'button',
+    { type: 'button', 'data-testid': 'page-next', onclick: () => go({ offset: state.offset + PAGE }) },
+    'Next ›',
+  );
   const pager = h('div', { class: 'pager' }, count, prev, next);
 
   root.append(
@@ -95,7 +162,25 @@ export const createRunsView = async (root: HTMLElement, route: Route, showProble
       'div',
       { class: 'runs-layout', 'data-testid': 'runs-view' },
       sidebar,
-      h('section', { class: 'runs-main' }, h('div', { class: 'title-row' }, title), h('div', { class: 'toolbar' }, form, viewSelect, chooser, refresh, h('span', { class: 'spacer' }), clear, compare), error, tableWrap, pager),
+      h(
+        'section',
+        { class: 'runs-main' },
+        h('div', { class: 'title-row' }, title),
+        h(
+          'div',
+          { class: 'toolbar' },
+          form,
+          viewSelect,
+          chooser,
+          refresh,
+          h('span', { class: 'spacer' }),
+          clear,
+          compare,
+        ),
+        error,
+        tableWrap,
+        pager,
+      ),
     ),
   );
 
@@ -113,16 +198,32 @@ export const createRunsView = async (root: HTMLElement, route: Route, showProble
   };
 
   const renderSidebar = (experiments: readonly ExperimentJson[]): void => {
-    const n = (e: ExperimentJson): number => (state.view === 'active' ? e.runs : state.view === 'deleted' ? e.deletedRuns : e.runs + e.deletedRuns);
+    const n = (e: ExperimentJson): number =>
+      state.view === 'active' ? e.runs : state.view === 'deleted' ? e.deletedRuns : e.runs + e.deletedRuns;
     const item = (name: string, label: string, count: number, deleted = false) =>
-      h('a', { href: stateHref({ ...state, experiment: name, offset: 0, filter: state.filter }), class: `exp${name === state.experiment ? ' current' : ''}${deleted ? ' deleted' : ''}`, 'data-experiment': name }, h('span', { class: 'label' }, label), h('span', { class: 'badge' }, count));
+      h(
+        'a',
+        {
+          href: stateHref({ ...state, experiment: name, offset: 0, filter: state.filter }),
+          class: `exp${name === state.experiment ? ' current' : ''}${deleted ? ' deleted' : ''}`,
+          'data-experiment': name,
+        },
+        h('span', { class: 'label' }, label),
+        h('span', { class: 'badge' }, count),
+      );
     const active = experiments.filter((e) => e.lifecycleStage === 'active');
     const deleted = experiments.filter((e) => e.lifecycleStage !== 'active');
     sidebar.replaceChildren(
       h('h3', null, 'Experiments'),
-      item('', 'All experiments', experiments.reduce((s, e) => s + n(e), 0)),
+      item(
+        '',
+        'All experiments',
+        experiments.reduce((s, e) => s + n(e), 0),
+      ),
       ...active.map((e) => item(e.name, e.name, n(e))),
-      ...(deleted.length > 0 ? [h('h3', null, 'Deleted experiments'), ...deleted.map((e) => item(e.name, e.name, n(e), true))] : []),
+      ...(deleted.length > 0
+        ? [h('h3', null, 'Deleted experiments'), ...deleted.map((e) => item(e.name, e.name, n(e), true))]
+        : []),
     );
   };
 
@@ -148,7 +249,18 @@ export const createRunsView = async (root: HTMLElement, route: Route, showProble
     // The filter and sort are checked here first, with the CLI's own parser: the mistake shows at once, and
     // the browser logs no failed request. The server checks again (other clients, the duration column).
     const mistake = checkLocally(state);
-    const runs = mistake ?? api.runs({ experiment: state.experiment, filter: state.filter, orderBy: state.orderBy, view: state.view, offset: state.offset, limit: PAGE }).catch((e: unknown) => e as Error);
+    const runs =
+      mistake ??
+      api
+        .runs({
+          experiment: state.experiment,
+          filter: state.filter,
+          orderBy: state.orderBy,
+          view: state.view,
+          offset: state.offset,
+          limit: PAGE,
+        })
+        .catch((e: unknown) => e as Error);
     const [exps, page] = await Promise.all([api.experiments(), runs]);
     if (mine !== token) return;
     tableWrap.classList.remove('loading');
@@ -158,7 +270,8 @@ export const createRunsView = async (root: HTMLElement, route: Route, showProble
       error.textContent = page.message;
       error.hidden = false;
       tableWrap.classList.add('stale');
-      if (page.position !== undefined && document.activeElement === input) input.setSelectionRange(page.position, page.position + 1);
+      if (page.position !== undefined && document.activeElement === input)
+        input.setSelectionRange(page.position, page.position + 1);
       showProblems(exps.problems);
       return;
     }
@@ -167,7 +280,15 @@ export const createRunsView = async (root: HTMLElement, route: Route, showProble
     error.textContent = '';
     tableWrap.classList.remove('stale');
     showProblems(dedupe([...exps.problems, ...page.problems]));
-    const draw = (): void => tableWrap.replaceChildren(renderTable(page, columns!, { orderBy: state.orderBy, onSort: (orderBy) => go({ orderBy, offset: 0 }), selected, onSelect: syncCompare }));
+    const draw = (): void =>
+      tableWrap.replaceChildren(
+        renderTable(page, columns!, {
+          orderBy: state.orderBy,
+          onSort: (orderBy) => go({ orderBy, offset: 0 }),
+          selected,
+          onSelect: syncCompare,
+        }),
+      );
     columns = chosenColumns(state.experiment, page.columns);
     const chooserChanged = (c: Columns): void => {
       columns = c;
@@ -177,7 +298,8 @@ export const createRunsView = async (root: HTMLElement, route: Route, showProble
     renderChooser(chooserList, state.experiment, page.columns, columns, chooserChanged);
     draw();
     const last = Math.min(page.offset + page.runs.length, page.total);
-    count.textContent = page.total === 0 ? 'No runs' : `${page.offset + 1}–${last} of ${page.total} run${page.total === 1 ? '' : 's'}`;
+    count.textContent =
+      page.total === 0 ? 'No runs' : `${page.offset + 1}–${last} of ${page.total} run${page.total === 1 ? '' : 's'}`;
     count.dataset.total = String(page.total);
     prev.disabled = page.offset === 0;
     next.disabled = last >= page.total;

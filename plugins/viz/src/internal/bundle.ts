@@ -32,7 +32,10 @@ const bundle = async (): Promise<PageBundle> => {
   });
   const find = (ext: string): string => {
     const file = result.outputFiles.find((f) => f.path.endsWith(ext));
-    if (!file) throw new Error(`esbuild: expected a ${ext} output for ${PAGE_DIR}, but got ${result.outputFiles.map((f) => f.path).join(', ')}`);
+    if (!file)
+      throw new Error(
+        `esbuild: expected a ${ext} output for ${PAGE_DIR}, but got ${result.outputFiles.map((f) => f.path).join(', ')}`,
+      );
     return file.text;
   };
   return { js: find('.js'), css: find('.css') };

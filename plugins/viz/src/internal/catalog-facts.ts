@@ -6,7 +6,10 @@ import type { DatasetFacts } from './graph.js';
 import { credentialSecrets, maskSecrets } from './mask.js';
 import { VERSIONS_SHOWN } from './model.js';
 
-export const collectDatasetFacts = async (project: Project, names: Iterable<string>): Promise<Map<string, DatasetFacts>> => {
+export const collectDatasetFacts = async (
+  project: Project,
+  names: Iterable<string>,
+): Promise<Map<string, DatasetFacts>> => {
   const secrets = credentialSecrets(project.credentials?.data);
   const { catalog } = project.createCatalog();
   const out = new Map<string, DatasetFacts>();

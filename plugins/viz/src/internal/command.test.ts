@@ -54,11 +54,19 @@ t.test('--format svg|json, or the extension of --out', async (t) => {
 
 t.test('option errors name the option and what to give', async (t) => {
   const { ctx } = context(PROPERTY);
-  await t.rejects(runViz({ format: 'png' }, ctx), { code: 'DAGRUN_ERR_CLI_USAGE', message: /--format 'png': expected one of html, svg, json, but got no such format\./ });
+  await t.rejects(runViz({ format: 'png' }, ctx), {
+    code: 'DAGRUN_ERR_CLI_USAGE',
+    message: /--format 'png': expected one of html, svg, json, but got no such format\./,
+  });
   await t.rejects(runViz({ format: 'jsn' }, ctx), { message: /Hint: did you mean: 'json'\?/ });
-  await t.rejects(runViz({ port: '80x', serve: true }, ctx), { message: /--port '80x': expected an integer from 0 to 65535/ });
+  await t.rejects(runViz({ port: '80x', serve: true }, ctx), {
+    message: /--port '80x': expected an integer from 0 to 65535/,
+  });
   await t.rejects(runViz({ port: '8080' }, ctx), { message: /--port without --serve/ });
   await t.rejects(runViz({ serve: true, format: 'svg' }, ctx), { message: /--format svg with --serve: expected html/ });
   await t.rejects(runViz({ serve: true, out: 'x.html' }, ctx), { message: /--out with --serve/ });
-  await t.rejects(runViz({ pipeline: 'inferense' }, ctx), { code: 'DAGRUN_ERR_PIPELINE_UNKNOWN', message: /did you mean: 'inference'/ });
+  await t.rejects(runViz({ pipeline: 'inferense' }, ctx), {
+    code: 'DAGRUN_ERR_PIPELINE_UNKNOWN',
+    message: /did you mean: 'inference'/,
+  });
 });

@@ -23,16 +23,25 @@ export interface VizCommandOptions {
 const usage = (detail: string, hint?: string): ConfigError => new ConfigError('DAGRUN_ERR_CLI_USAGE', detail, { hint });
 
 const checkFormat = (format: string | undefined, out: string | undefined): Format => {
-  const f = format ?? (out && ['.svg', '.json'].includes(extname(out).toLowerCase()) ? extname(out).slice(1).toLowerCase() : 'html');
+  const f =
+    format ??
+    (out && ['.svg', '.json'].includes(extname(out).toLowerCase()) ? extname(out).slice(1).toLowerCase() : 'html');
   if ((FORMATS as readonly string[]).includes(f)) return f as Format;
   const mean = didYouMean(f, FORMATS);
-  throw usage(`--format '${f}': expected one of ${FORMATS.join(', ')}, but got no such format.`, mean ? `Hint: ${mean}` : undefined);
+  throw usage(
+    `--format '${f}': expected one of ${FORMATS.join(', ')}, but got no such format.`,
+    mean ? `Hint: ${mean}` : undefined,
+  );
 };
 
 const checkPort = (port: string | undefined): number | undefined => {
   if (port === undefined) return undefined;
   const n = Number(port);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw usage(`--port '${port}': expected an integer from 0 to 65535, but got '${port}'.`, 'Hint: --port 0 picks any free port.');
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw usage(
+      `--port '${port}': expected an integer from 0 to 65535, but got '${port}'.`,
+      'Hint: --port 0 picks any free port.',
+    );
   return n;
 };
 
@@ -58,14 +67,25 @@ export const runViz = async (o: VizCommandOptions, ctx: CommandContext): Promise
   const port = checkPort(o.port);
   const graphOpts = { projectDir: ctx.projectDir, env: o.env, pipeline: o.pipeline, run: o.run };
   if (o.serve) {
-    if (format !== 'html') throw usage(`--format ${format} with --serve: expected html (the served page), but got ${format}.`, `Hint: export with \`dagrun viz --format ${format}\` without --serve.`);
-    if (o.out) throw usage(`--out with --serve: expected no file (the page is served from memory), but got '${o.out}'.`, 'Hint: drop --out, or drop --serve to write the file.');
+    if (format !== 'html')
+      throw usage(
+        `--format ${format} with --serve: expected html (the served page), but got ${format}.`,
+        `Hint: export with \`dagrun viz --format ${format}\` without --serve.`,
+      );
+    if (o.out)
+      throw usage(
+        `--out with --serve: expected no file (the page is served from memory), but got '${o.out}'.`,
+        'Hint: drop --out, or drop --serve to write the file.',
+      );
     return serve({ ...graphOpts, port }, ctx);
   }
-  if (port !== undefined) throw usage(`--port without --serve: expected --serve as well, but got --port ${port} alone.`);
+  if (port !== undefined)
+    throw usage(`--port without --serve: expected --serve as well, but got --port ${port} alone.`);
   const { model, project, warnings } = await projectGraph(graphOpts);
   printWarnings(warnings, ctx);
-  const out = o.out ? resolve(process.cwd(), o.out) : join(dirname(project.runsDir), 'viz', `${o.pipeline ?? 'pipelines'}.${format}`);
+  const out = o.out
+    ? resolve(process.cwd(), o.out)
+    : join(dirname(project.runsDir), 'viz', `${o.pipeline ?? 'pipelines'}.${format}`);
   const text = await renderGraph(model, format);
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, text);
@@ -84,7 +104,9 @@ const serve = async (opts: Parameters<typeof startVizServer>[0], ctx: CommandCon
     },
   });
   ctx.stdout(server.url);
-  ctx.stderr(`Serving the graph of '${ctx.projectDir}' at ${server.url}; it is rebuilt when dagrun.yaml, the pipelines file, conf/ or the run records change. Ctrl-C stops.`);
+  ctx.stderr(
+    `Serving the graph of '${ctx.projectDir}' at ${server.url}; it is rebuilt when dagrun.yaml, the pipelines file, conf/ or the run records change. Ctrl-C stops.`,
+  );
   await new Promise<void>((done) => {
     const stop = () => void server.close().then(done);
     process.once('SIGINT', stop);
@@ -96,15 +118,29 @@ const serve = async (opts: Parameters<typeof startVizServer>[0], ctx: CommandCon
 
 export const vizCommand: CommandSpec = {
   name: 'viz',
-  description: 'Draw the pipelines as one self-contained, interactive HTML page (or SVG / JSON) with the last run overlaid',
+  description:
+    'Draw the pipelines as one self-contained, interactive HTML page (or SVG / JSON) with the last run overlaid',
   options: [
-    { flags: '-p, --pipeline <name>', description: 'only this pipeline (default: every pipeline; the page opens on __default__)' },
-    { flags: '-o, --out <file>', description: 'where to write (default: .dagrun/viz/<pipeline or "pipelines">.<format> in the project)' },
-    { flags: '-f, --format <format>', description: 'html (the interactive page), svg (a static drawing) or json (the graph model); default html, or from --out\'s extension' },
+    {
+      flags: '-p, --pipeline <name>',
+      description: 'only this pipeline (default: every pipeline; the page opens on __default__)',
+    },
+    {
+      flags: '-o, --out <file>',
+      description: 'where to write (default: .dagrun/viz/<pipeline or "pipelines">.<format> in the project)',
+    },
+    {
+      flags: '-f, --format <format>',
+      description:
+        "html (the interactive page), svg (a static drawing) or json (the graph model); default html, or from --out's extension",
+    },
     { flags: '--run <id>', description: 'run record to overlay (default: the newest in .dagrun/runs)' },
     { flags: '--no-run', description: 'no run overlay' },
     { flags: '-e, --env <name>', description: 'configuration environment layered over conf/base' },
-    { flags: '--serve', description: 'serve the page on 127.0.0.1 and rebuild it when the pipelines, conf/ or run records change' },
+    {
+      flags: '--serve',
+      description: 'serve the page on 127.0.0.1 and rebuild it when the pipelines, conf/ or run records change',
+    },
     { flags: '--port <number>', description: 'port for --serve (default 4141; 0 for any free port)' },
   ],
   action: (_args, options, ctx) => runViz(options as VizCommandOptions, ctx),

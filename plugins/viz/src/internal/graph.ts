@@ -4,7 +4,16 @@
 
 import { formatLocation, isParamInput, type Node, type Pipeline, type RunRecord } from '@dagrun/core';
 import { commonNamespace, namespaceTree } from './namespaces.js';
-import { MODEL_FORMAT, type DatasetItem, type Edge, type GraphModel, type Item, type NodeItem, type ParameterItem, type PipelineInfo } from './model.js';
+import {
+  MODEL_FORMAT,
+  type DatasetItem,
+  type Edge,
+  type GraphModel,
+  type Item,
+  type NodeItem,
+  type ParameterItem,
+  type PipelineInfo,
+} from './model.js';
 import { runOverlay } from './run-overlay.js';
 
 /** What the catalog says about one dataset (catalog-facts.ts). */
@@ -13,7 +22,11 @@ export type DatasetFacts = Pick<DatasetItem, 'type' | 'declared' | 'facts' | 've
 export interface GraphSource {
   readonly project: string;
   readonly env?: readonly string[];
-  readonly pipelines: ReadonlyArray<{ readonly name: string; readonly description?: string | undefined; readonly pipeline: Pipeline }>;
+  readonly pipelines: ReadonlyArray<{
+    readonly name: string;
+    readonly description?: string | undefined;
+    readonly pipeline: Pipeline;
+  }>;
   /** The pipeline the page opens on; default `__default__` when present, else the first. */
   readonly defaultPipeline?: string | undefined;
   /** Facts of a dataset; a name it does not know is drawn as an undeclared memory dataset. */
@@ -30,7 +43,13 @@ export const paramId = (name: string): string => `p:${name}`;
 /** The id of an input or output name: a parameter or a dataset. */
 export const dataId = (name: string): string => (isParamInput(name) ? paramId(name) : datasetId(name));
 
-const MEMORY: DatasetFacts = { type: 'memory', declared: false, facts: { type: 'memory' }, versions: [], versionCount: 0 };
+const MEMORY: DatasetFacts = {
+  type: 'memory',
+  declared: false,
+  facts: { type: 'memory' },
+  versions: [],
+  versionCount: 0,
+};
 
 export const buildGraphModel = (src: GraphSource): GraphModel => {
   const nodes = new Map<string, { node: Node; item: NodeItem }>();
@@ -98,7 +117,7 @@ export const buildGraphModel = (src: GraphSource): GraphModel => {
 
   const nodeItems = [...nodes.values()].map((n) => n.item);
   const names = pipelines.map((p) => p.name);
-  const defaultPipeline = src.defaultPipeline ?? (names.includes('__default__') ? '__default__' : names[0] ?? '');
+  const defaultPipeline = src.defaultPipeline ?? (names.includes('__default__') ? '__default__' : (names[0] ?? ''));
   return {
     format: MODEL_FORMAT,
     project: src.project,
@@ -126,7 +145,8 @@ const dataNamespace = (isParam: boolean, readers: readonly string[], writers: re
   return commonNamespace([...readers, ...writers]);
 };
 
-const signature = (n: Node): string => JSON.stringify([n.funcRef ?? n.func.name, n.namespace ?? '', n.inputNames, n.outputNames]);
+const signature = (n: Node): string =>
+  JSON.stringify([n.funcRef ?? n.func.name, n.namespace ?? '', n.inputNames, n.outputNames]);
 
 /** `n:<name>`, or `n:<name>~2`, … for a different node that another pipeline declares under the same name. */
 const nodeIdFor = (n: Node, idsByName: Map<string, string[]>, nodes: ReadonlyMap<string, { node: Node }>): string => {
@@ -148,7 +168,9 @@ const nodeItem = (id: string, n: Node): NodeItem => {
     name: n.name,
     namespace: n.namespace ?? '',
     tags: [...n.tags],
-    func: ref ? { ref, file: hash > 0 ? ref.slice(0, hash) : ref, export: hash > 0 ? ref.slice(hash + 1) : '' } : undefined,
+    func: ref
+      ? { ref, file: hash > 0 ? ref.slice(0, hash) : ref, export: hash > 0 ? ref.slice(hash + 1) : '' }
+      : undefined,
     declared: n.location ? formatLocation(n.location) : undefined,
     inputs: [...n.inputNames],
     outputs: [...n.outputNames],

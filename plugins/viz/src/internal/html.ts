@@ -19,7 +19,10 @@ export interface PageData {
 
 /** JSON that is safe inside <script>: no `</script>`, `<!--` or line separators can end it early. */
 export const inlineJson = (value: unknown): string =>
-  JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 
 /** A script that is safe inline: `</script` cannot appear in it. */
 const inlineScript = (js: string): string => js.replace(/<\/script/gi, '<\\/script');

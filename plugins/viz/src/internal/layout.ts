@@ -31,13 +31,17 @@ export interface Layout {
 }
 
 /** What an item's shape says: a parameter's shape already says "parameter", so `params:` is dropped. */
-export const labelOf = (item: ViewItem): string => truncate(item.kind === 'parameter' && item.name.startsWith('params:') ? item.name.slice('params:'.length) : item.name);
+export const labelOf = (item: ViewItem): string =>
+  truncate(
+    item.kind === 'parameter' && item.name.startsWith('params:') ? item.name.slice('params:'.length) : item.name,
+  );
 
 export const truncate = (s: string, max = MAX_LABEL): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 const textW = (s: string): number => truncate(s).length * CHAR_W;
 export const badgeWidth = (type: string): number => Math.round(truncate(type, 12).length * 6.2 + 12);
 
-export const namespaceSub = (nodeCount: number): string => `${nodeCount} node${nodeCount === 1 ? '' : 's'} · click to expand`;
+export const namespaceSub = (nodeCount: number): string =>
+  `${nodeCount} node${nodeCount === 1 ? '' : 's'} · click to expand`;
 
 export const itemSize = (item: ViewItem): [number, number] => {
   switch (item.kind) {
@@ -50,7 +54,10 @@ export const itemSize = (item: ViewItem): [number, number] => {
       return [Math.round(labelOf(item).length * CHAR_W + 34), PARAM_H];
     case 'namespace':
       // The second line, "12 nodes · click to expand", is 10.5px text (6.4px a character).
-      return [Math.round(Math.max(textW(item.name) + 2 * CHAR_W, namespaceSub(item.nodeCount).length * 6.4) + 28), BOX_H];
+      return [
+        Math.round(Math.max(textW(item.name) + 2 * CHAR_W, namespaceSub(item.nodeCount).length * 6.4) + 28),
+        BOX_H,
+      ];
   }
 };
 

@@ -9,7 +9,9 @@ import { GRAPH_CSS, typeColor } from './style.js';
 import type { View, ViewItem } from './view.js';
 
 export const escapeXml = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;'));
+  s.replace(/[&<>"']/g, (c) =>
+    c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;',
+  );
 
 /** "1.23 s", "45 ms", "2 min 5 s". */
 export const formatDuration = (ms: number | undefined): string => {
@@ -38,7 +40,9 @@ const itemMarkup = (item: ViewItem, w: number, h: number, model: GraphModel, sho
   switch (item.kind) {
     case 'node': {
       const run = showRun ? model.run?.nodes[item.id] : undefined;
-      const sub = run ? `${STATUS_TEXT[run.status]}${run.durationMs !== undefined ? ` · ${formatDuration(run.durationMs)}` : ''}` : item.func?.export ?? '';
+      const sub = run
+        ? `${STATUS_TEXT[run.status]}${run.durationMs !== undefined ? ` · ${formatDuration(run.durationMs)}` : ''}`
+        : (item.func?.export ?? '');
       return [
         `k-node${run ? ` st-${run.status}` : ''}`,
         `<rect class="shape" rx="6" width="${w}" height="${h}"/><text class="label" x="12" y="17">${label}</text><text class="sub" x="12" y="32">${escapeXml(truncate(sub))}</text>`,
@@ -69,19 +73,24 @@ const itemMarkup = (item: ViewItem, w: number, h: number, model: GraphModel, sho
 export const graphMarkup = (model: GraphModel, view: View, layout: Layout, showRun = true): string => {
   const parts: string[] = ['<g class="edges">'];
   view.edges.forEach((e, i) => {
-    parts.push(`<path class="edge" data-s="${escapeXml(e.source)}" data-t="${escapeXml(e.target)}" d="${edgePath(layout.edges[i] ?? [])}"/>`);
+    parts.push(
+      `<path class="edge" data-s="${escapeXml(e.source)}" data-t="${escapeXml(e.target)}" d="${edgePath(layout.edges[i] ?? [])}"/>`,
+    );
   });
   parts.push('</g><g class="items">');
   for (const item of view.items) {
     const [x, y, w, h] = layout.boxes[item.id]!;
     const [cls, body] = itemMarkup(item, w, h, model, showRun);
-    parts.push(`<g class="item ${cls}" data-id="${escapeXml(item.id)}" data-kind="${item.kind}" transform="translate(${x},${y})"><title>${escapeXml(item.name)}</title>${body}</g>`);
+    parts.push(
+      `<g class="item ${cls}" data-id="${escapeXml(item.id)}" data-kind="${item.kind}" transform="translate(${x},${y})"><title>${escapeXml(item.name)}</title>${body}</g>`,
+    );
   }
   parts.push('</g>');
   return parts.join('');
 };
 
-export const ARROW_DEFS = '<defs><marker id="dagrun-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path class="arrow" d="M0,0L10,5L0,10z"/></marker></defs>';
+export const ARROW_DEFS =
+  '<defs><marker id="dagrun-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path class="arrow" d="M0,0L10,5L0,10z"/></marker></defs>';
 
 /** A standalone SVG document of the view (styles inline), for `dagrun viz --format svg`. */
 export const standaloneSvg = (model: GraphModel, view: View, layout: Layout, showRun = true): string =>

@@ -5,9 +5,11 @@
 export const MASK = '***';
 
 /** Keys whose values are secrets wherever they appear. */
-const SECRET_KEY = /pass(word|wd)?$|^pwd$|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|^auth(orization)?$|signature|^sig$/i;
+const SECRET_KEY =
+  /pass(word|wd)?$|^pwd$|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|^auth(orization)?$|signature|^sig$/i;
 /** Keys of credentials.yaml that name where, not how: their values stay readable. */
-const PUBLIC_CREDENTIAL_KEY = /^(user(name)?|host(name)?|port|region|endpoint(_url)?|database|dbname|db|bucket|schema)$/i;
+const PUBLIC_CREDENTIAL_KEY =
+  /^(user(name)?|host(name)?|port|region|endpoint(_url)?|database|dbname|db|bucket|schema)$/i;
 
 /** Every secret value of credentials.yaml: string leaves, except those under PUBLIC_CREDENTIAL_KEY. */
 export const credentialSecrets = (credentials: unknown): string[] => {
@@ -27,7 +29,9 @@ export const maskString = (s: string, secrets: readonly string[] = []): string =
     // scheme://user:password@host → scheme://user:***@host
     .replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@\s]*):[^/@\s]*@/i, `$1:${MASK}@`)
     // ?password=…&token=… → ***
-    .replace(/([?&;]([^=&;#]+)=)([^&;#]*)/g, (m, head: string, key: string) => (SECRET_KEY.test(key) ? `${head}${MASK}` : m));
+    .replace(/([?&;]([^=&;#]+)=)([^&;#]*)/g, (m, head: string, key: string) =>
+      SECRET_KEY.test(key) ? `${head}${MASK}` : m,
+    );
   for (const secret of secrets) out = out.split(secret).join(MASK);
   return out;
 };
@@ -38,6 +42,7 @@ export const maskSecrets = (value: unknown, secrets: readonly string[] = [], key
   if (SECRET_KEY.test(key) && typeof value !== 'boolean') return MASK;
   if (typeof value === 'string') return maskString(value, secrets);
   if (Array.isArray(value)) return value.map((v) => maskSecrets(v, secrets, key));
-  if (typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v, secrets, k)]));
+  if (typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v, secrets, k)]));
   return value;
 };

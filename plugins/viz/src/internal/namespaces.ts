@@ -33,4 +33,5 @@ export const collapsedAncestor = (namespace: string, collapsed: ReadonlySet<stri
   collapsed.size === 0 ? undefined : ancestry(namespace).find((a) => collapsed.has(a));
 
 /** Whether `namespace` is `root` or inside it ('' holds everything). */
-export const isWithin = (namespace: string, root: string): boolean => root === '' || namespace === root || namespace.startsWith(`${root}.`);
+export const isWithin = (namespace: string, root: string): boolean =>
+  root === '' || namespace === root || namespace.startsWith(`${root}.`);

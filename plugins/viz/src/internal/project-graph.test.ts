@@ -13,15 +13,23 @@ t.test('property project: the items and edges of each pipeline are those of the 
   const { model, warnings } = await projectGraph({ projectDir: PROPERTY, run: false });
   t.same(warnings, []);
   const project = await openProject({ projectDir: PROPERTY });
-  t.same(model.pipelines.map((p) => p.name), project.pipelines!.names());
+  t.same(
+    model.pipelines.map((p) => p.name),
+    project.pipelines!.names(),
+  );
   t.equal(model.defaultPipeline, '__default__');
   for (const info of model.pipelines) {
     const p = project.pipeline(info.name);
-    t.same(info.nodes, p.nodes.map((n) => `n:${n.name}`), `${info.name}: its nodes, in run order`);
+    t.same(
+      info.nodes,
+      p.nodes.map((n) => `n:${n.name}`),
+      `${info.name}: its nodes, in run order`,
+    );
   }
   const p = project.pipeline('model_run');
   const data = p.datasets();
-  const count = (kind: string) => model.items.filter((i) => i.kind === kind && (kind === 'node' ? p.node(i.name) : data.includes(i.name))).length;
+  const count = (kind: string) =>
+    model.items.filter((i) => i.kind === kind && (kind === 'node' ? p.node(i.name) : data.includes(i.name))).length;
   t.equal(count('node'), 7);
   t.equal(count('dataset'), data.filter((d) => !isParamInput(d)).length);
   t.equal(count('parameter'), data.filter(isParamInput).length);
@@ -34,8 +42,14 @@ t.test('property project: the items and edges of each pipeline are those of the 
   t.same(hyper.value, project.params.hyper_params, 'a parameter carries its value');
   const csv = model.items.find((i) => i.id === 'd:train') as DatasetItem;
   t.match(csv, { type: 'csv', declared: true, facts: { path: 'data/01_raw/train.csv', versioned: false } });
-  t.match(model.items.find((i) => i.id === 'd:train_cols'), { type: 'memory', declared: false });
-  t.match(model.items.find((i) => i.id === 'd:property_request'), { type: 'memory', declared: true });
+  t.match(
+    model.items.find((i) => i.id === 'd:train_cols'),
+    { type: 'memory', declared: false },
+  );
+  t.match(
+    model.items.find((i) => i.id === 'd:property_request'),
+    { type: 'memory', declared: true },
+  );
 });
 
 t.test('a trained copy: versions present and the newest run; --run picks an older, failed one', async (t) => {
@@ -59,14 +73,23 @@ t.test('a trained copy: versions present and the newest run; --run picks an olde
   const older = await projectGraph({ projectDir: dir, run: ok.runId });
   t.equal(older.model.run?.runId, ok.runId);
   t.equal(older.model.run?.status, 'ok');
-  t.ok(Object.entries(older.model.run!.nodes).every(([id, n]) => (older.model.pipelines.find((p) => p.name === 'model_run')!.nodes.includes(id) ? n.status === 'ok' : n.status === 'not_run')));
+  t.ok(
+    Object.entries(older.model.run!.nodes).every(([id, n]) =>
+      older.model.pipelines.find((p) => p.name === 'model_run')!.nodes.includes(id)
+        ? n.status === 'ok'
+        : n.status === 'not_run',
+    ),
+  );
   t.ok((older.model.run?.durationMs ?? 0) > 0, "the run's total time");
   t.equal(older.model.run?.saved['d:model']?.version, ok.runId);
 });
 
 t.test('retail demo: namespaces from the modular pipelines', async (t) => {
   const { model } = await projectGraph({ projectDir: RETAIL, run: false });
-  t.same(model.namespaces.map((n) => n.id), ['by_product', 'by_region']);
+  t.same(
+    model.namespaces.map((n) => n.id),
+    ['by_product', 'by_region'],
+  );
   t.equal(model.items.find((i) => i.id === 'n:by_region.summarise')?.namespace, 'by_region');
   t.equal(model.items.find((i) => i.id === 'p:params:by_region.group_by')?.namespace, 'by_region');
   t.equal(model.items.find((i) => i.id === 'd:order_lines')?.namespace, '');
@@ -74,17 +97,25 @@ t.test('retail demo: namespaces from the modular pipelines', async (t) => {
 
 t.test('--pipeline keeps one pipeline; unknown names list what there is', async (t) => {
   const { model } = await projectGraph({ projectDir: PROPERTY, pipeline: 'inference', run: false });
-  t.same(model.pipelines.map((p) => p.name), ['inference']);
+  t.same(
+    model.pipelines.map((p) => p.name),
+    ['inference'],
+  );
   t.equal(model.defaultPipeline, 'inference');
-  t.same(model.items.filter((i) => i.kind === 'node').map((i) => i.name), ['predict_properties']);
+  t.same(
+    model.items.filter((i) => i.kind === 'node').map((i) => i.name),
+    ['predict_properties'],
+  );
 
   await t.rejects(projectGraph({ projectDir: PROPERTY, pipeline: 'model_runn' }), {
     code: 'DAGRUN_ERR_PIPELINE_UNKNOWN',
-    message: /--pipeline 'model_runn': expected a pipeline declared in pipeline\.yaml \(generate_data, model_run, load_raw_to_postgres, inference, __default__\), but got no such pipeline\.\n\s+Hint: did you mean: 'model_run'\?/,
+    message:
+      /--pipeline 'model_runn': expected a pipeline declared in pipeline\.yaml \(generate_data, model_run, load_raw_to_postgres, inference, __default__\), but got no such pipeline\.\n\s+Hint: did you mean: 'model_run'\?/,
   });
   await t.rejects(projectGraph({ projectDir: PROPERTY, run: '2020-01-01T00.00.00.000Z' }), {
     code: 'DAGRUN_ERR_CLI_USAGE',
-    message: /--run '2020-01-01T00\.00\.00\.000Z': expected the id of a run recorded in \.dagrun\/runs, but got no such run\./,
+    message:
+      /--run '2020-01-01T00\.00\.00\.000Z': expected the id of a run recorded in \.dagrun\/runs, but got no such run\./,
   });
 });
 
@@ -93,5 +124,7 @@ t.test('a pipelines file without a pipeline says so', async (t) => {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'dagrun.yaml'), 'name: empty\n');
   writeFileSync(join(dir, 'pipeline.yaml'), '{}\n');
-  await t.rejects(projectGraph({ projectDir: dir }), { message: /Pipelines of pipeline\.yaml: expected at least one pipeline to draw, but got none\./ });
+  await t.rejects(projectGraph({ projectDir: dir }), {
+    message: /Pipelines of pipeline\.yaml: expected at least one pipeline to draw, but got none\./,
+  });
 });

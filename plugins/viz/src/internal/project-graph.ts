@@ -3,7 +3,21 @@
 // returned as warnings; those that leave nothing are thrown, naming what to change.
 
 import { relative } from 'node:path';
-import { CheckError, ConfigError, didYouMean, flattenParams, isParamInput, listRuns, openProject, PipelineError, readRunRecord, type DagrunError, type Pipeline, type Project, type RunRecord } from '@dagrun/core';
+import {
+  CheckError,
+  ConfigError,
+  didYouMean,
+  flattenParams,
+  isParamInput,
+  listRuns,
+  openProject,
+  PipelineError,
+  readRunRecord,
+  type DagrunError,
+  type Pipeline,
+  type Project,
+  type RunRecord,
+} from '@dagrun/core';
 import { collectDatasetFacts } from './catalog-facts.js';
 import { buildGraphModel } from './graph.js';
 import type { GraphModel } from './model.js';
@@ -31,11 +45,16 @@ export const projectGraph = async (opts: ProjectGraphOptions): Promise<ProjectGr
   const warnings = project.errors.map((e) => e.message);
   const names = registry.names();
   if (names.length === 0) {
-    throw new PipelineError('DAGRUN_ERR_PIPELINE_UNKNOWN', `Pipelines of ${registry.source.file}: expected at least one pipeline to draw, but got none.`, {
-      hint: 'Hint: declare one, e.g. `__default__: { nodes: [...] }`; see docs/pipeline-yaml.md.',
-    });
+    throw new PipelineError(
+      'DAGRUN_ERR_PIPELINE_UNKNOWN',
+      `Pipelines of ${registry.source.file}: expected at least one pipeline to draw, but got none.`,
+      {
+        hint: 'Hint: declare one, e.g. `__default__: { nodes: [...] }`; see docs/pipeline-yaml.md.',
+      },
+    );
   }
-  if (opts.pipeline !== undefined && !registry.has(opts.pipeline)) throw unknownPipeline(opts.pipeline, names, registry.source.file);
+  if (opts.pipeline !== undefined && !registry.has(opts.pipeline))
+    throw unknownPipeline(opts.pipeline, names, registry.source.file);
 
   const pipelines: Array<{ name: string; description: string | undefined; pipeline: Pipeline }> = [];
   const broken: DagrunError[] = [];
@@ -60,7 +79,8 @@ export const projectGraph = async (opts: ProjectGraphOptions): Promise<ProjectGr
     project: project.settings.name,
     env: [...project.config.envs],
     pipelines,
-    defaultPipeline: opts.pipeline ?? (pipelines.some((p) => p.name === '__default__') ? '__default__' : pipelines[0]!.name),
+    defaultPipeline:
+      opts.pipeline ?? (pipelines.some((p) => p.name === '__default__') ? '__default__' : pipelines[0]!.name),
     dataset: (name) => facts.get(name),
     param: (name) => params.get(name),
     run,
@@ -70,9 +90,13 @@ export const projectGraph = async (opts: ProjectGraphOptions): Promise<ProjectGr
 
 const unknownPipeline = (name: string, names: readonly string[], file: string): PipelineError => {
   const mean = didYouMean(name, names);
-  return new PipelineError('DAGRUN_ERR_PIPELINE_UNKNOWN', `--pipeline '${name}': expected a pipeline declared in ${file} (${names.join(', ') || 'none'}), but got no such pipeline.`, {
-    hint: mean ? `Hint: ${mean}` : 'Hint: `dagrun pipeline list` lists them.',
-  });
+  return new PipelineError(
+    'DAGRUN_ERR_PIPELINE_UNKNOWN',
+    `--pipeline '${name}': expected a pipeline declared in ${file} (${names.join(', ') || 'none'}), but got no such pipeline.`,
+    {
+      hint: mean ? `Hint: ${mean}` : 'Hint: `dagrun pipeline list` lists them.',
+    },
+  );
 };
 
 /** The run asked for, else the newest one; undefined when the project has never run. */
@@ -82,7 +106,15 @@ const findRun = async (project: Project, runId: string | undefined): Promise<Run
   const runs = await listRuns(project.runsDir);
   const where = relative(project.dir, project.runsDir) || project.runsDir;
   const mean = didYouMean(runId, runs);
-  throw new ConfigError('DAGRUN_ERR_CLI_USAGE', `--run '${runId}': expected the id of a run recorded in ${where}, but got no such run.`, {
-    hint: mean ? `Hint: ${mean}` : runs.length > 0 ? `Hint: the newest runs are ${runs.slice(0, 5).join(', ')}.` : 'Hint: no run is recorded yet; `dagrun run` records one.',
-  });
+  throw new ConfigError(
+    'DAGRUN_ERR_CLI_USAGE',
+    `--run '${runId}': expected the id of a run recorded in ${where}, but got no such run.`,
+    {
+      hint: mean
+        ? `Hint: ${mean}`
+        : runs.length > 0
+          ? `Hint: the newest runs are ${runs.slice(0, 5).join(', ')}.`
+          : 'Hint: no run is recorded yet; `dagrun run` records one.',
+    },
+  );
 };

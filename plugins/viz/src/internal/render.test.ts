@@ -29,7 +29,16 @@ const model = buildGraphModel({
 const chain = (n: number) =>
   buildGraphModel({
     project: 'big',
-    pipelines: [{ name: '__default__', pipeline: pipeline(Array.from({ length: n }, (_, i) => node({ name: `step_${i}`, func: fn, inputs: i ? [`d${i - 1}`, `params:p${i % 5}`] : [], outputs: `d${i}` }))) }],
+    pipelines: [
+      {
+        name: '__default__',
+        pipeline: pipeline(
+          Array.from({ length: n }, (_, i) =>
+            node({ name: `step_${i}`, func: fn, inputs: i ? [`d${i - 1}`, `params:p${i % 5}`] : [], outputs: `d${i}` }),
+          ),
+        ),
+      },
+    ],
   });
 
 t.test('the layout places every item, and every edge runs left to right', async (t) => {
@@ -37,7 +46,9 @@ t.test('the layout places every item, and every edge runs left to right', async 
     const { view, layout } = initialView(m);
     t.equal(Object.keys(layout.boxes).length, view.items.length, `${m.project}: every item has a box`);
     t.equal(layout.edges.length, view.edges.length, `${m.project}: every edge has a path`);
-    const leftToRight = view.edges.every((e) => layout.boxes[e.source]![0] + layout.boxes[e.source]![2] <= layout.boxes[e.target]![0]);
+    const leftToRight = view.edges.every(
+      (e) => layout.boxes[e.source]![0] + layout.boxes[e.source]![2] <= layout.boxes[e.target]![0],
+    );
     t.ok(leftToRight, `${m.project}: sources end left of their targets`);
     t.ok(layout.width > 0 && layout.height > 0);
   }

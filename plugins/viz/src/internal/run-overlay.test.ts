@@ -19,7 +19,13 @@ const record = (over: Partial<RunRecord> = {}): RunRecord => ({
   loadVersions: {},
   nodes: [
     { name: 'prepare', func: 'src/a.ts#prepare', status: 'ok', durationMs: 120 },
-    { name: 'train', func: 'src/a.ts#train', status: 'failed', durationMs: 40, error: { code: 'DAGRUN_ERR_NODE_FAILED', message: "Node 'train': boom" } },
+    {
+      name: 'train',
+      func: 'src/a.ts#train',
+      status: 'failed',
+      durationMs: 40,
+      error: { code: 'DAGRUN_ERR_NODE_FAILED', message: "Node 'train': boom" },
+    },
     { name: 'report', func: 'src/a.ts#report', status: 'skipped' },
   ],
   datasets: [{ name: 'prepared', node: 'prepare', version: 'v1', durationMs: 7, location: 'data/prepared.csv' }],
@@ -38,7 +44,11 @@ const ids = new Map([
 t.test('each node gets its status and duration; the failed one its error', async (t) => {
   const o = runOverlay(record(), ids, ['n:prepare', 'n:train', 'n:report', 'n:evaluate']);
   t.same(o.nodes['n:prepare'], { status: 'ok', durationMs: 120, error: undefined });
-  t.same(o.nodes['n:train'], { status: 'failed', durationMs: 40, error: { code: 'DAGRUN_ERR_NODE_FAILED', message: "Node 'train': boom" } });
+  t.same(o.nodes['n:train'], {
+    status: 'failed',
+    durationMs: 40,
+    error: { code: 'DAGRUN_ERR_NODE_FAILED', message: "Node 'train': boom" },
+  });
   t.same(o.nodes['n:report'], { status: 'skipped', durationMs: undefined, error: undefined });
   t.same(o.nodes['n:evaluate'], { status: 'not_run' }, 'a node the record does not mention did not run');
   t.equal(o.status, 'failed');
@@ -50,7 +60,12 @@ t.test('each node gets its status and duration; the failed one its error', async
 
 t.test('nodes of the record that the graph does not have are ignored; a run still going has no total', async (t) => {
   // A record written at the start of a run: no end, no total, no error yet.
-  const { finishedAt: _f, durationMs: _d, error: _e, ...started } = record({ status: 'running', nodes: [{ name: 'gone', func: 'x', status: 'ok' }] });
+  const {
+    finishedAt: _f,
+    durationMs: _d,
+    error: _e,
+    ...started
+  } = record({ status: 'running', nodes: [{ name: 'gone', func: 'x', status: 'ok' }] });
   const o = runOverlay(started, ids, ['n:prepare']);
   t.same(Object.keys(o.nodes), ['n:prepare']);
   t.equal(o.nodes['n:prepare']?.status, 'not_run');

@@ -4,11 +4,21 @@
 import type { RunRecord } from '@dagrun/core';
 import type { RunNode, RunOverlay } from './model.js';
 
-export const runOverlay = (record: RunRecord, idsByName: ReadonlyMap<string, readonly string[]>, nodeIds: readonly string[]): RunOverlay => {
-  const nodes: Record<string, RunNode> = Object.fromEntries(nodeIds.map((id) => [id, { status: 'not_run' } satisfies RunNode]));
+export const runOverlay = (
+  record: RunRecord,
+  idsByName: ReadonlyMap<string, readonly string[]>,
+  nodeIds: readonly string[],
+): RunOverlay => {
+  const nodes: Record<string, RunNode> = Object.fromEntries(
+    nodeIds.map((id) => [id, { status: 'not_run' } satisfies RunNode]),
+  );
   for (const n of record.nodes) {
     for (const id of idsByName.get(n.name) ?? []) {
-      nodes[id] = { status: n.status, durationMs: n.durationMs, error: n.error ? { code: n.error.code, message: n.error.message } : undefined };
+      nodes[id] = {
+        status: n.status,
+        durationMs: n.durationMs,
+        error: n.error ? { code: n.error.code, message: n.error.message } : undefined,
+      };
     }
   }
   const saved: Record<string, { version: string | undefined; durationMs: number }> = {};
@@ -20,7 +30,9 @@ export const runOverlay = (record: RunRecord, idsByName: ReadonlyMap<string, rea
     startedAt: record.startedAt,
     finishedAt: record.finishedAt,
     durationMs: record.durationMs,
-    error: record.error ? { code: record.error.code, message: record.error.message, node: record.error.node } : undefined,
+    error: record.error
+      ? { code: record.error.code, message: record.error.message, node: record.error.node }
+      : undefined,
     resumeCommand: record.resumeCommand,
     nodes,
     saved,

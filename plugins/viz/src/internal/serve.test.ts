@@ -20,7 +20,9 @@ const nextVersion = async (server: VizServer, from: number, ms = 10_000): Promis
   }
   throw new Error(`expected a rebuild after version ${from} within ${ms} ms, but got none`);
 };
-const embedded = (html: string): { model: { pipelines: Array<{ name: string }>; run?: { runId: string } }; live: { version: number } } =>
+const embedded = (
+  html: string,
+): { model: { pipelines: Array<{ name: string }>; run?: { runId: string } }; live: { version: number } } =>
   JSON.parse(/<script id="dagrun-data" type="application\/json">(.*?)<\/script>/s.exec(html)![1]!);
 
 t.test('serves the page, and rebuilds it when the project changes', async (t) => {
@@ -42,7 +44,10 @@ t.test('serves the page, and rebuilds it when the project changes', async (t) =>
   const yaml = readFileSync(file, 'utf8');
   writeFileSync(file, `${yaml}\nextra:\n  pipelines: [inference]\n`);
   const v2 = await nextVersion(server, 1);
-  t.ok(embedded((await get(`${server.url}/`)).body).model.pipelines.some((p) => p.name === 'extra'), 'the new pipeline is drawn');
+  t.ok(
+    embedded((await get(`${server.url}/`)).body).model.pipelines.some((p) => p.name === 'extra'),
+    'the new pipeline is drawn',
+  );
 
   // A file that does not parse: the page shows the error, and comes back once it is fixed.
   writeFileSync(file, `${yaml}\nbroken: [\n`);
@@ -50,7 +55,10 @@ t.test('serves the page, and rebuilds it when the project changes', async (t) =>
   const broken = await get(`${server.url}/`);
   t.match(broken.body, /The graph could not be built/);
   t.match(broken.body, /pipeline\.yaml/);
-  t.ok(builds.some((b) => b.error), 'onBuild heard of the failure');
+  t.ok(
+    builds.some((b) => b.error),
+    'onBuild heard of the failure',
+  );
   writeFileSync(file, yaml);
   const v4 = await nextVersion(server, v3);
   t.notMatch((await get(`${server.url}/`)).body, /could not be built/);
@@ -73,5 +81,8 @@ t.test('a port in use is an error naming --port', async (t) => {
   const first = await startVizServer({ projectDir: dir, port: 0, run: false });
   t.teardown(() => first.close());
   const port = Number(new URL(first.url).port);
-  await t.rejects(startVizServer({ projectDir: dir, port, run: false }), { code: 'DAGRUN_ERR_CLI_USAGE', message: new RegExp(`--port ${port}: expected a free port on 127\\.0\\.0\\.1, but got one in use`) });
+  await t.rejects(startVizServer({ projectDir: dir, port, run: false }), {
+    code: 'DAGRUN_ERR_CLI_USAGE',
+    message: new RegExp(`--port ${port}: expected a free port on 127\\.0\\.0\\.1, but got one in use`),
+  });
 });

@@ -15,7 +15,9 @@ export interface VizServerOptions extends ProjectGraphOptions {
   readonly port?: number | undefined;
   readonly host?: string | undefined;
   /** Called after each build, with the problem when it failed. */
-  readonly onBuild?: ((info: { version: number; error?: string | undefined; warnings: readonly string[] }) => void) | undefined;
+  readonly onBuild?:
+    | ((info: { version: number; error?: string | undefined; warnings: readonly string[] }) => void)
+    | undefined;
 }
 
 export interface VizServer {
@@ -118,7 +120,11 @@ const listen = (server: Server, port: number, host: string): Promise<void> =>
     server.once('error', (err: NodeJS.ErrnoException) => {
       reject(
         err.code === 'EADDRINUSE'
-          ? new ConfigError('DAGRUN_ERR_CLI_USAGE', `--port ${port}: expected a free port on ${host}, but got one in use.`, { hint: 'Hint: pick another with --port, or --port 0 for any free port.' })
+          ? new ConfigError(
+              'DAGRUN_ERR_CLI_USAGE',
+              `--port ${port}: expected a free port on ${host}, but got one in use.`,
+              { hint: 'Hint: pick another with --port, or --port 0 for any free port.' },
+            )
           : err,
       );
     });

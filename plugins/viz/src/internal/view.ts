@@ -65,12 +65,19 @@ export const defaultState = (model: GraphModel): ViewState => ({
 });
 
 export const stateKey = (s: ViewState): string =>
-  JSON.stringify([s.pipeline, [...s.tags].sort(), [...s.hiddenNamespaces].sort(), [...s.collapsed].sort(), s.showParameters]);
+  JSON.stringify([
+    s.pipeline,
+    [...s.tags].sort(),
+    [...s.hiddenNamespaces].sort(),
+    [...s.collapsed].sort(),
+    s.showParameters,
+  ]);
 
 export const namespaceBoxId = (ns: string): string => `ns:${ns}`;
 
 export const computeView = (model: GraphModel, index: ModelIndex, state: ViewState): View => {
-  const inPipeline = index.pipelines.get(state.pipeline) ?? index.pipelines.get(model.defaultPipeline) ?? new Set<string>();
+  const inPipeline =
+    index.pipelines.get(state.pipeline) ?? index.pipelines.get(model.defaultPipeline) ?? new Set<string>();
   const tags = new Set(state.tags);
   const hidden = state.hiddenNamespaces;
   const nodes: string[] = [];

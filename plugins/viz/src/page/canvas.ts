@@ -17,7 +17,8 @@ export const createCanvas = (svg: SVGSVGElement, viewport: SVGGElement): Canvas 
   let x = 0;
   let y = 0;
   let k = 1;
-  const apply = () => viewport.setAttribute('transform', `translate(${x.toFixed(1)},${y.toFixed(1)}) scale(${k.toFixed(4)})`);
+  const apply = () =>
+    viewport.setAttribute('transform', `translate(${x.toFixed(1)},${y.toFixed(1)}) scale(${k.toFixed(4)})`);
   const zoomAt = (factor: number, px: number, py: number) => {
     const next = Math.min(MAX, Math.max(MIN, k * factor));
     x = px - ((px - x) * next) / k;
@@ -41,7 +42,7 @@ export const createCanvas = (svg: SVGSVGElement, viewport: SVGGElement): Canvas 
     apply();
   });
   const end = (e: PointerEvent) => {
-    if (drag && e.pointerId === drag.id) drag = undefined, svg.classList.remove('panning');
+    if (drag && e.pointerId === drag.id) (drag = undefined), svg.classList.remove('panning');
   };
   svg.addEventListener('pointerup', end);
   svg.addEventListener('pointercancel', end);
@@ -59,7 +60,10 @@ export const createCanvas = (svg: SVGSVGElement, viewport: SVGGElement): Canvas 
     fit(width, height) {
       const r = svg.getBoundingClientRect();
       const pad = 24;
-      k = Math.max(MIN, Math.min(1.5, (r.width - 2 * pad) / Math.max(1, width), (r.height - 2 * pad) / Math.max(1, height)));
+      k = Math.max(
+        MIN,
+        Math.min(1.5, (r.width - 2 * pad) / Math.max(1, width), (r.height - 2 * pad) / Math.max(1, height)),
+      );
       x = (r.width - width * k) / 2;
       y = (r.height - height * k) / 2;
       apply();

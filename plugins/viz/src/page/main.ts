@@ -43,7 +43,8 @@ const render = (fit: boolean): void => {
     return `${n} ${word}${n === 1 ? '' : 's'}`;
   };
   const boxes = view.items.some((i) => i.kind === 'namespace') ? ` · ${count('namespace', 'collapsed namespace')}` : '';
-  byId('counts').textContent = `${count('node', 'node')} · ${count('dataset', 'dataset')} · ${count('parameter', 'parameter')}${boxes} · ${view.edges.length} edge${view.edges.length === 1 ? '' : 's'}`;
+  byId('counts').textContent =
+    `${count('node', 'node')} · ${count('dataset', 'dataset')} · ${count('parameter', 'parameter')}${boxes} · ${view.edges.length} edge${view.edges.length === 1 ? '' : 's'}`;
   if (fit) canvas.fit(layout.width, layout.height);
   applySearch();
   applySelection();
@@ -57,7 +58,8 @@ const applySelection = (): void => {
   renderPanel(panel, panelContext, item, () => select(undefined));
   if (!selected) return;
   itemEl(selected)?.classList.add('selected');
-  for (const e of viewport.querySelectorAll<SVGPathElement>('.edge')) if (e.dataset.s === selected || e.dataset.t === selected) e.classList.add('hl');
+  for (const e of viewport.querySelectorAll<SVGPathElement>('.edge'))
+    if (e.dataset.s === selected || e.dataset.t === selected) e.classList.add('hl');
 };
 
 const select = (id: string | undefined, center = false): void => {

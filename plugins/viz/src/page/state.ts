@@ -10,7 +10,8 @@ interface Saved {
   readonly selected: string | undefined;
 }
 
-const strings = (v: unknown, known: ReadonlySet<string>): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && known.has(x)) : []);
+const strings = (v: unknown, known: ReadonlySet<string>): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && known.has(x)) : [];
 
 export const readHash = (model: GraphModel): Saved | undefined => {
   if (location.hash.length < 2) return undefined;
@@ -21,7 +22,10 @@ export const readHash = (model: GraphModel): Saved | undefined => {
     return undefined;
   }
   const namespaces = new Set(model.namespaces.map((n) => n.id));
-  const pipeline = typeof raw.pipeline === 'string' && model.pipelines.some((p) => p.name === raw.pipeline) ? raw.pipeline : model.defaultPipeline;
+  const pipeline =
+    typeof raw.pipeline === 'string' && model.pipelines.some((p) => p.name === raw.pipeline)
+      ? raw.pipeline
+      : model.defaultPipeline;
   return {
     state: {
       pipeline,
@@ -31,11 +35,20 @@ export const readHash = (model: GraphModel): Saved | undefined => {
       showParameters: raw.params !== false,
     },
     showRun: raw.run !== false,
-    selected: typeof raw.selected === 'string' && model.items.some((i) => i.id === raw.selected) ? raw.selected : undefined,
+    selected:
+      typeof raw.selected === 'string' && model.items.some((i) => i.id === raw.selected) ? raw.selected : undefined,
   };
 };
 
 export const writeHash = (state: ViewState, showRun: boolean, selected: string | undefined): void => {
-  const saved = { pipeline: state.pipeline, tags: state.tags, hidden: state.hiddenNamespaces, collapsed: state.collapsed, params: state.showParameters, run: showRun, selected };
+  const saved = {
+    pipeline: state.pipeline,
+    tags: state.tags,
+    hidden: state.hiddenNamespaces,
+    collapsed: state.collapsed,
+    params: state.showParameters,
+    run: showRun,
+    selected,
+  };
   history.replaceState(null, '', `#${encodeURIComponent(JSON.stringify(saved))}`);
 };

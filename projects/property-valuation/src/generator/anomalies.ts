@@ -60,14 +60,23 @@ export const injectAnomalies = (rows: Rows, counts: AnomalyCounts, ctx: InjectCo
   for (const i of take(counts.zero_price, (i) => rows.dept[i] === 1)) rows.price[i] = 0;
   // Divisors log-uniform, stratified over the range: MAPE is dominated by these few rows, and a fixed
   // spread keeps it from swinging with the seed.
-  const typos = take(counts.price_typo_1000, (i) => rows.price[i]! >= a.low_price_source[0] && rows.price[i]! <= a.low_price_source[1]);
+  const typos = take(
+    counts.price_typo_1000,
+    (i) => rows.price[i]! >= a.low_price_source[0] && rows.price[i]! <= a.low_price_source[1],
+  );
   const [dLo, dHi] = a.low_price_divisor.map(Math.log) as [number, number];
   for (const [k, i] of typos.entries()) {
     const divisor = Math.exp(dLo + ((k + rng.next()) / typos.length) * (dHi - dLo));
-    rows.price[i] = Math.min(a.low_price_range[1], Math.max(a.low_price_range[0], Math.round(rows.price[i]! / divisor)));
+    rows.price[i] = Math.min(
+      a.low_price_range[1],
+      Math.max(a.low_price_range[0], Math.round(rows.price[i]! / divisor)),
+    );
   }
   // Small nunoa departamentos priced 5,600–9,400, so the typo lands where the real ones do (560–940).
-  for (const i of take(counts.price_typo_10, (i) => rows.sector[i] === ctx.nunoa && rows.dept[i] === 1 && rows.price[i]! >= 5600 && rows.price[i]! < 9400)) {
+  for (const i of take(
+    counts.price_typo_10,
+    (i) => rows.sector[i] === ctx.nunoa && rows.dept[i] === 1 && rows.price[i]! >= 5600 && rows.price[i]! < 9400,
+  )) {
     rows.price[i] = Math.round(rows.price[i]! / 10);
   }
 
@@ -86,10 +95,16 @@ export const injectAnomalies = (rows: Rows, counts: AnomalyCounts, ctx: InjectCo
       if (g.column !== 'net_usable_area') rows.netArea[i] = Math.round(rows.netArea[i]! * g.factor * 100) / 100;
     }
   }
-  const big = () => Math.min(a.big_counts.max, Math.max(11, Math.round(a.big_counts.scale * Math.pow(rng.open(), -1 / a.big_counts.alpha))));
+  const big = () =>
+    Math.min(
+      a.big_counts.max,
+      Math.max(11, Math.round(a.big_counts.scale * Math.pow(rng.open(), -1 / a.big_counts.alpha))),
+    );
   for (const i of take(counts.big_rooms, (i) => rows.nua[i]! >= 200)) rows.rooms[i] = big();
   for (const i of take(counts.big_baths, (i) => rows.nua[i]! >= 200)) rows.baths[i] = big();
-  for (const i of take(counts.half_rooms, (i) => rows.rooms[i]! >= 2 && rows.rooms[i]! <= 4)) rows.rooms[i] = rows.rooms[i]! + 0.5;
-  for (const i of take(counts.half_baths, (i) => rows.baths[i]! >= 2 && rows.baths[i]! <= 3)) rows.baths[i] = rows.baths[i]! + 0.5;
+  for (const i of take(counts.half_rooms, (i) => rows.rooms[i]! >= 2 && rows.rooms[i]! <= 4))
+    rows.rooms[i] = rows.rooms[i]! + 0.5;
+  for (const i of take(counts.half_baths, (i) => rows.baths[i]! >= 2 && rows.baths[i]! <= 3))
+    rows.baths[i] = rows.baths[i]! + 0.5;
   return touched;
 };

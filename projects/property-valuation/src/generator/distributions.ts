@@ -32,7 +32,14 @@ export const studentT = (rng: Rng, df: number): number => {
 };
 
 /** One draw of a bivariate normal with means, sds and correlation. */
-export const bivariateNormal = (rng: Rng, mx: number, sx: number, my: number, sy: number, rho: number): [number, number] => {
+export const bivariateNormal = (
+  rng: Rng,
+  mx: number,
+  sx: number,
+  my: number,
+  sy: number,
+  rho: number,
+): [number, number] => {
   const z1 = normal(rng);
   const z2 = normal(rng);
   return [mx + sx * z1, my + sy * (rho * z1 + Math.sqrt(1 - rho * rho) * z2)];
@@ -43,7 +50,8 @@ export class Categorical {
   readonly #cumulative: Float64Array;
 
   constructor(weights: readonly number[]) {
-    if (weights.length === 0 || weights.some((w) => !(w >= 0))) throw new RangeError(`Categorical: expected non-negative weights, but got [${weights.join(', ')}].`);
+    if (weights.length === 0 || weights.some((w) => !(w >= 0)))
+      throw new RangeError(`Categorical: expected non-negative weights, but got [${weights.join(', ')}].`);
     const total = weights.reduce((a, b) => a + b, 0);
     if (!(total > 0)) throw new RangeError('Categorical: expected a positive total weight, but got 0.');
     this.#cumulative = new Float64Array(weights.length);

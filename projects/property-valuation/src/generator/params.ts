@@ -144,7 +144,12 @@ export interface GeneratorParams {
     readonly building_sd: number;
     /** scale * t(t_df), except outlier_share of rows drawn from N(0, outlier_sd): listings priced far from
      * what their features say (the real residuals' 2.3% beyond ±0.5). */
-    readonly noise: { readonly t_df: number; readonly scale: number; readonly outlier_share: number; readonly outlier_sd: number };
+    readonly noise: {
+      readonly t_df: number;
+      readonly scale: number;
+      readonly outlier_share: number;
+      readonly outlier_sd: number;
+    };
     readonly cap: number;
     /** Share of prices whose coarsest divisor is each unit ("1" = no rounding beyond the integer). */
     readonly rounding: Readonly<Record<string, number>>;
@@ -208,9 +213,21 @@ const SHAPE: Shape = {
       price_offset: { casa: 'number', departamento: 'number' },
     },
   },
-  buildings: { repeat: { casa: 'number', departamento: 'number' }, building_share: 'number', by_row: 'number', same_plan: 'number', plan_jitter: 'number' },
+  buildings: {
+    repeat: { casa: 'number', departamento: 'number' },
+    building_share: 'number',
+    by_row: 'number',
+    same_plan: 'number',
+    plan_jitter: 'number',
+  },
   coordinate_precision: { '*': 'number' },
-  net_usable_area: { casa: spread, departamento: spread, gradient: { lat: 'number', lon: 'number' }, clip: 'pair', decimal_share: 'number' },
+  net_usable_area: {
+    casa: spread,
+    departamento: spread,
+    gradient: { lat: 'number', lon: 'number' },
+    clip: 'pair',
+    decimal_share: 'number',
+  },
   net_area: {
     departamento: {
       equal_share: 'number',
@@ -224,7 +241,11 @@ const SHAPE: Shape = {
     extra_decimal_share: 'number',
   },
   n_rooms: { casa: regression, departamento: regression, clip: 'pair' },
-  n_bathroom: { casa: { ...regression, rooms: 'number' }, departamento: { ...regression, rooms: 'number' }, clip: 'pair' },
+  n_bathroom: {
+    casa: { ...regression, rooms: 'number' },
+    departamento: { ...regression, rooms: 'number' },
+    clip: 'pair',
+  },
   price: {
     intercept: 'number',
     departamento: 'number',
@@ -251,10 +272,19 @@ const SHAPE: Shape = {
 };
 
 const describe = (v: unknown): string =>
-  v === undefined ? 'nothing' : v === null ? 'null' : Array.isArray(v) ? `an array of ${v.length}` : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`;
+  v === undefined
+    ? 'nothing'
+    : v === null
+      ? 'null'
+      : Array.isArray(v)
+        ? `an array of ${v.length}`
+        : typeof v === 'object'
+          ? 'an object'
+          : `${typeof v} ${JSON.stringify(v)}`;
 
 const walk = (value: unknown, shape: Shape, path: string, problems: string[]): void => {
-  const bad = (expected: string) => problems.push(`Parameter '${path}': expected ${expected}, but got ${describe(value)}.`);
+  const bad = (expected: string) =>
+    problems.push(`Parameter '${path}': expected ${expected}, but got ${describe(value)}.`);
   if (shape === 'number?') {
     if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) bad('a number or nothing');
   } else if (shape === 'number') {
@@ -262,7 +292,8 @@ const walk = (value: unknown, shape: Shape, path: string, problems: string[]): v
   } else if (shape === 'integer') {
     if (!Number.isSafeInteger(value) || (value as number) < 0) bad('a non-negative integer');
   } else if (shape === 'pair') {
-    if (!Array.isArray(value) || value.length !== 2 || !value.every((x) => typeof x === 'number' && Number.isFinite(x))) bad('a pair of numbers [a, b]');
+    if (!Array.isArray(value) || value.length !== 2 || !value.every((x) => typeof x === 'number' && Number.isFinite(x)))
+      bad('a pair of numbers [a, b]');
   } else if (Array.isArray(shape)) {
     if (!Array.isArray(value)) bad('a list');
     else for (const [i, item] of value.entries()) walk(item, shape[0], `${path}[${i}]`, problems);
@@ -284,7 +315,9 @@ const walk = (value: unknown, shape: Shape, path: string, problems: string[]): v
 export const scaleCounts = (counts: AnomalyCounts, rows: number, countsFor: number): AnomalyCounts => {
   if (rows === countsFor) return counts;
   const f = rows / countsFor;
-  const scaled = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v * f) : v])) as unknown as AnomalyCounts;
+  const scaled = Object.fromEntries(
+    Object.entries(counts).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v * f) : v]),
+  ) as unknown as AnomalyCounts;
   return { ...scaled, giant_areas: counts.giant_areas.map((g) => ({ ...g, count: Math.round(g.count * f) })) };
 };
 
@@ -294,20 +327,28 @@ export const checkGeneratorParams = (raw: unknown): GeneratorParams => {
   walk(raw, SHAPE, 'generator', problems);
   if (problems.length === 0) {
     const p = raw as GeneratorParams;
-    if (p.n_train + p.n_test < 2) problems.push(`Parameter 'generator.n_train': expected n_train + n_test >= 2, but got ${p.n_train + p.n_test}.`);
+    if (p.n_train + p.n_test < 2)
+      problems.push(`Parameter 'generator.n_train': expected n_train + n_test >= 2, but got ${p.n_train + p.n_test}.`);
     for (const [name, s] of Object.entries(p.sectors)) {
-      if (!(s.p_casa >= 0 && s.p_casa <= 1)) problems.push(`Parameter 'generator.sectors.${name}.p_casa': expected a probability in [0, 1], but got ${s.p_casa}.`);
+      if (!(s.p_casa >= 0 && s.p_casa <= 1))
+        problems.push(
+          `Parameter 'generator.sectors.${name}.p_casa': expected a probability in [0, 1], but got ${s.p_casa}.`,
+        );
     }
     for (const split of ['train', 'test'] as const) {
       for (const [i, g] of p.anomalies[split].giant_areas.entries()) {
         if (!['net_usable_area', 'net_area', 'both'].includes(g.column)) {
-          problems.push(`Parameter 'generator.anomalies.${split}.giant_areas[${i}].column': expected one of net_usable_area, net_area, both, but got ${describe(g.column)}.`);
+          problems.push(
+            `Parameter 'generator.anomalies.${split}.giant_areas[${i}].column': expected one of net_usable_area, net_area, both, but got ${describe(g.column)}.`,
+          );
         }
       }
     }
   }
   if (problems.length > 0) {
-    throw new Error(`${problems.length} problem${problems.length === 1 ? '' : 's'} in the generator parameters:\n  ${problems.join('\n  ')}`);
+    throw new Error(
+      `${problems.length} problem${problems.length === 1 ? '' : 's'} in the generator parameters:\n  ${problems.join('\n  ')}`,
+    );
   }
   return raw as GeneratorParams;
 };

@@ -16,8 +16,12 @@ export class PriceModel {
   constructor(params: GeneratorParams) {
     this.#p = params.price;
     this.#sectorEffect = Float64Array.from(Object.values(params.sectors), (s) => s.price_effect);
-    this.#cellOffset = Float64Array.from(Object.values(params.sectors).flatMap((s) => [s.price_offset.casa, s.price_offset.departamento]));
-    this.#units = Object.keys(params.price.rounding).map(Number).sort((a, b) => b - a);
+    this.#cellOffset = Float64Array.from(
+      Object.values(params.sectors).flatMap((s) => [s.price_offset.casa, s.price_offset.departamento]),
+    );
+    this.#units = Object.keys(params.price.rounding)
+      .map(Number)
+      .sort((a, b) => b - a);
     this.#classes = new Categorical(this.#units.map((u) => params.price.rounding[String(u)]!));
   }
 
@@ -45,7 +49,10 @@ export class PriceModel {
     const eps = rng.bernoulli(n.outlier_share) ? n.outlier_sd * normal(rng) : n.scale * studentT(rng, n.t_df);
     const raw = Math.exp(logMean + eps);
     const k = this.#classes.sample(rng);
-    return Math.min(this.#p.cap, roundToClass(Math.min(raw, this.#p.cap), this.#units[k]!, k > 0 ? this.#units[k - 1] : undefined));
+    return Math.min(
+      this.#p.cap,
+      roundToClass(Math.min(raw, this.#p.cap), this.#units[k]!, k > 0 ? this.#units[k - 1] : undefined),
+    );
   }
 }
 

@@ -35,7 +35,8 @@ const drawLocations = (p: GeneratorParams, rows: Rows): { mates: Int32Array; bui
   const rng = Rng.stream(p.seed, 'locations');
   const precisionKeys = Object.keys(p.coordinate_precision);
   const precision = new Categorical(precisionKeys.map((k) => p.coordinate_precision[k]!));
-  const quantise = (x: number, key: string): number => (key === 'float_noise' ? roundTo(x, 5) + 1e-14 : roundTo(x, Number(key)));
+  const quantise = (x: number, key: string): number =>
+    key === 'float_noise' ? roundTo(x, 5) + 1e-14 : roundTo(x, Number(key));
   interface Building {
     readonly id: number;
     readonly lat: number;
@@ -56,7 +57,9 @@ const drawLocations = (p: GeneratorParams, rows: Rows): { mates: Int32Array; bui
     const repeat = rows.dept[i] ? p.buildings.repeat.departamento : p.buildings.repeat.casa;
     let building: Building | undefined;
     if (buildings.length > 0 && rng.bernoulli(repeat)) {
-      building = rng.bernoulli(p.buildings.by_row) ? entries[rng.int(entries.length)]! : buildings[rng.int(buildings.length)]!;
+      building = rng.bernoulli(p.buildings.by_row)
+        ? entries[rng.int(entries.length)]!
+        : buildings[rng.int(buildings.length)]!;
       mates[i] = building.rows[rng.int(building.rows.length)]!;
     } else {
       const s = sectors[rows.sector[i]!]!;
@@ -125,7 +128,10 @@ const drawAreas = (p: GeneratorParams, rows: Rows): void => {
       while (logR < 0 && !rng.bernoulli(c.below_one_keep));
     }
     const netDecimals = decimals || rng.bernoulli(p.net_area.extra_decimal_share);
-    const net = logR === 0 ? nua : Math.max(1, netDecimals ? roundTo(nuaRaw * Math.exp(logR), 2) : Math.round(nuaRaw * Math.exp(logR)));
+    const net =
+      logR === 0
+        ? nua
+        : Math.max(1, netDecimals ? roundTo(nuaRaw * Math.exp(logR), 2) : Math.round(nuaRaw * Math.exp(logR)));
     rows.nua[i] = nua;
     rows.netArea[i] = net;
   }
@@ -139,7 +145,10 @@ const drawRoomsAndBaths = (p: GeneratorParams, rows: Rows): void => {
     const b = rows.dept[i] ? p.n_bathroom.departamento : p.n_bathroom.casa;
     const lnNua = Math.log(rows.nua[i]!);
     const rooms = clamp(Math.round(r.intercept + r.log_nua * lnNua + r.sd * normal(rng)), p.n_rooms.clip);
-    const baths = clamp(Math.round(b.intercept + b.log_nua * lnNua + (b.rooms ?? 0) * rooms + b.sd * normal(rng)), p.n_bathroom.clip);
+    const baths = clamp(
+      Math.round(b.intercept + b.log_nua * lnNua + (b.rooms ?? 0) * rooms + b.sd * normal(rng)),
+      p.n_bathroom.clip,
+    );
     rows.rooms[i] = rooms;
     rows.baths[i] = baths;
   }
@@ -161,7 +170,8 @@ const shareFloorPlans = (p: GeneratorParams, rows: Rows, mates: Int32Array, buil
       const nuaJ = rows.nua[j]!;
       const spread = Math.max(2, Math.round(nuaJ * p.buildings.plan_jitter));
       let nua = 0;
-      for (let tries = 0; tries < 8 && (nua <= 0 || areas.has(nua)); tries++) nua = nuaJ + (rng.bernoulli(0.5) ? 1 : -1) * (1 + rng.int(spread));
+      for (let tries = 0; tries < 8 && (nua <= 0 || areas.has(nua)); tries++)
+        nua = nuaJ + (rng.bernoulli(0.5) ? 1 : -1) * (1 + rng.int(spread));
       if (nua > 0 && !areas.has(nua)) {
         rows.nua[i] = nua;
         rows.netArea[i] = rows.netArea[j] === nuaJ ? nua : Math.max(1, Math.round((rows.netArea[j]! * nua) / nuaJ));

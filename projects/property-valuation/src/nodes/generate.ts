@@ -20,7 +20,17 @@ import { Rng } from '../generator/prng.js';
 import { drawPool } from '../generator/recipe.js';
 import { pick, type Rows } from '../generator/rows.js';
 
-export const COLUMNS = ['type', 'sector', 'net_usable_area', 'net_area', 'n_rooms', 'n_bathroom', 'latitude', 'longitude', 'price'] as const;
+export const COLUMNS = [
+  'type',
+  'sector',
+  'net_usable_area',
+  'net_area',
+  'n_rooms',
+  'n_bathroom',
+  'latitude',
+  'longitude',
+  'price',
+] as const;
 
 export interface GeneratedRows {
   readonly sectors: readonly string[];
@@ -44,15 +54,27 @@ export const generateRows = (raw: unknown): GeneratedRows => {
   const trainCounts = scaleCounts(a.train, train.n, a.counts_for_rows.train);
   const testCounts = scaleCounts(a.test, test.n, a.counts_for_rows.test);
   const touched = injectAnomalies(train, trainCounts, { ...common, rng: Rng.stream(p.seed, 'anomalies/train') });
-  injectAnomalies(test, testCounts, { ...common, rng: Rng.stream(p.seed, 'anomalies/test'), train: { rows: train, touched } });
+  injectAnomalies(test, testCounts, {
+    ...common,
+    rng: Rng.stream(p.seed, 'anomalies/test'),
+    train: { rows: train, touched },
+  });
   return { sectors, train, test };
 };
 
 /** Rows as a DataFrame with the real files' columns: price Int64, the other numerics Float64. */
 export const toDataFrame = (rows: Rows, sectors: readonly string[]): DataFrame =>
   pl.DataFrame([
-    pl.Series('type', Array.from(rows.dept, (d) => (d ? 'departamento' : 'casa')), pl.Utf8),
-    pl.Series('sector', Array.from(rows.sector, (s) => sectors[s]!), pl.Utf8),
+    pl.Series(
+      'type',
+      Array.from(rows.dept, (d) => (d ? 'departamento' : 'casa')),
+      pl.Utf8,
+    ),
+    pl.Series(
+      'sector',
+      Array.from(rows.sector, (s) => sectors[s]!),
+      pl.Utf8,
+    ),
     pl.Series('net_usable_area', rows.nua, pl.Float64),
     pl.Series('net_area', rows.netArea, pl.Float64),
     pl.Series('n_rooms', rows.rooms, pl.Float64),

@@ -5,7 +5,8 @@ import type { DataFrame } from 'nodejs-polars';
 import { GradientBoostingRegressor, RegressionModel, regressionMetrics } from '@dagrun/ml';
 
 /** Train columns = every column minus params:cols_drop (absent ones are ignored, as in the original). */
-export const buildFeatures = (train: DataFrame, colsDrop: string[]): string[] => train.columns.filter((c) => !colsDrop.includes(c));
+export const buildFeatures = (train: DataFrame, colsDrop: string[]): string[] =>
+  train.columns.filter((c) => !colsDrop.includes(c));
 
 export interface HyperParams {
   learning_rate: number;
@@ -18,7 +19,13 @@ export interface HyperParams {
 }
 
 /** Target-encodes the categorical columns and fits gradient-boosted trees on every train column. */
-export const trainModel = (train: DataFrame, trainCols: string[], target: string, categoricalCols: string[], hyperParams: HyperParams): RegressionModel => {
+export const trainModel = (
+  train: DataFrame,
+  trainCols: string[],
+  target: string,
+  categoricalCols: string[],
+  hyperParams: HyperParams,
+): RegressionModel => {
   const features = trainCols.filter((c) => c !== target);
   const model = new RegressionModel({
     target,
@@ -32,7 +39,12 @@ export const trainModel = (train: DataFrame, trainCols: string[], target: string
 };
 
 /** Predicts the test set: [true prices, predictions], as the original's predict_model. */
-export const predictModel = (model: RegressionModel, test: DataFrame, _trainCols: string[], target: string): [number[], number[]] => {
+export const predictModel = (
+  model: RegressionModel,
+  test: DataFrame,
+  _trainCols: string[],
+  target: string,
+): [number[], number[]] => {
   // The model reads the feature columns of its schema (trainCols minus the target) from the frame, numeric
   // ones as typed arrays; a missing one is an error naming it.
   const predicted = model.predict(test);
@@ -40,4 +52,5 @@ export const predictModel = (model: RegressionModel, test: DataFrame, _trainCols
 };
 
 /** Metrics with (y_true, y_pred) order, plus MAPE on prices of at least 1000 UF (a few absurd prices dominate MAPE). */
-export const evaluateModel = (testTarget: number[], testPredictions: number[]) => regressionMetrics(testTarget, testPredictions, 1000);
+export const evaluateModel = (testTarget: number[], testPredictions: number[]) =>
+  regressionMetrics(testTarget, testPredictions, 1000);

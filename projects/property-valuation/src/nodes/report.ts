@@ -36,7 +36,9 @@ const groupsBy = (keys: readonly string[], values: readonly number[], keep: read
 export const renderReport = ({ model, test, test_target, test_predictions, metrics, target }: ReportInputs): string => {
   const n = test_target.length;
   if (test_predictions.length !== n || test.height !== n) {
-    throw new Error(`evaluation_report: expected test, test_target and test_predictions of one length, but got ${test.height}, ${n} and ${test_predictions.length}.`);
+    throw new Error(
+      `evaluation_report: expected test, test_target and test_predictions of one length, but got ${test.height}, ${n} and ${test_predictions.length}.`,
+    );
   }
   const types = (test.getColumn('type').toArray() as unknown[]).map(String);
   const sectors = (test.getColumn('sector').toArray() as unknown[]).map(String);
@@ -60,22 +62,40 @@ export const renderReport = ({ model, test, test_target, test_predictions, metri
     },
     {
       title: 'Residuals by type',
-      svg: boxPlot(groupsBy(types, logRatio, usable), 'Residuals ln(predicted / actual) by type', 'ln(predicted / actual)'),
-      caption: 'Box: middle 50% of rows; thick line: median; whiskers: 5th to 95th percentile. Right of the dashed zero line = over-estimated; ±0.1 ≈ ±10%.',
+      svg: boxPlot(
+        groupsBy(types, logRatio, usable),
+        'Residuals ln(predicted / actual) by type',
+        'ln(predicted / actual)',
+      ),
+      caption:
+        'Box: middle 50% of rows; thick line: median; whiskers: 5th to 95th percentile. Right of the dashed zero line = over-estimated; ±0.1 ≈ ±10%.',
     },
     {
       title: 'Residuals by sector',
-      svg: boxPlot(groupsBy(sectors, logRatio, usable), 'Residuals ln(predicted / actual) by sector', 'ln(predicted / actual)'),
+      svg: boxPlot(
+        groupsBy(sectors, logRatio, usable),
+        'Residuals ln(predicted / actual) by sector',
+        'ln(predicted / actual)',
+      ),
       caption: 'Same reading as by type. Sectors sorted by name.',
     },
   ];
   if (importances) {
     figures.push({
       title: 'Feature importances',
-      svg: barChart(Object.entries(importances).map(([name, value]) => ({ name, value })), 'Feature importances (share of total gain)', 'share of total split gain'),
+      svg: barChart(
+        Object.entries(importances).map(([name, value]) => ({ name, value })),
+        'Feature importances (share of total gain)',
+        'share of total split gain',
+      ),
       caption: `Normalised total split gain of the ${String(meta.params['n_estimators'] ?? '')} boosted trees; the bars sum to 100%. type and sector enter target-encoded.`,
     });
   }
   const summary = `${meta.estimator === 'gradient_boosting' ? 'Gradient-boosted trees' : 'Linear model'} trained on ${meta.nRows.toLocaleString('en-US')} rows (loss ${String(meta.params['loss'] ?? 'n/a')}, learning rate ${String(meta.params['learning_rate'] ?? 'n/a')}, max depth ${String(meta.params['max_depth'] ?? 'n/a')}), evaluated on ${n.toLocaleString('en-US')} test rows.${excluded > 0 ? ` ${excluded} rows with a non-positive price or prediction are left out of the plots.` : ''}`;
-  return renderPage(`Evaluation report: ${target} (${UNIT})`, summary, metricsTable(metricRows(metrics, UNIT)), figures);
+  return renderPage(
+    `Evaluation report: ${target} (${UNIT})`,
+    summary,
+    metricsTable(metricRows(metrics, UNIT)),
+    figures,
+  );
 };

@@ -3,4 +3,5 @@
 // before they get here; RegressionModel.predict still refuses anything it cannot score, naming the field.
 import type { RegressionModel } from '@dagrun/ml';
 
-export const predictProperties = (model: RegressionModel, records: readonly Record<string, unknown>[]): Float64Array => model.predict(records);
+export const predictProperties = (model: RegressionModel, records: readonly Record<string, unknown>[]): Float64Array =>
+  model.predict(records);

@@ -24,7 +24,12 @@ export interface ScatterPoint {
 }
 
 /** Predicted against actual on log10 axes, one colour per series, with the y = x line. Points must be > 0. */
-export const scatterLogLog = (points: readonly ScatterPoint[], seriesNames: readonly string[], title: string, unit: string): string => {
+export const scatterLogLog = (
+  points: readonly ScatterPoint[],
+  seriesNames: readonly string[],
+  title: string,
+  unit: string,
+): string => {
   const width = 560;
   const height = 500;
   const frame: Frame = { left: 70, right: width - 20, top: 20, bottom: height - 60 };
@@ -35,10 +40,16 @@ export const scatterLogLog = (points: readonly ScatterPoint[], seriesNames: read
   const x = logScale([lo, hi], [frame.left, frame.right]);
   const y = logScale([lo, hi], [frame.bottom, frame.top]);
   const ticks = x.ticks();
-  const dots = points.map((p) => el('circle', { cx: x(p.actual), cy: y(p.predicted), r: 1.8, class: `s${p.series}` })).join('');
+  const dots = points
+    .map((p) => el('circle', { cx: x(p.actual), cy: y(p.predicted), r: 1.8, class: `s${p.series}` }))
+    .join('');
   const diagonal = el('line', { x1: x(lo), y1: y(lo), x2: x(hi), y2: y(hi), class: 'identity' });
   const legend = seriesNames
-    .map((name, i) => el('circle', { cx: frame.left + 16, cy: frame.top + 14 + i * 18, r: 5, class: `s${i} solid` }) + text(frame.left + 28, frame.top + 18 + i * 18, name, { class: 'legend' }))
+    .map(
+      (name, i) =>
+        el('circle', { cx: frame.left + 16, cy: frame.top + 14 + i * 18, r: 5, class: `s${i} solid` }) +
+        text(frame.left + 28, frame.top + 18 + i * 18, name, { class: 'legend' }),
+    )
     .join('');
   // Labelled at its lower-left end, below the line, where no prediction falls in practice.
   const identityLabel = text(x(lo * 3) + 10, y(lo * 3) + 4, 'predicted = actual', { class: 'note' });
@@ -46,7 +57,12 @@ export const scatterLogLog = (points: readonly ScatterPoint[], seriesNames: read
     width,
     height,
     title,
-    axisBottom(x, frame, ticks, `actual ${unit} (log scale)`) + axisLeft(y, frame, ticks, `predicted ${unit} (log scale)`) + el('g', { class: 'dots' }, dots) + diagonal + identityLabel + legend,
+    axisBottom(x, frame, ticks, `actual ${unit} (log scale)`) +
+      axisLeft(y, frame, ticks, `predicted ${unit} (log scale)`) +
+      el('g', { class: 'dots' }, dots) +
+      diagonal +
+      identityLabel +
+      legend,
   );
 };
 
@@ -66,7 +82,15 @@ export const boxPlot = (groups: readonly BoxGroup[], title: string, axisLabel: s
   const height = frame.bottom + 48;
   const stats = groups.map((g) => {
     const s = [...g.values].sort((a, b) => a - b);
-    return { name: g.name, n: s.length, p05: quantile(s, 0.05), q1: quantile(s, 0.25), med: quantile(s, 0.5), q3: quantile(s, 0.75), p95: quantile(s, 0.95) };
+    return {
+      name: g.name,
+      n: s.length,
+      p05: quantile(s, 0.05),
+      q1: quantile(s, 0.25),
+      med: quantile(s, 0.5),
+      q3: quantile(s, 0.75),
+      p95: quantile(s, 0.95),
+    };
   });
   const shown = stats.filter((s) => s.n > 0);
   const bound = Math.max(0.1, ...shown.map((s) => Math.max(Math.abs(s.p05), Math.abs(s.p95))));
@@ -82,7 +106,12 @@ export const boxPlot = (groups: readonly BoxGroup[], title: string, axisLabel: s
         el('line', { x1: x(s.p95), x2: x(s.p95), y1: cy - 6, y2: cy + 6, class: 'whisker' }) +
         el('rect', { x: x(s.q1), y: cy - 11, width: Math.max(1, x(s.q3) - x(s.q1)), height: 22, class: 'box' }) +
         el('line', { x1: x(s.med), x2: x(s.med), y1: cy - 11, y2: cy + 11, class: 'median' });
-      const summary = text(frame.right + 10, cy + 4, `median ${s.med >= 0 ? '+' : '\u2212'}${Math.abs(s.med).toFixed(3)} · n ${formatInt(s.n)}`, { class: 'note' });
+      const summary = text(
+        frame.right + 10,
+        cy + 4,
+        `median ${s.med >= 0 ? '+' : '\u2212'}${Math.abs(s.med).toFixed(3)} · n ${formatInt(s.n)}`,
+        { class: 'note' },
+      );
       return label + box + summary;
     })
     .join('');
@@ -109,7 +138,13 @@ export const barChart = (bars: readonly Bar[], title: string, axisLabel: string)
       const cy = frame.top + rowHeight * (i + 0.5);
       return (
         text(frame.left - 8, cy + 4, b.name, { 'text-anchor': 'end', class: 'cat' }) +
-        el('rect', { x: frame.left, y: cy - 8, width: Math.max(0.5, x(b.value) - frame.left), height: 16, class: 'bar' }) +
+        el('rect', {
+          x: frame.left,
+          y: cy - 8,
+          width: Math.max(0.5, x(b.value) - frame.left),
+          height: 16,
+          class: 'bar',
+        }) +
         text(x(b.value) + 6, cy + 4, formatPercent(b.value), { class: 'note' })
       );
     })

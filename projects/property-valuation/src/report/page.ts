@@ -14,7 +14,11 @@ export const metricRows = (m: RegressionMetrics, unit: string): MetricRow[] => [
   { name: 'RMSE', value: `${formatInt(m.rmse)} ${unit}`, note: 'root mean squared error' },
   { name: 'MAE', value: `${formatInt(m.mae)} ${unit}`, note: 'mean absolute error' },
   { name: 'MAPE', value: formatPercent(m.mape), note: 'mean absolute % error, all rows' },
-  { name: `MAPE (${unit} \u2265 ${formatInt(m.mape_threshold)})`, value: formatPercent(m.mape_above), note: 'without the few absurd prices that dominate MAPE' },
+  {
+    name: `MAPE (${unit} \u2265 ${formatInt(m.mape_threshold)})`,
+    value: formatPercent(m.mape_above),
+    note: 'without the few absurd prices that dominate MAPE',
+  },
   { name: 'MdAPE', value: formatPercent(m.mdape), note: 'median absolute % error' },
   { name: 'R\u00b2', value: m.r2.toFixed(3), note: 'share of price variance explained' },
   { name: 'n', value: formatInt(m.n), note: 'test rows' },
@@ -22,7 +26,10 @@ export const metricRows = (m: RegressionMetrics, unit: string): MetricRow[] => [
 
 export const metricsTable = (rows: readonly MetricRow[]): string =>
   `<table class="metrics"><thead><tr><th>metric</th><th>value</th><th></th></tr></thead><tbody>${rows
-    .map((r) => `<tr><td>${escapeXml(r.name)}</td><td class="num">${escapeXml(r.value)}</td><td class="muted">${escapeXml(r.note)}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr><td>${escapeXml(r.name)}</td><td class="num">${escapeXml(r.value)}</td><td class="muted">${escapeXml(r.note)}</td></tr>`,
+    )
     .join('')}</tbody></table>`;
 
 export interface Figure {
@@ -62,7 +69,8 @@ svg .bar{fill:#3d7ea6}
  * `summary` is plain text (escaped here); figures' SVG is trusted markup from charts.ts.
  */
 export const renderPage = (title: string, summary: string, table: string, figures: readonly Figure[]): string => {
-  const figure = (f: Figure) => `<figure><h2>${escapeXml(f.title)}</h2>${f.svg}<figcaption>${escapeXml(f.caption)}</figcaption></figure>`;
+  const figure = (f: Figure) =>
+    `<figure><h2>${escapeXml(f.title)}</h2>${f.svg}<figcaption>${escapeXml(f.caption)}</figcaption></figure>`;
   const [first, second, ...rest] = figures;
   return `<!DOCTYPE html>
 <html lang="en">

@@ -26,7 +26,8 @@ export const linearTicks = (lo: number, hi: number, count = 5): number[] => {
   const step = niceStep(a, b, count);
   const decimals = Math.max(0, -Math.floor(Math.log10(step)));
   const out: number[] = [];
-  for (let k = Math.ceil(a / step - 1e-9); k * step <= b + step * 1e-9; k++) out.push(Number((k * step).toFixed(decimals)) + 0);
+  for (let k = Math.ceil(a / step - 1e-9); k * step <= b + step * 1e-9; k++)
+    out.push(Number((k * step).toFixed(decimals)) + 0);
   return out;
 };
 

@@ -19,7 +19,8 @@ export const el = (tag: string, attrs: Attrs, children = ''): string => {
   return children === '' && tag !== 'text' && tag !== 'title' ? `<${tag}${a}/>` : `<${tag}${a}>${children}</${tag}>`;
 };
 
-export const text = (x: number, y: number, content: string, attrs: Attrs = {}): string => el('text', { x, y, ...attrs }, escapeXml(content));
+export const text = (x: number, y: number, content: string, attrs: Attrs = {}): string =>
+  el('text', { x, y, ...attrs }, escapeXml(content));
 
 const grouped = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
@@ -38,7 +39,11 @@ export const formatTick = (v: number): string => {
 
 /** The root element: a viewBox with an accessible title (inline in HTML, so no xmlns is needed). */
 export const svgRoot = (width: number, height: number, title: string, body: string): string =>
-  el('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': title }, el('title', {}, escapeXml(title)) + body);
+  el(
+    'svg',
+    { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': title },
+    el('title', {}, escapeXml(title)) + body,
+  );
 
 export interface Frame {
   readonly left: number;
@@ -48,23 +53,45 @@ export interface Frame {
 }
 
 /** Horizontal axis at the frame's bottom, with tick labels and light vertical grid lines. */
-export const axisBottom = (scale: Scale, frame: Frame, ticks: readonly number[], label: string, format = formatTick): string =>
+export const axisBottom = (
+  scale: Scale,
+  frame: Frame,
+  ticks: readonly number[],
+  label: string,
+  format = formatTick,
+): string =>
   ticks
     .map((t) => {
       const x = scale(t);
-      return el('line', { x1: x, x2: x, y1: frame.top, y2: frame.bottom, class: 'grid' }) + text(x, frame.bottom + 16, format(t), { 'text-anchor': 'middle', class: 'tick' });
+      return (
+        el('line', { x1: x, x2: x, y1: frame.top, y2: frame.bottom, class: 'grid' }) +
+        text(x, frame.bottom + 16, format(t), { 'text-anchor': 'middle', class: 'tick' })
+      );
     })
     .join('') +
   el('line', { x1: frame.left, x2: frame.right, y1: frame.bottom, y2: frame.bottom, class: 'axis' }) +
   text((frame.left + frame.right) / 2, frame.bottom + 36, label, { 'text-anchor': 'middle', class: 'label' });
 
 /** Vertical axis at the frame's left, with tick labels and light horizontal grid lines. */
-export const axisLeft = (scale: Scale, frame: Frame, ticks: readonly number[], label: string, format = formatTick): string =>
+export const axisLeft = (
+  scale: Scale,
+  frame: Frame,
+  ticks: readonly number[],
+  label: string,
+  format = formatTick,
+): string =>
   ticks
     .map((t) => {
       const y = scale(t);
-      return el('line', { x1: frame.left, x2: frame.right, y1: y, y2: y, class: 'grid' }) + text(frame.left - 6, y + 4, format(t), { 'text-anchor': 'end', class: 'tick' });
+      return (
+        el('line', { x1: frame.left, x2: frame.right, y1: y, y2: y, class: 'grid' }) +
+        text(frame.left - 6, y + 4, format(t), { 'text-anchor': 'end', class: 'tick' })
+      );
     })
     .join('') +
   el('line', { x1: frame.left, x2: frame.left, y1: frame.top, y2: frame.bottom, class: 'axis' }) +
-  text(16, (frame.top + frame.bottom) / 2, label, { 'text-anchor': 'middle', class: 'label', transform: `rotate(-90 16 ${px((frame.top + frame.bottom) / 2)})` });
+  text(16, (frame.top + frame.bottom) / 2, label, {
+    'text-anchor': 'middle',
+    class: 'label',
+    transform: `rotate(-90 16 ${px((frame.top + frame.bottom) / 2)})`,
+  });

@@ -10,11 +10,31 @@ export const summariseRevenue = (lines: DataFrame, groupBy: string): DataFrame =
 export const renderReport = (summary: DataFrame, groupBy: string): string => {
   const rows = summary.toRecords() as Array<Record<string, unknown>>;
   const total = rows.reduce((s, r) => s + Number(r.revenue), 0);
-  const lines = rows.map((r) => `| ${String(r[groupBy])} | ${Number(r.orders)} | ${Number(r.revenue).toFixed(2)} | ${((100 * Number(r.revenue)) / total).toFixed(1)}% |`);
-  return [`# Revenue by ${groupBy}`, '', `| ${groupBy} | orders | revenue | share |`, '|---|---:|---:|---:|', ...lines, '', `Total revenue: ${total.toFixed(2)}`, ''].join('\n');
+  const lines = rows.map(
+    (r) =>
+      `| ${String(r[groupBy])} | ${Number(r.orders)} | ${Number(r.revenue).toFixed(2)} | ${((100 * Number(r.revenue)) / total).toFixed(1)}% |`,
+  );
+  return [
+    `# Revenue by ${groupBy}`,
+    '',
+    `| ${groupBy} | orders | revenue | share |`,
+    '|---|---:|---:|---:|',
+    ...lines,
+    '',
+    `Total revenue: ${total.toFixed(2)}`,
+    '',
+  ].join('\n');
 };
 
-export const computeMetrics = ({ lines, by_region, by_product }: { lines: DataFrame; by_region: DataFrame; by_product: DataFrame }) => ({
+export const computeMetrics = ({
+  lines,
+  by_region,
+  by_product,
+}: {
+  lines: DataFrame;
+  by_region: DataFrame;
+  by_product: DataFrame;
+}) => ({
   orders: lines.height,
   revenue: Number(lines.getColumn('revenue').sum().toFixed(2)),
   regions: by_region.height,

@@ -42,7 +42,14 @@ export default fp<AccessLogOptions>(
     });
     app.addHook('onResponse', async (request, reply) => {
       const ms = Math.round(reply.elapsedTime * 1000) / 1000;
-      accessLog.info({ req_id: request.id, client: request.principal?.client, method: request.method, url: request.url, status: reply.statusCode, ms });
+      accessLog.info({
+        req_id: request.id,
+        client: request.principal?.client,
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms,
+      });
       if (!request.logPending) return;
       request.logPending = false;
       if (--open === 0) idle?.();

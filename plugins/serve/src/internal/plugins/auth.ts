@@ -52,7 +52,11 @@ export default fp<AuthOptions>(
         // configured (fast-jwt checks a claim's value only when the token has it); nbf and exp allow the tolerance.
         verify: {
           algorithms: ['HS256'],
-          requiredClaims: ['exp', ...(jwt.audience !== undefined ? ['aud'] : []), ...(jwt.issuer !== undefined ? ['iss'] : [])],
+          requiredClaims: [
+            'exp',
+            ...(jwt.audience !== undefined ? ['aud'] : []),
+            ...(jwt.issuer !== undefined ? ['iss'] : []),
+          ],
           clockTolerance: toleranceMs,
           ...(jwt.audience !== undefined ? { allowedAud: jwt.audience } : {}),
           ...(jwt.issuer !== undefined ? { allowedIss: jwt.issuer } : {}),
@@ -69,15 +73,20 @@ export default fp<AuthOptions>(
         return (err as Error).message;
       }
       // fast-jwt checks exp and nbf; a token issued in the future (beyond the tolerance) is refused here.
-      if (typeof claims.iat === 'number' && claims.iat * 1000 > Date.now() + toleranceMs) return 'The token is issued in the future.';
-      if (typeof claims.sub !== 'string' || !SUBJECT.test(claims.sub)) return 'The token has no valid sub claim (1 to 128 of A-Z a-z 0-9 _ . @ -).';
-      const scopes = (Array.isArray(claims.scope) ? claims.scope : String(claims.scope ?? 'predict').split(' ')).filter((s): s is Scope => s === 'predict' || s === 'admin');
+      if (typeof claims.iat === 'number' && claims.iat * 1000 > Date.now() + toleranceMs)
+        return 'The token is issued in the future.';
+      if (typeof claims.sub !== 'string' || !SUBJECT.test(claims.sub))
+        return 'The token has no valid sub claim (1 to 128 of A-Z a-z 0-9 _ . @ -).';
+      const scopes = (Array.isArray(claims.scope) ? claims.scope : String(claims.scope ?? 'predict').split(' ')).filter(
+        (s): s is Scope => s === 'predict' || s === 'admin',
+      );
       return { client: `jwt:${claims.sub}`, scopes, scheme: 'jwt' };
     };
 
     app.decorateRequest('principal', undefined);
     app.addHook('onRequest', async (request, reply) => {
-      const auth = request.routeOptions.config.auth ?? (request.routeOptions.url?.startsWith('/docs') ? DOCS_AUTH : undefined);
+      const auth =
+        request.routeOptions.config.auth ?? (request.routeOptions.url?.startsWith('/docs') ? DOCS_AUTH : undefined);
       if (!auth) return;
       if (auth.publicAs && publicRoutes.has(auth.publicAs)) {
         request.principal = PUBLIC;
@@ -87,7 +96,10 @@ export default fp<AuthOptions>(
       const locked = failedAuth.lockedFor(request.ip);
       if (locked > 0) {
         reply.header('retry-after', String(locked));
-        throw new RequestError(429, `Too many refused credentials from ${request.ip}: ${config.rate_limit.failed_auth} in ${config.rate_limit.window}; retry in ${locked} s.`);
+        throw new RequestError(
+          429,
+          `Too many refused credentials from ${request.ip}: ${config.rate_limit.failed_auth} in ${config.rate_limit.window}; retry in ${locked} s.`,
+        );
       }
       const key = request.headers['api-key'];
       const authorization = request.headers.authorization;
@@ -102,10 +114,16 @@ export default fp<AuthOptions>(
       if (!principal) {
         // Only wrong credentials count (a guess); none at all is a client not set up yet.
         if (typeof key === 'string' || typeof authorization === 'string') failedAuth.failed(request.ip);
-        throw new RequestError(401, auth.compat ? 'Invalid API key' : `Missing or invalid credentials${why}: send the header api-key: <key>${jwt ? ', or Authorization: Bearer <JWT>' : ''}.`);
+        throw new RequestError(
+          401,
+          auth.compat
+            ? 'Invalid API key'
+            : `Missing or invalid credentials${why}: send the header api-key: <key>${jwt ? ', or Authorization: Bearer <JWT>' : ''}.`,
+        );
       }
       const needed = auth.scope ?? 'predict';
-      if (!principal.scopes.includes(needed)) throw new RequestError(403, `Client '${principal.client}' lacks the '${needed}' scope this route needs.`);
+      if (!principal.scopes.includes(needed))
+        throw new RequestError(403, `Client '${principal.client}' lacks the '${needed}' scope this route needs.`);
       request.principal = principal;
     });
   },

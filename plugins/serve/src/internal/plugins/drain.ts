@@ -25,7 +25,9 @@ export default fp(
     app.addHook('onRequest', async (request, reply) => {
       if (!draining) return;
       reply.header('connection', 'close').header('retry-after', '1');
-      return reply.code(503).send(errorBody(503, 'The server is shutting down; retry on another instance or in a moment.', request.id));
+      return reply
+        .code(503)
+        .send(errorBody(503, 'The server is shutting down; retry on another instance or in a moment.', request.id));
     });
     app.addHook('onSend', async (_request, reply) => {
       if (draining) reply.header('connection', 'close');
@@ -35,7 +37,8 @@ export default fp(
       // net.Server's own close(): it stops accepting and keeps open connections (http.Server's would also
       // destroy the idle ones now). Fastify's close() later finds the server not listening and waits for it.
       if (app.server.listening) Server.prototype.close.call(app.server);
-      const connections = () => new Promise<number>((resolve) => app.server.getConnections((err, n) => resolve(err ? 0 : n)));
+      const connections = () =>
+        new Promise<number>((resolve) => app.server.getConnections((err, n) => resolve(err ? 0 : n)));
       for (const until = Date.now() + maxMs; Date.now() < until && (await connections()) > 0; ) {
         await new Promise((r) => setTimeout(r, POLL_MS));
       }

@@ -11,15 +11,25 @@ import { problemsOf, RequestError, summarise, type Problem } from '../validation
 /** At most this many problems in an answer (the message says how many more): a huge bad body must not get a huger answer. */
 const MAX_PROBLEMS = 50;
 
-const problemSchema = { type: 'object', properties: { field: { type: 'string' }, rule: { type: 'string' }, message: { type: 'string' } } };
+const problemSchema = {
+  type: 'object',
+  properties: { field: { type: 'string' }, rule: { type: 'string' }, message: { type: 'string' } },
+};
 const errorSchema = {
   type: 'object',
-  properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' }, request_id: { type: 'string' }, problems: { type: 'array', items: problemSchema } },
+  properties: {
+    statusCode: { type: 'integer' },
+    error: { type: 'string' },
+    message: { type: 'string' },
+    request_id: { type: 'string' },
+    problems: { type: 'array', items: problemSchema },
+  },
 };
 /** The original service's error body. */
 export const compatErrorSchema = { type: 'object', properties: { detail: {} } };
 /** Response schemas of the error answers a route can give, for its schema (and the OpenAPI document). */
-export const errorResponses = (codes: number[], schema: object = errorSchema) => Object.fromEntries(codes.map((c) => [c, schema]));
+export const errorResponses = (codes: number[], schema: object = errorSchema) =>
+  Object.fromEntries(codes.map((c) => [c, schema]));
 
 /** The answer body of an error, in this API's shape. */
 export const errorBody = (status: number, message: string, requestId: string, problems: readonly Problem[] = []) => ({
@@ -44,7 +54,8 @@ export const frameworkErrors = (err: FastifyError, request: FastifyRequest, repl
   void reply.code(status).send(errorBody(status, `${err.message}${hint}.`, request.id));
 };
 
-const notJson = (err: Error): string => `Body is not valid JSON (${err.message}). NaN and Infinity are not JSON numbers: send finite numbers.`;
+const notJson = (err: Error): string =>
+  `Body is not valid JSON (${err.message}). NaN and Infinity are not JSON numbers: send finite numbers.`;
 
 /** The sentence for a 4xx raised by Fastify itself (content type, JSON syntax, body size) or by us. */
 const messageFor = (err: Error & { code?: string }, status: number): string => {
@@ -67,27 +78,71 @@ const messageFor = (err: Error & { code?: string }, status: number): string => {
 
 /** FastAPI's 422 body: {"detail": [{loc, msg, type}]}. */
 const fastApiDetail = (problems: readonly Problem[]) =>
-  problems.map((p) => ({ loc: ['body', ...p.field.split(/[.[\]]+/).filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s))], msg: p.message, type: p.rule }));
+  problems.map((p) => ({
+    loc: [
+      'body',
+      ...p.field
+        .split(/[.[\]]+/)
+        .filter(Boolean)
+        .map((s) => (/^\d+$/.test(s) ? Number(s) : s)),
+    ],
+    msg: p.message,
+    type: p.rule,
+  }));
 
 export default fp(
   async (app: FastifyInstance) => {
-    app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; validationContext?: string }, request, reply) => {
-      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-      const compat = request.routeOptions.config.auth?.compat === true;
-      closeIfUnread(request, reply);
-      if (status >= 500) {
-        app.accessLog?.error({ req_id: request.id, err: { message: err.message, stack: err.stack } }, 'request failed');
-        return reply.code(500).send(compat ? { detail: 'Internal Server Error' } : errorBody(500, `Internal error; the server log has the details under request id ${request.id}.`, request.id));
-      }
-      const all: Problem[] = err instanceof RequestError ? [...err.problems] : Array.isArray(err.validation) ? problemsOf(err.validation as ErrorObject[]) : [];
-      const problems = all.slice(0, MAX_PROBLEMS);
-      const message = all.length > 0 && !(err instanceof RequestError) ? `Invalid request ${err.validationContext ?? 'body'}: ${summarise(all)}` : messageFor(err, status);
-      if (compat) return problems.length > 0 ? reply.code(422).send({ detail: fastApiDetail(problems) }) : reply.code(status).send({ detail: message });
-      return reply.code(status).send(errorBody(status, message, request.id, problems));
-    });
+    app.setErrorHandler(
+      (err: Error & { statusCode?: number; validation?: unknown; validationContext?: string }, request, reply) => {
+        const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+        const compat = request.routeOptions.config.auth?.compat === true;
+        closeIfUnread(request, reply);
+        if (status >= 500) {
+          app.accessLog?.error(
+            { req_id: request.id, err: { message: err.message, stack: err.stack } },
+            'request failed',
+          );
+          return reply
+            .code(500)
+            .send(
+              compat
+                ? { detail: 'Internal Server Error' }
+                : errorBody(
+                    500,
+                    `Internal error; the server log has the details under request id ${request.id}.`,
+                    request.id,
+                  ),
+            );
+        }
+        const all: Problem[] =
+          err instanceof RequestError
+            ? [...err.problems]
+            : Array.isArray(err.validation)
+              ? problemsOf(err.validation as ErrorObject[])
+              : [];
+        const problems = all.slice(0, MAX_PROBLEMS);
+        const message =
+          all.length > 0 && !(err instanceof RequestError)
+            ? `Invalid request ${err.validationContext ?? 'body'}: ${summarise(all)}`
+            : messageFor(err, status);
+        if (compat)
+          return problems.length > 0
+            ? reply.code(422).send({ detail: fastApiDetail(problems) })
+            : reply.code(status).send({ detail: message });
+        return reply.code(status).send(errorBody(status, message, request.id, problems));
+      },
+    );
     app.setNotFoundHandler((request, reply) => {
       closeIfUnread(request, reply);
-      void reply.code(404).send(errorBody(404, `Route ${request.method} ${request.url.split('?')[0]} does not exist; GET /docs lists the routes.`, request.id));
+      void reply
+        .code(404)
+        .send(
+          errorBody(
+            404,
+            `Route ${request.method} ${request.url.split('?')[0]} does not exist; GET /docs lists the routes.`,
+            request.id,
+          ),
+        );
     });
   },
   { name: 'dagrun-errors', fastify: '5.x', dependencies: ['dagrun-access-log'] },

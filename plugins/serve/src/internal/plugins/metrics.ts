@@ -25,9 +25,24 @@ export interface MetricsOptions {
 export default fp<MetricsOptions>(
   async (app: FastifyInstance, { predictionLog, openToAll }) => {
     const registers = [new Registry()];
-    const requests = new Counter({ name: 'dagrun_http_requests_total', help: 'Requests answered, by route, method and status code.', labelNames: ['route', 'method', 'status'], registers });
-    const latency = new Histogram({ name: 'dagrun_http_request_duration_seconds', help: "Time from a request's arrival to its response, by route.", labelNames: ['route'], buckets: BUCKETS_S, registers });
-    const predictions = new Counter({ name: 'dagrun_predictions_total', help: 'Predictions served (records predicted).', registers });
+    const requests = new Counter({
+      name: 'dagrun_http_requests_total',
+      help: 'Requests answered, by route, method and status code.',
+      labelNames: ['route', 'method', 'status'],
+      registers,
+    });
+    const latency = new Histogram({
+      name: 'dagrun_http_request_duration_seconds',
+      help: "Time from a request's arrival to its response, by route.",
+      labelNames: ['route'],
+      buckets: BUCKETS_S,
+      registers,
+    });
+    const predictions = new Counter({
+      name: 'dagrun_predictions_total',
+      help: 'Predictions served (records predicted).',
+      registers,
+    });
     new Counter({
       name: 'dagrun_prediction_log_writes_total',
       help: 'Writes of the prediction log (one per group of requests whose lines went to the file together).',
@@ -65,13 +80,21 @@ export default fp<MetricsOptions>(
       latency.observe({ route }, reply.elapsedTime / 1000);
     });
     const registry = registers[0]!;
-    app.get('/metrics', {
-      config: { auth: { scope: 'predict', publicAs: 'metrics' } },
-      schema: { ...(openToAll ? { security: [] } : {}), summary: 'Prometheus metrics (text format 0.0.4)', response: { 200: { type: 'string' }, ...errorResponses([401, 403]) } },
-    }, async (_request, reply) => {
-      reply.type(registry.contentType);
-      return registry.metrics();
-    });
+    app.get(
+      '/metrics',
+      {
+        config: { auth: { scope: 'predict', publicAs: 'metrics' } },
+        schema: {
+          ...(openToAll ? { security: [] } : {}),
+          summary: 'Prometheus metrics (text format 0.0.4)',
+          response: { 200: { type: 'string' }, ...errorResponses([401, 403]) },
+        },
+      },
+      async (_request, reply) => {
+        reply.type(registry.contentType);
+        return registry.metrics();
+      },
+    );
   },
   { name: 'dagrun-metrics', fastify: '5.x', dependencies: ['dagrun-model', 'dagrun-auth'] },
 );

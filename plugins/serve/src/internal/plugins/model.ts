@@ -30,12 +30,22 @@ export default fp<ModelOptions>(
     const onEvent = (e: ReloadEvent): void => {
       if (e.reason === 'admin' && e.error === undefined) return; // the reload route logs it with its request
       if (e.error === undefined) {
-        notify?.(`Model '${dataset}': its current version moved to ${e.version ?? '?'}; now serving it (was ${e.previous ?? 'unversioned'}).`);
-        app.accessLog?.info({ previous_version: e.previous ?? null, version: e.version ?? null, reason: e.reason }, 'model reloaded');
+        notify?.(
+          `Model '${dataset}': its current version moved to ${e.version ?? '?'}; now serving it (was ${e.previous ?? 'unversioned'}).`,
+        );
+        app.accessLog?.info(
+          { previous_version: e.previous ?? null, version: e.version ?? null, reason: e.reason },
+          'model reloaded',
+        );
         return;
       }
-      notify?.(`Model '${dataset}': expected to load its current version${e.version ? ` ${e.version}` : ''}, but got: ${e.error.replace(/\.$/, '')}. Still serving ${e.previous ?? 'unversioned'}; retrying every ${config.model.reload_every ?? DEFAULT_RELOAD_EVERY}.`);
-      app.accessLog?.warn({ version: e.version ?? null, served_version: e.previous ?? null, err: e.error }, 'model reload failed');
+      notify?.(
+        `Model '${dataset}': expected to load its current version${e.version ? ` ${e.version}` : ''}, but got: ${e.error.replace(/\.$/, '')}. Still serving ${e.previous ?? 'unversioned'}; retrying every ${config.model.reload_every ?? DEFAULT_RELOAD_EVERY}.`,
+      );
+      app.accessLog?.warn(
+        { version: e.version ?? null, served_version: e.previous ?? null, err: e.error },
+        'model reload failed',
+      );
     };
     const reloader = new ModelReloader({ project, config, model, follow, everyMs: reloadEveryMs(config), onEvent });
     app.decorate('reloader', reloader);

@@ -11,7 +11,12 @@ import type { PredictionLog } from '../prediction-log.js';
 declare module 'fastify' {
   interface FastifyInstance {
     /** Predictions of `served` (the model when the request started: a reload meanwhile does not change it), once logged. */
-    predict(request: FastifyRequest, reply: FastifyReply, records: readonly unknown[], served: ServedModel): Promise<number[]>;
+    predict(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      records: readonly unknown[],
+      served: ServedModel,
+    ): Promise<number[]>;
   }
 }
 
@@ -20,26 +25,47 @@ export interface PredictionsOptions {
   readonly predictionLog: PredictionLog;
 }
 
-const describe = (v: unknown): string => (Array.isArray(v) || ArrayBuffer.isView(v) ? `${(v as ArrayLike<unknown>).length} values` : typeof v);
+const describe = (v: unknown): string =>
+  Array.isArray(v) || ArrayBuffer.isView(v) ? `${(v as ArrayLike<unknown>).length} values` : typeof v;
 
 export default fp<PredictionsOptions>(
   async (app: FastifyInstance, { config, predictionLog }) => {
     const { pipeline, input, output } = config;
-    app.decorate('predict', async (request: FastifyRequest, reply: FastifyReply, records: readonly unknown[], served: ServedModel): Promise<number[]> => {
-      const out = await served.plan.run({ [input]: records });
-      const raw = out[output] as ArrayLike<unknown> | undefined;
-      if (!raw || typeof raw.length !== 'number' || raw.length !== records.length) {
-        throw new Error(`Pipeline '${pipeline}' output '${output}': expected ${records.length} predictions, but got ${raw === undefined ? 'nothing' : describe(raw)}.`);
-      }
-      const predictions = Array.from(raw, (p, i) => {
-        if (typeof p !== 'number' || !Number.isFinite(p)) throw new Error(`Pipeline '${pipeline}' output '${output}': prediction ${i} is ${String(p)}, not a finite number.`);
-        return p;
-      });
-      const latency = Math.round(reply.elapsedTime * 1000) / 1000;
-      await predictionLog.appendRequest(request.id, request.principal?.client ?? 'unknown', served.version, records, predictions, latency);
-      app.countPredictions(records.length);
-      return predictions;
-    });
+    app.decorate(
+      'predict',
+      async (
+        request: FastifyRequest,
+        reply: FastifyReply,
+        records: readonly unknown[],
+        served: ServedModel,
+      ): Promise<number[]> => {
+        const out = await served.plan.run({ [input]: records });
+        const raw = out[output] as ArrayLike<unknown> | undefined;
+        if (!raw || typeof raw.length !== 'number' || raw.length !== records.length) {
+          throw new Error(
+            `Pipeline '${pipeline}' output '${output}': expected ${records.length} predictions, but got ${raw === undefined ? 'nothing' : describe(raw)}.`,
+          );
+        }
+        const predictions = Array.from(raw, (p, i) => {
+          if (typeof p !== 'number' || !Number.isFinite(p))
+            throw new Error(
+              `Pipeline '${pipeline}' output '${output}': prediction ${i} is ${String(p)}, not a finite number.`,
+            );
+          return p;
+        });
+        const latency = Math.round(reply.elapsedTime * 1000) / 1000;
+        await predictionLog.appendRequest(
+          request.id,
+          request.principal?.client ?? 'unknown',
+          served.version,
+          records,
+          predictions,
+          latency,
+        );
+        app.countPredictions(records.length);
+        return predictions;
+      },
+    );
   },
   { name: 'dagrun-predictions', fastify: '5.x', dependencies: ['dagrun-metrics'] },
 );

@@ -21,12 +21,22 @@ export default fp<RateLimitOptions>(
       max,
       timeWindow: window,
       keyGenerator: (request) => request.principal?.client ?? request.ip,
-      errorResponseBuilder: (request, context) => new RequestError(429, `Client '${request.principal?.client ?? request.ip}' sent more than ${context.max} requests per ${window}; retry in ${context.after}.`),
-      addHeadersOnExceeding: { 'x-ratelimit-limit': headers, 'x-ratelimit-remaining': headers, 'x-ratelimit-reset': headers },
+      errorResponseBuilder: (request, context) =>
+        new RequestError(
+          429,
+          `Client '${request.principal?.client ?? request.ip}' sent more than ${context.max} requests per ${window}; retry in ${context.after}.`,
+        ),
+      addHeadersOnExceeding: {
+        'x-ratelimit-limit': headers,
+        'x-ratelimit-remaining': headers,
+        'x-ratelimit-reset': headers,
+      },
     });
   },
   { name: 'dagrun-rate-limit', fastify: '5.x', dependencies: ['dagrun-auth'] },
 );
 
 /** A route's `config` entry that puts it under the per-client limit. */
-export const limited = (config: ServeConfig) => ({ rateLimit: { max: config.rate_limit.max, timeWindow: config.rate_limit.window } });
+export const limited = (config: ServeConfig) => ({
+  rateLimit: { max: config.rate_limit.max, timeWindow: config.rate_limit.window },
+});

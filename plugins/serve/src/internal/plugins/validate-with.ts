@@ -3,8 +3,11 @@
 
 import { RequestError, summarise, type Problem } from '../validation.js';
 
-export const validateWith = (check: (body: unknown) => Problem[], status = 400) => () => (body: unknown) => {
-  const problems = check(body);
-  if (problems.length === 0) return true;
-  return { error: new RequestError(status, `Invalid request body: ${summarise(problems)}`, problems) };
-};
+export const validateWith =
+  (check: (body: unknown) => Problem[], status = 400) =>
+  () =>
+  (body: unknown) => {
+    const problems = check(body);
+    if (problems.length === 0) return true;
+    return { error: new RequestError(status, `Invalid request body: ${summarise(problems)}`, problems) };
+  };
