@@ -53,7 +53,8 @@ export const checkEntry = (
     errors.push(
       new ConfigError(
         'DAGRUN_ERR_CATALOG_OPTIONS',
-        `Catalog entry '${name}': expected option 'type', but got ${typeName === undefined ? 'nothing' : JSON.stringify(typeName)}.`,
+        `Catalog entry '${name}': ` +
+          `expected option 'type', but got ${typeName === undefined ? 'nothing' : JSON.stringify(typeName)}.`,
         {
           location: locate(),
           hint: `Hint: one of ${opts.registry
@@ -115,7 +116,8 @@ export const checkEntry = (
       problems.push(
         new ConfigError(
           'DAGRUN_ERR_CONFIG_CREDENTIALS',
-          `Catalog entry '${name}', field 'credentials': expected the name of an entry in credentials.yaml, but got ${typeof ref}.`,
+          `Catalog entry '${name}', field 'credentials': ` +
+            `expected the name of an entry in credentials.yaml, but got ${typeof ref}.`,
           {
             location: cfg.locate([name, 'credentials']),
             hint: 'Hint: keep secrets in conf/local/credentials.yaml and reference them by name.',
@@ -128,7 +130,8 @@ export const checkEntry = (
       problems.push(
         new ConfigError(
           'DAGRUN_ERR_CONFIG_CREDENTIALS',
-          `Credentials '${ref}' of catalog entry '${name}': expected a mapping (user: …, password: …) in credentials.yaml, but got ${kind}.`,
+          `Credentials '${ref}' of catalog entry '${name}': ` +
+            `expected a mapping (user: …, password: …) in credentials.yaml, but got ${kind}.`,
           {
             location: cfg.locate([name, 'credentials']),
           },
@@ -139,7 +142,8 @@ export const checkEntry = (
       problems.push(
         new ConfigError(
           'DAGRUN_ERR_CONFIG_CREDENTIALS',
-          `Credentials '${ref}' of catalog entry '${name}': expected an entry in credentials.yaml, but got no such entry.`,
+          `Credentials '${ref}' of catalog entry '${name}': ` +
+            `expected an entry in credentials.yaml, but got no such entry.`,
           {
             location: cfg.locate([name, 'credentials']),
             hint: mean ? `Hint: ${mean}` : 'Hint: add it to conf/local/credentials.yaml (kept out of git).',

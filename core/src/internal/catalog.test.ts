@@ -121,19 +121,23 @@ t.test(
       [
         [
           'DAGRUN_ERR_CATALOG_OPTIONS',
-          "conf/base/catalog.yaml:4:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'companies' (json): expected only known options, but got unknown option 'indnet'.\n  Hint: did you mean: 'indent'?",
+          "conf/base/catalog.yaml:4:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'companies' (json): " +
+            "expected only known options, but got unknown option 'indnet'.\n  Hint: did you mean: 'indent'?",
         ],
         [
           'DAGRUN_ERR_CATALOG_OPTIONS',
-          "conf/base/catalog.yaml:5:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'shuttles' (yaml): expected option 'path', but got nothing.\n  Hint: add 'path: …' to this entry.",
+          "conf/base/catalog.yaml:5:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'shuttles' (yaml): " +
+            "expected option 'path', but got nothing.\n  Hint: add 'path: …' to this entry.",
         ],
         [
           'DAGRUN_ERR_CATALOG_OPTIONS',
-          "conf/base/catalog.yaml:10:10 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'reviews' (json), field 'table': expected boolean, but got string \"yes\".",
+          "conf/base/catalog.yaml:10:10 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'reviews' (json), " +
+            'field \'table\': expected boolean, but got string "yes".',
         ],
         [
           'DAGRUN_ERR_CATALOG_UNKNOWN_TYPE',
-          "conf/base/catalog.yaml:12:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'model': expected a registered dataset type, but got 'jsno'.\n  Hint: did you mean: 'json'?",
+          "conf/base/catalog.yaml:12:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'model': " +
+            "expected a registered dataset type, but got 'jsno'.\n  Hint: did you mean: 'json'?",
         ],
       ],
     );
@@ -163,33 +167,44 @@ t.test('an unknown type far from every known one lists the known types', async (
   t.equal(errors[0]?.code, 'DAGRUN_ERR_CATALOG_UNKNOWN_TYPE');
   t.equal(
     errors[0]?.message,
-    "conf/base/catalog.yaml:2:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'model': expected a registered dataset type, but got 'pickle'.\n  Hint: known types: json, yaml, text, object, memory; plugins add more (list them in dagrun.yaml).",
+    "conf/base/catalog.yaml:2:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'model': " +
+      "expected a registered dataset type, but got 'pickle'.\n" +
+      '  Hint: known types: json, yaml, text, object, memory; plugins add more (list them in dagrun.yaml).',
   );
 });
 
 t.test("a type one of dagrun's plugins provides names the plugin to add, whatever other hint there was", async (t) => {
   const { errors } = build(t, {
     'conf/base/catalog.yaml':
-      'orders:\n  type: csv\n  path: data/orders.csv\nsales:\n  type: parquet\n  path: s.parquet\nbudget:\n  type: excel\n  path: b.xlsx\nlive:\n  type: postgres.table\n  table: t\n',
+      'orders:\n  type: csv\n  path: data/orders.csv\nsales:\n  type: parquet\n' +
+      '  path: s.parquet\nbudget:\n  type: excel\n  path: b.xlsx\nlive:\n  type: postgres.table\n  table: t\n',
   });
   t.same(
     errors.map((e) => [e.code, e.message]),
     [
       [
         'DAGRUN_ERR_CATALOG_UNKNOWN_TYPE',
-        "conf/base/catalog.yaml:2:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'orders': expected a registered dataset type, but got 'csv'.\n  Hint: type 'csv' is provided by @dagrun/datasets-polars: add it to plugins in dagrun.yaml.",
+        "conf/base/catalog.yaml:2:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'orders': " +
+          "expected a registered dataset type, but got 'csv'.\n" +
+          "  Hint: type 'csv' is provided by @dagrun/datasets-polars: add it to plugins in dagrun.yaml.",
       ],
       [
         'DAGRUN_ERR_CATALOG_UNKNOWN_TYPE',
-        "conf/base/catalog.yaml:5:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'sales': expected a registered dataset type, but got 'parquet'.\n  Hint: type 'parquet' is provided by @dagrun/datasets-polars: add it to plugins in dagrun.yaml.",
+        "conf/base/catalog.yaml:5:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'sales': " +
+          "expected a registered dataset type, but got 'parquet'.\n" +
+          "  Hint: type 'parquet' is provided by @dagrun/datasets-polars: add it to plugins in dagrun.yaml.",
       ],
       [
         'DAGRUN_ERR_CATALOG_UNKNOWN_TYPE',
-        "conf/base/catalog.yaml:8:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'budget': expected a registered dataset type, but got 'excel'.\n  Hint: type 'excel' is provided by @dagrun/datasets-polars: add it to plugins in dagrun.yaml.",
+        "conf/base/catalog.yaml:8:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'budget': " +
+          "expected a registered dataset type, but got 'excel'.\n" +
+          "  Hint: type 'excel' is provided by @dagrun/datasets-polars: add it to plugins in dagrun.yaml.",
       ],
       [
         'DAGRUN_ERR_CATALOG_UNKNOWN_TYPE',
-        "conf/base/catalog.yaml:11:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'live': expected a registered dataset type, but got 'postgres.table'.\n  Hint: type 'postgres.table' is provided by @dagrun/datasets-postgres: add it to plugins in dagrun.yaml.",
+        "conf/base/catalog.yaml:11:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'live': " +
+          "expected a registered dataset type, but got 'postgres.table'.\n  Hint: " +
+          "type 'postgres.table' is provided by @dagrun/datasets-postgres: add it to plugins in dagrun.yaml.",
       ],
     ],
   );
@@ -218,11 +233,18 @@ t.test('malformed entries: not a mapping, no type, metadata not a mapping, a bad
   t.same(
     errors.map((e) => e.message),
     [
-      "conf/base/catalog.yaml:1:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'just_a_string': expected a mapping with a 'type', but got string.",
-      "conf/base/catalog.yaml:2:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'no_type': expected option 'type', but got nothing.\n  Hint: one of json, yaml, text, object, memory.",
-      "conf/base/catalog.yaml:7:13 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'meta', field 'metadata': expected a mapping, but got number.",
-      'conf/base/catalog.yaml:11:13 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry \'enc\' (text), field \'encoding\': expected one of "utf8", "latin1", "ascii", "utf16le", but got string "utf-8".\n  Hint: did you mean: \'utf8\'?',
-      'conf/base/catalog.yaml:14:14 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry \'mem\' (memory), field \'copy_mode\': expected one of "assign", "deepcopy", but got string "deep".\n  Hint: did you mean: \'deepcopy\'?',
+      "conf/base/catalog.yaml:1:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'just_a_string': " +
+        "expected a mapping with a 'type', but got string.",
+      "conf/base/catalog.yaml:2:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'no_type': " +
+        "expected option 'type', but got nothing.\n  Hint: one of json, yaml, text, object, memory.",
+      "conf/base/catalog.yaml:7:13 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'meta', field 'metadata': " +
+        'expected a mapping, but got number.',
+      "conf/base/catalog.yaml:11:13 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'enc' (text), " +
+        'field \'encoding\': expected one of "utf8", "latin1", "ascii", "utf16le", but got string "utf-8".\n' +
+        "  Hint: did you mean: 'utf8'?",
+      "conf/base/catalog.yaml:14:14 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'mem' (memory), " +
+        'field \'copy_mode\': expected one of "assign", "deepcopy", but got string "deep".\n' +
+        "  Hint: did you mean: 'deepcopy'?",
     ],
   );
 });
@@ -235,7 +257,8 @@ t.test("an error in an entry set by a higher layer names that layer's file", asy
   t.same(
     errors.map((e) => e.message),
     [
-      "conf/local/catalog.yaml:4:9 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'companies' (json), field 'path': expected string, but got number 42.",
+      "conf/local/catalog.yaml:4:9 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'companies' (json), field 'path': " +
+        'expected string, but got number 42.',
     ],
   );
   t.same(catalog.list(), []);
@@ -249,7 +272,9 @@ t.test('a location whose protocol has no registered storage keeps its own code a
   t.equal(errors[0]?.code, 'DAGRUN_ERR_DATASET_STORAGE');
   t.equal(
     errors[0]?.message,
-    "conf/base/catalog.yaml:3:1 [DAGRUN_ERR_DATASET_STORAGE] Location of dataset 'remote': expected a protocol with a registered storage (file), but got 'gs://'.\n  Hint: add a plugin that provides gs:// storage to plugins in dagrun.yaml.",
+    "conf/base/catalog.yaml:3:1 [DAGRUN_ERR_DATASET_STORAGE] Location of dataset 'remote': " +
+      "expected a protocol with a registered storage (file), but got 'gs://'.\n" +
+      '  Hint: add a plugin that provides gs:// storage to plugins in dagrun.yaml.',
   );
   t.equal(catalog.isBroken('remote'), true);
   t.same(catalog.list(), ['ok']);
@@ -275,7 +300,8 @@ t.test('a dataset type whose factory throws is reported at its entry', async (t)
     [
       [
         'DAGRUN_ERR_CATALOG_OPTIONS',
-        "conf/base/catalog.yaml:2:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'remote': expected a dataset to be built from it, but got endpoint missing.",
+        "conf/base/catalog.yaml:2:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'remote': " +
+          'expected a dataset to be built from it, but got endpoint missing.',
       ],
     ],
   );
@@ -376,10 +402,17 @@ t.test('an unknown credentials name is DAGRUN_ERR_CONFIG_CREDENTIALS at the refe
   t.same(
     errors.map((e) => e.message),
     [
-      "conf/base/catalog.yaml:4:16 [DAGRUN_ERR_CONFIG_CREDENTIALS] Credentials 'warehose' of catalog entry 'orders': expected an entry in credentials.yaml, but got no such entry.\n  Hint: did you mean: 'warehouse'?",
-      "conf/base/catalog.yaml:8:16 [DAGRUN_ERR_CONFIG_CREDENTIALS] Credentials 'nothing_close' of catalog entry 'refunds': expected an entry in credentials.yaml, but got no such entry.\n  Hint: add it to conf/local/credentials.yaml (kept out of git).",
-      "conf/base/catalog.yaml:12:16 [DAGRUN_ERR_CONFIG_CREDENTIALS] Catalog entry 'returns', field 'credentials': expected the name of an entry in credentials.yaml, but got object.\n  Hint: keep secrets in conf/local/credentials.yaml and reference them by name.",
-      "conf/base/catalog.yaml:16:16 [DAGRUN_ERR_CONFIG_CREDENTIALS] Credentials 'bad_entry' of catalog entry 'flat': expected a mapping (user: …, password: …) in credentials.yaml, but got string.",
+      'conf/base/catalog.yaml:4:16 [DAGRUN_ERR_CONFIG_CREDENTIALS] Credentials ' +
+        "'warehose' of catalog entry 'orders': expected an entry in credentials.yaml, but got no such entry.\n" +
+        "  Hint: did you mean: 'warehouse'?",
+      "conf/base/catalog.yaml:8:16 [DAGRUN_ERR_CONFIG_CREDENTIALS] Credentials 'nothing_close' " +
+        "of catalog entry 'refunds': expected an entry in credentials.yaml, but got no such entry.\n" +
+        '  Hint: add it to conf/local/credentials.yaml (kept out of git).',
+      "conf/base/catalog.yaml:12:16 [DAGRUN_ERR_CONFIG_CREDENTIALS] Catalog entry 'returns', " +
+        "field 'credentials': expected the name of an entry in credentials.yaml, but got object.\n" +
+        '  Hint: keep secrets in conf/local/credentials.yaml and reference them by name.',
+      "conf/base/catalog.yaml:16:16 [DAGRUN_ERR_CONFIG_CREDENTIALS] Credentials 'bad_entry' " +
+        "of catalog entry 'flat': expected a mapping (user: …, password: …) in credentials.yaml, but got string.",
     ],
   );
   t.same(seen, [], 'no dataset is built from an entry whose credentials fail');
@@ -407,7 +440,8 @@ t.test('params:a.b, params:a and parameters load from the catalog', async (t) =>
   t.equal(err.code, 'DAGRUN_ERR_CATALOG_UNKNOWN_DATASET');
   t.equal(
     err.message,
-    "[DAGRUN_ERR_CATALOG_UNKNOWN_DATASET] Dataset 'params:model.dept': expected it in the catalog, but got no such entry.\n  Hint: did you mean: 'params:model.depth', 'params:model'?",
+    "[DAGRUN_ERR_CATALOG_UNKNOWN_DATASET] Dataset 'params:model.dept': expected it in the catalog, " +
+      "but got no such entry.\n  Hint: did you mean: 'params:model.depth', 'params:model'?",
   );
 });
 
@@ -506,7 +540,8 @@ t.test('a factory entry with bad options is reported at load and its names count
   t.same(
     errors.map((e) => e.message),
     [
-      "conf/base/catalog.yaml:4:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry '{name}_csv' (text): expected only known options, but got unknown option 'encodng'.\n  Hint: did you mean: 'encoding'?",
+      "conf/base/catalog.yaml:4:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry '{name}_csv' (text): " +
+        "expected only known options, but got unknown option 'encodng'.\n  Hint: did you mean: 'encoding'?",
     ],
   );
   t.equal(catalog.has('orders_csv'), false);
@@ -526,7 +561,8 @@ t.test('undeclared names become memory datasets only through addMemory or save',
   t.equal(unknown.code, 'DAGRUN_ERR_CATALOG_UNKNOWN_DATASET');
   t.equal(
     unknown.message,
-    "[DAGRUN_ERR_CATALOG_UNKNOWN_DATASET] Dataset 'companie': expected it in the catalog, but got no such entry.\n  Hint: did you mean: 'companies'?",
+    "[DAGRUN_ERR_CATALOG_UNKNOWN_DATASET] Dataset 'companie': " +
+      "expected it in the catalog, but got no such entry.\n  Hint: did you mean: 'companies'?",
   );
   t.equal(
     (await caught(() => catalog.load('zzz'))).message,
@@ -544,7 +580,9 @@ t.test('undeclared names become memory datasets only through addMemory or save',
   t.equal(empty.code, 'DAGRUN_ERR_DATASET_LOAD');
   t.equal(
     empty.message,
-    "[DAGRUN_ERR_DATASET_LOAD] Memory dataset 'scratch': expected data saved earlier in this run, but got nothing.\n  Hint: memory datasets live only during one run; run the node that produces it in the same run, or declare it in catalog.yaml with a file type.",
+    "[DAGRUN_ERR_DATASET_LOAD] Memory dataset 'scratch': expected data saved earlier in this run, " +
+      'but got nothing.\n  Hint: memory datasets live only during one run; ' +
+      'run the node that produces it in the same run, or declare it in catalog.yaml with a file type.',
   );
 
   const value = { rows: [1, 2] };
@@ -578,7 +616,8 @@ t.test('hooks fire around load and save with the documented event fields, in ord
     t,
     {
       'conf/base/catalog.yaml':
-        'report:\n  type: text\n  path: data/report.txt\n  versioned: true\nnotes:\n  type: text\n  path: data/notes.txt\n',
+        'report:\n' +
+        '  type: text\n  path: data/report.txt\n  versioned: true\nnotes:\n  type: text\n  path: data/notes.txt\n',
     },
     { hooks, runId: 'run-1', saveVersion: '2030-05-06T07.08.09.010Z' },
   );
@@ -650,7 +689,8 @@ t.test('a failed load fires no after-hook and names the dataset; a failed save k
   t.equal(err.code, 'DAGRUN_ERR_DATASET_LOAD');
   t.equal(
     err.message,
-    "[DAGRUN_ERR_DATASET_LOAD] Dataset 'notes': expected a file at data/notes.txt, but got no such file.\n  Hint: check `path` in the catalog entry, or run the pipeline that produces it.",
+    "[DAGRUN_ERR_DATASET_LOAD] Dataset 'notes': expected a file at data/notes.txt, but got no such file.\n" +
+      '  Hint: check `path` in the catalog entry, or run the pipeline that produces it.',
   );
   const mismatch = await caught(() => catalog.save('notes', { not: 'text' }));
   t.equal(mismatch.code, 'DAGRUN_ERR_DATASET_TYPE_MISMATCH');
@@ -660,7 +700,8 @@ t.test('a failed load fires no after-hook and names the dataset; a failed save k
   );
   t.equal(
     undef.message,
-    "[DAGRUN_ERR_DATASET_UNDEFINED] Output 'notes' of node 'make_notes': expected a value, but got undefined.\n  Hint: the function must return a value for each declared output (null is allowed).",
+    "[DAGRUN_ERR_DATASET_UNDEFINED] Output 'notes' of node 'make_notes': expected a value, but got undefined.\n" +
+      '  Hint: the function must return a value for each declared output (null is allowed).',
   );
   t.same(calls, ['beforeDatasetLoaded:notes'], 'undefined is refused before any hook');
 });
@@ -688,7 +729,9 @@ t.test('--load-versions picks the version a versioned dataset loads', async (t) 
   t.equal(err.code, 'DAGRUN_ERR_DATASET_VERSION');
   t.equal(
     err.message,
-    "[DAGRUN_ERR_DATASET_VERSION] Version of dataset 'model': expected '2029-01-01T00.00.00.000Z' to exist under data/model.json, but got no such version.\n  Hint: versions present (newest first): 2030-02-01T00.00.00.000Z, 2030-01-01T00.00.00.000Z.",
+    "[DAGRUN_ERR_DATASET_VERSION] Version of dataset 'model': " +
+      "expected '2029-01-01T00.00.00.000Z' to exist under data/model.json, but got no such version.\n" +
+      '  Hint: versions present (newest first): 2030-02-01T00.00.00.000Z, 2030-01-01T00.00.00.000Z.',
   );
 });
 

@@ -122,7 +122,8 @@ export class DataCatalog implements Catalog {
             ? new CatalogError(err.code, err.detail, { location: e.locate(), hint: err.hint, cause: err })
             : new CatalogError(
                 'DAGRUN_ERR_CATALOG_OPTIONS',
-                `Catalog entry '${e.name}': expected a dataset to be built from it, but got ${messageOf(err).replace(/\.?$/, '.')}`,
+                `Catalog entry '${e.name}': ` +
+                  `expected a dataset to be built from it, but got ${messageOf(err).replace(/\.?$/, '.')}`,
                 { location: e.locate(), cause: err },
               ),
         );
@@ -152,7 +153,8 @@ export class DataCatalog implements Catalog {
     if (!factory) {
       throw new DatasetError(
         'DAGRUN_ERR_DATASET_STORAGE',
-        `Location of dataset '${dataset}': expected a protocol with a registered storage (${this.#opts.registry.storageProtocols().join(', ')}), but got '${protocol}://'.`,
+        `Location of dataset '${dataset}': expected a protocol with ` +
+          `a registered storage (${this.#opts.registry.storageProtocols().join(', ')}), but got '${protocol}://'.`,
         {
           hint:
             pluginHint('storage', protocol) ??
@@ -160,7 +162,8 @@ export class DataCatalog implements Catalog {
         },
       );
     }
-    const key = `${protocol}|${JSON.stringify(options?.credentials ?? null)}|${JSON.stringify(options?.options ?? null)}`;
+    const credentials = JSON.stringify(options?.credentials ?? null);
+    const key = `${protocol}|${credentials}|${JSON.stringify(options?.options ?? null)}`;
     let s = this.#storages.get(key);
     if (!s) {
       s = factory.create(options ?? {});

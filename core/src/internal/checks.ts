@@ -39,7 +39,8 @@ export const checkNodes = (
           errors.push(
             new ConfigError(
               'DAGRUN_ERR_PARAMS_UNKNOWN',
-              `Parameter '${input}' of node '${n.name}': expected a key defined in parameters.yaml, but got no such key.`,
+              `Parameter '${input}' of node '${n.name}': ` +
+                `expected a key defined in parameters.yaml, but got no such key.`,
               {
                 location: n.location,
                 hint: mean
@@ -80,7 +81,9 @@ export const checkNodes = (
         errors.push(
           new PipelineError(
             'DAGRUN_ERR_PIPELINE_UNREAD_OUTPUT',
-            `Output '${output}' of node '${n.name}': expected a dataset that a node reads or the catalog declares, but got neither, while a catalog entry with a close name is read (by '${reader}') and written by no node.`,
+            `Output '${output}' of node '${n.name}': ` +
+              `expected a dataset that a node reads or the catalog declares, but got neither, ` +
+              `while a catalog entry with a close name is read (by '${reader}') and written by no node.`,
             {
               location: n.location,
               hint: `Hint: ${didYouMean(output, near)} Otherwise '${reader}' loads whatever an earlier run saved.`,
@@ -91,10 +94,14 @@ export const checkNodes = (
         warnings.push(
           new PipelineError(
             'DAGRUN_ERR_PIPELINE_UNREAD_OUTPUT',
-            `Output '${output}' of node '${n.name}': expected a dataset that a node reads or the catalog declares, but got neither; it is computed and dropped.`,
+            `Output '${output}' of node '${n.name}': ` +
+              `expected a dataset that a node reads or the catalog declares, but got neither; ` +
+              `it is computed and dropped.`,
             {
               location: n.location,
-              hint: `Hint: declare it in catalog.yaml (type: memory keeps it in memory on purpose), or silence this warning with 'silence: [unread-output]' in dagrun.yaml.`,
+              hint:
+                `Hint: declare it in catalog.yaml (type: memory keeps it in memory on purpose), ` +
+                `or silence this warning with 'silence: [unread-output]' in dagrun.yaml.`,
             },
           ),
         );
@@ -110,7 +117,9 @@ const checkArity = (n: Node): DagrunError | undefined => {
   if (!arity) return undefined;
   const given = n.inputKeys === undefined ? n.inputNames.length : 1;
   if (given >= arity.min && given <= arity.max) return undefined;
-  const declared = `${arity.min === arity.max ? arity.max : `${arity.min} to ${arity.max === Infinity ? 'any number of' : arity.max}`} parameter${arity.max === 1 ? '' : 's'} (${arity.names.join(', ') || 'none'})`;
+  const count =
+    arity.min === arity.max ? arity.max : `${arity.min} to ${arity.max === Infinity ? 'any number of' : arity.max}`;
+  const declared = `${count} parameter${arity.max === 1 ? '' : 's'} (${arity.names.join(', ') || 'none'})`;
   const what =
     n.inputKeys === undefined
       ? `${given} input${given === 1 ? '' : 's'} [${n.inputNames.join(', ')}]`
@@ -143,10 +152,13 @@ export const checkPartialRun = (p: Pipeline, filter: PipelineFilter, catalog: Da
       errors.push(
         new PipelineError(
           'DAGRUN_ERR_PIPELINE_UNAVAILABLE_INPUT',
-          `Input '${input}' of this partial run: expected it saved in the catalog, but got an in-memory dataset that node '${producer.name}' (not in this run) produces.`,
+          `Input '${input}' of this partial run: expected it saved in the catalog, ` +
+            `but got an in-memory dataset that node '${producer.name}' (not in this run) produces.`,
           {
             location: f.consumersOf(input)[0]?.location,
-            hint: `Hint: include '${producer.name}' in the run (e.g. --from-nodes ${producer.name}), or declare '${input}' in catalog.yaml with a file type.`,
+            hint:
+              `Hint: include '${producer.name}' in the run (e.g. --from-nodes ${producer.name}), ` +
+              `or declare '${input}' in catalog.yaml with a file type.`,
           },
         ),
       );

@@ -86,7 +86,8 @@ t.test('--env adds conf/<env> on top of base and local', async (t) => {
   t.strictSame(catalog.data.shuttles, { type: 'json', path: 's3://bucket/shuttles.json' });
   t.strictSame(catalog.data.companies, { type: 'parquet', path: 'data/local/companies.parquet' });
   t.strictSame(params.data, {
-    model: { depth: 5, rate: 0.5, layers: [16], optimizer: { name: 'adam', momentum: 0.9 } }, // lists are replaced, not appended
+    // lists are replaced, not appended
+    model: { depth: 5, rate: 0.5, layers: [16], optimizer: { name: 'adam', momentum: 0.9 } },
     seed: 1,
     extra: 'from-local',
   });
@@ -110,14 +111,16 @@ t.test(
     t.equal(err.detail, "Environment 'staging': expected a folder conf/staging, but got no such folder.");
     t.equal(
       err.message,
-      "[DAGRUN_ERR_CONFIG_NOT_FOUND] Environment 'staging': expected a folder conf/staging, but got no such folder.\n  Hint: environments present: base, local, prod.",
+      "[DAGRUN_ERR_CONFIG_NOT_FOUND] Environment 'staging': " +
+        'expected a folder conf/staging, but got no such folder.\n  Hint: environments present: base, local, prod.',
     );
 
     const custom = makeProject(t, { 'settings/base/catalog.yaml': 'a: {type: memory}\n' });
     const err2 = caughtSync(() => new ConfigLoader({ projectDir: custom, confDir: 'settings', env: 'prod' }));
     t.equal(
       err2.message,
-      "[DAGRUN_ERR_CONFIG_NOT_FOUND] Environment 'prod': expected a folder settings/prod, but got no such folder.\n  Hint: environments present: base.",
+      "[DAGRUN_ERR_CONFIG_NOT_FOUND] Environment 'prod': " +
+        'expected a folder settings/prod, but got no such folder.\n  Hint: environments present: base.',
     );
     const loaded = new ConfigLoader({ projectDir: custom, confDir: 'settings' }).load('catalog', 'replace-top-level');
     t.strictSame(loaded.data, { a: { type: 'memory' } }, 'confDir moves the configuration folder');
@@ -168,7 +171,9 @@ t.test('the same key twice in one environment is DAGRUN_ERR_CONFIG_SCHEMA at the
   t.same(err?.location, { file: 'conf/base/parameters_tuning.yaml', line: 3, col: 1 });
   t.equal(
     err?.message,
-    "conf/base/parameters_tuning.yaml:3:1 [DAGRUN_ERR_CONFIG_SCHEMA] Key 'model' in 'conf/base/parameters_tuning.yaml': expected each key once per environment, but got it in 'conf/base/parameters.yaml' too.",
+    'conf/base/parameters_tuning.yaml:3:1 ' +
+      "[DAGRUN_ERR_CONFIG_SCHEMA] Key 'model' in 'conf/base/parameters_tuning.yaml': " +
+      "expected each key once per environment, but got it in 'conf/base/parameters.yaml' too.",
   );
   t.equal(params.data.seed, 2);
 });
@@ -180,7 +185,9 @@ t.test('a __proto__ key is DAGRUN_ERR_CONFIG_SCHEMA, never a replaced prototype'
   t.equal(errors.length, 1);
   t.equal(
     errors[0]?.message,
-    "conf/base/parameters.yaml:3:3 [DAGRUN_ERR_CONFIG_SCHEMA] Key 'model.__proto__' in 'conf/base/parameters.yaml': expected a key other than __proto__, but got __proto__.\n  Hint: rename the key; __proto__ cannot be a configuration key.",
+    'conf/base/parameters.yaml:3:3 [DAGRUN_ERR_CONFIG_SCHEMA] Key ' +
+      "'model.__proto__' in 'conf/base/parameters.yaml': expected a key other than __proto__, but got __proto__.\n" +
+      '  Hint: rename the key; __proto__ cannot be a configuration key.',
   );
   const model = params.data.model as Record<string, unknown>;
   t.equal(Object.getPrototypeOf(model), Object.prototype, 'the prototype is untouched');
@@ -264,7 +271,9 @@ t.test('a missing variable with no default is DAGRUN_ERR_CONFIG_ENV_VAR naming f
   );
   t.equal(
     errors[0]?.message,
-    "conf/local/credentials.yaml:3:13 [DAGRUN_ERR_CONFIG_ENV_VAR] Environment variable 'WH_PASSWORD' in 'conf/local/credentials.yaml': expected it to be set, but got nothing.\n  Hint: export WH_PASSWORD=… before running, or give a default: ${env:WH_PASSWORD,value}.",
+    'conf/local/credentials.yaml:3:13 [DAGRUN_ERR_CONFIG_ENV_VAR] Environment ' +
+      "variable 'WH_PASSWORD' in 'conf/local/credentials.yaml': expected it to be set, but got nothing.\n" +
+      '  Hint: export WH_PASSWORD=… before running, or give a default: ${env:WH_PASSWORD,value}.',
   );
   t.equal(
     errors[1]?.detail,
@@ -293,12 +302,14 @@ t.test('a YAML syntax error is DAGRUN_ERR_CONFIG_YAML with file:line:col; the ot
   );
   t.equal(
     errors[0]?.message,
-    `conf/base/catalog.yaml:4:1 [DAGRUN_ERR_CONFIG_YAML] Invalid YAML in 'conf/base/catalog.yaml': Missing closing "quote.${YAML_HINT}`,
+    `conf/base/catalog.yaml:4:1 [DAGRUN_ERR_CONFIG_YAML] Invalid YAML in 'conf/base/catalog.yaml': ` +
+      `Missing closing "quote.${YAML_HINT}`,
   );
   t.same(errors[0]?.location, { file: 'conf/base/catalog.yaml', line: 4, col: 1 });
   t.equal(
     errors[1]?.message,
-    `conf/local/catalog.yaml:2:9 [DAGRUN_ERR_CONFIG_YAML] Invalid YAML in 'conf/local/catalog.yaml': Nested mappings are not allowed in compact mappings (and 1 more).${YAML_HINT}`,
+    `conf/local/catalog.yaml:2:9 [DAGRUN_ERR_CONFIG_YAML] Invalid YAML in 'conf/local/catalog.yaml': ` +
+      `Nested mappings are not allowed in compact mappings (and 1 more).${YAML_HINT}`,
   );
   t.strictSame(section.data, { shuttles: { type: 'memory' } });
 });
@@ -313,8 +324,10 @@ t.test('a file that is not a mapping is DAGRUN_ERR_CONFIG_SCHEMA', async (t) => 
   t.same(
     errors.map((e) => e.message),
     [
-      "conf/base/parameters.yaml:1:1 [DAGRUN_ERR_CONFIG_SCHEMA] Configuration file 'conf/base/parameters.yaml': expected a mapping of keys to values, but got a list.",
-      "conf/base/parameters_x.yaml:1:1 [DAGRUN_ERR_CONFIG_SCHEMA] Configuration file 'conf/base/parameters_x.yaml': expected a mapping of keys to values, but got number 42.",
+      "conf/base/parameters.yaml:1:1 [DAGRUN_ERR_CONFIG_SCHEMA] Configuration file 'conf/base/parameters.yaml': " +
+        'expected a mapping of keys to values, but got a list.',
+      'conf/base/parameters_x.yaml:1:1 [DAGRUN_ERR_CONFIG_SCHEMA] ' +
+        "Configuration file 'conf/base/parameters_x.yaml': expected a mapping of keys to values, but got number 42.",
     ],
   );
   t.strictSame(section.data, {});

@@ -63,7 +63,8 @@ export class ConfigLoader {
       const have = existsSync(this.confDir) ? readdirSync(this.confDir).join(', ') : 'none';
       throw new ConfigError(
         'DAGRUN_ERR_CONFIG_NOT_FOUND',
-        `Environment '${options.env}': expected a folder ${relative(this.projectDir, join(this.confDir, options.env))}, but got no such folder.`,
+        `Environment '${options.env}': ` +
+          `expected a folder ${relative(this.projectDir, join(this.confDir, options.env))}, but got no such folder.`,
         {
           hint: `Hint: environments present: ${have}.`,
         },

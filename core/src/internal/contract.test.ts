@@ -129,13 +129,25 @@ t.test('a contract that breaks the rules is reported at catalog load, each probl
   t.same(
     errors.map((e) => e.message),
     [
-      `conf/base/catalog.yaml:6:22 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'a' (records), field 'contract.columns.rooms.type': expected one of "int", "float", "string", "bool", "date", "datetime", but got string "integer".\n  Hint: did you mean: 'int'?`,
-      `conf/base/catalog.yaml:11:19 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'a' (records), field 'contract.on_violation': expected one of "fail", "drop", "flag", "warn", but got string "dorp".\n  Hint: did you mean: 'drop'?`,
+      `conf/base/catalog.yaml:6:22 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'a' (records), ` +
+        `field 'contract.columns.rooms.type': expected one of "int", ` +
+        `"float", "string", "bool", "date", "datetime", but got string "integer".\n  Hint: did you mean: 'int'?`,
+      `conf/base/catalog.yaml:11:19 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'a' (records), ` +
+        `field 'contract.on_violation': expected one of "fail", "drop", "flag", "warn", but got string "dorp".\n` +
+        `  Hint: did you mean: 'drop'?`,
       // 'a' broke its shape, so its other rules wait for the next load; 'table' (json, table: true) is a table.
-      `conf/base/catalog.yaml:15:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'model' (object), field 'contract': expected an entry whose data is a table, but got type 'object' with these options, whose data is not.\n  Hint: a data contract checks rows and columns: use it on a table type (csv, parquet, json with table: true, …) or remove it.`,
-      `conf/base/catalog.yaml:19:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'meta' (json), field 'contract': expected an entry whose data is a table, but got type 'json' with these options, whose data is not.\n  Hint: a data contract checks rows and columns: use it on a table type (csv, parquet, json with table: true, …) or remove it.`,
-      `conf/base/catalog.yaml:24:49 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'table' (json), field 'contract.rows.max': expected max >= min (5), but got 2.`,
-      `conf/base/catalog.yaml:24:67 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'table' (json), field 'contract.flag_column': expected on_violation: flag with a flag_column, but got on_violation: fail.`,
+      `conf/base/catalog.yaml:15:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'model' (object), field 'contract': ` +
+        `expected an entry whose data is a table, but got type 'object' with these options, whose data is not.\n` +
+        `  Hint: a data contract checks rows and columns: ` +
+        `use it on a table type (csv, parquet, json with table: true, …) or remove it.`,
+      `conf/base/catalog.yaml:19:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'meta' (json), field 'contract': ` +
+        `expected an entry whose data is a table, but got type 'json' with these options, whose data is not.\n` +
+        `  Hint: a data contract checks rows and columns: ` +
+        `use it on a table type (csv, parquet, json with table: true, …) or remove it.`,
+      `conf/base/catalog.yaml:24:49 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'table' (json), ` +
+        `field 'contract.rows.max': expected max >= min (5), but got 2.`,
+      `conf/base/catalog.yaml:24:67 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'table' (json), ` +
+        `field 'contract.flag_column': expected on_violation: flag with a flag_column, but got on_violation: fail.`,
     ],
   );
 
@@ -157,10 +169,15 @@ t.test('a contract that breaks the rules is reported at catalog load, each probl
   t.same(
     second.errors.map((e) => e.message),
     [
-      `conf/base/catalog.yaml:6:36 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'a' (records), field 'contract.columns.sector.min': expected min on an int or float column, but got a string column.`,
-      `conf/base/catalog.yaml:7:43 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'a' (records), field 'contract.columns.price.max': expected max >= min (10), but got 5.`,
-      `conf/base/catalog.yaml:8:38 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'a' (records), field 'contract.columns.code.pattern': expected a JavaScript regular expression, but got "([a-z" (Invalid regular expression: /([a-z/u: Unterminated character class).`,
-      `conf/base/catalog.yaml:9:36 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'a' (records), field 'contract.columns.flag.allowed': expected values of type bool, but got 1.`,
+      `conf/base/catalog.yaml:6:36 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'a' (records), ` +
+        `field 'contract.columns.sector.min': expected min on an int or float column, but got a string column.`,
+      `conf/base/catalog.yaml:7:43 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'a' (records), ` +
+        `field 'contract.columns.price.max': expected max >= min (10), but got 5.`,
+      `conf/base/catalog.yaml:8:38 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'a' (records), ` +
+        `field 'contract.columns.code.pattern': expected a JavaScript regular expression, ` +
+        `but got "([a-z" (Invalid regular expression: /([a-z/u: Unterminated character class).`,
+      `conf/base/catalog.yaml:9:36 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'a' (records), ` +
+        `field 'contract.columns.flag.allowed': expected values of type bool, but got 1.`,
     ],
   );
 });
@@ -174,7 +191,8 @@ t.test('on_violation: fail (the default) stops a load, naming each rule, its cou
   t.equal(
     err.message,
     [
-      "[DAGRUN_ERR_DATASET_CONTRACT] Data contract of dataset 'houses' (checked on load): expected data that keeps it, but got 6 broken rules in 4 of 5 rows:",
+      "[DAGRUN_ERR_DATASET_CONTRACT] Data contract of dataset 'houses' (checked on load): " +
+        'expected data that keeps it, but got 6 broken rules in 4 of 5 rows:',
       ...BROKEN_LINES,
       '  Hint: fix the data, or set on_violation (drop, flag or warn) under contract: in its catalog entry.',
     ].join('\n'),
@@ -191,7 +209,8 @@ t.test('a save that breaks the contract writes nothing: the file saved before is
   t.equal(err.code, 'DAGRUN_ERR_DATASET_CONTRACT');
   t.equal(
     (err as unknown as DagrunError).detail.split('\n')[0],
-    "Data contract of dataset 'houses' (checked before saving; nothing was written): expected data that keeps it, but got 6 broken rules in 4 of 5 rows:",
+    "Data contract of dataset 'houses' (checked before saving; nothing was written): " +
+      'expected data that keeps it, but got 6 broken rules in 4 of 5 rows:',
   );
   t.equal(readText(dir, 'data/houses.json'), before, 'the old file, byte for byte');
 });
@@ -265,12 +284,14 @@ t.test('a missing column, strict and row bounds fail whatever on_violation says'
   t.equal(
     err.message,
     [
-      "[DAGRUN_ERR_DATASET_CONTRACT] Data contract of dataset 'houses' (checked on load): expected data that keeps it, but got 1 broken rule in 1 of 2 rows and 3 table problems:",
+      "[DAGRUN_ERR_DATASET_CONTRACT] Data contract of dataset 'houses' (checked on load): " +
+        'expected data that keeps it, but got 1 broken rule in 1 of 2 rows and 3 table problems:',
       '  - price: no such column (the data has: id, rooms, sector, extra, more)',
       "  - strict: true: 2 columns not in the contract: 'extra', 'more'",
       '  - rooms (min: 1): 1 row, e.g. row 1: 0',
       '  - rows.min: 2: got 1 row',
-      '  Hint: a missing column, a column strict: true does not allow and a row count out of bounds fail whatever on_violation says.',
+      '  Hint: a missing column, ' +
+        'a column strict: true does not allow and a row count out of bounds fail whatever on_violation says.',
     ].join('\n'),
   );
 });
@@ -283,7 +304,9 @@ t.test('a contract on data that is not a table fails, naming the kinds of table 
   t.equal(err.code, 'DAGRUN_ERR_DATASET_CONTRACT');
   t.equal(
     err.message,
-    "[DAGRUN_ERR_DATASET_CONTRACT] Data contract of dataset 'notes' (checked before saving; nothing was written): expected a table (records), but got a string 'just text'.\n  Hint: a contract checks tables; a plugin adds a kind of table with registerTableAdapter.",
+    "[DAGRUN_ERR_DATASET_CONTRACT] Data contract of dataset 'notes' " +
+      "(checked before saving; nothing was written): expected a table (records), but got a string 'just text'.\n" +
+      '  Hint: a contract checks tables; a plugin adds a kind of table with registerTableAdapter.',
   );
   await catalog.save('notes', [{ a: 1 }, { a: 2 }]);
   t.same(await catalog.load('notes'), [{ a: 1 }, { a: 2 }], 'an array of records is a table');

@@ -124,10 +124,14 @@ export const checkEntryContract = (
     problems.push(
       new ConfigError(
         'DAGRUN_ERR_CATALOG_OPTIONS',
-        `Catalog entry '${entry}' (${type.name}), field '${CONTRACT_KEY}': expected an entry whose data is a table, but got type '${type.name}' with these options, whose data is not.`,
+        `Catalog entry '${entry}' (${type.name}), field '${CONTRACT_KEY}': ` +
+          `expected an entry whose data is a table, but got type '${type.name}' with these options, ` +
+          `whose data is not.`,
         {
           location: locate([CONTRACT_KEY], true),
-          hint: 'Hint: a data contract checks rows and columns: use it on a table type (csv, parquet, json with table: true, …) or remove it.',
+          hint:
+            'Hint: a data contract checks rows and columns: ' +
+            'use it on a table type (csv, parquet, json with table: true, …) or remove it.',
         },
       ),
     );
@@ -238,7 +242,8 @@ export const parseContract = (raw: unknown, subject = 'Data contract'): DataCont
     'DAGRUN_ERR_CATALOG_OPTIONS',
     details.length === 1
       ? details[0]!
-      : `${subject}: expected a valid contract, but got ${details.length} problems:\n${details.map((d) => `  - ${d}`).join('\n')}`,
+      : `${subject}: expected a valid contract, ` +
+          `but got ${details.length} problems:\n${details.map((d) => `  - ${d}`).join('\n')}`,
   );
 };
 
@@ -303,7 +308,9 @@ export const checkContract = (
         rule: 'strict: true',
         rows: 0,
         examples: [],
-        detail: `${extra.length} ${extra.length === 1 ? 'column' : 'columns'} not in the contract: ${extra.map((e) => `'${e}'`).join(', ')}`,
+        detail:
+          `${extra.length} ${extra.length === 1 ? 'column' : 'columns'} ` +
+          `not in the contract: ${extra.map((e) => `'${e}'`).join(', ')}`,
       });
   }
   const rules = rulesOf(contract, present);
@@ -380,13 +387,17 @@ export const violationLines = (report: ContractReport): string[] =>
   });
 
 const heading = (r: ContractReport): string =>
-  `Data contract of dataset '${r.dataset}' (${r.operation === 'load' ? 'checked on load' : 'checked before saving; nothing was written'})`;
+  `Data contract of dataset '${r.dataset}' ` +
+  `(${r.operation === 'load' ? 'checked on load' : 'checked before saving; nothing was written'})`;
 
 /** The warning of a check that went on (drop, flag, warn): what broke and what was done with it. */
 export const describeReport = (r: ContractReport): string => {
   const rules = r.violations.length;
   const done = r.onViolation === 'drop' ? 'removed them' : r.onViolation === 'flag' ? 'marked them' : 'kept them';
-  const head = `Data contract of dataset '${r.dataset}' (checked on ${r.operation}): ${r.rowsViolating} of ${r.rows} rows break ${rules} ${rules === 1 ? 'rule' : 'rules'}; on_violation: ${r.onViolation} ${done}:`;
+  const head =
+    `Data contract of dataset '${r.dataset}' (checked on ${r.operation}): ` +
+    `${r.rowsViolating} of ${r.rows} rows break ${rules} ${rules === 1 ? 'rule' : 'rules'}; ` +
+    `on_violation: ${r.onViolation} ${done}:`;
   return [head, ...violationLines(r).map((l) => `  - ${l}`)].join('\n');
 };
 
@@ -405,13 +416,17 @@ const failure = (r: ContractReport): DatasetError => {
     {
       hint:
         table > 0
-          ? 'Hint: a missing column, a column strict: true does not allow and a row count out of bounds fail whatever on_violation says.'
+          ? 'Hint: a missing column, ' +
+            'a column strict: true does not allow and a row count out of bounds fail whatever on_violation says.'
           : `Hint: fix the data, or set on_violation (drop, flag or warn) under ${CONTRACT_KEY}: in its catalog entry.`,
     },
   );
 };
 
-/** The catalog's contracts: checks data on load and before save, reports through the hooks, and keeps the reports with violations for the run record. */
+/**
+ * The catalog's contracts: checks data on load and before save, reports through the hooks, and keeps the
+ * reports with violations for the run record.
+ */
 export class ContractBook {
   readonly #contracts = new Map<string, DataContract>();
   readonly #adapters: () => readonly TableAdapter<unknown>[];
@@ -442,7 +457,10 @@ export class ContractBook {
     return this.#reports;
   }
 
-  /** The data as the contract of `name` hands it on (all of it, without the broken rows, or flagged); throws DAGRUN_ERR_DATASET_CONTRACT. */
+  /**
+   * The data as the contract of `name` hands it on (all of it, without the broken rows, or flagged); throws
+   * DAGRUN_ERR_DATASET_CONTRACT.
+   */
   async enforce(
     name: string,
     data: unknown,
@@ -460,7 +478,8 @@ export class ContractBook {
       const kinds = adapters.map((a) => a.name).join(', ');
       throw new DatasetError(
         'DAGRUN_ERR_DATASET_CONTRACT',
-        `${heading({ dataset: name, operation } as ContractReport)}: expected a table (${kinds}), but got ${kindOf(data)}.`,
+        `${heading({ dataset: name, operation } as ContractReport)}: ` +
+          `expected a table (${kinds}), but got ${kindOf(data)}.`,
         {
           hint: 'Hint: a contract checks tables; a plugin adds a kind of table with registerTableAdapter.',
         },

@@ -18,7 +18,10 @@ const isSeriesLike = (v: object): v is { length: number; name: string } =>
 
 const quote = (s: string): string => (s.length > 40 ? `'${s.slice(0, 37)}…'` : `'${s}'`);
 
-/** A short phrase naming what `v` is, with an article: "an array of 3", "null", "a polars DataFrame (10 rows × 4 columns)". */
+/**
+ * A short phrase naming what `v` is, with an article: "an array of 3", "null", "a polars DataFrame (10 rows ×
+ * 4 columns)".
+ */
 export const describeValue = (v: unknown): string => {
   if (v === undefined) return 'undefined';
   if (v === null) return 'null';

@@ -17,7 +17,8 @@ t.test('with() adds a location and a hint to a copy of the same class', async (t
   t.equal(w.hint, 'Hint: check the name.\n  Hint: listed here.');
   t.equal(
     w.message,
-    "dagrun.yaml:3:5 [DAGRUN_ERR_PLUGIN_LOAD] Plugin 'x': expected it to load, but got boom.\n  Hint: check the name.\n  Hint: listed here.",
+    "dagrun.yaml:3:5 [DAGRUN_ERR_PLUGIN_LOAD] Plugin 'x': expected it to load, but got boom.\n" +
+      '  Hint: check the name.\n  Hint: listed here.',
   );
   t.equal(
     e.message,

@@ -25,7 +25,8 @@ export const ERROR_CODES = {
   DAGRUN_ERR_CONFIG_CREDENTIALS: 'A catalog entry names credentials that credentials.yaml does not hold.',
   DAGRUN_ERR_PARAMS_UNKNOWN: 'A node asks for a parameter key that parameters.yaml does not define.',
   DAGRUN_ERR_PARAMS_OVERRIDE:
-    'A `--params` override is not of the form key.path=value, names __proto__, constructor or prototype, or holds a self-referring or multiplying alias.',
+    'A `--params` override is not of the form key.path=value, ' +
+    'names __proto__, constructor or prototype, or holds a self-referring or multiplying alias.',
   DAGRUN_ERR_PARAMS_SCHEMA:
     'A parameter group does not match its JSON Schema in parameters.schema.yaml, or that schema is not valid.',
   DAGRUN_ERR_PIPELINE_UNKNOWN: 'The requested pipeline is not declared in pipeline.yaml.',
@@ -40,7 +41,8 @@ export const ERROR_CODES = {
     'A partial-run filter (--nodes, --from-inputs, …) names something the pipeline does not have.',
   DAGRUN_ERR_PIPELINE_EMPTY: 'The pipeline, after filtering, has no node to run.',
   DAGRUN_ERR_PIPELINE_UNREAD_OUTPUT:
-    'A node output that no node reads and the catalog does not declare: an error when a catalog entry with a close name is read but never written (a typo), else a warning.',
+    'A node output that no node reads and the catalog does not ' +
+    'declare: an error when a catalog entry with a close name is read but never written (a typo), else a warning.',
   DAGRUN_ERR_PIPELINE_UNAVAILABLE_INPUT:
     'A partial run needs an input that only a node outside the run produces and that is not persisted.',
   DAGRUN_ERR_INFERENCE_SPEC:

@@ -10,7 +10,10 @@ import type { Project, RunOptions, RunOutcome } from './project.js';
 import { listRuns, writeRunRecord, type RunRecord } from './run-record.js';
 import { ConcurrentRunner, SequentialRunner, type Runner } from './runner.js';
 
-/** Checks, then runs; throws a CheckError (nothing run) or the node's error carrying `run` (record file, resume plan). */
+/**
+ * Checks, then runs; throws a CheckError (nothing run) or the node's error carrying `run` (record file,
+ * resume plan).
+ */
 export const executeRun = async (project: Project, opts: RunOptions = {}): Promise<RunOutcome> => {
   const name = opts.pipeline ?? '__default__';
   project.assertValid(name, opts.filter);

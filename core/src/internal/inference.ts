@@ -149,7 +149,9 @@ export const buildInferencePlan = async (
   if (opts.outputs.length === 0 || badOutputs.length > 0) {
     throw new PipelineError(
       'DAGRUN_ERR_INFERENCE_SPEC',
-      `Inference outputs of pipeline '${opts.pipeline}': expected datasets its nodes produce (${[...produced].join(', ')}), but got ${badOutputs.length > 0 ? badOutputs.map((o) => `'${o}'`).join(', ') : 'none'}.`,
+      `Inference outputs of pipeline '${opts.pipeline}': ` +
+        `expected datasets its nodes produce (${[...produced].join(', ')}), ` +
+        `but got ${badOutputs.length > 0 ? badOutputs.map((o) => `'${o}'`).join(', ') : 'none'}.`,
     );
   }
   const p = full.toOutputs([...opts.outputs]);
@@ -158,7 +160,9 @@ export const buildInferencePlan = async (
   if (badInputs.length > 0) {
     throw new PipelineError(
       'DAGRUN_ERR_INFERENCE_SPEC',
-      `Inference inputs of pipeline '${opts.pipeline}': expected free inputs of the nodes that produce ${opts.outputs.join(', ')} (${[...free].join(', ') || 'none'}), but got ${badInputs.map((i) => `'${i}'`).join(', ')}.`,
+      `Inference inputs of pipeline '${opts.pipeline}': ` +
+        `expected free inputs of the nodes that produce ${opts.outputs.join(', ')} ` +
+        `(${[...free].join(', ') || 'none'}), but got ${badInputs.map((i) => `'${i}'`).join(', ')}.`,
     );
   }
   const constants = new Map<string, unknown>();

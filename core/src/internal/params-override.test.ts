@@ -33,7 +33,8 @@ t.test('a key path naming __proto__, constructor or prototype is refused', async
     t.equal(err.code, 'DAGRUN_ERR_PARAMS_OVERRIDE', arg);
     t.equal(
       err.message,
-      `[DAGRUN_ERR_PARAMS_OVERRIDE] Parameter override '${arg}': expected a key path without __proto__, constructor or prototype, but got '${bad}' in '${key}'.${KEY_HINT}`,
+      `[DAGRUN_ERR_PARAMS_OVERRIDE] Parameter override '${arg}': ` +
+        `expected a key path without __proto__, constructor or prototype, but got '${bad}' in '${key}'.${KEY_HINT}`,
     );
   }
 });
@@ -43,7 +44,8 @@ t.test('a value holding such a key is refused, however deep', async (t) => {
   t.equal(err.code, 'DAGRUN_ERR_PARAMS_OVERRIDE');
   t.equal(
     err.message,
-    `[DAGRUN_ERR_PARAMS_OVERRIDE] Parameter override 'model={layers: [{__proto__: {depth: 9}}]}': expected a value without the keys __proto__, constructor or prototype, but got '__proto__'.${KEY_HINT}`,
+    `[DAGRUN_ERR_PARAMS_OVERRIDE] Parameter override 'model={layers: [{__proto__: {depth: 9}}]}': ` +
+      `expected a value without the keys __proto__, constructor or prototype, but got '__proto__'.${KEY_HINT}`,
   );
 });
 
@@ -53,7 +55,8 @@ t.test('a value that contains itself through an alias is refused', async (t) => 
     t.equal(err.code, 'DAGRUN_ERR_PARAMS_OVERRIDE', arg);
     t.equal(
       err.message,
-      `[DAGRUN_ERR_PARAMS_OVERRIDE] Parameter override '${arg}': expected a value that does not contain itself, but got an alias inside its own anchor.${ALIAS_HINT}`,
+      `[DAGRUN_ERR_PARAMS_OVERRIDE] Parameter override '${arg}': ` +
+        `expected a value that does not contain itself, but got an alias inside its own anchor.${ALIAS_HINT}`,
     );
   }
 });
@@ -73,7 +76,8 @@ t.test('a value whose aliases multiply is refused, at once', async (t) => {
   t.equal(err.code, 'DAGRUN_ERR_PARAMS_OVERRIDE');
   t.equal(
     err.message,
-    `[DAGRUN_ERR_PARAMS_OVERRIDE] Parameter override '${arg}': expected aliases that add at most 100,000 values, but got more.${ALIAS_HINT}`,
+    `[DAGRUN_ERR_PARAMS_OVERRIDE] Parameter override '${arg}': ` +
+      `expected aliases that add at most 100,000 values, but got more.${ALIAS_HINT}`,
   );
 });
 

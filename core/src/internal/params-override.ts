@@ -30,7 +30,8 @@ export const parseParamOverride = (s: string): ParamOverride => {
   if (bad !== undefined) {
     throw new ConfigError(
       'DAGRUN_ERR_PARAMS_OVERRIDE',
-      `Parameter override '${s}': expected a key path without __proto__, constructor or prototype, but got '${bad}' in '${key}'.`,
+      `Parameter override '${s}': ` +
+        `expected a key path without __proto__, constructor or prototype, but got '${bad}' in '${key}'.`,
       { hint: OBJECT_KEYS_HINT },
     );
   }
@@ -44,14 +45,16 @@ export const parseParamOverride = (s: string): ParamOverride => {
   if (problem?.kind === 'cycle') {
     throw new ConfigError(
       'DAGRUN_ERR_PARAMS_OVERRIDE',
-      `Parameter override '${s}': expected a value that does not contain itself, but got an alias inside its own anchor.`,
+      `Parameter override '${s}': ` +
+        `expected a value that does not contain itself, but got an alias inside its own anchor.`,
       { hint: ALIAS_HINT },
     );
   }
   if (problem) {
     throw new ConfigError(
       'DAGRUN_ERR_PARAMS_OVERRIDE',
-      `Parameter override '${s}': expected aliases that add at most ${MAX_ALIASED_VALUES.toLocaleString('en')} values, but got more.`,
+      `Parameter override '${s}': ` +
+        `expected aliases that add at most ${MAX_ALIASED_VALUES.toLocaleString('en')} values, but got more.`,
       { hint: ALIAS_HINT },
     );
   }
@@ -59,7 +62,8 @@ export const parseParamOverride = (s: string): ParamOverride => {
   if (inner !== undefined) {
     throw new ConfigError(
       'DAGRUN_ERR_PARAMS_OVERRIDE',
-      `Parameter override '${s}': expected a value without the keys __proto__, constructor or prototype, but got '${inner}'.`,
+      `Parameter override '${s}': ` +
+        `expected a value without the keys __proto__, constructor or prototype, but got '${inner}'.`,
       { hint: OBJECT_KEYS_HINT },
     );
   }

@@ -28,7 +28,8 @@ export const checkParamsSchema = (
       problems.push(
         new ConfigError(
           'DAGRUN_ERR_PARAMS_SCHEMA',
-          `Schema of parameter group '${group}': expected a JSON Schema (a mapping), but got ${schema === null ? 'null' : Array.isArray(schema) ? 'a list' : typeof schema}.`,
+          `Schema of parameter group '${group}': expected a JSON Schema (a mapping), ` +
+            `but got ${schema === null ? 'null' : Array.isArray(schema) ? 'a list' : typeof schema}.`,
           { location: schemas.locate([group]) },
         ),
       );
@@ -50,7 +51,8 @@ export const checkParamsSchema = (
       problems.push(
         new ConfigError(
           'DAGRUN_ERR_PARAMS_SCHEMA',
-          `Parameter group '${group}': expected it in parameters.yaml (parameters.schema.yaml describes it), but got no such key.`,
+          `Parameter group '${group}': ` +
+            `expected it in parameters.yaml (parameters.schema.yaml describes it), but got no such key.`,
           {
             location: schemas.locate([group], true),
             hint: `Hint: add '${group}:' to conf/base/parameters.yaml, or remove its schema.`,

@@ -53,7 +53,8 @@ t.test('PluginHost checks engine range and dependencies before register() runs',
   t.ok(early instanceof PluginError);
   t.equal(
     early.message,
-    "[DAGRUN_ERR_PLUGIN_DEPENDENCY] Plugin 'child': expected plugin 'base' to be registered before it, but got no plugin.\n  Hint: list 'base' above 'child' under plugins in dagrun.yaml.",
+    "[DAGRUN_ERR_PLUGIN_DEPENDENCY] Plugin 'child': expected plugin 'base' to be registered before it, " +
+      "but got no plugin.\n  Hint: list 'base' above 'child' under plugins in dagrun.yaml.",
   );
   t.same(calls, [], 'register() is not called when a check fails');
 

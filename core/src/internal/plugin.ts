@@ -19,7 +19,10 @@ export interface PluginApi {
   /** `{ replaceBuiltin: true }` takes over core's type of the same name (see Registry.registerDatasetType). */
   registerDatasetType(type: DatasetType<never>, options?: RegisterTypeOptions): void;
   registerStorage(factory: StorageFactory): void;
-  /** Generic so a typed codec (`Codec<Map<…>>`) registers without a cast; `deserialize` returning T rules out `Codec<never>`. */
+  /**
+   * Generic so a typed codec (`Codec<Map<…>>`) registers without a cast; `deserialize` returning T rules out
+   * `Codec<never>`.
+   */
   registerCodec<T>(codec: Codec<T>): void;
   registerHooks(hooks: Hooks): void;
   registerCommand(command: CommandSpec): void;
@@ -67,7 +70,8 @@ export class PluginHost {
       if (!this.#registered.includes(dep)) {
         throw new PluginError(
           'DAGRUN_ERR_PLUGIN_DEPENDENCY',
-          `Plugin '${plugin.name}'${from}: expected plugin '${dep}' to be registered before it, but got ${this.#registered.length > 0 ? this.#registered.map((r) => `'${r}'`).join(', ') : 'no plugin'}.`,
+          `Plugin '${plugin.name}'${from}: expected plugin '${dep}' to be registered before it, but ` +
+            `got ${this.#registered.length > 0 ? this.#registered.map((r) => `'${r}'`).join(', ') : 'no plugin'}.`,
           {
             hint: `Hint: list '${dep}' above '${plugin.name}' under plugins in dagrun.yaml.`,
           },
@@ -103,7 +107,8 @@ export const importPlugin = async (spec: string, projectDir: string): Promise<Pl
   } catch (err) {
     return new PluginError(
       'DAGRUN_ERR_PLUGIN_LOAD',
-      `Plugin '${spec}': expected a module that resolves from ${projectDir}, but got ${(err as Error).message.split('\n')[0]}.`,
+      `Plugin '${spec}': ` +
+        `expected a module that resolves from ${projectDir}, but got ${(err as Error).message.split('\n')[0]}.`,
       {
         hint: spec.startsWith('.') ? undefined : `Hint: npm install ${spec} in the project (or the workspace).`,
       },
@@ -129,7 +134,8 @@ export const importPlugin = async (spec: string, projectDir: string): Promise<Pl
     const mean = didYouMean('plugin', Object.keys(mod));
     return new PluginError(
       'DAGRUN_ERR_PLUGIN_LOAD',
-      `Plugin '${spec}': expected a default (or 'plugin') export made with definePlugin(), but got ${candidate === undefined ? 'none' : typeof candidate}.`,
+      `Plugin '${spec}': expected a default (or 'plugin') export made with definePlugin(), ` +
+        `but got ${candidate === undefined ? 'none' : typeof candidate}.`,
       { hint: mean ? `Hint: ${mean}` : undefined },
     );
   }
@@ -182,5 +188,8 @@ export const registerPlugins = async (
   return problems;
 };
 
-/** Whether `version` is in `range` (npm's semver ranges: `^0.1.0`, `>=0.1 <0.3`, `^1 || ^2`), by the semver package npm itself uses. */
+/**
+ * Whether `version` is in `range` (npm's semver ranges: `^0.1.0`, `>=0.1 <0.3`, `^1 || ^2`), by the semver
+ * package npm itself uses.
+ */
 export const satisfies = (version: string, range: string): boolean => semverSatisfies(version, range);

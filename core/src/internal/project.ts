@@ -258,7 +258,10 @@ export class Project {
     }
   }
 
-  /** Checks, then runs; throws a CheckError (nothing run) or the node's error, whose `run` holds the record file and resume plan. */
+  /**
+   * Checks, then runs; throws a CheckError (nothing run) or the node's error, whose `run` holds the record
+   * file and resume plan.
+   */
   run(opts: RunOptions = {}): Promise<RunOutcome> {
     return executeRun(this, opts);
   }

@@ -204,7 +204,8 @@ t.test('an undefined output is refused, naming node and dataset', async (t) => {
   t.equal(err.code, 'DAGRUN_ERR_NODE_OUTPUT', 'a missing key of a map output is an output-shape error');
   t.equal(
     err.detail,
-    "Node 'forgot' (func) returned a value that does not fit its outputs: expected an object with keys a, b, but got no 'b' (it has a).",
+    "Node 'forgot' (func) returned a value that does not fit its outputs: " +
+      "expected an object with keys a, b, but got no 'b' (it has a).",
   );
 
   const undef = await caught(() =>
@@ -217,7 +218,8 @@ t.test('an undefined output is refused, naming node and dataset', async (t) => {
   t.equal(undef.code, 'DAGRUN_ERR_DATASET_UNDEFINED');
   t.equal(
     undef.message,
-    "[DAGRUN_ERR_DATASET_UNDEFINED] Node 'noreturn' (func): Output 'z' of node 'noreturn': expected a value, but got undefined.\n  Hint: the function must return a value for each declared output (null is allowed).",
+    "[DAGRUN_ERR_DATASET_UNDEFINED] Node 'noreturn' (func): Output 'z' of node 'noreturn': expected a value, " +
+      'but got undefined.\n  Hint: the function must return a value for each declared output (null is allowed).',
   );
 });
 

@@ -64,7 +64,8 @@ export abstract class Runner {
         const c0 = performance.now();
         const outputs = await callNode(node, values);
         computeMs = performance.now() - c0;
-        // Every output is checked (kind, contract) before any is written, so a node that fails on one output leaves none.
+        // Every output is checked (kind, contract) before any is written, so a node that fails on one output
+        // leaves none.
         const ready = new Array<unknown>(outputs.length);
         for (let k = 0; k < outputs.length; k++)
           ready[k] = await catalog.prepareSave(node.outputNames[k]!, outputs[k], node);

@@ -39,7 +39,8 @@ const check = (text: string, file = 'conf/base/thing.yaml') => {
 t.test('a valid document gives no error', async (t) => {
   t.same(
     check(
-      'name: x\nretries: 0\nmode: safe\nversion: 1\nport: 80\ntags: [a]\nnested: {depth: 2}\neither: [a, b]\nfree: {a: 1.5}\n',
+      'name: x\nretries: 0\n' +
+        'mode: safe\nversion: 1\nport: 80\ntags: [a]\nnested: {depth: 2}\neither: [a, b]\nfree: {a: 1.5}\n',
     ),
     [],
   );
@@ -67,17 +68,27 @@ t.test('every problem is reported together, each with its rule, value and line:c
   t.same(
     errors.map((e) => e.message),
     [
-      "conf/base/thing.yaml:1:1 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x': expected option 'name', but got nothing.\n  Hint: add 'name: …' to this entry.",
-      "conf/base/thing.yaml:11:1 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x': expected only known options, but got unknown option 'nmae'.\n  Hint: did you mean: 'name'?",
-      "conf/base/thing.yaml:1:10 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x', field 'retries': expected a value that must be >= 0, but got number -1.",
-      'conf/base/thing.yaml:2:7 [DAGRUN_ERR_CONFIG_SCHEMA] Thing \'x\', field \'mode\': expected one of "fast", "safe", but got string "fsat".\n  Hint: did you mean: \'fast\'?',
+      "conf/base/thing.yaml:1:1 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x': expected option 'name', but got nothing.\n" +
+        "  Hint: add 'name: …' to this entry.",
+      "conf/base/thing.yaml:11:1 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x': " +
+        "expected only known options, but got unknown option 'nmae'.\n  Hint: did you mean: 'name'?",
+      "conf/base/thing.yaml:1:10 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x', field 'retries': " +
+        'expected a value that must be >= 0, but got number -1.',
+      "conf/base/thing.yaml:2:7 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x', field 'mode': " +
+        'expected one of "fast", "safe", but got string "fsat".\n  Hint: did you mean: \'fast\'?',
       "conf/base/thing.yaml:3:10 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x', field 'version': expected 1, but got number 2.",
-      "conf/base/thing.yaml:4:7 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x', field 'port': expected string or integer, but got number 1.5.",
-      "conf/base/thing.yaml:5:11 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x', field 'tags.1': expected string, but got number 3.",
-      "conf/base/thing.yaml:6:1 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x': expected option 'nested.depth', but got nothing.\n  Hint: add 'depth: …' to this entry.",
-      "conf/base/thing.yaml:7:3 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x': expected only known options, but got unknown option 'nested.dept'.\n  Hint: did you mean: 'depth'?",
-      "conf/base/thing.yaml:8:9 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x', field 'either': expected string or array, but got number 5.",
-      "conf/base/thing.yaml:10:6 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x', field 'free.x': expected number, but got string \"no\".",
+      "conf/base/thing.yaml:4:7 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x', field 'port': " +
+        'expected string or integer, but got number 1.5.',
+      "conf/base/thing.yaml:5:11 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x', field 'tags.1': " +
+        'expected string, but got number 3.',
+      "conf/base/thing.yaml:6:1 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x': " +
+        "expected option 'nested.depth', but got nothing.\n  Hint: add 'depth: …' to this entry.",
+      "conf/base/thing.yaml:7:3 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x': " +
+        "expected only known options, but got unknown option 'nested.dept'.\n  Hint: did you mean: 'depth'?",
+      "conf/base/thing.yaml:8:9 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x', field 'either': " +
+        'expected string or array, but got number 5.',
+      "conf/base/thing.yaml:10:6 [DAGRUN_ERR_CONFIG_SCHEMA] Thing 'x', field 'free.x': " +
+        'expected number, but got string "no".',
     ],
   );
   t.same(
@@ -112,7 +123,8 @@ t.test('the code and subject come from the caller', async (t) => {
   t.equal(err?.code, 'DAGRUN_ERR_CATALOG_OPTIONS');
   t.equal(
     err?.message,
-    "conf/base/catalog.yaml:1:7 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'a' (csv), field 'path': expected string, but got number 3.",
+    "conf/base/catalog.yaml:1:7 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'a' (csv), field 'path': " +
+      'expected string, but got number 3.',
   );
 });
 

@@ -11,7 +11,10 @@ export type ColumnType = 'int' | 'float' | 'string' | 'bool' | 'date' | 'datetim
  * `allowed`, `min`, `max` and `pattern` pass a value of another type: the `type` rule reports it once.
  */
 export type RowRule =
-  /** int: a whole number (a float column of whole numbers passes); float: any number; date: a Date or 'YYYY-MM-DD'; datetime: a Date or an ISO 8601 date and time. */
+  /**
+   * int: a whole number (a float column of whole numbers passes); float: any number; date: a Date or
+   * 'YYYY-MM-DD'; datetime: a Date or an ISO 8601 date and time.
+   */
   | { readonly kind: 'type'; readonly column: string; readonly type: ColumnType }
   | { readonly kind: 'null'; readonly column: string }
   | { readonly kind: 'allowed'; readonly column: string; readonly values: readonly (string | number | boolean)[] }

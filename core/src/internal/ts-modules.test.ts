@@ -11,7 +11,8 @@ t.test(
     const dir = makeProject(t, {
       'src/helpers.ts': 'export const twice = (n: number): number => n * 2;\n',
       'src/nodes.ts':
-        "import { twice } from './helpers.js';\nexport const run = (n: number): number => twice(n);\nexport const where = import.meta.url;\n",
+        "import { twice } from './helpers.js';\n" +
+        'export const run = (n: number): number => twice(n);\nexport const where = import.meta.url;\n',
     });
     const file = join(dir, 'src/nodes.ts');
     const mod = await importProjectFile(file, dir);
@@ -46,7 +47,9 @@ t.test('a file outside the project stays an import of its own path (its packages
       "import { relative } from 'node:path';\nexport const rel = (a: string, b: string): string => relative(a, b);\n",
   });
   const dir = makeProject(t, {
-    'src/nodes.ts': `import { rel } from '${join(outside, 'lib/shared.ts')}';\nexport const run = (): string => rel('/a', '/a/b');\n`,
+    'src/nodes.ts':
+      `import { rel } from '${join(outside, 'lib/shared.ts')}';\n` +
+      `export const run = (): string => rel('/a', '/a/b');\n`,
   });
   mkdirSync(join(dir, 'src'), { recursive: true });
   const mod = await importProjectFile(join(dir, 'src/nodes.ts'), dir);

@@ -213,7 +213,8 @@ export const compileTs = async (files: readonly string[], projectDir: string): P
         await pruneOldBuilds(dir, key, build);
       } catch (err) {
         await rm(outdir, { recursive: true, force: true });
-        if ((err as { errors?: unknown }).errors === undefined) throw err; // not a compile error: the caller falls back to tsx
+        // not a compile error: the caller falls back to tsx
+        if ((err as { errors?: unknown }).errors === undefined) throw err;
         if (entries.length === 1) {
           const e = entries[0]!;
           compiled.set(e, {

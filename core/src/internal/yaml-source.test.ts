@@ -82,7 +82,8 @@ t.test('a syntax error is DAGRUN_ERR_CONFIG_YAML with file:line:col', async (t) 
   t.same(err.location, { file: 'conf/base/parameters.yaml', line: 3, col: 1 });
   t.equal(
     err.detail,
-    "Invalid YAML in 'conf/base/parameters.yaml': Flow sequence in block collection must be sufficiently indented and end with a ].",
+    "Invalid YAML in 'conf/base/parameters.yaml': " +
+      'Flow sequence in block collection must be sufficiently indented and end with a ].',
   );
   t.equal(err.message, `conf/base/parameters.yaml:3:1 [DAGRUN_ERR_CONFIG_YAML] ${err.detail}${HINT}`);
 
@@ -97,7 +98,8 @@ t.test('a key twice in one file is a YAML error at the second one', async (t) =>
   t.equal(err.code, 'DAGRUN_ERR_CONFIG_YAML');
   t.equal(
     err.message,
-    `conf/base/parameters.yaml:3:1 [DAGRUN_ERR_CONFIG_YAML] Invalid YAML in 'conf/base/parameters.yaml': Map keys must be unique.${HINT}`,
+    `conf/base/parameters.yaml:3:1 [DAGRUN_ERR_CONFIG_YAML] Invalid YAML in 'conf/base/parameters.yaml': ` +
+      `Map keys must be unique.${HINT}`,
   );
 });
 
@@ -110,7 +112,8 @@ t.test('read() names the file relative to the project root', async (t) => {
   t.equal(err.code, 'DAGRUN_ERR_CONFIG_YAML');
   t.equal(
     err.message,
-    `conf/base/bad.yaml:2:1 [DAGRUN_ERR_CONFIG_YAML] Invalid YAML in 'conf/base/bad.yaml': Missing closing "quote.${HINT}`,
+    `conf/base/bad.yaml:2:1 [DAGRUN_ERR_CONFIG_YAML] Invalid YAML in 'conf/base/bad.yaml': ` +
+      `Missing closing "quote.${HINT}`,
   );
 });
 
@@ -140,7 +143,8 @@ t.test('characters above U+00FF, a byte-order mark and a lone surrogate read as 
 });
 
 const ALIAS_HINT =
-  "\n  Hint: each alias (*name) repeats its anchor's whole value, and aliases of anchors holding aliases multiply; write the values out, or nest fewer aliases.";
+  "\n  Hint: each alias (*name) repeats its anchor's whole value, " +
+  'and aliases of anchors holding aliases multiply; write the values out, or nest fewer aliases.';
 const CYCLE_HINT =
   '\n  Hint: an alias (*name) can only repeat an anchor (&name) that it is not part of; write the value out.';
 
@@ -152,7 +156,8 @@ const LAUGHS = [
 ].join('\n');
 
 t.test('aliases that expand into a huge document are refused in well under a second, at the alias', async (t) => {
-  YamlSource.parse('warm: &w [1]\nup: *w\n', 'warm.yaml').locate(['up']); // load both parsers first: the figure is the check's
+  // load both parsers first: the figure is the check's
+  YamlSource.parse('warm: &w [1]\nup: *w\n', 'warm.yaml').locate(['up']);
   const started = performance.now();
   const err = caughtSync(() => YamlSource.parse(LAUGHS, 'conf/base/parameters.yaml'));
   const ms = performance.now() - started;
@@ -162,7 +167,8 @@ t.test('aliases that expand into a huge document are refused in well under a sec
   t.same(err.location, { file: 'conf/base/parameters.yaml', line: 6, col: 8 }, 'the first alias past the limit');
   t.equal(
     err.message,
-    `conf/base/parameters.yaml:6:8 [DAGRUN_ERR_CONFIG_YAML_ALIAS] Aliases in 'conf/base/parameters.yaml': expected them to add at most 100,000 values, but got more.${ALIAS_HINT}`,
+    `conf/base/parameters.yaml:6:8 [DAGRUN_ERR_CONFIG_YAML_ALIAS] Aliases in 'conf/base/parameters.yaml': ` +
+      `expected them to add at most 100,000 values, but got more.${ALIAS_HINT}`,
   );
 });
 
@@ -173,7 +179,8 @@ t.test('an alias inside its own anchor is refused, where it sits', async (t) => 
   t.equal(err.code, 'DAGRUN_ERR_CONFIG_YAML_ALIAS');
   t.equal(
     err.message,
-    `conf/base/parameters.yaml:5:9 [DAGRUN_ERR_CONFIG_YAML_ALIAS] Alias in 'conf/base/parameters.yaml': expected a value that does not contain itself, but got an alias inside its own anchor.${CYCLE_HINT}`,
+    `conf/base/parameters.yaml:5:9 [DAGRUN_ERR_CONFIG_YAML_ALIAS] Alias in 'conf/base/parameters.yaml': ` +
+      `expected a value that does not contain itself, but got an alias inside its own anchor.${CYCLE_HINT}`,
   );
 });
 

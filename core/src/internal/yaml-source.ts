@@ -26,7 +26,10 @@ const MERGE = new Type('tag:yaml.org,2002:merge', {
 });
 const SCHEMA = CORE_SCHEMA.extend({ implicit: [MERGE] });
 
-/** Parses a YAML scalar or flow value as files are read (for --params and ${env:…}); aliases are the caller's to check. */
+/**
+ * Parses a YAML scalar or flow value as files are read (for --params and ${env:…}); aliases are the caller's
+ * to check.
+ */
 export const parseYamlValue = (text: string): unknown => loadFast(text, { schema: SCHEMA });
 
 /**
@@ -122,7 +125,8 @@ export class YamlSource {
     if (problem.kind === 'cycle') {
       throw new ConfigError(
         'DAGRUN_ERR_CONFIG_YAML_ALIAS',
-        `Alias in '${this.file}': expected a value that does not contain itself, but got an alias inside its own anchor.`,
+        `Alias in '${this.file}': ` +
+          `expected a value that does not contain itself, but got an alias inside its own anchor.`,
         {
           location,
           hint: 'Hint: an alias (*name) can only repeat an anchor (&name) that it is not part of; write the value out.',
@@ -131,10 +135,13 @@ export class YamlSource {
     }
     throw new ConfigError(
       'DAGRUN_ERR_CONFIG_YAML_ALIAS',
-      `Aliases in '${this.file}': expected them to add at most ${MAX_ALIASED_VALUES.toLocaleString('en')} values, but got more.`,
+      `Aliases in '${this.file}': ` +
+        `expected them to add at most ${MAX_ALIASED_VALUES.toLocaleString('en')} values, but got more.`,
       {
         location,
-        hint: "Hint: each alias (*name) repeats its anchor's whole value, and aliases of anchors holding aliases multiply; write the values out, or nest fewer aliases.",
+        hint:
+          "Hint: each alias (*name) repeats its anchor's whole value, " +
+          'and aliases of anchors holding aliases multiply; write the values out, or nest fewer aliases.',
       },
     );
   }

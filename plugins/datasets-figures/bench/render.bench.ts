@@ -48,6 +48,7 @@ for (const [name, fn] of Object.entries(formats)) {
   const runs: number[] = [];
   for (let i = 0; i < RUNS; i++) runs.push(await time(fn));
   console.log(
-    `${name.padEnd(4)} median ${median(runs).toFixed(1)} ms  (min ${Math.min(...runs).toFixed(1)}, max ${Math.max(...runs).toFixed(1)})`,
+    `${name.padEnd(4)} median ${median(runs).toFixed(1)} ms  (min ${Math.min(...runs).toFixed(1)}, ` +
+      `max ${Math.max(...runs).toFixed(1)})`,
   );
 }

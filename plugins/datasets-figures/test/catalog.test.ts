@@ -129,7 +129,8 @@ t.test('versioned: true keeps every save under path/<version>/ and loads the new
   const pinned = (await reopen({ load: { hist: V1 } }).load('hist')) as Buffer;
   t.ok(
     pngSize(newest).width > pngSize(pinned).width + 300,
-    `the newest (${pngSize(newest).width} px wide) is the wider week 2 chart; the pinned one is ${pngSize(pinned).width} px`,
+    `the newest (${pngSize(newest).width} px wide) is the wider week 2 chart; the pinned one ` +
+      `is ${pngSize(pinned).width} px`,
   );
   t.same(newest, readFileSync(join(dir, `data/08_reporting/hist.png/${V2}/hist.png`)));
 });
@@ -153,13 +154,16 @@ t.test('a value that is not a spec is refused before anything is written', async
     t.equal(err.code, 'DAGRUN_ERR_DATASET_TYPE_MISMATCH');
     t.equal(
       err.message,
-      `[DAGRUN_ERR_DATASET_TYPE_MISMATCH] Dataset 'chart' (figure): expected a chart specification (a Vega-Lite or Vega object), but got ${kind}.`,
+      `[DAGRUN_ERR_DATASET_TYPE_MISMATCH] Dataset 'chart' (figure): expected a chart specification ` +
+        `(a Vega-Lite or Vega object), but got ${kind}.`,
     );
   }
   const noView = await caught(() => catalog.save('chart', { data: { values: [] }, encoding: {} }));
   t.equal(
     noView.message,
-    "[DAGRUN_ERR_DATASET_TYPE_MISMATCH] Dataset 'chart' (figure): expected a Vega-Lite specification (an object with one of mark, layer, facet, repeat, concat, hconcat, vconcat), but got an object with keys data, encoding.",
+    "[DAGRUN_ERR_DATASET_TYPE_MISMATCH] Dataset 'chart' (figure): expected a Vega-Lite specification " +
+      '(an object with one of mark, layer, facet, repeat, concat, hconcat, vconcat), but got an object with keys ' +
+      'data, encoding.',
   );
   t.equal(
     (await caught(() => catalog.prepareSave('chart', [1, 2]))).code,
@@ -178,7 +182,10 @@ t.test('a broken spec is a save error naming the problem once, and the earlier f
   t.equal(unknownMark.code, 'DAGRUN_ERR_DATASET_SAVE');
   t.equal(
     unknownMark.message,
-    "[DAGRUN_ERR_DATASET_SAVE] Failed to save dataset 'chart' (figure at data/chart.png): Figure spec, mark: expected a Vega-Lite mark type (arc, area, bar, image, line, point, rect, rule, text, tick, trail, circle, square, geoshape, boxplot, errorbar, errorband), but got 'bars'. What was saved before is intact.\n  Hint: did you mean: 'bar', 'arc'?",
+    "[DAGRUN_ERR_DATASET_SAVE] Failed to save dataset 'chart' (figure at data/chart.png): Figure spec, mark: " +
+      'expected a Vega-Lite mark type (arc, area, bar, image, line, point, rect, rule, text, tick, trail, circle, ' +
+      "square, geoshape, boxplot, errorbar, errorband), but got 'bars'. What was saved before is intact.\n" +
+      "  Hint: did you mean: 'bar', 'arc'?",
   );
 
   const badExpr = await caught(() =>
@@ -186,7 +193,8 @@ t.test('a broken spec is a save error naming the problem once, and the earlier f
   );
   t.equal(
     badExpr.message,
-    "[DAGRUN_ERR_DATASET_SAVE] Failed to save dataset 'chart' (figure at data/chart.png): Figure spec: expected a Vega-Lite chart that renders, but got: Unexpected end of input. What was saved before is intact.",
+    "[DAGRUN_ERR_DATASET_SAVE] Failed to save dataset 'chart' (figure at data/chart.png): Figure spec: " +
+      'expected a Vega-Lite chart that renders, but got: Unexpected end of input. What was saved before is intact.',
   );
   t.equal(badExpr.message.split('Unexpected end of input').length, 2, 'named once');
 
@@ -210,7 +218,10 @@ t.test('a PNG save with no font to draw its text fails and leaves the earlier ve
   const err = await caught(() => reopen({ save: V2 }).save('chart', barSpec()));
   t.equal(
     err.message,
-    "[DAGRUN_ERR_DATASET_SAVE] Failed to save dataset 'chart' (figure at data/chart.png): PNG of figure: expected a font to draw its text with, but got none (system fonts off, 0 font files or folders given). What was saved before is intact.\n  Hint: install a font package (Debian: apt-get install fonts-dejavu-core), or list .ttf/.otf files under the plugin's font_files option in dagrun.yaml.",
+    "[DAGRUN_ERR_DATASET_SAVE] Failed to save dataset 'chart' (figure at data/chart.png): PNG of figure: " +
+      'expected a font to draw its text with, but got none (system fonts off, 0 font files or folders given). ' +
+      'What was saved before is intact.\n  Hint: install a font package (Debian: apt-get install ' +
+      "fonts-dejavu-core), or list .ttf/.otf files under the plugin's font_files option in dagrun.yaml.",
   );
   t.same(listFiles(join(dir, 'data')), [`chart.png/${V1}/chart.png`], 'no second version');
 });
@@ -243,13 +254,20 @@ t.test('entry options that cannot work fail when the catalog is built, naming th
   t.same(
     errors.map((e) => e.message),
     [
-      "conf/base/catalog.yaml:6:52 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'tiny' (figure), field 'scale': expected a value that must be > 0, but got number 0.",
-      'conf/base/catalog.yaml:7:52 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry \'gif\' (figure), field \'format\': expected one of "svg", "png", "html", but got string "gif".',
-      `conf/base/catalog.yaml:1:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'jpeg' (figure): expected a path ending in .svg, .png or .html, or a \`format\` option, but got 'data/chart.jpg'.${hint}`,
-      `conf/base/catalog.yaml:2:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'bare' (figure): expected a path ending in .svg, .png or .html, or a \`format\` option, but got 'data/chart'.${hint}`,
-      "conf/base/catalog.yaml:3:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'clash' (figure): expected a path ending in .png for format png, but got 'data/chart.svg'.",
-      "conf/base/catalog.yaml:4:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'scaled' (figure): expected option 'scale' only with format png, but got format svg.",
-      "conf/base/catalog.yaml:5:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'titled' (figure): expected option 'title' only with format html, but got format png.",
+      "conf/base/catalog.yaml:6:52 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'tiny' (figure), field 'scale': " +
+        'expected a value that must be > 0, but got number 0.',
+      "conf/base/catalog.yaml:7:52 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'gif' (figure), " +
+        'field \'format\': expected one of "svg", "png", "html", but got string "gif".',
+      `conf/base/catalog.yaml:1:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'jpeg' (figure): ` +
+        `expected a path ending in .svg, .png or .html, or a \`format\` option, but got 'data/chart.jpg'.${hint}`,
+      `conf/base/catalog.yaml:2:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'bare' (figure): ` +
+        `expected a path ending in .svg, .png or .html, or a \`format\` option, but got 'data/chart'.${hint}`,
+      "conf/base/catalog.yaml:3:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'clash' (figure): " +
+        "expected a path ending in .png for format png, but got 'data/chart.svg'.",
+      "conf/base/catalog.yaml:4:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'scaled' (figure): " +
+        "expected option 'scale' only with format png, but got format svg.",
+      "conf/base/catalog.yaml:5:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'titled' (figure): " +
+        "expected option 'title' only with format html, but got format png.",
     ],
   );
 });
@@ -263,7 +281,11 @@ t.test('plugin options are checked at registration; a font path that is not ther
   // Every problem together; the engine adds the plugin's line in dagrun.yaml when it registers plugins from there.
   t.equal(
     err.message,
-    "[DAGRUN_ERR_CONFIG_SCHEMA] Options of plugin '@dagrun/datasets-figures': expected valid options, but got 2 problems:\n  1) Options of plugin '@dagrun/datasets-figures': expected only known options, but got unknown option 'fonts'. Hint: did you mean: 'system_fonts'?\n  2) Options of plugin '@dagrun/datasets-figures', field 'font_family': expected a value that must NOT have fewer than 1 characters, but got string \"\".",
+    "[DAGRUN_ERR_CONFIG_SCHEMA] Options of plugin '@dagrun/datasets-figures': expected valid options, " +
+      "but got 2 problems:\n  1) Options of plugin '@dagrun/datasets-figures': expected only known options, " +
+      "but got unknown option 'fonts'. Hint: did you mean: 'system_fonts'?\n" +
+      "  2) Options of plugin '@dagrun/datasets-figures', field 'font_family': expected a value that must NOT " +
+      'have fewer than 1 characters, but got string "".',
   );
 
   const { dir, errors } = await build(t, 'chart: { type: figure, path: data/chart.png }\n', {
@@ -272,7 +294,10 @@ t.test('plugin options are checked at registration; a font path that is not ther
   t.same(
     errors.map((e) => e.message),
     [
-      `conf/base/catalog.yaml:1:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'chart' (figure): expected every font_files and font_dirs path of the plugin's options to exist, but got no such file or folder: ${join(dir, 'fonts/Brand.ttf')}.\n  Hint: relative paths start at the project folder.`,
+      `conf/base/catalog.yaml:1:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'chart' (figure): ` +
+        `expected every font_files and font_dirs path of the plugin's options to exist, ` +
+        `but got no such file or folder: ${join(dir, 'fonts/Brand.ttf')}.\n` +
+        `  Hint: relative paths start at the project folder.`,
     ],
   );
 });

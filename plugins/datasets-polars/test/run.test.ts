@@ -113,13 +113,15 @@ t.test('without the plugin, every table entry is reported before anything runs, 
     t.match(r.stderr, `conf/base/catalog.yaml:${line}:`);
     t.match(
       r.stderr,
-      `[DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry '${name}': expected a registered dataset type, but got '${type}'.`,
+      `[DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry '${name}': expected a registered dataset type, ` +
+        `but got '${type}'.`,
     );
     t.match(r.stderr, `Hint: type '${type}' is provided by @dagrun/datasets-polars: add it to plugins in dagrun.yaml.`);
   }
   t.match(
     r.stderr,
-    "[DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'summary_json' (json), field 'table': expected a registered plugin that loads tables, but got none.",
+    "[DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'summary_json' (json), field 'table': " +
+      'expected a registered plugin that loads tables, but got none.',
   );
   t.match(
     r.stderr,

@@ -124,10 +124,13 @@ const t0 = performance.now();
   await src.close();
 }
 log(
-  `data: ${ROWS.toLocaleString('en')} rows × 8 columns (int4, int8, float8 with nulls, text with nulls, quotes and commas, text, bool, timestamptz, date) made and saved in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  `data: ${ROWS.toLocaleString('en')} rows × 8 columns (int4, int8, float8 with nulls, text with nulls, ` +
+    `quotes and commas, text, bool, timestamptz, date) made and saved ` +
+    `in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
 );
 
-// The child, bundled by esbuild with its local imports, packages external (the built @dagrun/* resolve from the repository).
+// The child, bundled by esbuild with its local imports, packages
+// external (the built @dagrun/* resolve from the repository).
 const child = join(OUT, 'measure.mjs');
 esbuild.buildSync({
   entryPoints: [join(HERE, 'measure.ts')],
@@ -198,7 +201,8 @@ const samples: Record<'oursLoad' | 'psqlOut' | 'oursSave' | 'psqlIn', Sample[]> 
 const loadBefore = loadAverage();
 const m = machine();
 log(
-  `datasets benchmark: ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}, PostgreSQL ${serverVersion} (${URL_.replace(/:[^:@/]*@/, ':***@')}); load average ${loadBefore}`,
+  `datasets benchmark: ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}, PostgreSQL ${serverVersion} ` +
+    `(${URL_.replace(/:[^:@/]*@/, ':***@')}); load average ${loadBefore}`,
 );
 for (let round = 1; round <= RUNS; round++) {
   // Load side, then save side; which of ours and psql goes first alternates by round.
@@ -221,7 +225,9 @@ for (let round = 1; round <= RUNS; round++) {
   samples.psqlIn.push(first ? d : c);
   const last = (k: keyof typeof samples) => samples[k][samples[k].length - 1]!;
   log(
-    `round ${round}/${RUNS}: load ${s(last('oursLoad').ms)} (psql \\copy out ${s(last('psqlOut').ms)}), save ${s(last('oursSave').ms)} (psql \\copy in ${s(last('psqlIn').ms)}); peak RSS ours load ${mb(last('oursLoad').peak)}, save ${mb(last('oursSave').peak)}`,
+    `round ${round}/${RUNS}: load ${s(last('oursLoad').ms)} (psql \\copy out ${s(last('psqlOut').ms)}), ` +
+      `save ${s(last('oursSave').ms)} (psql \\copy in ${s(last('psqlIn').ms)}); peak RSS ours ` +
+      `load ${mb(last('oursLoad').peak)}, save ${mb(last('oursSave').peak)}`,
   );
 }
 const loadAfter = loadAverage();
@@ -236,7 +242,8 @@ const digest = async (table: string) =>
 const [dSrc, dOurs, dPsql] = [await digest('src'), await digest('ours_dst'), await digest('psql_dst')];
 const same = dSrc === dOurs && dSrc === dPsql;
 log(
-  `content check (md5 of every row in id order): src ${dSrc}, ours ${dOurs}, psql ${dPsql}: ${same ? 'identical' : 'DIFFERENT'}`,
+  `content check (md5 of every row in id order): src ${dSrc}, ours ${dOurs}, ` +
+    `psql ${dPsql}: ${same ? 'identical' : 'DIFFERENT'}`,
 );
 if (!same) process.exitCode = 1;
 const csvBytes = statSync(csv).size;
@@ -278,26 +285,37 @@ const fmtStats = (x: Stats, f: (v: number) => string) => `${f(x.median)} | ${f(x
 log('');
 for (const l of lines)
   log(
-    `${l.what}: median ${s(l.t.median)} (min ${s(l.t.min)}, max ${s(l.t.max)}), peak RSS ${mb(l.p.median)}${l.g ? ` (growth ${mb(l.g.median)})` : ''}`,
+    `${l.what}: median ${s(l.t.median)} (min ${s(l.t.min)}, max ${s(l.t.max)}), peak ` +
+      `RSS ${mb(l.p.median)}${l.g ? ` (growth ${mb(l.g.median)})` : ''}`,
   );
 const rLoad = ratio('oursLoad', 'psqlOut');
 const rSave = ratio('oursSave', 'psqlIn');
 log(
-  `ours ÷ psql, per round: load ${rLoad.median.toFixed(2)}× (min ${rLoad.min.toFixed(2)}, max ${rLoad.max.toFixed(2)}), save ${rSave.median.toFixed(2)}× (min ${rSave.min.toFixed(2)}, max ${rSave.max.toFixed(2)})`,
+  `ours ÷ psql, per round: load ${rLoad.median.toFixed(2)}× (min ${rLoad.min.toFixed(2)}, ` +
+    `max ${rLoad.max.toFixed(2)}), save ${rSave.median.toFixed(2)}× (min ${rSave.min.toFixed(2)}, ` +
+    `max ${rSave.max.toFixed(2)})`,
 );
 const boundOk = samples.oursLoad.every((x) => (x.growth ?? 0) <= 2 * (x.frameBytes ?? 0) + 64 * MB);
 log(
-  `load memory bound (growth ≤ 2 × ${frameMb.toFixed(0)} MB of column data + 64 MB = ${(2 * frameMb + 64).toFixed(0)} MB) in every round: ${boundOk ? 'held' : 'BROKEN'}`,
+  `load memory bound (growth ≤ 2 × ${frameMb.toFixed(0)} MB of column data + 64 MB ` +
+    `= ${(2 * frameMb + 64).toFixed(0)} MB) in every round: ${boundOk ? 'held' : 'BROKEN'}`,
 );
 log(`load average at the end: ${loadAfter}`);
 
 if (WRITE) {
   const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const body = [
-    `Command: \`${COMMAND}${args.length ? ` -- ${args.join(' ')}` : ''}\` (script: \`plugins/datasets-postgres/bench/datasets.bench.ts\`, child \`plugins/datasets-postgres/bench/measure.ts\`; needs \`npm run build\` first: it measures the built package).`,
-    `Run on ${when}: ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}; PostgreSQL ${serverVersion} on the same machine (TCP to 127.0.0.1), ${psqlVersion.stdout.trim()}.`,
-    `Load average (1 / 5 / 15 min): ${loadBefore} at the start, ${loadAfter} at the end; the machine is shared and other work slows every figure.`,
-    `${ROWS.toLocaleString('en')} rows × 8 columns (int4, int8, float8 with 5% nulls, text with 2% nulls, quotes and commas, text of 2 to 6 words, bool, timestamptz, date): ${(csvBytes / MB).toFixed(0)} MB as CSV, ${frameMb.toFixed(0)} MB of column data as a frame. ${RUNS} rounds.`,
+    `Command: \`${COMMAND}${args.length ? ` -- ${args.join(' ')}` : ''}\` (script: ` +
+      `\`plugins/datasets-postgres/bench/datasets.bench.ts\`, child ` +
+      `\`plugins/datasets-postgres/bench/measure.ts\`; needs \`npm run build\` first: it measures the built ` +
+      `package).`,
+    `Run on ${when}: ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}; PostgreSQL ${serverVersion} ` +
+      `on the same machine (TCP to 127.0.0.1), ${psqlVersion.stdout.trim()}.`,
+    `Load average (1 / 5 / 15 min): ${loadBefore} at the start, ${loadAfter} at the end; ` +
+      `the machine is shared and other work slows every figure.`,
+    `${ROWS.toLocaleString('en')} rows × 8 columns (int4, int8, float8 with 5% nulls, text with 2% nulls, ` +
+      `quotes and commas, text of 2 to 6 words, bool, timestamptz, date): ${(csvBytes / MB).toFixed(0)} MB ` +
+      `as CSV, ${frameMb.toFixed(0)} MB of column data as a frame. ${RUNS} rounds.`,
     '',
     '| operation | median | min | max | peak RSS of the process (median) | of which the operation added |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
@@ -308,18 +326,27 @@ if (WRITE) {
     `| load ÷ \\copy out | ${rLoad.median.toFixed(2)}× | ${rLoad.min.toFixed(2)}× | ${rLoad.max.toFixed(2)}× |`,
     `| save ÷ \\copy in | ${rSave.median.toFixed(2)}× | ${rSave.min.toFixed(2)}× | ${rSave.max.toFixed(2)}× |`,
     '',
-    `Load memory bound (peak growth ≤ 2 × the frame's column data + 64 MB = ${(2 * frameMb + 64).toFixed(0)} MB): ${boundOk ? 'held in every round' : '**broken**'}. Content check: the table saved by ours and the one \\copy filled are identical to the source (md5 of every row): ${same ? 'yes' : '**no**'}.`,
+    `Load memory bound (peak growth ≤ 2 × the frame's column data + 64 MB ` +
+      `= ${(2 * frameMb + 64).toFixed(0)} MB): ${boundOk ? 'held in every round' : '**broken**'}. ` +
+      `Content check: the table saved by ours and the one \\copy filled are identical to the source ` +
+      `(md5 of every row): ${same ? 'yes' : '**no**'}.`,
     '',
     'How it is measured:',
     '',
     '- The frame is made once (deterministic), kept as Parquet and saved as the source table; not timed.',
-    '- Ours: each load and each save runs in a fresh `node` process (`measure.ts` bundled by esbuild, the built `@dagrun/datasets-postgres`',
-    '  and `@dagrun/core`). It warms up on one row (polars, pg, a connection), resets its peak memory (`/proc/self/clear_refs`), then',
-    '  times the operation alone: load is `postgres.table` → DataFrame; save is `mode: replace` of the frame (read from Parquet before',
-    "  the clock starts): staging table, COPY, swap, commit. Peak RSS is the process's VmHWM (node, polars and the data).",
-    '- psql: `psql -c "\\copy …"` under `/usr/bin/time` (its max RSS); wall time measured around the process, so it includes',
+    '- Ours: each load and each save runs in a fresh `node` process (`measure.ts` bundled by esbuild, ' +
+      'the built `@dagrun/datasets-postgres`',
+    '  and `@dagrun/core`). It warms up on one row (polars, pg, a connection), resets its peak memory ' +
+      '(`/proc/self/clear_refs`), then',
+    '  times the operation alone: load is `postgres.table` → DataFrame; save is `mode: replace` of the frame ' +
+      '(read from Parquet before',
+    "  the clock starts): staging table, COPY, swap, commit. Peak RSS is the process's VmHWM (node, " +
+      'polars and the data).',
+    '- psql: `psql -c "\\copy …"` under `/usr/bin/time` (its max RSS); wall time measured around the process, ' +
+      'so it includes',
     "  psql's start and connection (a few ms). `\\copy … FROM` fills an empty table made before the clock starts.",
-    '- Both sides go through the same server over TCP; psql reads and writes a CSV file, ours a polars DataFrame in memory. In each',
+    '- Both sides go through the same server over TCP; psql reads and writes a CSV file, ' +
+      'ours a polars DataFrame in memory. In each',
     '  round ours and psql alternate which goes first; ratios are taken per round.',
   ].join('\n');
   writeFileSync(

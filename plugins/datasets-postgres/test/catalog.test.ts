@@ -64,14 +64,17 @@ t.test('options the schema refuses', async (t) => {
     {
       where: 'conf/base/catalog.yaml:11:17',
       code: 'DAGRUN_ERR_CATALOG_OPTIONS',
-      detail: `Catalog entry 'c' (postgres.table), field 'save.mode': expected one of "replace", "append", "upsert", but got string "merge".`,
+      detail:
+        `Catalog entry 'c' (postgres.table), field 'save.mode': expected one of "replace", "append", "upsert", ` +
+        `but got string "merge".`,
       hint: undefined,
     },
     {
       where: 'conf/base/catalog.yaml:15:12',
       code: 'DAGRUN_ERR_CATALOG_OPTIONS',
       detail:
-        "Catalog entry 'd' (postgres.query), field 'params.0': expected string or number or boolean or null, but got a list ([1,2]).",
+        "Catalog entry 'd' (postgres.query), field 'params.0': expected string or number or boolean or null, " +
+        'but got a list ([1,2]).',
       hint: undefined,
     },
   ]);
@@ -104,28 +107,34 @@ t.test('names PostgreSQL would cut, a schema written into the table name, bad cr
       where: 'conf/base/catalog.yaml:1:1',
       code: 'DAGRUN_ERR_CATALOG_OPTIONS',
       detail:
-        "Catalog entry 'long' (postgres.table), field 'table': expected a PostgreSQL identifier, but got a name of 64 bytes (PostgreSQL keeps 63).",
+        "Catalog entry 'long' (postgres.table), field 'table': expected a PostgreSQL identifier, " +
+        'but got a name of 64 bytes (PostgreSQL keeps 63).',
       hint: undefined,
     },
     {
       where: 'conf/base/catalog.yaml:4:1',
       code: 'DAGRUN_ERR_CATALOG_OPTIONS',
       detail:
-        "Catalog entry 'dotted' (postgres.table), field 'table': expected a table name without its schema, but got 'analytics.listings'.",
-      hint: 'Hint: write schema: analytics and table: listings (a name is taken exactly as written, dots included, once schema is given).',
+        "Catalog entry 'dotted' (postgres.table), field 'table': expected a table name without its schema, " +
+        "but got 'analytics.listings'.",
+      hint:
+        'Hint: write schema: analytics and table: listings (a name is taken exactly as written, dots included, ' +
+        'once schema is given).',
     },
     {
       where: 'conf/base/catalog.yaml:7:1',
       code: 'DAGRUN_ERR_CATALOG_OPTIONS',
       detail:
-        "Catalog entry 'keycol' (postgres.table), field 'save.key.1': expected a PostgreSQL identifier, but got a name of 70 bytes (PostgreSQL keeps 63).",
+        "Catalog entry 'keycol' (postgres.table), field 'save.key.1': expected a PostgreSQL identifier, " +
+        'but got a name of 70 bytes (PostgreSQL keeps 63).',
       hint: undefined,
     },
     {
       where: 'conf/base/catalog.yaml:11:1',
       code: 'DAGRUN_ERR_CONFIG_CREDENTIALS',
       detail:
-        "Credentials of catalog entry 'creds': expected only url, host, port, user, password, database, ssl, sslrootcert, connect_timeout, but got unknown key 'pasword'.",
+        "Credentials of catalog entry 'creds': expected only url, host, port, user, password, database, ssl, " +
+        "sslrootcert, connect_timeout, but got unknown key 'pasword'.",
       hint: "Hint: did you mean: 'password'?",
     },
   ]);
@@ -176,14 +185,16 @@ t.test('postgres.query: sql or file, the file must exist, params: keys must be i
       where: 'conf/base/catalog.yaml:7:1',
       code: 'DAGRUN_ERR_CATALOG_OPTIONS',
       detail:
-        "Catalog entry 'nofile' (postgres.query), field 'file': expected a .sql file at sql/missing.sql (relative to the project), but got no such file.",
+        "Catalog entry 'nofile' (postgres.query), field 'file': expected a .sql file at sql/missing.sql " +
+        '(relative to the project), but got no such file.',
       hint: undefined,
     },
     {
       where: 'conf/base/catalog.yaml:10:1',
       code: 'DAGRUN_ERR_PARAMS_UNKNOWN',
       detail:
-        "Parameter 'params:model.max_prise' of catalog entry 'typo' (postgres.query), params.2: expected a key defined in parameters.yaml, but got no such key.",
+        "Parameter 'params:model.max_prise' of catalog entry 'typo' (postgres.query), params.2: " +
+        'expected a key defined in parameters.yaml, but got no such key.',
       hint: "Hint: did you mean: 'params:model.max_price', 'params:model.min_price', 'params:model'?",
     },
     {
@@ -200,7 +211,8 @@ t.test('building the catalog never connects: a check with an unreachable server 
   const started = performance.now();
   const errors = await check(
     t,
-    `listings:\n  type: postgres.table\n  credentials: warehouse\n  table: listings\nq:\n  type: postgres.query\n  credentials: warehouse\n  sql: select 1\n`,
+    `listings:\n  type: postgres.table\n  credentials: warehouse\n  table: listings\nq:\n` +
+      `  type: postgres.query\n  credentials: warehouse\n  sql: select 1\n`,
     {
       'conf/local/credentials.yaml': `warehouse:\n  url: postgres://dagrun:pw@127.0.0.1:${port}/shop\n`,
     },

@@ -23,7 +23,8 @@ await server.query(
   `CREATE TABLE ${S}.listings (id integer PRIMARY KEY, sector text, price double precision, active boolean)`,
 );
 await server.query(
-  `INSERT INTO ${S}.listings VALUES (1, 'Las Condes', 100, true), (2, 'Las Condes', 300, true), (3, 'Ñuñoa', 200, true), (4, 'Ñuñoa', 900, false)`,
+  `INSERT INTO ${S}.listings VALUES (1, 'Las Condes', 100, true), (2, 'Las Condes', 300, true), (3, ` +
+    `'Ñuñoa', 200, true), (4, 'Ñuñoa', 900, false)`,
 );
 
 const credentials = `warehouse:\n${Object.entries(server.credentials)
@@ -64,7 +65,9 @@ const files = (table: string) => ({
     '};',
     '',
   ].join('\n'),
-  'pipeline.yaml': `__default__:\n  nodes:\n    - { name: summarise, func: src/nodes.ts#summarise, inputs: [listings, expensive], outputs: ${table} }\n`,
+  'pipeline.yaml':
+    `__default__:\n  nodes:\n    - { name: summarise, func: src/nodes.ts#summarise, inputs: [listings, ` +
+    `expensive], outputs: ${table} }\n`,
 });
 
 t.test('a pipeline reads a table and a query and writes a table, through openProject and Project.run', async (t) => {

@@ -44,14 +44,16 @@ t.test('connection refused names the dataset, host:port and user', async (t) => 
     t.equal(err.code, 'DAGRUN_ERR_DATASET_CONNECTION');
     t.equal(
       err.detail,
-      `Dataset 'raw_listings' (postgres.table): expected to connect to 127.0.0.1:${port} as 'dagrun', but got connection refused.`,
+      `Dataset 'raw_listings' (postgres.table): expected to connect to 127.0.0.1:${port} as 'dagrun', ` +
+        `but got connection refused.`,
     );
     t.equal(err.hint, 'Hint: check that the server runs and that host/port in its credentials entry are right.');
     noSecret(t, err, ds);
     const save = await caught(() => ds.save(pl.DataFrame({ a: [1] })));
     t.equal(
       save.detail,
-      `Dataset 'raw_listings' (postgres.table): expected to connect to 127.0.0.1:${port} as 'dagrun', but got connection refused. Nothing was written: the table is as it was.`,
+      `Dataset 'raw_listings' (postgres.table): expected to connect to 127.0.0.1:${port} as 'dagrun', ` +
+        `but got connection refused. Nothing was written: the table is as it was.`,
     );
     t.same(ds.describe(), {
       type: 'postgres.table',
@@ -75,7 +77,10 @@ t.test('an unknown host', async (t) => {
   // Without a reachable DNS server the lookup fails with EAI_AGAIN instead.
   t.match(
     err.detail,
-    /^Dataset 'raw' \(postgres.table\): expected to connect to no-such-host\.invalid:5432 as 'dagrun', but got (unknown host|no answer from DNS for host) 'no-such-host\.invalid'\.$/,
+    new RegExp(
+      /^Dataset 'raw' \(postgres.table\): expected to connect to no-such-host\.invalid:5432 as 'dagrun', /.source +
+        /but got (unknown host|no answer from DNS for host) 'no-such-host\.invalid'\.$/.source,
+    ),
   );
   noSecret(t, err, ds);
 });
@@ -92,7 +97,8 @@ t.test('authentication failed: the password was sent, and is in no message', asy
   t.equal(err.code, 'DAGRUN_ERR_DATASET_CONNECTION');
   t.equal(
     err.detail,
-    `Dataset 'raw' (postgres.table): expected to log in to 127.0.0.1:${fake.port} as 'dagrun', but got password authentication failed for user "dagrun" (SQLSTATE 28P01).`,
+    `Dataset 'raw' (postgres.table): expected to log in to 127.0.0.1:${fake.port} as 'dagrun', ` +
+      `but got password authentication failed for user "dagrun" (SQLSTATE 28P01).`,
   );
   t.equal(err.hint, 'Hint: check user and password in its credentials entry.');
   noSecret(t, err, ds);
@@ -108,7 +114,8 @@ t.test('a server quoting the password back has it replaced', async (t) => {
   const err = await caught(() => ds.load());
   t.equal(
     err.detail,
-    `Dataset 'raw' (postgres.table): expected to log in to 127.0.0.1:${fake.port} as 'dagrun', but got password "***" is wrong (SQLSTATE 28P01).`,
+    `Dataset 'raw' (postgres.table): expected to log in to 127.0.0.1:${fake.port} as 'dagrun', ` +
+      `but got password "***" is wrong (SQLSTATE 28P01).`,
   );
 });
 
@@ -123,7 +130,8 @@ t.test('an unknown database', async (t) => {
   t.equal(err.code, 'DAGRUN_ERR_DATASET_CONNECTION');
   t.equal(
     err.detail,
-    `Dataset 'raw' (postgres.table): expected database 'shopp' on 127.0.0.1:${fake.port}, but got database "shopp" does not exist (SQLSTATE 3D000).`,
+    `Dataset 'raw' (postgres.table): expected database 'shopp' on 127.0.0.1:${fake.port}, ` +
+      `but got database "shopp" does not exist (SQLSTATE 3D000).`,
   );
   t.equal(err.hint, 'Hint: create it (createdb shopp) or fix the database name in its credentials entry.');
   noSecret(t, err, ds);
@@ -140,14 +148,20 @@ t.test('an unknown database and an unknown role on a real server', { skip: noRea
   t.equal(err.code, 'DAGRUN_ERR_DATASET_CONNECTION');
   t.match(
     err.detail,
-    /^Dataset 'raw' \(postgres.table\): expected database 'dagrun_no_such_db' on .+, but got database "dagrun_no_such_db" does not exist \(SQLSTATE 3D000\)\.$/,
+    new RegExp(
+      /^Dataset 'raw' \(postgres.table\): expected database 'dagrun_no_such_db' on .+, /.source +
+        /but got database "dagrun_no_such_db" does not exist \(SQLSTATE 3D000\)\.$/.source,
+    ),
   );
   const role = open('raw', { table: 'listings' }, { ...base, user: 'dagrun_no_such_role', password: SECRET });
   const roleErr = await caught(() => role.load());
   t.equal(roleErr.code, 'DAGRUN_ERR_DATASET_CONNECTION');
   t.match(
     roleErr.detail,
-    /^Dataset 'raw' \(postgres.table\): expected to log in to .+ as 'dagrun_no_such_role', but got .*"dagrun_no_such_role".* \(SQLSTATE 28(000|P01)\)\.$/,
+    new RegExp(
+      /^Dataset 'raw' \(postgres.table\): expected to log in to .+ as 'dagrun_no_such_role', /.source +
+        /but got .*"dagrun_no_such_role".* \(SQLSTATE 28(000|P01)\)\.$/.source,
+    ),
   );
   noSecret(t, roleErr, role);
 });
@@ -181,7 +195,8 @@ t.test('a missing table, unknown columns, and values that are no frame', async (
   t.equal(columns.code, 'DAGRUN_ERR_DATASET_LOAD');
   t.equal(
     columns.detail,
-    `Dataset 'raw' (postgres.table), option 'columns': expected columns of table '${S}.listings' (id, price, sector), but got 'pirce'.`,
+    `Dataset 'raw' (postgres.table), option 'columns': expected columns of table '${S}.listings' (id, price, ` +
+      `sector), but got 'pirce'.`,
   );
   t.equal(columns.hint, "Hint: did you mean: 'price'?");
   const filter = await caught(() =>
@@ -189,14 +204,16 @@ t.test('a missing table, unknown columns, and values that are no frame', async (
   );
   t.equal(
     filter.detail,
-    `Dataset 'raw' (postgres.table), option 'filter': expected columns of table '${S}.listings' (id, price, sector), but got 'sectr'.`,
+    `Dataset 'raw' (postgres.table), option 'filter': expected columns of table '${S}.listings' (id, price, ` +
+      `sector), but got 'sectr'.`,
   );
   const order = await caught(() =>
     open('raw', { table: 'listings', schema: S, order_by: ['ID'] }, server.credentials).load(),
   );
   t.equal(
     order.detail,
-    `Dataset 'raw' (postgres.table), option 'order_by': expected columns of table '${S}.listings' (id, price, sector), but got 'ID'.`,
+    `Dataset 'raw' (postgres.table), option 'order_by': expected columns of table '${S}.listings' (id, price, ` +
+      `sector), but got 'ID'.`,
   );
 
   const ds = open('out', { table: 'out', schema: S }, server.credentials);
@@ -212,15 +229,18 @@ t.test('a missing table, unknown columns, and values that are no frame', async (
   t.equal(list.code, 'DAGRUN_ERR_DATASET_TYPE_MISMATCH');
   t.equal(
     list.detail,
-    "Dataset 'out' (postgres.table): expected columns of integer, float, decimal, boolean, string, categorical, date, datetime or time dtype, but got 'tags' (List(Float64)).",
+    "Dataset 'out' (postgres.table): expected columns of integer, float, decimal, boolean, string, " +
+      "categorical, date, datetime or time dtype, but got 'tags' (List(Float64)).",
   );
   const long = await caught(() => ds.save(pl.DataFrame([pl.Series('x'.repeat(64), [1])])));
   t.equal(
     long.detail,
-    `Dataset 'out' (postgres.table): expected column names PostgreSQL can hold, but got '${'x'.repeat(64)}' (a name of 64 bytes (PostgreSQL keeps 63)).`,
+    `Dataset 'out' (postgres.table): expected column names PostgreSQL can hold, but got '${'x'.repeat(64)}' ` +
+      `(a name of 64 bytes (PostgreSQL keeps 63)).`,
   );
   const rows = await server.query(
-    `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND relname = 'out'`,
+    `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace ` +
+      `WHERE n.nspname = $1 AND relname = 'out'`,
     [S],
   );
   t.equal(rows.rows[0]?.n, 0, 'nothing was created');

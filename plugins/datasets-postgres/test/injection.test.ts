@@ -38,7 +38,8 @@ t.test('a table name holding SQL is a table of that exact name', async (t) => {
   await ds.save(df);
   await ds.save(df);
   const names = await server.query(
-    `SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND relkind = 'r' ORDER BY relname`,
+    `SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 ` +
+      `AND relkind = 'r' ORDER BY relname`,
     [S],
   );
   t.same(

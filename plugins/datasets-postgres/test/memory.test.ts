@@ -44,7 +44,8 @@ t.test(`loading ${ROWS.toLocaleString('en')} rows stays within 2 × the frame + 
   const bound = 2 * m.frameBytes + 64 * MB;
   t.ok(
     m.growth <= bound,
-    `peak growth ${(m.growth / MB).toFixed(0)} MB for a frame of ${(m.frameBytes / MB).toFixed(0)} MB of column data (bound ${(bound / MB).toFixed(0)} MB), in ${(m.ms / 1000).toFixed(2)} s`,
+    `peak growth ${(m.growth / MB).toFixed(0)} MB for a frame of ${(m.frameBytes / MB).toFixed(0)} MB ` +
+      `of column data (bound ${(bound / MB).toFixed(0)} MB), in ${(m.ms / 1000).toFixed(2)} s`,
   );
   const rows = await measure('rows');
   t.equal(rows.rows, ROWS);

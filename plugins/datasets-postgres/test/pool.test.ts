@@ -44,9 +44,14 @@ t.test('datasets with the same credentials share a pool; the last to close ends 
 });
 
 t.test('a process that loads and never closes still exits at once (idle clients do not hold it)', async (t) => {
+  // The child's dataset context, as source text.
+  const ctxSource =
+    "{ name: 'x', projectDir: process.cwd(), credentials: JSON.parse(process.env.CREDS), " +
+    "version: { load: undefined, save: 'v' }, storageFor() {}, " +
+    'codecs: { byName() {}, forValue() {}, names: () => [] }, parameter() {}, hasParameter: () => false }';
   const script = `
     import { tableType } from ${JSON.stringify(new URL('../src/index.ts', import.meta.url).href)};
-    const ctx = { name: 'x', projectDir: process.cwd(), credentials: JSON.parse(process.env.CREDS), version: { load: undefined, save: 'v' }, storageFor() {}, codecs: { byName() {}, forValue() {}, names: () => [] }, parameter() {}, hasParameter: () => false };
+    const ctx = ${ctxSource};
     const df = await tableType.create({ table: 't', schema: ${JSON.stringify(S)} }, ctx).load();
     console.log(df.height);
   `;

@@ -30,7 +30,8 @@ const open = (
 
 await server.query(`CREATE TABLE ${S}.listings (id integer, sector text, price numeric(12, 2), listed timestamptz)`);
 await server.query(
-  `INSERT INTO ${S}.listings SELECT g, CASE WHEN g % 2 = 0 THEN 'Las Condes' ELSE 'Ñuñoa' END, g * 1000, timestamptz '2024-01-01' + g * interval '1 day' FROM generate_series(1, 10) g`,
+  `INSERT INTO ${S}.listings SELECT g, CASE WHEN g % 2 = 0 THEN 'Las Condes' ELSE 'Ñuñoa' ` +
+    `END, g * 1000, timestamptz '2024-01-01' + g * interval '1 day' FROM generate_series(1, 10) g`,
 );
 
 t.test('sql in the entry, no params: the result streams through COPY, typed and in order', async (t) => {
@@ -89,7 +90,8 @@ t.test('sql from a file relative to the project, a trailing semicolon and commen
   mkdirSync(join(dir, 'sql'));
   writeFileSync(
     join(dir, 'sql/by_sector.sql'),
-    `-- listings of one sector\nSELECT sector, count(*)::int AS n\n  FROM ${S}.listings\n WHERE sector = $1\n GROUP BY sector; -- done\n`,
+    `-- listings of one sector\nSELECT sector, count(*)::int AS n\n  FROM ${S}.listings\n WHERE sector = $1\n` +
+      ` GROUP BY sector; -- done\n`,
   );
   const ds = open('by_sector', { file: 'sql/by_sector.sql', params: ['Ñuñoa'] }, { projectDir: dir });
   t.same((await ds.load()).toRecords(), [{ sector: 'Ñuñoa', n: 5 }]);
@@ -113,7 +115,10 @@ t.test('a result with a column name twice, a params count that does not match, S
   t.equal(count.code, 'DAGRUN_ERR_DATASET_LOAD');
   t.match(
     count.detail,
-    /^Dataset 'count' \(postgres\.query\): expected to read the query on .+, but got bind message supplies 1 parameters, but prepared statement "" requires 2 \(SQLSTATE 08P01\)\.$/,
+    new RegExp(
+      /^Dataset 'count' \(postgres\.query\): expected to read the query on .+, /.source +
+        /but got bind message supplies 1 parameters, but prepared statement "" requires 2 \(SQLSTATE 08P01\)\.$/.source,
+    ),
   );
   t.equal(count.hint, 'Hint: params gives 1 value; the query must use exactly $1 to $1.');
 
@@ -121,20 +126,26 @@ t.test('a result with a column name twice, a params count that does not match, S
   t.equal(bad.code, 'DAGRUN_ERR_DATASET_LOAD');
   t.match(
     bad.detail,
-    /^Dataset 'bad' \(postgres\.query\): expected to read the query on .+, but got column "nope" does not exist \(SQLSTATE 42703\)\.$/,
+    new RegExp(
+      /^Dataset 'bad' \(postgres\.query\): expected to read the query on .+, /.source +
+        /but got column "nope" does not exist \(SQLSTATE 42703\)\.$/.source,
+    ),
   );
 });
 
 t.test(
-  'loads run read-only: a statement that writes is named when the catalog is built, and a write the query makes fails the load',
+  'loads run read-only: a statement that writes is named when the catalog is built, ' +
+    'and a write the query makes fails the load',
   async (t) => {
     const hint =
-      'Hint: a postgres.query entry only reads (it runs in a read-only transaction); write a table with a postgres.table entry.';
+      'Hint: a postgres.query entry only reads (it runs in a read-only transaction); ' +
+      'write a table with a postgres.table entry.';
     const purge = await caught(() => open('purge', { sql: `delete from ${S}.listings returning *` }));
     t.equal(purge.code, 'DAGRUN_ERR_CATALOG_OPTIONS');
     t.equal(
       purge.detail,
-      "Catalog entry 'purge' (postgres.query), field 'sql': expected a query that only reads (SELECT, WITH … SELECT, VALUES or TABLE), but got a DELETE statement.",
+      "Catalog entry 'purge' (postgres.query), field 'sql': expected a query that only reads (SELECT, " +
+        'WITH … SELECT, VALUES or TABLE), but got a DELETE statement.',
     );
     t.equal(purge.hint, hint);
     const update = await caught(() =>
@@ -142,7 +153,8 @@ t.test(
     );
     t.equal(
       update.detail,
-      "Catalog entry 'bump' (postgres.query), field 'sql': expected a query that only reads (SELECT, WITH … SELECT, VALUES or TABLE), but got an UPDATE statement.",
+      "Catalog entry 'bump' (postgres.query), field 'sql': expected a query that only reads (SELECT, " +
+        'WITH … SELECT, VALUES or TABLE), but got an UPDATE statement.',
       'comments before the statement are skipped',
     );
 
@@ -150,14 +162,16 @@ t.test(
     await server.query(`CREATE TABLE ${S}.keep (id integer)`);
     await server.query(`INSERT INTO ${S}.keep VALUES (1), (2), (3)`);
     await server.query(
-      `CREATE FUNCTION ${S}.forget(below integer) RETURNS integer LANGUAGE sql AS 'DELETE FROM ${S}.keep WHERE id < below RETURNING id'`,
+      `CREATE FUNCTION ${S}.forget(below integer) RETURNS integer LANGUAGE sql AS 'DELETE FROM ${S}.keep ` +
+        `WHERE id < below RETURNING id'`,
     );
     await server.query(`CREATE SEQUENCE ${S}.ticket`);
     const forget = await caught(() => open('forget', { sql: `SELECT ${S}.forget(10) AS n` }).load());
     t.equal(forget.code, 'DAGRUN_ERR_DATASET_LOAD');
     t.equal(
       forget.detail,
-      `Dataset 'forget' (postgres.query): expected a query that only reads, but got one that writes: cannot execute DELETE in a read-only transaction (SQL function "forget" statement 1; SQLSTATE 25006).`,
+      `Dataset 'forget' (postgres.query): expected a query that only reads, but got one that writes: ` +
+        `cannot execute DELETE in a read-only transaction (SQL function "forget" statement 1; SQLSTATE 25006).`,
     );
     t.equal(forget.hint, hint);
     const bound = await caught(() =>
@@ -165,13 +179,15 @@ t.test(
     );
     t.equal(
       bound.detail,
-      `Dataset 'forget_below' (postgres.query): expected a query that only reads, but got one that writes: cannot execute DELETE in a read-only transaction (SQL function "forget" statement 1; SQLSTATE 25006).`,
+      `Dataset 'forget_below' (postgres.query): expected a query that only reads, but got one that writes: ` +
+        `cannot execute DELETE in a read-only transaction (SQL function "forget" statement 1; SQLSTATE 25006).`,
       'a query with params (run into a temporary table) is read-only too',
     );
     const ticket = await caught(() => open('ticket', { sql: `SELECT nextval('${S}.ticket') AS n` }).load());
     t.equal(
       ticket.detail,
-      "Dataset 'ticket' (postgres.query): expected a query that only reads, but got one that writes: cannot execute nextval() in a read-only transaction (SQLSTATE 25006).",
+      "Dataset 'ticket' (postgres.query): expected a query that only reads, but got one that writes: " +
+        'cannot execute nextval() in a read-only transaction (SQLSTATE 25006).',
     );
     t.same((await server.query(`SELECT count(*)::int AS n FROM ${S}.keep`)).rows, [{ n: 3 }], 'no row was deleted');
     t.same(

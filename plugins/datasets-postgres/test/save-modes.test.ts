@@ -30,7 +30,8 @@ const rows = async (table: string, order = 'id') =>
 const columnsOf = async (table: string) =>
   (
     await server.query(
-      `SELECT column_name || ' ' || data_type AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+      `SELECT column_name || ' ' || data_type AS c FROM information_schema.columns WHERE table_schema = $1 ` +
+        `AND table_name = $2 ORDER BY ordinal_position`,
       [S, table],
     )
   ).rows.map((r) => r.c as string);
@@ -52,7 +53,8 @@ t.test('replace creates the table from the frame, then replaces rows and columns
   );
   t.same(await rows('listings'), [{ id: '3', price: 9.5 }]);
   const left = await server.query(
-    `SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND relname LIKE '\\_dagrun%'`,
+    `SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 ` +
+      `AND relname LIKE '\\_dagrun%'`,
     [S],
   );
   t.same(left.rows, [], 'no staging table is left behind');
@@ -63,7 +65,8 @@ t.test('replace with key: the new table has that primary key, named after the ta
   await ds.save(pl.DataFrame([i32('id', [1, 2]), pl.Series('v', ['a', 'b'])]));
   await ds.save(pl.DataFrame([i32('id', [5, 6]), pl.Series('v', ['e', 'f'])]));
   const pk = await server.query(
-    `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`,
+    `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = $1::regclass ` +
+      `AND contype = 'p'`,
     [`${S}.keyed`],
   );
   t.same(pk.rows, [{ conname: 'keyed_pkey', def: 'PRIMARY KEY (id)' }]);
@@ -95,11 +98,15 @@ t.test('append adds rows (creating the table when missing) and checks the frame 
   t.equal(err.code, 'DAGRUN_ERR_DATASET_TYPE_MISMATCH');
   t.equal(
     err.detail,
-    `Dataset 'events' (postgres.table): expected the frame to fit table '${S}.events' on ${addr()} for append, but got column 'id' is integer in the table, but Float64 in the frame; column 'kind' is text in the table, but Int32 in the frame; 'kinds' is not a column of the table (did you mean: 'kind'?). Nothing was written: the table is as it was.`,
+    `Dataset 'events' (postgres.table): expected the frame to fit table '${S}.events' on ${addr()} for append, ` +
+      `but got column 'id' is integer in the table, but Float64 in the frame; column 'kind' is text in the table, ` +
+      `but Int32 in the frame; 'kinds' is not a column of the table (did you mean: 'kind'?). Nothing was written: ` +
+      `the table is as it was.`,
   );
   t.equal(
     err.hint,
-    "Hint: cast the column in the node (e.g. pl.col('id').cast(...)), or save with mode replace to recreate the table from the frame.",
+    "Hint: cast the column in the node (e.g. pl.col('id').cast(...)), or save with mode replace to recreate " +
+      'the table from the frame.',
   );
   t.equal((await rows('events')).length, 4);
 });
@@ -119,12 +126,15 @@ t.test(
       t.match(
         big.detail,
         new RegExp(
-          `^Dataset '${table}' \\(postgres.table\\): expected to write table '${S}.${table}' on ${esc(addr())}, but got value "9999999999" is out of range for type integer \\(.*SQLSTATE 22003\\)\\. Nothing was written: the table is as it was\\.$`,
+          `^Dataset '${table}' \\(postgres.table\\): expected to write table '${S}.${table}' ` +
+            `on ${esc(addr())}, but got value "9999999999" is out of range for type integer ` +
+            `\\(.*SQLSTATE 22003\\)\\. Nothing was written: the table is as it was\\.$`,
         ),
         method,
       );
       if (method === 'copy') t.match(big.detail, 'column id: "9999999999"', 'COPY says which row and column');
-      // An explicit cast to varchar(2) would cut the value: the INSERT path casts to varchar and lets the column refuse it.
+      // An explicit cast to varchar(2) would cut the value: the
+      // INSERT path casts to varchar and lets the column refuse it.
       const long = await caught(() => ds.save(pl.DataFrame([i32('id', [2]), pl.Series('code', ['too long'])])));
       t.equal(long.code, 'DAGRUN_ERR_DATASET_TYPE_MISMATCH', method);
       t.match(long.detail, 'value too long for type character varying(2)', method);
@@ -179,7 +189,8 @@ t.test('upsert refuses what it cannot do: no unique key, duplicate keys, a missi
   t.equal(none.code, 'DAGRUN_ERR_DATASET_SAVE');
   t.equal(
     none.detail,
-    `Dataset 'nokey' (postgres.table): expected a primary key or unique constraint on (id) of table '${S}.nokey' on ${addr()}, but got none. Nothing was written: the table is as it was.`,
+    `Dataset 'nokey' (postgres.table): expected a primary key or unique constraint on (id) of table ` +
+      `'${S}.nokey' on ${addr()}, but got none. Nothing was written: the table is as it was.`,
   );
   t.equal(
     none.hint,
@@ -193,7 +204,8 @@ t.test('upsert refuses what it cannot do: no unique key, duplicate keys, a missi
   t.equal(dup.code, 'DAGRUN_ERR_DATASET_SAVE');
   t.equal(
     dup.detail,
-    "Dataset 'nokey' (postgres.table): expected each key (id) once in the frame, but got 2 rows sharing a key with another row. Nothing was written: the table is as it was.",
+    "Dataset 'nokey' (postgres.table): expected each key (id) once in the frame, but got 2 rows sharing a key " +
+      'with another row. Nothing was written: the table is as it was.',
   );
   const missing = await caught(() => ds.save(pl.DataFrame([i32('ID', [1]), pl.Series('v', ['x'])])));
   t.equal(missing.code, 'DAGRUN_ERR_DATASET_TYPE_MISMATCH');
@@ -226,7 +238,8 @@ t.test('a failed save rolls back: the table is as it was, in every mode', async 
   t.same(await rows('strict'), before, 'replace: unchanged');
   t.same(await columnsOf('strict'), ['id integer', 'v text']);
   const left = await server.query(
-    `SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND relname LIKE '\\_dagrun%'`,
+    `SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 ` +
+      `AND relname LIKE '\\_dagrun%'`,
     [S],
   );
   t.same(left.rows, [], 'the staging table went with the rollback');
@@ -238,7 +251,8 @@ t.test('replace refuses to drop a view, and names what the table is', async (t) 
   t.equal(err.code, 'DAGRUN_ERR_DATASET_SAVE');
   t.equal(
     err.detail,
-    `Dataset 'a_view' (postgres.table): expected '${S}.a_view' on ${addr()} to be a table for replace, but got a view. Nothing was written.`,
+    `Dataset 'a_view' (postgres.table): expected '${S}.a_view' on ${addr()} to be a table for replace, ` +
+      `but got a view. Nothing was written.`,
   );
   t.same((await server.query(`SELECT * FROM ${S}.a_view`)).rows, [{ x: 1 }]);
 });
@@ -251,7 +265,11 @@ t.test('replace fails, changing nothing, when a view depends on the table', asyn
   t.equal(err.code, 'DAGRUN_ERR_DATASET_SAVE');
   t.match(
     err.detail,
-    /^Dataset 'base' \(postgres\.table\): expected to write table '.+\.base' on .+, but got cannot drop table .*base because other objects depend on it \(.*SQLSTATE 2BP01\)\. Nothing was written: the table is as it was\.$/,
+    new RegExp(
+      /^Dataset 'base' \(postgres\.table\): expected to write table '.+\.base' on .+, /.source +
+        /but got cannot drop table .*base because other objects depend on it \(.*SQLSTATE 2BP01\)\. /.source +
+        /Nothing was written: the table is as it was\.$/.source,
+    ),
   );
   t.same(await rows('base_view'), [{ id: 1 }]);
 });

@@ -89,7 +89,8 @@ const widen = async (t: TapTest, method: (typeof METHODS)[number]) => {
   const ds = open(table, { table, save: { method } });
   await ds.save(df);
   const columns = await server.query(
-    `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+    `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ` +
+      `ORDER BY ordinal_position`,
     [S, table],
   );
   t.same(
@@ -142,10 +143,14 @@ t.test('each PostgreSQL column type loads as its documented dtype', async (t) =>
     i2 smallint, i4 integer, i8 bigint, f4 real, f8 double precision, num numeric(10, 2), dom ${s}.price,
     txt text, vc varchar(5), ch char(3), b boolean, d date, ts timestamp, tstz timestamptz,
     u uuid, j json, jb jsonb, iv interval, m ${s}.mood, arr integer[])`);
-  await server.query(`INSERT INTO ${s}.every_type VALUES
-    (1, 2, 3, 1.5, 2.5, 12.34, 99.99, 'x', 'abc', 'ab', true, '2024-02-29', '2024-02-29 12:34:56.789012', '2024-02-29 12:34:56.789012+00',
+  await server.query(
+    `INSERT INTO ${s}.every_type VALUES
+    (1, 2, 3, 1.5, 2.5, 12.34, 99.99, 'x', 'abc', 'ab', true, '2024-02-29', '2024-02-29 12:34:56.789012', ` +
+      `'2024-02-29 12:34:56.789012+00',
      '0b3c4a2e-0000-4000-8000-000000000001', '{"a": 1}', '{"b": [1, 2]}', '1 day 02:00:00', 'ok', '{1,NULL,3}'),
-    (NULL, NULL, NULL, 'NaN', '-Infinity', 'NaN', NULL, '', NULL, NULL, NULL, 'infinity', '-infinity', 'infinity', NULL, NULL, NULL, NULL, NULL, NULL)`);
+    (NULL, NULL, NULL, 'NaN', '-Infinity', 'NaN', NULL, '', NULL, NULL, NULL, 'infinity', '-infinity', ` +
+      `'infinity', NULL, NULL, NULL, NULL, NULL, NULL)`,
+  );
   const df = await open('every_type', { table: 'every_type' }).load();
   t.same(
     Object.fromEntries(Object.entries(df.schema).map(([k, v]) => [k, String(v).replace(/^DataType\((.*)\)$/, '$1')])),

@@ -9,7 +9,7 @@
 //     type: parquet
 //     path: s3://shop-data/sales.parquet
 //     versioned: true
-//     credentials: shop_s3                       # conf/local/credentials.yaml: aws_access_key_id, aws_secret_access_key
+//     credentials: shop_s3  # conf/local/credentials.yaml: aws_access_key_id, aws_secret_access_key
 //     storage_options: { endpoint_url: http://localhost:9000, region: eu-west-1 }
 
 import { s3Plugin } from './internal/plugin.js';

@@ -1,6 +1,6 @@
-// Every file type (core's and the polars plugin's tables) at s3:// locations, through a real catalog built from catalog.yaml and
-// credentials.yaml, against s3rver: round trips of every format, versioning, and the messages a user
-// reads when the bucket, the key, the key id or the server is wrong.
+// Every file type (core's and the polars plugin's tables) at s3:// locations, through a real catalog
+// built from catalog.yaml and credentials.yaml, against s3rver: round trips of every format, versioning,
+// and the messages a user reads when the bucket, the key, the key id or the server is wrong.
 
 import t from 'tap';
 import { inspect } from 'node:util';
@@ -209,8 +209,10 @@ t.test(
   async (t) => {
     const p = prefix('versions');
     const yaml = [
-      `model:\n  type: object\n  path: s3://${BUCKET}/${p}/06_models/model.json\n  versioned: true\n  credentials: test_s3\n  ${STORAGE}\n`,
-      `features:\n  type: parquet\n  path: s3://${BUCKET}/${p}/04_features/features.parquet\n  versioned: true\n  credentials: test_s3\n  ${STORAGE}\n`,
+      `model:\n  type: object\n  path: s3://${BUCKET}/${p}/06_models/model.json\n  versioned: true\n` +
+        `  credentials: test_s3\n  ${STORAGE}\n`,
+      `features:\n  type: parquet\n  path: s3://${BUCKET}/${p}/04_features/features.parquet\n` +
+        `  versioned: true\n  credentials: test_s3\n  ${STORAGE}\n`,
     ].join('');
     const { reopen } = await build(t, yaml);
     const first = reopen({ save: V1 });
@@ -219,7 +221,8 @@ t.test(
     t.equal(none.code, 'DAGRUN_ERR_DATASET_VERSION');
     t.equal(
       none.message,
-      `[DAGRUN_ERR_DATASET_VERSION] Versioned dataset 'model': expected at least one version under s3://${BUCKET}/${p}/06_models/model.json, but got none.\n  Hint: run the node that produces it first.`,
+      `[DAGRUN_ERR_DATASET_VERSION] Versioned dataset 'model': expected at least one version under ` +
+        `s3://${BUCKET}/${p}/06_models/model.json, but got none.\n  Hint: run the node that produces it first.`,
     );
 
     t.same(await first.save('model', { v: 1 }), {
@@ -253,7 +256,9 @@ t.test(
     t.equal(missing.code, 'DAGRUN_ERR_DATASET_VERSION');
     t.equal(
       missing.message,
-      `[DAGRUN_ERR_DATASET_VERSION] Version of dataset 'model': expected '2023-12-31T00.00.00.000Z' to exist under s3://${BUCKET}/${p}/06_models/model.json, but got no such version.\n  Hint: versions present (newest first): ${V2}, ${V1}.`,
+      `[DAGRUN_ERR_DATASET_VERSION] Version of dataset 'model': expected '2023-12-31T00.00.00.000Z' to exist ` +
+        `under s3://${BUCKET}/${p}/06_models/model.json, but got no such version.\n` +
+        `  Hint: versions present (newest first): ${V2}, ${V1}.`,
     );
   },
 );
@@ -269,28 +274,36 @@ t.test('a missing key is DAGRUN_ERR_DATASET_LOAD naming the dataset and the s3:/
   t.equal(err.code, 'DAGRUN_ERR_DATASET_LOAD');
   t.equal(
     err.message,
-    `[DAGRUN_ERR_DATASET_LOAD] Dataset 'orders': expected a file at s3://${BUCKET}/${p}/orders.csv, but got no such file.\n  Hint: check \`path\` in the catalog entry, or run the pipeline that produces it.`,
+    `[DAGRUN_ERR_DATASET_LOAD] Dataset 'orders': expected a file at s3://${BUCKET}/${p}/orders.csv, ` +
+      `but got no such file.\n  Hint: check \`path\` in the catalog entry, or run the pipeline that produces it.`,
   );
 });
 
 t.test('a missing bucket: the load and the save name the dataset, the bucket and the endpoint', async (t) => {
   const { catalog } = await build(
     t,
-    `orders:\n  type: csv\n  path: s3://no-such-bucket/raw/orders.csv\n  credentials: test_s3\n  ${STORAGE}\nmodel:\n  type: object\n  path: s3://no-such-bucket/models/model.json\n  versioned: true\n  credentials: test_s3\n  ${STORAGE}\n`,
+    `orders:\n  type: csv\n  path: s3://no-such-bucket/raw/orders.csv\n  credentials: test_s3\n  ${STORAGE}\n` +
+      `model:\n  type: object\n  path: s3://no-such-bucket/models/model.json\n  versioned: true\n` +
+      `  credentials: test_s3\n  ${STORAGE}\n`,
   );
-  const bucket = `S3 bucket 'no-such-bucket' at ${server.endpoint}: expected an existing bucket, but got no such bucket.`;
-  const hint = `\n  Hint: create it (aws s3 mb s3://no-such-bucket --endpoint-url ${server.endpoint}), or correct the bucket in the dataset's path.`;
+  const where = `S3 bucket 'no-such-bucket' at ${server.endpoint}`;
+  const bucket = `${where}: expected an existing bucket, but got no such bucket.`;
+  const hint =
+    `\n  Hint: create it (aws s3 mb s3://no-such-bucket --endpoint-url ${server.endpoint}), ` +
+    `or correct the bucket in the dataset's path.`;
   const load = await caught(() => catalog.load('orders'));
   t.equal(load.code, 'DAGRUN_ERR_DATASET_LOAD');
   t.equal(
     load.message,
-    `[DAGRUN_ERR_DATASET_LOAD] Failed to load dataset 'orders' (csv at s3://no-such-bucket/raw/orders.csv): ${bucket}${hint}`,
+    `[DAGRUN_ERR_DATASET_LOAD] Failed to load dataset 'orders' (csv ` +
+      `at s3://no-such-bucket/raw/orders.csv): ${bucket}${hint}`,
   );
   const save = await caught(() => catalog.save('orders', table()));
   t.equal(save.code, 'DAGRUN_ERR_DATASET_SAVE');
   t.equal(
     save.message,
-    `[DAGRUN_ERR_DATASET_SAVE] Failed to save dataset 'orders' (csv at s3://no-such-bucket/raw/orders.csv): ${bucket} What was saved before is intact.${hint}`,
+    `[DAGRUN_ERR_DATASET_SAVE] Failed to save dataset 'orders' (csv ` +
+      `at s3://no-such-bucket/raw/orders.csv): ${bucket} What was saved before is intact.${hint}`,
   );
   const versioned = await caught(() => catalog.load('model'));
   t.equal(
@@ -300,12 +313,14 @@ t.test('a missing bucket: the load and the save name the dataset, the bucket and
   );
   t.equal(
     versioned.message,
-    `[DAGRUN_ERR_DATASET_LOAD] Failed to load dataset 'model' (object at s3://no-such-bucket/models/model.json): ${bucket}${hint}`,
+    `[DAGRUN_ERR_DATASET_LOAD] Failed to load dataset 'model' (object ` +
+      `at s3://no-such-bucket/models/model.json): ${bucket}${hint}`,
   );
 });
 
 t.test(
-  'bad credentials and no server are DAGRUN_ERR_DATASET_CONNECTION naming the dataset, endpoint, bucket and key id, not the secret',
+  'bad credentials and no server are DAGRUN_ERR_DATASET_CONNECTION naming the dataset, endpoint, ' +
+    'bucket and key id, not the secret',
   async (t) => {
     const p = prefix('login');
     const port = await freePort();
@@ -316,21 +331,27 @@ t.test(
         `offline:\n  type: json\n  path: s3://${BUCKET}/${p}/offline.json\n  credentials: test_s3\n  storage_options: { endpoint_url: "http://127.0.0.1:${port}", max_attempts: 1 }\n`,
       `${CREDENTIALS}wrong:\n  key: AKIANOTKNOWN\n  secret: ${secret}\n`,
     );
-    const login = `S3 login to bucket '${BUCKET}' at ${server.endpoint}: expected access key id 'AKIANOTKNOWN' to be accepted, but got HTTP 403 InvalidAccessKeyId: The AWS Access Key Id you provided does not exist in our records.`;
+    const login =
+      `S3 login to bucket '${BUCKET}' at ${server.endpoint}: expected access key id 'AKIANOTKNOWN' to be ` +
+      `accepted, but got HTTP 403 InvalidAccessKeyId: The AWS Access Key Id you provided does not exist in our ` +
+      `records.`;
     const loginHint =
-      '\n  Hint: check aws_access_key_id in the credentials entry the catalog entry names (or AWS_ACCESS_KEY_ID): this server does not know it.';
+      '\n  Hint: check aws_access_key_id in the credentials entry the catalog entry names ' +
+      '(or AWS_ACCESS_KEY_ID): this server does not know it.';
     const load = await caught(() => catalog.load('orders'));
     t.equal(load.code, 'DAGRUN_ERR_DATASET_CONNECTION');
     t.equal(
       load.message,
-      `[DAGRUN_ERR_DATASET_CONNECTION] Failed to load dataset 'orders' (csv at s3://${BUCKET}/${p}/orders.csv): ${login}${loginHint}`,
+      `[DAGRUN_ERR_DATASET_CONNECTION] Failed to load dataset 'orders' (csv ` +
+        `at s3://${BUCKET}/${p}/orders.csv): ${login}${loginHint}`,
     );
     t.notMatch(inspect(load, { depth: 10 }), secret);
     const save = await caught(() => catalog.save('orders', table()));
     t.equal(save.code, 'DAGRUN_ERR_DATASET_CONNECTION');
     t.equal(
       save.message,
-      `[DAGRUN_ERR_DATASET_CONNECTION] Failed to save dataset 'orders' (csv at s3://${BUCKET}/${p}/orders.csv): ${login} What was saved before is intact.${loginHint}`,
+      `[DAGRUN_ERR_DATASET_CONNECTION] Failed to save dataset 'orders' (csv ` +
+        `at s3://${BUCKET}/${p}/orders.csv): ${login} What was saved before is intact.${loginHint}`,
     );
     t.notMatch(inspect(save, { depth: 10 }), secret);
 
@@ -349,7 +370,8 @@ t.test(
     const secret = 'a-secret-value-in-the-wrong-key';
     const dir = makeDir(t, {
       'conf/base/catalog.yaml': [
-        `orders:\n  type: csv\n  path: s3://${BUCKET}/orders.csv\n  credentials: test_s3\n  storage_options: { endpont_url: "${server.endpoint}" }\n`,
+        `orders:\n  type: csv\n  path: s3://${BUCKET}/orders.csv\n  credentials: test_s3\n` +
+          `  storage_options: { endpont_url: "${server.endpoint}" }\n`,
         `model:\n  type: object\n  path: s3://${BUCKET}/model.json\n  credentials: typo\n  ${STORAGE}\n`,
       ].join(''),
       'conf/local/credentials.yaml': `${CREDENTIALS}typo:\n  aws_access_key_id: AKIA\n  aws_secret_key: ${secret}\n`,
@@ -373,8 +395,13 @@ t.test(
     t.same(
       errors.map((e) => e.message),
       [
-        "conf/base/catalog.yaml:1:1 [DAGRUN_ERR_CATALOG_OPTIONS] S3 storage option 'endpont_url': expected one of endpoint_url, region, force_path_style, multipart_threshold, part_size, max_concurrency, max_attempts, request_checksum_calculation, response_checksum_validation, but got an unknown option.\n  Hint: did you mean: 'endpoint_url'?",
-        "conf/base/catalog.yaml:6:1 [DAGRUN_ERR_CATALOG_OPTIONS] S3 credentials key 'aws_secret_key': expected one of aws_access_key_id, key, aws_secret_access_key, secret, aws_session_token, token, but got an unknown key.\n  Hint: did you mean: 'aws_secret_access_key'?",
+        "conf/base/catalog.yaml:1:1 [DAGRUN_ERR_CATALOG_OPTIONS] S3 storage option 'endpont_url': " +
+          'expected one of endpoint_url, region, force_path_style, multipart_threshold, part_size, ' +
+          'max_concurrency, max_attempts, request_checksum_calculation, response_checksum_validation, ' +
+          "but got an unknown option.\n  Hint: did you mean: 'endpoint_url'?",
+        "conf/base/catalog.yaml:6:1 [DAGRUN_ERR_CATALOG_OPTIONS] S3 credentials key 'aws_secret_key': " +
+          'expected one of aws_access_key_id, key, aws_secret_access_key, secret, aws_session_token, token, ' +
+          "but got an unknown key.\n  Hint: did you mean: 'aws_secret_access_key'?",
       ],
     );
     t.notMatch(inspect(errors, { depth: 10 }), secret);

@@ -23,11 +23,13 @@ t.teardown(() => raw.destroy());
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PLUGIN = join(HERE, '..', 'src', 'index.ts');
 
-const NODES = `
+const NODES =
+  `
 import pl from 'nodejs-polars';
 
 export const featurize = (raw: pl.DataFrame) =>
-  raw.withColumns(pl.col('area').cast(pl.Float64).alias('area'), (pl.col('price').cast(pl.Float64).div(pl.col('area'))).alias('price_per_m2'));
+  raw.withColumns(pl.col('area').cast(pl.Float64).alias('area'), ` +
+  `(pl.col('price').cast(pl.Float64).div(pl.col('area'))).alias('price_per_m2'));
 
 /** Least squares of price on area. */
 export const fit = (features: pl.DataFrame) => {
@@ -42,7 +44,8 @@ export const fit = (features: pl.DataFrame) => {
 export const evaluate = (features: pl.DataFrame, model: { slope: number; intercept: number }) => {
   const x = features.getColumn('area').toArray() as number[];
   const y = features.getColumn('price').toArray() as number[];
-  return { mae: x.reduce((a, xi, i) => a + Math.abs(model.intercept + model.slope * xi - y[i]!), 0) / x.length, rows: x.length };
+  return { mae: x.reduce((a, xi, i) => a + Math.abs(model.intercept + model.slope * xi - y[i]!), 0) / x.length, ` +
+  `rows: x.length };
 };
 `;
 
@@ -57,13 +60,17 @@ const PIPELINE = `__default__:
 const project = (t: Teardown, p: string, modelBucket = BUCKET): string => {
   const dir = makeDir(t, {
     'package.json': '{ "type": "module" }\n',
-    'dagrun.yaml': `name: s3-run\nplugins:\n  - "@dagrun/datasets-polars"\n  - module: ${JSON.stringify(PLUGIN)}\n    options: { endpoint_url: "${server.endpoint}", force_path_style: true }\n`,
+    'dagrun.yaml':
+      `name: s3-run\nplugins:\n  - "@dagrun/datasets-polars"\n  - module: ${JSON.stringify(PLUGIN)}\n` +
+      `    options: { endpoint_url: "${server.endpoint}", force_path_style: true }\n`,
     'src/nodes.ts': NODES,
     'pipeline.yaml': PIPELINE,
     'conf/base/catalog.yaml': [
       `raw_sales:\n  type: csv\n  path: s3://${BUCKET}/${p}/01_raw/sales.csv\n  credentials: shop_s3\n`,
-      `features:\n  type: parquet\n  path: s3://${BUCKET}/${p}/04_features/features.parquet\n  versioned: true\n  credentials: shop_s3\n`,
-      `model:\n  type: object\n  path: s3://${modelBucket}/${p}/06_models/model.json\n  versioned: true\n  credentials: shop_s3\n`,
+      `features:\n  type: parquet\n  path: s3://${BUCKET}/${p}/04_features/features.parquet\n` +
+        `  versioned: true\n  credentials: shop_s3\n`,
+      `model:\n  type: object\n  path: s3://${modelBucket}/${p}/06_models/model.json\n  versioned: true\n` +
+        `  credentials: shop_s3\n`,
       'metrics:\n  type: json\n  path: data/08_reporting/metrics.json\n',
     ].join(''),
     'conf/local/credentials.yaml': 'shop_s3:\n  key: ${env:SHOP_S3_KEY}\n  secret: ${env:SHOP_S3_SECRET}\n',
@@ -180,8 +187,11 @@ t.test(
     t.equal(err.code, 'DAGRUN_ERR_DATASET_SAVE');
     t.equal(
       err.message,
-      `[DAGRUN_ERR_DATASET_SAVE] Node 'fit' (src/nodes.ts#fit): Failed to save dataset 'model' (object at s3://no-such-bucket/${p}/06_models/model.json): S3 bucket 'no-such-bucket' at ${server.endpoint}: expected an existing bucket, but got no such bucket. What was saved before is intact.\n` +
-        `  Hint: create it (aws s3 mb s3://no-such-bucket --endpoint-url ${server.endpoint}), or correct the bucket in the dataset's path.`,
+      `[DAGRUN_ERR_DATASET_SAVE] Node 'fit' (src/nodes.ts#fit): Failed to save dataset 'model' (object ` +
+        `at s3://no-such-bucket/${p}/06_models/model.json): S3 bucket 'no-such-bucket' at ${server.endpoint}: ` +
+        `expected an existing bucket, but got no such bucket. What was saved before is intact.\n` +
+        `  Hint: create it (aws s3 mb s3://no-such-bucket --endpoint-url ${server.endpoint}), ` +
+        `or correct the bucket in the dataset's path.`,
     );
     t.same(err.run?.resume, { fromNodes: ['fit'], flags: [] }, 'the resume plan beside the error');
     t.equal((await listRuns(proj.runsDir)).length, 1);
@@ -214,7 +224,9 @@ t.test('without the plugin, an s3:// entry fails the checks with DAGRUN_ERR_DATA
   );
   t.equal(
     errors[0]?.message,
-    "conf/base/catalog.yaml:1:1 [DAGRUN_ERR_DATASET_STORAGE] Location of dataset 'raw_sales': expected a protocol with a registered storage (file), but got 's3://'.\n  Hint: storage 's3://' is provided by @dagrun/datasets-s3: add it to plugins in dagrun.yaml.",
+    "conf/base/catalog.yaml:1:1 [DAGRUN_ERR_DATASET_STORAGE] Location of dataset 'raw_sales': " +
+      "expected a protocol with a registered storage (file), but got 's3://'.\n" +
+      "  Hint: storage 's3://' is provided by @dagrun/datasets-s3: add it to plugins in dagrun.yaml.",
   );
 });
 
@@ -229,6 +241,9 @@ t.test('wrong plugin options are reported at the plugin entry of dagrun.yaml', a
   t.equal(plugin.length, 1);
   t.equal(
     plugin[0]?.message,
-    "dagrun.yaml:3:5 [DAGRUN_ERR_CONFIG_SCHEMA] S3 storage option 'endpoint': expected one of endpoint_url, region, force_path_style, multipart_threshold, part_size, max_concurrency, max_attempts, request_checksum_calculation, response_checksum_validation, but got an unknown option.\n  Hint: did you mean: 'endpoint_url'?",
+    "dagrun.yaml:3:5 [DAGRUN_ERR_CONFIG_SCHEMA] S3 storage option 'endpoint': expected one of endpoint_url, " +
+      'region, force_path_style, multipart_threshold, part_size, max_concurrency, max_attempts, ' +
+      'request_checksum_calculation, response_checksum_validation, but got an unknown option.\n' +
+      "  Hint: did you mean: 'endpoint_url'?",
   );
 });

@@ -34,7 +34,8 @@ const bytes = (dir: string, rel: string) => readFileSync(join(dir, rel));
 t.test('json holds any JSON value, pretty-printed by default', async (t) => {
   const { dir, catalog } = build(
     t,
-    'cfg:\n  type: json\n  path: data/cfg.json\nflat:\n  type: json\n  path: data/flat.json\n  indent: 0\nlist:\n  type: json\n  path: data/list.json\n',
+    'cfg:\n  type: json\n  path: data/cfg.json\n' +
+      'flat:\n  type: json\n  path: data/flat.json\n  indent: 0\nlist:\n  type: json\n  path: data/list.json\n',
   );
   const value = { name: 'model', layers: [8, 4], nested: { ok: true, none: null }, ratio: 0.25, label: 'é' };
   await catalog.save('cfg', value);
@@ -106,7 +107,8 @@ t.test('object rebuilds a class instance through a registered Codec', async (t) 
   registry.registerCodec(moneyCodec);
   const { dir, catalog } = build(
     t,
-    'price:\n  type: object\n  path: data/price.json\nnamed:\n  type: object\n  path: data/named.json\n  codec: money\n',
+    'price:\n' +
+      '  type: object\n  path: data/price.json\nnamed:\n  type: object\n  path: data/named.json\n  codec: money\n',
     registry,
   );
   await catalog.save('price', new Money(12.5, 'EUR'));
@@ -131,7 +133,8 @@ t.test('object rebuilds a class instance through a registered Codec', async (t) 
   t.equal(err.code, 'DAGRUN_ERR_DATASET_CODEC');
   t.equal(
     err.message,
-    "[DAGRUN_ERR_DATASET_CODEC] Object dataset 'price': expected codec 'money' to be registered, but got no codec registered.\n  Hint: list the plugin that provides this codec under `plugins:` in dagrun.yaml.",
+    "[DAGRUN_ERR_DATASET_CODEC] Object dataset 'price': expected codec 'money' to be registered, but " +
+      'got no codec registered.\n  Hint: list the plugin that provides this codec under `plugins:` in dagrun.yaml.',
   );
 });
 
@@ -146,7 +149,8 @@ t.test('object refuses a class instance no codec handles', async (t) => {
   t.equal(err.code, 'DAGRUN_ERR_DATASET_TYPE_MISMATCH');
   t.equal(
     err.message,
-    "[DAGRUN_ERR_DATASET_TYPE_MISMATCH] Dataset 'thing' (object): expected a plain object or a value some registered codec handles, but got an instance of Model (register a Codec for it, or use serializer: v8).",
+    "[DAGRUN_ERR_DATASET_TYPE_MISMATCH] Dataset 'thing' (object): expected a plain object or a value some " +
+      'registered codec handles, but got an instance of Model (register a Codec for it, or use serializer: v8).',
   );
   t.same(listFiles(dir), ['conf/base/catalog.yaml', 'dagrun.yaml'], 'nothing was written');
 });
@@ -170,7 +174,9 @@ t.test('an object entry naming an unregistered codec fails when the catalog is b
   t.equal(errors[0]?.code, 'DAGRUN_ERR_DATASET_CODEC');
   t.equal(
     errors[0]?.message,
-    "conf/base/catalog.yaml:1:1 [DAGRUN_ERR_DATASET_CODEC] Object dataset 'named': expected codec 'tensor' to be registered, but got only 'money'.\n  Hint: list the plugin that provides this codec under `plugins:` in dagrun.yaml.",
+    "conf/base/catalog.yaml:1:1 [DAGRUN_ERR_DATASET_CODEC] Object dataset 'named': " +
+      "expected codec 'tensor' to be registered, but got only 'money'.\n" +
+      '  Hint: list the plugin that provides this codec under `plugins:` in dagrun.yaml.',
   );
 });
 
@@ -226,7 +232,8 @@ t.test('memory: assign hands back the same object, deepcopy a copy', async (t) =
   c1.rows.push(99); // nor does a change to what a reader got
   t.same(await catalog.load('copied'), { rows: [1, 2] });
 
-  // A DataFrame is shared, not cloned (structuredClone cannot copy one): tested with real polars in @dagrun/datasets-polars.
+  // A DataFrame is shared, not cloned (structuredClone cannot copy one): tested with real polars in
+  // @dagrun/datasets-polars.
   t.equal(catalog.isPersistent('copied'), false);
   t.equal(catalog.isDeclared('copied'), true);
   t.same(catalog.describe('copied'), { type: 'memory', copy_mode: 'deepcopy' });
@@ -270,7 +277,8 @@ t.test('saving the wrong kind of value is DAGRUN_ERR_DATASET_TYPE_MISMATCH and k
 t.test('json with table: true but no table plugin fails when the catalog is built, naming the plugin', async (t) => {
   const dir = makeProject(t, {
     'conf/base/catalog.yaml':
-      'plain:\n  type: json\n  path: data/plain.json\n  table: false\nproducts:\n  type: json\n  path: data/products.json\n  table: true\n',
+      'plain:\n  type: json\n  path: data/plain.json\n' +
+      '  table: false\nproducts:\n  type: json\n  path: data/products.json\n  table: true\n',
   });
   const config = new ConfigLoader({ projectDir: dir, environ: {} }).load('catalog', 'replace-top-level');
   const { catalog, errors } = DataCatalog.create({
@@ -286,7 +294,9 @@ t.test('json with table: true but no table plugin fails when the catalog is buil
     [
       [
         'DAGRUN_ERR_CATALOG_OPTIONS',
-        "conf/base/catalog.yaml:5:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'products' (json), field 'table': expected a registered plugin that loads tables, but got none.\n  Hint: `table: true` on type 'json' is provided by @dagrun/datasets-polars: add it to plugins in dagrun.yaml.",
+        "conf/base/catalog.yaml:5:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'products' (json), field 'table': " +
+          'expected a registered plugin that loads tables, but got none.\n  Hint: ' +
+          "`table: true` on type 'json' is provided by @dagrun/datasets-polars: add it to plugins in dagrun.yaml.",
       ],
     ],
   );
@@ -300,7 +310,8 @@ t.test('saving undefined is DAGRUN_ERR_DATASET_UNDEFINED and writes nothing', as
     t.equal(err.code, 'DAGRUN_ERR_DATASET_UNDEFINED');
     t.equal(
       err.message,
-      `[DAGRUN_ERR_DATASET_UNDEFINED] Output '${name}': expected a value, but got undefined.\n  Hint: the function must return a value for each declared output (null is allowed).`,
+      `[DAGRUN_ERR_DATASET_UNDEFINED] Output '${name}': expected a value, but got undefined.\n` +
+        `  Hint: the function must return a value for each declared output (null is allowed).`,
     );
   }
   t.equal(existsSync(join(dir, 'data')), false);
@@ -321,7 +332,8 @@ t.test('loading a missing file is DAGRUN_ERR_DATASET_LOAD naming the dataset, fo
     t.equal(err.code, 'DAGRUN_ERR_DATASET_LOAD', type);
     t.equal(
       err.message,
-      `[DAGRUN_ERR_DATASET_LOAD] Dataset '${type}_ds': expected a file at ${path}, but got no such file.\n  Hint: check \`path\` in the catalog entry, or run the pipeline that produces it.`,
+      `[DAGRUN_ERR_DATASET_LOAD] Dataset '${type}_ds': expected a file at ${path}, but got no such file.\n` +
+        `  Hint: check \`path\` in the catalog entry, or run the pipeline that produces it.`,
     );
   }
 });

@@ -49,7 +49,8 @@ export const jsonType: DatasetType<FileOptions & JsonTypeOptions> = {
     if (options.table) {
       throw new CatalogError(
         'DAGRUN_ERR_CATALOG_OPTIONS',
-        `Catalog entry '${ctx.name}' (json), field 'table': expected a registered plugin that loads tables, but got none.`,
+        `Catalog entry '${ctx.name}' (json), field 'table': ` +
+          `expected a registered plugin that loads tables, but got none.`,
         {
           hint: pluginHint('datasetOption', 'json.table'),
         },
@@ -145,7 +146,8 @@ const objectFormat = (ctx: DatasetContext, o: ObjectOptions): Format<unknown, Ob
       const fix = plugin
         ? `its codec is in ${plugin}: add it to plugins in dagrun.yaml`
         : 'register a Codec for it, or use serializer: v8';
-      return `expected a plain object or a value some registered codec handles, but got ${describeValue(data)} (${fix})`;
+      const got = describeValue(data);
+      return `expected a plain object or a value some registered codec handles, but got ${got} (${fix})`;
     }
     return undefined;
   },
@@ -210,7 +212,9 @@ export class MemoryDataset<T = unknown> implements Dataset<T> {
         'DAGRUN_ERR_DATASET_LOAD',
         `Memory dataset '${this.#name}': expected data saved earlier in this run, but got nothing.`,
         {
-          hint: 'Hint: memory datasets live only during one run; run the node that produces it in the same run, or declare it in catalog.yaml with a file type.',
+          hint:
+            'Hint: memory datasets live only during one run; ' +
+            'run the node that produces it in the same run, or declare it in catalog.yaml with a file type.',
         },
       );
     }

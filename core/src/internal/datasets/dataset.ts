@@ -45,7 +45,10 @@ export interface DatasetContext {
   storageFor(location: string, options?: StorageOptions): Storage;
   /** Finds a codec by name, or the codec that accepts `value`. */
   readonly codecs: CodecLookup;
-  /** A parameter as a node would get it (`params:a.b`, or `parameters` for all); undefined when parameters.yaml has no such key. */
+  /**
+   * A parameter as a node would get it (`params:a.b`, or `parameters` for all); undefined when
+   * parameters.yaml has no such key.
+   */
   parameter(name: string): unknown;
   /** Whether parameters.yaml defines `name` (`params:a.b`). */
   hasParameter(name: string): boolean;
@@ -82,8 +85,13 @@ export type DatasetTypeSpec<S extends TSchema> = Omit<DatasetType<Static<S>>, 's
  *   export const memoryType = datasetType({
  *     name: 'memory',
  *     description: 'Keeps the value in memory for the length of a run.',
- *     schema: { type: 'object', properties: { copy_mode: { enum: ['assign', 'deepcopy'] } }, additionalProperties: false },
- *     create: (options, ctx) => new MemoryDataset(ctx.name, options.copy_mode ?? 'assign'), // 'assign' | 'deepcopy' | undefined
+ *     schema: {
+ *       type: 'object',
+ *       properties: { copy_mode: { enum: ['assign', 'deepcopy'] } },
+ *       additionalProperties: false,
+ *     },
+ *     create: (options, ctx) =>
+ *       new MemoryDataset(ctx.name, options.copy_mode ?? 'assign'), // 'assign' | 'deepcopy' | undefined
  *   });
  */
 export const datasetType = <const S extends TSchema>(spec: DatasetTypeSpec<S>): DatasetType<Static<S>> => {

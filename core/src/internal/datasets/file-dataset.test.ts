@@ -85,11 +85,15 @@ t.test('a missing requested version is DAGRUN_ERR_DATASET_VERSION listing the ve
   t.equal(err.code, 'DAGRUN_ERR_DATASET_VERSION');
   t.equal(
     err.detail,
-    "Version of dataset 'notes': expected '2023-12-31T00.00.00.000Z' to exist under data/notes.txt, but got no such version.",
+    "Version of dataset 'notes': " +
+      "expected '2023-12-31T00.00.00.000Z' to exist under data/notes.txt, but got no such version.",
   );
   t.equal(
     err.message,
-    "[DAGRUN_ERR_DATASET_VERSION] Version of dataset 'notes': expected '2023-12-31T00.00.00.000Z' to exist under data/notes.txt, but got no such version.\n  Hint: versions present (newest first): 2024-01-06T00.00.00.000Z, 2024-01-05T00.00.00.000Z, 2024-01-04T00.00.00.000Z, 2024-01-03T00.00.00.000Z, 2024-01-02T00.00.00.000Z.",
+    "[DAGRUN_ERR_DATASET_VERSION] Version of dataset 'notes': " +
+      "expected '2023-12-31T00.00.00.000Z' to exist under data/notes.txt, but got no such version.\n" +
+      '  Hint: versions present (newest first): 2024-01-06T00.00.00.000Z, ' +
+      '2024-01-05T00.00.00.000Z, 2024-01-04T00.00.00.000Z, 2024-01-03T00.00.00.000Z, 2024-01-02T00.00.00.000Z.',
     'the five newest are listed',
   );
 });
@@ -101,13 +105,15 @@ t.test('a versioned dataset with no version yet is DAGRUN_ERR_DATASET_VERSION', 
   t.equal(err.code, 'DAGRUN_ERR_DATASET_VERSION');
   t.equal(
     err.message,
-    "[DAGRUN_ERR_DATASET_VERSION] Versioned dataset 'notes': expected at least one version under data/notes.txt, but got none.\n  Hint: run the node that produces it first.",
+    "[DAGRUN_ERR_DATASET_VERSION] Versioned dataset 'notes': expected at least one version under data/notes.txt, " +
+      'but got none.\n  Hint: run the node that produces it first.',
   );
   const wanted = await caught(() => text(dir, 'notes', opts, { load: V1 }).load());
   t.equal(wanted.code, 'DAGRUN_ERR_DATASET_VERSION');
   t.equal(
     wanted.message,
-    `[DAGRUN_ERR_DATASET_VERSION] Version of dataset 'notes': expected '${V1}' to exist under data/notes.txt, but got no such version.\n  Hint: no version has been saved yet; run the node that produces it.`,
+    `[DAGRUN_ERR_DATASET_VERSION] Version of dataset 'notes': expected '${V1}' to exist under data/notes.txt, ` +
+      `but got no such version.\n  Hint: no version has been saved yet; run the node that produces it.`,
   );
   t.equal(await text(dir, 'notes', opts).exists?.(), false);
   t.same(await text(dir, 'notes', opts).versions?.(), []);
@@ -133,7 +139,8 @@ t.test('folders that are not versions, and versions without their file, are igno
   const err = await caught(() => text(dir, 'notes', opts, { load: V3 }).load());
   t.equal(
     err.message,
-    `[DAGRUN_ERR_DATASET_VERSION] Version of dataset 'notes': expected '${V3}' to exist under data/notes.txt, but got no such version.\n  Hint: versions present (newest first): ${V1}.`,
+    `[DAGRUN_ERR_DATASET_VERSION] Version of dataset 'notes': expected '${V3}' to exist under data/notes.txt, ` +
+      `but got no such version.\n  Hint: versions present (newest first): ${V1}.`,
   );
 });
 
@@ -152,7 +159,8 @@ t.test('an unversioned dataset saves at its path and reports no version', async 
   t.equal(missing.code, 'DAGRUN_ERR_DATASET_LOAD');
   t.equal(
     missing.message,
-    "[DAGRUN_ERR_DATASET_LOAD] Dataset 'gone': expected a file at data/gone.txt, but got no such file.\n  Hint: check `path` in the catalog entry, or run the pipeline that produces it.",
+    "[DAGRUN_ERR_DATASET_LOAD] Dataset 'gone': expected a file at data/gone.txt, but got no such file.\n" +
+      '  Hint: check `path` in the catalog entry, or run the pipeline that produces it.',
   );
 });
 
@@ -194,7 +202,8 @@ t.test(
     const missing = await caught(() => text(dir, 'plain', { path: 'mem://bucket/none.txt' }, { storage }).load());
     t.equal(
       missing.message,
-      "[DAGRUN_ERR_DATASET_LOAD] Dataset 'plain': expected a file at mem://bucket/none.txt, but got no such file.\n  Hint: check `path` in the catalog entry, or run the pipeline that produces it.",
+      "[DAGRUN_ERR_DATASET_LOAD] Dataset 'plain': expected a file at mem://bucket/none.txt, " +
+        'but got no such file.\n  Hint: check `path` in the catalog entry, or run the pipeline that produces it.',
     );
     t.same(listFiles(dir), ['dagrun.yaml'], 'nothing touched the local disk');
   },
@@ -236,7 +245,8 @@ t.test('fileDatasetType adds path, versioned and storage_options to the format o
     "Catalog entry 's' (shout), field 'loud': expected boolean, but got string \"yes\".",
   ]);
   t.same(problems({ path: '' }), [
-    "Catalog entry 's' (shout), field 'path': expected a value that must NOT have fewer than 1 characters, but got string \"\".",
+    "Catalog entry 's' (shout), field 'path': " +
+      'expected a value that must NOT have fewer than 1 characters, but got string "".',
   ]);
 });
 

@@ -118,7 +118,8 @@ export class FileDataset<T, O> implements Dataset<T> {
         const have = (await this.versions()).slice(0, 5);
         throw new DatasetError(
           'DAGRUN_ERR_DATASET_VERSION',
-          `Version of dataset '${this.#ctx.name}': expected '${wanted}' to exist under ${this.#path}, but got no such version.`,
+          `Version of dataset '${this.#ctx.name}': ` +
+            `expected '${wanted}' to exist under ${this.#path}, but got no such version.`,
           {
             hint:
               have.length > 0

@@ -78,7 +78,8 @@ report:
   t.equal(unknown.code, 'DAGRUN_ERR_PIPELINE_UNKNOWN');
   t.equal(
     unknown.message,
-    "[DAGRUN_ERR_PIPELINE_UNKNOWN] Pipeline 'etll': expected one declared in pipeline.yaml, but got no such pipeline.\n  Hint: did you mean: 'etl'?",
+    "[DAGRUN_ERR_PIPELINE_UNKNOWN] Pipeline 'etll': " +
+      "expected one declared in pipeline.yaml, but got no such pipeline.\n  Hint: did you mean: 'etl'?",
   );
   t.equal(caughtSync(() => registry!.get('__default__')).hint, 'Hint: declared pipelines: etl, report.');
 });
@@ -306,10 +307,14 @@ pong:
   t.same(
     errors.map((e) => e.message),
     [
-      "pipeline.yaml:17:7 [DAGRUN_ERR_PIPELINE_INCLUDE] Pipeline '__default__' includes 'reprot': expected a pipeline declared in pipeline.yaml, but got no such pipeline.\n  Hint: did you mean: 'report'?",
-      "pipeline.yaml:21:7 [DAGRUN_ERR_PIPELINE_INCLUDE] Pipeline 'loop' includes 'loop': expected no pipeline to include itself, but got loop -> loop.",
-      "pipeline.yaml:25:15 [DAGRUN_ERR_PIPELINE_INCLUDE] Pipeline 'pong' includes 'ping': expected no pipeline to include itself, but got ping -> pong -> ping.",
-      "pipeline.yaml:23:15 [DAGRUN_ERR_PIPELINE_INCLUDE] Pipeline 'ping' includes 'pong': expected no pipeline to include itself, but got pong -> ping -> pong.",
+      "pipeline.yaml:17:7 [DAGRUN_ERR_PIPELINE_INCLUDE] Pipeline '__default__' includes 'reprot': " +
+        "expected a pipeline declared in pipeline.yaml, but got no such pipeline.\n  Hint: did you mean: 'report'?",
+      "pipeline.yaml:21:7 [DAGRUN_ERR_PIPELINE_INCLUDE] Pipeline 'loop' includes 'loop': " +
+        'expected no pipeline to include itself, but got loop -> loop.',
+      "pipeline.yaml:25:15 [DAGRUN_ERR_PIPELINE_INCLUDE] Pipeline 'pong' includes 'ping': " +
+        'expected no pipeline to include itself, but got ping -> pong -> ping.',
+      "pipeline.yaml:23:15 [DAGRUN_ERR_PIPELINE_INCLUDE] Pipeline 'ping' includes 'pong': " +
+        'expected no pipeline to include itself, but got pong -> ping -> pong.',
     ],
   );
   const err = caughtSync(() => registry!.get('__default__'));
@@ -359,15 +364,21 @@ all:
       [
         [
           'DAGRUN_ERR_PIPELINE_INCLUDE',
-          "pipeline.yaml:12:15 [DAGRUN_ERR_PIPELINE_INCLUDE] Pipeline 'all' includes 'report' with inputs 'linez': expected one of its free inputs, but got a name it does not have.\n  Hint: did you mean: 'lines'?",
+          "pipeline.yaml:12:15 [DAGRUN_ERR_PIPELINE_INCLUDE] Pipeline 'all' includes " +
+            "'report' with inputs 'linez': expected one of its free inputs, but got a name it does not have.\n" +
+            "  Hint: did you mean: 'lines'?",
         ],
         [
           'DAGRUN_ERR_PIPELINE_INCLUDE',
-          "pipeline.yaml:13:16 [DAGRUN_ERR_PIPELINE_INCLUDE] Pipeline 'all' includes 'report' with outputs 'sumary': expected one of its outputs, but got a name it does not have.\n  Hint: did you mean: 'summary'?",
+          "pipeline.yaml:13:16 [DAGRUN_ERR_PIPELINE_INCLUDE] Pipeline 'all' includes " +
+            "'report' with outputs 'sumary': expected one of its outputs, but got a name it does not have.\n" +
+            "  Hint: did you mean: 'summary'?",
         ],
         [
           'DAGRUN_ERR_PIPELINE_INCLUDE',
-          "pipeline.yaml:14:19 [DAGRUN_ERR_PIPELINE_INCLUDE] Pipeline 'all' includes 'report' with parameters 'colour': expected one of its parameters, but got a name it does not have.\n  Hint: it has 'group_by', 'currency'.",
+          "pipeline.yaml:14:19 [DAGRUN_ERR_PIPELINE_INCLUDE] Pipeline 'all' includes " +
+            "'report' with parameters 'colour': expected one of its parameters, but got a name it does not have.\n" +
+            "  Hint: it has 'group_by', 'currency'.",
         ],
       ],
     );

@@ -197,7 +197,8 @@ export class PipelineRegistry {
         errors.push(
           new PipelineError(
             'DAGRUN_ERR_PIPELINE_INCLUDE',
-            `Pipeline '${name}' includes '${spec.pipeline}': expected a pipeline declared in ${this.source.file}, but got no such pipeline.`,
+            `Pipeline '${name}' includes '${spec.pipeline}': ` +
+              `expected a pipeline declared in ${this.source.file}, but got no such pipeline.`,
             { location: at(), hint: mean ? `Hint: ${mean}` : undefined },
           ),
         );
@@ -207,7 +208,8 @@ export class PipelineRegistry {
         errors.push(
           new PipelineError(
             'DAGRUN_ERR_PIPELINE_INCLUDE',
-            `Pipeline '${name}' includes '${spec.pipeline}': expected no pipeline to include itself, but got ${[...stack, name, spec.pipeline].join(' -> ')}.`,
+            `Pipeline '${name}' includes '${spec.pipeline}': ` +
+              `expected no pipeline to include itself, but got ${[...stack, name, spec.pipeline].join(' -> ')}.`,
             { location: at() },
           ),
         );
@@ -257,7 +259,9 @@ const checkMappings = (
       errors.push(
         new PipelineError(
           'DAGRUN_ERR_PIPELINE_INCLUDE',
-          `Pipeline '${name}' includes '${inc.pipeline}' with ${field} '${n}': expected one of its ${field === 'inputs' ? 'free inputs' : field === 'outputs' ? 'outputs' : 'parameters'}, but got a name it does not have.`,
+          `Pipeline '${name}' includes '${inc.pipeline}' with ${field} '${n}': expected ` +
+            `one of its ${field === 'inputs' ? 'free inputs' : field === 'outputs' ? 'outputs' : 'parameters'}, ` +
+            `but got a name it does not have.`,
           {
             location: source.locate([...at, field]),
             hint: mean ? `Hint: ${mean}` : `Hint: it has ${known.map((k) => `'${k}'`).join(', ') || 'none'}.`,
@@ -362,7 +366,8 @@ export const resolveFunc = async (ref: string, projectDir: string): Promise<Node
     }
     return new ConfigError(
       'DAGRUN_ERR_FUNC_MODULE',
-      `Module of node func '${ref}': expected it to load, but got ${err instanceof Error ? `${err.name}: ${err.message.split('\n')[0]}` : String(err)}.`,
+      `Module of node func '${ref}': expected it to load, ` +
+        `but got ${err instanceof Error ? `${err.name}: ${err.message.split('\n')[0]}` : String(err)}.`,
       { cause: err },
     );
   }

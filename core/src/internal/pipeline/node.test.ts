@@ -145,7 +145,8 @@ t.test('a run of a node whose return does not fit its outputs fails with DAGRUN_
   t.equal(err.code, 'DAGRUN_ERR_NODE_OUTPUT');
   t.equal(
     err.message,
-    "[DAGRUN_ERR_NODE_OUTPUT] Node 'split' (split) returned a value that does not fit its outputs: expected an array of 2 values for outputs [train, test], but got an object with keys train, test.",
+    "[DAGRUN_ERR_NODE_OUTPUT] Node 'split' (split) returned a value that does not fit its " +
+      'outputs: expected an array of 2 values for outputs [train, test], but got an object with keys train, test.',
   );
 });
 
@@ -155,7 +156,8 @@ t.test('invalid names are refused when the node is built', async (t) => {
   t.equal(bad.code, 'DAGRUN_ERR_PIPELINE_INVALID_NODE');
   t.equal(
     bad.message,
-    "[DAGRUN_ERR_PIPELINE_INVALID_NODE] Node name '1st-step': expected letters, digits, '_', '.', '-' starting with a letter or '_', but got '1st-step'.",
+    "[DAGRUN_ERR_PIPELINE_INVALID_NODE] Node name '1st-step': " +
+      "expected letters, digits, '_', '.', '-' starting with a letter or '_', but got '1st-step'.",
   );
 
   const ds = caughtSync(() => node({ name: 'n', func: () => 0, inputs: ['raw data'], outputs: 'x' }));
@@ -166,14 +168,16 @@ t.test('invalid names are refused when the node is built', async (t) => {
   t.equal(key.code, 'DAGRUN_ERR_PIPELINE_INVALID_NODE');
   t.equal(
     key.detail,
-    "Input key 'my-arg' of node 'n': expected an identifier (it becomes a property of the argument object), but got 'my-arg'.",
+    "Input key 'my-arg' of node 'n': " +
+      "expected an identifier (it becomes a property of the argument object), but got 'my-arg'.",
   );
 
   const loc = { file: 'pipeline.yaml', line: 7, col: 7 };
   const located = caughtSync(() => node({ name: 'bad name', func: () => 0, location: loc }));
   t.equal(
     located.message,
-    "pipeline.yaml:7:7 [DAGRUN_ERR_PIPELINE_INVALID_NODE] Node name 'bad name': expected letters, digits, '_', '.', '-' starting with a letter or '_', but got 'bad name'.",
+    "pipeline.yaml:7:7 [DAGRUN_ERR_PIPELINE_INVALID_NODE] Node name 'bad name': " +
+      "expected letters, digits, '_', '.', '-' starting with a letter or '_', but got 'bad name'.",
   );
   t.same(located.location, loc);
 });

@@ -97,19 +97,22 @@ export class Node {
       errs.push(new PipelineError('DAGRUN_ERR_PIPELINE_INVALID_NODE', detail, { location: this.location }));
     if (!NAME_RE.test(this.name))
       bad(
-        `Node name '${this.name}': expected letters, digits, '_', '.', '-' starting with a letter or '_', but got '${this.name}'.`,
+        `Node name '${this.name}': ` +
+          `expected letters, digits, '_', '.', '-' starting with a letter or '_', but got '${this.name}'.`,
       );
     for (const n of [...this.inputNames, ...this.outputNames]) {
       if (typeof n !== 'string' || !NAME_RE.test(n))
         bad(
-          `Dataset name in node '${this.name}': expected letters, digits, '_', '.', '-', ':', but got ${JSON.stringify(n)}.`,
+          `Dataset name in node '${this.name}': ` +
+            `expected letters, digits, '_', '.', '-', ':', but got ${JSON.stringify(n)}.`,
         );
     }
     if (this.#inputs.kind === 'map') {
       for (const k of Object.keys(this.#inputs.map))
         if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k))
           bad(
-            `Input key '${k}' of node '${this.name}': expected an identifier (it becomes a property of the argument object), but got '${k}'.`,
+            `Input key '${k}' of node '${this.name}': ` +
+              `expected an identifier (it becomes a property of the argument object), but got '${k}'.`,
           );
     }
     const seen = new Set<string>();
@@ -158,7 +161,10 @@ export class Node {
         return [result];
       case 'list': {
         if (!Array.isArray(result) || result.length !== o.names.length)
-          return `expected an array of ${o.names.length} values for outputs [${o.names.join(', ')}], but got ${describeValue(result)}`;
+          return (
+            `expected an array of ${o.names.length} values for outputs [${o.names.join(', ')}], ` +
+            `but got ${describeValue(result)}`
+          );
         return result.slice();
       }
       case 'map': {
@@ -166,7 +172,10 @@ export class Node {
           return `expected an object with keys ${Object.keys(o.map).join(', ')}, but got ${describeValue(result)}`;
         const missing = Object.keys(o.map).filter((k) => !(k in result));
         if (missing.length > 0)
-          return `expected an object with keys ${Object.keys(o.map).join(', ')}, but got no ${missing.map((m) => `'${m}'`).join(', ')} (it has ${Object.keys(result).join(', ') || 'no keys'})`;
+          return (
+            `expected an object with keys ${Object.keys(o.map).join(', ')}, but got ` +
+            `no ${missing.map((m) => `'${m}'`).join(', ')} (it has ${Object.keys(result).join(', ') || 'no keys'})`
+          );
         return Object.keys(o.map).map((k) => (result as Record<string, unknown>)[k]);
       }
     }

@@ -106,7 +106,8 @@ t.test('filters that select nothing together are an error', async (t) => {
   t.equal(err.code, 'DAGRUN_ERR_PIPELINE_EMPTY');
   t.equal(
     err.message,
-    '[DAGRUN_ERR_PIPELINE_EMPTY] Filtered pipeline: expected at least one node to run, but got none.\n  Hint: the filters given select disjoint sets of nodes; check them with `dagrun run --dry-run`.',
+    '[DAGRUN_ERR_PIPELINE_EMPTY] Filtered pipeline: expected at least one node to run, but got none.\n' +
+      '  Hint: the filters given select disjoint sets of nodes; check them with `dagrun run --dry-run`.',
   );
 });
 
@@ -145,7 +146,8 @@ t.test('unknown names in filters fail with DAGRUN_ERR_PIPELINE_FILTER and a did-
     t.equal(err.code, 'DAGRUN_ERR_PIPELINE_FILTER');
     t.equal(err.message, `[DAGRUN_ERR_PIPELINE_FILTER] ${message}`);
   }
-  // A dataset only consumed has no producer, so it cannot be a --to-outputs target; one only produced is not a --from-inputs start.
+  // A dataset only consumed has no producer, so it cannot be a --to-outputs target; one only produced is not
+  // a --from-inputs start.
   t.equal(
     caughtSync(() => p.toOutputs(['params:model'])).detail,
     "--to-outputs: expected a dataset of the pipeline, but got 'params:model'.",
@@ -167,7 +169,8 @@ t.test('two nodes with one name are DAGRUN_ERR_PIPELINE_DUPLICATE_NODE', async (
   t.equal(err.code, 'DAGRUN_ERR_PIPELINE_DUPLICATE_NODE');
   t.equal(
     err.message,
-    "pipeline.yaml:9:7 [DAGRUN_ERR_PIPELINE_DUPLICATE_NODE] Node name 'clean': expected each node name once, but got it twice.\n  Hint: the other is at pipeline.yaml:3.",
+    "pipeline.yaml:9:7 [DAGRUN_ERR_PIPELINE_DUPLICATE_NODE] Node name 'clean': " +
+      'expected each node name once, but got it twice.\n  Hint: the other is at pipeline.yaml:3.',
   );
 });
 
@@ -182,7 +185,8 @@ t.test('two nodes writing one output are DAGRUN_ERR_PIPELINE_DUPLICATE_OUTPUT', 
   t.equal(err.code, 'DAGRUN_ERR_PIPELINE_DUPLICATE_OUTPUT');
   t.equal(
     err.message,
-    "pipeline.yaml:8:7 [DAGRUN_ERR_PIPELINE_DUPLICATE_OUTPUT] Dataset 'shared': expected one node to write it, but got 'a' and 'b'.\n  Hint: rename one output, or merge the two nodes.",
+    "pipeline.yaml:8:7 [DAGRUN_ERR_PIPELINE_DUPLICATE_OUTPUT] Dataset 'shared': " +
+      "expected one node to write it, but got 'a' and 'b'.\n  Hint: rename one output, or merge the two nodes.",
   );
 });
 
@@ -200,7 +204,8 @@ t.test('a cycle is DAGRUN_ERR_PIPELINE_CYCLE listing only the nodes on it', asyn
   t.equal(err.code, 'DAGRUN_ERR_PIPELINE_CYCLE');
   t.equal(
     err.message,
-    "pipeline.yaml:6:7 [DAGRUN_ERR_PIPELINE_CYCLE] Pipeline: expected no cycle, but got 'c' -> 'a' -> 'b' -> 'c'.\n  Hint: a node cannot depend, directly or through others, on its own output.",
+    'pipeline.yaml:6:7 [DAGRUN_ERR_PIPELINE_CYCLE] Pipeline: expected no cycle, but ' +
+      "got 'c' -> 'a' -> 'b' -> 'c'.\n  Hint: a node cannot depend, directly or through others, on its own output.",
   );
 
   const two = caughtSync(() =>

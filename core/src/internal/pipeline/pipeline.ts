@@ -85,7 +85,8 @@ export class Pipeline {
       errors.push(
         new PipelineError(
           'DAGRUN_ERR_PIPELINE_CYCLE',
-          `Pipeline: expected no cycle, but got ${cycle.map((n) => `'${n.name}'`).join(' -> ')} -> '${cycle[0]!.name}'.`,
+          `Pipeline: expected no cycle, ` +
+            `but got ${cycle.map((n) => `'${n.name}'`).join(' -> ')} -> '${cycle[0]!.name}'.`,
           {
             location: cycle[0]!.location,
             hint: 'Hint: a node cannot depend, directly or through others, on its own output.',

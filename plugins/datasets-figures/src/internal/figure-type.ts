@@ -117,14 +117,18 @@ const fileType = (format: Format<unknown, FigureEntryOptions>) =>
     properties: FIGURE_PROPERTIES,
   });
 
-/** What core declares for every file type (schema with path, versioned, storage_options; versioning; atomic saves). The format here only fills the slot: create() picks the real one per entry. */
+/**
+ * What core declares for every file type (schema with path, versioned, storage_options; versioning; atomic
+ * saves). The format here only fills the slot: create() picks the real one per entry.
+ */
 const BASE = fileType({ name: 'figure', check: checkSpec, decode: (bytes) => bytes, encode: () => Buffer.alloc(0) });
 
 /** The `figure` dataset type, drawing text with `fonts` in PNGs. */
 export const figureType = (fonts: FontSettings): DatasetType<FigureEntryOptions> => ({
   ...BASE,
   description:
-    'A chart: a node returns a Vega-Lite (or Vega) spec, saved as SVG, PNG or a self-contained HTML page; loads as the SVG or HTML text, or the PNG bytes.',
+    'A chart: a node returns a Vega-Lite (or Vega) spec, saved as SVG, PNG or a self-contained HTML page; ' +
+    'loads as the SVG or HTML text, or the PNG bytes.',
   create(options, ctx) {
     const format = resolveFormat(options, ctx.name);
     const resolved: FontSettings = {
@@ -137,7 +141,8 @@ export const figureType = (fonts: FontSettings): DatasetType<FigureEntryOptions>
     if (absent)
       throw optionsError(
         ctx.name,
-        `expected every font_files and font_dirs path of the plugin's options to exist, but got no such file or folder: ${absent}.`,
+        `expected every font_files and font_dirs path of the plugin's options to exist, ` +
+          `but got no such file or folder: ${absent}.`,
         'Hint: relative paths start at the project folder.',
       );
     return fileType(figureFormat(format, ctx, resolved)).create(options, ctx);

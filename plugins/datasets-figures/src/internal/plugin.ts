@@ -12,7 +12,10 @@ export interface FiguresPluginOptions {
   readonly font_files?: readonly string[];
   /** Folders of font files to load beside the system fonts; relative to the project folder. */
   readonly font_dirs?: readonly string[];
-  /** Load the machine's fonts too (default true); false draws only with font_files and font_dirs, alike on every machine. */
+  /**
+   * Load the machine's fonts too (default true); false draws
+   * only with font_files and font_dirs, alike on every machine.
+   */
   readonly system_fonts?: boolean;
 }
 

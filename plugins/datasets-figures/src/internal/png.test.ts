@@ -61,7 +61,10 @@ t.test('a chart with text and no font to draw it is a save error, not a PNG with
   t.equal(err.code, 'DAGRUN_ERR_DATASET_SAVE');
   t.equal(
     err.message,
-    "[DAGRUN_ERR_DATASET_SAVE] PNG of figure: expected a font to draw its text with, but got none (system fonts off, 0 font files or folders given).\n  Hint: install a font package (Debian: apt-get install fonts-dejavu-core), or list .ttf/.otf files under the plugin's font_files option in dagrun.yaml.",
+    '[DAGRUN_ERR_DATASET_SAVE] PNG of figure: expected a font to draw its text with, ' +
+      'but got none (system fonts off, 0 font files or folders given).\n' +
+      '  Hint: install a font package (Debian: apt-get install fonts-dejavu-core), or list .ttf/.otf files under ' +
+      "the plugin's font_files option in dagrun.yaml.",
   );
 
   // A chart without text needs no font.

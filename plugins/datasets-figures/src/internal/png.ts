@@ -16,7 +16,10 @@ export interface FontSettings {
   /** Extra font files and folders, absolute paths, loaded beside the system fonts. */
   readonly files: readonly string[];
   readonly dirs: readonly string[];
-  /** Whether the machine's fonts are loaded too; false draws only with `files` and `dirs`, the same on every machine. */
+  /**
+   * Whether the machine's fonts are loaded too; false draws
+   * only with `files` and `dirs`, the same on every machine.
+   */
   readonly system: boolean;
 }
 
@@ -31,7 +34,8 @@ const resvgOptions = (fonts: FontSettings, scale: number): ResvgOptions => ({
     sansSerifFamily: fonts.family,
   },
   fitTo: { mode: 'zoom', value: scale },
-  // resvg writes its font warnings straight to stderr, past dagrun's logger; a machine with no font at all is caught below.
+  // resvg writes its font warnings straight to stderr, past
+  // dagrun's logger; a machine with no font at all is caught below.
   logLevel: 'off',
 });
 
@@ -56,9 +60,13 @@ export const renderPng = async (svg: string, scale: number, fonts: FontSettings)
   if (svg.includes('<text') && !drawsText(mod, fonts)) {
     throw new DatasetError(
       'DAGRUN_ERR_DATASET_SAVE',
-      `PNG of figure: expected a font to draw its text with, but got none (${fonts.system ? 'no system font' : 'system fonts off'}, ${fonts.files.length + fonts.dirs.length} font files or folders given).`,
+      `PNG of figure: expected a font to draw its text with, but got none ` +
+        `(${fonts.system ? 'no system font' : 'system fonts off'}, ${fonts.files.length + fonts.dirs.length} font ` +
+        `files or folders given).`,
       {
-        hint: "Hint: install a font package (Debian: apt-get install fonts-dejavu-core), or list .ttf/.otf files under the plugin's font_files option in dagrun.yaml.",
+        hint:
+          'Hint: install a font package (Debian: apt-get install fonts-dejavu-core), or list .ttf/.otf files ' +
+          "under the plugin's font_files option in dagrun.yaml.",
       },
     );
   }

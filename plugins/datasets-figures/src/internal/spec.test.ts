@@ -24,11 +24,13 @@ t.test('Vega-Lite views and Vega specs pass; other values are named', async (t) 
   t.equal(checkSpec(frameLike), `${notASpec} a polars DataFrame`);
   t.equal(
     checkSpec({ data: { values: [] }, encoding: {} }),
-    'expected a Vega-Lite specification (an object with one of mark, layer, facet, repeat, concat, hconcat, vconcat), but got an object with keys data, encoding',
+    'expected a Vega-Lite specification (an object with one of mark, layer, facet, repeat, concat, hconcat, ' +
+      'vconcat), but got an object with keys data, encoding',
   );
   t.equal(
     checkSpec({}),
-    'expected a Vega-Lite specification (an object with one of mark, layer, facet, repeat, concat, hconcat, vconcat), but got an empty object',
+    'expected a Vega-Lite specification (an object with one of mark, layer, facet, repeat, concat, hconcat, ' +
+      'vconcat), but got an empty object',
   );
 });
 

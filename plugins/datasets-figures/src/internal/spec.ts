@@ -25,7 +25,11 @@ export const checkSpec = (data: unknown): string | undefined => {
     return `expected a chart specification (a Vega-Lite or Vega object), but got ${describeValue(data)}`;
   if (isVegaSpec(data) || VIEW_KEYS.some((k) => k in data)) return undefined;
   const keys = Object.keys(data);
-  return `expected a Vega-Lite specification (an object with one of ${VIEW_KEYS.join(', ')}), but got ${keys.length > 0 ? `an object with keys ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', …' : ''}` : 'an empty object'}`;
+  const got =
+    keys.length > 0
+      ? `an object with keys ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? ', …' : ''}`
+      : 'an empty object';
+  return `expected a Vega-Lite specification (an object with one of ${VIEW_KEYS.join(', ')}), but got ${got}`;
 };
 
 export interface MarkUse {

@@ -186,21 +186,25 @@ t.test('a missing sheet or column is DAGRUN_ERR_DATASET_LOAD naming it and listi
   t.equal(byName.code, 'DAGRUN_ERR_DATASET_LOAD');
   t.equal(
     byName.message,
-    "[DAGRUN_ERR_DATASET_LOAD] Failed to load dataset 'missing' (excel at data/book.xlsx): Sheet 'Q3': expected a sheet of the workbook ('Cover', 'Q1', 'Q2', 'Titled'), but got no sheet of that name.\n  Hint: did you mean: 'Q1', 'Q2'?",
+    "[DAGRUN_ERR_DATASET_LOAD] Failed to load dataset 'missing' (excel at data/book.xlsx): Sheet 'Q3': " +
+      "expected a sheet of the workbook ('Cover', 'Q1', 'Q2', 'Titled'), but got no sheet of that name.\n" +
+      "  Hint: did you mean: 'Q1', 'Q2'?",
   );
 
   const byIndex = await caught(() => catalog.load('beyond'));
   t.equal(byIndex.code, 'DAGRUN_ERR_DATASET_LOAD');
   t.equal(
     byIndex.message,
-    "[DAGRUN_ERR_DATASET_LOAD] Failed to load dataset 'beyond' (excel at data/book.xlsx): Sheet index 7: expected 0–3 (the workbook's sheets are 'Cover', 'Q1', 'Q2', 'Titled'), but got no sheet at that index.",
+    "[DAGRUN_ERR_DATASET_LOAD] Failed to load dataset 'beyond' (excel at data/book.xlsx): Sheet index 7: " +
+      "expected 0–3 (the workbook's sheets are 'Cover', 'Q1', 'Q2', 'Titled'), but got no sheet at that index.",
   );
 
   const column = await caught(() => catalog.load('nocol'));
   t.equal(column.code, 'DAGRUN_ERR_DATASET_LOAD');
   t.equal(
     column.message,
-    "[DAGRUN_ERR_DATASET_LOAD] Failed to load dataset 'nocol' (excel at data/book.xlsx): Columns of sheet 'Q2': expected 'unit' among 'region', 'units', but got no such column.",
+    "[DAGRUN_ERR_DATASET_LOAD] Failed to load dataset 'nocol' (excel at data/book.xlsx): " +
+      "Columns of sheet 'Q2': expected 'unit' among 'region', 'units', but got no such column.",
   );
 });
 
@@ -209,7 +213,8 @@ t.test(
   async (t) => {
     const { dir, catalog } = await build(
       t,
-      'out:\n  type: excel\n  path: data/out.xlsx\n  sheet: Sales\nplain:\n  type: excel\n  path: data/plain.xlsx\n  versioned: true\n',
+      'out:\n  type: excel\n  path: data/out.xlsx\n  sheet: Sales\nplain:\n  type: excel\n' +
+        '  path: data/plain.xlsx\n  versioned: true\n',
     );
     const df = pl.DataFrame([
       pl.Series('id', [1, 2, 3], pl.Int64),
@@ -264,7 +269,8 @@ t.test(
   async (t) => {
     const { dir, catalog } = await build(
       t,
-      'f:\n  type: excel\n  path: data/f.xlsx\ntyped:\n  type: excel\n  path: data/f.xlsx\n  dtypes: { x: float64 }\nthird:\n  type: excel\n  path: data/g.xlsx\n  sheet: 2\n',
+      'f:\n  type: excel\n  path: data/f.xlsx\ntyped:\n  type: excel\n  path: data/f.xlsx\n' +
+        '  dtypes: { x: float64 }\nthird:\n  type: excel\n  path: data/g.xlsx\n  sheet: 2\n',
     );
     const df = pl.DataFrame([pl.Series('x', [1, 2], pl.Float64)]);
     await catalog.save('f', df);
@@ -275,7 +281,9 @@ t.test(
     t.equal(err.code, 'DAGRUN_ERR_DATASET_SAVE');
     t.equal(
       err.message,
-      "[DAGRUN_ERR_DATASET_SAVE] Failed to save dataset 'third' (excel at data/g.xlsx): Sheet index 2: expected a sheet name or 0 to write the one sheet a save makes, but got 2. What was saved before is intact.",
+      "[DAGRUN_ERR_DATASET_SAVE] Failed to save dataset 'third' (excel at data/g.xlsx): Sheet index 2: " +
+        'expected a sheet name or 0 to write the one sheet a save makes, but got 2. What was saved before ' +
+        'is intact.',
     );
     t.same(listFiles(join(dir, 'data')), ['f.xlsx']);
   },
@@ -295,9 +303,12 @@ t.test('bad excel options fail when the catalog loads, naming the entry', async 
   t.same(
     errors.map((e) => e.message),
     [
-      "conf/base/catalog.yaml:5:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'x' (excel): expected only known options, but got unknown option 'header'.\n  Hint: did you mean: 'has_header'?",
-      "conf/base/catalog.yaml:4:10 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'x' (excel), field 'sheet': expected string, but got number -1.",
-      "conf/base/catalog.yaml:4:10 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'x' (excel), field 'sheet': expected a value that must be >= 0, but got number -1.",
+      "conf/base/catalog.yaml:5:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'x' (excel): " +
+        "expected only known options, but got unknown option 'header'.\n  Hint: did you mean: 'has_header'?",
+      "conf/base/catalog.yaml:4:10 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'x' (excel), field 'sheet': " +
+        'expected string, but got number -1.',
+      "conf/base/catalog.yaml:4:10 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'x' (excel), field 'sheet': " +
+        'expected a value that must be >= 0, but got number -1.',
     ],
     'a sheet is a name or an index of 0 or more (each alternative says why -1 fails)',
   );

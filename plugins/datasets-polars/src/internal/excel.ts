@@ -57,7 +57,8 @@ const pickSheet = (book: Workbook, sheet: string | number | undefined): Workshee
   if (found) return found;
   throw new DatasetError(
     'DAGRUN_ERR_DATASET_LOAD',
-    `Sheet index ${sheet ?? 0}: expected 0–${sheets.length - 1} (the workbook's sheets are ${names}), but got no sheet at that index.`,
+    `Sheet index ${sheet ?? 0}: expected 0–${sheets.length - 1} (the workbook's sheets are ${names}), ` +
+      `but got no sheet at that index.`,
     {
       hint: sheets.length === 0 ? 'Hint: the workbook has no sheet at all.' : undefined,
     },
@@ -143,7 +144,8 @@ const readSheet = async (book: Workbook, o: ExcelOptions): Promise<DataFrame> =>
     if (missing.length > 0) {
       throw new DatasetError(
         'DAGRUN_ERR_DATASET_LOAD',
-        `Columns of sheet '${ws.name}': expected ${missing.map((c) => `'${c}'`).join(', ')} among ${names.map((c) => `'${c}'`).join(', ')}, but got no such column.`,
+        `Columns of sheet '${ws.name}': expected ${missing.map((c) => `'${c}'`).join(', ')} ` +
+          `among ${names.map((c) => `'${c}'`).join(', ')}, but got no such column.`,
       );
     }
     df = df.select(...o.columns);

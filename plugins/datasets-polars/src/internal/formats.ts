@@ -85,7 +85,8 @@ export const jsonTableFormat: Format<DataFrame, JsonTableOptions> = {
   check: checkTable,
   async decode(bytes, o) {
     const pl = await loadPolars();
-    // Let polars parse the array of records itself: going through JS numbers (readRecords) turned Int64 columns into Float64.
+    // Let polars parse the array of records itself: going through
+    // JS numbers (readRecords) turned Int64 columns into Float64.
     return pl.readJSON(bytes, { format: o.lines ? 'lines' : 'json' });
   },
   encode: (df, o) => {

@@ -1,5 +1,6 @@
 // The dagrun plugin of this package: registers csv, parquet and excel, replaces core's json with one
-// that also reads tables, and lets data contracts check polars DataFrames. List it in dagrun.yaml (`plugins: ['@dagrun/datasets-polars']`).
+// that also reads tables, and lets data contracts check polars DataFrames. List it in dagrun.yaml
+// (`plugins: ['@dagrun/datasets-polars']`).
 
 import { definePlugin } from '@dagrun/core';
 import { polarsTableAdapter } from './table-adapter.js';

@@ -120,7 +120,8 @@ t.test('a csv entry with a contract: a failed save keeps the old file, flag writ
   t.equal(
     err.message,
     [
-      "[DAGRUN_ERR_DATASET_CONTRACT] Data contract of dataset 'rooms' (checked before saving; nothing was written): expected data that keeps it, but got 3 broken rules in 3 of 5 rows:",
+      "[DAGRUN_ERR_DATASET_CONTRACT] Data contract of dataset 'rooms' (checked before saving; " +
+        'nothing was written): expected data that keeps it, but got 3 broken rules in 3 of 5 rows:',
       '  - n (type: int): 1 row, e.g. row 2: 2.5',
       '  - n (min: 1): 1 row, e.g. row 1: 0',
       '  - n (max: 10): 1 row, e.g. row 3: 11',
@@ -171,12 +172,14 @@ t.test('100,000 rows and 17 rules, timed', async (t) => {
     report = checkContract(contract, df, polarsTableAdapter as never, { dataset: 'big', operation: 'load' }).report;
     times.push(performance.now() - t0);
   }
-  const rules = 17; // per column: type and nullable, plus unique (id), allowed (sector), min/max (rooms, area), min (price)
+  // per column: type and nullable, plus unique (id), allowed (sector), min/max (rooms, area), min (price)
+  const rules = 17;
   t.equal(report!.violations.length, 1);
   t.match(report!.violations[0], { column: 'rooms', rule: 'min: 1', rows: 101 });
   times.sort((a, b) => a - b);
   t.comment(
-    `100,000 rows, ${rules} rules (5 columns), drop: median ${times[2]!.toFixed(1)} ms, best ${times[0]!.toFixed(1)} ms`,
+    `100,000 rows, ${rules} rules (5 columns), drop: median ${times[2]!.toFixed(1)} ms, ` +
+      `best ${times[0]!.toFixed(1)} ms`,
   );
   // A guard against a row-by-row rewrite, not the goal (tens of ms on a quiet machine): this machine is
   // shared, and a busy moment multiplies polars' time several-fold. The best of five.

@@ -95,7 +95,8 @@ t.test('csv read options: dtypes, null_values, has_header with columns', async (
 t.test('parquet round-trips a DataFrame with exact dtypes', async (t) => {
   const { dir, catalog } = await build(
     t,
-    'p:\n  type: parquet\n  path: data/p.parquet\ngz:\n  type: parquet\n  path: data/gz.parquet\n  compression: gzip\nsome:\n  type: parquet\n  path: data/p.parquet\n  columns: [id, ok]\n',
+    'p:\n  type: parquet\n  path: data/p.parquet\ngz:\n  type: parquet\n  path: data/gz.parquet\n' +
+      '  compression: gzip\nsome:\n  type: parquet\n  path: data/p.parquet\n  columns: [id, ok]\n',
   );
   const df = table().withColumns(pl.col('id').cast(pl.Int32).alias('id32'));
   await catalog.save('p', df);
@@ -123,7 +124,8 @@ t.test('parquet round-trips a DataFrame with exact dtypes', async (t) => {
 t.test('json with table: true holds a DataFrame as an array of records, or lines with lines: true', async (t) => {
   const { dir, catalog } = await build(
     t,
-    'recs:\n  type: json\n  path: data/recs.json\n  table: true\nnd:\n  type: json\n  path: data/recs.jsonl\n  table: true\n  lines: true\n',
+    'recs:\n  type: json\n  path: data/recs.json\n  table: true\nnd:\n  type: json\n  path: data/recs.jsonl\n' +
+      '  table: true\n  lines: true\n',
   );
   await catalog.save('recs', table());
   t.same(JSON.parse(readText(dir, 'data/recs.json')), RECORDS);
@@ -138,7 +140,8 @@ t.test('json with table: true holds a DataFrame as an array of records, or lines
   await catalog.save('nd', table());
   t.equal(
     readText(dir, 'data/recs.jsonl'),
-    '{"id":1,"name":"a","price":1.5,"ok":true}\n{"id":2,"name":"b,c","price":2.25,"ok":false}\n{"id":3,"name":"é","price":null,"ok":true}\n',
+    '{"id":1,"name":"a","price":1.5,"ok":true}\n{"id":2,"name":"b,c","price":2.25,"ok":false}\n' +
+      '{"id":3,"name":"é","price":null,"ok":true}\n',
   );
   const nd = await catalog.load('nd');
   t.same(records(nd), RECORDS);
@@ -156,7 +159,8 @@ t.test('json without table: true is still core json: any value, and a DataFrame 
   const err = await caught(() => catalog.save('cfg', table()));
   t.equal(
     err.message,
-    "[DAGRUN_ERR_DATASET_TYPE_MISMATCH] Dataset 'cfg' (json): expected a plain object, but got a DataFrame (use `table: true` for tables).",
+    "[DAGRUN_ERR_DATASET_TYPE_MISMATCH] Dataset 'cfg' (json): expected a plain object, " +
+      'but got a DataFrame (use `table: true` for tables).',
   );
 });
 
@@ -165,7 +169,8 @@ t.test(
   async (t) => {
     const { dir, catalog } = await build(
       t,
-      'c:\n  type: csv\n  path: data/c.csv\np:\n  type: parquet\n  path: data/p.parquet\njt:\n  type: json\n  path: data/jt.json\n  table: true\nx:\n  type: excel\n  path: data/x.xlsx\n',
+      'c:\n  type: csv\n  path: data/c.csv\np:\n  type: parquet\n  path: data/p.parquet\njt:\n  type: json\n' +
+        '  path: data/jt.json\n  table: true\nx:\n  type: excel\n  path: data/x.xlsx\n',
     );
     await catalog.save('c', table());
     const before = bytes(dir, 'data/c.csv');
@@ -202,7 +207,8 @@ t.test('loading a missing file is DAGRUN_ERR_DATASET_LOAD naming the dataset, fo
     t.equal(err.code, 'DAGRUN_ERR_DATASET_LOAD', type);
     t.equal(
       err.message,
-      `[DAGRUN_ERR_DATASET_LOAD] Dataset '${type}_ds': expected a file at ${path}, but got no such file.\n  Hint: check \`path\` in the catalog entry, or run the pipeline that produces it.`,
+      `[DAGRUN_ERR_DATASET_LOAD] Dataset '${type}_ds': expected a file at ${path}, but got no such file.\n` +
+        `  Hint: check \`path\` in the catalog entry, or run the pipeline that produces it.`,
     );
   }
 });

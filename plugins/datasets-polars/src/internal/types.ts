@@ -75,12 +75,14 @@ export const excelType = fileDatasetType({
         { type: 'integer', minimum: 0 },
       ],
       description:
-        'The sheet to read: its name, or its 0-based index. Default the first sheet. A save writes one sheet with this name (default `Sheet1`).',
+        'The sheet to read: its name, or its 0-based index. Default the first sheet. ' +
+        'A save writes one sheet with this name (default `Sheet1`).',
     },
     has_header: {
       type: 'boolean',
       description:
-        'Whether the first row (after `skip_rows`) holds the column names (read and written). Default `true`; without one, columns are `column_1`, `column_2`, …',
+        'Whether the first row (after `skip_rows`) holds the column names (read and written). Default `true`; ' +
+        'without one, columns are `column_1`, `column_2`, …',
     },
     skip_rows: {
       type: 'integer',

@@ -46,7 +46,9 @@ export const writeRows = async (
     return;
   }
   const aliases = frame.columns.map((_, i) => `c${i}`);
-  const sql = `INSERT INTO ${target} (${cols}) SELECT ${aliases.map((a, i) => `u.${a}::${types[i]}`).join(', ')} FROM unnest(${aliases.map((_, i) => `$${i + 1}::text[]`).join(', ')}) AS u(${aliases.join(', ')})`;
+  const sql =
+    `INSERT INTO ${target} (${cols}) SELECT ${aliases.map((a, i) => `u.${a}::${types[i]}`).join(', ')} ` +
+    `FROM unnest(${aliases.map((_, i) => `$${i + 1}::text[]`).join(', ')}) AS u(${aliases.join(', ')})`;
   // The values as text exactly as COPY would get them: the CSV polars writes, read back as strings
   // (a plain cast to Utf8 would differ, e.g. times lose their fraction of a second).
   const asText = Object.fromEntries(aliases.map((a) => [a, pl.Utf8]));

@@ -78,7 +78,8 @@ t.test(
       { name: 'text', oid: OID.text, typeName: 'text', castType: 'pg_catalog.text', category: 'S' },
       { name: 'day', oid: OID.date, typeName: 'date', castType: 'pg_catalog.date', category: 'D' },
     ];
-    // As PostgreSQL writes it: "" for the empty string, nothing for NULL, dates as day numbers (the select list's form).
+    // As PostgreSQL writes it: "" for the empty string, nothing
+    // for NULL, dates as day numbers (the select list's form).
     const csv = '1,plain,100\n2,"with ""quotes"" and\nnewline",200\n3,"",\n4,"a,b",400\n5,"\n\n",500\n';
     const client = (size: number) => ({
       query: () =>

@@ -80,7 +80,8 @@ export const resultColumns = async (
 ): Promise<PgColumn[]> => {
   const oids = [...new Set(fields.map((f) => f.dataTypeID))];
   const r = await client.query<{ oid: string; type_name: string; category: string }>(
-    'SELECT oid::int8::text AS oid, format_type(oid, NULL) AS type_name, typcategory::text AS category FROM pg_type WHERE oid = ANY($1::oid[])',
+    'SELECT oid::int8::text AS oid, format_type(oid, NULL) AS type_name, typcategory::text AS category ' +
+      'FROM pg_type WHERE oid = ANY($1::oid[])',
     [oids],
   );
   const byOid = new Map(r.rows.map((row) => [Number(row.oid), row]));

@@ -30,9 +30,12 @@ export const checkUnqualified = (dataset: string, type: string, table: string, s
   const [s, ...rest] = table.split('.');
   throw new CatalogError(
     'DAGRUN_ERR_CATALOG_OPTIONS',
-    `Catalog entry '${dataset}' (${type}), field 'table': expected a table name without its schema, but got '${table}'.`,
+    `Catalog entry '${dataset}' (${type}), field 'table': expected a table name without its schema, ` +
+      `but got '${table}'.`,
     {
-      hint: `Hint: write schema: ${s} and table: ${rest.join('.')} (a name is taken exactly as written, dots included, once schema is given).`,
+      hint:
+        `Hint: write schema: ${s} and table: ${rest.join('.')} (a name is taken exactly as written, ` +
+        `dots included, once schema is given).`,
     },
   );
 };

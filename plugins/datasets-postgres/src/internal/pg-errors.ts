@@ -136,7 +136,8 @@ export const loadError = (err: unknown, t: Target): DagrunError => {
   return new DatasetError(
     'DAGRUN_ERR_DATASET_LOAD',
     redact(
-      `Dataset '${t.dataset}' (${t.type}): expected to read ${t.object} on ${address(t.settings)}/${t.settings.database}, but got ${serverSays(err)}.`,
+      `Dataset '${t.dataset}' (${t.type}): expected to read ${t.object} ` +
+        `on ${address(t.settings)}/${t.settings.database}, but got ${serverSays(err)}.`,
       t.settings,
     ),
     {
@@ -159,7 +160,8 @@ export const saveError = (err: unknown, t: Target): DagrunError => {
   return new DatasetError(
     code,
     redact(
-      `Dataset '${t.dataset}' (${t.type}): expected to write ${t.object} on ${address(t.settings)}/${t.settings.database}, but got ${serverSays(err)}.${unchanged}`,
+      `Dataset '${t.dataset}' (${t.type}): expected to write ${t.object} ` +
+        `on ${address(t.settings)}/${t.settings.database}, but got ${serverSays(err)}.${unchanged}`,
       t.settings,
     ),
     {

@@ -42,7 +42,8 @@ const LEADING = /^(?:\s|--[^\n]*|\/\*[\s\S]*?\*\/|\()*/;
 /** SQLSTATE read_only_sql_transaction: the query tried to write. */
 const READ_ONLY_SQL_TRANSACTION = '25006';
 const WRITE_HINT =
-  'Hint: a postgres.query entry only reads (it runs in a read-only transaction); write a table with a postgres.table entry.';
+  'Hint: a postgres.query entry only reads (it runs in a read-only transaction); write a table ' +
+  'with a postgres.table entry.';
 
 const QUERY_OPTIONS_SCHEMA = {
   type: 'object',
@@ -112,7 +113,9 @@ const queryText = (o: QueryOptions, ctx: DatasetContext): { sql: string; file: s
     const where = o.file === undefined ? `${subject}, field 'sql'` : `${subject}, field 'file'`;
     throw new CatalogError(
       'DAGRUN_ERR_CATALOG_OPTIONS',
-      `${where}: expected a query that only reads (SELECT, WITH … SELECT, VALUES or TABLE), but got ${/^[AEIOU]/.test(keyword) ? 'an' : 'a'} ${keyword} statement${o.file === undefined ? '' : ` in ${o.file}`}.`,
+      `${where}: expected a query that only reads (SELECT, WITH … SELECT, VALUES or TABLE), ` +
+        `but got ${/^[AEIOU]/.test(keyword) ? 'an' : 'a'} ${keyword} ` +
+        `statement${o.file === undefined ? '' : ` in ${o.file}`}.`,
       {
         hint: WRITE_HINT,
       },
@@ -168,7 +171,8 @@ export class PostgresQuery implements Dataset<DataFrame> {
       const mean = didYouMean(p, known);
       throw new ConfigError(
         'DAGRUN_ERR_PARAMS_UNKNOWN',
-        `Parameter '${p}' of catalog entry '${this.#name}' (${TYPE}), params.${i}: expected a key defined in parameters.yaml, but got no such key.`,
+        `Parameter '${p}' of catalog entry '${this.#name}' (${TYPE}), params.${i}: expected a key defined ` +
+          `in parameters.yaml, but got no such key.`,
         {
           hint: mean ? `Hint: ${mean}` : `Hint: add '${p.slice(PARAM_REF.length)}' to conf/base/parameters.yaml.`,
         },
@@ -242,7 +246,8 @@ export class PostgresQuery implements Dataset<DataFrame> {
         throw new DatasetError(
           'DAGRUN_ERR_DATASET_LOAD',
           redact(
-            `Dataset '${this.#name}' (${TYPE}): expected a query that only reads, but got one that writes: ${serverSays(err)}.`,
+            `Dataset '${this.#name}' (${TYPE}): expected a query that only reads, but got one that ` +
+              `writes: ${serverSays(err)}.`,
             settings,
           ),
           { hint: WRITE_HINT, cause: err },
@@ -252,7 +257,9 @@ export class PostgresQuery implements Dataset<DataFrame> {
       if (/bind message supplies \d+ parameters/.test(wrapped.message)) {
         return Promise.reject(
           new DatasetError(wrapped.code, wrapped.detail, {
-            hint: `Hint: params gives ${values.length} value${values.length === 1 ? '' : 's'}; the query must use exactly $1 to $${values.length}.`,
+            hint:
+              `Hint: params gives ${values.length} value${values.length === 1 ? '' : 's'}; ` +
+              `the query must use exactly $1 to $${values.length}.`,
             cause: err,
           }),
         );
@@ -269,7 +276,8 @@ export class PostgresQuery implements Dataset<DataFrame> {
     if (twice.length > 0) {
       throw new DatasetError(
         'DAGRUN_ERR_DATASET_LOAD',
-        `Dataset '${this.#name}' (${TYPE}): expected distinct column names in the result, but got ${[...new Set(twice)].map((n) => `'${n}'`).join(', ')} more than once.`,
+        `Dataset '${this.#name}' (${TYPE}): expected distinct column names in the result, ` +
+          `but got ${[...new Set(twice)].map((n) => `'${n}'`).join(', ')} more than once.`,
         {
           hint: 'Hint: give the columns distinct names with AS in the query.',
         },

@@ -36,7 +36,9 @@ t.test('a URL, with fields of the same entry taking precedence over its parts', 
   const s = resolveSettings(
     'd',
     {
-      url: `postgresql://etl:${encodeURIComponent('p@ss/word')}@db.internal:6543/warehouse?sslmode=require&connect_timeout=3`,
+      url:
+        `postgresql://etl:${encodeURIComponent('p@ss/word')}@db.internal:6543/warehouse` +
+        `?sslmode=require&connect_timeout=3`,
     },
     {},
   );
@@ -118,7 +120,8 @@ t.test('bad credentials fail naming the key, never quoting a value', async (t) =
   const cases: Array<[Record<string, unknown>, string, string | undefined]> = [
     [
       { passwd: SECRET },
-      "Credentials of catalog entry 'd': expected only url, host, port, user, password, database, ssl, sslrootcert, connect_timeout, but got unknown key 'passwd'.",
+      "Credentials of catalog entry 'd': expected only url, host, port, user, password, database, ssl, " +
+        "sslrootcert, connect_timeout, but got unknown key 'passwd'.",
       "Hint: did you mean: 'password'?",
     ],
     [
@@ -138,7 +141,8 @@ t.test('bad credentials fail naming the key, never quoting a value', async (t) =
     ],
     [
       { ssl: 'requir' },
-      "Credentials of catalog entry 'd': expected key 'ssl' to be true, false or an sslmode (disable, allow, prefer, require, verify-ca, verify-full), but got 'requir'.",
+      "Credentials of catalog entry 'd': expected key 'ssl' to be true, false or an sslmode (disable, allow, " +
+        "prefer, require, verify-ca, verify-full), but got 'requir'.",
       "Hint: did you mean: 'require'?",
     ],
     [
@@ -148,17 +152,20 @@ t.test('bad credentials fail naming the key, never quoting a value', async (t) =
     ],
     [
       { url: `postgres://u:${SECRET}@h:99999/db` },
-      "Credentials of catalog entry 'd': expected key 'url' to be a postgres:// URL, but got a value that does not parse as a URL.",
+      "Credentials of catalog entry 'd': expected key 'url' to be a postgres:// URL, " +
+        'but got a value that does not parse as a URL.',
       'Hint: percent-encode special characters of the user and password (@ as %40, / as %2F).',
     ],
     [
       { url: `postgres://u:${SECRET}%zz@h/db` },
-      "Credentials of catalog entry 'd': expected key 'url' to be a postgres:// URL, but got a bad percent-encoding in it.",
+      "Credentials of catalog entry 'd': expected key 'url' to be a postgres:// URL, " +
+        'but got a bad percent-encoding in it.',
       'Hint: write % itself as %25.',
     ],
     [
       { url: `postgres://u:${SECRET}@h/db?sslmod=require` },
-      "Credentials of catalog entry 'd': expected key 'url' parameters among host, port, user, password, dbname, sslmode, sslrootcert, connect_timeout, application_name, but got 'sslmod'.",
+      "Credentials of catalog entry 'd': expected key 'url' parameters among host, port, user, password, " +
+        "dbname, sslmode, sslrootcert, connect_timeout, application_name, but got 'sslmod'.",
       undefined,
     ],
   ];
@@ -174,7 +181,8 @@ t.test('bad credentials fail naming the key, never quoting a value', async (t) =
   );
   t.equal(
     cert.detail,
-    "Credentials of catalog entry 'd': expected the sslrootcert file certs/ca.pem (relative to the project), but got no such file.",
+    "Credentials of catalog entry 'd': expected the sslrootcert file certs/ca.pem (relative to the project), " +
+      'but got no such file.',
   );
   const env = caughtSync(() => resolveSettings('d', undefined, { DATABASE_URL: `http://u:${SECRET}@h/db` }));
   t.equal(
@@ -183,6 +191,7 @@ t.test('bad credentials fail naming the key, never quoting a value', async (t) =
   );
   t.equal(
     caughtSync(() => resolveSettings('d', undefined, { PGPORT: 'x' })).detail,
-    "Credentials of catalog entry 'd': expected environment variable PGPORT to be a port number (1 to 65535), but got something else.",
+    "Credentials of catalog entry 'd': expected environment variable PGPORT to be a port number (1 to 65535), " +
+      'but got something else.',
   );
 });

@@ -20,7 +20,10 @@ export interface ConnectionSettings {
   /** Path of a CA certificate file for verify-ca / verify-full. */
   readonly sslrootcert: string | undefined;
   readonly connectTimeoutMs: number;
-  /** Where host and the rest came from, for hints: "its credentials entry", "DATABASE_URL", "the PG* environment variables". */
+  /**
+   * Where host and the rest came from, for hints: "its credentials
+   * entry", "DATABASE_URL", "the PG* environment variables".
+   */
   readonly source: string;
 }
 
@@ -43,7 +46,10 @@ type Partial = { -readonly [K in keyof ConnectionSettings]?: ConnectionSettings[
 const credentialsError = (dataset: string, detail: string, hint?: string): ConfigError =>
   new ConfigError('DAGRUN_ERR_CONFIG_CREDENTIALS', `Credentials of catalog entry '${dataset}': ${detail}`, { hint });
 
-/** The settings for one dataset; throws a DAGRUN_ERR_CONFIG_CREDENTIALS error naming the key at fault (never its value). */
+/**
+ * The settings for one dataset; throws a DAGRUN_ERR_CONFIG_CREDENTIALS
+ * error naming the key at fault (never its value).
+ */
 export const resolveSettings = (
   dataset: string,
   credentials: Readonly<Record<string, unknown>> | undefined,
@@ -58,7 +64,8 @@ export const resolveSettings = (
       const mean = didYouMean(unknown[0]!, CREDENTIAL_KEYS);
       throw credentialsError(
         dataset,
-        `expected only ${CREDENTIAL_KEYS.join(', ')}, but got unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}.`,
+        `expected only ${CREDENTIAL_KEYS.join(', ')}, but got unknown ` +
+          `key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}.`,
         mean ? `Hint: ${mean}` : undefined,
       );
     }
@@ -166,7 +173,8 @@ const parsePort = (dataset: string, v: string, what: string): number => {
   if (!/^\d+$/.test(v.trim()) || n < 1 || n > 65535)
     throw credentialsError(
       dataset,
-      `expected ${what} to be a port number (1 to 65535), but got ${/^\s*$/.test(v) ? 'an empty value' : 'something else'}.`,
+      `expected ${what} to be a port number (1 to 65535), ` +
+        `but got ${/^\s*$/.test(v) ? 'an empty value' : 'something else'}.`,
     );
   return n;
 };
@@ -190,7 +198,8 @@ const parseSsl = (dataset: string, v: unknown, what: string): SslMode => {
   const mean = typeof v === 'string' ? didYouMean(v, SSL_MODES) : undefined;
   throw credentialsError(
     dataset,
-    `expected ${what} to be true, false or an sslmode (${SSL_MODES.join(', ')}), but got ${typeof v === 'string' ? `'${v}'` : kindOf(v)}.`,
+    `expected ${what} to be true, false or an sslmode (${SSL_MODES.join(', ')}), ` +
+      `but got ${typeof v === 'string' ? `'${v}'` : kindOf(v)}.`,
     mean ? `Hint: ${mean}` : undefined,
   );
 };

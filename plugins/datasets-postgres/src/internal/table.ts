@@ -77,13 +77,15 @@ const TABLE_OPTIONS_SCHEMA = {
         mode: {
           enum: SAVE_MODES,
           description:
-            'replace (default): swap in a new table atomically; append: add rows; upsert: insert or update rows by key.',
+            'replace (default): swap in a new table atomically; append: add rows; upsert: ' +
+            'insert or update rows by key.',
         },
         key: { ...names, description: 'Key columns: required for upsert; the primary key of a table a save creates.' },
         method: {
           enum: ['auto', 'copy', 'insert'],
           description:
-            'How rows are sent: COPY, or batched INSERTs for servers without COPY FROM STDIN. Default auto (COPY where the server takes it).',
+            'How rows are sent: COPY, or batched INSERTs for servers without COPY FROM STDIN. ' +
+            'Default auto (COPY where the server takes it).',
         },
       },
       additionalProperties: false,
@@ -186,7 +188,9 @@ export class PostgresTable implements Dataset<DataFrame> {
         const pl = await loadPolars();
         if (columns.length === 0) return emptyFrame(pl, columns);
         const order = o.order_by ? ` ORDER BY ${o.order_by.map(quoteIdent).join(', ')}` : '';
-        const sql = `COPY (SELECT ${selectList(columns)} FROM ${qualified(rel.schema, rel.name)}${whereClause(o.filter)}${order}) TO STDOUT (FORMAT csv)`;
+        const sql =
+          `COPY (SELECT ${selectList(columns)} ` +
+          `FROM ${qualified(rel.schema, rel.name)}${whereClause(o.filter)}${order}) TO STDOUT (FORMAT csv)`;
         return copyOut(c, sql, columns);
       });
     } catch (err) {
@@ -202,7 +206,8 @@ export class PostgresTable implements Dataset<DataFrame> {
     const s = this.#connection.settings;
     throw new DatasetError(
       'DAGRUN_ERR_DATASET_LOAD',
-      `Dataset '${this.#name}' (${TYPE}): expected table '${this.#label()}' on ${address(s)}/${s.database}, but got no such table.`,
+      `Dataset '${this.#name}' (${TYPE}): expected table '${this.#label()}' on ${address(s)}/${s.database}, ` +
+        `but got no such table.`,
       {
         hint: mean ? `Hint: ${mean}` : 'Hint: check table and schema in the catalog entry, or save the table first.',
       },
@@ -216,7 +221,9 @@ export class PostgresTable implements Dataset<DataFrame> {
     );
     return new DatasetError(
       'DAGRUN_ERR_DATASET_LOAD',
-      `Dataset '${this.#name}' (${TYPE}), option '${field}': expected columns of table '${rel.schema}.${rel.name}' (${all.map((c) => c.name).join(', ')}), but got ${missing.map((m) => `'${m}'`).join(', ')}.`,
+      `Dataset '${this.#name}' (${TYPE}), option '${field}': expected columns of table ` +
+        `'${rel.schema}.${rel.name}' (${all.map((c) => c.name).join(', ')}), ` +
+        `but got ${missing.map((m) => `'${m}'`).join(', ')}.`,
       {
         hint: mean ? `Hint: ${mean}` : undefined,
       },
@@ -268,16 +275,21 @@ export class PostgresTable implements Dataset<DataFrame> {
     if (bad.length > 0) {
       throw new DatasetError(
         'DAGRUN_ERR_DATASET_TYPE_MISMATCH',
-        `${head}: expected column names PostgreSQL can hold, but got ${bad.map((n) => `'${n.slice(0, 80)}' (${identifierProblem(n)})`).join(', ')}.`,
+        `${head}: expected column names PostgreSQL can hold, ` +
+          `but got ${bad.map((n) => `'${n.slice(0, 80)}' (${identifierProblem(n)})`).join(', ')}.`,
       );
     }
     const unmapped = df.getColumns().filter((s) => pgTypeFor(s.dtype) === undefined);
     if (unmapped.length > 0) {
       throw new DatasetError(
         'DAGRUN_ERR_DATASET_TYPE_MISMATCH',
-        `${head}: expected columns of integer, float, decimal, boolean, string, categorical, date, datetime or time dtype, but got ${unmapped.map((s) => `'${s.name}' (${dtypeLabel(s.dtype)})`).join(', ')}.`,
+        `${head}: expected columns of integer, float, decimal, boolean, string, categorical, date, ` +
+          `datetime or time dtype, ` +
+          `but got ${unmapped.map((s) => `'${s.name}' (${dtypeLabel(s.dtype)})`).join(', ')}.`,
         {
-          hint: 'Hint: convert these columns first (e.g. a list or struct to a JSON string with .cast(pl.Utf8) after encoding).',
+          hint:
+            'Hint: convert these columns first (e.g. a list or struct to a JSON string with .cast(pl.Utf8) after ' +
+            'encoding).',
         },
       );
     }
@@ -291,7 +303,9 @@ export class PostgresTable implements Dataset<DataFrame> {
       const mean = didYouMean(missing[0]!, df.columns);
       throw new DatasetError(
         'DAGRUN_ERR_DATASET_TYPE_MISMATCH',
-        `${head}: expected the key column${key.length > 1 ? 's' : ''} ${key.map((k) => `'${k}'`).join(', ')} in the frame, but got no ${missing.map((m) => `'${m}'`).join(', ')} among ${df.columns.map((c) => `'${c}'`).join(', ')}.`,
+        `${head}: expected the key column${key.length > 1 ? 's' : ''} ${key.map((k) => `'${k}'`).join(', ')} ` +
+          `in the frame, but got no ${missing.map((m) => `'${m}'`).join(', ')} ` +
+          `among ${df.columns.map((c) => `'${c}'`).join(', ')}.`,
         {
           hint: mean ? `Hint: ${mean}` : undefined,
         },
@@ -307,7 +321,8 @@ export class PostgresTable implements Dataset<DataFrame> {
     if (repeated > 0 && mode !== 'append') {
       throw new DatasetError(
         'DAGRUN_ERR_DATASET_SAVE',
-        `${head}: expected each key (${key.join(', ')}) once in the frame, but got ${repeated} rows sharing a key with another row. Nothing was written: the table is as it was.`,
+        `${head}: expected each key (${key.join(', ')}) once in the frame, but got ${repeated} rows sharing ` +
+          `a key with another row. Nothing was written: the table is as it was.`,
         {
           hint: 'Hint: drop the duplicates first, e.g. df.unique({ subset: [...key], keep: "last" }).',
         },
@@ -336,7 +351,8 @@ export class PostgresTable implements Dataset<DataFrame> {
     const s = this.#connection.settings;
     throw new DatasetError(
       'DAGRUN_ERR_DATASET_SAVE',
-      `Dataset '${this.#name}' (${TYPE}): expected a schema to create table '${this.#options.table}' in on ${address(s)}/${s.database}, but got an empty search_path.`,
+      `Dataset '${this.#name}' (${TYPE}): expected a schema to create table '${this.#options.table}' ` +
+        `in on ${address(s)}/${s.database}, but got an empty search_path.`,
       {
         hint: 'Hint: name the schema in the catalog entry (schema: public).',
       },
@@ -361,7 +377,8 @@ export class PostgresTable implements Dataset<DataFrame> {
     await c.query(`ALTER TABLE ${staged} RENAME TO ${quoteIdent(this.#options.table)}`);
     if (key)
       await c.query(
-        `ALTER TABLE ${qualified(schema, this.#options.table)} RENAME CONSTRAINT ${quoteIdent(`${stage}_pkey`)} TO ${quoteIdent(constraintName(this.#options.table, 'pkey'))}`,
+        `ALTER TABLE ${qualified(schema, this.#options.table)} RENAME ` +
+          `CONSTRAINT ${quoteIdent(`${stage}_pkey`)} TO ${quoteIdent(constraintName(this.#options.table, 'pkey'))}`,
       );
   }
 
@@ -373,7 +390,8 @@ export class PostgresTable implements Dataset<DataFrame> {
       const target = qualified(schema, this.#options.table);
       const key = this.#options.save?.key;
       await c.query(
-        `CREATE TABLE ${target} (${this.#columnDefs(df, key ? constraintName(this.#options.table, 'pkey') : undefined)})`,
+        `CREATE TABLE ${target} ` +
+          `(${this.#columnDefs(df, key ? constraintName(this.#options.table, 'pkey') : undefined)})`,
       );
       await writeRows(c, target, df, this.#frameTypes(df), method);
       return;
@@ -391,9 +409,13 @@ export class PostgresTable implements Dataset<DataFrame> {
       const s = this.#connection.settings;
       throw new DatasetError(
         'DAGRUN_ERR_DATASET_SAVE',
-        `Dataset '${this.#name}' (${TYPE}): expected a primary key or unique constraint on (${key.join(', ')}) of table '${rel.schema}.${rel.name}' on ${address(s)}/${s.database}, but got none. Nothing was written: the table is as it was.`,
+        `Dataset '${this.#name}' (${TYPE}): expected a primary key or unique constraint on (${key.join(', ')}) ` +
+          `of table '${rel.schema}.${rel.name}' on ${address(s)}/${s.database}, but got none. ` +
+          `Nothing was written: the table is as it was.`,
         {
-          hint: `Hint: upsert needs one to find existing rows: ALTER TABLE ${target} ADD PRIMARY KEY (${key.map(quoteIdent).join(', ')});`,
+          hint:
+            `Hint: upsert needs one to find existing rows: ALTER TABLE ${target} ADD PRIMARY KEY ` +
+            `(${key.map(quoteIdent).join(', ')});`,
         },
       );
     }
@@ -408,7 +430,8 @@ export class PostgresTable implements Dataset<DataFrame> {
         ? 'DO NOTHING'
         : `DO UPDATE SET ${rest.map((n) => `${quoteIdent(n)} = EXCLUDED.${quoteIdent(n)}`).join(', ')}`;
     await c.query(
-      `INSERT INTO ${target} (${cols}) SELECT ${cols} FROM ${temp} ON CONFLICT (${key.map(quoteIdent).join(', ')}) ${action}`,
+      `INSERT INTO ${target} (${cols}) SELECT ${cols} FROM ${temp} ON CONFLICT ` +
+        `(${key.map(quoteIdent).join(', ')}) ${action}`,
     );
   }
 
@@ -431,14 +454,18 @@ export class PostgresTable implements Dataset<DataFrame> {
       types.push(col.castType);
       if (!fits(s.dtype as DataType, col)) {
         problems.push(`column '${s.name}' is ${col.typeName} in the table, but ${dtypeLabel(s.dtype)} in the frame`);
-        hint ??= `Hint: cast the column in the node (e.g. pl.col('${s.name}').cast(...)), or save with mode replace to recreate the table from the frame.`;
+        hint ??=
+          `Hint: cast the column in the node (e.g. pl.col('${s.name}').cast(...)), or save with mode replace ` +
+          `to recreate the table from the frame.`;
       }
     }
     if (problems.length > 0) {
       const s = this.#connection.settings;
       throw new DatasetError(
         'DAGRUN_ERR_DATASET_TYPE_MISMATCH',
-        `Dataset '${this.#name}' (${TYPE}): expected the frame to fit table '${rel.schema}.${rel.name}' on ${address(s)}/${s.database} for ${mode}, but got ${problems.join('; ')}. Nothing was written: the table is as it was.`,
+        `Dataset '${this.#name}' (${TYPE}): expected the frame to fit table '${rel.schema}.${rel.name}' ` +
+          `on ${address(s)}/${s.database} for ${mode}, but got ${problems.join('; ')}. Nothing was written: ` +
+          `the table is as it was.`,
         {
           hint: hint ?? `Hint: the table's columns are ${columns.map((c) => `${c.name} (${c.typeName})`).join(', ')}.`,
         },
@@ -451,7 +478,9 @@ export class PostgresTable implements Dataset<DataFrame> {
     const s = this.#connection.settings;
     return new DatasetError(
       'DAGRUN_ERR_DATASET_SAVE',
-      `Dataset '${this.#name}' (${TYPE}): expected '${rel.schema}.${rel.name}' on ${address(s)}/${s.database} to be a table for ${mode}, but got a ${KIND_NAMES[rel.kind] ?? `relation of kind '${rel.kind}'`}. Nothing was written.`,
+      `Dataset '${this.#name}' (${TYPE}): expected '${rel.schema}.${rel.name}' on ${address(s)}/${s.database} ` +
+        `to be a table for ${mode}, but got a ${KIND_NAMES[rel.kind] ?? `relation of kind '${rel.kind}'`}. ` +
+        `Nothing was written.`,
     );
   }
 }

@@ -85,7 +85,8 @@ export const selectList = (columns: readonly PgColumn[], qualifier?: string): st
   columns
     .map(
       (c) =>
-        `${loadRule(c).expr(qualifier ? `${qualifier}.${quoteIdent(c.name)}` : quoteIdent(c.name))} AS ${quoteIdent(c.name)}`,
+        `${loadRule(c).expr(qualifier ? `${qualifier}.${quoteIdent(c.name)}` : quoteIdent(c.name))} ` +
+        `AS ${quoteIdent(c.name)}`,
     )
     .join(', ');
 
@@ -138,7 +139,10 @@ interface DtypeFacts {
   readonly timeZone?: string | null | undefined;
 }
 
-/** The column type a created table gets for a dtype; undefined for dtypes with no mapping (lists, structs, durations, objects). */
+/**
+ * The column type a created table gets for a dtype; undefined for
+ * dtypes with no mapping (lists, structs, durations, objects).
+ */
 export const pgTypeFor = (d: DataType): string | undefined => {
   const { variant, timeZone } = d as unknown as DtypeFacts;
   switch (variant) {

@@ -37,9 +37,11 @@ const UNREACHABLE = new Set([
 /** The server does not take the key (or its signature, or its session token). */
 const LOGIN_HINTS: Record<string, string> = {
   InvalidAccessKeyId:
-    'Hint: check aws_access_key_id in the credentials entry the catalog entry names (or AWS_ACCESS_KEY_ID): this server does not know it.',
+    'Hint: check aws_access_key_id in the credentials entry the catalog entry names (or AWS_ACCESS_KEY_ID): ' +
+    'this server does not know it.',
   SignatureDoesNotMatch:
-    'Hint: check aws_secret_access_key in the credentials entry the catalog entry names (or AWS_SECRET_ACCESS_KEY): it does not belong to the access key id.',
+    'Hint: check aws_secret_access_key in the credentials entry the catalog entry names ' +
+    '(or AWS_SECRET_ACCESS_KEY): it does not belong to the access key id.',
   InvalidToken: 'Hint: renew aws_session_token in the credentials entry (or AWS_SESSION_TOKEN).',
   ExpiredToken: 'Hint: renew aws_session_token in the credentials entry (or AWS_SESSION_TOKEN).',
   TokenRefreshRequired: 'Hint: renew aws_session_token in the credentials entry (or AWS_SESSION_TOKEN).',
@@ -97,7 +99,9 @@ export const translate = async (err: unknown, ctx: FailureContext): Promise<Erro
       op === 'write' ? 'DAGRUN_ERR_DATASET_SAVE' : 'DAGRUN_ERR_DATASET_LOAD',
       `S3 bucket '${bucket}' at ${endpoint}: expected an existing bucket, but got no such bucket.`,
       {
-        hint: `Hint: create it (aws s3 mb s3://${bucket}${ctx.customEndpoint ? ` --endpoint-url ${endpoint}` : ''}), or correct the bucket in the dataset's path.`,
+        hint:
+          `Hint: create it (aws s3 mb s3://${bucket}${ctx.customEndpoint ? ` --endpoint-url ${endpoint}` : ''}), ` +
+          `or correct the bucket in the dataset's path.`,
         cause: err,
       },
     );
@@ -117,9 +121,12 @@ export const translate = async (err: unknown, ctx: FailureContext): Promise<Erro
   if ((err as SdkError | undefined)?.name === 'CredentialsProviderError') {
     return new DatasetError(
       'DAGRUN_ERR_DATASET_CONNECTION',
-      `S3 credentials for bucket '${bucket}' at ${endpoint}: expected an access key from the catalog entry's credentials or the AWS default chain, but got none.`,
+      `S3 credentials for bucket '${bucket}' at ${endpoint}: expected an access key from the catalog entry's ` +
+        `credentials or the AWS default chain, but got none.`,
       {
-        hint: 'Hint: name a credentials entry holding aws_access_key_id and aws_secret_access_key in the catalog entry, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE).',
+        hint:
+          'Hint: name a credentials entry holding aws_access_key_id and aws_secret_access_key in the catalog ' +
+          'entry, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE).',
         cause: err,
       },
     );
@@ -128,7 +135,8 @@ export const translate = async (err: unknown, ctx: FailureContext): Promise<Erro
     const key = await ctx.accessKeyId();
     return new DatasetError(
       'DAGRUN_ERR_DATASET_CONNECTION',
-      `S3 login to bucket '${bucket}' at ${endpoint}: expected access key id ${key ? `'${key}'` : '(unknown)'} to be accepted, but got ${describe(err)}.`,
+      `S3 login to bucket '${bucket}' at ${endpoint}: expected access key id ${key ? `'${key}'` : '(unknown)'} ` +
+        `to be accepted, but got ${describe(err)}.`,
       {
         hint: LOGIN_HINTS[code],
         cause: err,
@@ -139,9 +147,12 @@ export const translate = async (err: unknown, ctx: FailureContext): Promise<Erro
     const key = await ctx.accessKeyId();
     return new DatasetError(
       'DAGRUN_ERR_DATASET_CONNECTION',
-      `S3 ${op} of ${location} at ${endpoint}: expected access key id ${key ? `'${key}'` : '(unknown)'} to be allowed, but got ${describe(err)}.`,
+      `S3 ${op} of ${location} at ${endpoint}: expected access key id ${key ? `'${key}'` : '(unknown)'} to be ` +
+        `allowed, but got ${describe(err)}.`,
       {
-        hint: 'Hint: check the key, and that it may get, put and list objects in this bucket (without s3:ListBucket, S3 answers 403 for a missing key too).',
+        hint:
+          'Hint: check the key, and that it may get, put and list objects in this bucket (without s3:ListBucket, ' +
+          'S3 answers 403 for a missing key too).',
         cause: err,
       },
     );

@@ -122,12 +122,16 @@ t.test('every problem is reported, naming the option, with did-you-mean', async 
   t.same(problems, [
     {
       detail:
-        "S3 storage option 'endpont_url': expected one of endpoint_url, region, force_path_style, multipart_threshold, part_size, max_concurrency, max_attempts, request_checksum_calculation, response_checksum_validation, but got an unknown option.",
+        "S3 storage option 'endpont_url': expected one of endpoint_url, region, force_path_style, " +
+        'multipart_threshold, part_size, max_concurrency, max_attempts, request_checksum_calculation, ' +
+        'response_checksum_validation, but got an unknown option.',
       hint: "Hint: did you mean: 'endpoint_url'?",
     },
     {
       detail:
-        "S3 storage option 'path_style': expected one of endpoint_url, region, force_path_style, multipart_threshold, part_size, max_concurrency, max_attempts, request_checksum_calculation, response_checksum_validation, but got an unknown option.",
+        "S3 storage option 'path_style': expected one of endpoint_url, region, force_path_style, " +
+        'multipart_threshold, part_size, max_concurrency, max_attempts, request_checksum_calculation, ' +
+        'response_checksum_validation, but got an unknown option.',
       hint: "Hint: did you mean: 'force_path_style'?",
     },
     {
@@ -144,12 +148,14 @@ t.test('every problem is reported, naming the option, with did-you-mean', async 
     },
     {
       detail:
-        'S3 storage option \'multipart_threshold\': expected a size of at least 1 byte (bytes, or a string such as "64 MiB"), but got string "lots".',
+        "S3 storage option 'multipart_threshold': expected a size of at least 1 byte (bytes, " +
+        'or a string such as "64 MiB"), but got string "lots".',
       hint: undefined,
     },
     {
       detail:
-        "S3 storage option 'part_size': expected a size from 5 MiB to 5 GiB (S3's limits for a part), but got string \"1 MiB\".",
+        "S3 storage option 'part_size': expected a size from 5 MiB to 5 GiB (S3's limits for a part), " +
+        'but got string "1 MiB".',
       hint: undefined,
     },
     {
@@ -162,7 +168,8 @@ t.test('every problem is reported, naming the option, with did-you-mean', async 
     },
     {
       detail:
-        "S3 storage option 'request_checksum_calculation': expected 'when_supported' or 'when_required', but got string \"always\".",
+        "S3 storage option 'request_checksum_calculation': expected 'when_supported' or 'when_required', " +
+        'but got string "always".',
       hint: undefined,
     },
   ]);
@@ -180,19 +187,22 @@ t.test('credential problems name keys and kinds of values, never the values', as
     [
       { aws_acess_key_id: 'AKIA', aws_secret_access_key: secret },
       [
-        "S3 credentials key 'aws_acess_key_id': expected one of aws_access_key_id, key, aws_secret_access_key, secret, aws_session_token, token, but got an unknown key.",
+        "S3 credentials key 'aws_acess_key_id': expected one of aws_access_key_id, key, aws_secret_access_key, " +
+          'secret, aws_session_token, token, but got an unknown key.',
       ],
     ],
     [
       { aws_access_key_id: 'AKIA' },
       [
-        'S3 credentials: expected aws_access_key_id and aws_secret_access_key together, but got only aws_access_key_id.',
+        'S3 credentials: expected aws_access_key_id and aws_secret_access_key together, ' +
+          'but got only aws_access_key_id.',
       ],
     ],
     [
       { secret },
       [
-        'S3 credentials: expected aws_access_key_id and aws_secret_access_key together, but got only aws_secret_access_key.',
+        'S3 credentials: expected aws_access_key_id and aws_secret_access_key together, ' +
+          'but got only aws_secret_access_key.',
       ],
     ],
     [
@@ -245,7 +255,10 @@ t.test(
     t.equal(one.code, 'DAGRUN_ERR_CATALOG_OPTIONS');
     t.equal(
       one.message,
-      "[DAGRUN_ERR_CATALOG_OPTIONS] S3 storage option 'endpont_url': expected one of endpoint_url, region, force_path_style, multipart_threshold, part_size, max_concurrency, max_attempts, request_checksum_calculation, response_checksum_validation, but got an unknown option.\n  Hint: did you mean: 'endpoint_url'?",
+      "[DAGRUN_ERR_CATALOG_OPTIONS] S3 storage option 'endpont_url': expected one of endpoint_url, region, " +
+        'force_path_style, multipart_threshold, part_size, max_concurrency, max_attempts, ' +
+        'request_checksum_calculation, response_checksum_validation, but got an unknown option.\n' +
+        "  Hint: did you mean: 'endpoint_url'?",
     );
     const secret = 'never-shown-secret';
     const several = (() => {
@@ -261,8 +274,11 @@ t.test(
       several.message,
       '[DAGRUN_ERR_CATALOG_OPTIONS] S3 storage: expected valid storage options and credentials, but got 3 problems:\n' +
         "  1) S3 storage option 'region': expected a region name such as eu-west-1, but got number 3.\n" +
-        "  2) S3 storage option 'part_size': expected a size from 5 MiB to 5 GiB (S3's limits for a part), but got number 1.\n" +
-        '  3) S3 credentials: expected aws_access_key_id and aws_secret_access_key together, but got only aws_secret_access_key. Hint: give both in the credentials entry, or name no credentials to use AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the AWS profile.',
+        "  2) S3 storage option 'part_size': expected a size from 5 MiB to 5 GiB (S3's limits for a part), " +
+        'but got number 1.\n' +
+        '  3) S3 credentials: expected aws_access_key_id and aws_secret_access_key together, ' +
+        'but got only aws_secret_access_key. Hint: give both in the credentials entry, ' +
+        'or name no credentials to use AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the AWS profile.',
     );
     t.notMatch(inspect(several), secret);
   },
@@ -300,7 +316,10 @@ t.test(
     t.equal(err?.code, 'DAGRUN_ERR_CONFIG_SCHEMA');
     t.equal(
       err?.message,
-      "[DAGRUN_ERR_CONFIG_SCHEMA] S3 storage option 'endpoint': expected one of endpoint_url, region, force_path_style, multipart_threshold, part_size, max_concurrency, max_attempts, request_checksum_calculation, response_checksum_validation, but got an unknown option.\n  Hint: did you mean: 'endpoint_url'?",
+      "[DAGRUN_ERR_CONFIG_SCHEMA] S3 storage option 'endpoint': expected one of endpoint_url, region, " +
+        'force_path_style, multipart_threshold, part_size, max_concurrency, max_attempts, ' +
+        'request_checksum_calculation, response_checksum_validation, but got an unknown option.\n' +
+        "  Hint: did you mean: 'endpoint_url'?",
     );
   },
 );

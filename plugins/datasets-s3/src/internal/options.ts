@@ -27,7 +27,8 @@ const S3_OPTIONS_SCHEMA = {
     endpoint_url: {
       type: 'string',
       description:
-        'Server URL for S3-compatible stores (MinIO, s3rver, Ceph, R2…); default AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS.',
+        'Server URL for S3-compatible stores (MinIO, s3rver, Ceph, R2…); default AWS_ENDPOINT_URL_S3, ' +
+        'AWS_ENDPOINT_URL, else AWS.',
     },
     region: { type: 'string', minLength: 1, description: 'Default AWS_REGION, AWS_DEFAULT_REGION, else us-east-1.' },
     force_path_style: {
@@ -53,7 +54,8 @@ const S3_OPTIONS_SCHEMA = {
     request_checksum_calculation: {
       enum: CHECKSUM_MODES,
       description:
-        "Whether to send CRC checksums with uploads; `when_required` for stores that reject them. Default: the SDK's (when_supported).",
+        'Whether to send CRC checksums with uploads; `when_required` for stores that reject them. Default: ' +
+        "the SDK's (when_supported).",
     },
     response_checksum_validation: {
       enum: CHECKSUM_MODES,
@@ -224,7 +226,9 @@ const checkCredentials = (
     }
     if (typeof value !== 'string' || value === '') {
       problems.push({
-        detail: `S3 credentials key '${name}': expected a non-empty string, but got ${value === '' ? 'an empty string' : kind(value)}.`,
+        detail:
+          `S3 credentials key '${name}': expected a non-empty string, ` +
+          `but got ${value === '' ? 'an empty string' : kind(value)}.`,
       });
       ok = false;
     }
@@ -252,8 +256,12 @@ const checkCredentials = (
             ? 'aws_session_token'
             : undefined;
     problems.push({
-      detail: `S3 credentials: expected aws_access_key_id and aws_secret_access_key together, but got ${has ? `only ${has}` : 'neither'}.`,
-      hint: 'Hint: give both in the credentials entry, or name no credentials to use AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the AWS profile.',
+      detail:
+        `S3 credentials: expected aws_access_key_id and aws_secret_access_key together, ` +
+        `but got ${has ? `only ${has}` : 'neither'}.`,
+      hint:
+        'Hint: give both in the credentials entry, or name no credentials to use AWS_ACCESS_KEY_ID / ' +
+        'AWS_SECRET_ACCESS_KEY or the AWS profile.',
     });
     return undefined;
   }

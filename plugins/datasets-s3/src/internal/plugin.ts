@@ -15,7 +15,10 @@ import { S3Storage } from './s3-storage.js';
 
 type Environ = Readonly<Record<string, string | undefined>>;
 
-/** An S3Storage for one entry's storage_options and credentials; throws DAGRUN_ERR_CATALOG_OPTIONS listing every problem. */
+/**
+ * An S3Storage for one entry's storage_options and credentials;
+ * throws DAGRUN_ERR_CATALOG_OPTIONS listing every problem.
+ */
 export const createS3Storage = (options: StorageOptions = {}, environ: Environ = process.env): S3Storage => {
   const { settings, problems } = resolveSettings(options.options, options.credentials, environ);
   if (!settings) throw problemsError(problems, 'DAGRUN_ERR_CATALOG_OPTIONS', CatalogError);

@@ -66,7 +66,8 @@ t.test('bytes written are the bytes read; exists and the content type follow the
 t.test('list gives the names directly under a location: objects and folders, sorted, across pages', async (t) => {
   const p = prefix('list');
   const s = storage(t);
-  // (s3rver misses a folder whose objects all sit two or more levels down, so every folder here holds an object directly.)
+  // (s3rver misses a folder whose objects all sit two or more
+  // levels down, so every folder here holds an object directly.)
   for (const k of [
     'r.txt/2024-01-01T00.00.00.000Z/r.txt',
     'r.txt/2024-06-01T00.00.00.000Z/r.txt',
@@ -89,8 +90,10 @@ t.test('list follows continuation tokens across pages', async (t) => {
   // s3rver cannot paginate on Node 17+ (it ciphers its tokens with DES, which OpenSSL 3 dropped), so
   // the proxy answers the two ListObjectsV2 pages itself, as S3 does for a folder of many versions.
   const page = (contents: string[], prefixes: string[], next?: string) =>
-    `<ListBucketResult><Name>${BUCKET}</Name><Prefix>m/</Prefix><Delimiter>/</Delimiter><KeyCount>${contents.length + prefixes.length}</KeyCount><MaxKeys>2</MaxKeys>` +
-    `<IsTruncated>${next ? 'true' : 'false'}</IsTruncated>${next ? `<NextContinuationToken>${next}</NextContinuationToken>` : ''}` +
+    `<ListBucketResult><Name>${BUCKET}</Name><Prefix>m/</Prefix><Delimiter>/</Delimiter>` +
+    `<KeyCount>${contents.length + prefixes.length}</KeyCount><MaxKeys>2</MaxKeys>` +
+    `<IsTruncated>${next ? 'true' : 'false'}</IsTruncated>` +
+    `${next ? `<NextContinuationToken>${next}</NextContinuationToken>` : ''}` +
     contents.map((k) => `<Contents><Key>m/${k}</Key><Size>1</Size></Contents>`).join('') +
     prefixes.map((k) => `<CommonPrefixes><Prefix>m/${k}/</Prefix></CommonPrefixes>`).join('') +
     '</ListBucketResult>';
@@ -124,19 +127,23 @@ t.test('a missing key reads as ENOENT, which FileDataset reports as no such file
 
 t.test('a missing bucket is DAGRUN_ERR_DATASET_LOAD or _SAVE naming the bucket and the endpoint', async (t) => {
   const s = storage(t);
-  const hint = `\n  Hint: create it (aws s3 mb s3://no-such-bucket --endpoint-url ${server.endpoint}), or correct the bucket in the dataset's path.`;
+  const hint =
+    `\n  Hint: create it (aws s3 mb s3://no-such-bucket --endpoint-url ${server.endpoint}), ` +
+    `or correct the bucket in the dataset's path.`;
   const read = await caught(() => s.read('s3://no-such-bucket/a/b.csv'));
   t.ok(read instanceof DatasetError);
   t.equal(read.code, 'DAGRUN_ERR_DATASET_LOAD');
   t.equal(
     read.message,
-    `[DAGRUN_ERR_DATASET_LOAD] S3 bucket 'no-such-bucket' at ${server.endpoint}: expected an existing bucket, but got no such bucket.${hint}`,
+    `[DAGRUN_ERR_DATASET_LOAD] S3 bucket 'no-such-bucket' at ${server.endpoint}: expected an existing bucket, ` +
+      `but got no such bucket.${hint}`,
   );
   const write = await caught(() => s.write('s3://no-such-bucket/a/b.csv', Buffer.from('x')));
   t.equal(write.code, 'DAGRUN_ERR_DATASET_SAVE');
   t.equal(
     write.message,
-    `[DAGRUN_ERR_DATASET_SAVE] S3 bucket 'no-such-bucket' at ${server.endpoint}: expected an existing bucket, but got no such bucket.${hint}`,
+    `[DAGRUN_ERR_DATASET_SAVE] S3 bucket 'no-such-bucket' at ${server.endpoint}: expected an existing bucket, ` +
+      `but got no such bucket.${hint}`,
   );
   const list = await caught(() => s.list('s3://no-such-bucket/a/b.csv'));
   t.equal(list.code, 'DAGRUN_ERR_DATASET_LOAD', 'listing versions in a missing bucket is an error, not "no versions"');
@@ -148,7 +155,12 @@ t.test(
   async (t) => {
     const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzz-never-print-me';
     const s = storage(t, {}, { aws_access_key_id: 'AKIAWRONGKEY', aws_secret_access_key: secret });
-    const message = `[DAGRUN_ERR_DATASET_CONNECTION] S3 login to bucket '${BUCKET}' at ${server.endpoint}: expected access key id 'AKIAWRONGKEY' to be accepted, but got HTTP 403 InvalidAccessKeyId: The AWS Access Key Id you provided does not exist in our records.\n  Hint: check aws_access_key_id in the credentials entry the catalog entry names (or AWS_ACCESS_KEY_ID): this server does not know it.`;
+    const message =
+      `[DAGRUN_ERR_DATASET_CONNECTION] S3 login to bucket '${BUCKET}' at ${server.endpoint}: ` +
+      `expected access key id 'AKIAWRONGKEY' to be accepted, but got HTTP 403 InvalidAccessKeyId: ` +
+      `The AWS Access Key Id you provided does not exist in our records.\n` +
+      `  Hint: check aws_access_key_id in the credentials entry the catalog entry names (or AWS_ACCESS_KEY_ID): ` +
+      `this server does not know it.`;
     for (const op of [
       () => s.read(`s3://${BUCKET}/x.csv`),
       () => s.write(`s3://${BUCKET}/x.csv`, Buffer.from('x')),
@@ -164,14 +176,18 @@ t.test(
     t.equal(head.code, 'DAGRUN_ERR_DATASET_CONNECTION');
     t.equal(
       head.message,
-      `[DAGRUN_ERR_DATASET_CONNECTION] S3 check of s3://${BUCKET}/x.csv at ${server.endpoint}: expected access key id 'AKIAWRONGKEY' to be allowed, but got HTTP 403.\n  Hint: check the key, and that it may get, put and list objects in this bucket (without s3:ListBucket, S3 answers 403 for a missing key too).`,
+      `[DAGRUN_ERR_DATASET_CONNECTION] S3 check of s3://${BUCKET}/x.csv at ${server.endpoint}: ` +
+        `expected access key id 'AKIAWRONGKEY' to be allowed, but got HTTP 403.\n` +
+        `  Hint: check the key, and that it may get, put and list objects in this bucket (without s3:ListBucket, ` +
+        `S3 answers 403 for a missing key too).`,
     );
     t.notMatch(inspect(head, { depth: 8 }), secret);
   },
 );
 
 t.test(
-  'a secret that does not match its key (SignatureDoesNotMatch, as AWS and MinIO answer) is DAGRUN_ERR_DATASET_CONNECTION',
+  'a secret that does not match its key (SignatureDoesNotMatch, as AWS and MinIO answer) ' +
+    'is DAGRUN_ERR_DATASET_CONNECTION',
   async (t) => {
     // s3rver does not verify SigV4 signatures, so a one-route server answers as AWS does for a wrong secret.
     const strict = createServer((req, res) => {
@@ -179,7 +195,9 @@ t.test(
       req.on('end', () => {
         res.writeHead(403, { 'content-type': 'application/xml' });
         res.end(
-          '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided. Check your key and signing method.</Message><AWSAccessKeyId>AKIAGOODKEY</AWSAccessKeyId></Error>',
+          '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SignatureDoesNotMatch</Code><Message>The ' +
+            'request signature we calculated does not match the signature you provided. ' +
+            'Check your key and signing method.</Message><AWSAccessKeyId>AKIAGOODKEY</AWSAccessKeyId></Error>',
         );
       });
     });
@@ -192,7 +210,11 @@ t.test(
     t.equal(err.code, 'DAGRUN_ERR_DATASET_CONNECTION');
     t.equal(
       err.message,
-      `[DAGRUN_ERR_DATASET_CONNECTION] S3 login to bucket '${BUCKET}' at ${endpoint}: expected access key id 'AKIAGOODKEY' to be accepted, but got HTTP 403 SignatureDoesNotMatch: The request signature we calculated does not match the signature you provided. Check your key and signing method.\n  Hint: check aws_secret_access_key in the credentials entry the catalog entry names (or AWS_SECRET_ACCESS_KEY): it does not belong to the access key id.`,
+      `[DAGRUN_ERR_DATASET_CONNECTION] S3 login to bucket '${BUCKET}' at ${endpoint}: ` +
+        `expected access key id 'AKIAGOODKEY' to be accepted, but got HTTP 403 SignatureDoesNotMatch: ` +
+        `The request signature we calculated does not match the signature you provided. ` +
+        `Check your key and signing method.\n  Hint: check aws_secret_access_key in the credentials entry ` +
+        `the catalog entry names (or AWS_SECRET_ACCESS_KEY): it does not belong to the access key id.`,
     );
     t.notMatch(inspect(err, { depth: 8 }), secret);
   },
@@ -224,12 +246,14 @@ t.test('any other answer is DAGRUN_ERR_DATASET_LOAD or _SAVE with the status, co
   const read = await caught(() => s.read(`s3://${BUCKET}/a.csv`));
   t.equal(
     read.message,
-    `[DAGRUN_ERR_DATASET_LOAD] S3 read of s3://${BUCKET}/a.csv at ${proxy.endpoint}: expected success, but got HTTP 400 InvalidRequest: Something about this request.`,
+    `[DAGRUN_ERR_DATASET_LOAD] S3 read of s3://${BUCKET}/a.csv at ${proxy.endpoint}: expected success, ` +
+      `but got HTTP 400 InvalidRequest: Something about this request.`,
   );
   const write = await caught(() => s.write(`s3://${BUCKET}/a.csv`, Buffer.from('x')));
   t.equal(
     write.message,
-    `[DAGRUN_ERR_DATASET_SAVE] S3 write of s3://${BUCKET}/a.csv at ${proxy.endpoint}: expected success, but got HTTP 400 InvalidRequest: Something about this request.`,
+    `[DAGRUN_ERR_DATASET_SAVE] S3 write of s3://${BUCKET}/a.csv at ${proxy.endpoint}: expected success, ` +
+      `but got HTTP 400 InvalidRequest: Something about this request.`,
   );
 });
 
@@ -249,7 +273,8 @@ t.test('a location without a bucket or an object key is refused before any reque
     [
       () => s.exists(`s3://${BUCKET}/folder/`),
       'DAGRUN_ERR_DATASET_LOAD',
-      `S3 location 's3://${BUCKET}/folder/': expected s3://bucket/key, but got a key ending in '/' (a folder, not an object).`,
+      `S3 location 's3://${BUCKET}/folder/': expected s3://bucket/key, but got a key ending in '/' (a folder, ` +
+        `not an object).`,
     ],
   ];
   for (const [op, code, detail] of cases) {
@@ -361,7 +386,8 @@ t.test('a failed multipart upload leaves the previous object whole and readable,
   t.equal(err.code, 'DAGRUN_ERR_DATASET_SAVE');
   t.equal(
     err.message,
-    `[DAGRUN_ERR_DATASET_SAVE] S3 write of ${loc} at ${proxy.endpoint}: expected success, but got HTTP 500 InternalError: We encountered an internal error. Please try again.`,
+    `[DAGRUN_ERR_DATASET_SAVE] S3 write of ${loc} at ${proxy.endpoint}: expected success, ` +
+      `but got HTTP 500 InternalError: We encountered an internal error. Please try again.`,
   );
   t.ok((await storage(t).read(loc)).equals(before), 'the previous object is intact');
   t.ok(
@@ -455,7 +481,10 @@ t.test('no credentials anywhere is DAGRUN_ERR_DATASET_CONNECTION saying where th
   t.equal(err.code, 'DAGRUN_ERR_DATASET_CONNECTION');
   t.equal(
     err.message,
-    `[DAGRUN_ERR_DATASET_CONNECTION] S3 credentials for bucket '${BUCKET}' at ${server.endpoint}: expected an access key from the catalog entry's credentials or the AWS default chain, but got none.\n  Hint: name a credentials entry holding aws_access_key_id and aws_secret_access_key in the catalog entry, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE).`,
+    `[DAGRUN_ERR_DATASET_CONNECTION] S3 credentials for bucket '${BUCKET}' at ${server.endpoint}: ` +
+      `expected an access key from the catalog entry's credentials or the AWS default chain, but got none.\n` +
+      `  Hint: name a credentials entry holding aws_access_key_id and aws_secret_access_key in the catalog entry, ` +
+      `or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE).`,
   );
 });
 
