@@ -100,7 +100,8 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
       if (o.dryRun) {
         const steps = project.plan(pipelineName, filter);
         out(
-          `Plan for pipeline '${pipelineName}' (${steps.length} nodes, env ${project.config.envs.join('+')}); nothing will run:`,
+          `Plan for pipeline '${pipelineName}' (${steps.length} nodes, env ${project.config.envs.join('+')}); ` +
+            'nothing will run:',
         );
         steps.forEach((s, i) => {
           out(`  ${String(i + 1).padStart(3)}. ${s.node.name}  ${s.node.funcRef ?? ''}`);
@@ -129,7 +130,8 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
         const resume = (e as { run?: { resume?: ResumePlan } }).run?.resume;
         if (resume) {
           const { resumeArgs, shellCommand } = await core();
-          resumeLine = `  Resume with: dagrun ${shellCommand(resumeArgs(resume, relative(io.cwd, project.dir) || undefined))}`;
+          const command = shellCommand(resumeArgs(resume, relative(io.cwd, project.dir) || undefined));
+          resumeLine = `  Resume with: dagrun ${command}`;
         }
         throw e;
       } finally {
@@ -140,7 +142,8 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
   program
     .command('check')
     .description(
-      'Run every check (YAML, schemas, functions, inputs, parameters, cycles) without running a node; node modules are imported, which runs their top-level code.',
+      'Run every check (YAML, schemas, functions, inputs, parameters, cycles) without running a node; node ' +
+        'modules are imported, which runs their top-level code.',
     )
     .option('-p, --pipeline <name>', 'check only this pipeline (default: all)')
     .option('-e, --env <name>', 'configuration environment')
@@ -151,7 +154,8 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
       printWarnings(project.warnings(o.pipeline), err);
       const names = o.pipeline ? [o.pipeline] : (project.pipelines?.roots() ?? []);
       out(
-        `OK: ${names.length} pipeline${names.length === 1 ? '' : 's'} checked (${names.join(', ')}); catalog ${project.catalogConfig ? Object.keys(project.catalogConfig.data).length : 0} entries.`,
+        `OK: ${names.length} pipeline${names.length === 1 ? '' : 's'} checked (${names.join(', ')}); catalog ` +
+          `${project.catalogConfig ? Object.keys(project.catalogConfig.data).length : 0} entries.`,
       );
     });
 
@@ -181,7 +185,8 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
       out(`Pipeline '${name}': ${p.nodes.length} nodes`);
       p.nodes.forEach((n, i) => {
         out(
-          `  ${String(i + 1).padStart(3)}. ${n.name}  ${n.funcRef ?? ''}${n.tags.length ? `  [${n.tags.join(', ')}]` : ''}`,
+          `  ${String(i + 1).padStart(3)}. ${n.name}  ` +
+            `${n.funcRef ?? ''}${n.tags.length ? `  [${n.tags.join(', ')}]` : ''}`,
         );
         out(`         in   ${n.inputNames.join(', ') || '-'}`);
         out(`         out  ${n.outputNames.join(', ') || '-'}`);
@@ -239,7 +244,8 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
       await scaffold(dir, name, o.starter);
       const rel = relative(io.cwd, dir) || dir;
       out(
-        `Created project '${name}' (starter ${o.starter}) in ${rel}. Run it:\n  cd ${rel} && dagrun run\nTest and type-check its node functions: npm test, npm run typecheck`,
+        `Created project '${name}' (starter ${o.starter}) in ${rel}. Run it:\n  cd ${rel} && dagrun run\n` +
+          'Test and type-check its node functions: npm test, npm run typecheck',
       );
     });
 
@@ -264,7 +270,8 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
     ) {
       try {
         const { loadPluginRegistry, pluginFor } = await core();
-        // The known provider of the command alone when it provides it; else every plugin (help, a local plugin's command).
+        // The known provider of the command alone when it provides it;
+        // else every plugin (help, a local plugin's command).
         const provider = first === undefined ? undefined : pluginFor('command', first);
         let registry = provider ? await loadPluginRegistry(dir, [provider]) : undefined;
         if (!registry?.commands().some((c) => c.name === first)) registry = await loadPluginRegistry(dir);
@@ -281,7 +288,8 @@ export const main = async (argv: readonly string[], io: Io): Promise<number> => 
     const hint = pluginHint('command', first);
     if (hint) {
       err(
-        `[DAGRUN_ERR_CLI_USAGE] Command '${first}': expected a command of dagrun or of a plugin listed in dagrun.yaml, but got one no listed plugin provides.\n  ${hint}`,
+        `[DAGRUN_ERR_CLI_USAGE] Command '${first}': expected a command of dagrun or of a plugin listed in ` +
+          `dagrun.yaml, but got one no listed plugin provides.\n  ${hint}`,
       );
       return 2;
     }
@@ -365,7 +373,8 @@ const report = async (e: unknown, err: (s: string) => void, resumeLine?: string)
         e.code === 'DAGRUN_ERR_NODE_FAILED' &&
         cause.stack
       ) {
-        // The user's frames only: the engine's (core, this CLI), installed packages' and Node's own say nothing about their code.
+        // The user's frames only: the engine's (core, this CLI), installed packages' and Node's own
+        // say nothing about their code.
         const engine = [
           dirname(fileURLToPath(import.meta.resolve('@dagrun/core'))),
           dirname(fileURLToPath(import.meta.url)),

@@ -118,7 +118,8 @@ export const progressHooks = async (format: LogFormat, out: Out): Promise<{ hook
         afterDatasetChecked: (e) => void (e.report.violations.length > 0 && out.write(contractWarning(e))),
         afterPipelineRun: (e) =>
           out.write(
-            `Pipeline '${e.pipelineName}' completed: ${e.pipeline.nodes.length} nodes in ${fmtMs(performance.now() - t0)}\n`,
+            `Pipeline '${e.pipelineName}' completed: ${e.pipeline.nodes.length} nodes in ` +
+              `${fmtMs(performance.now() - t0)}\n`,
           ),
       },
       stop: () => undefined,
@@ -182,7 +183,8 @@ export const progressHooks = async (format: LogFormat, out: Out): Promise<{ hook
         timer = undefined;
         clear();
         out.write(
-          `Pipeline '${e.pipelineName}' completed: ${e.pipeline.nodes.length} nodes in ${fmtMs(performance.now() - runStart)}\n`,
+          `Pipeline '${e.pipelineName}' completed: ${e.pipeline.nodes.length} nodes in ` +
+            `${fmtMs(performance.now() - runStart)}\n`,
         );
       },
       onPipelineError: () => {

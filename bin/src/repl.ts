@@ -28,7 +28,8 @@ const list = (names: readonly string[], max = 8): string =>
 
 export const banner = (ctx: ReplContext): string =>
   [
-    `dagrun repl: project '${ctx.project.settings.name}' (env ${ctx.project.config.envs.join('+')}), Node ${process.version}`,
+    `dagrun repl: project '${ctx.project.settings.name}' (env ${ctx.project.config.envs.join('+')}), ` +
+      `Node ${process.version}`,
     `  project    the Project: project.plan('__default__'), project.check(), project.run({ pipeline })`,
     `  catalog    await catalog.load('name'); datasets: ${list(ctx.catalog.list())}`,
     `  params     the parameters, overrides applied: ${list(Object.keys(ctx.params))}`,

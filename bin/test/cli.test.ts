@@ -214,7 +214,10 @@ t.test("--help on every command exits 0 and lists exactly that command's options
   });
   t.match(
     results[0]!.stdout,
-    /Commands:\n {2}run \[options\] .*\n {2}check \[options\] .*\n(.*\n)* {2}pipeline .*\n {2}catalog .*\n {2}new \[options\] <name> .*\n {2}repl \[options\] /,
+    new RegExp(
+      /Commands:\n {2}run \[options\] .*\n {2}check \[options\] .*\n(.*\n)* {2}pipeline .*\n {2}catalog .*\n/.source +
+        / {2}new \[options\] <name> .*\n {2}repl \[options\] /.source,
+    ),
   );
 });
 
@@ -229,13 +232,15 @@ t.test('dagrun new refuses a folder that is not empty, and a bad name', async (t
   t.equal(taken.stdout, '');
   t.equal(
     taken.stderr,
-    `\n[DAGRUN_ERR_PROJECT_EXISTS] Folder '${join(cwd, 'taken')}': expected it empty or absent, but got 1 entry.\n  Hint: choose another name, or remove the folder.\n`,
+    `\n[DAGRUN_ERR_PROJECT_EXISTS] Folder '${join(cwd, 'taken')}': expected it empty or absent, but got 1 entry.\n` +
+      '  Hint: choose another name, or remove the folder.\n',
   );
   t.same(listFiles(join(cwd, 'taken')), ['notes.txt'], 'nothing written into the folder');
   t.equal(bad.code, 2);
   t.equal(
     bad.stderr,
-    "\n[DAGRUN_ERR_CLI_USAGE] Project name '1shop': expected letters, digits, '_' or '-', starting with a letter, but got '1shop'.\n",
+    "\n[DAGRUN_ERR_CLI_USAGE] Project name '1shop': expected letters, digits, '_' or '-', starting with a " +
+      "letter, but got '1shop'.\n",
   );
   t.notOk(existsSync(join(cwd, '1shop')));
 });
@@ -293,7 +298,8 @@ t.test('pipeline list, pipeline show (text and --json) and catalog list', async 
     list.stdout,
     [
       'data_processing             2 nodes  Clean raw orders and attach product categories.',
-      'revenue_report              2 nodes  Revenue by one column, as a table and a Markdown report. Included once per namespace.',
+      'revenue_report              2 nodes  Revenue by one column, as a table and a Markdown report. Included ' +
+        'once per namespace.',
       'metrics                     1 nodes',
       '__default__                 7 nodes  Everything, composed from the pipelines above.',
       '',
@@ -486,7 +492,8 @@ t.test(
     const err = r.stderr.split('\n');
     t.equal(
       err[1],
-      "pipeline.yaml:7:7 [DAGRUN_ERR_NODE_FAILED] Node 'explode' (src/nodes.ts#explode) failed: RangeError: depth 2 is too large",
+      "pipeline.yaml:7:7 [DAGRUN_ERR_NODE_FAILED] Node 'explode' (src/nodes.ts#explode) failed: RangeError: " +
+        'depth 2 is too large',
     );
     t.equal(err[2], '  Resume with: dagrun run --from-nodes explode');
     t.match(
@@ -532,7 +539,10 @@ t.test('a failed save: exit 1, the dataset error printed once, the system error,
   const err = save.stderr.split('\n');
   t.match(
     err[1],
-    /^\[DAGRUN_ERR_DATASET_SAVE\] Node 'make' \(src\/nodes\.ts#make\): Failed to save dataset 'numbers' \(json at data\/numbers\.json\): EISDIR: /,
+    new RegExp(
+      /^\[DAGRUN_ERR_DATASET_SAVE\] Node 'make' \(src\/nodes\.ts#make\): /.source +
+        /Failed to save dataset 'numbers' \(json at data\/numbers\.json\): EISDIR: /.source,
+    ),
   );
   t.equal(err[2], '  Resume with: dagrun run --from-nodes make');
   t.equal(err.length, 4, 'nothing more: the system error is in the first line, and not repeated as a cause');
@@ -564,7 +574,8 @@ t.test('--project DIR runs a project from another directory, and the resume comm
   t.equal(nowhere.code, 2);
   t.equal(
     nowhere.stderr,
-    `\n[DAGRUN_ERR_CONFIG_NOT_FOUND] Project at ${cwd}: expected a dagrun.yaml file, but got no such file.\n  Hint: pass --project DIR pointing at a dagrun project, or create one with \`dagrun new NAME\`.\n`,
+    `\n[DAGRUN_ERR_CONFIG_NOT_FOUND] Project at ${cwd}: expected a dagrun.yaml file, but got no such file.\n` +
+      `  Hint: pass --project DIR pointing at a dagrun project, or create one with \`dagrun new NAME\`.\n`,
   );
 });
 
@@ -581,9 +592,11 @@ t.test(
     const [run, check] = await Promise.all([dagrun(['run'], dir), dagrun(['check'], dir)]);
     const expected = [
       "[DAGRUN_ERR_CHECK_FAILED] 2 errors in project 'fail-demo'; nothing was run:",
-      "  1) pipeline.yaml:3:7 [DAGRUN_ERR_PARAMS_UNKNOWN] Parameter 'params:modle' of node 'make': expected a key defined in parameters.yaml, but got no such key.",
+      "  1) pipeline.yaml:3:7 [DAGRUN_ERR_PARAMS_UNKNOWN] Parameter 'params:modle' of node 'make': expected a " +
+        'key defined in parameters.yaml, but got no such key.',
       "       Hint: did you mean: 'params:model'?",
-      "  2) pipeline.yaml:7:7 [DAGRUN_ERR_PIPELINE_MISSING_INPUT] Input 'numbrs' of node 'explode': expected a node output or a catalog entry, but got neither.",
+      "  2) pipeline.yaml:7:7 [DAGRUN_ERR_PIPELINE_MISSING_INPUT] Input 'numbrs' of node 'explode': expected a " +
+        'node output or a catalog entry, but got neither.',
       "       Hint: did you mean: 'numbers'?",
       '',
     ].join('\n');
@@ -633,7 +646,9 @@ t.test('a command a known plugin provides, in a project that does not list it, n
     t.equal(r.code, 2, `${command}: a usage error`);
     t.equal(
       r.stderr,
-      `[DAGRUN_ERR_CLI_USAGE] Command '${command}': expected a command of dagrun or of a plugin listed in dagrun.yaml, but got one no listed plugin provides.\n  Hint: command '${command}' is provided by ${plugin}: add it to plugins in dagrun.yaml.\n`,
+      `[DAGRUN_ERR_CLI_USAGE] Command '${command}': expected a command of dagrun or of a plugin listed in ` +
+        'dagrun.yaml, but got one no listed plugin provides.\n' +
+        `  Hint: command '${command}' is provided by ${plugin}: add it to plugins in dagrun.yaml.\n`,
     );
   }
   const unknown = await dagrun(['vizz'], dir);
@@ -648,7 +663,10 @@ t.test('warnings of the checks go to stderr; the run goes on', async (t) => {
     'src/nodes.ts': 'export const make = () => 1;\n',
   });
   const warning =
-    "1 warning:\n  1) pipeline.yaml:3:7 [DAGRUN_ERR_PIPELINE_UNREAD_OUTPUT] Output 'scratch' of node 'make': expected a dataset that a node reads or the catalog declares, but got neither; it is computed and dropped.\n       Hint: declare it in catalog.yaml (type: memory keeps it in memory on purpose), or silence this warning with 'silence: [unread-output]' in dagrun.yaml.\n";
+    "1 warning:\n  1) pipeline.yaml:3:7 [DAGRUN_ERR_PIPELINE_UNREAD_OUTPUT] Output 'scratch' of node 'make': " +
+    'expected a dataset that a node reads or the catalog declares, but got neither; it is computed and ' +
+    'dropped.\n       Hint: declare it in catalog.yaml (type: memory keeps it in memory on purpose), or ' +
+    "silence this warning with 'silence: [unread-output]' in dagrun.yaml.\n";
   const check = await dagrun(['check'], dir);
   t.equal(check.code, 0);
   t.equal(check.stderr, warning);

@@ -40,7 +40,8 @@ t.test('a --params value that holds itself through an alias: exit 2, the overrid
     t.equal(r.stdout, '');
     t.equal(
       r.stderr,
-      `${HEADER}  1) [DAGRUN_ERR_PARAMS_OVERRIDE] Parameter override 'model=&m {depth: 3, self: *m}': expected a value that does not contain itself, but got an alias inside its own anchor.\n${ALIAS_HINT}`,
+      `${HEADER}  1) [DAGRUN_ERR_PARAMS_OVERRIDE] Parameter override 'model=&m {depth: 3, self: *m}': expected ` +
+        `a value that does not contain itself, but got an alias inside its own anchor.\n${ALIAS_HINT}`,
     );
   }
   t.notOk(existsSync(join(dir, 'data/numbers.json')), 'the node did not run');
@@ -57,7 +58,8 @@ t.test(
       ],
       [
         'model.constructor.prototype=1',
-        "expected a key path without __proto__, constructor or prototype, but got 'constructor' in 'model.constructor.prototype'.",
+        "expected a key path without __proto__, constructor or prototype, but got 'constructor' in " +
+          "'model.constructor.prototype'.",
       ],
       [
         'model={__proto__: {depth: 9}}',
@@ -87,6 +89,9 @@ t.test('a "billion laughs" among the parameter files: exit 2 at the alias, no st
   t.equal(r.code, 2);
   t.equal(
     r.stderr,
-    `${HEADER}  1) conf/base/parameters_laughs.yaml:6:8 [DAGRUN_ERR_CONFIG_YAML_ALIAS] Aliases in 'conf/base/parameters_laughs.yaml': expected them to add at most 100,000 values, but got more.\n       Hint: each alias (*name) repeats its anchor's whole value, and aliases of anchors holding aliases multiply; write the values out, or nest fewer aliases.\n`,
+    `${HEADER}  1) conf/base/parameters_laughs.yaml:6:8 [DAGRUN_ERR_CONFIG_YAML_ALIAS] Aliases in ` +
+      `'conf/base/parameters_laughs.yaml': expected them to add at most 100,000 values, but got more.\n` +
+      `       Hint: each alias (*name) repeats its anchor's whole value, and aliases of anchors holding aliases ` +
+      'multiply; write the values out, or nest fewer aliases.\n',
   );
 });

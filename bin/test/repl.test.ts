@@ -23,7 +23,8 @@ __default__:
   'conf/staging/parameters.yaml': 'min_quantity: 5\n',
   'data/orders.json': '[{ "id": 1, "quantity": 3 }, { "id": 2, "quantity": 7 }]\n',
   'src/nodes.ts':
-    'export const keep = (orders: Array<{ quantity: number }>, min: number) => orders.filter((o) => o.quantity >= min);\n',
+    'export const keep = (orders: Array<{ quantity: number }>, min: number) => ' +
+    'orders.filter((o) => o.quantity >= min);\n',
   // A dataset whose close() appends a line to closed.log: proof that the session closed the catalog.
   'plugins/close-probe.ts': `import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -174,6 +175,7 @@ t.test('dagrun repl outside a project: exit 2 with what to change, no session', 
   t.equal(s.output(), '');
   t.equal(
     stderr,
-    `\n[DAGRUN_ERR_CONFIG_NOT_FOUND] Project at ${dir}: expected a dagrun.yaml file, but got no such file.\n  Hint: pass --project DIR pointing at a dagrun project, or create one with \`dagrun new NAME\`.\n`,
+    `\n[DAGRUN_ERR_CONFIG_NOT_FOUND] Project at ${dir}: expected a dagrun.yaml file, but got no such file.\n` +
+      `  Hint: pass --project DIR pointing at a dagrun project, or create one with \`dagrun new NAME\`.\n`,
   );
 });

@@ -119,7 +119,8 @@ for (const c of CASES) {
     t.equal(created.code, 0, created.stderr);
     t.equal(
       created.stdout,
-      `Created project 'shop' (starter ${c.starter}) in shop. Run it:\n  cd shop && dagrun run\nTest and type-check its node functions: npm test, npm run typecheck\n`,
+      `Created project 'shop' (starter ${c.starter}) in shop. Run it:\n  cd shop && dagrun run\n` +
+        'Test and type-check its node functions: npm test, npm run typecheck\n',
     );
     const dir = join(cwd, 'shop');
     t.same(listFiles(dir), [...COMMON_FILES, c.data].sort());
@@ -199,7 +200,8 @@ t.test('an unknown starter is a usage error naming the choices; nothing is writt
   t.equal(typo.stdout, '');
   t.equal(
     typo.stderr,
-    "\n[DAGRUN_ERR_CLI_USAGE] Starter 'mll': expected one of default, ml, but got 'mll'.\n  Hint: did you mean: 'ml'?\n",
+    "\n[DAGRUN_ERR_CLI_USAGE] Starter 'mll': expected one of default, ml, but got 'mll'.\n" +
+      "  Hint: did you mean: 'ml'?\n",
   );
   t.equal(other.code, 2);
   t.equal(other.stderr, "\n[DAGRUN_ERR_CLI_USAGE] Starter 'spark': expected one of default, ml, but got 'spark'.\n");
@@ -215,6 +217,7 @@ t.test('--starter ml still refuses a folder that is not empty', async (t) => {
   t.equal(again.stdout, '');
   t.equal(
     again.stderr,
-    `\n[DAGRUN_ERR_PROJECT_EXISTS] Folder '${join(cwd, 'taken')}': expected it empty or absent, but got 9 entries.\n  Hint: choose another name, or remove the folder.\n`,
+    `\n[DAGRUN_ERR_PROJECT_EXISTS] Folder '${join(cwd, 'taken')}': expected it empty or absent, ` +
+      'but got 9 entries.\n  Hint: choose another name, or remove the folder.\n',
   );
 });

@@ -79,7 +79,8 @@ const report = (row: Row) => {
   const verdict = row.pass === undefined ? '' : row.pass ? '  PASS' : '  FAIL';
   const cpu = row.cpu ? `, CPU ${fmt(row.cpu.median, row.unit)}` : '';
   log(
-    `  ${row.what}: ${fmt(median, row.unit)} (min ${fmt(min, row.unit)}, max ${fmt(max, row.unit)}, ${runs} runs${cpu})${row.goal ? `  goal ${row.goal}` : ''}${verdict}`,
+    `  ${row.what}: ${fmt(median, row.unit)} (min ${fmt(min, row.unit)}, max ${fmt(max, row.unit)}, ` +
+      `${runs} runs${cpu})${row.goal ? `  goal ${row.goal}` : ''}${verdict}`,
   );
 };
 
@@ -220,7 +221,9 @@ const propertiesCsv = (): string => {
     const lat = -33.3 - r() * 0.3;
     const lon = -70.5 - r() * 0.3;
     const price = Math.round(usable * (40 + r() * 80) * 10) / 10;
-    chunk += `${type},${sector},${usable.toFixed(2)},${net.toFixed(2)},${rooms},${baths},${lat.toFixed(6)},${lon.toFixed(6)},${price}\n`;
+    chunk +=
+      `${type},${sector},${usable.toFixed(2)},${net.toFixed(2)},${rooms},${baths},` +
+      `${lat.toFixed(6)},${lon.toFixed(6)},${price}\n`;
     if (chunk.length > 1 << 20) {
       writeSync(fd, chunk);
       chunk = '';
@@ -400,7 +403,8 @@ const benchCsv = async (): Promise<void> => {
   const csv = propertiesCsv();
   const made = performance.now() - t0;
   log(
-    `  file: ${relative(ROOT, csv)} (${(readFileSync(csv).byteLength / 1e6).toFixed(1)} MB${made > 1000 ? `, generated in ${(made / 1000).toFixed(1)} s` : ', reused'})`,
+    `  file: ${relative(ROOT, csv)} (${(readFileSync(csv).byteLength / 1e6).toFixed(1)} MB` +
+      `${made > 1000 ? `, generated in ${(made / 1000).toFixed(1)} s` : ', reused'})`,
   );
   const dir = csvProject(csv);
   const project = await openProject({ projectDir: dir });
@@ -423,7 +427,8 @@ const benchCsv = async (): Promise<void> => {
     const r = await lines.next();
     if (r.done)
       throw new Error(
-        `${PYTHON} core/bench/pandas_read_csv.py ended early: ${pyErr}\nHint: apt-get update && apt-get install -y python3-pandas`,
+        `${PYTHON} core/bench/pandas_read_csv.py ended early: ${pyErr}\n` +
+          'Hint: apt-get update && apt-get install -y python3-pandas',
       );
     return r.value as string;
   };
@@ -471,7 +476,9 @@ const machine = () => {
   return {
     ...baseMachine(),
     python: (py.stdout || py.stderr).trim() || 'not found',
-    os: `${readFileSync('/proc/sys/kernel/ostype', 'utf8').trim()} ${readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()}`,
+    os:
+      `${readFileSync('/proc/sys/kernel/ostype', 'utf8').trim()} ` +
+      `${readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()}`,
   };
 };
 
@@ -512,30 +519,45 @@ const writeDoc = (m: ReturnType<typeof machine>, when: string, loads: string): v
     '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |',
     ...rows.map(
       (r) =>
-        `| ${r.what.replace(/^ {2}/, '↳ ')} | ${fmt(r.stats.median, r.unit)} | ${fmt(r.stats.min, r.unit)} | ${fmt(r.stats.max, r.unit)} | ${r.stats.runs} | ${r.cpu ? fmt(r.cpu.median, r.unit) : ''} | ${r.goal ?? ''} | ${r.pass === undefined ? '' : r.pass ? 'pass' : '**FAIL**'} |`,
+        `| ${r.what.replace(/^ {2}/, '↳ ')} | ${fmt(r.stats.median, r.unit)} | ${fmt(r.stats.min, r.unit)} | ` +
+        `${fmt(r.stats.max, r.unit)} | ${r.stats.runs} | ${r.cpu ? fmt(r.cpu.median, r.unit) : ''} | ` +
+        `${r.goal ?? ''} | ${r.pass === undefined ? '' : r.pass ? 'pass' : '**FAIL**'} |`,
     ),
   ].join('\n');
   const engineBody = [
-    `Command: \`${COMMAND}\` (script: \`core/bench/engine.bench.ts\`; needs \`npm run build\` first, since (a) spawns the built CLI).`,
-    `Run on ${when}: ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}; ${RUNS} timed runs per figure after one warm-up.`,
-    `Load average (1 / 5 / 15 min): ${loads}; other work on the machine slows every figure, so compare medians of runs made under similar load.`,
+    `Command: \`${COMMAND}\` (script: \`core/bench/engine.bench.ts\`; needs \`npm run build\` first, since (a) ` +
+      'spawns the built CLI).',
+    `Run on ${when}: ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}; ${RUNS} timed runs per figure after ` +
+      'one warm-up.',
+    `Load average (1 / 5 / 15 min): ${loads}; other work on the machine slows every figure, so compare medians ` +
+      'of runs made under similar load.',
     '',
     table,
     '',
-    'What each figure measures (goals are judged on the wall-clock median; CPU is user + sys time of every thread of the same',
+    'What each figure measures (goals are judged on the wall-clock median; CPU is user + sys time of every ' +
+      'thread of the same',
     'runs, which other work on the machine inflates less than wall time):',
     '',
-    '- **(a)** wall time of a whole `node bin/dagrun.js …` process, spawned from the benchmark (Node start-up included). The `run` project',
-    '  has one `.ts` node function (compiled by esbuild into .dagrun/cache on the warm-up run, no build step) reading a `json` dataset and writing a `json` and a `memory` dataset;',
+    '- **(a)** wall time of a whole `node bin/dagrun.js …` process, spawned from the benchmark (Node start-up ' +
+      'included). The `run` project',
+    '  has one `.ts` node function (compiled by esbuild into .dagrun/cache on the warm-up run, no build step) ' +
+      'reading a `json` dataset and writing a `json` and a `memory` dataset;',
     '  the run record is written.',
-    `- **(b)** a generated pipeline.yaml of ${NODES} no-op nodes in ${NODES / WIDTH} layers of ${WIDTH} (each node reads two outputs of the layer above),`,
-    '  intermediates in memory. Measured inside one process after one warm-up, so Node start-up and first imports are excluded.',
-    '  Validation + planning is `openProject` (YAML with positions, schemas, function imports, node checks, cycle search) plus',
-    '  `Project.check` and building the `Pipeline` (toposort). Run overhead is the whole `Project.run()` (its own check, catalog,',
+    `- **(b)** a generated pipeline.yaml of ${NODES} no-op nodes in ${NODES / WIDTH} layers of ${WIDTH} (each ` +
+      'node reads two outputs of the layer above),',
+    '  intermediates in memory. Measured inside one process after one warm-up, so Node start-up and first ' +
+      'imports are excluded.',
+    '  Validation + planning is `openProject` (YAML with positions, schemas, function imports, node checks, ' +
+      'cycle search) plus',
+    '  `Project.check` and building the `Pipeline` (toposort). Run overhead is the whole `Project.run()` (its ' +
+      'own check, catalog,',
     '  runner, hooks, release of intermediates, run record written at start and end) divided by the node count.',
-    `- **(c)** a deterministic ${CSV_ROWS.toLocaleString('en')}-row, 9-column CSV (\`bench-out/engine/\`, made on first run) loaded through`,
-    '  a `csv` catalog entry (`DataCatalog.load`, polars underneath) against `pandas.read_csv` on the same file in the same run',
-    `  (\`${PYTHON}\`, Debian's python3-pandas in one long-lived process; only the read is timed, after one warm-up read on each side).`,
+    `- **(c)** a deterministic ${CSV_ROWS.toLocaleString('en')}-row, 9-column CSV (\`bench-out/engine/\`, made ` +
+      'on first run) loaded through',
+    '  a `csv` catalog entry (`DataCatalog.load`, polars underneath) against `pandas.read_csv` on the same ' +
+      'file in the same run',
+    `  (\`${PYTHON}\`, Debian's python3-pandas in one long-lived process; only the read is timed, after one ` +
+      'warm-up read on each side).',
     '  The two alternate, one read each per round, so both see the same machine load; the speed-up is taken per round.',
     '  polars reads with every core, pandas with one: compare the CPU column too.',
   ].join('\n');
@@ -557,7 +579,8 @@ const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const m = machine();
 if (BUILD !== ROOT) log(`build measured: ${relative(ROOT, BUILD)}`);
 log(
-  `dagrun engine benchmark: ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}, ${RUNS} runs per figure; load average (1/5/15 min) ${load()}`,
+  `dagrun engine benchmark: ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}, ${RUNS} runs per figure; ` +
+    `load average (1/5/15 min) ${load()}`,
 );
 const loadBefore = load();
 await benchCli();

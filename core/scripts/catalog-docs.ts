@@ -21,9 +21,12 @@ export const NOTES: Readonly<Record<string, string>> = {
   'json.indent': 'Spaces of indentation when writing a value (not a table). Default `2`; `0` writes one line.',
   'text.encoding': 'Character encoding. Default `utf8`.',
   'object.serializer':
-    "`json` (default): a JSON envelope, through a registered codec when one accepts the value. `v8`: Node's structured serialisation (keeps Maps, Sets, Dates, typed arrays; class instances come back as plain objects).",
+    "`json` (default): a JSON envelope, through a registered codec when one accepts the value. `v8`: Node's " +
+    'structured serialisation (keeps Maps, Sets, Dates, typed arrays; class instances come back as plain ' +
+    'objects).',
   'memory.copy_mode':
-    '`assign` (default) hands later nodes the very value saved; `deepcopy` gives each load its own copy (DataFrames are never copied).',
+    '`assign` (default) hands later nodes the very value saved; `deepcopy` gives each load its own copy ' +
+    '(DataFrames are never copied).',
 };
 
 /** The Markdown of every type: a heading, its description, and a table of its options. */
@@ -33,7 +36,9 @@ const renderType = (type: DatasetType): string => {
   const schema = type.schema;
   const props = (schema.properties ?? {}) as Record<string, JsonSchema>;
   const required = new Set((schema.required ?? []) as string[]);
-  const facts = `*Versionable: ${type.versionable ? 'yes' : 'no'} · outlives the run: ${type.persistent === false ? 'no' : 'yes'}*`;
+  const facts =
+    `*Versionable: ${type.versionable ? 'yes' : 'no'} · outlives the run: ` +
+    `${type.persistent === false ? 'no' : 'yes'}*`;
   const lines = [`### \`${type.name}\``, '', cell(type.description), '', facts, ''];
   const names = Object.keys(props);
   if (names.length === 0) {
@@ -130,7 +135,8 @@ export const replaceSection = (doc: string, section: string, plugin?: string): s
   const b = doc.indexOf(end);
   if (a < 0 || b < a)
     throw new Error(
-      `expected the markers ${start} and ${end} in this order, but got ${a < 0 ? 'no start marker' : 'no end marker after it'}`,
+      `expected the markers ${start} and ${end} in this order, but got ` +
+        `${a < 0 ? 'no start marker' : 'no end marker after it'}`,
     );
   return `${doc.slice(0, a + start.length)}\n\n${section.trimEnd()}\n\n${doc.slice(b)}`;
 };
@@ -168,7 +174,10 @@ export interface ScriptIo {
   readonly stderr: (line: string) => void;
 }
 
-/** The command: rewrites `file` (default docs/catalog-yaml.md), or with --check only compares. Returns the exit code. */
+/**
+ * The command: rewrites `file` (default docs/catalog-yaml.md), or with --check only compares.
+ * Returns the exit code.
+ */
 export const main = async (argv: readonly string[], io: ScriptIo): Promise<number> => {
   const check = argv.includes('--check');
   const p = argv.indexOf('--plugin');
@@ -188,7 +197,8 @@ export const main = async (argv: readonly string[], io: ScriptIo): Promise<numbe
   }
   if (check) {
     io.stderr(
-      `catalog-docs: ${file} differs from the dataset type schemas; run node --import tsx core/scripts/catalog-docs.ts${plugin ? ` --plugin ${plugin}` : ''}`,
+      `catalog-docs: ${file} differs from the dataset type schemas; run node --import tsx ` +
+        `core/scripts/catalog-docs.ts${plugin ? ` --plugin ${plugin}` : ''}`,
     );
     return 1;
   }

@@ -77,7 +77,10 @@ interface Killed {
   readonly stderr: string;
 }
 
-/** Starts the child saving `dataset`, polls `watchDir` for its temporary file and SIGKILLs it as soon as bytes land there. */
+/**
+ * Starts the child saving `dataset`, polls `watchDir` for its temporary file and SIGKILLs it as soon as
+ * bytes land there.
+ */
 const killWhileWriting = async (args: Record<string, unknown>, watchDir: string): Promise<Killed> => {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(args)], {
     cwd: ROOT,
@@ -193,7 +196,8 @@ t.test('a format that throws mid-write leaves the old file and no temporary file
   );
   const dir = makeProject(t, {
     'conf/base/catalog.yaml':
-      'notes:\n  type: flaky_text\n  path: data/notes.txt\nhistory:\n  type: flaky_text\n  path: data/history.txt\n  versioned: true\n',
+      'notes:\n  type: flaky_text\n  path: data/notes.txt\nhistory:\n  type: flaky_text\n' +
+      '  path: data/history.txt\n  versioned: true\n',
   });
 
   const first = catalogFor(dir, V1, registry);
@@ -205,7 +209,8 @@ t.test('a format that throws mid-write leaves the old file and no temporary file
   t.equal(err.code, 'DAGRUN_ERR_DATASET_SAVE');
   t.equal(
     err.message,
-    "[DAGRUN_ERR_DATASET_SAVE] Failed to save dataset 'notes' (flaky_text at data/notes.txt): simulated crash after 4 bytes. What was saved before is intact.",
+    "[DAGRUN_ERR_DATASET_SAVE] Failed to save dataset 'notes' (flaky_text at data/notes.txt): simulated crash " +
+      'after 4 bytes. What was saved before is intact.',
   );
   t.equal((err.cause as Error).message, 'simulated crash after 4 bytes.', 'the original error is the cause');
   t.equal(readFileSync(join(dir, 'data/notes.txt'), 'utf8'), 'old notes\n');
@@ -214,7 +219,8 @@ t.test('a format that throws mid-write leaves the old file and no temporary file
   t.equal(verr.code, 'DAGRUN_ERR_DATASET_SAVE');
   t.equal(
     verr.message,
-    "[DAGRUN_ERR_DATASET_SAVE] Failed to save dataset 'history' (flaky_text at data/history.txt): simulated crash after 4 bytes. What was saved before is intact.",
+    "[DAGRUN_ERR_DATASET_SAVE] Failed to save dataset 'history' (flaky_text at data/history.txt): simulated " +
+      'crash after 4 bytes. What was saved before is intact.',
   );
   t.same(
     listFiles(join(dir, 'data')),

@@ -88,7 +88,8 @@ const expectProblems = async (
   const body = expected.map((e, i) => `  ${i + 1}) ${e.message.replace(/\n/g, '\n     ')}`).join('\n');
   t.equal(
     err.message,
-    `[DAGRUN_ERR_CHECK_FAILED] ${n} ${n === 1 ? 'error' : 'errors'} in project 'test-project'; nothing was run:\n${body}`,
+    `[DAGRUN_ERR_CHECK_FAILED] ${n} ${n === 1 ? 'error' : 'errors'} in project 'test-project'; ` +
+      `nothing was run:\n${body}`,
   );
   t.same(
     (err as unknown as CheckError).errors.map((e: DagrunError) => e.message),
@@ -121,7 +122,10 @@ t.test('YAML syntax errors name the file, line and column', async (t) => {
       {
         code: 'DAGRUN_ERR_CONFIG_YAML',
         at: 'conf/base/catalog.yaml:8:3',
-        message: `conf/base/catalog.yaml:8:3 [DAGRUN_ERR_CONFIG_YAML] Invalid YAML in 'conf/base/catalog.yaml': Implicit keys need to be on a single line.\n  Hint: check indentation and quoting at that line; a value with ":" or "#" needs quotes.`,
+        message:
+          `conf/base/catalog.yaml:8:3 [DAGRUN_ERR_CONFIG_YAML] Invalid YAML in 'conf/base/catalog.yaml': ` +
+          'Implicit keys need to be on a single line.\n' +
+          '  Hint: check indentation and quoting at that line; a value with ":" or "#" needs quotes.',
       },
     ]);
   });
@@ -133,7 +137,10 @@ t.test('YAML syntax errors name the file, line and column', async (t) => {
       {
         code: 'DAGRUN_ERR_CONFIG_YAML',
         at: 'pipeline.yaml:7:1',
-        message: `pipeline.yaml:7:1 [DAGRUN_ERR_CONFIG_YAML] Invalid YAML in 'pipeline.yaml': Sequence item without - indicator (and 3 more).\n  Hint: check indentation and quoting at that line; a value with ":" or "#" needs quotes.`,
+        message:
+          `pipeline.yaml:7:1 [DAGRUN_ERR_CONFIG_YAML] Invalid YAML in 'pipeline.yaml': Sequence item without - ` +
+          'indicator (and 3 more).\n  Hint: check indentation and quoting at that line; a value with ":" or "#" ' +
+          'needs quotes.',
       },
     ]);
   });
@@ -143,7 +150,10 @@ t.test('YAML syntax errors name the file, line and column', async (t) => {
       {
         code: 'DAGRUN_ERR_CONFIG_YAML',
         at: 'conf/base/parameters.yaml:2:1',
-        message: `conf/base/parameters.yaml:2:1 [DAGRUN_ERR_CONFIG_YAML] Invalid YAML in 'conf/base/parameters.yaml': Map keys must be unique.\n  Hint: check indentation and quoting at that line; a value with ":" or "#" needs quotes.`,
+        message:
+          `conf/base/parameters.yaml:2:1 [DAGRUN_ERR_CONFIG_YAML] Invalid YAML in 'conf/base/parameters.yaml': ` +
+          'Map keys must be unique.\n  Hint: check indentation and quoting at that line; a value with ":" or "#" ' +
+          'needs quotes.',
       },
       // Not also "params:factor is unknown": the file that would define it could not be read.
     ]);
@@ -168,19 +178,22 @@ t.test('schema errors in pipeline.yaml', async (t) => {
       code: 'DAGRUN_ERR_CONFIG_SCHEMA',
       at: 'pipeline.yaml:3:7',
       message:
-        "pipeline.yaml:3:7 [DAGRUN_ERR_CONFIG_SCHEMA] Pipeline file 'pipeline.yaml': expected option '__default__.nodes.0.func', but got nothing.\n  Hint: add 'func: …' to this entry.",
+        "pipeline.yaml:3:7 [DAGRUN_ERR_CONFIG_SCHEMA] Pipeline file 'pipeline.yaml': expected option " +
+        "'__default__.nodes.0.func', but got nothing.\n  Hint: add 'func: …' to this entry.",
     },
     {
       code: 'DAGRUN_ERR_CONFIG_SCHEMA',
       at: 'pipeline.yaml:4:7',
       message:
-        "pipeline.yaml:4:7 [DAGRUN_ERR_CONFIG_SCHEMA] Pipeline file 'pipeline.yaml': expected only known options, but got unknown option '__default__.nodes.0.fnuc'.\n  Hint: did you mean: 'func'?",
+        "pipeline.yaml:4:7 [DAGRUN_ERR_CONFIG_SCHEMA] Pipeline file 'pipeline.yaml': expected only known " +
+        "options, but got unknown option '__default__.nodes.0.fnuc'.\n  Hint: did you mean: 'func'?",
     },
     {
       code: 'DAGRUN_ERR_CONFIG_SCHEMA',
       at: 'pipeline.yaml:8:15',
       message:
-        "pipeline.yaml:8:15 [DAGRUN_ERR_CONFIG_SCHEMA] Pipeline file 'pipeline.yaml', field '__default__.nodes.1.inputs': expected string or array or object or null, but got number 42.",
+        "pipeline.yaml:8:15 [DAGRUN_ERR_CONFIG_SCHEMA] Pipeline file 'pipeline.yaml', field " +
+        "'__default__.nodes.1.inputs': expected string or array or object or null, but got number 42.",
     },
   ]);
 });
@@ -201,18 +214,22 @@ second_out:
       code: 'DAGRUN_ERR_CATALOG_OPTIONS',
       at: 'conf/base/catalog.yaml:1:1',
       message:
-        "conf/base/catalog.yaml:1:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'first_out' (json): expected option 'path', but got nothing.\n  Hint: add 'path: …' to this entry.",
+        "conf/base/catalog.yaml:1:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'first_out' (json): expected " +
+        "option 'path', but got nothing.\n  Hint: add 'path: …' to this entry.",
     },
     {
       code: 'DAGRUN_ERR_CATALOG_OPTIONS',
       at: 'conf/base/catalog.yaml:3:3',
       message:
-        "conf/base/catalog.yaml:3:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'first_out' (json): expected only known options, but got unknown option 'pth'.\n  Hint: did you mean: 'path'?",
+        "conf/base/catalog.yaml:3:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'first_out' (json): expected " +
+        "only known options, but got unknown option 'pth'.\n  Hint: did you mean: 'path'?",
     },
     {
       code: 'DAGRUN_ERR_CATALOG_OPTIONS',
       at: 'conf/base/catalog.yaml:7:14',
-      message: `conf/base/catalog.yaml:7:14 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'second_out' (json), field 'versioned': expected boolean, but got string "yes".`,
+      message:
+        `conf/base/catalog.yaml:7:14 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'second_out' (json), field ` +
+        `'versioned': expected boolean, but got string "yes".`,
     },
   ]);
 });
@@ -225,13 +242,16 @@ t.test('schema errors in parameters', async (t) => {
         code: 'DAGRUN_ERR_CONFIG_SCHEMA',
         at: 'conf/base/parameters.yaml:1:1',
         message:
-          "conf/base/parameters.yaml:1:1 [DAGRUN_ERR_CONFIG_SCHEMA] Configuration file 'conf/base/parameters.yaml': expected a mapping of keys to values, but got a list.",
+          'conf/base/parameters.yaml:1:1 [DAGRUN_ERR_CONFIG_SCHEMA] Configuration file ' +
+          "'conf/base/parameters.yaml': expected a mapping of keys to values, but got a list.",
       },
       {
         code: 'DAGRUN_ERR_PARAMS_UNKNOWN',
         at: 'pipeline.yaml:6:7',
         message:
-          "pipeline.yaml:6:7 [DAGRUN_ERR_PARAMS_UNKNOWN] Parameter 'params:factor' of node 'second': expected a key defined in parameters.yaml, but got no such key.\n  Hint: add 'factor' to conf/base/parameters.yaml.",
+          "pipeline.yaml:6:7 [DAGRUN_ERR_PARAMS_UNKNOWN] Parameter 'params:factor' of node 'second': expected " +
+          'a key defined in parameters.yaml, but got no such key.\n' +
+          "  Hint: add 'factor' to conf/base/parameters.yaml.",
       },
     ]);
   });
@@ -242,7 +262,9 @@ t.test('schema errors in parameters', async (t) => {
         code: 'DAGRUN_ERR_CONFIG_SCHEMA',
         at: 'conf/base/parameters_extra.yaml:2:1',
         message:
-          "conf/base/parameters_extra.yaml:2:1 [DAGRUN_ERR_CONFIG_SCHEMA] Key 'factor' in 'conf/base/parameters_extra.yaml': expected each key once per environment, but got it in 'conf/base/parameters.yaml' too.",
+          "conf/base/parameters_extra.yaml:2:1 [DAGRUN_ERR_CONFIG_SCHEMA] Key 'factor' in " +
+          "'conf/base/parameters_extra.yaml': expected each key once per environment, but got it in " +
+          "'conf/base/parameters.yaml' too.",
       },
     ]);
   });
@@ -260,7 +282,8 @@ t.test('an unknown dataset type', async (t) => {
       code: 'DAGRUN_ERR_CATALOG_UNKNOWN_TYPE',
       at: 'conf/base/catalog.yaml:5:9',
       message:
-        "conf/base/catalog.yaml:5:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'second_out': expected a registered dataset type, but got 'jsonl'.\n  Hint: did you mean: 'json'?",
+        "conf/base/catalog.yaml:5:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'second_out': " +
+        "expected a registered dataset type, but got 'jsonl'.\n  Hint: did you mean: 'json'?",
     },
   ]);
 });
@@ -282,27 +305,33 @@ t.test('a node input that nothing produces and the catalog lacks', async (t) => 
       code: 'DAGRUN_ERR_PIPELINE_MISSING_INPUT',
       at: 'pipeline.yaml:10:7',
       message:
-        "pipeline.yaml:10:7 [DAGRUN_ERR_PIPELINE_MISSING_INPUT] Input 'secnd_out' of node 'third': expected a node output or a catalog entry, but got neither.\n  Hint: did you mean: 'second_out'?",
+        "pipeline.yaml:10:7 [DAGRUN_ERR_PIPELINE_MISSING_INPUT] Input 'secnd_out' of node 'third': expected a " +
+        "node output or a catalog entry, but got neither.\n  Hint: did you mean: 'second_out'?",
     },
     {
       code: 'DAGRUN_ERR_PIPELINE_MISSING_INPUT',
       at: 'pipeline.yaml:14:7',
       message:
-        "pipeline.yaml:14:7 [DAGRUN_ERR_PIPELINE_MISSING_INPUT] Input 'zzz_unrelated_name' of node 'fourth': expected a node output or a catalog entry, but got neither.\n  Hint: declare it in conf/base/catalog.yaml, or add the node that produces it.",
+        "pipeline.yaml:14:7 [DAGRUN_ERR_PIPELINE_MISSING_INPUT] Input 'zzz_unrelated_name' of node 'fourth': " +
+        'expected a node output or a catalog entry, but got neither.\n' +
+        '  Hint: declare it in conf/base/catalog.yaml, or add the node that produces it.',
     },
   ]);
 });
 
 t.test('two nodes writing the same output', async (t) => {
   const dir = project(t, {
-    'pipeline.yaml': `${PIPELINE}    - name: third\n      func: src/nodes.ts#third\n      inputs: first_out\n      outputs: second_out\n`,
+    'pipeline.yaml':
+      `${PIPELINE}    - name: third\n      func: src/nodes.ts#third\n      inputs: first_out\n` +
+      '      outputs: second_out\n',
   });
   await expectProblems(t, dir, [
     {
       code: 'DAGRUN_ERR_PIPELINE_DUPLICATE_OUTPUT',
       at: 'pipeline.yaml:10:7',
       message:
-        "pipeline.yaml:10:7 [DAGRUN_ERR_PIPELINE_DUPLICATE_OUTPUT] Dataset 'second_out': expected one node to write it, but got 'second' and 'third'.\n  Hint: rename one output, or merge the two nodes.",
+        "pipeline.yaml:10:7 [DAGRUN_ERR_PIPELINE_DUPLICATE_OUTPUT] Dataset 'second_out': expected one node to " +
+        "write it, but got 'second' and 'third'.\n  Hint: rename one output, or merge the two nodes.",
     },
   ]);
 });
@@ -328,7 +357,9 @@ t.test('a cycle, listing the nodes on it', async (t) => {
       code: 'DAGRUN_ERR_PIPELINE_CYCLE',
       at: 'pipeline.yaml:10:7',
       message:
-        "pipeline.yaml:10:7 [DAGRUN_ERR_PIPELINE_CYCLE] Pipeline: expected no cycle, but got 'loop_a' -> 'loop_b' -> 'loop_c' -> 'loop_a'.\n  Hint: a node cannot depend, directly or through others, on its own output.",
+        "pipeline.yaml:10:7 [DAGRUN_ERR_PIPELINE_CYCLE] Pipeline: expected no cycle, but got 'loop_a' -> " +
+        "'loop_b' -> 'loop_c' -> 'loop_a'.\n" +
+        '  Hint: a node cannot depend, directly or through others, on its own output.',
     },
   ]);
 });
@@ -359,25 +390,29 @@ t.test('func problems: missing module, missing export, not a function, module th
       code: 'DAGRUN_ERR_FUNC_MODULE',
       at: 'pipeline.yaml:11:13',
       message:
-        "pipeline.yaml:11:13 [DAGRUN_ERR_FUNC_MODULE] Module of node func 'src/missing.ts#third': expected a file at src/missing.ts (relative to the project), but got no such file.",
+        "pipeline.yaml:11:13 [DAGRUN_ERR_FUNC_MODULE] Module of node func 'src/missing.ts#third': expected a " +
+        'file at src/missing.ts (relative to the project), but got no such file.',
     },
     {
       code: 'DAGRUN_ERR_FUNC_EXPORT',
       at: 'pipeline.yaml:15:13',
       message:
-        "pipeline.yaml:15:13 [DAGRUN_ERR_FUNC_EXPORT] Export 'thrid' of src/nodes.ts: expected a function, but got no such export.\n  Hint: did you mean: 'third'?",
+        "pipeline.yaml:15:13 [DAGRUN_ERR_FUNC_EXPORT] Export 'thrid' of src/nodes.ts: expected a function, but " +
+        "got no such export.\n  Hint: did you mean: 'third'?",
     },
     {
       code: 'DAGRUN_ERR_FUNC_EXPORT',
       at: 'pipeline.yaml:19:13',
       message:
-        "pipeline.yaml:19:13 [DAGRUN_ERR_FUNC_EXPORT] Export 'notAFunction' of src/nodes.ts: expected a function, but got object.",
+        "pipeline.yaml:19:13 [DAGRUN_ERR_FUNC_EXPORT] Export 'notAFunction' of src/nodes.ts: expected a " +
+        'function, but got object.',
     },
     {
       code: 'DAGRUN_ERR_FUNC_MODULE',
       at: 'pipeline.yaml:23:13',
       message:
-        "pipeline.yaml:23:13 [DAGRUN_ERR_FUNC_MODULE] Module of node func 'src/broken.ts#x': expected it to load, but got Error: boom at import.",
+        "pipeline.yaml:23:13 [DAGRUN_ERR_FUNC_MODULE] Module of node func 'src/broken.ts#x': expected it to " +
+        'load, but got Error: boom at import.',
     },
   ]);
 });
@@ -396,7 +431,9 @@ t.test('an unknown parameter key', async (t) => {
       code: 'DAGRUN_ERR_PARAMS_UNKNOWN',
       at: 'pipeline.yaml:10:7',
       message:
-        "pipeline.yaml:10:7 [DAGRUN_ERR_PARAMS_UNKNOWN] Parameter 'params:model.dept' of node 'third': expected a key defined in parameters.yaml, but got no such key.\n  Hint: did you mean: 'params:model.depth', 'params:model'?",
+        "pipeline.yaml:10:7 [DAGRUN_ERR_PARAMS_UNKNOWN] Parameter 'params:model.dept' of node 'third': " +
+        'expected a key defined in parameters.yaml, but got no such key.\n' +
+        "  Hint: did you mean: 'params:model.depth', 'params:model'?",
     },
   ]);
 });
@@ -432,42 +469,50 @@ second_out:
       code: 'DAGRUN_ERR_CATALOG_OPTIONS',
       at: 'conf/base/catalog.yaml:4:3',
       message:
-        "conf/base/catalog.yaml:4:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'first_out' (json): expected only known options, but got unknown option 'indnet'.\n  Hint: did you mean: 'indent'?",
+        "conf/base/catalog.yaml:4:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'first_out' (json): expected " +
+        "only known options, but got unknown option 'indnet'.\n  Hint: did you mean: 'indent'?",
     },
     {
       code: 'DAGRUN_ERR_CATALOG_UNKNOWN_TYPE',
       at: 'conf/base/catalog.yaml:6:9',
       message:
-        "conf/base/catalog.yaml:6:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'second_out': expected a registered dataset type, but got 'jsn'.\n  Hint: did you mean: 'json'?",
+        "conf/base/catalog.yaml:6:9 [DAGRUN_ERR_CATALOG_UNKNOWN_TYPE] Type of catalog entry 'second_out': " +
+        "expected a registered dataset type, but got 'jsn'.\n  Hint: did you mean: 'json'?",
     },
     {
       code: 'DAGRUN_ERR_CONFIG_SCHEMA',
       at: 'dagrun.yaml:3:9',
-      message: `dagrun.yaml:3:9 [DAGRUN_ERR_CONFIG_SCHEMA] Project settings (dagrun.yaml), field 'runner.type': expected one of "sequential", "concurrent", but got string "paralel".`,
+      message:
+        `dagrun.yaml:3:9 [DAGRUN_ERR_CONFIG_SCHEMA] Project settings (dagrun.yaml), field 'runner.type': ` +
+        'expected one of "sequential", "concurrent", but got string "paralel".',
     },
     {
       code: 'DAGRUN_ERR_FUNC_EXPORT',
       at: 'pipeline.yaml:4:13',
       message:
-        "pipeline.yaml:4:13 [DAGRUN_ERR_FUNC_EXPORT] Export 'frist' of src/nodes.ts: expected a function, but got no such export.\n  Hint: did you mean: 'first'?",
+        "pipeline.yaml:4:13 [DAGRUN_ERR_FUNC_EXPORT] Export 'frist' of src/nodes.ts: expected a function, but " +
+        "got no such export.\n  Hint: did you mean: 'first'?",
     },
     {
       code: 'DAGRUN_ERR_PARAMS_UNKNOWN',
       at: 'pipeline.yaml:6:7',
       message:
-        "pipeline.yaml:6:7 [DAGRUN_ERR_PARAMS_UNKNOWN] Parameter 'params:factr' of node 'second': expected a key defined in parameters.yaml, but got no such key.\n  Hint: did you mean: 'params:factor'?",
+        "pipeline.yaml:6:7 [DAGRUN_ERR_PARAMS_UNKNOWN] Parameter 'params:factr' of node 'second': expected a " +
+        "key defined in parameters.yaml, but got no such key.\n  Hint: did you mean: 'params:factor'?",
     },
     {
       code: 'DAGRUN_ERR_PIPELINE_DUPLICATE_OUTPUT',
       at: 'pipeline.yaml:10:7',
       message:
-        "pipeline.yaml:10:7 [DAGRUN_ERR_PIPELINE_DUPLICATE_OUTPUT] Dataset 'first_out': expected one node to write it, but got 'first' and 'third'.\n  Hint: rename one output, or merge the two nodes.",
+        "pipeline.yaml:10:7 [DAGRUN_ERR_PIPELINE_DUPLICATE_OUTPUT] Dataset 'first_out': expected one node to " +
+        "write it, but got 'first' and 'third'.\n  Hint: rename one output, or merge the two nodes.",
     },
     {
       code: 'DAGRUN_ERR_PIPELINE_MISSING_INPUT',
       at: 'pipeline.yaml:10:7',
       message:
-        "pipeline.yaml:10:7 [DAGRUN_ERR_PIPELINE_MISSING_INPUT] Input 'second_outt' of node 'third': expected a node output or a catalog entry, but got neither.\n  Hint: did you mean: 'second_out'?",
+        "pipeline.yaml:10:7 [DAGRUN_ERR_PIPELINE_MISSING_INPUT] Input 'second_outt' of node 'third': expected " +
+        "a node output or a catalog entry, but got neither.\n  Hint: did you mean: 'second_out'?",
     },
   ]);
 });
@@ -481,13 +526,16 @@ t.test('a catalog problem is reported even when pipeline.yaml does not load', as
     {
       code: 'DAGRUN_ERR_CATALOG_OPTIONS',
       at: 'conf/base/catalog.yaml:4:10',
-      message: `conf/base/catalog.yaml:4:10 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'first_out' (json), field 'table': expected boolean, but got string "no".`,
+      message:
+        `conf/base/catalog.yaml:4:10 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'first_out' (json), field ` +
+        `'table': expected boolean, but got string "no".`,
     },
     {
       code: 'DAGRUN_ERR_CONFIG_SCHEMA',
       at: 'pipeline.yaml:2:10',
       message:
-        "pipeline.yaml:2:10 [DAGRUN_ERR_CONFIG_SCHEMA] Pipeline file 'pipeline.yaml', field '__default__.nodes': expected array, but got a mapping.",
+        "pipeline.yaml:2:10 [DAGRUN_ERR_CONFIG_SCHEMA] Pipeline file 'pipeline.yaml', field " +
+        "'__default__.nodes': expected array, but got a mapping.",
     },
   ]);
 });
@@ -503,7 +551,10 @@ t.test('a partial run whose input is held in memory by a node outside the run', 
         code: 'DAGRUN_ERR_PIPELINE_UNAVAILABLE_INPUT',
         at: 'pipeline.yaml:6:7',
         message:
-          "pipeline.yaml:6:7 [DAGRUN_ERR_PIPELINE_UNAVAILABLE_INPUT] Input 'first_out' of this partial run: expected it saved in the catalog, but got an in-memory dataset that node 'first' (not in this run) produces.\n  Hint: include 'first' in the run (e.g. --from-nodes first), or declare 'first_out' in catalog.yaml with a file type.",
+          "pipeline.yaml:6:7 [DAGRUN_ERR_PIPELINE_UNAVAILABLE_INPUT] Input 'first_out' of this partial run: " +
+          "expected it saved in the catalog, but got an in-memory dataset that node 'first' (not in this run) " +
+          "produces.\n  Hint: include 'first' in the run (e.g. --from-nodes first), or declare 'first_out' in " +
+          'catalog.yaml with a file type.',
       },
     ],
     { filter: { fromNodes: ['second'] } },
@@ -521,7 +572,10 @@ t.test('a partial run whose input is held in memory by a node outside the run', 
           code: 'DAGRUN_ERR_PIPELINE_UNAVAILABLE_INPUT',
           at: 'pipeline.yaml:6:7',
           message:
-            "pipeline.yaml:6:7 [DAGRUN_ERR_PIPELINE_UNAVAILABLE_INPUT] Input 'first_out' of this partial run: expected it saved in the catalog, but got an in-memory dataset that node 'first' (not in this run) produces.\n  Hint: include 'first' in the run (e.g. --from-nodes first), or declare 'first_out' in catalog.yaml with a file type.",
+            "pipeline.yaml:6:7 [DAGRUN_ERR_PIPELINE_UNAVAILABLE_INPUT] Input 'first_out' of this partial run: " +
+            "expected it saved in the catalog, but got an in-memory dataset that node 'first' (not in this " +
+            "run) produces.\n  Hint: include 'first' in the run (e.g. --from-nodes first), or declare " +
+            "'first_out' in catalog.yaml with a file type.",
         },
       ],
       { filter: { nodes: ['second'] } },

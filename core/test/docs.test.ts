@@ -170,7 +170,8 @@ t.test('catalog-yaml.md holds the options tables generated from the dataset type
   for (const name of types) t.match(section ?? '', `### \`${name}\``, `type ${name} has its section`);
   t.match(
     section ?? '',
-    '| `indent` | integer, 0–8 |  | Spaces of indentation when writing a value (not a table). Default `2`; `0` writes one line. |',
+    '| `indent` | integer, 0–8 |  | Spaces of indentation when writing a value (not a table). Default `2`; `0` ' +
+      'writes one line. |',
   );
   t.match(
     section ?? '',

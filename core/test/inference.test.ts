@@ -7,7 +7,10 @@ import { openProject, DagrunError, NodeError } from '../src/index.js';
 import { caught, makeProject } from './helpers/project.js';
 
 const NODES_TS = `
-export const train = (rows: number[], factor: number) => ({ factor, mean: rows.reduce((a, b) => a + b, 0) / rows.length });
+export const train = (rows: number[], factor: number) => ({
+  factor,
+  mean: rows.reduce((a, b) => a + b, 0) / rows.length,
+});
 export const score = (model: { factor: number; mean: number }, request: { x: number }[]) => {
   if (!Array.isArray(request)) throw new TypeError('request must be an array');
   return request.map((r) => r.x * model.factor + model.mean);
@@ -91,14 +94,16 @@ t.test('a node that throws names itself; bad inputs and outputs name the pipelin
   t.equal((badIn as unknown as DagrunError).code, 'DAGRUN_ERR_INFERENCE_SPEC');
   t.match(
     badIn.message,
-    "Inference inputs of pipeline 'inference': expected free inputs of the nodes that produce scores (model, request), but got 'requests'.",
+    "Inference inputs of pipeline 'inference': expected free inputs of the nodes that produce scores (model, " +
+      "request), but got 'requests'.",
   );
   const badOut = await caught(() =>
     project.inferencePlan({ pipeline: 'inference', inputs: ['request'], outputs: ['score'] }),
   );
   t.match(
     badOut.message,
-    "Inference outputs of pipeline 'inference': expected datasets its nodes produce (scores, labels, summary), but got 'score'.",
+    "Inference outputs of pipeline 'inference': expected datasets its nodes produce (scores, labels, summary), " +
+      "but got 'score'.",
   );
   const missing = await caught(() =>
     project.inferencePlan({

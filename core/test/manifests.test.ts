@@ -24,7 +24,10 @@ interface Manifest {
 
 type AstNode = { readonly type: string } & Record<string, unknown>;
 
-/** The package an import specifier names ('@scope/name/sub' -> '@scope/name'); undefined for relative, builtin and '#' imports. */
+/**
+ * The package an import specifier names ('@scope/name/sub' -> '@scope/name');
+ * undefined for relative, builtin and '#' imports.
+ */
 const packageOf = (spec: string): string | undefined => {
   if (spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('#') || isBuiltin(spec)) return undefined;
   const parts = spec.split('/');
@@ -50,7 +53,10 @@ const isCall = (node: unknown, name: string): boolean => {
   );
 };
 
-/** `require`, `require.resolve`, `createRequire(…)`, `createRequire(…).resolve`, `import.meta.resolve`: calls that name a module. */
+/**
+ * `require`, `require.resolve`, `createRequire(…)`, `createRequire(…).resolve`, `import.meta.resolve`:
+ * calls that name a module.
+ */
 const namesModule = (callee: AstNode): boolean => {
   if (callee.type === 'Identifier') return callee.name === 'require';
   if (isCall(callee, 'createRequire')) return true;
@@ -149,7 +155,8 @@ const manifestProblems = (dir: string): string[] => {
       if (pkg === undefined) continue;
       if (!declared.has(pkg) && !used.has(pkg))
         problems.push(
-          `${manifest.name}: ${relative(join(ROOT, dir), file)} imports '${pkg}', which package.json does not declare in dependencies or peerDependencies`,
+          `${manifest.name}: ${relative(join(ROOT, dir), file)} imports '${pkg}', which package.json does not ` +
+            'declare in dependencies or peerDependencies',
         );
       used.add(pkg);
     }

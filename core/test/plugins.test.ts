@@ -18,7 +18,12 @@ export default {
     api.registerDatasetType({
       name: 'lines',
       description: 'A list of strings in a text file.',
-      schema: { type: 'object', properties: { path: { type: 'string' }, upper: { type: 'boolean' } }, required: ['path'], additionalProperties: false },
+      schema: {
+        type: 'object',
+        properties: { path: { type: 'string' }, upper: { type: 'boolean' } },
+        required: ['path'],
+        additionalProperties: false,
+      },
       create: (opts: { path: string; upper?: boolean }, ctx: any) => {
         const file = join(ctx.projectDir, opts.path);
         return {
@@ -54,7 +59,8 @@ const project = (t: TapTest, files: Record<string, string>) =>
     'pipeline.yaml':
       '__default__:\n  nodes:\n    - { name: reverse, func: src/nodes.ts#reverse, inputs: words, outputs: reversed }\n',
     'conf/base/catalog.yaml':
-      'words:\n  type: lines\n  path: data/words.txt\nreversed:\n  type: lines\n  path: data/reversed.txt\n  upper: true\n',
+      'words:\n  type: lines\n  path: data/words.txt\nreversed:\n  type: lines\n  path: data/reversed.txt\n' +
+      '  upper: true\n',
     'data/words.txt': 'alpha;beta;gamma',
     ...files,
   });
@@ -89,8 +95,10 @@ t.test('a plugin from dagrun.yaml (local .ts, options) adds a dataset type used 
   t.same(
     errors.map((e) => e.message),
     [
-      "conf/base/catalog.yaml:4:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'reversed' (lines): expected option 'path', but got nothing.\n  Hint: add 'path: …' to this entry.",
-      "conf/base/catalog.yaml:6:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'reversed' (lines): expected only known options, but got unknown option 'pth'.\n  Hint: did you mean: 'path'?",
+      "conf/base/catalog.yaml:4:1 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'reversed' (lines): expected " +
+        "option 'path', but got nothing.\n  Hint: add 'path: …' to this entry.",
+      "conf/base/catalog.yaml:6:3 [DAGRUN_ERR_CATALOG_OPTIONS] Catalog entry 'reversed' (lines): expected only " +
+        "known options, but got unknown option 'pth'.\n  Hint: did you mean: 'path'?",
     ],
   );
 
@@ -130,7 +138,8 @@ const expectPluginProblem = async (t: TapTest, dir: string, code: string, at: st
 t.test('a plugin for another engine version is DAGRUN_ERR_PLUGIN_VERSION', async (t) => {
   const dir = project(t, {
     'dagrun.yaml':
-      'name: test-project\nplugins:\n  - module: ./plugins/lines.ts\n    options: { separator: ";" }\n  - ./plugins/future.ts\n',
+      'name: test-project\nplugins:\n  - module: ./plugins/lines.ts\n    options: { separator: ";" }\n' +
+      '  - ./plugins/future.ts\n',
     'plugins/future.ts': "export default { name: 'future', engine: '>=2.0.0 <3', register() {} };\n",
   });
   await expectPluginProblem(
@@ -138,7 +147,9 @@ t.test('a plugin for another engine version is DAGRUN_ERR_PLUGIN_VERSION', async
     dir,
     'DAGRUN_ERR_PLUGIN_VERSION',
     'dagrun.yaml:5:5',
-    `dagrun.yaml:5:5 [DAGRUN_ERR_PLUGIN_VERSION] Plugin 'future' (from ./plugins/future.ts): expected engine >=2.0.0 <3, but got @dagrun/core ${ENGINE_VERSION}.\n  Hint: install a version of the plugin made for this engine, or upgrade @dagrun/core.`,
+    `dagrun.yaml:5:5 [DAGRUN_ERR_PLUGIN_VERSION] Plugin 'future' (from ./plugins/future.ts): expected engine ` +
+      `>=2.0.0 <3, but got @dagrun/core ${ENGINE_VERSION}.\n` +
+      '  Hint: install a version of the plugin made for this engine, or upgrade @dagrun/core.',
   );
 });
 
@@ -154,13 +165,16 @@ t.test('a plugin whose dependency is missing, or listed after it, is DAGRUN_ERR_
     missing,
     'DAGRUN_ERR_PLUGIN_DEPENDENCY',
     'dagrun.yaml:3:5',
-    "dagrun.yaml:3:5 [DAGRUN_ERR_PLUGIN_DEPENDENCY] Plugin 'child' (from ./plugins/child.ts): expected plugin 'lines' to be registered before it, but got no plugin.\n  Hint: list 'lines' above 'child' under plugins in dagrun.yaml.",
+    "dagrun.yaml:3:5 [DAGRUN_ERR_PLUGIN_DEPENDENCY] Plugin 'child' (from ./plugins/child.ts): expected plugin " +
+      "'lines' to be registered before it, but got no plugin.\n" +
+      "  Hint: list 'lines' above 'child' under plugins in dagrun.yaml.",
   );
 
   const other = "export default { name: 'other', register() {} };\n";
   const late = project(t, {
     'dagrun.yaml':
-      'name: test-project\nplugins:\n  - ./plugins/other.ts\n  - ./plugins/child.ts\n  - module: ./plugins/lines.ts\n    options: { separator: ";" }\n',
+      'name: test-project\nplugins:\n  - ./plugins/other.ts\n  - ./plugins/child.ts\n' +
+      '  - module: ./plugins/lines.ts\n    options: { separator: ";" }\n',
     'plugins/child.ts': child,
     'plugins/other.ts': other,
   });
@@ -169,12 +183,15 @@ t.test('a plugin whose dependency is missing, or listed after it, is DAGRUN_ERR_
     late,
     'DAGRUN_ERR_PLUGIN_DEPENDENCY',
     'dagrun.yaml:4:5',
-    "dagrun.yaml:4:5 [DAGRUN_ERR_PLUGIN_DEPENDENCY] Plugin 'child' (from ./plugins/child.ts): expected plugin 'lines' to be registered before it, but got 'other'.\n  Hint: list 'lines' above 'child' under plugins in dagrun.yaml.",
+    "dagrun.yaml:4:5 [DAGRUN_ERR_PLUGIN_DEPENDENCY] Plugin 'child' (from ./plugins/child.ts): expected plugin " +
+      "'lines' to be registered before it, but got 'other'.\n" +
+      "  Hint: list 'lines' above 'child' under plugins in dagrun.yaml.",
   );
 
   const ordered = project(t, {
     'dagrun.yaml':
-      'name: test-project\nplugins:\n  - module: ./plugins/lines.ts\n    options: { separator: ";" }\n  - ./plugins/child.ts\n',
+      'name: test-project\nplugins:\n  - module: ./plugins/lines.ts\n    options: { separator: ";" }\n' +
+      '  - ./plugins/child.ts\n',
     'plugins/child.ts': child,
   });
   t.same((await openProject({ projectDir: ordered })).check(), [], 'listed in order, it registers');
@@ -191,7 +208,8 @@ t.test('a module that is no plugin, or cannot be found, is DAGRUN_ERR_PLUGIN_LOA
     noExport,
     'DAGRUN_ERR_PLUGIN_LOAD',
     'dagrun.yaml:3:5',
-    "dagrun.yaml:3:5 [DAGRUN_ERR_PLUGIN_LOAD] Plugin './plugins/helpers.ts': expected a default (or 'plugin') export made with definePlugin(), but got none.\n  Hint: did you mean: 'plugn'?",
+    "dagrun.yaml:3:5 [DAGRUN_ERR_PLUGIN_LOAD] Plugin './plugins/helpers.ts': expected a default (or 'plugin') " +
+      "export made with definePlugin(), but got none.\n  Hint: did you mean: 'plugn'?",
   );
 
   const notAPlugin = project(t, {
@@ -204,7 +222,8 @@ t.test('a module that is no plugin, or cannot be found, is DAGRUN_ERR_PLUGIN_LOA
     notAPlugin,
     'DAGRUN_ERR_PLUGIN_LOAD',
     'dagrun.yaml:3:5',
-    "dagrun.yaml:3:5 [DAGRUN_ERR_PLUGIN_LOAD] Plugin './plugins/bad.ts': expected a default (or 'plugin') export made with definePlugin(), but got object.",
+    "dagrun.yaml:3:5 [DAGRUN_ERR_PLUGIN_LOAD] Plugin './plugins/bad.ts': expected a default (or 'plugin') " +
+      'export made with definePlugin(), but got object.',
   );
 
   const named = project(t, {
@@ -220,7 +239,8 @@ t.test('a module that is no plugin, or cannot be found, is DAGRUN_ERR_PLUGIN_LOA
     absent,
     'DAGRUN_ERR_PLUGIN_LOAD',
     'dagrun.yaml:3:5',
-    `dagrun.yaml:3:5 [DAGRUN_ERR_PLUGIN_LOAD] Plugin './plugins/nope.ts': expected a module that resolves from ${absent}, but got no file at ./plugins/nope.ts.`,
+    `dagrun.yaml:3:5 [DAGRUN_ERR_PLUGIN_LOAD] Plugin './plugins/nope.ts': expected a module that resolves from ` +
+      `${absent}, but got no file at ./plugins/nope.ts.`,
   );
 
   const pkg = project(t, { 'dagrun.yaml': 'name: test-project\nplugins:\n  - "@dagrun/no-such-plugin"\n', ...PLAIN });
@@ -229,7 +249,10 @@ t.test('a module that is no plugin, or cannot be found, is DAGRUN_ERR_PLUGIN_LOA
   t.equal(err!.code, 'DAGRUN_ERR_PLUGIN_LOAD');
   t.match(
     err!.message,
-    /^dagrun\.yaml:3:5 \[DAGRUN_ERR_PLUGIN_LOAD\] Plugin '@dagrun\/no-such-plugin': expected a module that resolves from .*, but got Cannot find module '@dagrun\/no-such-plugin'/,
+    new RegExp(
+      /^dagrun\.yaml:3:5 \[DAGRUN_ERR_PLUGIN_LOAD\] Plugin '@dagrun\/no-such-plugin': /.source +
+        /expected a module that resolves from .*, but got Cannot find module '@dagrun\/no-such-plugin'/.source,
+    ),
   );
   t.equal(err!.hint, 'Hint: npm install @dagrun/no-such-plugin in the project (or the workspace).');
 
@@ -243,13 +266,15 @@ t.test('a module that is no plugin, or cannot be found, is DAGRUN_ERR_PLUGIN_LOA
     throwing,
     'DAGRUN_ERR_PLUGIN_LOAD',
     'dagrun.yaml:3:5',
-    "dagrun.yaml:3:5 [DAGRUN_ERR_PLUGIN_LOAD] Plugin './plugins/t.ts': expected register() to succeed, but got no token.",
+    "dagrun.yaml:3:5 [DAGRUN_ERR_PLUGIN_LOAD] Plugin './plugins/t.ts': expected register() to succeed, but got " +
+      'no token.',
   );
 
   const clash = project(t, {
     'dagrun.yaml': 'name: test-project\nplugins:\n  - ./plugins/json.ts\n',
     'plugins/json.ts':
-      'export default { name: "json2", register(api: any) { api.registerDatasetType({ name: "json", description: "", schema: {}, create() {} }); } };\n',
+      'export default { name: "json2", register(api: any) { api.registerDatasetType({ name: "json", ' +
+      'description: "", schema: {}, create() {} }); } };\n',
     ...PLAIN,
   });
   await expectPluginProblem(
@@ -257,7 +282,8 @@ t.test('a module that is no plugin, or cannot be found, is DAGRUN_ERR_PLUGIN_LOA
     clash,
     'DAGRUN_ERR_CATALOG_DUPLICATE_TYPE',
     'dagrun.yaml:3:5',
-    "dagrun.yaml:3:5 [DAGRUN_ERR_CATALOG_DUPLICATE_TYPE] Dataset type 'json': expected one registration, but got a second.",
+    "dagrun.yaml:3:5 [DAGRUN_ERR_CATALOG_DUPLICATE_TYPE] Dataset type 'json': expected one registration, but " +
+      'got a second.',
   );
 });
 
@@ -286,12 +312,17 @@ export default {
     });
     api.registerHooks({
       beforeNodeRun: (e: any) => { (globalThis as any).__dagrunMoneyHooks.push('before ' + e.node.name); },
-      afterNodeRun: (e: any) => { (globalThis as any).__dagrunMoneyHooks.push('after ' + e.node.name + ' ' + Object.keys(e.outputs).join(',')); },
+      afterNodeRun: (e: any) => {
+        (globalThis as any).__dagrunMoneyHooks.push('after ' + e.node.name + ' ' + Object.keys(e.outputs).join(','));
+      },
     });
     api.registerCommand({
       name: 'money-report',
       description: 'Prints what the money plugin was given.',
-      action: async (_args: readonly string[], _opts: unknown, ctx: any) => { ctx.stdout('audit at ' + options.audit + ' in ' + ctx.projectDir); return 0; },
+      action: async (_args: readonly string[], _opts: unknown, ctx: any) => {
+        ctx.stdout('audit at ' + options.audit + ' in ' + ctx.projectDir);
+        return 0;
+      },
     });
   },
 };
@@ -312,7 +343,8 @@ export const describe = (m: Money) => m.cents / 100 + ' ' + m.currency;
     - { name: describe, func: src/nodes.ts#describe, inputs: total_price, outputs: label }
 `,
     'conf/base/catalog.yaml':
-      'base_price:\n  type: object\n  path: data/base_price.json\ntotal_price:\n  type: object\n  path: data/total_price.json\n  codec: money\n',
+      'base_price:\n  type: object\n  path: data/base_price.json\ntotal_price:\n  type: object\n' +
+      '  path: data/total_price.json\n  codec: money\n',
   });
   (globalThis as Record<string, unknown>).__dagrunMoneyHooks = [];
   const p = await openProject({ projectDir: dir });
@@ -360,6 +392,7 @@ export const describe = (m: Money) => m.cents / 100 + ' ' + m.currency;
   t.equal(err.code, 'DAGRUN_ERR_DATASET_TYPE_MISMATCH');
   t.equal(
     err.detail,
-    "Node 'price' (src/nodes.ts#price): Dataset 'base_price' (object): expected a plain object or a value some registered codec handles, but got an instance of Money (register a Codec for it, or use serializer: v8).",
+    "Node 'price' (src/nodes.ts#price): Dataset 'base_price' (object): expected a plain object or a value some " +
+      'registered codec handles, but got an instance of Money (register a Codec for it, or use serializer: v8).',
   );
 });

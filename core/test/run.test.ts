@@ -229,7 +229,8 @@ t.test(
     // total_value lives in memory, so the resume must start at its producer, 'total'.
     t.equal(
       err.message,
-      "pipeline.yaml:15:7 [DAGRUN_ERR_NODE_FAILED] Node 'check' (src/nodes.ts#check) failed: RangeError: total 24 above limit 20",
+      "pipeline.yaml:15:7 [DAGRUN_ERR_NODE_FAILED] Node 'check' (src/nodes.ts#check) failed: RangeError: total " +
+        '24 above limit 20',
       'the node error as raised: the resume plan is data beside it',
     );
     t.same(err.run?.resume, { fromNodes: ['total'], flags: [] });
@@ -266,7 +267,8 @@ t.test(
     t.same(rec.error, {
       code: 'DAGRUN_ERR_NODE_FAILED',
       message:
-        "pipeline.yaml:15:7 [DAGRUN_ERR_NODE_FAILED] Node 'check' (src/nodes.ts#check) failed: RangeError: total 24 above limit 20",
+        "pipeline.yaml:15:7 [DAGRUN_ERR_NODE_FAILED] Node 'check' (src/nodes.ts#check) failed: RangeError: " +
+        'total 24 above limit 20',
       node: 'check',
     });
     t.equal(rec.resumeCommand, 'dagrun run --from-nodes total');
@@ -311,7 +313,8 @@ t.test('when the failed node reads a saved input, the resume starts at the faile
   const err = await caught(async () => (await openProject({ projectDir: dir })).run());
   t.equal(
     err.message,
-    "pipeline.yaml:15:7 [DAGRUN_ERR_NODE_FAILED] Node 'check' (src/nodes.ts#check) failed: RangeError: total 12 above limit 5",
+    "pipeline.yaml:15:7 [DAGRUN_ERR_NODE_FAILED] Node 'check' (src/nodes.ts#check) failed: RangeError: total " +
+      '12 above limit 5',
   );
   t.same(err.run?.resume?.fromNodes, ['check']);
   t.same(readJson(dir, 'data/total.json'), 12);
@@ -396,7 +399,9 @@ t.test('--params overrides are typed and reach the nodes', async (t) => {
   t.equal(err.code, 'DAGRUN_ERR_CHECK_FAILED');
   t.equal(
     err.message,
-    "[DAGRUN_ERR_CHECK_FAILED] 1 error in project 'test-project'; nothing was run:\n  1) [DAGRUN_ERR_PARAMS_OVERRIDE] Parameter override 'model.depth': expected key.path=value, but got no '='.\n       Hint: e.g. --params hyper_params.learning_rate=0.05",
+    "[DAGRUN_ERR_CHECK_FAILED] 1 error in project 'test-project'; nothing was run:\n" +
+      "  1) [DAGRUN_ERR_PARAMS_OVERRIDE] Parameter override 'model.depth': expected key.path=value, but got no '='.\n" +
+      '       Hint: e.g. --params hyper_params.learning_rate=0.05',
   );
 });
 
@@ -409,7 +414,8 @@ t.test('--load-versions picks the version to load; the latest otherwise', async 
 `,
     'conf/base/catalog.yaml': 'model:\n  type: json\n  path: data/model.json\n  versioned: true\n',
     'conf/base/parameters.yaml': 'value: one\n',
-    'src/v.ts': `export const make = (v: string) => ({ v });\nexport const use = (m: { v: string }) => 'used ' + m.v;\n`,
+    'src/v.ts':
+      'export const make = (v: string) => ({ v });\n' + "export const use = (m: { v: string }) => 'used ' + m.v;\n",
   });
   const v1 = (await (await openProject({ projectDir: dir })).run()).runId;
   writeFile(dir, 'conf/base/parameters.yaml', 'value: two\n');
@@ -436,7 +442,8 @@ t.test('--load-versions picks the version to load; the latest otherwise', async 
   t.equal(err.code, 'DAGRUN_ERR_DATASET_VERSION');
   t.equal(
     err.detail,
-    `Node 'use' (src/v.ts#use): Version of dataset 'model': expected '${missing}' to exist under data/model.json, but got no such version.`,
+    `Node 'use' (src/v.ts#use): Version of dataset 'model': expected '${missing}' to exist under ` +
+      'data/model.json, but got no such version.',
   );
   t.same(
     err.message.split('\n').slice(1),

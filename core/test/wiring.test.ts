@@ -9,7 +9,10 @@ import { caught, listFiles, makeProject, readJson, type TapTest as Tap } from '.
 const NODES_TS = `
 export const load = () => ({ rows: [1, 2, 3] });
 export const prepare = (raw: { rows: number[] }) => ({ rows: raw.rows.map((r) => r * 2) });
-export const train = (input: { rows: number[] }, p: { depth: number }) => ({ sum: input.rows.reduce((a, b) => a + b, 0), depth: p.depth });
+export const train = (input: { rows: number[] }, p: { depth: number }) => ({
+  sum: input.rows.reduce((a, b) => a + b, 0),
+  depth: p.depth,
+});
 export const withDefault = (input: unknown, depth = 3) => ({ input, depth });
 export const withRest = (...all: unknown[]) => all.length;
 export const three = (a: unknown, b: unknown, c: unknown) => [a, b, c];
@@ -56,7 +59,10 @@ t.test(
     t.same(summary(errors), ['pipeline.yaml:4:7 DAGRUN_ERR_PIPELINE_UNREAD_OUTPUT']);
     t.equal(
       errors[0]!.message,
-      "pipeline.yaml:4:7 [DAGRUN_ERR_PIPELINE_UNREAD_OUTPUT] Output 'model_imput' of node 'prepare': expected a dataset that a node reads or the catalog declares, but got neither, while a catalog entry with a close name is read (by 'train') and written by no node.\n  Hint: did you mean: 'model_input'? Otherwise 'train' loads whatever an earlier run saved.",
+      "pipeline.yaml:4:7 [DAGRUN_ERR_PIPELINE_UNREAD_OUTPUT] Output 'model_imput' of node 'prepare': expected " +
+        'a dataset that a node reads or the catalog declares, but got neither, while a catalog entry with a ' +
+        "close name is read (by 'train') and written by no node.\n" +
+        "  Hint: did you mean: 'model_input'? Otherwise 'train' loads whatever an earlier run saved.",
     );
     const before = listFiles(dir);
     const err = await caught(() => p.run());
@@ -78,7 +84,10 @@ t.test('an unread, undeclared output is a warning; type: memory or silence in da
   t.same(
     warnings.map((w) => w.message),
     [
-      "pipeline.yaml:4:7 [DAGRUN_ERR_PIPELINE_UNREAD_OUTPUT] Output 'scratch' of node 'prepare': expected a dataset that a node reads or the catalog declares, but got neither; it is computed and dropped.\n  Hint: declare it in catalog.yaml (type: memory keeps it in memory on purpose), or silence this warning with 'silence: [unread-output]' in dagrun.yaml.",
+      "pipeline.yaml:4:7 [DAGRUN_ERR_PIPELINE_UNREAD_OUTPUT] Output 'scratch' of node 'prepare': expected a " +
+        'dataset that a node reads or the catalog declares, but got neither; it is computed and dropped.\n' +
+        '  Hint: declare it in catalog.yaml (type: memory keeps it in memory on purpose), or silence this ' +
+        "warning with 'silence: [unread-output]' in dagrun.yaml.",
     ],
   );
   const declared = project(t, pipeline, { 'conf/base/catalog.yaml': `${CATALOG}scratch:\n  type: memory\n` });
@@ -117,9 +126,15 @@ t.test("a function's parameters must fit its inputs: defaults and rest parameter
   t.same(
     errors.map((e) => e.message),
     [
-      "pipeline.yaml:4:7 [DAGRUN_ERR_FUNC_ARITY] Function of node 'too_few' (src/nodes.ts#train): expected parameters for 1 input [raw], but got 2 parameters (input, p).\n  Hint: add the missing inputs to the node, or give the extra parameters default values.",
-      "pipeline.yaml:5:7 [DAGRUN_ERR_FUNC_ARITY] Function of node 'too_many' (src/nodes.ts#prepare): expected parameters for 2 inputs [raw, params:model], but got 1 parameter (raw).\n  Hint: remove the extra inputs from the node, or add parameters to the function.",
-      "pipeline.yaml:9:7 [DAGRUN_ERR_FUNC_ARITY] Function of node 'map_bad' (src/nodes.ts#three): expected parameters for one object of named inputs, but got 3 parameters (a, b, c).\n  Hint: add the missing inputs to the node, or give the extra parameters default values.",
+      "pipeline.yaml:4:7 [DAGRUN_ERR_FUNC_ARITY] Function of node 'too_few' (src/nodes.ts#train): expected " +
+        'parameters for 1 input [raw], but got 2 parameters (input, p).\n' +
+        '  Hint: add the missing inputs to the node, or give the extra parameters default values.',
+      "pipeline.yaml:5:7 [DAGRUN_ERR_FUNC_ARITY] Function of node 'too_many' (src/nodes.ts#prepare): expected " +
+        'parameters for 2 inputs [raw, params:model], but got 1 parameter (raw).\n' +
+        '  Hint: remove the extra inputs from the node, or add parameters to the function.',
+      "pipeline.yaml:9:7 [DAGRUN_ERR_FUNC_ARITY] Function of node 'map_bad' (src/nodes.ts#three): expected " +
+        'parameters for one object of named inputs, but got 3 parameters (a, b, c).\n' +
+        '  Hint: add the missing inputs to the node, or give the extra parameters default values.',
     ],
   );
 });
@@ -131,7 +146,8 @@ t.test('parameter groups are checked against parameters.schema.yaml, at the line
     - { name: train, func: src/nodes.ts#train, inputs: [raw, params:model], outputs: model }
 `;
   const schema =
-    'model:\n  type: object\n  required: [depth, learning_rate]\n  properties:\n    depth: { type: integer, minimum: 1 }\n    learning_rate: { type: number }\n';
+    'model:\n  type: object\n  required: [depth, learning_rate]\n  properties:\n' +
+    '    depth: { type: integer, minimum: 1 }\n    learning_rate: { type: number }\n';
   const dir = project(t, pipeline, {
     'conf/base/parameters.schema.yaml': schema,
     'conf/base/parameters.yaml': 'model:\n  depth: 0\n',
@@ -141,8 +157,10 @@ t.test('parameter groups are checked against parameters.schema.yaml, at the line
   t.same(
     errors.map((e) => e.message),
     [
-      "conf/base/parameters.yaml:1:1 [DAGRUN_ERR_PARAMS_SCHEMA] Parameters 'model': expected option 'learning_rate', but got nothing.\n  Hint: add 'learning_rate: …' to this entry.",
-      "conf/base/parameters.yaml:2:10 [DAGRUN_ERR_PARAMS_SCHEMA] Parameters 'model', field 'depth': expected a value that must be >= 1, but got number 0.",
+      "conf/base/parameters.yaml:1:1 [DAGRUN_ERR_PARAMS_SCHEMA] Parameters 'model': expected option " +
+        "'learning_rate', but got nothing.\n  Hint: add 'learning_rate: …' to this entry.",
+      "conf/base/parameters.yaml:2:10 [DAGRUN_ERR_PARAMS_SCHEMA] Parameters 'model', field 'depth': expected a " +
+        'value that must be >= 1, but got number 0.',
     ],
   );
   const ok = await openProject({ projectDir: dir, params: ['model.depth=3', 'model.learning_rate=0.1'] });
@@ -151,7 +169,9 @@ t.test('parameter groups are checked against parameters.schema.yaml, at the line
   t.same(
     (await openProject({ projectDir: missing })).check().map((e) => e.message),
     [
-      "conf/base/parameters.schema.yaml:1:1 [DAGRUN_ERR_PARAMS_SCHEMA] Parameter group 'training': expected it in parameters.yaml (parameters.schema.yaml describes it), but got no such key.\n  Hint: add 'training:' to conf/base/parameters.yaml, or remove its schema.",
+      "conf/base/parameters.schema.yaml:1:1 [DAGRUN_ERR_PARAMS_SCHEMA] Parameter group 'training': expected it " +
+        'in parameters.yaml (parameters.schema.yaml describes it), but got no such key.\n' +
+        "  Hint: add 'training:' to conf/base/parameters.yaml, or remove its schema.",
     ],
   );
 });
@@ -184,7 +204,8 @@ t.test("a node's outputs are all checked before any is written", async (t) => {
 `,
     {
       'conf/base/catalog.yaml':
-        'first:\n  type: json\n  path: data/first.json\nsecond:\n  type: json\n  path: data/second.json\nthird:\n  type: text\n  path: data/third.txt\n',
+        'first:\n  type: json\n  path: data/first.json\nsecond:\n  type: json\n  path: data/second.json\n' +
+        'third:\n  type: text\n  path: data/third.txt\n',
     },
   );
   const before = listFiles(dir);
@@ -215,6 +236,8 @@ t.test('saving a model whose codec is in a plugin the project does not list name
   t.equal(err.code, 'DAGRUN_ERR_DATASET_TYPE_MISMATCH');
   t.equal(
     err.detail,
-    "Node 'fit' (src/nodes.ts#fit): Dataset 'model' (object): expected a plain object or a value some registered codec handles, but got an instance of RegressionModel (its codec is in @dagrun/ml: add it to plugins in dagrun.yaml).",
+    "Node 'fit' (src/nodes.ts#fit): Dataset 'model' (object): expected a plain object or a value some " +
+      'registered codec handles, but got an instance of RegressionModel (its codec is in @dagrun/ml: add it to ' +
+      'plugins in dagrun.yaml).',
   );
 });

@@ -65,7 +65,8 @@ export const packageJson = (name: string, dependencies: Record<string, string>):
   )}\n`;
 
 export const dagrunYaml = (name: string, plugins: readonly string[], comment: string): string =>
-  `# ${comment}\n# Plugins add dataset types, hooks and commands (@dagrun/viz: \`dagrun viz\`).\nname: ${name}\nplugins:\n${plugins.map((p) => `  - '${p}'\n`).join('')}`;
+  `# ${comment}\n# Plugins add dataset types, hooks and commands (@dagrun/viz: \`dagrun viz\`).\n` +
+  `name: ${name}\nplugins:\n${plugins.map((p) => `  - '${p}'\n`).join('')}`;
 
 export const GITIGNORE = `node_modules/\nconf/local/*\n!conf/local/.gitkeep\n.dagrun/\n`;
 

@@ -117,7 +117,13 @@ model:
 const NODES = `// Node functions of the train/evaluate pipeline. The model is a @dagrun/ml RegressionModel: the
 // catalog's \`object\` entry saves it with the package's codec and loads it back for evaluate.
 import type { DataFrame } from 'nodejs-polars';
-import { GradientBoostingRegressor, RegressionModel, regressionMetrics, type GradientBoostingParams, type RegressionMetrics } from '@dagrun/ml';
+import {
+  GradientBoostingRegressor,
+  RegressionModel,
+  regressionMetrics,
+  type GradientBoostingParams,
+  type RegressionMetrics,
+} from '@dagrun/ml';
 
 // A type, not an interface: @dagrun/ml takes rows as records, and only type aliases convert to one.
 export type House = {

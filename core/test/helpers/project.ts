@@ -38,7 +38,10 @@ export const writeFile = (dir: string, rel: string, content: string): void => {
 };
 
 /** Every file under `dir`, relative and sorted (for "nothing was written" assertions). */
-/** Files under `dir`, except the compile cache of TypeScript modules (.dagrun/cache: like __pycache__, not an output). */
+/**
+ * Files under `dir`, except the compile cache of TypeScript modules
+ * (.dagrun/cache: like __pycache__, not an output).
+ */
 export const listFiles = (dir: string): string[] => {
   const out: string[] = [];
   const walk = (d: string) => {
