@@ -85,6 +85,7 @@ if (big) {
     new GradientBoostingRegressor({ ...reference, loss: 'absolute_error' }).fit(xb, d.price);
   });
   console.log(
-    `train 1,000,000 × 8, absolute_error, 300 trees: wall ${(r.wall / 1000).toFixed(1)} s, cpu ${(r.cpu / 1000).toFixed(1)} s, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+    `train 1,000,000 × 8, absolute_error, 300 trees: wall ${(r.wall / 1000).toFixed(1)} s, cpu ` +
+      `${(r.cpu / 1000).toFixed(1)} s, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
   );
 }

@@ -9,7 +9,8 @@ import Fastify from 'fastify';
 const port = Number(process.argv[2] ?? process.env['PORT']);
 if (!Number.isInteger(port) || port <= 0 || port > 65535) {
   console.error(
-    `bare.ts: give the port as the first argument or env PORT (got ${JSON.stringify(process.argv[2] ?? process.env['PORT'])})`,
+    'bare.ts: give the port as the first argument or env PORT (got ' +
+      `${JSON.stringify(process.argv[2] ?? process.env['PORT'])})`,
   );
   process.exit(2);
 }

@@ -110,7 +110,10 @@ interface Prop {
   minimum?: number;
   maximum?: number;
 }
-/** The record schema's properties as dagrun serve builds them: serve.yaml's record_schema, or the data contract record_schema_from names. */
+/**
+ * The record schema's properties as dagrun serve builds them: serve.yaml's record_schema, or the data contract
+ * record_schema_from names.
+ */
 const recordSchema = (): Record<string, Prop> => {
   const file = join(PROJECT, 'conf/base/serve.yaml');
   if (!existsSync(file)) return {};
@@ -130,7 +133,10 @@ const recordSchema = (): Record<string, Prop> => {
   return recordJsonSchema(parseContract(catalog[dataset]?.[CONTRACT_KEY]), { omit, additionalProperties: false })
     .properties as Record<string, Prop>;
 };
-/** Rows of test.csv with sensible values (areas, rooms and bathrooms ≥ 1, inside the served record schema), price kept for the compat body. */
+/**
+ * Rows of test.csv with sensible values (areas, rooms and bathrooms ≥ 1, inside the served record schema), price kept
+ * for the compat body.
+ */
 const sensibleRows = (n: number): Rec[] => {
   const [head, ...lines] = readFileSync(join(PROJECT, 'data/01_raw/test.csv'), 'utf8').trim().split('\n');
   const cols = head!.split(',');
@@ -202,7 +208,9 @@ const v1 = singles.map((r) => JSON.stringify(features(r)));
 const compat = singles.map((r) => JSON.stringify([r]));
 const KEY = randomBytes(16).toString('hex');
 const RATE_LIMIT = 1_000_000_000;
-/** bare.ts compiled by esbuild to plain JS, so it runs without tsx's loader thread (~40 MB RSS), as dagrun serve does. */
+/**
+ * bare.ts compiled by esbuild to plain JS, so it runs without tsx's loader thread (~40 MB RSS), as dagrun serve does.
+ */
 let bareOut: string | undefined;
 const bareJs = (): string => {
   if (bareOut) return bareOut;
@@ -321,7 +329,9 @@ process.on('exit', () => {
 });
 process.on('SIGINT', () => process.exit(130));
 
-/** Starts a server and resolves once its health route answers 200; rejects with its output if it dies or takes > 60 s. */
+/**
+ * Starts a server and resolves once its health route answers 200; rejects with its output if it dies or takes > 60 s.
+ */
 const start = async (spec: Spec, base: string): Promise<{ child: ChildProcess; output: () => string }> => {
   const child = spawn(spec.argv[0]!, spec.argv.slice(1), {
     cwd: ROOT,
@@ -330,7 +340,8 @@ const start = async (spec: Spec, base: string): Promise<{ child: ChildProcess; o
   });
   running.add(child);
   let tail = '';
-  const keep = (d: Buffer) => void (tail = (tail + d.toString()).slice(-4000)); // drained, or a chatty server blocks on a full pipe
+  // drained, or a chatty server blocks on a full pipe
+  const keep = (d: Buffer) => void (tail = (tail + d.toString()).slice(-4000));
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const died = new Promise<void>((r) => child.once('exit', () => r()));
@@ -338,7 +349,8 @@ const start = async (spec: Spec, base: string): Promise<{ child: ChildProcess; o
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(
-        `${spec.label} exited (${child.exitCode ?? child.signalCode}) before ${spec.health} answered; command: ${spec.argv.join(' ')}\n${tail}`,
+        `${spec.label} exited (${child.exitCode ?? child.signalCode}) before ${spec.health} answered; command: ` +
+          `${spec.argv.join(' ')}\n${tail}`,
       );
     }
     const ok = await fetch(base + spec.health).then(
@@ -572,7 +584,9 @@ const pkgVersion = (name: string) =>
 const pythonVersions = (): string => {
   const probe =
     'import importlib.util as u, platform, fastapi, uvicorn, sklearn, pydantic; ' +
-    "print(f'Python {platform.python_version()}, FastAPI {fastapi.__version__}, uvicorn {uvicorn.__version__} (' + ('uvloop' if u.find_spec('uvloop') else 'asyncio') + ' loop, ' + ('httptools' if u.find_spec('httptools') else 'h11') + f' parser), pydantic {pydantic.VERSION}, scikit-learn {sklearn.__version__}')";
+    "print(f'Python {platform.python_version()}, FastAPI {fastapi.__version__}, uvicorn {uvicorn.__version__} (' + " +
+    "('uvloop' if u.find_spec('uvloop') else 'asyncio') + ' loop, ' + ('httptools' if u.find_spec('httptools') " +
+    "else 'h11') + f' parser), pydantic {pydantic.VERSION}, scikit-learn {sklearn.__version__}')";
   const r = spawnSync(PYTHON, ['-c', probe], { encoding: 'utf8' });
   return r.status === 0
     ? r.stdout.trim()
@@ -585,7 +599,9 @@ const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const loadBefore = loadAverage();
 const m = machineLine();
 const py = ONLY.includes('fastapi') ? pythonVersions() : '';
-const versions = `Node ${process.version}, Fastify ${pkgVersion('fastify')}, autocannon ${pkgVersion('autocannon')}${py ? `; ${py}` : ''}`;
+const versions =
+  `Node ${process.version}, Fastify ${pkgVersion('fastify')}, autocannon ` +
+  `${pkgVersion('autocannon')}${py ? `; ${py}` : ''}`;
 log(`dagrun serve benchmark: ${m}; ${versions}; load average (1/5/15 min) ${loadBefore}`);
 log(`${CONNECTIONS} connections, ${DURATION} s per route after a ${WARMUP_S} s warm-up; servers: ${ONLY.join(', ')}`);
 
@@ -598,7 +614,8 @@ if (ONLY.includes('ours')) {
   });
   if (help.status !== 0 || !/Usage: dagrun serve/.test(help.stdout)) {
     throw new Error(
-      '`node bin/dagrun.js serve --project projects/property-valuation --help` shows no serve command: build it (npm run build), or measure the others alone with --only fastapi,bare',
+      '`node bin/dagrun.js serve --project projects/property-valuation --help` shows no serve command: build it (npm ' +
+        'run build), or measure the others alone with --only fastapi,bare',
     );
   }
   ensureModel();
@@ -616,7 +633,8 @@ try {
     const port = await freePort();
     const predictionLog = join(OUT, `${id}-predictions.jsonl`);
     rmSync(predictionLog, { force: true }); // each run's log holds that run's predictions only
-    const spec = specs(port, predictionLog)[id]; // absolute: dagrun serve resolves a relative --prediction-log against the project
+    // absolute: dagrun serve resolves a relative --prediction-log against the project
+    const spec = specs(port, predictionLog)[id];
     const base = `http://127.0.0.1:${port}`;
     log(
       `${spec.label}: starting (${spec.argv.map((a) => (a.startsWith(`${ROOT}/`) ? relative(ROOT, a) : a)).join(' ')})`,
@@ -673,7 +691,8 @@ try {
     await stop(srv.child);
     if (srv.child.exitCode !== 0 && srv.child.signalCode !== 'SIGTERM')
       log(
-        `  ${srv.spec.label} exited ${srv.child.exitCode ?? srv.child.signalCode}; last output: ${srv.output().slice(-500)}`,
+        `  ${srv.spec.label} exited ${srv.child.exitCode ?? srv.child.signalCode}; last output: ` +
+          `${srv.output().slice(-500)}`,
       );
   }
 }
@@ -683,19 +702,27 @@ for (const t of tallies) {
   if (f.skipped) continue;
   const preds = f.route.perRequest > 1 ? ` = ${fmtN(f.reqPerS * f.route.perRequest)} predictions/s` : '';
   log(
-    `${f.server.label} ${f.route.label}: median ${fmtN(f.reqPerS)} req/s${preds}${range(f.rounds, fmtN)}; latency p50 ${ms(f.p50)}, p99 ${ms(f.p99)}, max ${ms(f.max)}; errors ${f.errors}, non-2xx ${f.non2xx}; RSS at rest ${f.rssRest.toFixed(0)} MB, under load peak ${f.rssPeak.toFixed(0)} MB, avg ${f.rssAvg.toFixed(0)} MB`,
+    `${f.server.label} ${f.route.label}: median ${fmtN(f.reqPerS)} req/s${preds}${range(f.rounds, fmtN)}; ` +
+      `latency p50 ${ms(f.p50)}, p99 ${ms(f.p99)}, max ${ms(f.max)}; errors ${f.errors}, non-2xx ${f.non2xx}; ` +
+      `RSS at rest ${f.rssRest.toFixed(0)} MB, under load peak ${f.rssPeak.toFixed(0)} MB, avg ` +
+      `${f.rssAvg.toFixed(0)} MB`,
   );
   if (f.errors > 0 || f.non2xx > 0) {
     warn(
-      `${f.server.label} ${f.route.label}: ${f.errors} connection errors and ${f.non2xx} non-2xx answers (status codes: ${f.codes}); its figures are not valid`,
+      `${f.server.label} ${f.route.label}: ${f.errors} connection errors and ${f.non2xx} non-2xx answers (status ` +
+        `codes: ${f.codes}); its figures are not valid`,
     );
     process.exitCode = 1;
   }
 }
 for (const srv of servers) {
   if (!existsSync(srv.predictionLog)) continue;
-  // Lines ≥ answered: autocannon stops counting at the end of a run while the server still answers (and logs) in-flight requests.
-  const l = `${srv.spec.id} ${fmtN(lineCount(srv.predictionLog))} lines, ${(statSync(srv.predictionLog).size / 1e6).toFixed(0)} MB, for ${fmtN(answered.get(srv.spec.id) ?? 0)} predictions answered`;
+  // Lines ≥ answered: autocannon stops counting at the end of a run while the server still answers (and logs) in-flight
+  // requests.
+  const l =
+    `${srv.spec.id} ${fmtN(lineCount(srv.predictionLog))} lines, ` +
+    `${(statSync(srv.predictionLog).size / 1e6).toFixed(0)} MB, for ${fmtN(answered.get(srv.spec.id) ?? 0)} ` +
+    'predictions answered';
   log(`prediction log: ${l}`);
   logs.push(l);
   rmSync(srv.predictionLog); // hundreds of MB per run; only its size and line count are kept
@@ -766,12 +793,18 @@ if (WRITE) {
   const cell = (f: Figure, v: number, unit: string) =>
     f.skipped ? '' : `${unit === 'ms' ? ms(v) : unit === 'MB' ? `${v.toFixed(0)} MB` : fmtN(v)}`;
   const table = [
-    '| server | route | req/s (median) | rounds | predictions/s | p50 | p99 | max | errors / non-2xx | RSS at rest | RSS under load (peak / avg) |',
+    '| server | route | req/s (median) | rounds | predictions/s | p50 | p99 | max | errors / non-2xx | RSS at rest | ' +
+      'RSS under load (peak / avg) |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...figures.map((f) =>
       f.skipped
-        ? `| ${f.server.label} | ${f.route.label} | **not measured**: ${f.skipped.replace(/\|/g, '\\|').replace(/\n/g, ' ')} | | | | | | | ${f.rssRest.toFixed(0)} MB | |`
-        : `| ${f.server.label} | ${f.route.label} | ${cell(f, f.reqPerS, '')} | ${f.rounds.map(fmtN).join(', ')} | ${cell(f, f.reqPerS * f.route.perRequest, '')} | ${cell(f, f.p50, 'ms')} | ${cell(f, f.p99, 'ms')} | ${cell(f, f.max, 'ms')} | ${f.errors + f.non2xx > 0 ? `**${f.errors} / ${f.non2xx}** (${f.codes})` : '0 / 0'} | ${cell(f, f.rssRest, 'MB')} | ${cell(f, f.rssPeak, 'MB')} / ${cell(f, f.rssAvg, 'MB')} |`,
+        ? `| ${f.server.label} | ${f.route.label} | **not measured**: ` +
+          `${f.skipped.replace(/\|/g, '\\|').replace(/\n/g, ' ')} | | | | | | | ${f.rssRest.toFixed(0)} MB | |`
+        : `| ${f.server.label} | ${f.route.label} | ${cell(f, f.reqPerS, '')} | ${f.rounds.map(fmtN).join(', ')} | ` +
+          `${cell(f, f.reqPerS * f.route.perRequest, '')} | ${cell(f, f.p50, 'ms')} | ${cell(f, f.p99, 'ms')} | ` +
+          `${cell(f, f.max, 'ms')} | ` +
+          `${f.errors + f.non2xx > 0 ? `**${f.errors} / ${f.non2xx}** (${f.codes})` : '0 / 0'} | ` +
+          `${cell(f, f.rssRest, 'MB')} | ${cell(f, f.rssPeak, 'MB')} / ${cell(f, f.rssAvg, 'MB')} |`,
     ),
   ].join('\n');
   const goalTable = goals.length
@@ -784,10 +817,15 @@ if (WRITE) {
       ].join('\n')
     : '_No goal could be judged: dagrun serve was not measured in this run (`--only ' + ONLY.join(',') + '`)._';
   const body = [
-    `Command: \`${COMMAND}${args.length ? ` -- ${args.join(' ')}` : ''}\` (script: \`plugins/serve/bench/serve.bench.ts\`, reference servers \`plugins/serve/bench/fastapi_app.py\` and \`plugins/serve/bench/bare.ts\`; needs \`npm run build\` first).`,
+    `Command: \`${COMMAND}${args.length ? ` -- ${args.join(' ')}` : ''}\` (script: ` +
+      `\`plugins/serve/bench/serve.bench.ts\`, reference servers \`plugins/serve/bench/fastapi_app.py\` and ` +
+      `\`plugins/serve/bench/bare.ts\`; needs \`npm run build\` first).`,
     `Run on ${when}: ${m}; ${versions}.`,
-    `Load average (1 / 5 / 15 min): ${loadBefore} at the start, ${loadAfter} at the end; other work on the machine slows every figure.`,
-    `Servers measured in this run: ${ONLY.join(', ')}. ${CONNECTIONS} connections; ${ROUNDS} round${ROUNDS > 1 ? 's' : ''} of ${DURATION} s per route, after an unrecorded ${WARMUP_S} s warm-up run of each.`,
+    `Load average (1 / 5 / 15 min): ${loadBefore} at the start, ${loadAfter} at the end; other work on the machine ` +
+      'slows every figure.',
+    `Servers measured in this run: ${ONLY.join(', ')}. ${CONNECTIONS} connections; ${ROUNDS} ` +
+      `round${ROUNDS > 1 ? 's' : ''} of ${DURATION} s per route, after an unrecorded ${WARMUP_S} s warm-up run of ` +
+      'each.',
     '',
     table,
     '',
@@ -795,36 +833,60 @@ if (WRITE) {
     '',
     'How it is measured:',
     '',
-    '- Each server runs as a child process on a free port of 127.0.0.1. All are started first (an idle server takes no CPU from',
-    '  the one under load), each route is warmed up, then the routes are measured in rounds, one route at a time: bare Fastify,',
-    '  ours (a), FastAPI, ours (b), ours (c), and every other round in reverse. This machine is shared and its speed drifts by',
-    '  tens of percent within a minute, so a ratio is taken within each round, between runs seconds apart, and the goals are',
-    '  judged on the median of those ratios (the rounds are listed). ours and bare Fastify start as new processes, warmed up',
-    '  again, for each round: identical Node servers differed here by up to ~9 % for their whole life, so each round is a new',
-    "  draw (FastAPI, 13 s to start, runs on). autocannon runs in the benchmark's own process on the same two cores: the load generator takes CPU",
+    '- Each server runs as a child process on a free port of 127.0.0.1. All are started first (an idle server takes ' +
+      'no CPU from',
+    '  the one under load), each route is warmed up, then the routes are measured in rounds, one route at a time: ' +
+      'bare Fastify,',
+    '  ours (a), FastAPI, ours (b), ours (c), and every other round in reverse. This machine is shared and its speed ' +
+      'drifts by',
+    '  tens of percent within a minute, so a ratio is taken within each round, between runs seconds apart, and the ' +
+      'goals are',
+    '  judged on the median of those ratios (the rounds are listed). ours and bare Fastify start as new processes, ' +
+      'warmed up',
+    '  again, for each round: identical Node servers differed here by up to ~9 % for their whole life, so each round ' +
+      'is a new',
+    "  draw (FastAPI, 13 s to start, runs on). autocannon runs in the benchmark's own process on the same two cores: " +
+      'the load generator takes CPU',
     '  from the server, most visibly for bare Fastify.',
-    `- Request bodies: ${SINGLE} real rows of \`projects/property-valuation/data/01_raw/test.csv\` with sensible values (areas, rooms and`,
-    "  bathrooms ≥ 1, inside serve.yaml's record_schema), cycled through by every connection. (a) and bare Fastify get one JSON",
-    "  object with the 8 feature fields; (b) and FastAPI get the FastAPI API's body, a list holding one object with price too;",
-    `  (c) cycles through ${batches.length} arrays of ${BATCH} such rows (predictions/s = req/s × ${BATCH}). Every request carries the \`api-key\``,
+    `- Request bodies: ${SINGLE} real rows of \`projects/property-valuation/data/01_raw/test.csv\` with sensible ` +
+      'values (areas, rooms and',
+    "  bathrooms ≥ 1, inside serve.yaml's record_schema), cycled through by every connection. (a) and bare Fastify " +
+      'get one JSON',
+    "  object with the 8 feature fields; (b) and FastAPI get the FastAPI API's body, a list holding one object with " +
+      'price too;',
+    `  (c) cycles through ${batches.length} arrays of ${BATCH} such rows (predictions/s = req/s × ${BATCH}). ` +
+      `Every request carries the \`api-key\``,
     '  header (bare Fastify ignores it).',
-    "- req/s is autocannon's average of its per-second counts in a round; the table gives the median of the rounds and each",
+    "- req/s is autocannon's average of its per-second counts in a round; the table gives the median of the rounds " +
+      'and each',
     "  round. p50 / p99 / max are over every response of every round (ms; autocannon's own histogram rounds to whole",
     '  milliseconds). Any connection error or non-2xx answer invalidates the row (marked in bold).',
-    '- RSS is VmRSS of the server process and its children: at rest after start-up, then sampled every 200 ms during the measured runs.',
-    '- dagrun serve: `node bin/dagrun.js serve --project projects/property-valuation` with the model_run model @champion points to,',
-    "  `PROPERTY_API_KEY` set, `--prediction-log` under `bench-out/serve/` and `--access-log off` (uvicorn's access log is off too:",
-    '  the prediction log is the per-request record on both sides). The per-client rate limit runs on every request, with',
-    `  \`PROPERTY_RATE_LIMIT=${RATE_LIMIT.toLocaleString('en-US')}\` a minute so that no run reaches it (serve.yaml's default, 600,000, is about 20 s of this load).`,
-    '- FastAPI: FastAPI + uvicorn with one worker (access log off), scikit-learn GradientBoostingRegressor (learning_rate 0.01,',
-    '  300 trees, depth 5, absolute_error, random_state 42) trained at start-up on train.csv with type and sector target-encoded by',
-    '  `scripts/target_encoding.py`. The route is `async def` (with one worker a plain `def` only adds the thread-pool hop: about',
-    '  500 instead of 770 req/s here). Per request: pydantic validation, api-key check, a one-row pandas DataFrame encoded and',
+    '- RSS is VmRSS of the server process and its children: at rest after start-up, then sampled every 200 ms during ' +
+      'the measured runs.',
+    '- dagrun serve: `node bin/dagrun.js serve --project projects/property-valuation` with the model_run model ' +
+      '@champion points to,',
+    "  `PROPERTY_API_KEY` set, `--prediction-log` under `bench-out/serve/` and `--access-log off` (uvicorn's access " +
+      'log is off too:',
+    '  the prediction log is the per-request record on both sides). The per-client rate limit runs on every request, ' +
+      'with',
+    `  \`PROPERTY_RATE_LIMIT=${RATE_LIMIT.toLocaleString('en-US')}\` a minute so that no run reaches it ` +
+      `(serve.yaml's default, 600,000, is about 20 s of this load).`,
+    '- FastAPI: FastAPI + uvicorn with one worker (access log off), scikit-learn GradientBoostingRegressor ' +
+      '(learning_rate 0.01,',
+    '  300 trees, depth 5, absolute_error, random_state 42) trained at start-up on train.csv with type and sector ' +
+      'target-encoded by',
+    '  `scripts/target_encoding.py`. The route is `async def` (with one worker a plain `def` only adds the ' +
+      'thread-pool hop: about',
+    '  500 instead of 770 req/s here). Per request: pydantic validation, api-key check, a one-row pandas DataFrame ' +
+      'encoded and',
     '  predicted, and one JSON line appended to its prediction log, as on our side.',
-    '  uvicorn takes uvloop and httptools when they are installed (Debian python3-uvloop, python3-httptools): the versions line',
+    '  uvicorn takes uvloop and httptools when they are installed (Debian python3-uvloop, python3-httptools): ' +
+      'the versions line',
     '  above says which loop and parser this run had.',
-    '- bare Fastify: one route answering a constant after parsing the JSON body (logger off): the ceiling for any Fastify server here.',
-    '  bare.ts is compiled by esbuild to `bench-out/serve/bare.mjs` and run by plain node, like the built dagrun CLI (no tsx loader).',
+    '- bare Fastify: one route answering a constant after parsing the JSON body (logger off): the ceiling for any ' +
+      'Fastify server here.',
+    '  bare.ts is compiled by esbuild to `bench-out/serve/bare.mjs` and run by plain node, like the built dagrun CLI ' +
+      '(no tsx loader).',
     logs.length
       ? `- Prediction logs of this run (written under \`bench-out/serve/\`, deleted once counted): ${logs.join('; ')}.`
       : '',

@@ -51,7 +51,8 @@ export interface FixtureOptions {
 }
 
 /** conf/local/catalog.yaml of a copy whose tests are not about the registry: top-level keys replace base's. */
-export const FILE_MODEL_CATALOG = `# The served model is the versioned model file (dagrun versions), not the registry alias.
+export const FILE_MODEL_CATALOG = `# The served model is the versioned model file (dagrun versions), not the
+# registry alias.
 served_model:
   type: object
   path: data/06_models/model.json

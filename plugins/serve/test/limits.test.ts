@@ -58,7 +58,10 @@ const load = async (
   return { p99: times[Math.floor(times.length * 0.99)] ?? Number.NaN, non2xx: r.non2xx, requests: times.length };
 };
 
-/** One raw request over its own socket: writes `head`, then `body` in `pieces` every `everyMs`; collects what comes back. */
+/**
+ * One raw request over its own socket: writes `head`, then `body` in `pieces` every `everyMs`; collects what comes
+ * back.
+ */
 const trickle = (port: number, head: string, body: string, pieces: number, everyMs: number) =>
   new Promise<{ response: string; closedAfterMs: number; sentBytes: number }>((resolve) => {
     const started = Date.now();
@@ -82,10 +85,12 @@ const trickle = (port: number, head: string, body: string, pieces: number, every
   });
 
 const head = (length: number, key = API_KEY) =>
-  `POST /api/v1/predict HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\napi-key: ${key}\r\ncontent-length: ${length}\r\n\r\n`;
+  `POST /api/v1/predict HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\napi-key: ${key}\r\n` +
+  `content-length: ${length}\r\n\r\n`;
 
 t.test(
-  'a body of 340,000 records: 413 before any record is checked; other clients p99 within 2x; memory a small multiple of the body',
+  'a body of 340,000 records: 413 before any record is checked; other clients p99 within 2x; memory a small multiple ' +
+    'of the body',
   async (t) => {
     const server = await serve(t);
     await load(server.url, 1); // warm up
@@ -112,7 +117,10 @@ t.test(
     const quiet = quietBefore.p99 > quietAfter.p99 ? quietBefore : quietAfter;
     const grew = peakRss(server.proc.pid!) - before;
     t.comment(
-      `p99 without ${quietBefore.p99.toFixed(2)} / ${quietAfter.p99.toFixed(2)} ms (${quietBefore.requests} / ${quietAfter.requests} requests), with the huge bodies ${attacked.p99.toFixed(2)} ms (${attacked.requests}); answers in ${answers.map((a) => a.ms.toFixed(0)).join(', ')} ms; peak RSS grew ${(grew / 1e6).toFixed(1)} MB for a ${(huge.length / 1e6).toFixed(2)} MB body`,
+      `p99 without ${quietBefore.p99.toFixed(2)} / ${quietAfter.p99.toFixed(2)} ms (${quietBefore.requests} / ` +
+        `${quietAfter.requests} requests), with the huge bodies ${attacked.p99.toFixed(2)} ms ` +
+        `(${attacked.requests}); answers in ${answers.map((a) => a.ms.toFixed(0)).join(', ')} ms; peak RSS grew ` +
+        `${(grew / 1e6).toFixed(1)} MB for a ${(huge.length / 1e6).toFixed(2)} MB body`,
     );
     t.same(
       answers.map((a) => a.status),
@@ -120,7 +128,8 @@ t.test(
     );
     t.equal(
       answers[0]!.message,
-      'Invalid request body: body must hold at most 1000 records (serve.yaml max_batch), but holds more than 1000; send them in several requests.',
+      'Invalid request body: body must hold at most 1000 records (serve.yaml max_batch), but holds more than 1000; ' +
+        'send them in several requests.',
     );
     t.ok(Math.max(...answers.map((a) => a.ms)) < 1000, 'each refused in well under a second');
     t.equal(attacked.non2xx, 0, 'the other clients got their predictions');
@@ -189,7 +198,8 @@ t.test('SIGTERM under load: every request in flight is answered 200 or 503, none
     while (!stop) {
       const outcome = await once();
       count(outcome);
-      if (outcome === 'ECONNREFUSED') return; // the server stopped listening: a new connection is refused, as it should be
+      // the server stopped listening: a new connection is refused, as it should be
+      if (outcome === 'ECONNREFUSED') return;
     }
   };
   const clients = Array.from({ length: 16 }, client);

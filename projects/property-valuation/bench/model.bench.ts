@@ -9,8 +9,9 @@
 //   npm run bench:model -- --runs 9 --no-big --no-write    # print only, skip the 1,000,000-row part
 //
 // Our side calls the model_run node functions (build_features → train_model → predict_model → evaluate_model;
-// the catalog's data contract on train and test only warns, so every row is used) with the parameters dagrun resolves for each env (openProject), so it measures the
-// pipeline's own code path; the sklearn side is sklearn_model.py beside this file, run by /usr/bin/python3.
+// the catalog's data contract on train and test only warns, so every row is used) with the parameters dagrun resolves
+// for each env (openProject), so it measures the pipeline's own code path; the sklearn side is sklearn_model.py beside
+// this file, run by /usr/bin/python3.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -124,7 +125,10 @@ const modelRun = (p: Params, train: DataFrame, test: DataFrame, runs: number) =>
   return { fits, model: model!, metrics, cols, testValid };
 };
 
-/** The encoded matrix train_model builds (target-encoded categoricals, numerics as they are), for the like-for-like timings. */
+/**
+ * The encoded matrix train_model builds (target-encoded categoricals, numerics as they are), for the like-for-like
+ * timings.
+ */
 const encodedMatrix = (
   p: Params,
   train: DataFrame,
@@ -208,7 +212,8 @@ const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const m = machine();
 const loadBefore = load();
 log(
-  `dagrun model benchmark: ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}; load average (1/5/15 min) ${loadBefore}`,
+  `dagrun model benchmark: ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}; load average (1/5/15 min) ` +
+    `${loadBefore}`,
 );
 
 const base = await paramsOf();
@@ -392,14 +397,16 @@ if (BIG) {
   const bigTest = join(OUT, `big_test_${BIG_ROWS}.csv`);
   if (!existsSync(bigTrain) || !existsSync(bigTest)) {
     log(
-      `generating ${BIG_ROWS.toLocaleString('en')} rows (project generator, same seed and recipe) into ${relative(ROOT, OUT)}/`,
+      `generating ${BIG_ROWS.toLocaleString('en')} rows (project generator, same seed and recipe) into ` +
+        `${relative(ROOT, OUT)}/`,
     );
     const g = generateRows({ ...base.generator, n_train: BIG_ROWS, n_test: 1000 });
     toDataFrame(g.train, g.sectors).writeCSV(bigTrain);
     toDataFrame(g.test, g.sectors).writeCSV(bigTest);
   }
   log(
-    `train on ${BIG_ROWS.toLocaleString('en')} rows: ours (three child processes: estimator fit on 2 threads and on 1, train_model node), then HistGBR`,
+    `train on ${BIG_ROWS.toLocaleString('en')} rows: ours (three child processes: estimator fit on 2 threads and on ` +
+      '1, train_model node), then HistGBR',
   );
   const bigChild = (mode: 'fit' | 'fit1' | 'node') => {
     const child = spawnSync(
@@ -461,7 +468,10 @@ if (BIG) {
     stats: one(skBig.peak_rss_mb!),
     unit: 'MB',
   });
-  bigNote = `one run each (a deterministic ${BIG_ROWS.toLocaleString('en')}-row train set from the project's generator, \`bench-out/model/\`, made on first run); ours in fresh child processes (one per row) so each peak RSS is its own; peak RSS is the whole process\'s maximum (ru_maxrss).`;
+  bigNote =
+    `one run each (a deterministic ${BIG_ROWS.toLocaleString('en')}-row train set from the project's generator, ` +
+    `\`bench-out/model/\`, made on first run); ours in fresh child processes (one per row) so each peak RSS is its ` +
+    `own; peak RSS is the whole process\'s maximum (ru_maxrss).`;
 }
 
 const loadAfter = load();
@@ -473,37 +483,57 @@ if (WRITE) {
     '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |',
     ...rows.map(
       (r) =>
-        `| ${r.what.replace(/^ {2}/, '↳ ')} | ${fmt(r.stats.median, r.unit)} | ${r.stats.runs > 1 ? fmt(r.stats.min, r.unit) : ''} | ${r.stats.runs > 1 ? fmt(r.stats.max, r.unit) : ''} | ${r.stats.runs} | ${r.cpu ? fmt(r.cpu.median, r.unit) : ''} | ${r.goal ?? ''} | ${r.pass === undefined ? '' : r.pass ? 'pass' : '**FAIL**'} |`,
+        `| ${r.what.replace(/^ {2}/, '↳ ')} | ${fmt(r.stats.median, r.unit)} | ` +
+        `${r.stats.runs > 1 ? fmt(r.stats.min, r.unit) : ''} | ${r.stats.runs > 1 ? fmt(r.stats.max, r.unit) : ''} ` +
+        `| ${r.stats.runs} | ${r.cpu ? fmt(r.cpu.median, r.unit) : ''} | ${r.goal ?? ''} | ` +
+        `${r.pass === undefined ? '' : r.pass ? 'pass' : '**FAIL**'} |`,
     ),
   ].join('\n');
   const body = [
-    `Command: \`${COMMAND}\` (script: \`projects/property-valuation/bench/model.bench.ts\`, sklearn side \`projects/property-valuation/bench/sklearn_model.py\`; needs \`npm run build\` first).`,
-    `Run on ${when}: ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}; scikit-learn ${sk.sklearn}, numpy ${sk.numpy}, pandas ${sk.pandas} (\`${PYTHON}\`).`,
-    `Load average (1 / 5 / 15 min): ${loadBefore} at the start, ${loadAfter} at the end; other work on the machine slows every figure.`,
+    `Command: \`${COMMAND}\` (script: \`projects/property-valuation/bench/model.bench.ts\`, sklearn side ` +
+      `\`projects/property-valuation/bench/sklearn_model.py\`; needs \`npm run build\` first).`,
+    `Run on ${when}: ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}; scikit-learn ${sk.sklearn}, numpy ` +
+      `${sk.numpy}, pandas ${sk.pandas} (\`${PYTHON}\`).`,
+    `Load average (1 / 5 / 15 min): ${loadBefore} at the start, ${loadAfter} at the end; other work on the machine ` +
+      'slows every figure.',
     '',
-    `Data: the committed \`data/01_raw/train.csv\` (16,212 rows) and \`test.csv\` (6,949 rows), the same files on both sides. Reference`,
-    `configuration = conf/base \`hyper_params\` (${hp(base.hyper_params)}; random_state 42); tuned = conf/tuned (${hp(tuned.hyper_params)}).`,
+    `Data: the committed \`data/01_raw/train.csv\` (16,212 rows) and \`test.csv\` (6,949 rows), the same files on ` +
+      'both sides. Reference',
+    `configuration = conf/base \`hyper_params\` (${hp(base.hyper_params)}; random_state 42); tuned = conf/tuned ` +
+      `(${hp(tuned.hyper_params)}).`,
     '',
     table,
     '',
     'What each figure measures (goals judged on wall-clock medians; CPU is user + sys time of every thread):',
     '',
     '- **Ours** runs the model_run node functions in one process (the data contract warns, so every row is used):',
-    '  `buildFeatures`, `trainModel` (timed: target encoding of type and sector, matrix build, boosting), `predictModel`, `evaluateModel`,',
-    '  with the parameters `openProject` resolves for conf/base and for `--env tuned`. One untimed short training warms the JIT up.',
-    '  "Estimator fit" times `GradientBoostingRegressor.fit` alone on the matrix train_model builds (same encoder, same rows, same',
-    "  model), which is what sklearn's `fit` covers; the train_model rows add the polars-to-array copy, encoding and checks.",
-    "  On 16,212 rows the boosting loop runs on one thread (CPU above wall time is V8's garbage collector and compiler threads);",
-    '  from 200,000 rows a helper thread builds half of each large histogram and finishes half the leaves (threads: 2 by default',
+    '  `buildFeatures`, `trainModel` (timed: target encoding of type and sector, matrix build, boosting), ' +
+      '`predictModel`, `evaluateModel`,',
+    '  with the parameters `openProject` resolves for conf/base and for `--env tuned`. One untimed short training ' +
+      'warms the JIT up.',
+    '  "Estimator fit" times `GradientBoostingRegressor.fit` alone on the matrix train_model builds (same encoder, ' +
+      'same rows, same',
+    "  model), which is what sklearn's `fit` covers; the train_model rows add the polars-to-array copy, encoding and " +
+      'checks.',
+    "  On 16,212 rows the boosting loop runs on one thread (CPU above wall time is V8's garbage collector and " +
+      'compiler threads);',
+    '  from 200,000 rows a helper thread builds half of each large histogram and finishes half the leaves (threads: ' +
+      '2 by default',
     '  on two cores, same trees as on one thread), so the 1,000,000-row rows show both.',
     "- **sklearn** is given the same rows with type and sector target-encoded by category_encoders' formula in pandas",
-    '  (min_samples_leaf 20, smoothing 1, fitted on train) and the six numeric features in the same order; only `fit` is timed',
-    '  (encoding excluded, so the comparison is conservative for us). GradientBoostingRegressor(learning_rate 0.01, n_estimators 300,',
-    '  max_depth 5, loss absolute_error, random_state 42); HistGradientBoostingRegressor(max_iter 300, max_depth 5, learning_rate 0.01,',
-    '  loss absolute_error, early_stopping False), which uses both cores (OpenMP); RandomForestRegressor(n_estimators 300,',
+    '  (min_samples_leaf 20, smoothing 1, fitted on train) and the six numeric features in the same order; ' +
+      'only `fit` is timed',
+    '  (encoding excluded, so the comparison is conservative for us). GradientBoostingRegressor(learning_rate 0.01, ' +
+      'n_estimators 300,',
+    '  max_depth 5, loss absolute_error, random_state 42); HistGradientBoostingRegressor(max_iter 300, max_depth 5, ' +
+      'learning_rate 0.01,',
+    '  loss absolute_error, early_stopping False), which uses both cores (OpenMP); ' +
+      'RandomForestRegressor(n_estimators 300,',
     '  random_state 42, n_jobs -1) on one-hot type/sector plus the numerics.',
-    '- **predict 1,000 rows**: ours is `RegressionModel.predict` on the first 1,000 test rows given as columns (encoding included),',
-    '  median of 300 calls after 50 warm-up calls; sklearn is `GradientBoostingRegressor.predict` on the encoded 1,000-row array, 50 calls.',
+    '- **predict 1,000 rows**: ours is `RegressionModel.predict` on the first 1,000 test rows given as columns ' +
+      '(encoding included),',
+    '  median of 300 calls after 50 warm-up calls; sklearn is `GradientBoostingRegressor.predict` on the encoded ' +
+      '1,000-row array, 50 calls.',
     `- **1,000,000 rows**: ${bigNote}`,
   ].join('\n');
   writeFileSync(DOC, replaceBetween(readFileSync(DOC, 'utf8'), 'model', body, '## Model (npm run bench:model)'));

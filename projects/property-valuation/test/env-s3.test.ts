@@ -77,9 +77,10 @@ t.test(
     const saved = (r: typeof first, name: string) => r.record.datasets.find((d) => d.name === name);
     for (const name of ['model', 'metrics']) {
       const d = saved(first, name);
+      const key = name === 'model' ? '06_models/model.json' : '08_reporting/metrics.json';
       t.equal(
         d?.location,
-        `s3://${BUCKET}/${name === 'model' ? '06_models/model.json' : '08_reporting/metrics.json'}/${d?.version}/${name}.json`,
+        `s3://${BUCKET}/${key}/${d?.version}/${name}.json`,
         `${name}: a versioned object in the bucket`,
       );
     }

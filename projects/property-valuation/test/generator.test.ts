@@ -399,7 +399,8 @@ t.test('anomalies (§1, §7.9): counts within ranges', async (tt) => {
     );
   tt.ok(
     Math.max(...train.nua) > 90000 && Math.max(...train.net) > 500000,
-    `train holds x1000 typos: max nua ${Math.max(...train.nua)} (real 180116), max net_area ${Math.max(...train.net)} (real 1430000)`,
+    `train holds x1000 typos: max nua ${Math.max(...train.nua)} (real 180116), max net_area ` +
+      `${Math.max(...train.net)} (real 1430000)`,
   );
 
   const dupes = (d: Table, withPrice: boolean) => {

@@ -137,6 +137,8 @@ t.test('renderReport samples at most MAX_SCATTER_POINTS rows, and refuses misali
   t.equal(count(html, /<circle /g), MAX_SCATTER_POINTS + 2);
   t.ok(html.includes(`${MAX_SCATTER_POINTS} of ${MAX_SCATTER_POINTS + 500} test rows`));
   t.throws(() => renderReport({ ...inputs, test_predictions: inputs.test_predictions.slice(1) }), {
-    message: `evaluation_report: expected test, test_target and test_predictions of one length, but got 3500, 3500 and 3499.`,
+    message:
+      'evaluation_report: expected test, test_target and test_predictions of one length, ' +
+      'but got 3500, 3500 and 3499.',
   });
 });

@@ -29,7 +29,8 @@ const reference = (
 
 /**
  * A tree of every shape. Preorder: 0 root f0<=0.5 (NaN left) → 1 f1<=0.3 (NaN right) over leaves 2, 3; → 4 f2<=0.7
- * (NaN left) over 5 f0<=0.8 (NaN right; leaves 6, 7) and 8 f1<=0.1 (NaN left; leaves 9, 10): a two-leaf and a four-leaf bottom.
+ * (NaN left) over 5 f0<=0.8 (NaN right; leaves 6, 7) and 8 f1<=0.1 (NaN left; leaves 9, 10): a two-leaf and a four-leaf
+ * bottom.
  */
 const HAND_TREE: Tree = {
   feature: Int32Array.from([0, 1, -1, -1, 2, 0, -1, -1, 1, -1, -1]),
@@ -151,7 +152,8 @@ t.test(
 );
 
 t.test(
-  'a few rows take the binned layout: the same bits as walking, for trees of every depth, on and around every threshold',
+  'a few rows take the binned layout: the same bits as walking, for trees of every depth, on and around every ' +
+    'threshold',
   async (t) => {
     const train = data(3000, 5, 0.1);
     // Depths 1 to 8 in one forest (shallow trees are padded to the deepest), and single-leaf trees.

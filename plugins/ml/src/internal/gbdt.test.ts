@@ -225,12 +225,16 @@ t.test('bad parameters and inputs are coded errors with exact messages', async (
   t.equal(typo.code, 'DAGRUN_ERR_ML_PARAMS');
   t.equal(
     typo.message,
-    "[DAGRUN_ERR_ML_PARAMS] GradientBoostingRegressor hyperparameter 'n_estimator': expected one of loss, learning_rate, n_estimators, max_depth, min_samples_leaf, subsample, random_state, alpha, max_bins, but got an unknown name.\n  Hint: did you mean: 'n_estimators'?",
+    "[DAGRUN_ERR_ML_PARAMS] GradientBoostingRegressor hyperparameter 'n_estimator': expected one of loss, " +
+      'learning_rate, n_estimators, max_depth, min_samples_leaf, subsample, random_state, alpha, max_bins, but got ' +
+      "an unknown name.\n  Hint: did you mean: 'n_estimators'?",
   );
   const lad = caught(() => new GradientBoostingRegressor({ loss: 'lad' }));
   t.equal(
     lad.message,
-    "[DAGRUN_ERR_ML_PARAMS] GradientBoostingRegressor hyperparameter 'loss': expected one of 'squared_error', 'absolute_error', 'huber', but got 'lad'.\n  Hint: scikit-learn renamed 'lad' to 'absolute_error'; use 'absolute_error'.",
+    "[DAGRUN_ERR_ML_PARAMS] GradientBoostingRegressor hyperparameter 'loss': expected one of 'squared_error', " +
+      "'absolute_error', 'huber', but got 'lad'.\n  Hint: scikit-learn renamed 'lad' to 'absolute_error'; " +
+      "use 'absolute_error'.",
   );
   t.equal(
     caught(() => new GradientBoostingRegressor({ learning_rate: 0 })).detail,
@@ -252,7 +256,8 @@ t.test('bad parameters and inputs are coded errors with exact messages', async (
   const notFitted = caught(() => new GradientBoostingRegressor().predict([[1]]));
   t.equal(
     notFitted.message,
-    '[DAGRUN_ERR_ML_NOT_FITTED] GradientBoostingRegressor: expected a fitted model, but got one that was never fitted.\n  Hint: call fit(X, y) first, or load a saved model.',
+    '[DAGRUN_ERR_ML_NOT_FITTED] GradientBoostingRegressor: expected a fitted model, but got one that was never ' +
+      'fitted.\n  Hint: call fit(X, y) first, or load a saved model.',
   );
   const m = stump({ n_estimators: 1 });
   t.equal(

@@ -307,7 +307,8 @@ export class GradientBoostingRegressor {
     if (x.cols !== state.nFeatures && x.rows > 0) {
       throw new MlError(
         'DAGRUN_ERR_ML_SHAPE',
-        `GradientBoostingRegressor predict: expected ${state.nFeatures} features per row (as at fit), but got ${x.cols}.`,
+        `GradientBoostingRegressor predict: expected ${state.nFeatures} features per row (as at fit), but got ` +
+          `${x.cols}.`,
       );
     }
     return this.#forest!.predict(x.data, x.rows);

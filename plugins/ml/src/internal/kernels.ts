@@ -27,7 +27,8 @@ export const specialize = <B extends unknown[], R extends unknown[], T>(
   try {
     const make = new Function(
       ...fixed,
-      `'use strict'; // @dagrun/ml kernel ${serial++}\nconst kernel = ${kernel.toString()};\nreturn (${rest.join(', ')}) => kernel(${[...fixed, ...rest].join(', ')});`,
+      `'use strict'; // @dagrun/ml kernel ${serial++}\nconst kernel = ${kernel.toString()};\n` +
+        `return (${rest.join(', ')}) => kernel(${[...fixed, ...rest].join(', ')});`,
     );
     return make(...bound) as (...rest: R) => T;
   } catch {
@@ -266,7 +267,8 @@ export const binnedSumKernel = (
   const body = [
     "'use strict';",
     'return (s) => {',
-    `  for (let t = 0, base = 0, leafBase = ${-inner}; t < ${trees}; t++, base += ${inner}, leafBase += ${inner + 1}) {`,
+    `  for (let t = 0, base = 0, leafBase = ${-inner}; t < ${trees}; ` +
+      `t++, base += ${inner}, leafBase += ${inner + 1}) {`,
     '    let h = 0;',
     ...Array.from({ length: depth }, () => '    h = 2 * h + 1 + right[nodes[base + h]];'),
     '    s += leaves[leafBase + h];',

@@ -47,7 +47,8 @@ t.test('missing values and bad shapes are errors', async (t) => {
   t.equal(nan.code, 'DAGRUN_ERR_ML_BAD_VALUE');
   t.equal(
     nan.message,
-    '[DAGRUN_ERR_ML_BAD_VALUE] LinearRegressor fit X at row 1, column 0: expected a finite number, but got NaN.\n  Hint: a linear model has no way to route missing values; fill or drop them first.',
+    '[DAGRUN_ERR_ML_BAD_VALUE] LinearRegressor fit X at row 1, column 0: expected a finite number, but got NaN.\n' +
+      '  Hint: a linear model has no way to route missing values; fill or drop them first.',
   );
   const m = new LinearRegressor().fit([[1], [2]], [1, 2]);
   t.equal(

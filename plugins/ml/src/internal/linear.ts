@@ -109,7 +109,8 @@ const checkFinite = (data: Float64Array, n: number, f: number, what: string): vo
     if (!Number.isFinite(data[i]!)) {
       throw new MlError(
         'DAGRUN_ERR_ML_BAD_VALUE',
-        `LinearRegressor ${what} X at row ${Math.floor(i / f)}, column ${i % f}: expected a finite number, but got ${String(data[i])}.`,
+        `LinearRegressor ${what} X at row ${Math.floor(i / f)}, column ${i % f}: expected a finite number, but got ` +
+          `${String(data[i])}.`,
         {
           hint: 'Hint: a linear model has no way to route missing values; fill or drop them first.',
         },

@@ -100,7 +100,10 @@ export const leafValuesKernel = (
 /** The loss as the number leafValuesKernel takes. */
 export const lossCode = (loss: LossName): number => (loss === 'squared_error' ? 0 : loss === 'absolute_error' ? 1 : 2);
 
-/** After a tree: the leaf number of the in-bag rows of leaves from..to-1, from the leaf ranges of idx. A kernel (kernels.ts). */
+/**
+ * After a tree: the leaf number of the in-bag rows of leaves from..to-1, from the leaf ranges of idx. A kernel
+ * (kernels.ts).
+ */
 export const assignLeavesKernel = (
   idx: Uint32Array,
   leafOf: Uint32Array,

@@ -64,7 +64,8 @@ export const checkTarget = (y: ArrayLike<number>, rows: number, estimator: strin
     if (typeof v !== 'number' || !Number.isFinite(v)) {
       throw new MlError(
         'DAGRUN_ERR_ML_BAD_VALUE',
-        `${estimator} target at row ${i}: expected a finite number, but got ${typeof v === 'number' ? String(v) : typeof v}.`,
+        `${estimator} target at row ${i}: expected a finite number, but got ` +
+          `${typeof v === 'number' ? String(v) : typeof v}.`,
       );
     }
     out[i] = v;

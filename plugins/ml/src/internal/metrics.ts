@@ -62,7 +62,10 @@ export const mdape = (yTrue: ArrayLike<number>, yPred: ArrayLike<number>): numbe
   return linearPercentile(ape, n, 50);
 };
 
-/** Coefficient of determination: 1 − SS_res / SS_tot (1 for a constant y_true predicted exactly, else 0 — scikit-learn's convention). */
+/**
+ * Coefficient of determination: 1 − SS_res / SS_tot (1 for a constant y_true predicted exactly, else 0 — scikit-learn's
+ * convention).
+ */
 export const r2 = (yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number => {
   const n = check(yTrue, yPred, 'r2');
   let mean = 0;

@@ -211,14 +211,17 @@ t.test(
     t.equal(missing.code, 'DAGRUN_ERR_ML_MISSING_COLUMN');
     t.equal(
       missing.message,
-      "[DAGRUN_ERR_ML_MISSING_COLUMN] Prediction input: expected feature column 'net_area', but got only 'type', 'sector', 'net_usable_area', 'n_rooms', 'n_bathroom', 'latitude', 'longitude', 'price', 'netarea'.\n  Hint: did you mean: 'netarea'?",
+      "[DAGRUN_ERR_ML_MISSING_COLUMN] Prediction input: expected feature column 'net_area', but got only 'type', " +
+        "'sector', 'net_usable_area', 'n_rooms', 'n_bathroom', 'latitude', 'longitude', 'price', 'netarea'.\n" +
+        "  Hint: did you mean: 'netarea'?",
     );
 
     const text = caught(() => model.predict([row, { ...row, n_rooms: 'three' }]));
     t.equal(text.code, 'DAGRUN_ERR_ML_BAD_VALUE');
     t.equal(
       text.message,
-      "[DAGRUN_ERR_ML_BAD_VALUE] Feature 'n_rooms' at row 1: expected a number, but got string 'three'.\n  Hint: convert the column to numbers, or declare it under categorical if it is a category.",
+      "[DAGRUN_ERR_ML_BAD_VALUE] Feature 'n_rooms' at row 1: expected a number, but got string 'three'.\n" +
+        '  Hint: convert the column to numbers, or declare it under categorical if it is a category.',
     );
 
     for (const [value, shown] of [
@@ -229,7 +232,9 @@ t.test(
       t.equal(nan.code, 'DAGRUN_ERR_ML_BAD_VALUE');
       t.equal(
         nan.message,
-        `[DAGRUN_ERR_ML_BAD_VALUE] Feature 'net_area' at row 0: expected a number, but got ${shown}.\n  Hint: the model saw no missing value in 'net_area' at training, so it has no learned side for one; fill or drop the row.`,
+        `[DAGRUN_ERR_ML_BAD_VALUE] Feature 'net_area' at row 0: expected a number, but got ${shown}.\n` +
+          `  Hint: the model saw no missing value in 'net_area' at training, so it has no learned side for one; ` +
+          'fill or drop the row.',
       );
     }
     t.equal(
@@ -252,7 +257,8 @@ t.test(
     t.equal(strict.code, 'DAGRUN_ERR_ML_UNKNOWN_CATEGORY');
     t.equal(
       strict.detail,
-      "Categorical feature 'sector' at row 0: expected one of 'la reina', 'las condes', 'lo barnechea', 'nunoa', 'providencia', 'vitacura', but got 'atlantis'.",
+      "Categorical feature 'sector' at row 0: expected one of 'la reina', 'las condes', 'lo barnechea', 'nunoa', " +
+        "'providencia', 'vitacura', but got 'atlantis'.",
     );
 
     // A negative or absurd area is a number: the trees route it like the smallest (or largest) area seen.
@@ -358,13 +364,15 @@ t.test('booleans in numeric features are 1 and 0, at fit and at predict, on ever
   // A boolean target is still refused: booleans are features, not prices.
   t.equal(
     caught(() => make().fit({ area: [1, 2], price: [true, false] })).message,
-    "[DAGRUN_ERR_ML_BAD_VALUE] Target 'price' at row 0: expected a finite number, but got boolean.\n  Hint: drop rows without a target before fitting.",
+    "[DAGRUN_ERR_ML_BAD_VALUE] Target 'price' at row 0: expected a finite number, but got boolean.\n" +
+      '  Hint: drop rows without a target before fitting.',
   );
   // Strings and objects stay errors, on rows and on columns alike.
   for (const data of [[{ area: 100, garage: 'yes' }], { area: [100], garage: ['yes'] }]) {
     t.equal(
       caught(() => model.predict(data)).message,
-      "[DAGRUN_ERR_ML_BAD_VALUE] Feature 'garage' at row 0: expected a number, but got string 'yes'.\n  Hint: convert the column to numbers, or declare it under categorical if it is a category.",
+      "[DAGRUN_ERR_ML_BAD_VALUE] Feature 'garage' at row 0: expected a number, but got string 'yes'.\n" +
+        '  Hint: convert the column to numbers, or declare it under categorical if it is a category.',
     );
   }
 });
@@ -384,7 +392,8 @@ t.test('a linear baseline in the same bundle; it refuses missing values at fit',
   );
   t.equal(
     err.message,
-    "[DAGRUN_ERR_ML_BAD_VALUE] Feature 'n_rooms' at row 7: expected a number, but got null.\n  Hint: a linear model cannot use a missing value; fill or drop the row.",
+    "[DAGRUN_ERR_ML_BAD_VALUE] Feature 'n_rooms' at row 7: expected a number, but got null.\n" +
+      '  Hint: a linear model cannot use a missing value; fill or drop the row.',
   );
 });
 
@@ -394,28 +403,36 @@ t.test('fit-time mistakes are coded errors', async (t) => {
     new RegressionModel({ target: 'price', categorical: ['type', 'sector'], ...o });
   t.equal(
     caught(() => m({ target: 'prize' }).fit(data)).message,
-    "[DAGRUN_ERR_ML_MISSING_COLUMN] Training data: expected target column 'prize', but got only 'type', 'sector', 'net_usable_area', 'net_area', 'n_rooms', 'n_bathroom', 'latitude', 'longitude', 'price'.\n  Hint: did you mean: 'price'?",
+    "[DAGRUN_ERR_ML_MISSING_COLUMN] Training data: expected target column 'prize', but got only 'type', 'sector', " +
+      "'net_usable_area', 'net_area', 'n_rooms', 'n_bathroom', 'latitude', 'longitude', 'price'.\n" +
+      "  Hint: did you mean: 'price'?",
   );
   t.equal(
     caught(() => m({ categorical: ['type', 'sectr'] }).fit(data)).message,
-    "[DAGRUN_ERR_ML_PARAMS] RegressionModel option 'categorical': expected names among the features (type, sector, net_usable_area, net_area, n_rooms, n_bathroom, latitude, longitude), but got 'sectr'.\n  Hint: did you mean: 'sector'?",
+    "[DAGRUN_ERR_ML_PARAMS] RegressionModel option 'categorical': expected names among the features (type, sector, " +
+      "net_usable_area, net_area, n_rooms, n_bathroom, latitude, longitude), but got 'sectr'.\n" +
+      "  Hint: did you mean: 'sector'?",
   );
   t.equal(
     caught(() => m({ categorical: ['type'] }).fit(data)).message,
-    "[DAGRUN_ERR_ML_BAD_VALUE] Feature 'sector' at row 0: expected a number, but got string 'nunoa'.\n  Hint: convert the column to numbers, or declare it under categorical if it is a category.",
+    "[DAGRUN_ERR_ML_BAD_VALUE] Feature 'sector' at row 0: expected a number, but got string 'nunoa'.\n" +
+      '  Hint: convert the column to numbers, or declare it under categorical if it is a category.',
   );
   t.equal(
     caught(() => m({ features: ['type', 'price'] }).fit(data)).detail,
-    "RegressionModel option 'features': expected the feature columns without the target, but got the target 'price' among them.",
+    "RegressionModel option 'features': expected the feature columns without the target, but got the target 'price' " +
+      'among them.',
   );
   t.equal(
     caught(() => m({ features: ['type', 'sector', 'rooms'] }).fit(data)).detail,
-    "Training data: expected feature column 'rooms', but got only 'type', 'sector', 'net_usable_area', 'net_area', 'n_rooms', 'n_bathroom', 'latitude', 'longitude', 'price'.",
+    "Training data: expected feature column 'rooms', but got only 'type', 'sector', 'net_usable_area', 'net_area', " +
+      "'n_rooms', 'n_bathroom', 'latitude', 'longitude', 'price'.",
   );
   const noTarget = { ...data, price: Array.from(data.price as Float64Array, (v, i) => (i === 3 ? null : v)) };
   t.equal(
     caught(() => m().fit(noTarget)).message,
-    "[DAGRUN_ERR_ML_BAD_VALUE] Target 'price' at row 3: expected a finite number, but got null.\n  Hint: drop rows without a target before fitting.",
+    "[DAGRUN_ERR_ML_BAD_VALUE] Target 'price' at row 3: expected a finite number, but got null.\n" +
+      '  Hint: drop rows without a target before fitting.',
   );
   t.equal(
     caught(() => m().fit({ price: [1, 2], type: ['a'] })).detail,

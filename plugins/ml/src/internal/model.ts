@@ -153,7 +153,8 @@ export class RegressionModel {
     if (features.includes(this.#target)) {
       throw new MlError(
         'DAGRUN_ERR_ML_PARAMS',
-        `RegressionModel option 'features': expected the feature columns without the target, but got the target '${this.#target}' among them.`,
+        `RegressionModel option 'features': expected the feature columns without the target, but got the target ` +
+          `'${this.#target}' among them.`,
       );
     }
     for (const c of this.#categorical) {
@@ -161,7 +162,8 @@ export class RegressionModel {
         const mean = didYouMean(c, features);
         throw new MlError(
           'DAGRUN_ERR_ML_PARAMS',
-          `RegressionModel option 'categorical': expected names among the features (${features.join(', ')}), but got '${c}'.`,
+          `RegressionModel option 'categorical': expected names among the features (${features.join(', ')}), but got ` +
+            `'${c}'.`,
           {
             hint: mean ? `Hint: ${mean}` : undefined,
           },
@@ -331,7 +333,8 @@ export class RegressionModel {
                 hint:
                   this.estimator.kind === 'linear'
                     ? 'Hint: a linear model cannot use a missing value; fill or drop the row.'
-                    : `Hint: the model saw no missing value in '${spec.name}' at training, so it has no learned side for one; fill or drop the row.`,
+                    : `Hint: the model saw no missing value in '${spec.name}' at training, so it has no learned side ` +
+                      'for one; fill or drop the row.',
               },
             );
           }

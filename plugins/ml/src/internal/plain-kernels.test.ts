@@ -16,7 +16,9 @@ const F = 4;
 const bits = (a: Float64Array | Int32Array | Uint8Array): string =>
   Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 
-/** Three losses fitted on 3,000 rows, some with missing values, then every row predicted alone, by 100 and all at once. */
+/**
+ * Three losses fitted on 3,000 rows, some with missing values, then every row predicted alone, by 100 and all at once.
+ */
 const scenario = (): Record<string, string | boolean> => {
   const rand = mulberry32(7);
   const x = new Float64Array(N * F);

@@ -129,7 +129,8 @@ t.test('a foreign, newer or damaged file fails on load with the path of the bad 
   t.equal(format.detail, "Model JSON at format: expected 'dagrun.ml/regression-model', but got 'sklearn/pickle'.");
   t.equal(
     fail((j) => (j.formatVersion = 2)).message,
-    '[DAGRUN_ERR_ML_FORMAT] Model JSON at formatVersion: expected 1, but got 2.\n  Hint: the model was written by a newer @dagrun/ml; upgrade this package to load it.',
+    '[DAGRUN_ERR_ML_FORMAT] Model JSON at formatVersion: expected 1, but got 2.\n' +
+      '  Hint: the model was written by a newer @dagrun/ml; upgrade this package to load it.',
   );
   t.equal(
     fail((j) => (j.estimator.trees[1].left[0] = 0)).detail,
@@ -199,7 +200,12 @@ t.test(
       'package.json': '{ "type": "module" }\n',
       'dagrun.yaml': `name: ml-test\nplugins:\n  - module: ${JSON.stringify(index)}\n`,
       'src/nodes.ts': `
-import { GradientBoostingRegressor, RegressionModel, isRegressionModel, regressionMetrics } from ${JSON.stringify(index)};
+import {
+  GradientBoostingRegressor,
+  RegressionModel,
+  isRegressionModel,
+  regressionMetrics,
+} from ${JSON.stringify(index)};
 const rows = (n: number, seed: number) => {
   let a = seed;
   const out: Record<string, unknown>[] = [];
@@ -211,7 +217,8 @@ const rows = (n: number, seed: number) => {
   return out;
 };
 export const train = (params: Record<string, unknown>) =>
-  new RegressionModel({ target: 'price', categorical: ['kind'], estimator: new GradientBoostingRegressor(params) }).fit(rows(500, 7));
+  new RegressionModel({ target: 'price', categorical: ['kind'], estimator: new GradientBoostingRegressor(params) })
+    .fit(rows(500, 7));
 export const evaluate = (model: RegressionModel) => {
   if (!isRegressionModel(model)) throw new Error('expected a RegressionModel, got ' + typeof model);
   const test = rows(200, 11);
@@ -224,7 +231,8 @@ export const evaluate = (model: RegressionModel) => {
     - { name: evaluate, func: src/nodes.ts#evaluate, inputs: model, outputs: metrics }
 `,
       'conf/base/catalog.yaml':
-        'model:\n  type: object\n  path: data/06_models/model.json\n  versioned: true\nmetrics:\n  type: json\n  path: data/08_reporting/metrics.json\n',
+        'model:\n  type: object\n  path: data/06_models/model.json\n  versioned: true\nmetrics:\n  type: json\n' +
+        '  path: data/08_reporting/metrics.json\n',
       'conf/base/parameters.yaml':
         'hyper_params:\n  learning_rate: 0.1\n  n_estimators: 50\n  max_depth: 3\n  loss: absolute_error\n',
     };

@@ -107,11 +107,19 @@ export const serializeModel = (model: RegressionModel): SerializedRegressionMode
 
 // ---- loading, with a check of every field ----
 
+const describeGot = (got: unknown): string =>
+  got === null
+    ? 'null'
+    : Array.isArray(got)
+      ? 'an array'
+      : typeof got === 'string'
+        ? `'${got}'`
+        : typeof got === 'object'
+          ? 'an object'
+          : String(got);
+
 const bad = (path: string, expected: string, got: unknown): MlError =>
-  new MlError(
-    'DAGRUN_ERR_ML_FORMAT',
-    `Model JSON at ${path}: expected ${expected}, but got ${got === null ? 'null' : Array.isArray(got) ? 'an array' : typeof got === 'string' ? `'${got}'` : typeof got === 'object' ? 'an object' : String(got)}.`,
-  );
+  new MlError('DAGRUN_ERR_ML_FORMAT', `Model JSON at ${path}: expected ${expected}, but got ${describeGot(got)}.`);
 
 type Obj = Readonly<Record<string, unknown>>;
 const obj = (v: unknown, path: string): Obj => {

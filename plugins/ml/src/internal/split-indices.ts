@@ -33,7 +33,8 @@ export const splitSizes = (
     if (size !== undefined && size >= 1 && size >= n) {
       throw new MlError(
         'DAGRUN_ERR_ML_SPLIT',
-        `trainTestSplit option '${name}': expected a whole number of rows below the ${n} rows of the data, or a fraction in (0, 1), but got ${size}.`,
+        `trainTestSplit option '${name}': expected a whole number of rows below the ${n} rows of the data, or a ` +
+          `fraction in (0, 1), but got ${size}.`,
       );
     }
   }
@@ -44,7 +45,8 @@ export const splitSizes = (
   if (nTrain + nTest > n) {
     throw new MlError(
       'DAGRUN_ERR_ML_SPLIT',
-      `trainTestSplit sizes: expected trainSize + testSize to fit the ${n} rows of the data, but got ${nTrain} + ${nTest} = ${nTrain + nTest} rows.`,
+      `trainTestSplit sizes: expected trainSize + testSize to fit the ${n} rows of the data, but got ${nTrain} + ` +
+        `${nTest} = ${nTrain + nTest} rows.`,
       {
         hint: 'Hint: reduce testSize and/or trainSize.',
       },
@@ -53,7 +55,8 @@ export const splitSizes = (
   if (nTrain === 0) {
     throw new MlError(
       'DAGRUN_ERR_ML_SPLIT',
-      `trainTestSplit train part: expected at least 1 row, but got 0 of the ${n} rows (testSize ${shown(testSize)}, trainSize ${shown(trainSize)}).`,
+      `trainTestSplit train part: expected at least 1 row, but got 0 of the ${n} rows (testSize ${shown(testSize)}, ` +
+        `trainSize ${shown(trainSize)}).`,
       {
         hint: 'Hint: lower testSize, raise trainSize, or split more rows.',
       },
@@ -135,7 +138,9 @@ export const stratifiedIndices = (
       'DAGRUN_ERR_ML_SPLIT',
       `trainTestSplit ${labelled}: expected at least 2 rows of every class, but got ${list}.`,
       {
-        hint: 'Hint: a class needs a row in each part (scikit-learn: "the minimum number of groups for any class cannot be less than 2"); merge rare classes or drop their rows.',
+        hint:
+          'Hint: a class needs a row in each part (scikit-learn: "the minimum number of groups for any class cannot ' +
+          'be less than 2"); merge rare classes or drop their rows.',
       },
     );
   }
@@ -146,7 +151,8 @@ export const stratifiedIndices = (
     if (size < names.length) {
       throw new MlError(
         'DAGRUN_ERR_ML_SPLIT',
-        `trainTestSplit ${part} part: expected at least one row per class (${names.length} classes in ${labelled}), but got ${size} row${size === 1 ? '' : 's'}.`,
+        `trainTestSplit ${part} part: expected at least one row per class (${names.length} classes in ${labelled}), ` +
+          `but got ${size} row${size === 1 ? '' : 's'}.`,
         {
           hint: `Hint: raise ${part}Size, or stratify on labels with fewer classes.`,
         },

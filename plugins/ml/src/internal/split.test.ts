@@ -228,11 +228,13 @@ t.test('options that are wrong whatever the data: DAGRUN_ERR_ML_PARAMS with the 
   };
   t.equal(
     params({ random_state: 42 }),
-    "[DAGRUN_ERR_ML_PARAMS] trainTestSplit option 'random_state': expected one of testSize, trainSize, shuffle, seed, stratify, but got an unknown name.\n  Hint: scikit-learn's 'random_state' is 'seed' here.",
+    "[DAGRUN_ERR_ML_PARAMS] trainTestSplit option 'random_state': expected one of testSize, trainSize, shuffle, " +
+      "seed, stratify, but got an unknown name.\n  Hint: scikit-learn's 'random_state' is 'seed' here.",
   );
   t.equal(
     params({ testsize: 0.2 }),
-    "[DAGRUN_ERR_ML_PARAMS] trainTestSplit option 'testsize': expected one of testSize, trainSize, shuffle, seed, stratify, but got an unknown name.\n  Hint: did you mean: 'testSize'?",
+    "[DAGRUN_ERR_ML_PARAMS] trainTestSplit option 'testsize': expected one of testSize, trainSize, shuffle, seed, " +
+      "stratify, but got an unknown name.\n  Hint: did you mean: 'testSize'?",
   );
   for (const [bad, shown] of [
     [0, '0'],
@@ -243,12 +245,14 @@ t.test('options that are wrong whatever the data: DAGRUN_ERR_ML_PARAMS with the 
   ] as const) {
     t.equal(
       params({ testSize: bad }),
-      `[DAGRUN_ERR_ML_PARAMS] trainTestSplit option 'testSize': expected a fraction in (0, 1) or a whole number of rows, but got ${shown}.`,
+      `[DAGRUN_ERR_ML_PARAMS] trainTestSplit option 'testSize': expected a fraction in (0, 1) or a whole number of ` +
+        `rows, but got ${shown}.`,
     );
   }
   t.equal(
     params({ testSize: 0.5, trainSize: 0.6 }),
-    "[DAGRUN_ERR_ML_PARAMS] trainTestSplit options 'testSize' and 'trainSize': expected fractions that sum to at most 1, but got 0.5 + 0.6 = 1.1.",
+    "[DAGRUN_ERR_ML_PARAMS] trainTestSplit options 'testSize' and 'trainSize': expected fractions that sum to at " +
+      'most 1, but got 0.5 + 0.6 = 1.1.',
   );
   t.equal(
     params({ seed: -1 }),
@@ -256,7 +260,8 @@ t.test('options that are wrong whatever the data: DAGRUN_ERR_ML_PARAMS with the 
   );
   t.equal(
     params({ seed: 2 ** 32 }),
-    "[DAGRUN_ERR_ML_PARAMS] trainTestSplit option 'seed': expected an integer from 0 to 4294967295, but got 4294967296.",
+    "[DAGRUN_ERR_ML_PARAMS] trainTestSplit option 'seed': expected an integer from 0 to 4294967295, but got " +
+      '4294967296.',
   );
   t.equal(
     params({ shuffle: 'no' }),
@@ -268,20 +273,25 @@ t.test('options that are wrong whatever the data: DAGRUN_ERR_ML_PARAMS with the 
   );
   t.equal(
     params({ stratify: 'c', shuffle: false }),
-    "[DAGRUN_ERR_ML_PARAMS] trainTestSplit option 'stratify': expected no stratify with shuffle: false, but got 'c'.\n  Hint: a stratified split draws rows at random; remove shuffle: false (scikit-learn does not stratify without shuffling either).",
+    "[DAGRUN_ERR_ML_PARAMS] trainTestSplit option 'stratify': expected no stratify with shuffle: false, but got " +
+      "'c'.\n  Hint: a stratified split draws rows at random; remove shuffle: false (scikit-learn does not stratify " +
+      'without shuffling either).',
   );
   t.equal(
     params(null),
-    '[DAGRUN_ERR_ML_PARAMS] trainTestSplit options: expected an object such as { testSize: 0.2, seed: 42 }, but got null.',
+    '[DAGRUN_ERR_ML_PARAMS] trainTestSplit options: expected an object such as { testSize: 0.2, seed: 42 }, but got ' +
+      'null.',
   );
   const frame = { columns: ['a'], height: 2, getColumn: () => ({ toArray: () => [1, 2] }) };
   t.equal(
     caught(() => trainTestSplit(frame)).message,
-    "[DAGRUN_ERR_ML_PARAMS] trainTestSplit data: expected columns, row objects or a nodejs-polars DataFrame, but got a frame without 'getColumns'.",
+    '[DAGRUN_ERR_ML_PARAMS] trainTestSplit data: expected columns, row objects or a nodejs-polars DataFrame, but got ' +
+      "a frame without 'getColumns'.",
   );
   t.equal(
     caught(() => trainTestIndices(10, { stratify: 'c' } as never)).message,
-    "[DAGRUN_ERR_ML_PARAMS] trainTestIndices option 'stratify': expected one label per row, but got the column name 'c'.\n  Hint: trainTestIndices has no table to read a column from; pass the labels, or call trainTestSplit.",
+    "[DAGRUN_ERR_ML_PARAMS] trainTestIndices option 'stratify': expected one label per row, but got the column name " +
+      "'c'.\n  Hint: trainTestIndices has no table to read a column from; pass the labels, or call trainTestSplit.",
   );
 });
 
@@ -293,44 +303,55 @@ t.test('splits this data cannot make: DAGRUN_ERR_ML_SPLIT with the exact message
   };
   t.equal(
     split(10, { testSize: 10 }),
-    "[DAGRUN_ERR_ML_SPLIT] trainTestSplit option 'testSize': expected a whole number of rows below the 10 rows of the data, or a fraction in (0, 1), but got 10.",
+    "[DAGRUN_ERR_ML_SPLIT] trainTestSplit option 'testSize': expected a whole number of rows below the 10 rows of " +
+      'the data, or a fraction in (0, 1), but got 10.',
   );
   t.equal(
     split(10, { trainSize: 12 }),
-    "[DAGRUN_ERR_ML_SPLIT] trainTestSplit option 'trainSize': expected a whole number of rows below the 10 rows of the data, or a fraction in (0, 1), but got 12.",
+    "[DAGRUN_ERR_ML_SPLIT] trainTestSplit option 'trainSize': expected a whole number of rows below the 10 rows of " +
+      'the data, or a fraction in (0, 1), but got 12.',
   );
   t.equal(
     split(10, { testSize: 4, trainSize: 0.7 }),
-    '[DAGRUN_ERR_ML_SPLIT] trainTestSplit sizes: expected trainSize + testSize to fit the 10 rows of the data, but got 7 + 4 = 11 rows.\n  Hint: reduce testSize and/or trainSize.',
+    '[DAGRUN_ERR_ML_SPLIT] trainTestSplit sizes: expected trainSize + testSize to fit the 10 rows of the data, but ' +
+      'got 7 + 4 = 11 rows.\n  Hint: reduce testSize and/or trainSize.',
   );
   t.equal(
     split(10, { testSize: 0.95 }),
-    '[DAGRUN_ERR_ML_SPLIT] trainTestSplit train part: expected at least 1 row, but got 0 of the 10 rows (testSize 0.95, trainSize unset).\n  Hint: lower testSize, raise trainSize, or split more rows.',
+    '[DAGRUN_ERR_ML_SPLIT] trainTestSplit train part: expected at least 1 row, but got 0 of the 10 rows (testSize ' +
+      '0.95, trainSize unset).\n  Hint: lower testSize, raise trainSize, or split more rows.',
   );
   t.equal(
     split(1, {}),
-    '[DAGRUN_ERR_ML_SPLIT] trainTestSplit train part: expected at least 1 row, but got 0 of the 1 rows (testSize unset, trainSize unset).\n  Hint: lower testSize, raise trainSize, or split more rows.',
+    '[DAGRUN_ERR_ML_SPLIT] trainTestSplit train part: expected at least 1 row, but got 0 of the 1 rows (testSize ' +
+      'unset, trainSize unset).\n  Hint: lower testSize, raise trainSize, or split more rows.',
   );
 
-  // scikit-learn: "The least populated class in y has only 1 member, which is too few. The minimum number of groups for any class cannot be less than 2."
+  // scikit-learn: "The least populated class in y has only 1 member, which is too few. The minimum number of groups for
+  // any class cannot be less than 2."
   const labels = ['a', 'b', 'a', 'c', 'a', 'a', 'b', 'a'];
   t.equal(
     split(8, { stratify: labels }),
-    "[DAGRUN_ERR_ML_SPLIT] trainTestSplit option 'stratify': expected at least 2 rows of every class, but got 1 row of 'c'.\n  Hint: a class needs a row in each part (scikit-learn: \"the minimum number of groups for any class cannot be less than 2\"); merge rare classes or drop their rows.",
+    "[DAGRUN_ERR_ML_SPLIT] trainTestSplit option 'stratify': expected at least 2 rows of every class, but got 1 row " +
+      "of 'c'.\n  Hint: a class needs a row in each part (scikit-learn: \"the minimum number of groups for any class " +
+      'cannot be less than 2"); merge rare classes or drop their rows.',
   );
   const err = caught(() => trainTestSplit({ sector: [...labels, 'd'], n: range(9) }, { stratify: 'sector' }));
   t.equal(err.code, 'DAGRUN_ERR_ML_SPLIT');
   t.equal(
     err.detail,
-    "trainTestSplit stratify column 'sector': expected at least 2 rows of every class, but got 1 row of 'c' and 1 row of 'd'.",
+    "trainTestSplit stratify column 'sector': expected at least 2 rows of every class, but got 1 row of 'c' and 1 " +
+      "row of 'd'.",
   );
   t.equal(
     split(8, { testSize: 2, stratify: ['a', 'b', 'c', 'a', 'b', 'c', 'a', 'b'] }),
-    "[DAGRUN_ERR_ML_SPLIT] trainTestSplit test part: expected at least one row per class (3 classes in option 'stratify'), but got 2 rows.\n  Hint: raise testSize, or stratify on labels with fewer classes.",
+    '[DAGRUN_ERR_ML_SPLIT] trainTestSplit test part: expected at least one row per class (3 classes in option ' +
+      "'stratify'), but got 2 rows.\n  Hint: raise testSize, or stratify on labels with fewer classes.",
   );
   t.equal(
     split(8, { trainSize: 1, stratify: ['a', 'b', 'c', 'a', 'b', 'c', 'a', 'b'] }),
-    "[DAGRUN_ERR_ML_SPLIT] trainTestSplit train part: expected at least one row per class (3 classes in option 'stratify'), but got 1 row.\n  Hint: raise trainSize, or stratify on labels with fewer classes.",
+    '[DAGRUN_ERR_ML_SPLIT] trainTestSplit train part: expected at least one row per class (3 classes in option ' +
+      "'stratify'), but got 1 row.\n  Hint: raise trainSize, or stratify on labels with fewer classes.",
   );
 });
 
@@ -347,7 +368,8 @@ t.test(
     );
     t.equal(
       caught(() => trainTestSplit({ sector: ['a', 'b'], n: [1, 2] }, { stratify: 'sectr' })).message,
-      "[DAGRUN_ERR_ML_MISSING_COLUMN] Split data: expected stratify column 'sectr', but got only 'sector', 'n'.\n  Hint: did you mean: 'sector'?",
+      "[DAGRUN_ERR_ML_MISSING_COLUMN] Split data: expected stratify column 'sectr', but got only 'sector', 'n'.\n" +
+        "  Hint: did you mean: 'sector'?",
     );
     t.match(
       caught(() => trainTestSplit({ n: [1, 2, 3] }, { stratify: ['a', 'b'] })),
@@ -358,7 +380,8 @@ t.test(
     );
     t.equal(
       caught(() => trainTestSplit({ s: ['a', 'b', null, 'a'] }, { stratify: 's' })).message,
-      "[DAGRUN_ERR_ML_BAD_VALUE] Stratify column 's' at row 2: expected a class label, but got null.\n  Hint: drop or fill the rows without a label before splitting.",
+      "[DAGRUN_ERR_ML_BAD_VALUE] Stratify column 's' at row 2: expected a class label, but got null.\n" +
+        '  Hint: drop or fill the rows without a label before splitting.',
     );
     t.match(
       caught(() => trainTestIndices(3, { stratify: [1, Number.NaN, 1] })),
@@ -387,16 +410,18 @@ t.test('as a pipeline node: parameters.yaml passes the options, the two parts ar
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   symlinkSync(join(here, '..', '..', '..', '..', 'node_modules'), join(dir, 'node_modules'), 'dir');
   const rows = range(20).map((i) => ({ id: i, sector: i % 4 === 0 ? 'vitacura' : 'nunoa' }));
+  const params = `rows: ${JSON.stringify(rows)}\nsplit: { testSize: 0.25, seed: 42, stratify: sector }\n`;
   const files: Record<string, string> = {
     'package.json': '{ "type": "module" }\n',
     'dagrun.yaml': 'name: split-test\n',
     // The package's export itself is the node function.
     'src/nodes.ts': `export { trainTestSplit } from ${JSON.stringify(join(here, '..', 'index.ts'))};\n`,
     'pipeline.yaml':
-      '__default__:\n  nodes:\n    - { func: src/nodes.ts#trainTestSplit, inputs: [params:rows, params:split], outputs: [train, test] }\n',
+      '__default__:\n  nodes:\n' +
+      '    - { func: src/nodes.ts#trainTestSplit, inputs: [params:rows, params:split], outputs: [train, test] }\n',
     'conf/base/catalog.yaml':
       'train:\n  type: json\n  path: data/train.json\ntest:\n  type: json\n  path: data/test.json\n',
-    'conf/base/parameters.yaml': `rows: ${JSON.stringify(rows)}\nsplit: { testSize: 0.25, seed: 42, stratify: sector }\n`,
+    'conf/base/parameters.yaml': params,
   };
   for (const [rel, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, rel)), { recursive: true });

@@ -86,7 +86,8 @@ const checkOptions = (options: unknown): Checked => {
     if (typeof v !== 'number' || !(v > 0 && (v < 1 || Number.isSafeInteger(v)))) {
       throw new MlError(
         'DAGRUN_ERR_ML_PARAMS',
-        `trainTestSplit option '${name}': expected a fraction in (0, 1) or a whole number of rows, but got ${describe(v)}.`,
+        `trainTestSplit option '${name}': expected a fraction in (0, 1) or a whole number of rows, but got ` +
+          `${describe(v)}.`,
       );
     }
     return v;
@@ -96,7 +97,8 @@ const checkOptions = (options: unknown): Checked => {
   if (testSize !== undefined && trainSize !== undefined && testSize < 1 && trainSize < 1 && testSize + trainSize > 1) {
     throw new MlError(
       'DAGRUN_ERR_ML_PARAMS',
-      `trainTestSplit options 'testSize' and 'trainSize': expected fractions that sum to at most 1, but got ${testSize} + ${trainSize} = ${testSize + trainSize}.`,
+      `trainTestSplit options 'testSize' and 'trainSize': expected fractions that sum to at most 1, but got ` +
+        `${testSize} + ${trainSize} = ${testSize + trainSize}.`,
     );
   }
   const shuffle = o.shuffle ?? true;
@@ -122,9 +124,12 @@ const checkOptions = (options: unknown): Checked => {
   if (stratify !== undefined && !shuffle) {
     throw new MlError(
       'DAGRUN_ERR_ML_PARAMS',
-      `trainTestSplit option 'stratify': expected no stratify with shuffle: false, but got ${typeof stratify === 'string' ? `'${stratify}'` : 'labels'}.`,
+      `trainTestSplit option 'stratify': expected no stratify with shuffle: false, but got ` +
+        `${typeof stratify === 'string' ? `'${stratify}'` : 'labels'}.`,
       {
-        hint: 'Hint: a stratified split draws rows at random; remove shuffle: false (scikit-learn does not stratify without shuffling either).',
+        hint:
+          'Hint: a stratified split draws rows at random; remove shuffle: false (scikit-learn does not stratify ' +
+          'without shuffling either).',
       },
     );
   }
@@ -150,7 +155,9 @@ const byCodePoint = (a: string, b: string): number => {
   return a.length === b.length ? 0 : a < b ? -1 : 1;
 };
 
-/** Groups the labels into classes in np.unique's order. Labels are strings, numbers or booleans, one kind throughout. */
+/**
+ * Groups the labels into classes in np.unique's order. Labels are strings, numbers or booleans, one kind throughout.
+ */
 const classesOf = (labels: ArrayLike<unknown>, where: string): Classes => {
   let kind: LabelKind | undefined;
   let first = 0;
@@ -285,7 +292,8 @@ export const trainTestSplit = <T extends TabularInput>(
   if (isDataFrame(data) && !isGatherable(data)) {
     throw new MlError(
       'DAGRUN_ERR_ML_PARAMS',
-      "trainTestSplit data: expected columns, row objects or a nodejs-polars DataFrame, but got a frame without 'getColumns'.",
+      'trainTestSplit data: expected columns, row objects or a nodejs-polars DataFrame, but got a frame without ' +
+        "'getColumns'.",
     );
   }
   const table = asTable(data);
@@ -298,7 +306,8 @@ export const trainTestSplit = <T extends TabularInput>(
       const mean = didYouMean(o.stratify, table.names);
       throw new MlError(
         'DAGRUN_ERR_ML_MISSING_COLUMN',
-        `Split data: expected stratify column '${o.stratify}', but got only ${table.names.map((c) => `'${c}'`).join(', ') || 'no column'}.`,
+        `Split data: expected stratify column '${o.stratify}', but got only ` +
+          `${table.names.map((c) => `'${c}'`).join(', ') || 'no column'}.`,
         {
           hint: mean ? `Hint: ${mean}` : undefined,
         },

@@ -143,7 +143,8 @@ t.test('bad inputs and parameters are coded errors', async (t) => {
   t.equal(notFitted.code, 'DAGRUN_ERR_ML_NOT_FITTED');
   t.equal(
     notFitted.message,
-    '[DAGRUN_ERR_ML_NOT_FITTED] TargetEncoder: expected a fitted encoder, but got one that was never fitted.\n  Hint: call fit(columns, y) first.',
+    '[DAGRUN_ERR_ML_NOT_FITTED] TargetEncoder: expected a fitted encoder, but got one that was never fitted.\n' +
+      '  Hint: call fit(columns, y) first.',
   );
   const len = caught(() => new TargetEncoder().fit({ a: ['x', 'y'] }, [1, 2, 3]));
   t.equal(len.code, 'DAGRUN_ERR_ML_SHAPE');
@@ -159,7 +160,8 @@ t.test('bad inputs and parameters are coded errors', async (t) => {
   const typo = caught(() => new TargetEncoder({ min_sample_leaf: 5 }));
   t.equal(
     typo.message,
-    "[DAGRUN_ERR_ML_PARAMS] TargetEncoder hyperparameter 'min_sample_leaf': expected one of min_samples_leaf, smoothing, but got an unknown name.\n  Hint: did you mean: 'min_samples_leaf'?",
+    "[DAGRUN_ERR_ML_PARAMS] TargetEncoder hyperparameter 'min_sample_leaf': expected one of min_samples_leaf, " +
+      "smoothing, but got an unknown name.\n  Hint: did you mean: 'min_samples_leaf'?",
   );
   t.equal(caught(() => new TargetEncoder().fit({}, [])).code, 'DAGRUN_ERR_ML_EMPTY');
 });

@@ -34,7 +34,8 @@ export const categoryKey = (v: unknown, column: string, row: number): string | u
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   throw new MlError(
     'DAGRUN_ERR_ML_BAD_VALUE',
-    `Categorical feature '${column}' at row ${row}: expected a string, number or boolean, but got ${Array.isArray(v) ? 'an array' : typeof v}.`,
+    `Categorical feature '${column}' at row ${row}: expected a string, number or boolean, but got ` +
+      `${Array.isArray(v) ? 'an array' : typeof v}.`,
   );
 };
 
@@ -116,7 +117,8 @@ export class TargetEncoder {
       if (typeof v !== 'number' || !Number.isFinite(v)) {
         throw new MlError(
           'DAGRUN_ERR_ML_BAD_VALUE',
-          `TargetEncoder target at row ${i}: expected a finite number, but got ${typeof v === 'number' ? String(v) : typeof v}.`,
+          `TargetEncoder target at row ${i}: expected a finite number, but got ` +
+            `${typeof v === 'number' ? String(v) : typeof v}.`,
         );
       }
       sum += v;
@@ -188,7 +190,8 @@ export class TargetEncoder {
     if (!table) {
       throw new MlError(
         'DAGRUN_ERR_ML_MISSING_COLUMN',
-        `TargetEncoder column '${column}': expected one of the fitted columns (${this.columns.join(', ') || 'none'}), but got a column it was not fitted on.`,
+        `TargetEncoder column '${column}': expected one of the fitted columns ` +
+          `(${this.columns.join(', ') || 'none'}), but got a column it was not fitted on.`,
       );
     }
     return table;

@@ -1,8 +1,9 @@
 // A second thread for training on large inputs. The arrays of a fit live in SharedArrayBuffers; the helper
 // (train-worker.ts) compiles the same kernels over them and does half of each large step on request: the
 // second half of a large node's histogram, and the values and row assignment of a share of the leaves.
-// (Partitioning rows is bound by memory bandwidth: on two threads it measured no faster, so it stays on one.) Requests and replies go through a shared Int32Array (Atomics.wait / notify), so
-// a request costs microseconds and the main thread never leaves its synchronous fit.
+// (Partitioning rows is bound by memory bandwidth: on two threads it measured no faster, so it stays on one.) Requests
+// and replies go through a shared Int32Array (Atomics.wait / notify), so a request costs microseconds and the main
+// thread never leaves its synchronous fit.
 //
 // Results do not depend on the number of threads: sign counts are integers, leaf values are computed per
 // leaf, and a large node's float histogram is always summed as two halves (tree-grower.ts), by one thread

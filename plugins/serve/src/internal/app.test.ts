@@ -46,7 +46,10 @@ const raw = (
 const get = (app: FastifyInstance, url: string, headers: Record<string, string> = {}) =>
   app.inject({ method: 'GET', url, headers });
 
-/** An error answer of the v1 routes: exact status, JSON with statusCode, error, message (with each fragment) and request_id. */
+/**
+ * An error answer of the v1 routes: exact status, JSON with statusCode, error, message (with each fragment) and
+ * request_id.
+ */
 const expectError = (t: Test, res: LightMyRequestResponse, status: number, fragments: readonly string[], what = '') => {
   t.equal(res.statusCode, status, `${what} status ${status}: ${res.body.slice(0, 300)}`);
   t.match(res.headers['content-type'], /^application\/json/, `${what} JSON`);
@@ -107,7 +110,8 @@ t.test('POST /api/v1/predict: a batch, and a batch of exactly max_batch', async 
 t.test('POST /api/v1/predict: a batch over max_batch is 413 naming the limit, whatever its records hold', async (t) => {
   t.equal(RECORDS.length, 1001);
   const body = expectError(t, await post(main.app, '/api/v1/predict', RECORDS), 413, [
-    'Invalid request body: body must hold at most 1000 records (serve.yaml max_batch), but holds more than 1000; send them in several requests.',
+    'Invalid request body: body must hold at most 1000 records (serve.yaml max_batch), but holds more than 1000; ' +
+      'send them in several requests.',
   ]);
   t.same(
     body.problems,
@@ -116,7 +120,8 @@ t.test('POST /api/v1/predict: a batch over max_batch is 413 naming the limit, wh
         field: '',
         rule: 'maxItems',
         message:
-          'must hold at most 1000 records (serve.yaml max_batch), but holds more than 1000; send them in several requests',
+          'must hold at most 1000 records (serve.yaml max_batch), but holds more than 1000; send them in several ' +
+          'requests',
       },
     ],
     'one problem: the records themselves were not checked',
@@ -279,7 +284,9 @@ t.test(
     const typo = await post(r.app, '/api/v1/admin/reload', { verison: V1 }, ADMIN);
     t.ok(typo.statusCode !== 500, 'a misspelt field is not a 500');
     const removeAdditional =
-      'bug: app.ts: Fastify\'s default Ajv options include removeAdditional: true (only allErrors and coerceTypes are overridden), so the reload body\'s additionalProperties: false silently strips unknown fields: {"verison": "…"} answers 200 and loads the newest model; add removeAdditional: false to ajv.customOptions';
+      "bug: app.ts: Fastify's default Ajv options include removeAdditional: true (only allErrors and coerceTypes " +
+      "are overridden), so the reload body's additionalProperties: false silently strips unknown fields: " +
+      '{"verison": "…"} answers 200 and loads the newest model; add removeAdditional: false to ajv.customOptions';
     t.equal(typo.statusCode, 400);
     t.match(json(typo).message, 'verison');
     await post(r.app, '/api/v1/admin/reload', {}, ADMIN); // back to the newest whatever happened
@@ -517,14 +524,20 @@ t.test('auth: JWT bearer tokens (HS256 pinned, exp required, 30 s clock toleranc
     [
       'alg none',
       {
-        authorization: `Bearer ${signJwt({ sub: 'partner-7', exp: now() + 60 }, JWT_SECRET, { alg: 'none', typ: 'JWT' }).replace(/[^.]+$/, '')}`,
+        authorization: `Bearer ${signJwt({ sub: 'partner-7', exp: now() + 60 }, JWT_SECRET, {
+          alg: 'none',
+          typ: 'JWT',
+        }).replace(/[^.]+$/, '')}`,
       },
       'Missing or invalid credentials',
     ],
     [
       'HS512 (the algorithm is pinned to HS256)',
       {
-        authorization: `Bearer ${signJwt({ sub: 'partner-7', exp: now() + 60 }, JWT_SECRET, { alg: 'HS512', typ: 'JWT' })}`,
+        authorization: `Bearer ${signJwt({ sub: 'partner-7', exp: now() + 60 }, JWT_SECRET, {
+          alg: 'HS512',
+          typ: 'JWT',
+        })}`,
       },
       'Missing or invalid credentials',
     ],
@@ -1059,7 +1072,9 @@ t.test('an error answer stays small whatever the request: problems are capped', 
   const body = expectError(t, res, 400, ['[0].type is required', 'and 7995 more']);
   t.ok(body.problems!.length > 0);
   const cap =
-    "bug: app.ts/validation.ts send every Ajv problem back (allErrors): 1,000 empty records (3 KB) get 8,000 problems (~550 KB), a 390 KB batch of records with extra fields ~5 MB; cap problems (e.g. the first 50, the message already says 'and N more') and consider stopping validation early for huge batches";
+    'bug: app.ts/validation.ts send every Ajv problem back (allErrors): 1,000 empty records (3 KB) get 8,000 ' +
+    'problems (~550 KB), a 390 KB batch of records with extra fields ~5 MB; cap problems (e.g. the first 50, the ' +
+    "message already says 'and N more') and consider stopping validation early for huge batches";
   t.ok(res.body.length < 64 * 1024, `answer of ${res.body.length} bytes`);
   const compat = await raw(
     main.app,

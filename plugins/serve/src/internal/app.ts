@@ -1,7 +1,7 @@
 // The prediction API as a Fastify instance, made of plugins with one concern each (plugins/): errors,
-// draining at shutdown, access log, model, auth, rate limits, metrics, predictions, docs, routes, the original service's routes,
-// each declaring the plugins it needs. buildApp does no I/O of its own beyond what it is given, so tests
-// drive it with inject() and the CLI adds listen() and signals.
+// draining at shutdown, access log, model, auth, rate limits, metrics, predictions, docs, routes, the original
+// service's routes, each declaring the plugins it needs. buildApp does no I/O of its own beyond what it is given, so
+// tests drive it with inject() and the CLI adds listen() and signals.
 
 import { randomUUID } from 'node:crypto';
 import type { Project } from '@dagrun/core';
@@ -29,9 +29,14 @@ export interface AppOptions {
   readonly config: ServeConfig;
   /** The model to serve first (loadModel). */
   readonly model: ServedModel;
-  /** false: `model` was loaded at a version asked for, so it is kept when the dataset's current version moves. Default true. */
+  /**
+   * false: `model` was loaded at a version asked for, so it is kept when the dataset's current version moves. Default
+   * true.
+   */
   readonly follow?: boolean | undefined;
-  /** Where reloads and failed reload polls are told, as one line each (the CLI: stderr); the access log gets them too. */
+  /**
+   * Where reloads and failed reload polls are told, as one line each (the CLI: stderr); the access log gets them too.
+   */
   readonly notify?: ((line: string) => void) | undefined;
   readonly predictionLog: PredictionLog;
   /** Access log; undefined: none. */

@@ -48,7 +48,9 @@ export const boundJsonBatches = (app: FastifyInstance, maxBatch: number): void =
     const text = body.toString();
     // Every element takes a character and a comma: a body this short cannot hold more than max_batch.
     if (text.length > 2 * maxBatch && topLevelCount(text, maxBatch) > maxBatch) {
-      const message = `must hold at most ${maxBatch} records (serve.yaml max_batch), but holds more than ${maxBatch}; send them in several requests`;
+      const message =
+        `must hold at most ${maxBatch} records (serve.yaml max_batch), but holds more than ${maxBatch}; send them in ` +
+        'several requests';
       done(
         new RequestError(413, `Invalid request body: body ${message}.`, [{ field: '', rule: 'maxItems', message }]),
         undefined,

@@ -226,7 +226,8 @@ t.test('serve.yaml problems: each an error naming file:line and the field', asyn
       env: environ({ PROPERTY_JWT_SECRET: 'short-secret-of-31-bytes-xxxxxx' }),
       line: 'secret: ${env:PROPERTY_JWT_SECRET,}',
       has: [
-        "Serving configuration, field 'auth.jwt.secret': expected a secret of at least 32 bytes (HS256, RFC 7518 §3.2), but got 31.\n  Hint: generate one with `openssl rand -hex 32`.",
+        "Serving configuration, field 'auth.jwt.secret': expected a secret of at least 32 bytes (HS256, RFC 7518 " +
+          '§3.2), but got 31.\n  Hint: generate one with `openssl rand -hex 32`.',
       ],
       not: ['short-secret'],
     },
@@ -241,7 +242,8 @@ t.test('serve.yaml problems: each an error naming file:line and the field', asyn
       text: replaced('request_timeout: 10 seconds', 'request_timeout: 2 seconds'),
       line: 'request_timeout: 2 seconds',
       has: [
-        "Serving configuration, field 'request_timeout': expected at least headers_timeout (5 seconds): the whole request includes its headers, but got 2 seconds.",
+        "Serving configuration, field 'request_timeout': expected at least headers_timeout (5 seconds): the whole " +
+          'request includes its headers, but got 2 seconds.',
       ],
     },
     {
@@ -279,7 +281,9 @@ t.test('serve.yaml problems: each an error naming file:line and the field', asyn
       text: replaced('reload_every: 10 seconds', 'reload_every: often'),
       line: 'reload_every: often',
       has: [
-        'Serving configuration, field \'model.reload_every\': expected a duration (a number and a unit: ms, s, minute, hour) or off, but got "often".\n  Hint: e.g. reload_every: 10 seconds; off (or 0) never looks for a new version.',
+        "Serving configuration, field 'model.reload_every': expected a duration (a number and a unit: ms, s, " +
+          'minute, hour) or off, but got "often".\n  Hint: e.g. reload_every: 10 seconds; off (or 0) never looks for ' +
+          'a new version.',
       ],
     },
     {
@@ -495,7 +499,8 @@ t.test(
 );
 
 t.test(
-  'record_schema_from: an entry without a contract, an unknown entry or column, or both schemas, are errors at their line',
+  'record_schema_from: an entry without a contract, an unknown entry or column, or both schemas, are errors at their ' +
+    'line',
   async (t) => {
     const FROM = 'record_schema_from:\n  dataset: train\n  omit: [price]';
     const noContract = replaced(FROM, 'record_schema_from:\n  dataset: model\n  omit: [price]');
@@ -503,22 +508,32 @@ t.test(
     t.equal(e1.code, 'DAGRUN_ERR_CONFIG_SCHEMA');
     t.equal(
       e1.message,
-      `conf/base/serve.yaml:${lineOf(noContract, 'record_schema_from:') + 1}:12 [DAGRUN_ERR_CONFIG_SCHEMA] Serving configuration, field 'record_schema_from.dataset': expected a catalog entry with a data contract, but got 'model' (object), which has no 'contract:'.\n  Hint: add contract: to catalog entry 'model' (docs/catalog-yaml.md#data-contracts), or write record_schema here by hand.`,
+      `conf/base/serve.yaml:${lineOf(noContract, 'record_schema_from:') + 1}:12 [DAGRUN_ERR_CONFIG_SCHEMA] Serving ` +
+        `configuration, field 'record_schema_from.dataset': expected a catalog entry with a data contract, but got ` +
+        `'model' (object), which has no 'contract:'.\n  Hint: add contract: to catalog entry 'model' ` +
+        '(docs/catalog-yaml.md#data-contracts), or write record_schema here by hand.',
     );
     const unknown = replaced(FROM, 'record_schema_from: trian');
     t.equal(
       only(t, (await load(unknown)).errors).message,
-      `conf/base/serve.yaml:${lineOf(unknown, 'trian')}:21 [DAGRUN_ERR_CONFIG_SCHEMA] Serving configuration, field 'record_schema_from': expected a catalog entry with a data contract, but got 'trian', which the catalog does not hold.\n  Hint: did you mean: 'train'?`,
+      `conf/base/serve.yaml:${lineOf(unknown, 'trian')}:21 [DAGRUN_ERR_CONFIG_SCHEMA] Serving configuration, field ` +
+        `'record_schema_from': expected a catalog entry with a data contract, but got 'trian', which the catalog ` +
+        `does not hold.\n  Hint: did you mean: 'train'?`,
     );
     const badOmit = replaced('omit: [price]', 'omit: [prize]');
     t.equal(
       only(t, (await load(badOmit)).errors).message,
-      `conf/base/serve.yaml:${lineOf(badOmit, 'prize')}:10 [DAGRUN_ERR_CONFIG_SCHEMA] Serving configuration, field 'record_schema_from.omit.0': expected a column of the contract of 'train' (type, sector, net_usable_area, net_area, n_rooms, n_bathroom, latitude, longitude, price), but got 'prize'.\n  Hint: did you mean: 'price'?`,
+      `conf/base/serve.yaml:${lineOf(badOmit, 'prize')}:10 [DAGRUN_ERR_CONFIG_SCHEMA] Serving configuration, field ` +
+        `'record_schema_from.omit.0': expected a column of the contract of 'train' (type, sector, net_usable_area, ` +
+        `net_area, n_rooms, n_bathroom, latitude, longitude, price), but got 'prize'.\n  Hint: did you mean: 'price'?`,
     );
     const both = `${BASE}\nrecord_schema: { type: object, properties: {} }\n`;
     t.equal(
       only(t, (await load(both)).errors).message,
-      `conf/base/serve.yaml:${lineOf(both, 'record_schema_from')}:1 [DAGRUN_ERR_CONFIG_SCHEMA] Serving configuration: expected one of record_schema or record_schema_from, but got both.\n  Hint: record_schema_from: <catalog entry> derives the record from that entry's data contract (docs/serve.md).`,
+      `conf/base/serve.yaml:${lineOf(both, 'record_schema_from')}:1 [DAGRUN_ERR_CONFIG_SCHEMA] Serving ` +
+        'configuration: expected one of record_schema or record_schema_from, but got both.\n' +
+        `  Hint: record_schema_from: <catalog entry> derives the record from that entry's data contract ` +
+        '(docs/serve.md).',
     );
   },
 );

@@ -265,10 +265,13 @@ const resolveRecordSchema = (
     errors.push(
       new ConfigError(
         'DAGRUN_ERR_CONFIG_SCHEMA',
-        `Serving configuration: expected one of record_schema or record_schema_from, but got ${given ? 'both' : 'neither'}.`,
+        'Serving configuration: expected one of record_schema or record_schema_from, but got ' +
+          `${given ? 'both' : 'neither'}.`,
         {
           location: locate(given ? ['record_schema_from'] : [], given !== undefined),
-          hint: "Hint: record_schema_from: <catalog entry> derives the record from that entry's data contract (docs/serve.md).",
+          hint:
+            "Hint: record_schema_from: <catalog entry> derives the record from that entry's data contract " +
+            '(docs/serve.md).',
         },
       ),
     );
@@ -284,7 +287,8 @@ const resolveRecordSchema = (
     errors.push(
       new ConfigError(
         'DAGRUN_ERR_CONFIG_SCHEMA',
-        `Serving configuration, field '${at.join('.')}': expected a catalog entry with a data contract, but got '${dataset}', which the catalog does not hold.`,
+        `Serving configuration, field '${at.join('.')}': expected a catalog entry with a data contract, but got ` +
+          `'${dataset}', which the catalog does not hold.`,
         {
           location: locate(at),
           hint: mean ? `Hint: ${mean}` : undefined,
@@ -297,10 +301,13 @@ const resolveRecordSchema = (
     errors.push(
       new ConfigError(
         'DAGRUN_ERR_CONFIG_SCHEMA',
-        `Serving configuration, field '${at.join('.')}': expected a catalog entry with a data contract, but got '${dataset}' (${String(entry.type)}), which has no '${CONTRACT_KEY}:'.`,
+        `Serving configuration, field '${at.join('.')}': expected a catalog entry with a data contract, but got ` +
+          `'${dataset}' (${String(entry.type)}), which has no '${CONTRACT_KEY}:'.`,
         {
           location: locate(at),
-          hint: `Hint: add ${CONTRACT_KEY}: to catalog entry '${dataset}' (docs/catalog-yaml.md#data-contracts), or write record_schema here by hand.`,
+          hint:
+            `Hint: add ${CONTRACT_KEY}: to catalog entry '${dataset}' (docs/catalog-yaml.md#data-contracts), ` +
+            'or write record_schema here by hand.',
         },
       ),
     );
@@ -320,7 +327,8 @@ const resolveRecordSchema = (
     errors.push(
       new ConfigError(
         'DAGRUN_ERR_CONFIG_SCHEMA',
-        `Serving configuration, field 'record_schema_from.omit.${i}': expected a column of the contract of '${dataset}' (${Object.keys(contract.columns).join(', ')}), but got '${name}'.`,
+        `Serving configuration, field 'record_schema_from.omit.${i}': expected a column of the contract of ` +
+          `'${dataset}' (${Object.keys(contract.columns).join(', ')}), but got '${name}'.`,
         {
           location: locate(['record_schema_from', 'omit', i]),
           hint: mean ? `Hint: ${mean}` : undefined,
@@ -343,7 +351,8 @@ export const loadServeConfig = (project: Project): { config: ServeConfig | undef
       errors: [
         new ConfigError(
           'DAGRUN_ERR_CONFIG_NOT_FOUND',
-          `Serving configuration of project '${project.settings.name}': expected conf/base/serve.yaml, but got no such file.`,
+          `Serving configuration of project '${project.settings.name}': expected conf/base/serve.yaml, but got no ` +
+            'such file.',
           {
             hint: 'Hint: declare the pipeline, its input and output datasets and the record schema; see docs/serve.md.',
           },
@@ -416,7 +425,8 @@ export const loadServeConfig = (project: Project): { config: ServeConfig | undef
   if (request < headers) {
     fieldError(
       ['request_timeout'],
-      `expected at least headers_timeout (${yaml.headers_timeout ?? DEFAULTS.headers_timeout}): the whole request includes its headers, but got ${yaml.request_timeout ?? DEFAULTS.request_timeout}.`,
+      `expected at least headers_timeout (${yaml.headers_timeout ?? DEFAULTS.headers_timeout}): the whole request ` +
+        `includes its headers, but got ${yaml.request_timeout ?? DEFAULTS.request_timeout}.`,
     );
   }
   const { auth: _auth, record_schema: _given, record_schema_from: _from, ...rest } = yaml;

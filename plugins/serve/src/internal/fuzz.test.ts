@@ -44,6 +44,24 @@ const NUMERIC = Object.keys(RANGES);
 const STRINGS = ['type', 'sector'];
 const ROWS = sampleRows(60);
 const KNOWN = new Set<string>([...FEATURES, 'price']);
+// What replaces a numeric field's value in a 'not-a-json-number' case: no JSON number among them.
+const NOT_JSON_NUMBERS = [
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '1e999',
+  '-1e999',
+  '0x10',
+  '01',
+  '.5',
+  '+1',
+  '1.',
+  '--1',
+  '1e',
+  '١٢٣',
+  'undefined',
+  "'5'",
+];
 
 const makeCases = (seed: number, n: number): Case[] => {
   const rnd = prng(seed);
@@ -212,8 +230,7 @@ const makeCases = (seed: number, n: number): Case[] => {
     } else if (r < 0.52) {
       const text = valid.replace(
         new RegExp(`"${pick(NUMERIC)}":[^,\\]}]+`),
-        (m) =>
-          `${m.split(':')[0]}:${pick(['NaN', 'Infinity', '-Infinity', '1e999', '-1e999', '0x10', '01', '.5', '+1', '1.', '--1', '1e', '١٢٣', 'undefined', "'5'"])}`,
+        (m) => `${m.split(':')[0]}:${pick(NOT_JSON_NUMBERS)}`,
       );
       out.push({ kind: 'not-a-json-number', url, headers: headersFor({ ...key(), ...json }), body: text });
     } else if (r < 0.58) {
@@ -351,7 +368,8 @@ const problemWith = (c: Case, status: number, contentType: string | undefined, t
 };
 
 const describe = (c: Case) =>
-  `${c.kind} ${c.url} ${JSON.stringify(c.headers).slice(0, 200)} body=${c.body === undefined ? '(none)' : JSON.stringify(c.body.toString().slice(0, 120))}`;
+  `${c.kind} ${c.url} ${JSON.stringify(c.headers).slice(0, 200)} ` +
+  `body=${c.body === undefined ? '(none)' : JSON.stringify(c.body.toString().slice(0, 120))}`;
 
 const dir = await trainedProject(t, 'fuzz');
 // Every case comes from one address, and some carry wrong keys: the lockout after refused credentials

@@ -57,7 +57,10 @@ const after = (version: string, ms: number): string =>
 const MODELS = join(dir, 'data/06_models/model.json');
 const recordFile = (version: string) => join(dir, '.dagrun/runs', `${version}.json`);
 
-/** The run record of a model_run that saved `version` (the first training's, renamed): a run not ok saved only the model. */
+/**
+ * The run record of a model_run that saved `version` (the first training's, renamed): a run not ok saved only the
+ * model.
+ */
 const recordRun = (version: string, status: 'running' | 'ok' | 'failed'): void => {
   const real = JSON.parse(readFileSync(recordFile(modelVersions(dir)[0]!), 'utf8')) as {
     datasets: { name: string; version?: string }[];
@@ -86,7 +89,8 @@ t.test('the tracked trainings are versions 1 and 2 of the registered model', asy
 });
 
 t.test(
-  '@champion moved from 1 to 2 under a running app: served within a few intervals, no restart; a request begun before ends on 1',
+  '@champion moved from 1 to 2 under a running app: served within a few intervals, no restart; a request begun ' +
+    'before ends on 1',
   async (t) => {
     registry.setAlias(NAME, 'champion', 1);
     const [v1, v2] = [registry.version(NAME, 1), registry.version(NAME, 2)];
@@ -198,7 +202,10 @@ t.test('a version that cannot be loaded yet: told once, the old one kept, loaded
   t.equal(told.length, 1, `told once in several ticks: ${told.join(' | ')}`);
   t.match(
     told[0],
-    /^Model 'served_model': expected to load its current version 3, but got: .*late\/model\.json'\. Still serving 2; retrying every 100ms\.$/,
+    new RegExp(
+      "^Model 'served_model': expected to load its current version 3, but got: .*late/model\\.json'\\. " +
+        'Still serving 2; retrying every 100ms\\.$',
+    ),
   );
 
   mkdirSync(join(dir, 'late'), { recursive: true });
@@ -315,7 +322,9 @@ t.test(
     t.same(
       told,
       [
-        `Model 'served_model': expected to load its current version ${V4}, but got: its run has not finished (.dagrun/runs/${V4}.json says 'running': the run is still going, or was killed). Still serving ${V2}; retrying every 100ms.`,
+        `Model 'served_model': expected to load its current version ${V4}, but got: its run has not finished ` +
+          `(.dagrun/runs/${V4}.json says 'running': the run is still going, or was killed). Still serving ${V2}; ` +
+          'retrying every 100ms.',
       ],
       'told once in several ticks',
     );

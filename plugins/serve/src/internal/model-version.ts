@@ -21,7 +21,10 @@ export interface Followed {
   readonly skipped: readonly SkippedVersion[];
 }
 
-/** Why `version` may not be served as the newest, or undefined when it may (its run completed, or it is no dagrun save version). */
+/**
+ * Why `version` may not be served as the newest, or undefined when it may (its run completed, or it is no dagrun save
+ * version).
+ */
 export const incompleteReason = async (project: Project, version: string): Promise<string | undefined> => {
   if (!VERSION_RE.test(version)) return undefined;
   const file = relative(project.dir, join(project.runsDir, `${version}.json`));
@@ -56,7 +59,8 @@ export const newestComplete = async (
 
 /** The one line that tells of a version passed over at start-up (or on an admin reload without a version). */
 export const skipNotice = (dataset: string, skipped: SkippedVersion, served: string | undefined): string =>
-  `Model '${dataset}': skipped version ${skipped.version}: ${skipped.reason}; serving ${served ?? 'unversioned'}, the newest version whose run completed.`;
+  `Model '${dataset}': skipped version ${skipped.version}: ${skipped.reason}; serving ${served ?? 'unversioned'}, ` +
+  'the newest version whose run completed.';
 
 /** Serving refuses: the dataset has versions, but no run that saved one completed. */
 export const noCompleteVersion = (dataset: string, skipped: readonly SkippedVersion[]): DatasetError => {
@@ -64,9 +68,12 @@ export const noCompleteVersion = (dataset: string, skipped: readonly SkippedVers
   const count = skipped.length === 1 ? 'one version' : `${skipped.length} versions`;
   return new DatasetError(
     'DAGRUN_ERR_DATASET_VERSION',
-    `Model dataset '${dataset}': expected a version whose run completed (its run record says 'ok'), but got ${count}, none complete; the newest, ${newest?.version ?? '?'}: ${newest?.reason ?? '?'}.`,
+    `Model dataset '${dataset}': expected a version whose run completed (its run record says 'ok'), but got ` +
+      `${count}, none complete; the newest, ${newest?.version ?? '?'}: ${newest?.reason ?? '?'}.`,
     {
-      hint: `Hint: run the training pipeline again to save a complete version, or serve this one on purpose with --model-version ${newest?.version ?? '<version>'}.`,
+      hint:
+        'Hint: run the training pipeline again to save a complete version, or serve this one on purpose ' +
+        `with --model-version ${newest?.version ?? '<version>'}.`,
     },
   );
 };

@@ -19,7 +19,10 @@ const readRecord = (version: string) => JSON.parse(readFileSync(recordFile(versi
 const writeRecord = (record: RunRecord) =>
   writeFileSync(recordFile(record.saveVersion), `${JSON.stringify(record, null, 2)}\n`);
 
-/** A plugin whose hook stops model_run after `model` is saved and before `metrics` is: a training that dies between the two saves. */
+/**
+ * A plugin whose hook stops model_run after `model` is saved and before `metrics` is: a training that dies between the
+ * two saves.
+ */
 const stopBeforeMetrics = definePlugin({
   name: 'stop-before-metrics',
   register(api) {
@@ -82,7 +85,10 @@ t.test('a run killed mid-way (its record still says running), or one without a r
   t.same((await serve()).skipped, [
     {
       version: V3,
-      reason: `its run has not finished (.dagrun/runs/${V3}.json says 'running': the run is still going, or was killed)`,
+      reason:
+        'its run has not finished ' +
+        `(.dagrun/runs/${V3}.json says 'running': ` +
+        'the run is still going, or was killed)',
     },
   ]);
   t.equal((await serve()).version, V2);
@@ -126,8 +132,11 @@ t.test(
     t.equal(err?.code, 'DAGRUN_ERR_DATASET_VERSION');
     t.equal(
       err?.message,
-      `[DAGRUN_ERR_DATASET_VERSION] Model dataset 'served_model': expected a version whose run completed (its run record says 'ok'), but got 3 versions, none complete; the newest, ${V3}: its run failed at node 'evaluate_model' (.dagrun/runs/${V3}.json says 'failed').\n` +
-        `  Hint: run the training pipeline again to save a complete version, or serve this one on purpose with --model-version ${V3}.`,
+      `[DAGRUN_ERR_DATASET_VERSION] Model dataset 'served_model': expected a version whose run completed (its run ` +
+        `record says 'ok'), but got 3 versions, none complete; the newest, ${V3}: its run failed at node ` +
+        `'evaluate_model' (.dagrun/runs/${V3}.json says 'failed').\n` +
+        '  Hint: run the training pipeline again to save a complete version, or serve this one on purpose ' +
+        `with --model-version ${V3}.`,
     );
     t.equal((await serve(V1)).version, V1, 'a version asked for is still served');
   },

@@ -20,9 +20,14 @@ export interface ServedModel {
   readonly metrics: unknown;
   /** What the model object says of itself (its feature schema and training metadata, when it has them). */
   readonly details: Readonly<Record<string, unknown>>;
-  /** What the dataset's store knows of this version (Dataset.versionInfo: registry version, aliases, run), if anything. */
+  /**
+   * What the dataset's store knows of this version (Dataset.versionInfo: registry version, aliases, run), if anything.
+   */
   readonly info: Readonly<Record<string, unknown>> | undefined;
-  /** Newer versions passed over because their run did not complete (none when a version was asked for); skipNotice() tells of each. */
+  /**
+   * Newer versions passed over because their run did not complete (none when a version was asked for); skipNotice()
+   * tells of each.
+   */
   readonly skipped: readonly SkippedVersion[];
 }
 
@@ -78,7 +83,10 @@ export const versionInfo = async (
   }
 };
 
-/** The dataset's versions as its store lists them (newest, or an alias's, first); a store's own error (an unknown alias) is thrown. */
+/**
+ * The dataset's versions as its store lists them (newest, or an alias's, first); a store's own error (an unknown alias)
+ * is thrown.
+ */
 const versionsOf = async (project: Project, dataset: string): Promise<string[]> => {
   const { catalog } = project.createCatalog();
   try {
@@ -113,7 +121,8 @@ export const loadModel = async (project: Project, config: ServeConfig, version?:
   if (!artifact) {
     throw new ConfigError(
       'DAGRUN_ERR_CONFIG_SCHEMA',
-      `Serving configuration, field 'model.dataset': expected a dataset pipeline '${config.pipeline}' loads (${plan.artifacts.map((a) => a.name).join(', ') || 'none'}), but got '${config.model.dataset}'.`,
+      `Serving configuration, field 'model.dataset': expected a dataset pipeline '${config.pipeline}' loads ` +
+        `(${plan.artifacts.map((a) => a.name).join(', ') || 'none'}), but got '${config.model.dataset}'.`,
     );
   }
   const loaded = artifact?.version;
@@ -149,7 +158,10 @@ export const loadModel = async (project: Project, config: ServeConfig, version?:
 const timeOrNull = { type: ['integer', 'null'] };
 const openObject = { type: 'object', additionalProperties: true };
 
-/** The 200 answer of GET /api/v1/model: serialised by this schema (a field it does not declare is dropped) and shown in OpenAPI. */
+/**
+ * The 200 answer of GET /api/v1/model: serialised by this schema (a field it does not declare is dropped) and shown in
+ * OpenAPI.
+ */
 export const MODEL_RESPONSE = {
   type: 'object',
   properties: {

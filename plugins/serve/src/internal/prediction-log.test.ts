@@ -60,9 +60,14 @@ t.test('a line is the time and the entry as JSON on one line, in a fixed key ord
   const text = readFileSync(join(dir, 'p.jsonl'), 'utf8');
   t.match(text, /^\{"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z","client"/, 'the time first, as an ISO timestamp');
   const expected = [
-    '{"time":"T","client":"default","model_version":"2026-11-26T06.52.46.309Z","request_id":"r1","input":{"type":"casa","sector":"vitacura","net_area":100,"note":"line\\nbreak \u2028 \\"quoted\\" ñ 🏠"},"prediction":1234.5,"latency_ms":0.25}',
-    '{"time":"T","client":"default","model_version":"2026-11-26T06.52.46.309Z","request_id":"r1","input":{"type":"casa","sector":"vitacura","net_area":101,"note":"line\\nbreak \u2028 \\"quoted\\" ñ 🏠"},"prediction":1235.5,"latency_ms":0.25}',
-    '{"time":"T","client":"cli\\"ent","request_id":"r2","input":{"rooms":3,"ok":true,"nested":[1,null]},"prediction":null,"latency_ms":1.5}',
+    '{"time":"T","client":"default","model_version":"2026-11-26T06.52.46.309Z","request_id":"r1",' +
+      '"input":{"type":"casa","sector":"vitacura","net_area":100,"note":"line\\nbreak \u2028 \\"quoted\\" ñ ' +
+      '🏠"},"prediction":1234.5,"latency_ms":0.25}',
+    '{"time":"T","client":"default","model_version":"2026-11-26T06.52.46.309Z","request_id":"r1",' +
+      '"input":{"type":"casa","sector":"vitacura","net_area":101,"note":"line\\nbreak \u2028 \\"quoted\\" ñ ' +
+      '🏠"},"prediction":1235.5,"latency_ms":0.25}',
+    '{"time":"T","client":"cli\\"ent","request_id":"r2","input":{"rooms":3,"ok":true,"nested":[1,null]},' +
+      '"prediction":null,"latency_ms":1.5}',
     '',
   ].join('\n');
   t.equal(

@@ -199,7 +199,8 @@ const everyAckedLogged = (t: Test, acked: Map<string, number>, file: string) => 
 };
 
 t.test(
-  'dagrun serve killed with SIGKILL right after the last answer of a burst of 300: every answered prediction is in the log',
+  'dagrun serve killed with SIGKILL right after the last answer of a burst of 300: every answered prediction is in ' +
+    'the log',
   async (t) => {
     const child = await serve(t, 'kill-after');
     const { acked, failed } = await burst(child.url, 300, 'after', (n) => {

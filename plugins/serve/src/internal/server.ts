@@ -138,10 +138,13 @@ export const serveCommand: CommandSpec = {
     const m = server.app.served();
     const every =
       reloadEveryMs(server.config) > 0 && m.version !== undefined && options.modelVersion === undefined
-        ? `, reloaded when its current version moves, checked every ${server.config.model.reload_every ?? DEFAULT_RELOAD_EVERY}`
+        ? ', reloaded when its current version moves, checked every ' +
+          `${server.config.model.reload_every ?? DEFAULT_RELOAD_EVERY}`
         : '';
     context.stderr(
-      `Serving pipeline '${server.config.pipeline}' of '${context.projectDir}' at ${server.url} (model ${m.dataset} ${m.version ?? 'unversioned'}${every}); docs at ${server.url}/docs. Predictions are logged to ${server.predictionLog.path}.`,
+      `Serving pipeline '${server.config.pipeline}' of '${context.projectDir}' at ${server.url} (model ${m.dataset} ` +
+        `${m.version ?? 'unversioned'}${every}); docs at ${server.url}/docs. Predictions are logged to ` +
+        `${server.predictionLog.path}.`,
     );
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {

@@ -101,7 +101,9 @@ export const buildValidators = (record: JsonSchema, maxBatch: number, ignoreFiel
         {
           field: '',
           rule: 'type',
-          message: `must be a record (object) or an array of 1 to ${maxBatch} records, but got ${body === null ? 'null' : typeof body}`,
+          message:
+            `must be a record (object) or an array of 1 to ${maxBatch} records, but got ` +
+            `${body === null ? 'null' : typeof body}`,
         },
       ];
     },

@@ -339,7 +339,8 @@ export const checkGeneratorParams = (raw: unknown): GeneratorParams => {
       for (const [i, g] of p.anomalies[split].giant_areas.entries()) {
         if (!['net_usable_area', 'net_area', 'both'].includes(g.column)) {
           problems.push(
-            `Parameter 'generator.anomalies.${split}.giant_areas[${i}].column': expected one of net_usable_area, net_area, both, but got ${describe(g.column)}.`,
+            `Parameter 'generator.anomalies.${split}.giant_areas[${i}].column': expected one of net_usable_area, ` +
+              `net_area, both, but got ${describe(g.column)}.`,
           );
         }
       }
@@ -347,7 +348,8 @@ export const checkGeneratorParams = (raw: unknown): GeneratorParams => {
   }
   if (problems.length > 0) {
     throw new Error(
-      `${problems.length} problem${problems.length === 1 ? '' : 's'} in the generator parameters:\n  ${problems.join('\n  ')}`,
+      `${problems.length} problem${problems.length === 1 ? '' : 's'} in the generator parameters:\n` +
+        `  ${problems.join('\n  ')}`,
     );
   }
   return raw as GeneratorParams;

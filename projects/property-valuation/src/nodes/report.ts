@@ -37,7 +37,8 @@ export const renderReport = ({ model, test, test_target, test_predictions, metri
   const n = test_target.length;
   if (test_predictions.length !== n || test.height !== n) {
     throw new Error(
-      `evaluation_report: expected test, test_target and test_predictions of one length, but got ${test.height}, ${n} and ${test_predictions.length}.`,
+      `evaluation_report: expected test, test_target and test_predictions of one length, but got ${test.height}, ` +
+        `${n} and ${test_predictions.length}.`,
     );
   }
   const types = (test.getColumn('type').toArray() as unknown[]).map(String);
@@ -58,7 +59,9 @@ export const renderReport = ({ model, test, test_target, test_predictions, metri
     {
       title: `Predicted vs actual ${target}`,
       svg: scatterLogLog(points, typeNames, `Predicted vs actual ${target}, log-log`, UNIT),
-      caption: `${points.length} of ${n} test rows (evenly spaced through the file). Points on the dashed line are exact; one grid step is a factor of 10. The far-left points are the dirty rows with absurdly low prices.`,
+      caption:
+        `${points.length} of ${n} test rows (evenly spaced through the file). Points on the dashed line are exact; ` +
+        'one grid step is a factor of 10. The far-left points are the dirty rows with absurdly low prices.',
     },
     {
       title: 'Residuals by type',
@@ -68,7 +71,8 @@ export const renderReport = ({ model, test, test_target, test_predictions, metri
         'ln(predicted / actual)',
       ),
       caption:
-        'Box: middle 50% of rows; thick line: median; whiskers: 5th to 95th percentile. Right of the dashed zero line = over-estimated; ±0.1 ≈ ±10%.',
+        'Box: middle 50% of rows; thick line: median; whiskers: 5th to 95th percentile. Right of the dashed zero ' +
+        'line = over-estimated; ±0.1 ≈ ±10%.',
     },
     {
       title: 'Residuals by sector',
@@ -88,10 +92,18 @@ export const renderReport = ({ model, test, test_target, test_predictions, metri
         'Feature importances (share of total gain)',
         'share of total split gain',
       ),
-      caption: `Normalised total split gain of the ${String(meta.params['n_estimators'] ?? '')} boosted trees; the bars sum to 100%. type and sector enter target-encoded.`,
+      caption:
+        `Normalised total split gain of the ${String(meta.params['n_estimators'] ?? '')} boosted trees; the bars sum ` +
+        'to 100%. type and sector enter target-encoded.',
     });
   }
-  const summary = `${meta.estimator === 'gradient_boosting' ? 'Gradient-boosted trees' : 'Linear model'} trained on ${meta.nRows.toLocaleString('en-US')} rows (loss ${String(meta.params['loss'] ?? 'n/a')}, learning rate ${String(meta.params['learning_rate'] ?? 'n/a')}, max depth ${String(meta.params['max_depth'] ?? 'n/a')}), evaluated on ${n.toLocaleString('en-US')} test rows.${excluded > 0 ? ` ${excluded} rows with a non-positive price or prediction are left out of the plots.` : ''}`;
+  const leftOut =
+    excluded > 0 ? ` ${excluded} rows with a non-positive price or prediction are left out of the plots.` : '';
+  const summary =
+    `${meta.estimator === 'gradient_boosting' ? 'Gradient-boosted trees' : 'Linear model'} trained on ` +
+    `${meta.nRows.toLocaleString('en-US')} rows (loss ${String(meta.params['loss'] ?? 'n/a')}, learning rate ` +
+    `${String(meta.params['learning_rate'] ?? 'n/a')}, max depth ${String(meta.params['max_depth'] ?? 'n/a')}), ` +
+    `evaluated on ${n.toLocaleString('en-US')} test rows.${leftOut}`;
   return renderPage(
     `Evaluation report: ${target} (${UNIT})`,
     summary,

@@ -16,5 +16,7 @@ export const predictionTable = (test: DataFrame, predictions: number[], target: 
 export const metricsTable = (metrics: Record<string, number>): DataFrame =>
   pl.DataFrame(Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, [v]])));
 
-/** Passes a frame through unchanged: with --env postgres, `load_raw_to_postgres` reads the CSVs and writes the tables. */
+/**
+ * Passes a frame through unchanged: with --env postgres, `load_raw_to_postgres` reads the CSVs and writes the tables.
+ */
 export const copyTable = (frame: DataFrame): DataFrame => frame;

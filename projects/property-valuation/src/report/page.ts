@@ -28,7 +28,8 @@ export const metricsTable = (rows: readonly MetricRow[]): string =>
   `<table class="metrics"><thead><tr><th>metric</th><th>value</th><th></th></tr></thead><tbody>${rows
     .map(
       (r) =>
-        `<tr><td>${escapeXml(r.name)}</td><td class="num">${escapeXml(r.value)}</td><td class="muted">${escapeXml(r.note)}</td></tr>`,
+        `<tr><td>${escapeXml(r.name)}</td><td class="num">${escapeXml(r.value)}</td>` +
+        `<td class="muted">${escapeXml(r.note)}</td></tr>`,
     )
     .join('')}</tbody></table>`;
 
@@ -39,7 +40,8 @@ export interface Figure {
 }
 
 const CSS = `
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2933;margin:24px auto;max-width:1180px;padding:0 16px;background:#fff}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2933;margin:24px auto;max-width:1180px;\
+padding:0 16px;background:#fff}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:0 0 6px}
 .sub{color:#52606d;margin:0 0 18px}
 .top{display:flex;gap:24px;align-items:flex-start;flex-wrap:wrap}
@@ -83,7 +85,8 @@ export const renderPage = (title: string, summary: string, table: string, figure
 <body>
 <h1>${escapeXml(title)}</h1>
 <p class="sub">${escapeXml(summary)}</p>
-<div class="top">${first ? figure(first) : ''}<section><div><h2>Test metrics</h2>${table}</div>${second ? figure(second) : ''}</section></div>
+<div class="top">${first ? figure(first) : ''}<section><div><h2>Test metrics</h2>${table}</div>\
+${second ? figure(second) : ''}</section></div>
 <div class="grid">${rest.map(figure).join('')}</div>
 </body>
 </html>

@@ -12,7 +12,8 @@ export const renderReport = (summary: DataFrame, groupBy: string): string => {
   const total = rows.reduce((s, r) => s + Number(r.revenue), 0);
   const lines = rows.map(
     (r) =>
-      `| ${String(r[groupBy])} | ${Number(r.orders)} | ${Number(r.revenue).toFixed(2)} | ${((100 * Number(r.revenue)) / total).toFixed(1)}% |`,
+      `| ${String(r[groupBy])} | ${Number(r.orders)} | ${Number(r.revenue).toFixed(2)} | ` +
+      `${((100 * Number(r.revenue)) / total).toFixed(1)}% |`,
   );
   return [
     `# Revenue by ${groupBy}`,

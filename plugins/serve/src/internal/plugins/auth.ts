@@ -98,7 +98,8 @@ export default fp<AuthOptions>(
         reply.header('retry-after', String(locked));
         throw new RequestError(
           429,
-          `Too many refused credentials from ${request.ip}: ${config.rate_limit.failed_auth} in ${config.rate_limit.window}; retry in ${locked} s.`,
+          `Too many refused credentials from ${request.ip}: ${config.rate_limit.failed_auth} in ` +
+            `${config.rate_limit.window}; retry in ${locked} s.`,
         );
       }
       const key = request.headers['api-key'];
@@ -118,7 +119,8 @@ export default fp<AuthOptions>(
           401,
           auth.compat
             ? 'Invalid API key'
-            : `Missing or invalid credentials${why}: send the header api-key: <key>${jwt ? ', or Authorization: Bearer <JWT>' : ''}.`,
+            : `Missing or invalid credentials${why}: send the header ` +
+                `api-key: <key>${jwt ? ', or Authorization: Bearer <JWT>' : ''}.`,
         );
       }
       const needed = auth.scope ?? 'predict';

@@ -40,7 +40,9 @@ export default fp<CompatRoutesOptions>(
         validatorCompiler: validateWith(validators.checkCompat, 422),
         schema: {
           summary: 'Predict one record, as the original service did',
-          description: `A JSON array holding exactly one record; ${config.compat.ignore_fields.join(', ') || 'no field'} accepted and ignored. Answers {"prediction": [number]}.`,
+          description:
+            `A JSON array holding exactly one record; ${config.compat.ignore_fields.join(', ') || 'no field'} ` +
+            'accepted and ignored. Answers {"prediction": [number]}.',
           tags: ['compatibility'],
           body: validators.compatBody,
           response: {

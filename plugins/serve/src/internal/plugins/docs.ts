@@ -21,7 +21,9 @@ export default fp<DocsOptions>(
         info: {
           title: `${project.settings.name} prediction API`,
           version: '1',
-          description: `Predictions of pipeline '${config.pipeline}' of dagrun project '${project.settings.name}'. Send the header api-key${jwtOn ? ', or a JWT bearer token (HS256, with exp)' : ''}.`,
+          description:
+            `Predictions of pipeline '${config.pipeline}' of dagrun project '${project.settings.name}'. Send the ` +
+            `header api-key${jwtOn ? ', or a JWT bearer token (HS256, with exp)' : ''}.`,
         },
         components: {
           securitySchemes: {

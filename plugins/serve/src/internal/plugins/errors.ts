@@ -8,7 +8,10 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { problemsOf, RequestError, summarise, type Problem } from '../validation.js';
 
-/** At most this many problems in an answer (the message says how many more): a huge bad body must not get a huger answer. */
+/**
+ * At most this many problems in an answer (the message says how many more): a huge bad body must not get a huger
+ * answer.
+ */
 const MAX_PROBLEMS = 50;
 
 const problemSchema = {
@@ -45,7 +48,10 @@ const closeIfUnread = (request: FastifyRequest, reply: FastifyReply): void => {
   if (!request.raw.complete) reply.header('connection', 'close');
 };
 
-/** Answers for errors Fastify raises before routing (a malformed percent-encoding in the path): same shape, same id header. */
+/**
+ * Answers for errors Fastify raises before routing (a malformed percent-encoding in the path): same shape, same id
+ * header.
+ */
 export const frameworkErrors = (err: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
   const status = err.statusCode ?? 400;
   const hint = err.code === 'FST_ERR_BAD_URL' ? '; percent-encode the path (RFC 3986), e.g. %25 for %' : '';

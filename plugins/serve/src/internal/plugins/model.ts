@@ -31,7 +31,8 @@ export default fp<ModelOptions>(
       if (e.reason === 'admin' && e.error === undefined) return; // the reload route logs it with its request
       if (e.error === undefined) {
         notify?.(
-          `Model '${dataset}': its current version moved to ${e.version ?? '?'}; now serving it (was ${e.previous ?? 'unversioned'}).`,
+          `Model '${dataset}': its current version moved to ${e.version ?? '?'}; now serving it (was ` +
+            `${e.previous ?? 'unversioned'}).`,
         );
         app.accessLog?.info(
           { previous_version: e.previous ?? null, version: e.version ?? null, reason: e.reason },
@@ -40,7 +41,9 @@ export default fp<ModelOptions>(
         return;
       }
       notify?.(
-        `Model '${dataset}': expected to load its current version${e.version ? ` ${e.version}` : ''}, but got: ${e.error.replace(/\.$/, '')}. Still serving ${e.previous ?? 'unversioned'}; retrying every ${config.model.reload_every ?? DEFAULT_RELOAD_EVERY}.`,
+        `Model '${dataset}': expected to load its current version${e.version ? ` ${e.version}` : ''}, but got: ` +
+          `${e.error.replace(/\.$/, '')}. Still serving ${e.previous ?? 'unversioned'}; retrying every ` +
+          `${config.model.reload_every ?? DEFAULT_RELOAD_EVERY}.`,
       );
       app.accessLog?.warn(
         { version: e.version ?? null, served_version: e.previous ?? null, err: e.error },

@@ -10,7 +10,9 @@ import type { PredictionLog } from '../prediction-log.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Predictions of `served` (the model when the request started: a reload meanwhile does not change it), once logged. */
+    /**
+     * Predictions of `served` (the model when the request started: a reload meanwhile does not change it), once logged.
+     */
     predict(
       request: FastifyRequest,
       reply: FastifyReply,
@@ -43,7 +45,8 @@ export default fp<PredictionsOptions>(
         const raw = out[output] as ArrayLike<unknown> | undefined;
         if (!raw || typeof raw.length !== 'number' || raw.length !== records.length) {
           throw new Error(
-            `Pipeline '${pipeline}' output '${output}': expected ${records.length} predictions, but got ${raw === undefined ? 'nothing' : describe(raw)}.`,
+            `Pipeline '${pipeline}' output '${output}': expected ${records.length} predictions, but got ` +
+              `${raw === undefined ? 'nothing' : describe(raw)}.`,
           );
         }
         const predictions = Array.from(raw, (p, i) => {

@@ -24,7 +24,8 @@ export default fp<RateLimitOptions>(
       errorResponseBuilder: (request, context) =>
         new RequestError(
           429,
-          `Client '${request.principal?.client ?? request.ip}' sent more than ${context.max} requests per ${window}; retry in ${context.after}.`,
+          `Client '${request.principal?.client ?? request.ip}' sent more than ${context.max} requests per ${window}; ` +
+            `retry in ${context.after}.`,
         ),
       addHeadersOnExceeding: {
         'x-ratelimit-limit': headers,

@@ -56,7 +56,9 @@ export default fp<RoutesOptions>(
         validatorCompiler: validateWith(validators.checkPredict),
         schema: {
           summary: `Predict one record, or a batch of up to ${config.max_batch}`,
-          description: `The body is one record (an object) or an array of 1 to ${config.max_batch} records (more: 413, refused before any record is checked). Every prediction is logged for monitoring before the answer is sent.`,
+          description:
+            `The body is one record (an object) or an array of 1 to ${config.max_batch} records (more: 413, refused ` +
+            'before any record is checked). Every prediction is logged for monitoring before the answer is sent.',
           body: validators.predictBody,
           response: {
             200: {
@@ -86,7 +88,8 @@ export default fp<RoutesOptions>(
         config: { auth: { scope: 'predict', publicAs: 'model' } },
         schema: {
           summary:
-            'The model being served: version, training date, metrics, feature schema, and the run and registry version it came from',
+            'The model being served: version, training date, metrics, feature schema, and the run and registry ' +
+            'version it came from',
           ...openTo('model'),
           response: { 200: MODEL_RESPONSE, ...errorResponses([401, 403]) },
         },
@@ -109,7 +112,8 @@ export default fp<RoutesOptions>(
         config: { auth: { scope: 'admin' } },
         schema: {
           summary:
-            'Load another model version without a restart: the one given (then kept), else the current one (then followed)',
+            'Load another model version without a restart: the one given (then kept), else the current one (then ' +
+            'followed)',
           body: {
             type: ['object', 'null'],
             additionalProperties: false,
@@ -138,7 +142,8 @@ export default fp<RoutesOptions>(
         } catch (err) {
           throw new RequestError(
             404,
-            `Model '${config.model.dataset}' could not be loaded${version ? ` at version ${version}` : ''}: ${(err as Error).message.split('\n')[0]}`,
+            `Model '${config.model.dataset}' could not be loaded${version ? ` at version ${version}` : ''}: ` +
+              `${(err as Error).message.split('\n')[0]}`,
           );
         }
         const { previous, next } = swapped;
