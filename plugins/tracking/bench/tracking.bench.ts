@@ -38,7 +38,8 @@ const copy = (withTracking: boolean): string => {
   cpSync(join(PROPERTY, 'data/01_raw'), join(dir, 'data/01_raw'), { recursive: true });
   const settings = readFileSync(join(PROPERTY, 'dagrun.yaml'), 'utf8');
   writeFileSync(join(dir, 'dagrun.yaml'), withTracking ? settings : settings.replace(', "@dagrun/tracking"', ''));
-  // Without the plugin there is no registry.model type: the served alias becomes a plain entry (model_run does not read it).
+  // Without the plugin there is no registry.model type: the served alias becomes a plain entry (model_run does
+  // not read it).
   if (!withTracking) writeFileSync(join(dir, 'conf/local/catalog.yaml'), 'served_model:\n  type: memory\n');
   return dir;
 };
@@ -77,7 +78,8 @@ const sOff = stats(without);
 const overhead = sOn.median - sOff.median;
 const pairDiff = stats(withT.map((v, i) => v - without[i]!));
 log(
-  `  with ${ms(sOn.median)} ms, without ${ms(sOff.median)} ms: +${ms(overhead)} ms (median of paired differences ${ms(pairDiff.median)} ms)`,
+  `  with ${ms(sOn.median)} ms, without ${ms(sOff.median)} ms: +${ms(overhead)} ms ` +
+    `(median of paired differences ${ms(pairDiff.median)} ms)`,
 );
 
 // The difference of two ~1 s medians is within the machine's noise (a node's time swings by 200 ms from
@@ -127,7 +129,8 @@ for (let i = 0; i < RUNS + 1; i++) {
 const sHooks = stats(hookTimes);
 const sGit = stats(gitTimes);
 log(
-  `  the tracking hooks alone, replayed: median ${ms(sHooks.median)} ms (${recorded.length} events); git in the background ${ms(sGit.median)} ms`,
+  `  the tracking hooks alone, replayed: median ${ms(sHooks.median)} ms (${recorded.length} events); ` +
+    `git in the background ${ms(sGit.median)} ms`,
 );
 
 // ---- 2. listing a store of N runs
@@ -165,7 +168,8 @@ const cold = listOnce();
 const warm = stats(Array.from({ length: 7 }, () => listOnce().wall));
 const top = cold.out.split('\n')[1]?.trim() ?? '';
 log(
-  `  dagrun runs list: first ${ms(cold.wall)} ms (no cache), then median ${ms(warm.median)} ms; top row: ${top.slice(0, 80)}`,
+  `  dagrun runs list: first ${ms(cold.wall)} ms (no cache), then median ${ms(warm.median)} ms; ` +
+    `top row: ${top.slice(0, 80)}`,
 );
 
 // What MLflow's FileStore.search_runs does per run (meta.yaml with PyYAML, every param, metric and tag file).
@@ -188,7 +192,8 @@ for exp in os.listdir(root):
                 with open(os.path.join(d, k)) as f: out[k] = f.read()
             return out
         params, tags = files('params'), files('tags')
-        metrics = {k: max((tuple(map(float, l.split()[::-1])) for l in v.splitlines()))[2] for k, v in files('metrics').items()}
+        metrics = {k: max((tuple(map(float, l.split()[::-1])) for l in v.splitlines()))[2]
+                   for k, v in files('metrics').items()}
         runs.append((meta, params, metrics, tags))
 runs.sort(key=lambda r: r[2].get('mae', float('inf')))
 print(len(runs), round((time.perf_counter() - t0) * 1000, 1))
@@ -232,7 +237,8 @@ try {
   ui = { first: first.t, fresh: stats(fresh).median, warm: stats(shared).median, rows: first.rows };
   await server.close();
   log(
-    `  ui runs page: first ${ms(ui.first)} ms, fresh listing ${ms(ui.fresh)} ms, shared ${ms(ui.warm)} ms (${ui.rows} rows)`,
+    `  ui runs page: first ${ms(ui.first)} ms, fresh listing ${ms(ui.fresh)} ms, shared ${ms(ui.warm)} ms ` +
+      `(${ui.rows} rows)`,
   );
 } catch (err) {
   log(`  ui: not measured (${(err as Error).message.split('\n')[0]})`);
@@ -249,19 +255,37 @@ async function seq<T>(n: number, f: () => Promise<T>): Promise<T[]> {
 const m = machine();
 const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
 const body = [
-  `Command: \`npm run bench:tracking\` (${RUNS} model_run pairs, a store of ${N} runs). Machine: ${m.nproc} cores, ${m.model}, ${m.memory}, Node ${m.node}; load average ${loadAverage()}.`,
+  `Command: \`npm run bench:tracking\` (${RUNS} model_run pairs, a store of ${N} runs). ` +
+    `Machine: ${m.nproc} cores, ${m.model}, ${m.memory}, Node ${m.node}; load average ${loadAverage()}.`,
   '',
   '| measure | dagrun | reference | goal |',
   '| --- | --- | --- | --- |',
-  `| \`model_run\` (property-valuation, in process), median of ${RUNS} | ${ms(sOn.median)} ms with tracking (${ms(sOn.min)}–${ms(sOn.max)}) | ${ms(sOff.median)} ms without the plugin (${ms(sOff.min)}–${ms(sOff.max)}) | ${overhead >= 0 ? '+' : ''}${ms(overhead)} ms (median of paired differences ${ms(pairDiff.median)} ms): smaller than the spread, so not a measure of the plugin; see the next row |`,
-  `| the tracking hooks alone, the ${recorded.length} hook events of a real model_run replayed (a run created, params, metrics, artifacts, the model copied, registered, the gate), median of ${RUNS} | ${ms(sHooks.median)} ms, plus git (\`rev-parse\`, \`status\`) in a child process while the nodes run: ${ms(sGit.median)} ms | | < 30 ms: ${verdict(sHooks.median < 30)} |`,
-  `| \`dagrun runs list --limit 50 --sort metrics.mae\`, ${N} runs, whole command | ${ms(cold.wall)} ms the first time (no cache: every file of every run read); ${ms(warm.median)} ms after (median of 7) | Python reading every run as MLflow's file store does, every time: ${ms(py.median)} ms (median of 3) | < 1 s: ${verdict(warm.median < 1000)} after the first; the first ${cold.wall < 1000 ? 'too' : 'is not'} |`,
+  `| \`model_run\` (property-valuation, in process), median of ${RUNS} ` +
+    `| ${ms(sOn.median)} ms with tracking (${ms(sOn.min)}–${ms(sOn.max)}) ` +
+    `| ${ms(sOff.median)} ms without the plugin (${ms(sOff.min)}–${ms(sOff.max)}) ` +
+    `| ${overhead >= 0 ? '+' : ''}${ms(overhead)} ms (median of paired differences ${ms(pairDiff.median)} ms): ` +
+    'smaller than the spread, so not a measure of the plugin; see the next row |',
+  `| the tracking hooks alone, the ${recorded.length} hook events of a real model_run replayed ` +
+    `(a run created, params, metrics, artifacts, the model copied, registered, the gate), median of ${RUNS} ` +
+    `| ${ms(sHooks.median)} ms, plus git (\`rev-parse\`, \`status\`) in a child process while the nodes run: ` +
+    `${ms(sGit.median)} ms | | < 30 ms: ${verdict(sHooks.median < 30)} |`,
+  `| \`dagrun runs list --limit 50 --sort metrics.mae\`, ${N} runs, whole command ` +
+    `| ${ms(cold.wall)} ms the first time (no cache: every file of every run read); ` +
+    `${ms(warm.median)} ms after (median of 7) ` +
+    `| Python reading every run as MLflow's file store does, every time: ${ms(py.median)} ms (median of 3) ` +
+    `| < 1 s: ${verdict(warm.median < 1000)} after the first; the first ${cold.wall < 1000 ? 'too' : 'is not'} |`,
   ui
-    ? `| ui runs page (\`GET /api/runs\`, 50 rows sorted by mae, ${N} runs) | ${ms(ui.first)} ms first (cache file read); ${ms(ui.fresh)} ms with a fresh listing (requests 1.1 s apart, median of 5); ${ms(ui.warm)} ms within a second of another (median of 9) | | < 300 ms: ${verdict(ui.fresh < 300)} (fresh) |`
+    ? `| ui runs page (\`GET /api/runs\`, 50 rows sorted by mae, ${N} runs) ` +
+      `| ${ms(ui.first)} ms first (cache file read); ` +
+      `${ms(ui.fresh)} ms with a fresh listing (requests 1.1 s apart, median of 5); ` +
+      `${ms(ui.warm)} ms within a second of another (median of 9) ` +
+      `| | < 300 ms: ${verdict(ui.fresh < 300)} (fresh) |`
     : '| ui runs page | not measured | | |',
   '',
-  'With tracking, each model_run also registers a model version and evaluates the promotion gate (both included above).',
-  "The second and later listings stat four paths per run (meta.yaml, params/, metrics/, tags/) and read only the runs that changed, from the store's `.dagrun-index.json`.",
+  'With tracking, each model_run also registers a model version and evaluates the promotion gate ' +
+    '(both included above).',
+  'The second and later listings stat four paths per run (meta.yaml, params/, metrics/, tags/) ' +
+    "and read only the runs that changed, from the store's `.dagrun-index.json`.",
 ].join('\n');
 process.stdout.write(`${body}\n`);
 if (WRITE) {

@@ -50,7 +50,8 @@ const mae: Record<string, number> = {};
   mkdirSync(files);
   writeFileSync(
     join(files, 'evaluation_report.html'),
-    '<!doctype html><html><body><h1>Evaluation report</h1><svg width="80" height="40"><rect width="80" height="40" fill="#1f6feb"/></svg></body></html>',
+    '<!doctype html><html><body><h1>Evaluation report</h1>' +
+      '<svg width="80" height="40"><rect width="80" height="40" fill="#1f6feb"/></svg></body></html>',
   );
   writeFileSync(join(files, 'metrics.json'), '{"mae":2290,"r2":0.88}');
   store.logArtifact(ids['gbm-d5']!, files, '.');
@@ -152,7 +153,8 @@ t.test('filtering with the CLI syntax, and a filter that does not parse', async 
   const bad = 'metrics.mae < 2500 and params.model.max_depth = 5';
   t.equal(
     await error.textContent(),
-    `Filter '${bad}': expected a quoted string for params.model.max_depth at character ${bad.length - 1}, but got the number 5.\n${bad}\n${' '.repeat(bad.length - 1)}^`,
+    `Filter '${bad}': expected a quoted string for params.model.max_depth at character ${bad.length - 1}, ` +
+      `but got the number 5.\n${bad}\n${' '.repeat(bad.length - 1)}^`,
   );
   await page.screenshot({ path: join(SHOTS, 'filter-error.png') });
 

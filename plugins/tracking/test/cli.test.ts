@@ -14,7 +14,8 @@ writeFileSync(join(dir, 'pipeline.yaml'), '__default__:\n  nodes: []\n');
 mkdirSync(join(dir, 'conf/base'), { recursive: true });
 writeFileSync(
   join(dir, 'conf/base/tracking.yaml'),
-  'experiment: demo\npromotion:\n  champion:\n    - { metric: mae, max: 2500 }\n    - { metric: mae, no_worse_than_current: 5% }\n',
+  'experiment: demo\npromotion:\n  champion:\n    - { metric: mae, max: 2500 }\n' +
+    '    - { metric: mae, no_worse_than_current: 5% }\n',
 );
 
 const store = TrackingStore.open(join(dir, 'mlruns'));
@@ -78,7 +79,9 @@ t.test('a bad filter is answered with the position of the mistake (exit 2)', asy
   t.equal(r.code, 2);
   t.match(
     r.stderr,
-    "[DAGRUN_ERR_TRACKING_FILTER] Filter 'metrics.mae << 3': expected a comparator for metrics.mae (=, !=, <, <=, >, >=) at character 12, but got '<<'.\nmetrics.mae << 3\n            ^",
+    "[DAGRUN_ERR_TRACKING_FILTER] Filter 'metrics.mae << 3': " +
+      "expected a comparator for metrics.mae (=, !=, <, <=, >, >=) at character 12, but got '<<'.\n" +
+      'metrics.mae << 3\n            ^',
   );
 });
 

@@ -35,7 +35,8 @@ const mlflowMetricLines = (points: ReadonlyArray<[number, number, number]>): str
     '/usr/bin/python3',
     [
       '-c',
-      'import json,sys\nfor ts, v, step in json.load(sys.stdin): sys.stdout.write("%s %s %s\\n" % (ts, float(v), step))',
+      'import json,sys\n' +
+        'for ts, v, step in json.load(sys.stdin): sys.stdout.write("%s %s %s\\n" % (ts, float(v), step))',
     ],
     {
       input: JSON.stringify(points.map(([ts, v, step]) => [ts, String(v), step])),
@@ -56,7 +57,10 @@ const thrown = (f: () => unknown): Error => {
 const meta = (file: string): Record<string, unknown> =>
   loadPyYaml(readFileSync(file, 'utf8')) as Record<string, unknown>;
 
-/** `_make_persisted_run_info_dict(run_info)`: RunInfo's properties, status as its enum int, the legacy source fields. */
+/**
+ * `_make_persisted_run_info_dict(run_info)`: RunInfo's properties, status as its enum int, the legacy source
+ * fields.
+ */
 const persistedRunInfo = (o: {
   root: string;
   experimentId: string;
@@ -256,7 +260,8 @@ t.test('delete marks the run deleted with a deleted_time; restore drops it', asy
   t.equal(store.getRun(run.runId).lifecycleStage, 'deleted');
   t.equal(
     thrown(() => store.setTags(run.runId, { a: 'b' })).message,
-    `[DAGRUN_ERR_TRACKING_STATE] Run '${run.runId}': expected an active run, but got a deleted one.\n  Hint: dagrun runs restore ${run.runId}`,
+    `[DAGRUN_ERR_TRACKING_STATE] Run '${run.runId}': expected an active run, but got a deleted one.\n` +
+      `  Hint: dagrun runs restore ${run.runId}`,
     'a deleted run takes no more writes',
   );
 
@@ -275,7 +280,9 @@ t.test('params are immutable: the same value again is fine, another value is ref
   t.equal((err as Error & { code: string }).code, 'DAGRUN_ERR_TRACKING_PARAM_CHANGED');
   t.equal(
     err.message,
-    `[DAGRUN_ERR_TRACKING_PARAM_CHANGED] Param 'hyper_params.alpha' of run '${run.runId}': expected the value it was logged with ('0.5'), but got '0.7'.\n  Hint: params are immutable once logged (as in MLflow); log a new run for a new value.`,
+    `[DAGRUN_ERR_TRACKING_PARAM_CHANGED] Param 'hyper_params.alpha' of run '${run.runId}': ` +
+      "expected the value it was logged with ('0.5'), but got '0.7'.\n" +
+      '  Hint: params are immutable once logged (as in MLflow); log a new run for a new value.',
   );
   t.equal(
     readFileSync(join(root, '0', run.runId, 'params', 'hyper_params.alpha'), 'utf8'),
@@ -289,7 +296,9 @@ t.test('keys MLflow refuses are refused before anything is written', async (t) =
   const store = TrackingStore.open(root);
   const run = store.createRun('0', { runName: 'r', userId: 'ana' });
   const msg = (kind: string, key: string, got: string) =>
-    `[DAGRUN_ERR_TRACKING_KEY] ${kind} name '${key}': expected at most 250 letters, digits, '_', '-', '.', ' ' or '/' (no '..', no empty or '.' part between '/'), but got ${got}.`;
+    `[DAGRUN_ERR_TRACKING_KEY] ${kind} name '${key}': ` +
+    "expected at most 250 letters, digits, '_', '-', '.', ' ' or '/' " +
+    `(no '..', no empty or '.' part between '/'), but got ${got}.`;
   t.equal(thrown(() => store.logMetric(run.runId, 'a:b', 1)).message, msg('Metric', 'a:b', 'another character'));
   t.equal(
     thrown(() => store.logParams(run.runId, { '../x': '1' })).message,
@@ -325,7 +334,8 @@ t.test('a run needs an active experiment of the store', async (t) => {
   for (const id of ['42', '../0', '.trash', 'models']) {
     t.equal(
       thrown(() => store.createRun(id, { runName: 'r', userId: 'ana' })).message,
-      `[DAGRUN_ERR_TRACKING_NOT_FOUND] Experiment '${id}': expected an active experiment of the store (0 Default), but got no such experiment.`,
+      `[DAGRUN_ERR_TRACKING_NOT_FOUND] Experiment '${id}': expected an active experiment of the store (0 Default), ` +
+        'but got no such experiment.',
       id,
     );
   }

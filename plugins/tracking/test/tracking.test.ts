@@ -148,8 +148,11 @@ t.test('tracking.yaml problems are project problems, with file:line, and nothing
   t.same(
     again.errors.map((e) => e.message),
     [
-      "conf/base/tracking.yaml:1:11 [DAGRUN_ERR_TRACKING_CONFIG] Tracking configuration, field 'metrics.0': expected a dataset of catalog.yaml, but got 'metricz'.",
-      'conf/base/tracking.yaml:4:7 [DAGRUN_ERR_TRACKING_CONFIG] Tracking configuration, field \'promotion.champion.0\': expected a metric with max, min or no_worse_than_current, or a tag with equals, but got {"metric":"mae"}.',
+      "conf/base/tracking.yaml:1:11 [DAGRUN_ERR_TRACKING_CONFIG] Tracking configuration, field 'metrics.0': " +
+        "expected a dataset of catalog.yaml, but got 'metricz'.",
+      'conf/base/tracking.yaml:4:7 [DAGRUN_ERR_TRACKING_CONFIG] Tracking configuration, ' +
+        "field 'promotion.champion.0': expected a metric with max, min or no_worse_than_current, " +
+        'or a tag with equals, but got {"metric":"mae"}.',
     ],
   );
   await caught(() => again.run({ pipeline: 'train_eval', record: false }));
@@ -168,7 +171,10 @@ t.test('an object-store location for the store is refused with a reason, not tur
   t.same(
     p.errors.map((e) => e.message),
     [
-      "conf/base/tracking.yaml:1:8 [DAGRUN_ERR_TRACKING_CONFIG] Tracking configuration, field 'store': expected a local path (or file://), but got 's3://bucket/mlruns'.\n  Hint: an s3:// store is not supported: keep mlruns/ on a disk or a mounted volume; models saved to S3 are registered where they live.",
+      "conf/base/tracking.yaml:1:8 [DAGRUN_ERR_TRACKING_CONFIG] Tracking configuration, field 'store': " +
+        "expected a local path (or file://), but got 's3://bucket/mlruns'.\n" +
+        '  Hint: an s3:// store is not supported: keep mlruns/ on a disk or a mounted volume; ' +
+        'models saved to S3 are registered where they live.',
     ],
   );
 });

@@ -72,7 +72,8 @@ const report = (row: Row) => {
   const { median, min, max, runs } = row.stats;
   const spread = runs > 1 ? ` (min ${fmt(min, row.unit)}, max ${fmt(max, row.unit)}, ${runs} runs)` : '';
   log(
-    `  ${row.what}: ${fmt(median, row.unit)}${spread}${row.goal ? `  goal ${row.goal}` : ''}${row.pass === undefined ? '' : row.pass ? '  PASS' : '  FAIL'}`,
+    `  ${row.what}: ${fmt(median, row.unit)}${spread}${row.goal ? `  goal ${row.goal}` : ''}` +
+      `${row.pass === undefined ? '' : row.pass ? '  PASS' : '  FAIL'}`,
   );
 };
 const time = async <T>(fn: () => Promise<T> | T): Promise<[T, number]> => {
@@ -99,7 +100,9 @@ const generate = (dir: string): void => {
     for (let i = 0; i < WIDTH; i++) {
       const from = (k: number) => (l === 0 ? `in_${k}` : `d_${l - 1}_${k}`);
       stage.push(
-        `    - { name: n_${l}_${i}, func: src/nodes.ts#step, inputs: [${from(i)}, ${from((i + 3) % WIDTH)}, "params:p${i % 5}"], outputs: d_${l}_${i}, tags: [${l % 2 ? 'odd' : 'even'}${i === 0 ? ', first' : ''}] }`,
+        `    - { name: n_${l}_${i}, func: src/nodes.ts#step, ` +
+          `inputs: [${from(i)}, ${from((i + 3) % WIDTH)}, "params:p${i % 5}"], outputs: d_${l}_${i}, ` +
+          `tags: [${l % 2 ? 'odd' : 'even'}${i === 0 ? ', first' : ''}] }`,
       );
     }
   }
@@ -125,7 +128,8 @@ const generate = (dir: string): void => {
   for (let k = 0; k < STAGES; k++) {
     for (let i = 0; i < WIDTH; i++)
       catalog.push(
-        `s${k}.d_${last}_${i}: { type: ${k % 2 ? 'json' : 'parquet'}, path: data/s${k}/out_${i}.${k % 2 ? 'json' : 'parquet'}, versioned: ${i === 0} }`,
+        `s${k}.d_${last}_${i}: { type: ${k % 2 ? 'json' : 'parquet'}, ` +
+          `path: data/s${k}/out_${i}.${k % 2 ? 'json' : 'parquet'}, versioned: ${i === 0} }`,
       );
   }
   writeFileSync(join(dir, 'conf/base/catalog.yaml'), `${catalog.join('\n')}\n`);
@@ -172,7 +176,8 @@ const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const m = machine();
 const loadBefore = load();
 log(
-  `dagrun viz benchmark: ${NODES} nodes; ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}, ${m.chromium}; load average (1/5/15 min) ${loadBefore}`,
+  `dagrun viz benchmark: ${NODES} nodes; ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}, ${m.chromium}; ` +
+    `load average (1/5/15 min) ${loadBefore}`,
 );
 
 const dir = join(OUT, `gen-${NODES}`);
@@ -210,7 +215,8 @@ const size = statSync(file).size;
 const count = (kind: string) => model.items.filter((i) => i.kind === kind).length;
 const { view } = initialView(model);
 log(
-  `${relative(ROOT, file)}: ${count('node')} nodes, ${count('dataset')} datasets, ${count('parameter')} parameters, ${model.edges.length} edges; ${view.items.length} items drawn on open`,
+  `${relative(ROOT, file)}: ${count('node')} nodes, ${count('dataset')} datasets, ` +
+    `${count('parameter')} parameters, ${model.edges.length} edges; ${view.items.length} items drawn on open`,
 );
 log('In Node (@dagrun/viz, built):');
 report({ what: 'graph model (openProject, catalog facts, run record)', stats: stats(modelMs), unit: 'ms' });
@@ -335,33 +341,50 @@ if (WRITE) {
     '| --- | ---: | ---: | ---: | ---: | --- | --- |',
     ...rows.map(
       (r) =>
-        `| ${r.what.replace(/^ {2}/, '↳ ')} | ${fmt(r.stats.median, r.unit)} | ${r.stats.runs > 1 ? fmt(r.stats.min, r.unit) : ''} | ${r.stats.runs > 1 ? fmt(r.stats.max, r.unit) : ''} | ${r.stats.runs} | ${r.goal ?? ''} | ${r.pass === undefined ? '' : r.pass ? 'pass' : '**FAIL**'} |`,
+        `| ${r.what.replace(/^ {2}/, '↳ ')} | ${fmt(r.stats.median, r.unit)} ` +
+        `| ${r.stats.runs > 1 ? fmt(r.stats.min, r.unit) : ''} | ${r.stats.runs > 1 ? fmt(r.stats.max, r.unit) : ''} ` +
+        `| ${r.stats.runs} | ${r.goal ?? ''} | ${r.pass === undefined ? '' : r.pass ? 'pass' : '**FAIL**'} |`,
     ),
   ].join('\n');
   const body = [
-    `Command: \`${COMMAND}\` (script: \`plugins/viz/bench/viz.bench.ts\`; needs \`npm run build\` first: it measures the built \`@dagrun/viz\`).`,
-    `Run on ${when}: ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}, ${m.chromium} (headless, \`/usr/bin/chromium\` via playwright-core); ${RUNS} timed runs per figure after one warm-up.`,
-    `Load average (1 / 5 / 15 min): ${loadBefore} at the start, ${loadAfter} at the end; other work on the machine slows every figure.`,
+    `Command: \`${COMMAND}\` (script: \`plugins/viz/bench/viz.bench.ts\`; ` +
+      'needs `npm run build` first: it measures the built `@dagrun/viz`).',
+    `Run on ${when}: ${m.nproc} × ${m.model}, ${m.memory}, Node ${m.node}, ${m.chromium} ` +
+      `(headless, \`/usr/bin/chromium\` via playwright-core); ${RUNS} timed runs per figure after one warm-up.`,
+    `Load average (1 / 5 / 15 min): ${loadBefore} at the start, ${loadAfter} at the end; ` +
+      'other work on the machine slows every figure.',
     '',
-    `Graph: a generated pipeline of ${count('node')} nodes, ${count('dataset')} datasets, ${count('parameter')} parameters and ${model.edges.length} edges (\`bench-out/viz/gen-${NODES}/\`):`,
-    `one 100-node pipeline (layers of ${WIDTH}, each node reading two outputs of the layer before and a parameter) included ${STAGES} times under namespaces s0…s4,`,
+    `Graph: a generated pipeline of ${count('node')} nodes, ${count('dataset')} datasets, ` +
+      `${count('parameter')} parameters and ${model.edges.length} edges (\`bench-out/viz/gen-${NODES}/\`):`,
+    `one 100-node pipeline (layers of ${WIDTH}, each node reading two outputs of the layer before and a parameter) ` +
+      `included ${STAGES} times under namespaces s0…s4,`,
     'csv, parquet and json datasets in the catalog, the rest in memory, and a run record with every node ok.',
     '',
     table,
     '',
     'What each figure measures:',
     '',
-    "- **In Node**: `projectGraph` (openProject, the catalog's facts and versions, the run record) and `renderGraph(model, 'html')`",
-    '  from the built package, in one process after a warm-up (the page script is bundled by esbuild once per process; later pages reuse it).',
-    `  The layout of the view the page opens on is computed here and embedded, so the page does not lay out ${view.items.length} items before drawing;`,
+    "- **In Node**: `projectGraph` (openProject, the catalog's facts and versions, the run record) " +
+      "and `renderGraph(model, 'html')`",
+    '  from the built package, in one process after a warm-up ' +
+      '(the page script is bundled by esbuild once per process; later pages reuse it).',
+    '  The layout of the view the page opens on is computed here and embedded, ' +
+      `so the page does not lay out ${view.items.length} items before drawing;`,
     '  beyond 150 items dagre ranks with tight-tree (network-simplex takes 8–12 s on ~1,000 items on this machine).',
-    '- **open → drawn and listening**: a fresh page (new browser context) loads the file from disk; the figure is the time of the',
-    "  page's `dagrun-viz-ready` performance mark, set after the JSON is parsed, the SVG drawn and every listener attached",
-    '  (navigation start = 0). The driver-side figure adds the round trips of playwright. No request leaves the page (each is checked).',
-    "- **click**: a node's click handler until its side panel is built. **relayout**: a filter change until the new view is laid out",
-    "  (dagre, in the page) and drawn, all synchronous in one task; the page stays busy that long. Each view's layout is kept, so",
-    '  going back to a view already seen only redraws it. The last row is the worst case: every item laid out in the page.',
-    `- Artefacts: \`bench-out/viz/viz-${NODES}.html\` and screenshots \`bench-out/viz/viz-${NODES}.png\` (as opened, a node clicked) and \`viz-${NODES}-collapsed.png\`.`,
+    '- **open → drawn and listening**: a fresh page (new browser context) loads the file from disk; ' +
+      'the figure is the time of the',
+    "  page's `dagrun-viz-ready` performance mark, " +
+      'set after the JSON is parsed, the SVG drawn and every listener attached',
+    '  (navigation start = 0). The driver-side figure adds the round trips of playwright. ' +
+      'No request leaves the page (each is checked).',
+    "- **click**: a node's click handler until its side panel is built. " +
+      '**relayout**: a filter change until the new view is laid out',
+    '  (dagre, in the page) and drawn, all synchronous in one task; the page stays busy that long. ' +
+      "Each view's layout is kept, so",
+    '  going back to a view already seen only redraws it. The last row is the worst case: ' +
+      'every item laid out in the page.',
+    `- Artefacts: \`bench-out/viz/viz-${NODES}.html\` and screenshots \`bench-out/viz/viz-${NODES}.png\` ` +
+      `(as opened, a node clicked) and \`viz-${NODES}-collapsed.png\`.`,
   ].join('\n');
   writeFileSync(DOC, replaceBetween(readFileSync(DOC, 'utf8'), 'viz', body, SECTION));
   log(`figures written to ${relative(ROOT, DOC)}`);

@@ -23,7 +23,8 @@ const FLAGS = [
 export const launch = async (): Promise<Browser> => {
   if (!existsSync(CHROMIUM))
     throw new Error(
-      `Chromium: expected ${CHROMIUM}, but got no such file. Install it with: apt-get install -y chromium (or set DAGRUN_CHROMIUM).`,
+      `Chromium: expected ${CHROMIUM}, but got no such file. ` +
+        'Install it with: apt-get install -y chromium (or set DAGRUN_CHROMIUM).',
     );
   return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
 };

@@ -106,7 +106,8 @@ export const loadTrackingConfig = (project: Project): { config: TrackingConfig |
       errors.push(
         new TrackingError(
           'DAGRUN_ERR_TRACKING_CONFIG',
-          `Tracking configuration, field '${[...path, i].join('.')}': expected a dataset of catalog.yaml, but got '${n}'.`,
+          `Tracking configuration, field '${[...path, i].join('.')}': ` +
+            `expected a dataset of catalog.yaml, but got '${n}'.`,
           { location: locate([...path, i]) },
         ),
       );
@@ -118,7 +119,8 @@ export const loadTrackingConfig = (project: Project): { config: TrackingConfig |
     errors.push(
       new TrackingError(
         'DAGRUN_ERR_TRACKING_CONFIG',
-        `Tracking configuration, field 'register.dataset': expected a dataset of catalog.yaml, but got '${register.dataset}'.`,
+        "Tracking configuration, field 'register.dataset': " +
+          `expected a dataset of catalog.yaml, but got '${register.dataset}'.`,
         { location: locate(['register', 'dataset']) },
       ),
     );
@@ -132,7 +134,9 @@ export const loadTrackingConfig = (project: Project): { config: TrackingConfig |
         errors.push(
           new TrackingError(
             'DAGRUN_ERR_TRACKING_CONFIG',
-            `Tracking configuration, field 'promotion.${alias}.${i}': expected a metric with max, min or no_worse_than_current, or a tag with equals, but got ${JSON.stringify(r)}.`,
+            `Tracking configuration, field 'promotion.${alias}.${i}': ` +
+              'expected a metric with max, min or no_worse_than_current, or a tag with equals, ' +
+              `but got ${JSON.stringify(r)}.`,
             { location: locate(['promotion', alias, i]) },
           ),
         );
@@ -158,14 +162,19 @@ export const loadTrackingConfig = (project: Project): { config: TrackingConfig |
   };
 };
 
-/** The store must be on a local (or mounted) disk: an object store cannot rename a file atomically, which aliases and meta.yaml rely on. */
+/**
+ * The store must be on a local (or mounted) disk: an object store cannot rename a file atomically, which aliases
+ * and meta.yaml rely on.
+ */
 export const storeProblem = (store: unknown): TrackingError | undefined =>
   typeof store === 'string' && /^[a-z][\w+.-]*:\/\//i.test(store) && !store.startsWith('file://')
     ? new TrackingError(
         'DAGRUN_ERR_TRACKING_CONFIG',
         `Tracking configuration, field 'store': expected a local path (or file://), but got '${store}'.`,
         {
-          hint: 'Hint: an s3:// store is not supported: keep mlruns/ on a disk or a mounted volume; models saved to S3 are registered where they live.',
+          hint:
+            'Hint: an s3:// store is not supported: keep mlruns/ on a disk or a mounted volume; ' +
+            'models saved to S3 are registered where they live.',
         },
       )
     : undefined;

@@ -14,7 +14,8 @@ export const TRACKING_ERROR_CODES = {
   DAGRUN_ERR_TRACKING_NOT_FOUND:
     'No run, or no unique run, has the id (or prefix) given; or no experiment has the name given.',
   DAGRUN_ERR_TRACKING_STATE:
-    'The run is in a lifecycle stage that does not allow the operation (logging to a deleted run, restoring an active one).',
+    'The run is in a lifecycle stage that does not allow the operation ' +
+    '(logging to a deleted run, restoring an active one).',
   DAGRUN_ERR_TRACKING_KEY:
     'A param, metric, tag or artifact name has characters MLflow does not allow, or an artifact path leaves the run.',
   DAGRUN_ERR_TRACKING_PARAM_CHANGED:
@@ -26,7 +27,8 @@ export const TRACKING_ERROR_CODES = {
     'A model URI is not `models:/NAME/VERSION` or `models:/NAME@ALIAS`, or a version has no model files.',
   DAGRUN_ERR_REGISTRY_PROMOTION: 'A promotion rule refused the version, or names a metric the run does not have.',
   DAGRUN_ERR_UI_REQUEST:
-    "A request to the ui's JSON API breaks its schema (a query parameter out of range, a bad filter or sort): answered 400.",
+    "A request to the ui's JSON API breaks its schema " +
+    '(a query parameter out of range, a bad filter or sort): answered 400.',
   DAGRUN_ERR_UI_NOT_FOUND: 'No such route, run, experiment or artifact in the ui: answered 404.',
   DAGRUN_ERR_UI_HOST:
     'A request to a ui listening on a loopback address named another Host (DNS rebinding): answered 403.',

@@ -41,7 +41,10 @@ export const writeAtomic = (file: string, text: string, durable = false): void =
   }
 };
 
-/** Opens a new file for writing, creating its folder only when missing (one syscall in the usual case, not a stat per file). */
+/**
+ * Opens a new file for writing, creating its folder only when missing (one syscall in the usual case, not a stat
+ * per file).
+ */
 const openNew = (file: string): number => {
   try {
     return openSync(file, 'w');
@@ -87,7 +90,10 @@ export const subdirs = (dir: string): string[] => {
   }
 };
 
-/** Files under `dir`, recursively, as `/`-joined relative paths sorted whole (`x.z` before `x/y`); skips our temp files. */
+/**
+ * Files under `dir`, recursively, as `/`-joined relative paths sorted whole (`x.z` before `x/y`); skips our temp
+ * files.
+ */
 export const filesUnder = (dir: string, prefix = ''): string[] => {
   let entries: Dirent[];
   try {

@@ -192,7 +192,8 @@ t.test('filter mistakes: exact messages with the position and a caret', async (t
   t.equal(
     filterError(t, 'metrics.mae << 3', 12),
     lines(
-      "Filter 'metrics.mae << 3': expected a comparator for metrics.mae (=, !=, <, <=, >, >=) at character 12, but got '<<'.",
+      "Filter 'metrics.mae << 3': expected a comparator for metrics.mae (=, !=, <, <=, >, >=) at character 12, " +
+        "but got '<<'.",
       'metrics.mae << 3',
       '            ^',
     ),
@@ -200,7 +201,8 @@ t.test('filter mistakes: exact messages with the position and a caret', async (t
   t.equal(
     filterError(t, 'metric_s.mae > 1', 0),
     lines(
-      "Filter 'metric_s.mae > 1': expected an identifier prefix (metrics., params., tags. or attributes.) at character 0, but got 'metric_s.'.",
+      "Filter 'metric_s.mae > 1': expected an identifier prefix (metrics., params., tags. or attributes.) " +
+        "at character 0, but got 'metric_s.'.",
       'metric_s.mae > 1',
       '^',
       "Hint: did you mean 'metrics.'?",
@@ -209,7 +211,8 @@ t.test('filter mistakes: exact messages with the position and a caret', async (t
   t.equal(
     filterError(t, 'metrics.a > 1 and metircs.mae > 1', 18),
     lines(
-      "Filter 'metrics.a > 1 and metircs.mae > 1': expected an identifier prefix (metrics., params., tags. or attributes.) at character 18, but got 'metircs.'.",
+      "Filter 'metrics.a > 1 and metircs.mae > 1': expected an identifier prefix (metrics., params., tags. " +
+        "or attributes.) at character 18, but got 'metircs.'.",
       'metrics.a > 1 and metircs.mae > 1',
       '                  ^',
       "Hint: did you mean 'metrics.'?",
@@ -226,7 +229,8 @@ t.test('filter mistakes: exact messages with the position and a caret', async (t
   t.equal(
     filterError(t, "params.model = 'Random", 15),
     lines(
-      "Filter 'params.model = 'Random': expected a closing quote (') to match the one at character 15, but got the end of the filter.",
+      "Filter 'params.model = 'Random': expected a closing quote (') to match the one at character 15, " +
+        'but got the end of the filter.',
       "params.model = 'Random",
       '               ^',
     ),
@@ -234,7 +238,8 @@ t.test('filter mistakes: exact messages with the position and a caret', async (t
   t.equal(
     filterError(t, 'metrics.`my metric > 1', 8),
     lines(
-      "Filter 'metrics.`my metric > 1': expected a closing backtick (`) to match the one at character 8, but got the end of the filter.",
+      "Filter 'metrics.`my metric > 1': expected a closing backtick (`) to match the one at character 8, " +
+        'but got the end of the filter.',
       'metrics.`my metric > 1',
       '        ^',
     ),
@@ -250,7 +255,8 @@ t.test('filter mistakes: exact messages with the position and a caret', async (t
   t.equal(
     filterError(t, 'metrics.mae > 1 or metrics.mae < 5', 16),
     lines(
-      "Filter 'metrics.mae > 1 or metrics.mae < 5': expected 'and' or the end of the filter at character 16, but got 'or'.",
+      "Filter 'metrics.mae > 1 or metrics.mae < 5': expected 'and' or the end of the filter at character 16, " +
+        "but got 'or'.",
       'metrics.mae > 1 or metrics.mae < 5',
       '                ^',
       "Hint: MLflow's search syntax has no OR: run one search per alternative, or use IN ('a', 'b') on an attribute.",
@@ -267,7 +273,8 @@ t.test('filter mistakes: exact messages with the position and a caret', async (t
   t.equal(
     filterError(t, 'params.lr < 3', 10),
     lines(
-      "Filter 'params.lr < 3': expected a comparator for params.lr (=, !=, LIKE, ILIKE, IS NULL, IS NOT NULL) at character 10, but got '<'.",
+      "Filter 'params.lr < 3': expected a comparator for params.lr (=, !=, LIKE, ILIKE, IS NULL, IS NOT NULL) " +
+        "at character 10, but got '<'.",
       'params.lr < 3',
       '          ^',
     ),
@@ -283,7 +290,8 @@ t.test('filter mistakes: exact messages with the position and a caret', async (t
   t.equal(
     filterError(t, "status = 'FAILED'", 0),
     lines(
-      "Filter 'status = 'FAILED'': expected an identifier (metrics.<key>, params.<key>, tags.<key> or attributes.<key>) at character 0, but got 'status'.",
+      "Filter 'status = 'FAILED'': expected an identifier (metrics.<key>, params.<key>, " +
+        "tags.<key> or attributes.<key>) at character 0, but got 'status'.",
       "status = 'FAILED'",
       '^',
       "Hint: did you mean 'attributes.status'?",
@@ -292,7 +300,8 @@ t.test('filter mistakes: exact messages with the position and a caret', async (t
   t.equal(
     filterError(t, 'metrics > 1', 0),
     lines(
-      "Filter 'metrics > 1': expected an identifier (metrics.<key>, params.<key>, tags.<key> or attributes.<key>) at character 0, but got 'metrics'.",
+      "Filter 'metrics > 1': expected an identifier (metrics.<key>, params.<key>, tags.<key> or attributes.<key>) " +
+        "at character 0, but got 'metrics'.",
       'metrics > 1',
       '^',
       "Hint: name a key after the prefix: 'metrics.<key>'.",
@@ -309,7 +318,8 @@ t.test('filter mistakes: exact messages with the position and a caret', async (t
   t.equal(
     filterError(t, 'attr.start_tme > 1', 5),
     lines(
-      "Filter 'attr.start_tme > 1': expected an attribute (run_id, run_name, status, user_id, start_time, end_time, artifact_uri, lifecycle_stage, experiment_id) at character 5, but got 'start_tme'.",
+      "Filter 'attr.start_tme > 1': expected an attribute (run_id, run_name, status, user_id, start_time, end_time, " +
+        "artifact_uri, lifecycle_stage, experiment_id) at character 5, but got 'start_tme'.",
       'attr.start_tme > 1',
       '     ^',
       "Hint: did you mean 'attr.start_time'?",
@@ -318,7 +328,8 @@ t.test('filter mistakes: exact messages with the position and a caret', async (t
   t.equal(
     filterError(t, 'attributes.start_time IN (1)', 22),
     lines(
-      "Filter 'attributes.start_time IN (1)': expected a comparator for attributes.start_time (=, !=, <, <=, >, >=) at character 22, but got 'IN'.",
+      "Filter 'attributes.start_time IN (1)': expected a comparator for attributes.start_time (=, !=, <, <=, >, >=) " +
+        "at character 22, but got 'IN'.",
       'attributes.start_time IN (1)',
       '                      ^',
     ),
@@ -342,7 +353,8 @@ t.test('filter mistakes: exact messages with the position and a caret', async (t
   t.equal(
     filterError(t, "attributes.status IN 'A'", 21),
     lines(
-      "Filter 'attributes.status IN 'A'': expected a list of quoted strings in parentheses, like ('a', 'b') at character 21, but got the string 'A'.",
+      "Filter 'attributes.status IN 'A'': expected a list of quoted strings in parentheses, like ('a', 'b') " +
+        "at character 21, but got the string 'A'.",
       "attributes.status IN 'A'",
       '                     ^',
     ),
@@ -366,7 +378,8 @@ t.test('filter mistakes: exact messages with the position and a caret', async (t
   t.equal(
     filterError(t, 'metrics.a > 1 and', 17),
     lines(
-      "Filter 'metrics.a > 1 and': expected an identifier (metrics.<key>, params.<key>, tags.<key> or attributes.<key>) at character 17, but got the end of the filter.",
+      "Filter 'metrics.a > 1 and': expected an identifier (metrics.<key>, params.<key>, " +
+        'tags.<key> or attributes.<key>) at character 17, but got the end of the filter.',
       'metrics.a > 1 and',
       '                 ^',
     ),
@@ -382,7 +395,8 @@ t.test('filter mistakes: exact messages with the position and a caret', async (t
   t.equal(
     filterError(t, 'metrics.a = 1 and\n\tmetrics.b <> 2', 29),
     lines(
-      "Filter 'metrics.a = 1 and  metrics.b <> 2': expected a comparator for metrics.b (=, !=, <, <=, >, >=) at character 29, but got '<>'.",
+      "Filter 'metrics.a = 1 and  metrics.b <> 2': expected a comparator for metrics.b (=, !=, <, <=, >, >=) " +
+        "at character 29, but got '<>'.",
       'metrics.a = 1 and  metrics.b <> 2',
       '                             ^',
     ),
@@ -395,7 +409,8 @@ t.test('order-by mistakes: the same error, naming the order by', async (t) => {
   t.equal(
     orderError('metrics.mae DESCX', 12),
     lines(
-      "Order by 'metrics.mae DESCX': expected ASC, DESC, ',' or the end of the order by at character 12, but got 'DESCX'.",
+      "Order by 'metrics.mae DESCX': expected ASC, DESC, ',' or the end of the order by at character 12, " +
+        "but got 'DESCX'.",
       'metrics.mae DESCX',
       '            ^',
     ),
@@ -411,7 +426,8 @@ t.test('order-by mistakes: the same error, naming the order by', async (t) => {
   t.equal(
     orderError('metrics.mae,', 12),
     lines(
-      "Order by 'metrics.mae,': expected an identifier (metrics.<key>, params.<key>, tags.<key>, attributes.<key> or an attribute name) at character 12, but got the end of the order by.",
+      "Order by 'metrics.mae,': expected an identifier (metrics.<key>, params.<key>, tags.<key>, " +
+        'attributes.<key> or an attribute name) at character 12, but got the end of the order by.',
       'metrics.mae,',
       '            ^',
     ),
@@ -419,7 +435,8 @@ t.test('order-by mistakes: the same error, naming the order by', async (t) => {
   t.equal(
     orderError('start_tim DESC', 0),
     lines(
-      "Order by 'start_tim DESC': expected an identifier (metrics.<key>, params.<key>, tags.<key>, attributes.<key> or an attribute name) at character 0, but got 'start_tim'.",
+      "Order by 'start_tim DESC': expected an identifier (metrics.<key>, params.<key>, tags.<key>, " +
+        "attributes.<key> or an attribute name) at character 0, but got 'start_tim'.",
       'start_tim DESC',
       '^',
       "Hint: did you mean 'start_time'?",
@@ -428,7 +445,8 @@ t.test('order-by mistakes: the same error, naming the order by', async (t) => {
   t.equal(
     orderError('tgas.team', 0),
     lines(
-      "Order by 'tgas.team': expected an identifier prefix (metrics., params., tags. or attributes.) at character 0, but got 'tgas.'.",
+      "Order by 'tgas.team': expected an identifier prefix (metrics., params., tags. or attributes.) at character 0, " +
+        "but got 'tgas.'.",
       'tgas.team',
       '^',
       "Hint: did you mean 'tags.'?",

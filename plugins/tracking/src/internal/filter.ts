@@ -14,10 +14,12 @@ export class FilterError extends Error {
   readonly position: number;
 
   constructor(subject: string, expression: string, position: number, expected: string, got: string, hint?: string) {
-    // Every whitespace character becomes one space, so a newline cannot break the lines and the caret stays under its character.
+    // Every whitespace character becomes one space, so a newline cannot break the lines and the caret stays under
+    // its character.
     const shown = expression.replace(/\s/g, ' ');
     super(
-      `${subject} '${shown}': expected ${expected} at character ${position}, but got ${got}.\n${shown}\n${' '.repeat(position)}^${hint ? `\nHint: ${hint}` : ''}`,
+      `${subject} '${shown}': expected ${expected} at character ${position}, but got ${got}.\n` +
+        `${shown}\n${' '.repeat(position)}^${hint ? `\nHint: ${hint}` : ''}`,
     );
     this.name = 'FilterError';
     this.expression = expression;
@@ -57,7 +59,10 @@ const readQuoted = (src: string, start: number): { value: string; end: number } 
   return undefined;
 };
 
-/** The tokens of `src`, ending with an `end` token. Unknown characters become `other` tokens for the parser to report in context. */
+/**
+ * The tokens of `src`, ending with an `end` token. Unknown characters become `other` tokens for the parser to
+ * report in context.
+ */
 const tokenize = (src: string, subject: string): Token[] => {
   const tokens: Token[] = [];
   const match = (re: RegExp, at: number): string | undefined => ((re.lastIndex = at), re.exec(src)?.[0]);
@@ -275,12 +280,13 @@ const NUMERIC_TESTS: Readonly<Record<string, (a: number, b: number) => boolean>>
   '>=': (a, b) => a >= b,
 };
 
+/** One character of a LIKE pattern as regex source. */
+const likeChar = (ch: string): string =>
+  ch === '%' ? '.*' : ch === '_' ? '.' : ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** A SQL LIKE pattern as an anchored regex: % any text (newlines too), _ one character, everything else literal. */
 const likePattern = (pattern: string, flags: string): RegExp =>
-  new RegExp(
-    `^${[...pattern].map((ch) => (ch === '%' ? '.*' : ch === '_' ? '.' : ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('')}$`,
-    `su${flags}`,
-  );
+  new RegExp(`^${[...pattern].map((ch) => likeChar(ch)).join('')}$`, `su${flags}`);
 
 /** The comparator at the cursor, upper-cased and with single spaces (`NOT IN`), or undefined when there is none. */
 const readComparator = (c: Cursor): string | undefined => {
@@ -334,7 +340,8 @@ const readClause = (c: Cursor): RunPredicate => {
       return typeof v === 'number' && test(v, value);
     };
   }
-  // A run without the param or tag matches no comparison but IS NULL (MLflow: `if lhs is None: return False`), not even `!=`.
+  // A run without the param or tag matches no comparison but IS NULL (MLflow: `if lhs is None: return False`),
+  // not even `!=`.
   if (op === 'IS NULL') return (run) => get(run) == null;
   if (op === 'IS NOT NULL') return (run) => get(run) != null;
   let test: (v: string) => boolean;

@@ -105,7 +105,8 @@ t.test('a SIGKILLed run is ended FAILED by the next open; living, foreign and ML
   t.equal(dead.status, 'FAILED', 'the killed run is FAILED');
   t.equal(
     dead.tags[FAILURE_TAG],
-    `The process (${started.tag}) ended without finishing the run (killed?); marked FAILED by the next dagrun command that opened the store.`,
+    `The process (${started.tag}) ended without finishing the run (killed?); ` +
+      'marked FAILED by the next dagrun command that opened the store.',
   );
   t.ok(
     dead.endTime !== null && dead.endTime >= dead.startTime! && dead.endTime <= started.at + 1,
@@ -141,12 +142,15 @@ t.test(
   async (t) => {
     const root = tempStore(t);
     const store = TrackingStore.open(root);
-    // A parent that kills its child and never waits for it: the child stays a zombie (as under a pid 1 that reaps nothing).
+    // A parent that kills its child and never waits for it: the child stays a zombie (as under a pid 1 that reaps
+    // nothing).
     const parent = spawn(
       '/usr/bin/python3',
       [
         '-c',
-        'import os, signal, sys, time\npid = os.fork()\nif pid == 0:\n    time.sleep(60)\n    os._exit(0)\nprint(pid, flush=True)\nsys.stdin.readline()\nos.kill(pid, signal.SIGKILL)\nprint("killed", flush=True)\ntime.sleep(60)\n',
+        'import os, signal, sys, time\npid = os.fork()\nif pid == 0:\n    time.sleep(60)\n    os._exit(0)\n' +
+          'print(pid, flush=True)\nsys.stdin.readline()\nos.kill(pid, signal.SIGKILL)\n' +
+          'print("killed", flush=True)\ntime.sleep(60)\n',
       ],
       { stdio: ['pipe', 'pipe', 'inherit'] },
     );

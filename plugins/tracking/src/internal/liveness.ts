@@ -103,7 +103,9 @@ export const failDeadRuns = (store: TrackingStore): string[] => {
         // Taken before the failure tag is written, which would make it now.
         const endTime = lastWrite(store.runDir(runId));
         store.setTags(runId, {
-          [FAILURE_TAG]: `The process (${tag}) ended without finishing the run (killed?); marked FAILED by the next dagrun command that opened the store.`,
+          [FAILURE_TAG]:
+            `The process (${tag}) ended without finishing the run (killed?); ` +
+            'marked FAILED by the next dagrun command that opened the store.',
         });
         store.endRun(runId, 'FAILED', endTime);
         ended.push(runId);

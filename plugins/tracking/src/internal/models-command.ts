@@ -38,7 +38,8 @@ const register: CommandSpec = {
     if (typeof o.run !== 'string' || typeof o.name !== 'string')
       throw new TrackingError(
         'DAGRUN_ERR_REGISTRY_URI',
-        `Options of 'models register': expected --run ID and --name NAME, but got ${typeof o.run !== 'string' ? 'no --run' : 'no --name'}.`,
+        "Options of 'models register': expected --run ID and --name NAME, " +
+          `but got ${typeof o.run !== 'string' ? 'no --run' : 'no --name'}.`,
       );
     const { store, registry } = open(ctx.projectDir, o);
     const run = store.getRun(o.run);
@@ -46,7 +47,8 @@ const register: CommandSpec = {
     if (!store.artifacts(run.runId).some((a) => a === path || a.startsWith(`${path}/`))) {
       throw new TrackingError(
         'DAGRUN_ERR_REGISTRY_URI',
-        `Artifact '${path}' of run ${run.runId}: expected the model's files, but got no such artifact (${store.artifacts(run.runId).join(', ') || 'the run has none'}).`,
+        `Artifact '${path}' of run ${run.runId}: expected the model's files, ` +
+          `but got no such artifact (${store.artifacts(run.runId).join(', ') || 'the run has none'}).`,
         { hint: 'Hint: --path names the artifact folder (tracking.yaml artifacts: copies a dataset there).' },
       );
     }
@@ -184,7 +186,8 @@ const promoteCommand: CommandSpec = {
     const rules = cfg.promotion[o.to] ?? [];
     const outcome = promote({ store, registry, name, version, alias: o.to, rules, dryRun: o.dryRun === true });
     ctx.stdout(
-      `Promote ${name} version ${version} to @${o.to} (${outcome.previous === undefined ? 'no current holder' : `now version ${outcome.previous}`}):`,
+      `Promote ${name} version ${version} to @${o.to} ` +
+        `(${outcome.previous === undefined ? 'no current holder' : `now version ${outcome.previous}`}):`,
     );
     if (rules.length === 0) ctx.stdout(`  no rules for @${o.to} in tracking.yaml promotion: nothing to check`);
     else
@@ -198,7 +201,8 @@ const promoteCommand: CommandSpec = {
     const ok = outcome.results.every((r) => r.passed);
     if (!ok) {
       ctx.stderr(
-        `Refused: ${outcome.results.filter((r) => !r.passed).length} rule(s) failed; @${o.to} ${outcome.previous === undefined ? 'stays unset' : `stays on version ${outcome.previous}`}.`,
+        `Refused: ${outcome.results.filter((r) => !r.passed).length} rule(s) failed; @${o.to} ` +
+          `${outcome.previous === undefined ? 'stays unset' : `stays on version ${outcome.previous}`}.`,
       );
       return 1;
     }

@@ -261,11 +261,13 @@ t.test('a rule naming a metric the run lacks is an error with a did-you-mean; th
   t.equal(err.code, 'DAGRUN_ERR_REGISTRY_PROMOTION');
   t.equal(
     err.message,
-    `[DAGRUN_ERR_REGISTRY_PROMOTION] Promotion rule 'promotion.champion.1' of tracking.yaml: expected a metric of run ${runId} (mae, r2), but got 'maee'.\n  Hint: did you mean: 'mae'?`,
+    "[DAGRUN_ERR_REGISTRY_PROMOTION] Promotion rule 'promotion.champion.1' of tracking.yaml: " +
+      `expected a metric of run ${runId} (mae, r2), but got 'maee'.\n  Hint: did you mean: 'mae'?`,
   );
   t.equal(
     thrown(() => g.run([{ metric: 'accuracy', min: 0.5 }], v2)).message,
-    `[DAGRUN_ERR_REGISTRY_PROMOTION] Promotion rule 'promotion.champion.0' of tracking.yaml: expected a metric of run ${runId} (mae, r2), but got 'accuracy'.`,
+    "[DAGRUN_ERR_REGISTRY_PROMOTION] Promotion rule 'promotion.champion.0' of tracking.yaml: " +
+      `expected a metric of run ${runId} (mae, r2), but got 'accuracy'.`,
     'no hint when nothing is close',
   );
   t.equal(g.holder(), '1');
@@ -273,6 +275,7 @@ t.test('a rule naming a metric the run lacks is an error with a did-you-mean; th
   const bare = g.registry.createVersion(NAME, { source: 'file:///m', storageLocation: 'file:///m', runId: null });
   t.equal(
     thrown(() => g.run([], bare.version)).message,
-    `[DAGRUN_ERR_REGISTRY_PROMOTION] Model '${NAME}' version ${bare.version}: expected the run that made it (run_id), but got none, so no rule can be checked.`,
+    `[DAGRUN_ERR_REGISTRY_PROMOTION] Model '${NAME}' version ${bare.version}: ` +
+      'expected the run that made it (run_id), but got none, so no rule can be checked.',
   );
 });

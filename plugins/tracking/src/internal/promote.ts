@@ -26,7 +26,10 @@ export interface PromotionOutcome {
 }
 
 const tolerance = (t: string | number): number => (typeof t === 'number' ? t : Number(t.slice(0, -1)) / 100);
-/** Six significant digits, trailing zeros of the fraction dropped (never those of the integer part: 120000.4 → 120000). */
+/**
+ * Six significant digits, trailing zeros of the fraction dropped (never those of the integer part:
+ * 120000.4 → 120000).
+ */
 const fmt = (v: number): string =>
   Number.isInteger(v)
     ? String(v)
@@ -35,7 +38,10 @@ const fmt = (v: number): string =>
         .replace(/(\.\d*?)0+(?=$|e)/, '$1')
         .replace(/\.(?=$|e)/, '');
 
-/** Evaluates the rules for `version` taking `alias`; moves the alias only when every rule passes (and `dryRun` is not set). */
+/**
+ * Evaluates the rules for `version` taking `alias`; moves the alias only when every rule passes (and `dryRun` is
+ * not set).
+ */
 export const promote = (opts: {
   store: TrackingStore;
   registry: ModelRegistry;
@@ -50,7 +56,8 @@ export const promote = (opts: {
   if (!candidate.runId)
     throw new TrackingError(
       'DAGRUN_ERR_REGISTRY_PROMOTION',
-      `Model '${name}' version ${version}: expected the run that made it (run_id), but got none, so no rule can be checked.`,
+      `Model '${name}' version ${version}: ` +
+        'expected the run that made it (run_id), but got none, so no rule can be checked.',
     );
   const run = store.getRun(candidate.runId);
   const holder = registry.model(name).aliases[alias];
@@ -64,7 +71,9 @@ export const promote = (opts: {
     const mean = didYouMean(key, Object.keys(run.metrics));
     throw new TrackingError(
       'DAGRUN_ERR_REGISTRY_PROMOTION',
-      `Promotion rule 'promotion.${alias}.${i}' of tracking.yaml: expected a metric of run ${run.runId} (${Object.keys(run.metrics).join(', ') || 'it has none'}), but got '${key}'.`,
+      `Promotion rule 'promotion.${alias}.${i}' of tracking.yaml: ` +
+        `expected a metric of run ${run.runId} (${Object.keys(run.metrics).join(', ') || 'it has none'}), ` +
+        `but got '${key}'.`,
       { hint: mean ? `Hint: ${mean}` : undefined },
     );
   };

@@ -23,7 +23,10 @@ interface Options {
   readonly storage_options?: Readonly<Record<string, unknown>>;
 }
 
-/** Where a version's model is: storage_location (a file:// path, or a URI such as s3://… read through the storage plugins), else its `runs:/ID/path` source in the store. */
+/**
+ * Where a version's model is: storage_location (a file:// path, or a URI such as s3://… read through the storage
+ * plugins), else its `runs:/ID/path` source in the store.
+ */
 const versionLocation = (
   store: TrackingStore,
   v: { storageLocation: string | null; source: string; name: string; version: number },
@@ -39,7 +42,10 @@ const versionLocation = (
   );
 };
 
-/** The model file's value: a `.json` file as core's object type reads it (its codec rebuilds the model), anything else as text. */
+/**
+ * The model file's value: a `.json` file as core's object type reads it (its codec rebuilds the model), anything
+ * else as text.
+ */
 const decodeModel = (file: string, bytes: Buffer, ctx: DatasetContext): unknown =>
   file.endsWith('.json') ? decodeObject(bytes, ctx) : bytes.toString('utf8');
 

@@ -124,7 +124,8 @@ t.test('a model name may not be a path', async (t) => {
   for (const name of ['a/b', 'a\\b', '100%', '.', '..']) {
     t.equal(
       thrown(() => registry.createVersion(name, SOURCE)).message,
-      `[DAGRUN_ERR_REGISTRY_URI] Model name '${name}': expected a name without '/', '\\' or '%' (and not '.' or '..'), but got '${name}'.`,
+      `[DAGRUN_ERR_REGISTRY_URI] Model name '${name}': ` +
+        `expected a name without '/', '\\' or '%' (and not '.' or '..'), but got '${name}'.`,
       name,
     );
   }
@@ -160,12 +161,14 @@ t.test('aliases: set, moved, deleted; resolved through models:/NAME@ALIAS', asyn
   t.equal(thrown(() => registry.resolve('models:/pricing@challenger')).code, 'DAGRUN_ERR_REGISTRY_NOT_FOUND');
 
   const badAlias = (a: string) =>
-    `[DAGRUN_ERR_REGISTRY_URI] Alias '${a}': expected letters, digits, '_' or '-' starting with a letter (not 'latest' nor v<number>, as in MLflow), but got '${a}'.`;
+    `[DAGRUN_ERR_REGISTRY_URI] Alias '${a}': expected letters, digits, '_' or '-' starting with a letter ` +
+    `(not 'latest' nor v<number>, as in MLflow), but got '${a}'.`;
   for (const a of ['latest', 'LATEST', 'v3', 'V12', '1st', 'a b', '../meta'])
     t.equal(thrown(() => registry.setAlias('pricing', a, 1)).message, badAlias(a), a);
   t.equal(
     thrown(() => registry.setAlias('pricing', 'champion', 9)).message,
-    "[DAGRUN_ERR_REGISTRY_NOT_FOUND] Model 'pricing' version 9: expected a registered version, but got none.\n  Hint: dagrun models show pricing",
+    "[DAGRUN_ERR_REGISTRY_NOT_FOUND] Model 'pricing' version 9: expected a registered version, but got none.\n" +
+      '  Hint: dagrun models show pricing',
   );
   t.equal(registry.resolve('models:/pricing@champion').version, 3, 'a refused move leaves the alias');
   t.equal(
@@ -181,7 +184,9 @@ t.test('model URIs', async (t) => {
   for (const bad of ['models:/x', 'models:/x/', 'models:/x@', 'models:/x/1a', 'runs:/abc/model', 'models:/a/b/1']) {
     t.equal(
       thrown(() => parseModelUri(bad)).message,
-      `[DAGRUN_ERR_REGISTRY_URI] Model URI '${bad}': expected models:/NAME/VERSION or models:/NAME@ALIAS, but got another form.\n  Hint: e.g. models:/property-valuation@champion`,
+      `[DAGRUN_ERR_REGISTRY_URI] Model URI '${bad}': ` +
+        'expected models:/NAME/VERSION or models:/NAME@ALIAS, but got another form.\n' +
+        '  Hint: e.g. models:/property-valuation@champion',
       bad,
     );
   }
@@ -193,7 +198,12 @@ t.test('two processes registering at once never share a version number', async (
 const { ModelRegistry } = await import(process.env.REGISTRY_URL);
 const registry = new ModelRegistry(process.env.ROOT);
 const got = [];
-for (let i = 0; i < 15; i++) got.push(registry.createVersion('pricing', { source: 'runs:/' + process.env.WHO + '/model', storageLocation: 'file:///x', runId: null, description: process.env.WHO + ' ' + i }).version);
+for (let i = 0; i < 15; i++) {
+  const source = 'runs:/' + process.env.WHO + '/model';
+  const description = process.env.WHO + ' ' + i;
+  const v = registry.createVersion('pricing', { source, storageLocation: 'file:///x', runId: null, description });
+  got.push(v.version);
+}
 process.stdout.write(JSON.stringify(got) + '\\n');
 `;
   const children = ['a', 'b'].map((who) => node(t, code, { ROOT: root, WHO: who }));
@@ -250,9 +260,8 @@ for (let i = 1; ; i++) registry.setAlias('pricing', 'champion', 1 + (i % 2));
     );
   }
   t.same([...seen].sort(), [1, 2], 'the killed processes did move the alias (both versions seen)');
-  t.comment(
-    `temp files left in aliases/ by killed writes: ${readdirSync(join(root, 'models', 'pricing', 'aliases')).filter((f) => f.endsWith('.tmp')).length} (never read as aliases)`,
-  );
+  const leftover = readdirSync(join(root, 'models', 'pricing', 'aliases')).filter((f) => f.endsWith('.tmp'));
+  t.comment(`temp files left in aliases/ by killed writes: ${leftover.length} (never read as aliases)`);
 });
 
 t.test('a temp file left in aliases/ is never an alias', async (t) => {

@@ -129,9 +129,12 @@ export class ModelRegistry {
       const known = Object.keys(this.#aliases(this.#modelDir(u.name))).sort();
       throw new TrackingError(
         'DAGRUN_ERR_REGISTRY_NOT_FOUND',
-        `Alias '${u.alias}' of model '${u.name}': expected an alias of the model (${known.join(', ') || 'it has none'}), but got no such alias.`,
+        `Alias '${u.alias}' of model '${u.name}': ` +
+          `expected an alias of the model (${known.join(', ') || 'it has none'}), but got no such alias.`,
         {
-          hint: `Hint: dagrun models promote ${u.name} --to ${u.alias} (or dagrun models alias ${u.name} ${u.alias} VERSION)`,
+          hint:
+            `Hint: dagrun models promote ${u.name} --to ${u.alias} ` +
+            `(or dagrun models alias ${u.name} ${u.alias} VERSION)`,
         },
       );
     }
@@ -208,7 +211,8 @@ export class ModelRegistry {
     if (!ALIAS_RE.test(alias) || /^v\d+$/i.test(alias) || alias.toLowerCase() === 'latest') {
       throw new TrackingError(
         'DAGRUN_ERR_REGISTRY_URI',
-        `Alias '${alias}': expected letters, digits, '_' or '-' starting with a letter (not 'latest' nor v<number>, as in MLflow), but got '${alias}'.`,
+        `Alias '${alias}': expected letters, digits, '_' or '-' starting with a letter ` +
+          `(not 'latest' nor v<number>, as in MLflow), but got '${alias}'.`,
       );
     }
     this.version(name, version);
@@ -227,7 +231,10 @@ export class ModelRegistry {
     this.#touch(name, Date.now());
   }
 
-  /** Rewrites the model's meta.yaml with the time and an aliases snapshot, as _update_registered_model_last_updated_time does. */
+  /**
+   * Rewrites the model's meta.yaml with the time and an aliases snapshot, as
+   * _update_registered_model_last_updated_time does.
+   */
   #touch(name: string, now: number): void {
     const dir = this.#modelDir(name);
     const meta = this.#meta(join(dir, META));
@@ -247,9 +254,12 @@ export class ModelRegistry {
       const known = subdirs(this.root).sort();
       throw new TrackingError(
         'DAGRUN_ERR_REGISTRY_NOT_FOUND',
-        `Registered model '${name}': expected one of the registry's models (${known.join(', ') || 'none yet'}), but got no such model.`,
+        `Registered model '${name}': ` +
+          `expected one of the registry's models (${known.join(', ') || 'none yet'}), but got no such model.`,
         {
-          hint: 'Hint: dagrun models register --run ID --name NAME, or list the model dataset under register: in tracking.yaml.',
+          hint:
+            'Hint: dagrun models register --run ID --name NAME, ' +
+            'or list the model dataset under register: in tracking.yaml.',
         },
       );
     }

@@ -1,10 +1,10 @@
 // Listing every run without reading every run each time: a cache file at the store's root
 // (`.dagrun-index.json`, a file, so MLflow, which lists only folders there, never sees it) keeps each run
 // as last read, keyed by the inode and modification time of its meta.yaml (rewritten by rename, so a new
-// inode even within one clock tick) and the modification times of its params/, metrics/ and tags/ folders. A listing stats those four paths per run and re-reads only the runs whose key changed, and
-// every RUNNING run (its metric files grow in place). Limit, documented in docs/tracking.md: a value
-// appended by another tool to an existing metric file of a finished run is seen once its meta.yaml or a
-// folder changes.
+// inode even within one clock tick) and the modification times of its params/, metrics/ and tags/ folders.
+// A listing stats those four paths per run and re-reads only the runs whose key changed, and every RUNNING
+// run (its metric files grow in place). Limit, documented in docs/tracking.md: a value appended by another
+// tool to an existing metric file of a finished run is seen once its meta.yaml or a folder changes.
 
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,7 +48,8 @@ const metaKey = (file: string): string => {
 };
 
 const keyOf = (dir: string): string =>
-  `${metaKey(join(dir, META))}|${mtime(join(dir, 'params'))}|${mtime(join(dir, 'metrics'))}|${mtime(join(dir, 'tags'))}`;
+  `${metaKey(join(dir, META))}|${mtime(join(dir, 'params'))}|` +
+  `${mtime(join(dir, 'metrics'))}|${mtime(join(dir, 'tags'))}`;
 
 /** The cache's version: 2 keeps NaN and ±Infinity metric values, which JSON (version 1) turned into null. */
 const FORMAT = 2;

@@ -20,8 +20,15 @@ export const META = 'meta.yaml';
 // even its 1.1 schema read a plain `1e-3` or `y` (which PyYAML writes unquoted, as strings) as a number or
 // a boolean, so a run named `1e-3` would come back as '0.001'. Plain scalars are resolved here instead.
 const PY_BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
-const PY_FLOAT =
-  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+const PY_FLOAT = new RegExp(
+  `^(?:${[
+    String.raw`[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?`,
+    String.raw`\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?`,
+    String.raw`[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*`,
+    String.raw`[-+]?\.(?:inf|Inf|INF)`,
+    String.raw`\.(?:nan|NaN|NAN)`,
+  ].join('|')})$`,
+);
 const PY_INT =
   /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
 const PY_NULL = /^(?:~|null|Null|NULL|)$/;
@@ -159,7 +166,9 @@ export const readMetricFile = (file: string, key: string, root: string, problems
       const at = relative(root, file);
       problems.push({
         file: at,
-        message: `Metric '${key}' in '${at}', line ${i + 1}: expected 'timestamp value step' (integers around a number), but got '${line.slice(0, 80)}'.`,
+        message:
+          `Metric '${key}' in '${at}', line ${i + 1}: ` +
+          `expected 'timestamp value step' (integers around a number), but got '${line.slice(0, 80)}'.`,
       });
       return;
     }
@@ -205,11 +214,13 @@ export const readRunDir = (
   const folder = basename(dir);
   if (runId !== folder)
     wrong.push(
-      `run_id: expected '${folder}' (the folder's name), but got ${JSON.stringify(meta.run_id ?? meta.run_uuid ?? null)}`,
+      `run_id: expected '${folder}' (the folder's name), ` +
+        `but got ${JSON.stringify(meta.run_id ?? meta.run_uuid ?? null)}`,
     );
   if (str(meta.experiment_id) !== experimentId)
     wrong.push(
-      `experiment_id: expected '${experimentId}' (the folder it is in), but got ${JSON.stringify(meta.experiment_id ?? null)}`,
+      `experiment_id: expected '${experimentId}' (the folder it is in), ` +
+        `but got ${JSON.stringify(meta.experiment_id ?? null)}`,
     );
   if (!status) wrong.push(`status: expected 1-5 or ${RUN_STATUSES.join(', ')}, but got ${JSON.stringify(meta.status)}`);
   if (wrong.length > 0)

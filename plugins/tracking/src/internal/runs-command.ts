@@ -50,7 +50,9 @@ export const listRuns = (
     if (!e)
       throw new TrackingError(
         'DAGRUN_ERR_TRACKING_NOT_FOUND',
-        `Experiment '${opts.experiment}': expected one of the store's experiments (${exps.map((x) => x.name).join(', ')}), but got no such experiment.`,
+        `Experiment '${opts.experiment}': ` +
+          `expected one of the store's experiments (${exps.map((x) => x.name).join(', ')}), ` +
+          'but got no such experiment.',
       );
     experimentId = e.id;
   }
@@ -146,7 +148,8 @@ const showCommand: CommandSpec = {
     }
     ctx.stdout(`Run ${run.runId}  ${run.runName}`);
     ctx.stdout(
-      `  status ${run.status}${run.lifecycleStage === 'deleted' ? ' (deleted)' : ''}, experiment ${run.experimentId}, user ${run.userId}, started ${when(run.startTime)}, took ${duration(run)}`,
+      `  status ${run.status}${run.lifecycleStage === 'deleted' ? ' (deleted)' : ''}, ` +
+        `experiment ${run.experimentId}, user ${run.userId}, started ${when(run.startTime)}, took ${duration(run)}`,
     );
     const section = (title: string, entries: Record<string, string | number>) => {
       const keys = Object.keys(entries).sort();
@@ -217,7 +220,8 @@ const compareCommand: CommandSpec = {
     }
     ctx.stdout(table(['', ...runs.map((r) => `${r.runId.slice(0, 8)} ${r.runName}`)], rows));
     ctx.stdout(
-      `* the better value (lower is better, higher for r2, accuracy, auc, precision, recall, f1). ${o.allKeys ? '' : 'Params equal in every run are left out (--all-keys shows them).'}`,
+      '* the better value (lower is better, higher for r2, accuracy, auc, precision, recall, f1). ' +
+        `${o.allKeys ? '' : 'Params equal in every run are left out (--all-keys shows them).'}`,
     );
   },
 };
@@ -237,7 +241,8 @@ const lifecycle = (name: 'delete' | 'restore'): CommandSpec => ({
     if (run.lifecycleStage !== want)
       throw new TrackingError(
         'DAGRUN_ERR_TRACKING_STATE',
-        `Run '${run.runId}': expected a${want === 'active' ? 'n active' : ' deleted'} run to ${name}, but got a${run.lifecycleStage === 'active' ? 'n active' : ' deleted'} one.`,
+        `Run '${run.runId}': expected a${want === 'active' ? 'n active' : ' deleted'} run to ${name}, ` +
+          `but got a${run.lifecycleStage === 'active' ? 'n active' : ' deleted'} one.`,
       );
     if (name === 'delete') store.deleteRun(run.runId);
     else store.restoreRun(run.runId);

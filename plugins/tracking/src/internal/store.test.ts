@@ -54,7 +54,8 @@ t.test(
     const err = thrown(() => TrackingStore.open(missing, { create: false }));
     t.equal(
       err.message,
-      `[DAGRUN_ERR_TRACKING_STORE] Tracking store '${missing}': expected a folder, but got no such folder.\n  Hint: run a pipeline of a project that lists @dagrun/tracking first, or pass --store PATH.`,
+      `[DAGRUN_ERR_TRACKING_STORE] Tracking store '${missing}': expected a folder, but got no such folder.\n` +
+        '  Hint: run a pipeline of a project that lists @dagrun/tracking first, or pass --store PATH.',
     );
     writeFileSync(join(dir, 'file'), 'x');
     t.equal(
@@ -108,15 +109,18 @@ t.test('runs by id, by unique prefix; unknown, ambiguous and malformed ids are e
   const unknown = 'f'.repeat(32);
   t.equal(
     thrown(() => store.getRun(unknown)).message,
-    `[DAGRUN_ERR_TRACKING_NOT_FOUND] Run '${unknown}': expected a run of the store at ${root}, but got no such run.\n  Hint: \`dagrun runs list\` shows the ids.`,
+    `[DAGRUN_ERR_TRACKING_NOT_FOUND] Run '${unknown}': expected a run of the store at ${root}, but got no such run.\n` +
+      '  Hint: `dagrun runs list` shows the ids.',
   );
   t.equal(
     thrown(() => store.getRun('zz-top')).message,
-    "[DAGRUN_ERR_TRACKING_NOT_FOUND] Run 'zz-top': expected a run id (32 hex characters, or a unique prefix of at least 4), but got 'zz-top'.",
+    "[DAGRUN_ERR_TRACKING_NOT_FOUND] Run 'zz-top': expected a run id (32 hex characters, " +
+      "or a unique prefix of at least 4), but got 'zz-top'.",
   );
   t.equal(
     thrown(() => store.getRun('abc')).message,
-    "[DAGRUN_ERR_TRACKING_NOT_FOUND] Run 'abc': expected a run id (32 hex characters, or a unique prefix of at least 4), but got 'abc'.",
+    "[DAGRUN_ERR_TRACKING_NOT_FOUND] Run 'abc': expected a run id (32 hex characters, " +
+      "or a unique prefix of at least 4), but got 'abc'.",
     'too short a prefix',
   );
   t.equal(thrown(() => store.getRun('../../etc')).code, 'DAGRUN_ERR_TRACKING_NOT_FOUND', 'never a path');
@@ -135,7 +139,8 @@ t.test('runs by id, by unique prefix; unknown, ambiguous and malformed ids are e
   twin('abcd0000000000000000000000000002', '0');
   t.equal(
     thrown(() => store.getRun('abcd0000')).message,
-    "[DAGRUN_ERR_TRACKING_NOT_FOUND] Run 'abcd0000': expected a prefix of one run, but got 2 runs that start with it.\n  Hint: give more characters of the id.",
+    "[DAGRUN_ERR_TRACKING_NOT_FOUND] Run 'abcd0000': expected a prefix of one run, " +
+      'but got 2 runs that start with it.\n  Hint: give more characters of the id.',
   );
   t.equal(store.getRun('abcd0000000000000000000000000002').experimentId, '0', 'the full id is never ambiguous');
 });
@@ -160,12 +165,14 @@ t.test('artifacts: written, copied, listed; a path may not leave the run', async
   t.same(store.artifacts(run.runId).sort(), ['dagrun/run-record.json', 'model/weights.json']);
   t.equal(readFileSync(store.artifactPath(run.runId, 'model/weights.json'), 'utf8'), '[1]');
   const leave =
-    "[DAGRUN_ERR_TRACKING_KEY] Artifact path '../meta.yaml': expected a path inside the run's artifacts, but got one that leaves it.";
+    "[DAGRUN_ERR_TRACKING_KEY] Artifact path '../meta.yaml': expected a path inside the run's artifacts, " +
+    'but got one that leaves it.';
   t.equal(thrown(() => store.artifactPath(run.runId, '../meta.yaml')).message, leave);
   t.equal(thrown(() => store.writeArtifact(run.runId, '../meta.yaml', 'x')).message, leave);
   t.equal(thrown(() => store.logArtifact(run.runId, join(dir, 'model'), '../meta.yaml')).message, leave);
   const sibling =
-    "[DAGRUN_ERR_TRACKING_KEY] Artifact path '../artifacts-x/w.json': expected a path inside the run's artifacts, but got one that leaves it.";
+    "[DAGRUN_ERR_TRACKING_KEY] Artifact path '../artifacts-x/w.json': expected a path inside the run's artifacts, " +
+    'but got one that leaves it.';
   t.equal(
     thrown(() => store.logArtifact(run.runId, join(dir, 'model', 'weights.json'), '../artifacts-x/w.json')).message,
     sibling,
@@ -178,7 +185,9 @@ t.test('artifacts: written, copied, listed; a path may not leave the run', async
 t.test('a corrupt meta.yaml (not YAML) is a problem naming the file; the other runs are listed', async (t) => {
   const { store, ids, metaOf, rel } = seeded(t);
   writeFileSync(metaOf(ids[1]!), 'status: [1\n');
-  const message = `Tracking store file '${rel(ids[1]!)}': expected YAML, but got a syntax error: Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1.`;
+  const message =
+    `Tracking store file '${rel(ids[1]!)}': expected YAML, but got a syntax error: ` +
+    'Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1.';
   const { runs, problems } = store.allRuns();
   t.same(problems, [{ file: rel(ids[1]!), message }]);
   t.same(runs.map((r) => r.runName).sort(), ['a', 'c']);
@@ -212,7 +221,9 @@ t.test('meta.yaml that is YAML but no mapping: empty, a list, a single value', a
       },
       {
         file: rel(ids[2]!),
-        message: `Tracking store file '${rel(ids[2]!)}': expected a mapping of fields, but got the single value "just text".`,
+        message:
+          `Tracking store file '${rel(ids[2]!)}': expected a mapping of fields, ` +
+          'but got the single value "just text".',
       },
     ],
   );
@@ -241,7 +252,8 @@ t.test('a hand-edited meta.yaml contradicting its folder: experiment_id, run_id,
   );
   t.equal(
     byFile[rel(ids[1]!)],
-    `Tracking store file '${rel(ids[1]!)}': run_id: expected '${ids[1]}' (the folder's name), but got "${ids[2]}"; status: expected 1-5 or RUNNING, SCHEDULED, FINISHED, FAILED, KILLED, but got 9.`,
+    `Tracking store file '${rel(ids[1]!)}': run_id: expected '${ids[1]}' (the folder's name), but got "${ids[2]}"; ` +
+      'status: expected 1-5 or RUNNING, SCHEDULED, FINISHED, FAILED, KILLED, but got 9.',
   );
   t.equal(problems.length, 2);
 });
@@ -280,7 +292,9 @@ t.test('a metric line that does not parse is a problem; the run and its other va
   const history = store.metricHistory(ids[0]!, 'mae', problems);
   const line = (n: number, text: string) => ({
     file: rel(ids[0]!, 'metrics/mae'),
-    message: `Metric 'mae' in '${rel(ids[0]!, 'metrics/mae')}', line ${n}: expected 'timestamp value step' (integers around a number), but got '${text}'.`,
+    message:
+      `Metric 'mae' in '${rel(ids[0]!, 'metrics/mae')}', line ${n}: ` +
+      `expected 'timestamp value step' (integers around a number), but got '${text}'.`,
   });
   t.same(problems, [line(2, '17000 oops 1'), line(4, '7 1.0 2 extra'), line(5, '8 2.0 x')]);
   t.same(
@@ -325,26 +339,34 @@ t.test('registry: unknown model, version and alias name what exists; a broken mo
   registry.createVersion('churn', { source: 'file:///z', storageLocation: 'file:///z', runId: null });
 
   const modelHint =
-    '\n  Hint: dagrun models register --run ID --name NAME, or list the model dataset under register: in tracking.yaml.';
-  const noModel = `[DAGRUN_ERR_REGISTRY_NOT_FOUND] Registered model 'pricng': expected one of the registry's models (churn, pricing), but got no such model.${modelHint}`;
+    '\n  Hint: dagrun models register --run ID --name NAME, ' +
+    'or list the model dataset under register: in tracking.yaml.';
+  const noModel =
+    "[DAGRUN_ERR_REGISTRY_NOT_FOUND] Registered model 'pricng': " +
+    `expected one of the registry's models (churn, pricing), but got no such model.${modelHint}`;
   t.equal(thrown(() => registry.model('pricng')).message, noModel);
   t.equal(thrown(() => registry.resolve('models:/pricng@champion')).message, noModel);
   t.equal(thrown(() => registry.versions('pricng')).message, noModel);
   t.equal(
     thrown(() => registry.resolve('models:/pricing@production')).message,
-    "[DAGRUN_ERR_REGISTRY_NOT_FOUND] Alias 'production' of model 'pricing': expected an alias of the model (challenger, champion), but got no such alias.\n  Hint: dagrun models promote pricing --to production (or dagrun models alias pricing production VERSION)",
+    "[DAGRUN_ERR_REGISTRY_NOT_FOUND] Alias 'production' of model 'pricing': " +
+      'expected an alias of the model (challenger, champion), but got no such alias.\n' +
+      '  Hint: dagrun models promote pricing --to production (or dagrun models alias pricing production VERSION)',
   );
   t.equal(
     thrown(() => registry.resolve('models:/churn@champion')).message.split('\n')[0],
-    "[DAGRUN_ERR_REGISTRY_NOT_FOUND] Alias 'champion' of model 'churn': expected an alias of the model (it has none), but got no such alias.",
+    "[DAGRUN_ERR_REGISTRY_NOT_FOUND] Alias 'champion' of model 'churn': " +
+      'expected an alias of the model (it has none), but got no such alias.',
   );
   t.equal(
     thrown(() => registry.resolve('models:/pricing/7')).message,
-    "[DAGRUN_ERR_REGISTRY_NOT_FOUND] Model 'pricing' version 7: expected a registered version, but got none.\n  Hint: dagrun models show pricing",
+    "[DAGRUN_ERR_REGISTRY_NOT_FOUND] Model 'pricing' version 7: expected a registered version, but got none.\n" +
+      '  Hint: dagrun models show pricing',
   );
   t.equal(
     thrown(() => registry.resolve('models:/pricing')).message,
-    "[DAGRUN_ERR_REGISTRY_URI] Model URI 'models:/pricing': expected models:/NAME/VERSION or models:/NAME@ALIAS, but got another form.\n  Hint: e.g. models:/property-valuation@champion",
+    "[DAGRUN_ERR_REGISTRY_URI] Model URI 'models:/pricing': expected models:/NAME/VERSION or models:/NAME@ALIAS, " +
+      'but got another form.\n  Hint: e.g. models:/property-valuation@champion',
   );
   t.equal(
     thrown(() => registry.resolve('models:/..@champion')).code,
@@ -363,7 +385,9 @@ t.test('registry: unknown model, version and alias name what exists; a broken mo
     {
       file: 'models/churn/meta.yaml',
       message:
-        "[DAGRUN_ERR_TRACKING_CORRUPT] Tracking store file 'models/churn/meta.yaml': expected YAML, but got a syntax error: Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1.",
+        "[DAGRUN_ERR_TRACKING_CORRUPT] Tracking store file 'models/churn/meta.yaml': expected YAML, " +
+        'but got a syntax error: Flow sequence in block collection must be sufficiently indented and end with a ] ' +
+        'at line 2, column 1.',
     },
   ]);
 
@@ -378,7 +402,8 @@ t.test('registry: unknown model, version and alias name what exists; a broken mo
     {
       file: 'models/pricing/version-1/meta.yaml',
       message:
-        "[DAGRUN_ERR_TRACKING_CORRUPT] Tracking store file 'models/pricing/version-1/meta.yaml': expected a meta.yaml, but got no such file.",
+        "[DAGRUN_ERR_TRACKING_CORRUPT] Tracking store file 'models/pricing/version-1/meta.yaml': " +
+        'expected a meta.yaml, but got no such file.',
     },
   ]);
 });

@@ -141,7 +141,8 @@ export class TrackingStore {
       const active = this.experiments().filter((e) => e.lifecycleStage === 'active');
       throw new TrackingError(
         'DAGRUN_ERR_TRACKING_NOT_FOUND',
-        `Experiment '${experimentId}': expected an active experiment of the store (${active.map((e) => `${e.id} ${e.name}`).join(', ') || 'none'}), but got no such experiment.`,
+        `Experiment '${experimentId}': expected an active experiment of the store ` +
+          `(${active.map((e) => `${e.id} ${e.name}`).join(', ') || 'none'}), but got no such experiment.`,
       );
     }
     const runId = randomUUID().replace(/-/g, '');
@@ -358,7 +359,8 @@ export class TrackingStore {
   }
 
   #activeRunDir(runId: string): string {
-    // A run this store object created and has not ended or deleted is active: no need to read its meta.yaml per logged value.
+    // A run this store object created and has not ended or deleted is active: no need to read its meta.yaml per
+    // logged value.
     const own = this.#own.get(runId);
     if (own) return own;
     const { dir, meta } = this.#runMeta(runId);
@@ -376,7 +378,10 @@ export class TrackingStore {
     this.#touched(dir);
   }
 
-  /** This process wrote to the run: its cached listing entry goes (a folder's mtime may not move within one clock tick). */
+  /**
+   * This process wrote to the run: its cached listing entry goes (a folder's mtime may not move within one clock
+   * tick).
+   */
   #touched(dir: string): void {
     this.#index.invalidate(relative(this.root, dir));
     this.#last = undefined;
@@ -399,7 +404,10 @@ const checkKey = (kind: string, key: string): void => {
   if (got !== undefined) {
     throw new TrackingError(
       'DAGRUN_ERR_TRACKING_KEY',
-      `${kind[0]!.toUpperCase()}${kind.slice(1)} name '${key}': expected at most 250 letters, digits, '_', '-', '.', ' ' or '/' (no '..', no empty or '.' part between '/'), but got ${got}.`,
+      `${kind[0]!.toUpperCase()}${kind.slice(1)} name '${key}': ` +
+        "expected at most 250 letters, digits, '_', '-', '.', ' ' or '/' " +
+        "(no '..', no empty or '.' part between '/'), " +
+        `but got ${got}.`,
     );
   }
 };

@@ -36,7 +36,10 @@ export const paramStrings = (
   return out;
 };
 
-/** A metrics dataset's value as metric name → number: one number (named after the dataset) or a dict of numbers, nested keys joined with dots. */
+/**
+ * A metrics dataset's value as metric name → number: one number (named after the dataset) or a dict of numbers,
+ * nested keys joined with dots.
+ */
 export const metricValues = (name: string, data: unknown): Record<string, number> => {
   if (typeof data === 'number') return { [name]: data };
   const out: Record<string, number> = {};
@@ -56,7 +59,10 @@ const git = (dir: string, args: string[]): Promise<string | undefined> =>
     );
   });
 
-/** The commit and the dirty flag, asked of git in the background while the pipeline runs (git status can take a while in a big repository). */
+/**
+ * The commit and the dirty flag, asked of git in the background while the pipeline runs (git status can take a
+ * while in a big repository).
+ */
 const gitTags = async (dir: string): Promise<Record<string, string>> => {
   const [commit, status] = await Promise.all([
     git(dir, ['rev-parse', 'HEAD']),
@@ -166,7 +172,8 @@ export const trackingHooks = (
       const path = localPath(location, state.project!.dir);
       if (path) store.logArtifact(runId, path, statSync(path).isDirectory() ? name : join(name, basename(path)));
       else if (location) {
-        // Saved elsewhere (s3://…): the run keeps where, not a copy in another format; a registered version points there.
+        // Saved elsewhere (s3://…): the run keeps where, not a copy in another format; a registered version points
+        // there.
         store.writeArtifact(runId, join(name, 'location.txt'), location);
         state.remote.set(name, location);
       } else

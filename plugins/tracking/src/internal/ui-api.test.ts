@@ -171,7 +171,8 @@ t.test('a bad filter or order is a 400 with the position and the caret line', as
     error: {
       code: 'DAGRUN_ERR_TRACKING_FILTER',
       message:
-        "Filter 'metrics.mae < 'x'': expected a number for metrics.mae at character 14, but got the string 'x'.\nmetrics.mae < 'x'\n              ^",
+        "Filter 'metrics.mae < 'x'': expected a number for metrics.mae at character 14, but got the string 'x'.\n" +
+        "metrics.mae < 'x'\n              ^",
       position: 14,
     },
   });
@@ -226,7 +227,9 @@ t.test('one run: params, metric histories, artifacts with their types', async (t
   t.same(missing.body(), {
     error: {
       code: 'DAGRUN_ERR_TRACKING_NOT_FOUND',
-      message: `Run '${'f'.repeat(32)}': expected a run of the store at ${store.root}, but got no such run.\nHint: \`dagrun runs list\` shows the ids.`,
+      message:
+        `Run '${'f'.repeat(32)}': expected a run of the store at ${store.root}, but got no such run.\n` +
+        'Hint: `dagrun runs list` shows the ids.',
     },
   });
   t.equal(missing.status, 404);

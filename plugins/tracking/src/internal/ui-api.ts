@@ -56,7 +56,10 @@ export interface RunsPage {
   readonly total: number;
   readonly offset: number;
   readonly limit: number;
-  /** Keys present among the runs of the experiment and view (before the filter, so columns stay put while filtering). */
+  /**
+   * Keys present among the runs of the experiment and view (before the filter, so columns stay put while
+   * filtering).
+   */
   readonly columns: { readonly params: string[]; readonly metrics: string[]; readonly tags: string[] };
   readonly problems: StoreProblem[];
 }
@@ -169,7 +172,10 @@ export const toApiError = (err: unknown): ApiError => {
   return new ApiError(status, code, message);
 };
 
-/** Every problem of the store (experiments and runs) and those met answering, once each: the banner is the same on every page. */
+/**
+ * Every problem of the store (experiments and runs) and those met answering, once each: the banner is the same on
+ * every page.
+ */
 const storeProblems = (store: TrackingStore, own: readonly StoreProblem[] = []): StoreProblem[] => {
   const all: StoreProblem[] = [];
   store.experiments(all);
@@ -328,7 +334,10 @@ const TYPES: Readonly<Record<string, [string, ArtifactJson['kind']]>> = {
 const BINARY: [string, ArtifactJson['kind']] = ['application/octet-stream', 'binary'];
 const TEXT: [string, ArtifactJson['kind']] = ['text/plain; charset=utf-8', 'text'];
 
-/** Content type and kind of an artifact: by extension, else text when its first bytes hold no NUL (MLmodel, requirements). */
+/**
+ * Content type and kind of an artifact: by extension, else text when its first bytes hold no NUL (MLmodel,
+ * requirements).
+ */
 export const guessType = (file: string): { contentType: string; kind: ArtifactJson['kind'] } => {
   const [contentType, kind] =
     TYPES[extname(file).toLowerCase()] ?? (extname(basename(file)) === '' ? sniff(file) : BINARY);

@@ -47,7 +47,8 @@ const bundle = async (): Promise<PageBundle> => {
     const file = result.outputFiles.find((f) => f.path.endsWith(ext));
     if (!file)
       throw new Error(
-        `esbuild output for '${PAGE_DIR}': expected a ${ext} file, but got ${result.outputFiles.map((f) => f.path).join(', ') || 'none'}.`,
+        `esbuild output for '${PAGE_DIR}': expected a ${ext} file, ` +
+          `but got ${result.outputFiles.map((f) => f.path).join(', ') || 'none'}.`,
       );
     return file.text;
   };

@@ -122,7 +122,8 @@ t.test('JSON routes', async (t) => {
     error: {
       code: 'DAGRUN_ERR_TRACKING_FILTER',
       message:
-        "Filter 'metrics.mae <': expected a number for metrics.mae at character 13, but got the end of the filter.\nmetrics.mae <\n             ^",
+        "Filter 'metrics.mae <': expected a number for metrics.mae at character 13, but got the end of the filter.\n" +
+        'metrics.mae <\n             ^',
       position: 13,
     },
   });
@@ -135,7 +136,8 @@ t.test('JSON routes', async (t) => {
         error: {
           code: 'DAGRUN_ERR_UI_REQUEST',
           message:
-            "Request '/api/runs': expected its querystring to match the API's schema, but got: 'limit' must be <= 1000.",
+            "Request '/api/runs': expected its querystring to match the API's schema, but got: " +
+            "'limit' must be <= 1000.",
         },
       },
     ],
@@ -145,7 +147,8 @@ t.test('JSON routes', async (t) => {
     [view.statusCode, view.json().error.message],
     [
       400,
-      "Request '/api/runs': expected its querystring to match the API's schema, but got: 'view' must be equal to one of the allowed values (active, deleted, all).",
+      "Request '/api/runs': expected its querystring to match the API's schema, but got: " +
+        "'view' must be equal to one of the allowed values (active, deleted, all).",
     ],
   );
 
@@ -168,7 +171,8 @@ t.test('JSON routes', async (t) => {
   t.equal(missing.statusCode, 404);
   t.equal(
     missing.json().error.message,
-    `Run '${'0'.repeat(32)}': expected a run of the store at ${store.root}, but got no such run.\nHint: \`dagrun runs list\` shows the ids.`,
+    `Run '${'0'.repeat(32)}': expected a run of the store at ${store.root}, but got no such run.\n` +
+      'Hint: `dagrun runs list` shows the ids.',
   );
 
   const cmp = (await app.inject(`/api/compare?ids=${ids.join(',')}`)).json();
@@ -213,7 +217,8 @@ t.test('artifacts: content types, CSP sandbox, and no way out of the folder', as
   });
   const escaped = await app.inject(`/artifacts/${ids[1]}/..%2fmeta.yaml`);
   t.same([escaped.statusCode, escaped.json()], [400, leaving('../meta.yaml')], 'an encoded slash');
-  // inject (like a browser) resolves dot segments before sending; a raw client does not, so the server must refuse them.
+  // inject (like a browser) resolves dot segments before sending; a raw client does not, so the server must
+  // refuse them.
   const server = await startUiServer({ storeRoot: store.root, port: 0 });
   t.teardown(() => server.close());
   for (const [path, rel] of [
@@ -267,14 +272,20 @@ t.test('a real port: 0 picks a free one and the url names it', async (t) => {
       {
         error: {
           code: 'DAGRUN_ERR_UI_HOST',
-          message: `Host 'evil.example:${port}': expected this machine's address (127.0.0.1:${port}, localhost:${port}, [::1]:${port}), but got another name.\nHint: open the url \`dagrun ui\` printed; to serve other names, listen on them with --host.`,
+          message:
+            `Host 'evil.example:${port}': ` +
+            `expected this machine's address (127.0.0.1:${port}, localhost:${port}, [::1]:${port}), ` +
+            'but got another name.\n' +
+            'Hint: open the url `dagrun ui` printed; to serve other names, listen on them with --host.',
         },
       },
     ],
     'another name (DNS rebinding) is refused',
   );
   await t.rejects(startUiServer({ storeRoot: store.root, port }), {
-    message: `[DAGRUN_ERR_CLI_USAGE] Port ${port} on 127.0.0.1: expected a free port, but got one in use.\n  Hint: --port 0 picks any free port.`,
+    message:
+      `[DAGRUN_ERR_CLI_USAGE] Port ${port} on 127.0.0.1: expected a free port, but got one in use.\n` +
+      '  Hint: --port 0 picks any free port.',
   });
 });
 
@@ -308,7 +319,8 @@ t.test('the command: options, store location, printing the url', async (t) => {
     runUi({ port: '99999' }, ctx, () => root),
     {
       message:
-        "[DAGRUN_ERR_CLI_USAGE] --port '99999': expected an integer from 0 to 65535, but got '99999'.\n  Hint: --port 0 picks any free port.",
+        "[DAGRUN_ERR_CLI_USAGE] --port '99999': expected an integer from 0 to 65535, but got '99999'.\n" +
+        '  Hint: --port 0 picks any free port.',
     },
   );
   await t.rejects(

@@ -207,7 +207,8 @@ export interface UiAppOptions {
 /** The app without listening (tests inject requests into it). */
 export const buildUiApp = (opts: UiAppOptions) => {
   const store = openStore(opts.storeRoot, { create: false });
-  // Requests within a second share one listing (see TrackingStore.listingMaxAgeMs); the refresh button waits that long at most.
+  // Requests within a second share one listing (see TrackingStore.listingMaxAgeMs); the refresh button waits that
+  // long at most.
   store.listingMaxAgeMs = 1000;
   const registry = new ModelRegistry(store.root);
   const app = Fastify({ logger: opts.logger ?? false });
@@ -219,7 +220,9 @@ export const buildUiApp = (opts: UiAppOptions) => {
     app.addHook('onRequest', async (req, reply) => {
       const host = req.headers.host ?? '';
       if (hosts().includes(host.toLowerCase())) return;
-      const detail = `Host '${host}': expected this machine's address (${hosts().join(', ')}), but got another name.\nHint: open the url \`dagrun ui\` printed; to serve other names, listen on them with --host.`;
+      const detail =
+        `Host '${host}': expected this machine's address (${hosts().join(', ')}), but got another name.\n` +
+        'Hint: open the url `dagrun ui` printed; to serve other names, listen on them with --host.';
       await reply.status(403).send(new ApiError(403, 'DAGRUN_ERR_UI_HOST', detail).body());
     });
   }
@@ -229,7 +232,9 @@ export const buildUiApp = (opts: UiAppOptions) => {
       ? new ApiError(
           400,
           'DAGRUN_ERR_UI_REQUEST',
-          `Request '${req.url.split('?')[0]}': expected its ${err.validationContext ?? 'parameters'} to match the API's schema, but got: ${err.validation.map(describeViolation).join('; ')}.`,
+          `Request '${req.url.split('?')[0]}': ` +
+            `expected its ${err.validationContext ?? 'parameters'} to match the API's schema, ` +
+            `but got: ${err.validation.map(describeViolation).join('; ')}.`,
         )
       : toApiError(err);
     if (e.status >= 500) {
@@ -421,7 +426,8 @@ export const runUi = async (
 export const uiCommandFor = (resolveStore: (projectDir: string) => string | Promise<string>): CommandSpec => ({
   name: 'ui',
   description:
-    'Browse the tracking store in a web page: runs (filter, sort, compare), their metrics and artifacts, and the model registry',
+    'Browse the tracking store in a web page: runs (filter, sort, compare), their metrics and artifacts, ' +
+    'and the model registry',
   options: [
     { flags: '--port <number>', description: `port to listen on (default ${DEFAULT_PORT}; 0 for any free port)` },
     { flags: '--host <address>', description: 'address to listen on (default 127.0.0.1, this machine only)' },

@@ -183,11 +183,21 @@ t.test('floats as Python repr writes them in metric files', async (t) => {
     -Infinity,
     2 / 3,
   ];
+  const jsonLiteral = (v: number): string =>
+    Number.isNaN(v)
+      ? 'NaN'
+      : v === Infinity
+        ? 'Infinity'
+        : v === -Infinity
+          ? '-Infinity'
+          : Object.is(v, -0)
+            ? '-0.0'
+            : String(v);
   const py = execFileSync(
     '/usr/bin/python3',
     ['-c', 'import json,sys\nfor v in json.loads(sys.stdin.read(), parse_constant=float): print(str(float(v)))'],
     {
-      input: `[${values.map((v) => (Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : Object.is(v, -0) ? '-0.0' : String(v))).join(',')}]`,
+      input: `[${values.map((v) => jsonLiteral(v)).join(',')}]`,
       encoding: 'utf8',
     },
   )

@@ -9,14 +9,27 @@ export type YamlValue = YamlScalar | readonly YamlValue[] | { readonly [key: str
 
 const WIDTH = 80;
 
+/** A regex matching a whole string that any of `alternatives` (regex sources) matches. */
+const anyOf = (...alternatives: string[]): RegExp => new RegExp(`^(?:${alternatives.join('|')})$`);
+
 /** PyYAML's implicit resolvers (YAML 1.1): a string any of these match is quoted, so it reads back as a string. */
 const RESOLVED = [
   /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
-  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
+  anyOf(
+    String.raw`[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?`,
+    String.raw`\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?`,
+    String.raw`[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*`,
+    String.raw`[-+]?\.(?:inf|Inf|INF)`,
+    String.raw`\.(?:nan|NaN|NAN)`,
+  ),
   /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/,
   /^(?:<<)$/,
   /^(?:~|null|Null|NULL)$/,
-  /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/,
+  anyOf(
+    '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]',
+    String.raw`[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9]` +
+      String.raw`(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?`,
+  ),
   /^(?:=)$/,
 ];
 
@@ -81,7 +94,10 @@ const analyze = (s: string): { plain: boolean; single: boolean } => {
   return { plain, single };
 };
 
-/** Writes words, breaking at a single space once the line passes the width, as PyYAML's write_plain/write_single_quoted do. */
+/**
+ * Writes words, breaking at a single space once the line passes the width, as PyYAML's
+ * write_plain/write_single_quoted do.
+ */
 const fold = (text: string, column: number, indent: number, quoted: boolean): string => {
   let out = '';
   let col = column;

@@ -77,7 +77,10 @@ const pad = (n: number): string => String(n).padStart(2, '0');
 export const fmtTime = (ms: number | null | undefined): string => {
   if (ms === null || ms === undefined) return '';
   const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return (
+    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+  );
 };
 
 /** `850ms`, `12.4s`, `3m 05s`, `2h 10m`. */

@@ -34,7 +34,8 @@ const bundle = async (): Promise<PageBundle> => {
     const file = result.outputFiles.find((f) => f.path.endsWith(ext));
     if (!file)
       throw new Error(
-        `esbuild: expected a ${ext} output for ${PAGE_DIR}, but got ${result.outputFiles.map((f) => f.path).join(', ')}`,
+        `esbuild: expected a ${ext} output for ${PAGE_DIR}, ` +
+          `but got ${result.outputFiles.map((f) => f.path).join(', ')}`,
       );
     return file.text;
   };

@@ -48,7 +48,10 @@ const checkPort = (port: string | undefined): number | undefined => {
 const summary = (m: GraphModel): string => {
   const count = (kind: string) => m.items.filter((i) => i.kind === kind).length;
   const run = m.run ? `; run ${m.run.runId} (${m.run.status})` : '; no run recorded';
-  return `${m.pipelines.length} pipeline${m.pipelines.length === 1 ? '' : 's'}, ${count('node')} nodes, ${count('dataset')} datasets, ${count('parameter')} parameters, ${m.edges.length} edges${run}`;
+  return (
+    `${m.pipelines.length} pipeline${m.pipelines.length === 1 ? '' : 's'}, ${count('node')} nodes, ` +
+    `${count('dataset')} datasets, ${count('parameter')} parameters, ${m.edges.length} edges${run}`
+  );
 };
 
 /** Relative to the working directory when the file is under it, else absolute. */
@@ -105,7 +108,8 @@ const serve = async (opts: Parameters<typeof startVizServer>[0], ctx: CommandCon
   });
   ctx.stdout(server.url);
   ctx.stderr(
-    `Serving the graph of '${ctx.projectDir}' at ${server.url}; it is rebuilt when dagrun.yaml, the pipelines file, conf/ or the run records change. Ctrl-C stops.`,
+    `Serving the graph of '${ctx.projectDir}' at ${server.url}; ` +
+      'it is rebuilt when dagrun.yaml, the pipelines file, conf/ or the run records change. Ctrl-C stops.',
   );
   await new Promise<void>((done) => {
     const stop = () => void server.close().then(done);
@@ -132,7 +136,8 @@ export const vizCommand: CommandSpec = {
     {
       flags: '-f, --format <format>',
       description:
-        "html (the interactive page), svg (a static drawing) or json (the graph model); default html, or from --out's extension",
+        'html (the interactive page), svg (a static drawing) or json (the graph model); ' +
+        "default html, or from --out's extension",
     },
     { flags: '--run <id>', description: 'run record to overlay (default: the newest in .dagrun/runs)' },
     { flags: '--no-run', description: 'no run overlay' },

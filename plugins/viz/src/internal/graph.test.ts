@@ -143,7 +143,8 @@ t.test('two different nodes under one name in different pipelines get distinct i
 });
 
 t.test(
-  'namespaces: a dataset sits in the deepest namespace holding its readers and writer, inputs and final outputs outside',
+  'namespaces: a dataset sits in the deepest namespace holding its readers and writer, ' +
+    'inputs and final outputs outside',
   async (t) => {
     const ns = (name: string, namespace: string | undefined, inputs: string[], outputs: string[]) =>
       node({ name, func: fn, namespace, inputs, outputs });

@@ -5,7 +5,7 @@
 import type { Layout } from './layout.js';
 import type { GraphModel } from './model.js';
 import type { PageBundle } from './bundle.js';
-import { escapeXml } from './markup.js';
+import { ARROW_DEFS, escapeXml } from './markup.js';
 import { GRAPH_CSS } from './style.js';
 
 /** What the page script reads from <script id="dagrun-data">. */
@@ -27,6 +27,14 @@ export const inlineJson = (value: unknown): string =>
 /** A script that is safe inline: `</script` cannot appear in it. */
 const inlineScript = (js: string): string => js.replace(/<\/script/gi, '<\\/script');
 
+const SEARCH_INPUT =
+  '<input id="search" type="search" placeholder="Search nodes, datasets, parameters" autocomplete="off" ' +
+  'aria-label="Search">';
+
+const ZOOM_BUTTONS =
+  '<div class="zoom"><button id="zoom-in" title="Zoom in">+</button>' +
+  '<button id="zoom-out" title="Zoom out">−</button><button id="zoom-fit" title="Fit to screen">⤢</button></div>';
+
 export const renderHtml = (data: PageData, bundle: PageBundle): string => {
   const title = `${data.model.project} · dagrun viz`;
   return `<!doctype html>
@@ -43,7 +51,7 @@ export const renderHtml = (data: PageData, bundle: PageBundle): string => {
 <header>
   <h1>${escapeXml(data.model.project)} <small>dagrun viz</small></h1>
   <label>Pipeline <select id="pipeline"></select></label>
-  <input id="search" type="search" placeholder="Search nodes, datasets, parameters" autocomplete="off" aria-label="Search">
+  ${SEARCH_INPUT}
   <span id="search-count"></span>
   <details class="menu" id="tag-menu"><summary>Tags</summary><div class="list" id="tag-list"></div></details>
   <details class="menu" id="ns-menu"><summary>Namespaces</summary><div class="list" id="ns-list"></div></details>
@@ -53,8 +61,8 @@ export const renderHtml = (data: PageData, bundle: PageBundle): string => {
 </header>
 <div id="run-summary" hidden></div>
 <main>
-  <svg id="canvas" class="graph" role="img" aria-label="pipeline graph"><defs><marker id="dagrun-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path class="arrow" d="M0,0L10,5L0,10z"/></marker></defs><g id="viewport"></g></svg>
-  <div class="zoom"><button id="zoom-in" title="Zoom in">+</button><button id="zoom-out" title="Zoom out">−</button><button id="zoom-fit" title="Fit to screen">⤢</button></div>
+  <svg id="canvas" class="graph" role="img" aria-label="pipeline graph">${ARROW_DEFS}<g id="viewport"></g></svg>
+  ${ZOOM_BUTTONS}
   <div id="legend"></div>
   <aside id="panel" hidden></aside>
 </main>

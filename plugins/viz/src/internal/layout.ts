@@ -16,7 +16,10 @@ export const DATASET_H = 30;
 export const PARAM_H = 26;
 export const BOX_H = 44;
 
-/** Beyond this many items network-simplex ranking takes seconds (8–12 s for 1,000 items here); tight-tree stays near 1 s. */
+/**
+ * Beyond this many items network-simplex ranking takes seconds (8–12 s for 1,000 items here); tight-tree stays
+ * near 1 s.
+ */
 const NETWORK_SIMPLEX_MAX = 150;
 
 /** [x, y, width, height] of an item, x and y its top-left corner. */

@@ -45,26 +45,32 @@ const itemMarkup = (item: ViewItem, w: number, h: number, model: GraphModel, sho
         : (item.func?.export ?? '');
       return [
         `k-node${run ? ` st-${run.status}` : ''}`,
-        `<rect class="shape" rx="6" width="${w}" height="${h}"/><text class="label" x="12" y="17">${label}</text><text class="sub" x="12" y="32">${escapeXml(truncate(sub))}</text>`,
+        `<rect class="shape" rx="6" width="${w}" height="${h}"/><text class="label" x="12" y="17">${label}</text>` +
+          `<text class="sub" x="12" y="32">${escapeXml(truncate(sub))}</text>`,
       ];
     }
     case 'dataset': {
       const bw = badgeWidth(item.type);
       return [
         `k-dataset${item.declared ? '' : ' undeclared'}`,
-        `<rect class="shape" rx="${h / 2}" width="${w}" height="${h}"/><rect class="badge" x="6" y="6" rx="9" width="${bw}" height="${h - 12}" fill="${typeColor(item.type)}"/>` +
-          `<text class="badge-text" x="${6 + bw / 2}" y="${h / 2 + 3.5}" text-anchor="middle">${escapeXml(truncate(item.type, 12))}</text><text class="label" x="${bw + 14}" y="${h / 2 + 4}">${label}</text>`,
+        `<rect class="shape" rx="${h / 2}" width="${w}" height="${h}"/>` +
+          `<rect class="badge" x="6" y="6" rx="9" width="${bw}" height="${h - 12}" fill="${typeColor(item.type)}"/>` +
+          `<text class="badge-text" x="${6 + bw / 2}" y="${h / 2 + 3.5}" text-anchor="middle">` +
+          `${escapeXml(truncate(item.type, 12))}</text>` +
+          `<text class="label" x="${bw + 14}" y="${h / 2 + 4}">${label}</text>`,
       ];
     }
     case 'parameter':
       return [
         'k-parameter',
-        `<polygon class="shape" points="10,0 ${w - 10},0 ${w},${h / 2} ${w - 10},${h} 10,${h} 0,${h / 2}"/><text class="label" x="17" y="${h / 2 + 4}">${label}</text>`,
+        `<polygon class="shape" points="10,0 ${w - 10},0 ${w},${h / 2} ${w - 10},${h} 10,${h} 0,${h / 2}"/>` +
+          `<text class="label" x="17" y="${h / 2 + 4}">${label}</text>`,
       ];
     case 'namespace':
       return [
         'k-namespace',
-        `<rect class="shape" rx="8" width="${w}" height="${h}"/><text class="label" x="14" y="19">▸ ${label}</text><text class="sub" x="14" y="34">${namespaceSub(item.nodeCount)}</text>`,
+        `<rect class="shape" rx="8" width="${w}" height="${h}"/><text class="label" x="14" y="19">▸ ${label}</text>` +
+          `<text class="sub" x="14" y="34">${namespaceSub(item.nodeCount)}</text>`,
       ];
   }
 };
@@ -74,7 +80,8 @@ export const graphMarkup = (model: GraphModel, view: View, layout: Layout, showR
   const parts: string[] = ['<g class="edges">'];
   view.edges.forEach((e, i) => {
     parts.push(
-      `<path class="edge" data-s="${escapeXml(e.source)}" data-t="${escapeXml(e.target)}" d="${edgePath(layout.edges[i] ?? [])}"/>`,
+      `<path class="edge" data-s="${escapeXml(e.source)}" data-t="${escapeXml(e.target)}" ` +
+        `d="${edgePath(layout.edges[i] ?? [])}"/>`,
     );
   });
   parts.push('</g><g class="items">');
@@ -82,7 +89,8 @@ export const graphMarkup = (model: GraphModel, view: View, layout: Layout, showR
     const [x, y, w, h] = layout.boxes[item.id]!;
     const [cls, body] = itemMarkup(item, w, h, model, showRun);
     parts.push(
-      `<g class="item ${cls}" data-id="${escapeXml(item.id)}" data-kind="${item.kind}" transform="translate(${x},${y})"><title>${escapeXml(item.name)}</title>${body}</g>`,
+      `<g class="item ${cls}" data-id="${escapeXml(item.id)}" data-kind="${item.kind}" ` +
+        `transform="translate(${x},${y})"><title>${escapeXml(item.name)}</title>${body}</g>`,
     );
   }
   parts.push('</g>');
@@ -90,9 +98,11 @@ export const graphMarkup = (model: GraphModel, view: View, layout: Layout, showR
 };
 
 export const ARROW_DEFS =
-  '<defs><marker id="dagrun-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path class="arrow" d="M0,0L10,5L0,10z"/></marker></defs>';
+  '<defs><marker id="dagrun-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" ' +
+  'orient="auto-start-reverse"><path class="arrow" d="M0,0L10,5L0,10z"/></marker></defs>';
 
 /** A standalone SVG document of the view (styles inline), for `dagrun viz --format svg`. */
 export const standaloneSvg = (model: GraphModel, view: View, layout: Layout, showRun = true): string =>
   `<svg xmlns="http://www.w3.org/2000/svg" class="graph" width="${layout.width}" height="${layout.height}" viewBox="0 0 ${layout.width} ${layout.height}">` +
-  `<style>${GRAPH_CSS}</style>${ARROW_DEFS}<rect width="100%" height="100%" fill="#ffffff"/>${graphMarkup(model, view, layout, showRun)}</svg>\n`;
+  `<style>${GRAPH_CSS}</style>${ARROW_DEFS}<rect width="100%" height="100%" fill="#ffffff"/>` +
+  `${graphMarkup(model, view, layout, showRun)}</svg>\n`;

@@ -5,8 +5,22 @@
 export const MASK = '***';
 
 /** Keys whose values are secrets wherever they appear. */
-const SECRET_KEY =
-  /pass(word|wd)?$|^pwd$|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|^auth(orization)?$|signature|^sig$/i;
+const SECRET_KEY = new RegExp(
+  [
+    'pass(word|wd)?$',
+    '^pwd$',
+    'secret',
+    'token',
+    'api[_-]?key',
+    'access[_-]?key',
+    'private[_-]?key',
+    'credential',
+    '^auth(orization)?$',
+    'signature',
+    '^sig$',
+  ].join('|'),
+  'i',
+);
 /** Keys of credentials.yaml that name where, not how: their values stay readable. */
 const PUBLIC_CREDENTIAL_KEY =
   /^(user(name)?|host(name)?|port|region|endpoint(_url)?|database|dbname|db|bucket|schema)$/i;

@@ -109,8 +109,11 @@ t.test('--pipeline keeps one pipeline; unknown names list what there is', async 
 
   await t.rejects(projectGraph({ projectDir: PROPERTY, pipeline: 'model_runn' }), {
     code: 'DAGRUN_ERR_PIPELINE_UNKNOWN',
-    message:
-      /--pipeline 'model_runn': expected a pipeline declared in pipeline\.yaml \(generate_data, model_run, load_raw_to_postgres, inference, __default__\), but got no such pipeline\.\n\s+Hint: did you mean: 'model_run'\?/,
+    message: new RegExp(
+      String.raw`--pipeline 'model_runn': expected a pipeline declared in pipeline\.yaml ` +
+        String.raw`\(generate_data, model_run, load_raw_to_postgres, inference, __default__\), ` +
+        String.raw`but got no such pipeline\.\n\s+Hint: did you mean: 'model_run'\?`,
+    ),
   });
   await t.rejects(projectGraph({ projectDir: PROPERTY, run: '2020-01-01T00.00.00.000Z' }), {
     code: 'DAGRUN_ERR_CLI_USAGE',

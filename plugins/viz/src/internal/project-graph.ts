@@ -92,7 +92,8 @@ const unknownPipeline = (name: string, names: readonly string[], file: string): 
   const mean = didYouMean(name, names);
   return new PipelineError(
     'DAGRUN_ERR_PIPELINE_UNKNOWN',
-    `--pipeline '${name}': expected a pipeline declared in ${file} (${names.join(', ') || 'none'}), but got no such pipeline.`,
+    `--pipeline '${name}': expected a pipeline declared in ${file} (${names.join(', ') || 'none'}), ` +
+      'but got no such pipeline.',
     {
       hint: mean ? `Hint: ${mean}` : 'Hint: `dagrun pipeline list` lists them.',
     },

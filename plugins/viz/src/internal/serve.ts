@@ -158,10 +158,14 @@ const watchProject = (projectDir: string, project: Project | undefined, changed:
 };
 
 /** What the page shows while the project does not build: the error, and a reload once it does. */
-const errorPage = (message: string, version: number): string => `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>dagrun viz: the project does not build</title><link rel="icon" href="data:,">
-<style>body{font:14px system-ui,sans-serif;margin:2rem;color:#1d2733}pre{background:#fdecea;border:1px solid #f2c1bc;padding:1rem;white-space:pre-wrap}</style></head>
-<body><h1>The graph could not be built</h1><p>Fix the file named below; this page reloads when it changes.</p><pre>${escapeXml(message)}</pre>
-<script>setInterval(()=>fetch('/version',{cache:'no-store'}).then(r=>r.json()).then(v=>{if(v.version!==${version})location.reload()}).catch(()=>{}),1000)</script>
-</body></html>
-`;
+const errorPage = (message: string, version: number): string =>
+  '<!doctype html>\n' +
+  '<html lang="en"><head><meta charset="utf-8"><title>dagrun viz: the project does not build</title>' +
+  '<link rel="icon" href="data:,">\n' +
+  '<style>body{font:14px system-ui,sans-serif;margin:2rem;color:#1d2733}' +
+  'pre{background:#fdecea;border:1px solid #f2c1bc;padding:1rem;white-space:pre-wrap}</style></head>\n' +
+  '<body><h1>The graph could not be built</h1><p>Fix the file named below; this page reloads when it changes.</p>' +
+  `<pre>${escapeXml(message)}</pre>\n` +
+  "<script>setInterval(()=>fetch('/version',{cache:'no-store'}).then(r=>r.json())" +
+  `.then(v=>{if(v.version!==${version})location.reload()}).catch(()=>{}),1000)</script>\n` +
+  '</body></html>\n';

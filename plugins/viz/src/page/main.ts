@@ -44,7 +44,8 @@ const render = (fit: boolean): void => {
   };
   const boxes = view.items.some((i) => i.kind === 'namespace') ? ` · ${count('namespace', 'collapsed namespace')}` : '';
   byId('counts').textContent =
-    `${count('node', 'node')} · ${count('dataset', 'dataset')} · ${count('parameter', 'parameter')}${boxes} · ${view.edges.length} edge${view.edges.length === 1 ? '' : 's'}`;
+    `${count('node', 'node')} · ${count('dataset', 'dataset')} · ${count('parameter', 'parameter')}${boxes} · ` +
+    `${view.edges.length} edge${view.edges.length === 1 ? '' : 's'}`;
   if (fit) canvas.fit(layout.width, layout.height);
   applySearch();
   applySelection();

@@ -148,7 +148,8 @@ const datasetPanel = (ctx: PanelContext, d: DatasetItem): Node[] => {
                 h(
                   'p',
                   { class: 'muted' },
-                  `${d.versionCount} present, newest first${d.versionCount > d.versions.length ? ` (${d.versions.length} shown)` : ''}`,
+                  `${d.versionCount} present, newest first` +
+                    `${d.versionCount > d.versions.length ? ` (${d.versions.length} shown)` : ''}`,
                 ),
                 h('ul', { class: 'versions' }, ...d.versions.map((v) => h('li', null, h('code', null, v)))),
               ),
