@@ -27,8 +27,10 @@ const CLOSE_WAIT_MS = 2000;
 export default fp<AccessLogOptions>(
   async (app: FastifyInstance, { accessLog }) => {
     app.decorate('accessLog', accessLog);
-    app.addHook('onRequest', async (request, reply) => {
+    // The hooks are callback style (no promise each): they run on every request.
+    app.addHook('onRequest', (request, reply, done) => {
       reply.header('x-request-id', request.id);
+      done();
     });
     if (!accessLog) return;
     // The server can finish closing before the onResponse hooks of the last answers have run: requests are
@@ -36,11 +38,12 @@ export default fp<AccessLogOptions>(
     let open = 0;
     let idle: (() => void) | undefined;
     app.decorateRequest('logPending', false);
-    app.addHook('onRequest', async (request) => {
+    app.addHook('onRequest', (request, _reply, done) => {
       request.logPending = true;
       open++;
+      done();
     });
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       const ms = Math.round(reply.elapsedTime * 1000) / 1000;
       accessLog.info({
         req_id: request.id,
@@ -50,9 +53,11 @@ export default fp<AccessLogOptions>(
         status: reply.statusCode,
         ms,
       });
-      if (!request.logPending) return;
-      request.logPending = false;
-      if (--open === 0) idle?.();
+      if (request.logPending) {
+        request.logPending = false;
+        if (--open === 0) idle?.();
+      }
+      done();
     });
     app.addHook('onClose', async () => {
       if (open === 0) return;

@@ -83,39 +83,14 @@ export default fp<AuthOptions>(
       return { client: `jwt:${claims.sub}`, scopes, scheme: 'jwt' };
     };
 
-    app.decorateRequest('principal', undefined);
-    app.addHook('onRequest', async (request, reply) => {
-      const auth =
-        request.routeOptions.config.auth ?? (request.routeOptions.url?.startsWith('/docs') ? DOCS_AUTH : undefined);
-      if (!auth) return;
-      if (auth.publicAs && publicRoutes.has(auth.publicAs)) {
-        request.principal = PUBLIC;
-        return;
-      }
-      // An address that sent too many wrong credentials waits, whatever it sends now.
-      const locked = failedAuth.lockedFor(request.ip);
-      if (locked > 0) {
-        reply.header('retry-after', String(locked));
-        throw new RequestError(
-          429,
-          `Too many refused credentials from ${request.ip}: ${config.rate_limit.failed_auth} in ` +
-            `${config.rate_limit.window}; retry in ${locked} s.`,
-        );
-      }
-      const key = request.headers['api-key'];
-      const authorization = request.headers.authorization;
-      let principal: Principal | undefined;
-      let why = '';
-      if (typeof key === 'string') principal = keys.verify(key);
-      else if (jwt && typeof authorization === 'string' && authorization.startsWith('Bearer ')) {
-        const found = await bearer(request);
-        if (typeof found === 'string') why = ` (${found.replace(/\.$/, '')})`;
-        else principal = found;
-      }
+    /** Admits `principal` to a route that needs `auth` (returns undefined), or the error to answer with. */
+    const admit = (request: FastifyRequest, auth: RouteAuth, principal: Principal | undefined, why: string) => {
       if (!principal) {
         // Only wrong credentials count (a guess); none at all is a client not set up yet.
-        if (typeof key === 'string' || typeof authorization === 'string') failedAuth.failed(request.ip);
-        throw new RequestError(
+        const sent =
+          typeof request.headers['api-key'] === 'string' || typeof request.headers.authorization === 'string';
+        if (sent) failedAuth.failed(request.ip);
+        return new RequestError(
           401,
           auth.compat
             ? 'Invalid API key'
@@ -124,9 +99,49 @@ export default fp<AuthOptions>(
         );
       }
       const needed = auth.scope ?? 'predict';
-      if (!principal.scopes.includes(needed))
-        throw new RequestError(403, `Client '${principal.client}' lacks the '${needed}' scope this route needs.`);
+      if (!principal.scopes.includes(needed)) {
+        return new RequestError(403, `Client '${principal.client}' lacks the '${needed}' scope this route needs.`);
+      }
       request.principal = principal;
+      return undefined;
+    };
+
+    app.decorateRequest('principal', undefined);
+    // Callback style: it runs on every request, and only a bearer token has to be waited for.
+    app.addHook('onRequest', (request, reply, done) => {
+      const auth =
+        request.routeOptions.config.auth ?? (request.routeOptions.url?.startsWith('/docs') ? DOCS_AUTH : undefined);
+      if (!auth) return done();
+      if (auth.publicAs && publicRoutes.has(auth.publicAs)) {
+        request.principal = PUBLIC;
+        return done();
+      }
+      // An address that sent too many wrong credentials waits, whatever it sends now.
+      const locked = failedAuth.lockedFor(request.ip);
+      if (locked > 0) {
+        reply.header('retry-after', String(locked));
+        return done(
+          new RequestError(
+            429,
+            `Too many refused credentials from ${request.ip}: ${config.rate_limit.failed_auth} in ` +
+              `${config.rate_limit.window}; retry in ${locked} s.`,
+          ),
+        );
+      }
+      const key = request.headers['api-key'];
+      const authorization = request.headers.authorization;
+      if (typeof key === 'string') return done(admit(request, auth, keys.verify(key), ''));
+      if (jwt && typeof authorization === 'string' && authorization.startsWith('Bearer ')) {
+        void bearer(request).then((found) =>
+          done(
+            typeof found === 'string'
+              ? admit(request, auth, undefined, ` (${found.replace(/\.$/, '')})`)
+              : admit(request, auth, found, ''),
+          ),
+        );
+        return;
+      }
+      done(admit(request, auth, undefined, ''));
     });
   },
   { name: 'dagrun-auth', fastify: '5.x', dependencies: ['dagrun-errors'] },

@@ -1,9 +1,9 @@
 // Shutting down without resetting a request. http.Server's close() destroys every connection idle at that
 // instant, and a kept-alive client may have just sent its next request on one: that request is reset. So
 // the server drains first: it stops accepting connections but keeps the open ones, answers a request
-// arriving now with 503 and every answer with `connection: close` (so each connection ends after its next
-// answer), and lets Fastify close once no connection is left, or after `maxMs` (a connection idle that
-// long is not about to be used).
+// arriving now with 503 and `connection: close` (so a kept-alive connection ends with its next request),
+// and lets Fastify close once no connection is left, or after `maxMs` (a connection idle that long is not
+// about to be used).
 
 import { Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -22,15 +22,13 @@ const POLL_MS = 20;
 export default fp(
   async (app: FastifyInstance) => {
     let draining = false;
-    app.addHook('onRequest', async (request, reply) => {
-      if (!draining) return;
+    // Callback style (no promise), as it runs on every request; an answer sent here ends the request.
+    app.addHook('onRequest', (request, reply, done) => {
+      if (!draining) return done();
       reply.header('connection', 'close').header('retry-after', '1');
-      return reply
+      reply
         .code(503)
         .send(errorBody(503, 'The server is shutting down; retry on another instance or in a moment.', request.id));
-    });
-    app.addHook('onSend', async (_request, reply) => {
-      if (draining) reply.header('connection', 'close');
     });
     app.decorate('drain', async (maxMs: number) => {
       draining = true;

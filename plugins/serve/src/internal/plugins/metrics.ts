@@ -74,10 +74,12 @@ export default fp<MetricsOptions>(
     });
 
     app.decorate('countPredictions', (n: number) => predictions.inc(n));
-    app.addHook('onResponse', async (request, reply) => {
+    // Callback style (no promise): it runs on every request.
+    app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unmatched';
       requests.inc({ route, method: request.method, status: reply.statusCode });
       latency.observe({ route }, reply.elapsedTime / 1000);
+      done();
     });
     const registry = registers[0]!;
     app.get(

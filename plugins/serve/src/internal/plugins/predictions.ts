@@ -49,13 +49,17 @@ export default fp<PredictionsOptions>(
               `${raw === undefined ? 'nothing' : describe(raw)}.`,
           );
         }
-        const predictions = Array.from(raw, (p, i) => {
-          if (typeof p !== 'number' || !Number.isFinite(p))
+        // A plain array for the response serialiser, each value checked on the way.
+        const predictions = new Array<number>(raw.length);
+        for (let i = 0; i < raw.length; i++) {
+          const p = raw[i];
+          if (typeof p !== 'number' || !Number.isFinite(p)) {
             throw new Error(
               `Pipeline '${pipeline}' output '${output}': prediction ${i} is ${String(p)}, not a finite number.`,
             );
-          return p;
-        });
+          }
+          predictions[i] = p;
+        }
         const latency = Math.round(reply.elapsedTime * 1000) / 1000;
         await predictionLog.appendRequest(
           request.id,
