@@ -4,7 +4,7 @@
 // FailedAuth is hand-made because @fastify/rate-limit counts every request of a key, while this rule counts
 // only refused credentials and then refuses everything from the address.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyConfig } from './config.js';
 
 export type Scope = 'predict' | 'admin';
@@ -22,7 +22,7 @@ interface Entry {
   readonly principal: Principal;
 }
 
-export const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
+export const sha256 = (s: string): Buffer => hash('sha256', s, 'buffer');
 
 export class ApiKeys {
   readonly #entries: readonly Entry[];
